@@ -1,0 +1,85 @@
+"""A timm-style registry of studies.
+
+Theme packages declare studies in ``workbench/<theme>/studies.py`` with :func:`register_study`; the registry finds
+those modules by walking the ``workbench`` package, so ``core`` never names a theme.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import pkgutil
+
+from workbench.core.study import Study
+
+_STUDIES: dict[str, Study] = {}
+_DISCOVERED = False
+
+
+def register_study(study: Study, *, replace: bool = False) -> Study:
+    """Add ``study`` to the registry and return it.
+
+    Raises
+    ------
+    ValueError
+        If another study already has that name and ``replace`` is false.
+    """
+    existing = _STUDIES.get(study.name)
+    if existing is not None and existing is not study and not replace:
+        raise ValueError(f"a study named {study.name!r} is already registered (theme {existing.theme!r})")
+    _STUDIES[study.name] = study
+    return study
+
+
+def unregister_study(name: str) -> None:
+    """Remove a study (used by tests that register temporary studies)."""
+    _STUDIES.pop(name, None)
+
+
+def theme_modules(module: str) -> list[str]:
+    """Import names ``workbench.<theme>.<module>`` of every theme package that has such a module."""
+    import workbench
+
+    names = []
+    for info in pkgutil.iter_modules(workbench.__path__):
+        if not info.ispkg or info.name in ("core", "ui", "viz"):
+            continue
+        spec = importlib.util.find_spec(f"workbench.{info.name}.{module}")
+        if spec is not None:
+            names.append(f"workbench.{info.name}.{module}")
+    return sorted(names)
+
+
+def discover() -> None:
+    """Import every ``workbench.<theme>.studies`` module once so their studies register themselves."""
+    global _DISCOVERED
+    if _DISCOVERED:
+        return
+    for name in theme_modules("studies"):
+        importlib.import_module(name)
+    _DISCOVERED = True
+
+
+def list_studies(pattern: str = "*", *, theme: str | None = None) -> list[str]:
+    """Sorted names of registered studies matching the glob ``pattern`` (and ``theme`` when given)."""
+    discover()
+    return sorted(
+        name
+        for name, study in _STUDIES.items()
+        if fnmatch.fnmatch(name, pattern) and (theme is None or study.theme == theme)
+    )
+
+
+def get_study(name: str) -> Study:
+    """The registered study called ``name``.
+
+    Raises
+    ------
+    KeyError
+        Naming the unknown study and listing the registered ones.
+    """
+    discover()
+    try:
+        return _STUDIES[name]
+    except KeyError:
+        raise KeyError(f"no study named {name!r}; registered: {sorted(_STUDIES)}") from None

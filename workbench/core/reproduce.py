@@ -1,0 +1,123 @@
+"""Machinery for the per-theme reproduction checks: paper headline numbers vs workbench numbers, side by side.
+
+Each theme provides ``workbench/<theme>/reproduce.py`` with ``reproduce(quick: bool = False) -> list[ClaimResult]``.
+:func:`run_reproductions` collects them into one table (also written as Markdown). Numbers that miss are reported
+as missing; nothing here tunes them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from workbench.core.registry import theme_modules
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One line of the reproduction table.
+
+    Parameters
+    ----------
+    claim : str
+        Claim id from ``shared/papers/claims.md`` (e.g. ``"M1"``).
+    quantity : str
+        What is compared, with unit (e.g. ``"peak throughput (TOPS)"``).
+    paper : float or str
+        The paper's number (a string for ranges such as ``"3.9-4.7"``).
+    workbench : float or str
+        The workbench's recomputed number.
+    tolerance : str
+        The tolerance applied, in words (``"+-15%"``, ``"within range"``).
+    within : bool or None
+        Whether the workbench number is within tolerance; ``None`` when not comparable at this scale.
+    scale : str
+        The scale used (data set, network, model) when it differs from the paper's.
+    note : str
+        Why a number misses, or how it was obtained.
+    """
+
+    claim: str
+    quantity: str
+    paper: float | str
+    workbench: float | str
+    tolerance: str
+    within: bool | None
+    scale: str = ""
+    note: str = ""
+
+
+def relative_claim(
+    claim: str, quantity: str, paper: float, workbench: float, rel_tol: float, *, scale: str = "", note: str = ""
+) -> ClaimResult:
+    """A claim checked as ``|workbench - paper| <= rel_tol * |paper|``."""
+    within = bool(math.isfinite(workbench) and abs(workbench - paper) <= rel_tol * abs(paper))
+    return ClaimResult(claim, quantity, paper, workbench, f"+-{rel_tol:.0%}", within, scale, note)
+
+
+def range_claim(
+    claim: str,
+    quantity: str,
+    low: float,
+    high: float,
+    workbench: float,
+    *,
+    slack: float = 0.0,
+    scale: str = "",
+    note: str = "",
+) -> ClaimResult:
+    """A claim checked as ``low * (1 - slack) <= workbench <= high * (1 + slack)`` (the paper gives a range)."""
+    within = bool(low * (1 - slack) <= workbench <= high * (1 + slack))
+    tolerance = "within range" if slack == 0 else f"within range +-{slack:.0%}"
+    return ClaimResult(claim, quantity, f"{low:g}-{high:g}", workbench, tolerance, within, scale, note)
+
+
+def run_reproductions(theme: str | None = None, *, quick: bool = False) -> list[ClaimResult]:
+    """Run every theme's ``reproduce`` (or only ``theme``'s) and return all claim results in order."""
+    modules = theme_modules("reproduce")
+    if theme is not None:
+        modules = [m for m in modules if m.split(".")[1] == theme]
+        if not modules:
+            available = [m.split(".")[1] for m in theme_modules("reproduce")]
+            raise ValueError(f"no reproduction for theme {theme!r}; themes with one: {available}")
+    results: list[ClaimResult] = []
+    for name in modules:
+        results.extend(importlib.import_module(name).reproduce(quick=quick))
+    return results
+
+
+def _format(value: float | str) -> str:
+    if isinstance(value, str):
+        return value
+    if value == 0 or 1e-3 <= abs(value) < 1e6:
+        return f"{value:.4g}"
+    return f"{value:.3e}"
+
+
+def format_table(results: list[ClaimResult]) -> str:
+    """A Markdown table: claim id | quantity | paper | workbench | tolerance | within | scale | note."""
+    header = "| claim | quantity | paper | workbench | tolerance | within tolerance | scale used | note |"
+    rule = "|---|---|---|---|---|---|---|---|"
+    verdict = {True: "yes", False: "NO", None: "n/a"}
+    lines = [header, rule]
+    for r in results:
+        cells = [r.claim, r.quantity, _format(r.paper), _format(r.workbench), r.tolerance, verdict[r.within],
+                 r.scale, r.note]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def write_report(results: list[ClaimResult], path: Path) -> Path:
+    """Write the Markdown table atomically to ``path`` and return it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("# Reproduction: paper vs workbench\n\n" + format_table(results) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def as_records(results: list[ClaimResult]) -> list[dict]:
+    """The results as plain dicts (for DataFrames and JSON)."""
+    return [asdict(r) for r in results]

@@ -1,0 +1,174 @@
+"""Study: the unit of work everything else understands.
+
+A study is a pure function from validated knob values to a dict of metrics, plus the declarations (knobs, metrics
+with units and better-direction, cost class, version) that widgets, sweeps, the store and charts derive from.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+from workbench.core.knobs import Knob
+
+Better = Literal["min", "max"]
+Cost = Literal["interactive", "batch"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One output of a study.
+
+    Parameters
+    ----------
+    name : str
+        Key in the dict returned by ``evaluate``.
+    unit : str
+        Unit of the value ("" for dimensionless, "%" for percentages).
+    better : {"min", "max"} or None
+        Which direction is better; ``None`` for descriptive metrics that are not optimised.
+    help : str
+        One sentence for tooltips and legends.
+    label : str
+        Human label for axes; defaults to ``name``.
+    """
+
+    name: str
+    unit: str = ""
+    better: Better | None = None
+    help: str = ""
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.better not in (None, "min", "max"):
+            raise ValueError(f"metric {self.name!r}: better must be 'min', 'max' or None, got {self.better!r}")
+
+    @property
+    def title(self) -> str:
+        """Axis title with unit, e.g. ``"energy (uJ)"``."""
+        text = self.label or self.name
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+@dataclass(frozen=True)
+class Study:
+    """A design-space study: knobs in, metrics out.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, unique, e.g. ``"tim.arch"``.
+    theme : str
+        Theme package it belongs to (``"tim"``, ``"pruning"``, ...).
+    func : callable
+        ``func(**params) -> dict`` mapping every metric name to a number (extra keys are kept as descriptive
+        outputs). Must be a module-level function (picklable) and a pure function of its params.
+    knobs : tuple of Knob
+        The parameters, in display order.
+    metrics : tuple of Metric
+        The outputs, in display order.
+    version : str
+        Bump whenever ``func`` changes its results: stored points of an older version are not reused.
+    cost : {"interactive", "batch"}
+        ``"interactive"`` studies answer in well under 100 ms and re-evaluate live; ``"batch"`` studies (training,
+        large sweeps) are looked up in the result store and run on request.
+    description : str
+        A paragraph for the dashboards and ``workbench list``.
+    constraints : callable, optional
+        ``constraints(params)`` raising ``ValueError`` (naming the knobs involved) for joint constraints that single
+        knob ranges cannot express, e.g. "L must not exceed rows".
+    reference : str, optional
+        File name under ``data/reference/`` with paper points to overlay on charts.
+    """
+
+    name: str
+    theme: str
+    func: Callable[..., Mapping[str, Any]]
+    knobs: tuple[Knob, ...]
+    metrics: tuple[Metric, ...]
+    version: str = "1"
+    cost: Cost = "interactive"
+    description: str = ""
+    constraints: Callable[[dict], None] | None = None
+    reference: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "knobs", tuple(self.knobs))
+        object.__setattr__(self, "metrics", tuple(self.metrics))
+        if self.cost not in ("interactive", "batch"):
+            raise ValueError(f"study {self.name!r}: cost must be 'interactive' or 'batch', got {self.cost!r}")
+        for kind, names in (("knob", [k.name for k in self.knobs]), ("metric", [m.name for m in self.metrics])):
+            duplicated = sorted({n for n in names if names.count(n) > 1})
+            if duplicated:
+                raise ValueError(f"study {self.name!r}: duplicated {kind} names {duplicated}")
+        clash = {k.name for k in self.knobs} & {m.name for m in self.metrics}
+        if clash:
+            raise ValueError(f"study {self.name!r}: names used as both knob and metric: {sorted(clash)}")
+
+    # -- declarations -------------------------------------------------------------------------------------------
+    def knob(self, name: str) -> Knob:
+        """The knob called ``name``; ``KeyError`` listing the knobs otherwise."""
+        for knob in self.knobs:
+            if knob.name == name:
+                return knob
+        raise KeyError(f"study {self.name!r} has no knob {name!r}; knobs: {[k.name for k in self.knobs]}")
+
+    def metric(self, name: str) -> Metric:
+        """The metric called ``name``; ``KeyError`` listing the metrics otherwise."""
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(f"study {self.name!r} has no metric {name!r}; metrics: {[m.name for m in self.metrics]}")
+
+    @property
+    def knob_names(self) -> list[str]:
+        return [k.name for k in self.knobs]
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def defaults(self) -> dict[str, Any]:
+        """Every knob at its default."""
+        return {k.name: k.default for k in self.knobs}
+
+    # -- evaluation ---------------------------------------------------------------------------------------------
+    def validate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Complete ``params`` with defaults, coerce and check every value and the joint constraints.
+
+        Raises
+        ------
+        ValueError
+            For an unknown knob, a value out of its allowed range, or a violated joint constraint; the message
+            names the knob, the value and what is allowed.
+        """
+        given = dict(params or {}, **kwargs)
+        unknown = sorted(set(given) - set(self.knob_names))
+        if unknown:
+            raise ValueError(f"study {self.name!r}: unknown knob(s) {unknown}; knobs are {self.knob_names}")
+        full = {k.name: k.validate(given.get(k.name, k.default)) for k in self.knobs}
+        if self.constraints is not None:
+            self.constraints(full)
+        return full
+
+    def evaluate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        """Validate the params, run the model and check that every declared metric came back as a number."""
+        full = self.validate(params, **kwargs)
+        result = dict(self.func(**full))
+        missing = [m for m in self.metric_names if m not in result]
+        if missing:
+            raise RuntimeError(f"study {self.name!r} returned no value for metric(s) {missing}")
+        for name in self.metric_names:
+            value = result[name]
+            if value is None:
+                result[name] = math.nan
+            elif not isinstance(value, (int, float)) or isinstance(value, bool):
+                try:
+                    result[name] = float(value)
+                except (TypeError, ValueError):
+                    raise RuntimeError(
+                        f"study {self.name!r}: metric {name!r} must be a number, got {type(value).__name__}"
+                    ) from None
+        return result
