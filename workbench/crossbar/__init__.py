@@ -1,0 +1,6 @@
+"""Crossbars theme (Rx-Caffe / Fast Crossbar Model, arXiv 1809.00072; TxSim, arXiv 2002.11151).
+
+``circuit`` is the exact nodal-analysis reference, ``spice`` checks it against ngspice, ``fast`` holds the fast
+crossbar models, ``device`` and ``peripherals`` the non-ideality configs, ``layers`` the torch layers that compute
+through crossbars, ``studies`` and ``reproduce`` the workbench entry points.
+"""
