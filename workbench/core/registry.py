@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import pkgutil
+from pathlib import Path
 
 from workbench.core.study import Study
 
@@ -40,12 +41,12 @@ def theme_modules(module: str) -> list[str]:
     """Import names ``workbench.<theme>.<module>`` of every theme package that has such a module."""
     import workbench
 
+    root = Path(workbench.__path__[0])
     names = []
     for info in pkgutil.iter_modules(workbench.__path__):
         if not info.ispkg or info.name in ("core", "ui", "viz"):
             continue
-        spec = importlib.util.find_spec(f"workbench.{info.name}.{module}")
-        if spec is not None:
+        if (root / info.name / f"{module}.py").is_file():
             names.append(f"workbench.{info.name}.{module}")
     return sorted(names)
 

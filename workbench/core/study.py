@@ -7,8 +7,9 @@ with units and better-direction, cost class, version) that widgets, sweeps, the 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 from workbench.core.knobs import Knob
 

@@ -1,0 +1,29 @@
+import pytest
+from sample_studies import LENS
+
+from workbench.core.executors import DaskExecutor, ProcessExecutor, SerialExecutor, evaluate_point, make_executor
+
+
+def test_make_executor_parses_specs():
+    assert isinstance(make_executor("serial"), SerialExecutor)
+    pool = make_executor("processes:3")
+    assert isinstance(pool, ProcessExecutor) and pool.workers == 3
+    dask = make_executor("dask:tcp://127.0.0.1:8786")
+    assert isinstance(dask, DaskExecutor) and dask.address == "tcp://127.0.0.1:8786"
+    for bad in ("threads", "processes:x", "serial:2"):
+        with pytest.raises(ValueError, match="executor"):
+            make_executor(bad)
+
+
+def test_evaluate_point_captures_errors_as_text():
+    good = evaluate_point(LENS, {"aperture_mm": 5.0})
+    assert good.error is None and good.metrics["f_number"] == pytest.approx(10.0)
+    bad = evaluate_point(LENS, {"aperture_mm": 80.0})
+    assert bad.metrics is None and "aperture_mm" in bad.error
+
+
+def test_serial_yields_every_index_once():
+    points = [{"aperture_mm": a} for a in (1.0, 2.0, 3.0)]
+    results = dict(SerialExecutor().run(LENS, points))
+    assert sorted(results) == [0, 1, 2]
+    assert [results[i].metrics["f_number"] for i in range(3)] == pytest.approx([50.0, 25.0, 50 / 3])

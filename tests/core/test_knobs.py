@@ -1,0 +1,90 @@
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workbench.core.knobs import Bool, Choice, Float, Int
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_float_validate_accepts_exactly_the_range(value):
+    knob = Float("r_wire_ohm", 1.0, low=0.5, high=10.0, unit="ohm")
+    if not math.isnan(value) and 0.5 <= value <= 10.0:
+        assert knob.validate(value) == value
+    else:
+        with pytest.raises(ValueError) as error:
+            knob.validate(value)
+        message = str(error.value)
+        assert "r_wire_ohm" in message and "0.5" in message and "10.0" in message
+
+
+@given(st.integers(-50, 50))
+def test_int_validate_respects_range_and_step(value):
+    knob = Int("rows", 8, low=4, high=40, step=4)
+    ok = 4 <= value <= 40 and value % 4 == 0
+    if ok:
+        assert knob.validate(value) == value
+    else:
+        with pytest.raises(ValueError, match="rows"):
+            knob.validate(value)
+
+
+def test_int_rejects_fractions_and_bools_but_parses_text():
+    knob = Int("bits", 4, low=1, high=8)
+    assert knob.validate("6") == 6
+    assert knob.validate(6.0) == 6
+    for bad in (6.5, True, "six", None):
+        with pytest.raises(ValueError, match="bits"):
+            knob.validate(bad)
+
+
+def test_default_is_validated_at_declaration():
+    with pytest.raises(ValueError, match="x"):
+        Float("x", 5.0, low=0.0, high=1.0)
+    with pytest.raises(ValueError, match="log"):
+        Float("x", 1.0, low=0.0, high=1.0, log=True)
+
+
+@given(st.integers(2, 30))
+def test_log_grid_is_geometric_and_spans_the_range(n):
+    knob = Float("r", 10.0, low=1.0, high=1000.0, log=True)
+    grid = knob.grid(n)
+    assert len(grid) == n
+    assert grid[0] == pytest.approx(1.0) and grid[-1] == pytest.approx(1000.0)
+    ratios = [b / a for a, b in zip(grid, grid[1:])]
+    assert max(ratios) == pytest.approx(min(ratios))
+
+
+@given(st.floats(0.0, 1.0))
+def test_from_unit_stays_in_range_for_every_type(u):
+    knobs = [
+        Float("a", 1.0, low=1.0, high=3.0, step=0.5),
+        Int("b", 2, low=2, high=9, step=3),
+        Choice("c", "x", options=("x", "y", "z")),
+        Bool("d", False),
+    ]
+    for knob in knobs:
+        assert knob.validate(knob.from_unit(u)) == knob.from_unit(u)
+
+
+def test_choice_matches_options_and_text_and_keeps_bools_apart():
+    knob = Choice("bits", 4, options=(2, 4, 8))
+    assert knob.validate(8) == 8
+    assert knob.validate("8") == 8
+    with pytest.raises(ValueError, match="one of 2, 4, 8"):
+        knob.validate(3)
+    flag = Choice("mode", 1, options=(1, 0))
+    with pytest.raises(ValueError):
+        flag.validate(True)
+
+
+def test_bool_parses_common_spellings():
+    knob = Bool("on")
+    assert knob.validate("yes") is True and knob.validate("off") is False and knob.validate(1) is True
+    with pytest.raises(ValueError, match="True or False"):
+        knob.validate("maybe")
+
+
+def test_title_includes_unit():
+    assert Float("t_pulse_ns", 1.0, low=0, high=2, unit="ns").title == "t_pulse_ns (ns)"

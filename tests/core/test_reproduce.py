@@ -1,0 +1,42 @@
+import math
+
+import pytest
+
+from workbench.core.reproduce import (
+    ClaimResult,
+    format_table,
+    range_claim,
+    relative_claim,
+    run_reproductions,
+    write_report,
+)
+
+
+def test_relative_claim_tolerance_edges():
+    assert relative_claim("M1", "TOPS", 114, 130, 0.15).within is True
+    assert relative_claim("M1", "TOPS", 114, 132, 0.15).within is False
+    assert relative_claim("M1", "TOPS", 114, math.nan, 0.15).within is False
+
+
+def test_range_claim_with_slack():
+    assert range_claim("M2", "x", 3.9, 4.7, 4.0).within is True
+    assert range_claim("M2", "x", 3.9, 4.7, 5.0).within is False
+    assert range_claim("M2", "x", 3.9, 4.7, 5.0, slack=0.1).within is True
+    assert range_claim("M2", "x", 3.9, 4.7, 5.0).paper == "3.9-4.7"
+
+
+def test_table_and_report(tmp_path):
+    rows = [relative_claim("M1", "power (W)", 0.9, 0.95, 0.15, scale="analytic"),
+            ClaimResult("P3", "saving", 0.41, 0.3, "+-10%", None, "digits", "a|b")]
+    table = format_table(rows)
+    lines = table.splitlines()
+    assert lines[0].startswith("| claim | quantity | paper | workbench")
+    assert "| M1 | power (W) | 0.9 | 0.95 | +-15% | yes | analytic |" in table
+    assert "| n/a |" in lines[3] and "a/b" in lines[3]
+    path = write_report(rows, tmp_path / "r" / "reproduction.md")
+    assert path.read_text().count("\n| ") == 3
+
+
+def test_unknown_theme_is_named():
+    with pytest.raises(ValueError, match="no reproduction for theme 'nope'"):
+        run_reproductions("nope")

@@ -1,0 +1,66 @@
+"""Small analytic studies used by the core, UI and browser tests (importable by worker processes and kernels)."""
+
+import math
+
+from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+
+
+def lens_tradeoff(aperture_mm: float, focal_mm: float, coating: str, stabilised: bool, seed: int) -> dict:
+    """A toy optics tradeoff with a closed form: brightness grows with aperture, weight with aperture and focal."""
+    brightness = (aperture_mm / focal_mm) ** 2 * (1.1 if coating == "multi" else 1.0)
+    weight_g = 40.0 * aperture_mm**1.5 / 10 + 2.0 * focal_mm + (80.0 if stabilised else 0.0) + 0.001 * seed
+    return {"brightness": brightness, "weight_g": weight_g, "f_number": focal_mm / aperture_mm}
+
+
+def _lens_constraints(params: dict) -> None:
+    if params["aperture_mm"] > params["focal_mm"]:
+        raise ValueError(
+            f"knobs 'aperture_mm' ({params['aperture_mm']}) and 'focal_mm' ({params['focal_mm']}): "
+            "the aperture must not exceed the focal length"
+        )
+
+
+LENS = register_study(
+    Study(
+        name="sample.lens",
+        theme="sample",
+        func=lens_tradeoff,
+        knobs=(
+            Float("aperture_mm", 10.0, low=1.0, high=60.0, unit="mm", help="entrance pupil diameter"),
+            Float("focal_mm", 50.0, low=5.0, high=200.0, unit="mm", log=True, help="focal length"),
+            Choice("coating", "single", options=("single", "multi"), help="anti-reflection coating"),
+            Bool("stabilised", False, help="optical image stabilisation"),
+            Int("seed", 0, low=0, high=1000, help="unused randomness seed (kept for the store key)"),
+        ),
+        metrics=(
+            Metric("brightness", "", "max", "relative image brightness"),
+            Metric("weight_g", "g", "min", "lens weight"),
+            Metric("f_number", "", None, "focal ratio"),
+        ),
+        constraints=_lens_constraints,
+        description="A toy analytic study with a joint constraint (aperture <= focal length).",
+    ),
+    replace=True,
+)
+
+
+def slow_square(x: float, delay_s: float) -> dict:
+    """``x**2`` after sleeping ``delay_s``: a stand-in for a batch study (sweep resume and executor tests)."""
+    import time
+
+    time.sleep(delay_s)
+    return {"square": x * x, "root": math.sqrt(x)}
+
+
+SLOW = register_study(
+    Study(
+        name="sample.slow",
+        theme="sample",
+        func=slow_square,
+        knobs=(Float("x", 1.0, low=0.0, high=100.0), Float("delay_s", 0.0, low=0.0, high=5.0, unit="s")),
+        metrics=(Metric("square", better="min"), Metric("root", better="max")),
+        cost="batch",
+        description="A slow toy study for sweep tests.",
+    ),
+    replace=True,
+)

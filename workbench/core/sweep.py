@@ -1,0 +1,182 @@
+"""Design-space sweeps: point generators (grid, random, Sobol) and a resumable runner backed by the result store.
+
+:func:`run_sweep` skips points already in the store, evaluates the rest on an executor, and writes each finished
+point to the store the moment it arrives. Interrupt it (Ctrl-C, Cancel, a crash) and run it again: only the missing
+points are computed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.core.executors import Executor, make_executor
+from workbench.core.store import ResultStore, point_key
+from workbench.core.study import Study
+
+
+def grid_points(study: Study, values: Mapping[str, Sequence[Any]], base: Mapping[str, Any] | None = None) -> list[dict]:
+    """The Cartesian product of ``values`` (knob -> list of values), other knobs at ``base`` or their defaults.
+
+    Every point is validated, so a value outside a knob's range raises ``ValueError`` before anything runs.
+    """
+    fixed = dict(base or {})
+    names = list(values)
+    for name in names:
+        study.knob(name)  # KeyError naming the study's knobs
+    points = []
+    for combo in itertools.product(*(values[n] for n in names)):
+        points.append(study.validate({**fixed, **dict(zip(names, combo))}))
+    return points
+
+
+def parse_grid(study: Study, spec: str) -> tuple[str, list]:
+    """Parse a CLI grid spec ``knob=a:b:n`` (n evenly spaced, log-spaced for log knobs) or ``knob=v1,v2,...``."""
+    name, sep, text = spec.partition("=")
+    if not sep:
+        raise ValueError(f"grid spec {spec!r} must look like knob=a:b:n or knob=v1,v2")
+    knob = study.knob(name.strip())
+    text = text.strip()
+    if text.count(":") == 2 and hasattr(knob, "low"):
+        low, high, count = text.split(":")
+        n = int(count)
+        if n < 1:
+            raise ValueError(f"grid spec {spec!r}: the number of points must be >= 1")
+        low_v, high_v = knob.validate(low), knob.validate(high)
+        if n == 1:
+            return knob.name, [low_v]
+        if getattr(knob, "log", False):
+            raw = np.geomspace(low_v, high_v, n)
+        else:
+            raw = np.linspace(low_v, high_v, n)
+        values = [knob.validate(round(v) if isinstance(low_v, int) else float(v)) for v in raw]
+        return knob.name, list(dict.fromkeys(values))
+    return knob.name, [knob.parse(v.strip()) for v in text.split(",") if v.strip()]
+
+
+def random_points(study: Study, n: int, *, seed: int = 0, knobs: Sequence[str] | None = None,
+                  base: Mapping[str, Any] | None = None) -> list[dict]:
+    """``n`` uniformly random points over the chosen ``knobs`` (default: all), reproducible by ``seed``."""
+    rng = np.random.default_rng(seed)
+    return _from_unit_cube(study, rng.random((n, len(knobs or study.knob_names))), knobs, base)
+
+
+def sobol_points(study: Study, n: int, *, seed: int = 0, knobs: Sequence[str] | None = None,
+                 base: Mapping[str, Any] | None = None) -> list[dict]:
+    """``n`` scrambled Sobol points (low-discrepancy; ``n`` a power of two balances best) over the chosen knobs."""
+    from scipy.stats import qmc
+
+    chosen = list(knobs or study.knob_names)
+    sampler = qmc.Sobol(d=len(chosen), scramble=True, seed=seed)
+    return _from_unit_cube(study, sampler.random(n), chosen, base)
+
+
+def _from_unit_cube(study: Study, unit: np.ndarray, knobs: Sequence[str] | None,
+                    base: Mapping[str, Any] | None) -> list[dict]:
+    chosen = [study.knob(name) for name in (knobs or study.knob_names)]
+    points, seen = [], set()
+    for row in unit:
+        params = dict(base or {})
+        params.update({knob.name: knob.from_unit(u) for knob, u in zip(chosen, row)})
+        try:
+            full = study.validate(params)
+        except ValueError:
+            continue  # a joint constraint rules this corner of the space out
+        key = point_key(study, full)
+        if key not in seen:
+            seen.add(key)
+            points.append(full)
+    return points
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did: how many points were already stored, computed now, failed (with messages)."""
+
+    total: int
+    cached: int = 0
+    computed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    cancelled: bool = False
+
+
+def run_sweep(
+    study: Study,
+    points: Sequence[Mapping[str, Any]],
+    *,
+    store: ResultStore | None = None,
+    executor: str | Executor = "serial",
+    progress: bool = True,
+    on_point: Callable[[dict, dict], None] | None = None,
+    cancel: threading.Event | None = None,
+    report: SweepReport | None = None,
+) -> pd.DataFrame:
+    """Evaluate ``points`` (skipping those already stored) and return every requested point as a DataFrame.
+
+    Parameters
+    ----------
+    study : Study
+    points : sequence of dict
+        Params of each point (validated here).
+    store : ResultStore, optional
+        Where finished points go; default the project's store.
+    executor : str or Executor
+        ``"serial"``, ``"processes[:N]"``, ``"dask[:ADDRESS]"`` or an executor instance (kept open for reuse).
+    progress : bool
+        Show a tqdm bar.
+    on_point : callable, optional
+        ``on_point(params, metrics)`` after each finished point (the UI updates its progress bar with it).
+    cancel : threading.Event, optional
+        When set, no further result is waited for; finished points are already stored.
+    report : SweepReport, optional
+        Filled in with counts and failures.
+
+    Returns
+    -------
+    DataFrame
+        One row per requested point that has a result (stored earlier or now), knob and metric columns.
+    """
+    store = store if store is not None else ResultStore()
+    store.ensure_seeded(study)
+    full_points = [study.validate(p) for p in points]
+    keys = [point_key(study, p) for p in full_points]
+    unique = dict(zip(keys, full_points))
+    stored = store.keys(study)
+    todo_keys = [k for k in unique if k not in stored]
+    report = report if report is not None else SweepReport(total=len(unique))
+    report.total, report.cached = len(unique), len(unique) - len(todo_keys)
+
+    owned = not isinstance(executor, Executor)
+    runner = make_executor(executor)
+    todo = [unique[k] for k in todo_keys]
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(unique), initial=report.cached, desc=study.name, disable=not progress or None)
+    try:
+        for index, outcome in runner.run(study, todo):
+            params = todo[index]
+            if outcome.metrics is not None:
+                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
+                report.computed += 1
+                if on_point is not None:
+                    on_point(params, outcome.metrics)
+            else:
+                report.failed[todo_keys[index]] = outcome.error or "unknown error"
+            bar.update(1)
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+    finally:
+        bar.close()
+        if owned:
+            runner.close()
+    frame = store.frame(study)
+    if frame.empty:
+        return frame
+    return frame[frame["key"].isin(set(keys))].reset_index(drop=True)
