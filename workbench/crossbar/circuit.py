@@ -84,11 +84,22 @@ def _cell_slope(g: np.ndarray, v: np.ndarray, v_nl: float | None) -> np.ndarray:
     return g * np.cosh(v / v_nl)
 
 
-def _check_resistance(name: str, value: float) -> float:
-    value = float(value)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name}={value!r} ohm is not allowed; allowed: a finite resistance >= 0 ohm")
-    return value
+def check_parasitics(*, r_wire_row: float, r_wire_col: float, r_driver: float, r_sense: float) -> dict[str, float]:
+    """The four parasitic resistances as floats; ``ValueError`` naming any that is negative or not finite."""
+    out = {}
+    for name, value in (("r_wire_row", r_wire_row), ("r_wire_col", r_wire_col), ("r_driver", r_driver),
+                        ("r_sense", r_sense)):
+        value = float(value)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name}={value!r} ohm is not allowed; allowed: a finite resistance >= 0 ohm")
+        out[name] = value
+    return out
+
+
+def check_v_nl(v_nl: float | None) -> None:
+    """``ValueError`` unless ``v_nl`` is ``None`` (linear cells) or a finite voltage > 0."""
+    if v_nl is not None and not (math.isfinite(v_nl) and v_nl > 0):
+        raise ValueError(f"v_nl={v_nl!r} V is not allowed; allowed: None (linear cells) or a finite value > 0 V")
 
 
 def check_inputs(G: np.ndarray, v_in: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -294,13 +305,8 @@ def solve_crossbar(
         When Newton iterations for nonlinear cells do not converge.
     """
     G, v, single = check_inputs(G, v_in)
-    r = {
-        name: _check_resistance(name, val)
-        for name, val in (("r_wire_row", r_wire_row), ("r_wire_col", r_wire_col), ("r_driver", r_driver),
-                          ("r_sense", r_sense))
-    }
-    if v_nl is not None and not (math.isfinite(v_nl) and v_nl > 0):
-        raise ValueError(f"v_nl={v_nl!r} V is not allowed; allowed: None (linear cells) or a finite value > 0 V")
+    r = check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
+    check_v_nl(v_nl)
     rows, cols = G.shape
     net = _Network(rows, cols, **r)
     g = G.ravel()

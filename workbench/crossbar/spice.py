@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.crossbar.circuit import check_inputs
+from workbench.crossbar.circuit import check_inputs, check_parasitics, check_v_nl
 
 __all__ = ["crossbar_netlist", "ngspice_path", "ngspice_solve"]
 
@@ -63,10 +63,8 @@ def crossbar_netlist(
     G, v, single = check_inputs(G, v_in)
     if not single:
         raise ValueError(f"crossbar_netlist takes one input vector of shape (rows,), got {np.shape(v_in)}")
-    for name, value in (("r_wire_row", r_wire_row), ("r_wire_col", r_wire_col), ("r_driver", r_driver),
-                        ("r_sense", r_sense)):
-        if not value >= 0:
-            raise ValueError(f"{name}={value!r} ohm is not allowed; allowed: a finite resistance >= 0 ohm")
+    check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
+    check_v_nl(v_nl)
     rows, cols = G.shape
     lines = [f"* crossbar {rows}x{cols}", _OPTIONS]
     for i in range(rows):
