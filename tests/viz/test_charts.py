@@ -1,0 +1,167 @@
+"""Tests for workbench.viz.charts: encodings, layers, Pareto points and the large-frame path."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from sample_studies import LENS
+
+from workbench.core.pareto import pareto_mask
+from workbench.viz.charts import PICK, ROW, density_frame, load_reference, sweep_heatmap, tradeoff
+
+
+@pytest.fixture(scope="module")
+def lens_frame():
+    rows = []
+    for aperture, focal, coating in itertools.product([2.0, 5.0, 10.0, 20.0], [25.0, 50.0, 100.0], ["single", "multi"]):
+        params = LENS.validate(aperture_mm=aperture, focal_mm=focal, coating=coating)
+        rows.append({**params, **LENS.evaluate(params)})
+    return pd.DataFrame(rows)
+
+
+def _datasets(spec):
+    return spec.get("datasets", {})
+
+
+def _layer_data(spec, layer):
+    name = (layer.get("data") or spec["data"])["name"]
+    return pd.DataFrame(_datasets(spec)[name])
+
+
+def _flat_layers(spec):
+    for layer in spec["layer"]:
+        if "layer" in layer:
+            for inner in layer["layer"]:
+                yield {**inner, "data": inner.get("data", layer.get("data"))}
+        else:
+            yield layer
+
+
+def test_tradeoff_encodings_titles_and_tooltips(lens_frame):
+    spec = tradeoff(lens_frame, LENS, "weight_g", "brightness", color="coating", shape="stabilised").to_dict()
+    points = next(layer for layer in _flat_layers(spec) if "shape" in layer["encoding"])
+    enc = points["encoding"]
+    assert enc["x"]["field"] == "weight_g" and enc["x"]["title"] == "weight_g (g)"
+    assert enc["y"]["field"] == "brightness" and enc["y"]["type"] == "quantitative"
+    assert enc["color"] == {"field": "coating", "type": "nominal", "title": "coating"}
+    assert enc["shape"]["field"] == "stabilised"
+    tooltip_fields = [t["field"] for t in enc["tooltip"]]
+    assert tooltip_fields == LENS.knob_names + LENS.metric_names
+    assert len(_layer_data(spec, points)) == len(lens_frame)
+
+
+def test_log_knob_gets_log_axis_and_quantitative_colour(lens_frame):
+    spec = tradeoff(lens_frame, LENS, "focal_mm", "brightness", color="aperture_mm").to_dict()
+    point = [layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "point"][0]
+    assert point["encoding"]["x"]["scale"] == {"type": "log"}
+    assert point["encoding"]["color"]["type"] == "quantitative"
+
+
+def test_pareto_points_are_the_non_dominated_set(lens_frame):
+    spec = tradeoff(lens_frame, LENS, "weight_g", "brightness").to_dict()
+    lines = [layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "line"]
+    assert len(lines) == 1
+    line = lines[0]
+    # smaller weight is better, so the staircase steps after each front point
+    assert line["mark"]["interpolate"] == "step-after"
+    front = _layer_data(spec, line)
+    expected = lens_frame[pareto_mask(lens_frame, {"weight_g": "min", "brightness": "max"})]
+    assert sorted(front["weight_g"]) == pytest.approx(sorted(expected["weight_g"].unique()))
+    # independent check: no other point is at least as light and at least as bright with one strict
+    for _, p in front.iterrows():
+        better = (lens_frame.weight_g <= p.weight_g) & (lens_frame.brightness >= p.brightness)
+        strictly = (lens_frame.weight_g < p.weight_g) | (lens_frame.brightness > p.brightness)
+        assert not (better & strictly).any()
+    # the front is monotone: heavier front points are brighter
+    ordered = front.sort_values("weight_g")
+    assert np.all(np.diff(ordered["brightness"]) > 0)
+
+
+def test_no_front_without_better_direction(lens_frame):
+    spec = tradeoff(lens_frame, LENS, "f_number", "brightness").to_dict()
+    assert not [layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "line"]
+    spec = tradeoff(lens_frame, LENS, "weight_g", "brightness", pareto=False).to_dict()
+    assert not [layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "line"]
+
+
+def test_click_selection_over_row_numbers(lens_frame):
+    spec = tradeoff(lens_frame, LENS, "weight_g", "brightness").to_dict()
+    (param,) = spec["params"]
+    assert param["name"] == PICK and param["select"]["fields"] == [ROW]
+
+
+def test_highlight_reference_and_order_layers(lens_frame, tmp_path):
+    ref = pd.DataFrame({"weight_g": [100.0], "brightness": [0.05], "label": ["paper [1]"]})
+    current = lens_frame.iloc[5].to_dict()
+    spec = tradeoff(lens_frame, LENS, "weight_g", "brightness", reference=ref, highlight=current,
+                    order="focal_mm").to_dict()
+    layers = list(_flat_layers(spec))
+    crosses = [layer for layer in layers if layer["mark"].get("shape") == "cross"]
+    assert len(crosses) == 1 and _layer_data(spec, crosses[0])["reference"].tolist() == ["paper [1]"]
+    texts = [layer for layer in layers if layer["mark"]["type"] == "text"]
+    assert texts and texts[0]["encoding"]["text"]["field"] == "reference"
+    rings = [layer for layer in layers if layer["mark"].get("color") == "#D62728"]
+    assert _layer_data(spec, rings[0])[["weight_g", "brightness"]].iloc[0].tolist() == pytest.approx(
+        [current["weight_g"], current["brightness"]])
+    ordered = [layer for layer in layers if layer["mark"]["type"] == "line" and "order" in layer["encoding"]]
+    assert ordered[0]["encoding"]["order"]["field"] == "focal_mm"
+    # a CSV reference file, relative to data/reference/ or absolute
+    path = tmp_path / "ref.csv"
+    ref.to_csv(path, index=False)
+    assert load_reference(str(path), LENS).equals(ref)
+    with pytest.raises(FileNotFoundError, match="no_such_file.csv"):
+        load_reference("no_such_file.csv", LENS)
+    with pytest.raises(KeyError, match="weight_g"):
+        tradeoff(lens_frame, LENS, "weight_g", "brightness", reference=ref.drop(columns="weight_g")).to_dict()
+
+
+def test_unknown_column_is_named(lens_frame):
+    with pytest.raises(KeyError, match="energy"):
+        tradeoff(lens_frame, LENS, "energy", "brightness")
+
+
+def test_above_max_rows_bins_the_cloud_and_keeps_front_exact():
+    rng = np.random.default_rng(1)
+    n = 12_000
+    frame = pd.DataFrame({"aperture_mm": rng.uniform(1, 60, n), "focal_mm": rng.uniform(60, 200, n),
+                          "coating": "single", "stabilised": False, "seed": 0})
+    frame = pd.DataFrame([{**r, **LENS.func(**r)} for r in frame.to_dict("records")])
+    spec = tradeoff(frame, LENS, "weight_g", "brightness", color="coating").to_dict()  # no MaxRowsError
+    layers = list(_flat_layers(spec))
+    rect = [layer for layer in layers if layer["mark"]["type"] == "rect"][0]
+    cells = _layer_data(spec, rect)
+    assert cells["points"].sum() == n  # every point counted once
+    exact = [layer for layer in layers if layer["mark"]["type"] == "point" and "color" in layer["encoding"]][0]
+    expected = frame[pareto_mask(frame, {"weight_g": "min", "brightness": "max"})]
+    assert len(_layer_data(spec, exact)) == len(expected) < 5000
+    assert sum(len(v) for v in _datasets(spec).values()) < 5000
+
+
+def test_density_frame_counts_agree_with_numpy():
+    data = pd.DataFrame({"a": [1.0, 1.1, 5.0, 9.9, 10.0], "b": [0.0, 0.1, 0.5, 1.0, 1.0]})
+    cells = density_frame(data, "a", "b", bins=2)
+    assert cells["points"].sum() == 5
+    # edges a: [1, 5.5, 10], b: [0, 0.5, 1]; (5.0, 0.5) falls in the upper b bin
+    counted = {(row.a_lo, row.b_lo): row.points for row in cells.itertuples()}
+    assert counted == {(1.0, 0.0): 2, (1.0, 0.5): 1, (5.5, 0.5): 2}
+    log_cells = density_frame(data, "a", "b", bins=2, log_x=True)
+    edges = np.unique(np.concatenate([log_cells["a_lo"], log_cells["a_hi"]]))
+    assert edges == pytest.approx([1.0, np.sqrt(10.0), 10.0])  # geometric bins
+
+
+def test_sweep_heatmap_pools_cells(lens_frame):
+    spec = sweep_heatmap(lens_frame, LENS, "aperture_mm", "focal_mm", "brightness").to_dict()
+    rect = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"][0]
+    cells = _layer_data(spec, rect)
+    assert len(cells) == 4 * 3 and set(cells["points"]) == {2}  # two coatings pooled per cell
+    one = cells[(cells.aperture_mm == 10.0) & (cells.focal_mm == 50.0)]["brightness"].item()
+    expected = lens_frame[(lens_frame.aperture_mm == 10.0) & (lens_frame.focal_mm == 50.0)]["brightness"].mean()
+    assert one == pytest.approx(expected)
+    assert rect["encoding"]["color"]["scale"]["reverse"] is False  # brightness: larger is better
+    assert any(layer["mark"]["type"] == "text" for layer in spec["layer"])
+    spec = sweep_heatmap(lens_frame, LENS, "coating", "focal_mm", "weight_g", agg="min").to_dict()
+    rect = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"][0]
+    assert rect["encoding"]["x"]["type"] == "nominal" and rect["encoding"]["color"]["scale"]["reverse"] is True
+    with pytest.raises(ValueError, match="agg='sum'"):
+        sweep_heatmap(lens_frame, LENS, "aperture_mm", "focal_mm", "brightness", agg="sum")

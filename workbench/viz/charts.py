@@ -1,0 +1,390 @@
+"""Altair charts of study results: the accuracy-versus-cost trade-off with its Pareto front, and sweep heatmaps.
+
+Every function takes the frame of evaluated points (knob columns + metric columns, as ``ResultStore.frame`` or
+``run_sweep`` return it) and the :class:`~workbench.core.Study` that produced it; axis titles, units, scales, the
+colour type of a knob and the better-direction of each metric all come from the study's declarations.
+
+Vega-Lite embeds the data in the spec and Altair refuses more than 5,000 inline rows. Above ``max_rows`` the trade-off
+chart draws the cloud as a binned density layer (counted here, in pandas) and keeps the Pareto points exact, so a
+chart of a million-point sweep is still a few kilobytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from workbench.core.knobs import Bool, Choice, Knob
+from workbench.core.pareto import pareto_mask
+from workbench.core.paths import reference_dir
+from workbench.core.study import Study
+
+ROW = "_row"
+"""Column holding each point's row number in the caller's frame; chart selections report it."""
+
+PICK = "pick"
+"""Name of the click selection on the trade-off chart's points (read it with ``alt.JupyterChart.selections``)."""
+
+MAX_ROWS = 5000
+HIGHLIGHT_COLOR = "#D62728"
+
+
+# -- columns and encodings --------------------------------------------------------------------------------------------
+def _declared(study: Study, name: str) -> Knob | Any | None:
+    if name in study.knob_names:
+        return study.knob(name)
+    if name in study.metric_names:
+        return study.metric(name)
+    return None
+
+
+def _title(study: Study, name: str) -> str:
+    declared = _declared(study, name)
+    return declared.title if declared is not None else name
+
+
+def _is_log(study: Study, name: str) -> bool:
+    declared = _declared(study, name)
+    return bool(getattr(declared, "log", False))
+
+
+def _is_categorical(study: Study, name: str, frame: pd.DataFrame) -> bool:
+    declared = _declared(study, name)
+    if isinstance(declared, (Choice, Bool)):
+        return True
+    return name in frame.columns and not pd.api.types.is_numeric_dtype(frame[name])
+
+
+def _require(frame: pd.DataFrame, names: list[str | None]) -> None:
+    missing = [n for n in names if n is not None and n not in frame.columns]
+    if missing:
+        raise KeyError(f"column(s) {missing} are not in the frame; columns: {list(frame.columns)}")
+
+
+def plot_frame(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The knob and metric columns of ``frame`` (in declaration order) plus :data:`ROW`, each point's row number."""
+    columns = [c for c in study.knob_names + study.metric_names if c in frame.columns]
+    data = frame[columns].reset_index(drop=True)
+    data.insert(0, ROW, np.arange(len(data)))
+    for name in columns:
+        if _is_categorical(study, name, data):
+            data[name] = data[name].astype(str)  # True/False and numeric options as legend labels
+    return data
+
+
+def _position(study: Study, name: str, channel: type, log: bool | None) -> Any:
+    use_log = _is_log(study, name) if log is None else log
+    scale = alt.Scale(type="log") if use_log else alt.Scale(zero=False)
+    return channel(f"{name}:Q", title=_title(study, name), scale=scale)
+
+
+def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
+    tips = []
+    for name in study.knob_names + study.metric_names:
+        if name not in data.columns:
+            continue
+        if _is_categorical(study, name, data):
+            tips.append(alt.Tooltip(f"{name}:N", title=_title(study, name)))
+        else:
+            tips.append(alt.Tooltip(f"{name}:Q", title=_title(study, name), format=".4~g"))
+    return tips
+
+
+def _colour(study: Study, name: str, data: pd.DataFrame) -> alt.Color:
+    if _is_categorical(study, name, data):
+        return alt.Color(f"{name}:N", title=_title(study, name))
+    scale = alt.Scale(scheme="viridis", type="log" if _is_log(study, name) else "linear")
+    return alt.Color(f"{name}:Q", title=_title(study, name), scale=scale)
+
+
+def pareto_directions(study: Study, x: str, y: str) -> dict[str, str] | None:
+    """``{x: better, y: better}`` when both are metrics with a better-direction, else ``None`` (no front)."""
+    directions = {}
+    for name in (x, y):
+        if name not in study.metric_names or study.metric(name).better is None:
+            return None
+        directions[name] = study.metric(name).better
+    return directions
+
+
+def front_points(data: pd.DataFrame, directions: Mapping[str, str]) -> pd.DataFrame:
+    """The non-dominated rows of ``data``, one row per distinct point (repeated evaluations collapse)."""
+    front = data[pareto_mask(data, directions)]
+    return front.drop_duplicates(subset=[c for c in front.columns if c != ROW])
+
+
+def _front_layer(front: pd.DataFrame, study: Study, x: str, y: str, directions: Mapping[str, str],
+                 log_x: bool | None, log_y: bool | None) -> alt.LayerChart:
+    front = front.sort_values([x, y])
+    interpolate = "step-after" if directions[x] == "min" else "step-before"
+    base = alt.Chart(front).encode(
+        x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y), tooltip=_tooltips(study, front)
+    )
+    line = base.mark_line(color="black", strokeDash=[4, 2], strokeWidth=1, interpolate=interpolate)
+    rings = base.mark_point(shape="circle", filled=False, color="black", size=90, strokeWidth=1.2)
+    return alt.layer(line, rings)
+
+
+def pareto_line(data: pd.DataFrame, study: Study, x: str, y: str, *, log_x: bool | None = None,
+                log_y: bool | None = None) -> alt.LayerChart | None:
+    """The Pareto front of ``data`` over metrics ``x`` and ``y`` as a staircase line with ringed points.
+
+    The staircase bounds the attainable region: after each front point the best reachable ``y`` stays constant until
+    the next point (``step-after`` when smaller ``x`` is better, ``step-before`` when larger ``x`` is better).
+    Returns ``None`` when either metric has no better-direction.
+    """
+    directions = pareto_directions(study, x, y)
+    if directions is None:
+        return None
+    return _front_layer(front_points(data, directions), study, x, y, directions, log_x, log_y)
+
+
+# -- data binning for large frames -----------------------------------------------------------------------------------
+def _edges(values: np.ndarray, bins: int, log: bool) -> np.ndarray:
+    finite = values[np.isfinite(values) & ((values > 0) if log else True)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if log:
+        return np.geomspace(low, high if high > low else low * 10, bins + 1)
+    return np.linspace(low, high if high > low else low + 1, bins + 1)
+
+
+def density_frame(data: pd.DataFrame, x: str, y: str, *, bins: int = 40, log_x: bool = False,
+                  log_y: bool = False) -> pd.DataFrame:
+    """2-D histogram of ``data[x], data[y]``: one row per non-empty bin with its edges and the point count."""
+    xs = pd.to_numeric(data[x], errors="coerce").to_numpy(float)
+    ys = pd.to_numeric(data[y], errors="coerce").to_numpy(float)
+    x_edges, y_edges = _edges(xs, bins, log_x), _edges(ys, bins, log_y)
+    counts, _, _ = np.histogram2d(xs, ys, bins=[x_edges, y_edges])
+    i, j = np.nonzero(counts)
+    return pd.DataFrame({
+        f"{x}_lo": x_edges[i], f"{x}_hi": x_edges[i + 1], f"{y}_lo": y_edges[j], f"{y}_hi": y_edges[j + 1],
+        "points": counts[i, j].astype(int),
+    })
+
+
+def _density_layer(data: pd.DataFrame, study: Study, x: str, y: str, bins: int, log_x: bool | None,
+                   log_y: bool | None) -> alt.Chart:
+    lx = _is_log(study, x) if log_x is None else log_x
+    ly = _is_log(study, y) if log_y is None else log_y
+    cells = density_frame(data, x, y, bins=bins, log_x=lx, log_y=ly)
+    x_scale = alt.Scale(type="log") if lx else alt.Scale(zero=False)
+    y_scale = alt.Scale(type="log") if ly else alt.Scale(zero=False)
+    return alt.Chart(cells).mark_rect().encode(
+        x=alt.X(f"{x}_lo:Q", title=_title(study, x), scale=x_scale),
+        x2=f"{x}_hi:Q",
+        y=alt.Y(f"{y}_lo:Q", title=_title(study, y), scale=y_scale),
+        y2=f"{y}_hi:Q",
+        color=alt.Color("points:Q", title="points per bin", scale=alt.Scale(scheme="greys", type="log")),
+        tooltip=[alt.Tooltip("points:Q", title="points")],
+    )
+
+
+# -- reference points -------------------------------------------------------------------------------------------------
+def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) -> pd.DataFrame | None:
+    """Paper points to overlay: a DataFrame, a CSV path (relative paths are under ``data/reference/``), or ``True``
+    for the study's own ``reference`` file. ``False``/``None`` give ``None``.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming the missing file.
+    """
+    if reference is None or reference is False:
+        return None
+    if isinstance(reference, pd.DataFrame):
+        return reference
+    if reference is True:
+        if study.reference is None:
+            return None
+        reference = study.reference
+    path = Path(reference)
+    if not path.is_absolute():
+        path = reference_dir() / path
+    if not path.exists():
+        raise FileNotFoundError(f"reference points file {path} does not exist")
+    return pd.read_csv(path)
+
+
+def _reference_layer(ref: pd.DataFrame, study: Study, x: str, y: str, log_x: bool | None,
+                     log_y: bool | None) -> alt.LayerChart:
+    missing = [c for c in (x, y) if c not in ref.columns]
+    if missing:
+        raise KeyError(f"reference points have no column(s) {missing}; columns: {list(ref.columns)}")
+    label = next((c for c in ("label", "source", "name") if c in ref.columns), None)
+    ref = ref.copy()
+    ref["reference"] = ref[label].astype(str) if label else "paper"
+    base = alt.Chart(ref).encode(
+        x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y),
+        tooltip=[alt.Tooltip("reference:N", title="paper"), alt.Tooltip(f"{x}:Q", title=_title(study, x)),
+                 alt.Tooltip(f"{y}:Q", title=_title(study, y))],
+    )
+    marks = base.mark_point(shape="cross", filled=True, color="black", size=70)
+    text = base.mark_text(align="left", dx=6, dy=-6, fontSize=9, color="black").encode(text="reference:N")
+    return alt.layer(marks, text)
+
+
+# -- public charts ----------------------------------------------------------------------------------------------------
+def tradeoff(
+    df: pd.DataFrame,
+    study: Study,
+    x: str,
+    y: str,
+    color: str | None = None,
+    shape: str | None = None,
+    pareto: bool = True,
+    reference: pd.DataFrame | str | Path | bool | None = None,
+    highlight: Mapping[str, Any] | None = None,
+    *,
+    order: str | None = None,
+    log_x: bool | None = None,
+    log_y: bool | None = None,
+    max_rows: int = MAX_ROWS,
+    bins: int = 40,
+) -> alt.LayerChart:
+    """Scatter of any two columns (usually metrics) of the evaluated points, with the Pareto front.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Evaluated points: knob columns and metric columns.
+    study : Study
+        The study the points belong to (titles, units, scales, better-directions).
+    x, y : str
+        Columns on the axes (metrics or knobs).
+    color, shape : str, optional
+        Knob (or metric) coloured / shaped by; categorical knobs get a categorical legend.
+    pareto : bool
+        Draw the non-dominated front when ``x`` and ``y`` are metrics with a better-direction.
+    reference : DataFrame, str, Path or bool, optional
+        Paper points to overlay (see :func:`load_reference`); needs columns ``x`` and ``y`` and optionally ``label``.
+    highlight : mapping, optional
+        The current point (needs ``x`` and ``y`` values), drawn as a red ring.
+    order : str, optional
+        Connect the points in the order of this column (a sweep curve).
+    log_x, log_y : bool, optional
+        Log axes; by default a log-scale knob gets a log axis and everything else a linear one.
+    max_rows : int
+        Above this many points the cloud is drawn as a binned density and only the Pareto points stay exact.
+    bins : int
+        Bins per axis of the density layer.
+
+    Returns
+    -------
+    alt.LayerChart
+        Its point layer carries a click selection named :data:`PICK` over :data:`ROW`.
+    """
+    _require(df, [x, y, color, shape, order])
+    data = plot_frame(df, study)
+    for extra in (x, y, color, shape, order):
+        if extra is not None and extra not in data.columns:
+            data[extra] = df[extra].to_numpy()
+    pick = alt.selection_point(name=PICK, fields=[ROW], on="click", empty=False, clear="dblclick")
+    encoding = {
+        "x": _position(study, x, alt.X, log_x),
+        "y": _position(study, y, alt.Y, log_y),
+        "tooltip": _tooltips(study, data),
+    }
+    if color is not None:
+        encoding["color"] = _colour(study, color, data)
+    if shape is not None:
+        encoding["shape"] = alt.Shape(f"{shape}:N", title=_title(study, shape))
+    layers: list[alt.Chart | alt.LayerChart] = []
+    directions = pareto_directions(study, x, y) if pareto else None
+    front = front_points(data, directions) if directions else None
+    if len(data) > max_rows:
+        layers.append(_density_layer(data, study, x, y, bins, log_x, log_y))
+        exact = front if front is not None else data.iloc[:0]
+        points = alt.Chart(exact).mark_point(filled=True, size=40).encode(**encoding).add_params(pick)
+    else:
+        if order is not None:
+            line_encoding = {k: v for k, v in encoding.items() if k in ("x", "y", "color")}
+            if color is not None and not _is_categorical(study, color, data):
+                line_encoding.pop("color")
+            layers.append(alt.Chart(data).mark_line(strokeWidth=1.2, opacity=0.7).encode(
+                order=alt.Order(f"{order}:Q"), **line_encoding))
+        points = alt.Chart(data).mark_point(filled=True, opacity=0.85).encode(
+            size=alt.condition(pick, alt.value(160), alt.value(45)), **encoding
+        ).add_params(pick)
+    layers.append(points)
+    if front is not None:
+        layers.append(_front_layer(front, study, x, y, directions, log_x, log_y))
+    ref = load_reference(reference, study) if reference is not None else None
+    if ref is not None:
+        layers.append(_reference_layer(ref, study, x, y, log_x, log_y))
+    if highlight is not None:
+        _require(pd.DataFrame([dict(highlight)]), [x, y])
+        current = pd.DataFrame([{x: highlight[x], y: highlight[y]}])
+        layers.append(alt.Chart(current).mark_point(shape="circle", filled=False, color=HIGHLIGHT_COLOR, size=260,
+                                                    strokeWidth=2.5).encode(
+            x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y)))
+    return alt.layer(*layers).resolve_scale(color="independent")
+
+
+def _grid_axis(study: Study, name: str, channel: type, categorical: bool, sort: str) -> Any:
+    if categorical:
+        return channel(f"{name}:N", title=_title(study, name))
+    return channel(f"{name}:O", title=_title(study, name), sort=sort, axis=alt.Axis(format=".3~g"))
+
+
+def sweep_heatmap(
+    df: pd.DataFrame,
+    study: Study,
+    x: str,
+    y: str,
+    color: str,
+    *,
+    agg: str = "mean",
+    annotate: bool | None = None,
+) -> alt.LayerChart:
+    """Heatmap of metric ``color`` over two knobs ``x`` and ``y`` of a grid sweep.
+
+    Points sharing an ``(x, y)`` cell (other knobs varied) are pooled with ``agg`` (``"mean"``, ``"min"``,
+    ``"max"``, ``"median"``); the tooltip says how many points each cell pools. The colour scheme runs from worse
+    to better (reversed for metrics where smaller is better). ``annotate`` prints values in the cells (default: when
+    the grid has at most 12 x 12 cells).
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``agg``.
+    """
+    if agg not in ("mean", "min", "max", "median"):
+        raise ValueError(f"agg={agg!r} is not allowed; allowed: 'mean', 'min', 'max', 'median'")
+    _require(df, [x, y, color])
+    cells = (df.groupby([x, y], dropna=False)[color].agg([agg, "size"])
+             .rename(columns={agg: color, "size": "points"}).reset_index())
+    better = study.metric(color).better if color in study.metric_names else None
+    scale = alt.Scale(scheme="viridis", reverse=better == "min")
+    x_categorical, y_categorical = _is_categorical(study, x, df), _is_categorical(study, y, df)
+    for name, categorical in ((x, x_categorical), (y, y_categorical)):
+        if categorical:
+            cells[name] = cells[name].astype(str)
+    base = alt.Chart(cells).encode(
+        x=_grid_axis(study, x, alt.X, x_categorical, "ascending"),
+        y=_grid_axis(study, y, alt.Y, y_categorical, "descending"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(f"{color}:Q", title=f"{_title(study, color)} ({agg})" if len(df) > len(cells)
+                        else _title(study, color), scale=scale),
+        tooltip=[alt.Tooltip(f"{x}:N" if x_categorical else f"{x}:Q", title=_title(study, x)),
+                 alt.Tooltip(f"{y}:N" if y_categorical else f"{y}:Q", title=_title(study, y)),
+                 alt.Tooltip(f"{color}:Q", title=_title(study, color), format=".4~g"),
+                 alt.Tooltip("points:Q", title="points pooled")],
+    )
+    if annotate is None:
+        annotate = cells[x].nunique() <= 12 and cells[y].nunique() <= 12
+    if not annotate:
+        return alt.layer(rect)
+    middle = float(np.nanmedian(cells[color])) if len(cells) and not cells[color].isna().all() else math.nan
+    text = base.mark_text(fontSize=9).encode(
+        text=alt.Text(f"{color}:Q", format=".3~g"),
+        color=alt.condition(alt.datum[color] > middle if better != "min" else alt.datum[color] < middle,
+                            alt.value("black"), alt.value("white")),
+    )
+    return alt.layer(rect, text)

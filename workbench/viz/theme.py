@@ -1,0 +1,107 @@
+"""Figure themes: a paper theme (serif, sized for one- or two-column figures) and a screen theme.
+
+Themes are registered with Altair's theme registry under ``workbench_<name>``, so :func:`enable` behaves like
+Altair's ``PluginRegistry.enable``: it switches the active theme and, used as a context manager, restores the previous
+theme on exit::
+
+    with enable("paper", columns=2):
+        export(chart, "figures/fig3")
+
+Sizes follow the usual two-column conference/journal layout: a one-column figure is 3.5 in wide, a two-column figure
+7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+POINTS_PER_INCH = 72
+FIGURE_WIDTH_IN = {1: 3.5, 2: 7.0}
+"""Printed figure width for one- and two-column figures (IEEE/ACM two-column templates)."""
+
+SERIF = "Times New Roman, Times, Liberation Serif, DejaVu Serif, serif"
+SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif"
+
+# Colour-blind-safe categorical palette (Okabe & Ito 2008), readable in greyscale print order.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+# Room the axis titles and labels take beside the plotting area (pt), so the whole figure is the column width.
+_AXIS_ALLOWANCE_PT = 62
+_ASPECT = 0.68
+
+
+def _config(font: str, label_size: float, title_size: float, width: float, height: float) -> dict[str, Any]:
+    return {
+        "config": {
+            "font": font,
+            "view": {"continuousWidth": width, "continuousHeight": height, "stroke": None},
+            "axis": {
+                "labelFontSize": label_size,
+                "titleFontSize": title_size,
+                "titleFontWeight": "normal",
+                "grid": True,
+                "gridOpacity": 0.35,
+                "tickSize": 3,
+            },
+            "legend": {"labelFontSize": label_size, "titleFontSize": title_size, "titleFontWeight": "normal"},
+            "title": {"fontSize": title_size + 1, "fontWeight": "normal"},
+            "header": {"labelFontSize": label_size, "titleFontSize": title_size},
+            "range": {"category": PALETTE},
+            "point": {"size": 30 if width < 300 else 45},
+            "line": {"strokeWidth": 1.5},
+        }
+    }
+
+
+def paper_theme(columns: int = 1) -> dict[str, Any]:
+    """Serif fonts at print sizes; the figure spans ``columns`` (1 or 2) columns of a two-column paper.
+
+    Raises
+    ------
+    ValueError
+        If ``columns`` is not 1 or 2.
+    """
+    if columns not in FIGURE_WIDTH_IN:
+        raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
+    width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH - _AXIS_ALLOWANCE_PT
+    label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
+    return _config(SERIF, label, title, width, round(width * _ASPECT))
+
+
+def screen_theme() -> dict[str, Any]:
+    """Sans-serif fonts and a size that reads well in a notebook or a Voila dashboard."""
+    return _config(SANS, 11.0, 12.0, 460, 300)
+
+
+_THEMES = {"paper": paper_theme, "screen": screen_theme}
+for _name, _func in _THEMES.items():
+    alt.theme.register(f"workbench_{_name}", enable=False)(_func)
+
+
+def names() -> list[str]:
+    """The workbench theme names."""
+    return sorted(_THEMES)
+
+
+def enable(name: str, **options: Any):
+    """Make theme ``name`` (``"paper"`` or ``"screen"``) active; use as a context manager to restore the previous one.
+
+    ``options`` go to the theme function (``columns=2`` for the paper theme).
+
+    Raises
+    ------
+    ValueError
+        For an unknown theme name or an invalid option value.
+    """
+    if name not in _THEMES:
+        raise ValueError(f"unknown theme {name!r}; allowed: {names()}")
+    _THEMES[name](**options)  # validate the options now rather than at render time
+    return alt.theme.enable(f"workbench_{name}", **options)
+
+
+def active() -> str:
+    """The active theme: ``"paper"``, ``"screen"``, or the name of a non-workbench Altair theme."""
+    current = alt.theme.active
+    return current.removeprefix("workbench_")
