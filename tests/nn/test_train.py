@@ -1,0 +1,89 @@
+import pytest
+import torch
+
+from workbench.core.progress import Cancelled, Reporter, reporting
+from workbench.datasets import digits, make_loaders
+from workbench.nn import evaluate_accuracy, fit, vgg
+from workbench.nn.train import learning_rate
+
+
+@pytest.fixture(scope="module")
+def loaders():
+    return make_loaders(digits(size=8, seed=0), batch_size=64)
+
+
+def small_model():
+    torch.manual_seed(0)
+    return vgg([16, "M", 32, "M", 32], num_classes=10, in_channels=1, input_size=8)
+
+
+def test_two_epochs_on_digits_reach_well_above_chance(loaders):
+    result = fit(small_model(), loaders.train, loaders.val, epochs=2, lr=0.05, seed=0)
+    assert len(result.history) == 2
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    assert evaluate_accuracy(result.model, loaders.test) > 0.7  # chance is 0.1
+
+
+def test_same_seed_same_weights(loaders):
+    a = fit(small_model(), loaders.train, epochs=1, seed=3).model
+    b = fit(small_model(), loaders.train, epochs=1, seed=3).model
+    for p, q in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_resume_from_checkpoint_matches_an_uninterrupted_run(loaders, tmp_path):
+    path = tmp_path / "run.pt"
+    full = fit(small_model(), loaders.train, loaders.val, epochs=3, seed=1).model
+    def crash(epoch, model):
+        if epoch == 1:
+            raise Interrupted
+        return False
+
+    with pytest.raises(Interrupted):
+        fit(small_model(), loaders.train, loaders.val, epochs=3, seed=1, checkpoint=path, epoch_hook=crash)
+    # The hook interrupted after epoch 1 (0-based) finished but before its checkpoint: one epoch is stored.
+    assert torch.load(path, weights_only=False)["epoch"] == 1
+    resumed = fit(small_model(), loaders.train, loaders.val, epochs=3, seed=1, checkpoint=path)
+    assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
+    for p, q in zip(full.parameters(), resumed.model.parameters()):
+        torch.testing.assert_close(p, q)
+
+
+def test_cancellation_stops_between_epochs(loaders):
+    reporter = Reporter()
+    reporter.cancel.set()
+    with reporting(reporter), pytest.raises(Cancelled):
+        fit(small_model(), loaders.train, epochs=2)
+
+
+def test_epoch_hook_that_prunes_rebuilds_the_optimizer(loaders):
+    snapshot = []
+
+    def hook(epoch, model):
+        if epoch > 0:
+            return False
+        model.remove_channels("features.0", range(model.widths()["features.0"] // 2))
+        snapshot.extend(p.detach().clone() for p in model.parameters())
+        return True
+
+    model = fit(small_model(), loaders.train, epochs=2, epoch_hook=hook, lr=0.05).model
+    assert model.widths()["features.0"] == 8
+    # Every parameter, including the ones rebuilt by the removal, moved during the epoch after the prune.
+    assert all(not torch.equal(a, b) for a, b in zip(snapshot, model.parameters()))
+
+
+def test_learning_rate_schedule():
+    assert learning_rate(0, 10, 0.1, "cosine") == pytest.approx(0.1)
+    assert learning_rate(5, 10, 0.1, "cosine") == pytest.approx(0.05)
+    assert learning_rate(7, 10, 0.1, "constant") == 0.1
+
+
+@pytest.mark.parametrize("kwargs,match", [({"epochs": 0}, "epochs=0"), ({"lr": -1}, "lr=-1"),
+                                          ({"schedule": "step"}, "schedule='step'")])
+def test_invalid_settings_name_the_field(loaders, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fit(small_model(), loaders.train, **kwargs)

@@ -1,0 +1,186 @@
+"""The training and evaluation loop: seeded, device-aware, with progress, cancellation and checkpoint/resume.
+
+Optimiser: SGD with momentum and weight decay and a per-epoch learning rate (constant or cosine,
+Loshchilov and Hutter, "SGDR", ICLR 2017), the standard recipe for VGG/ResNet on CIFAR. The learning rate is a
+function of the epoch only, and each epoch's shuffling is seeded from ``(seed, epoch)``, so a run resumed from a
+checkpoint gives the same weights as an uninterrupted one, and an ``epoch_hook`` that changes the model's
+structure (pruning) can have the optimiser rebuilt without losing the schedule.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from workbench.core.progress import track
+from workbench.nn.device import resolve_device
+
+#: ``epoch_hook(epoch, model)`` runs after each finished epoch (0-based); it returns True when it changed the
+#: model's parameters structurally (so the optimiser must be rebuilt) and False otherwise.
+EpochHook = Callable[[int, nn.Module], bool]
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns.
+
+    Parameters
+    ----------
+    model : nn.Module
+        The trained model (after a resume, the checkpoint's model object, which may have been pruned).
+    history : list of dict
+        One row per epoch: ``epoch``, ``lr``, ``train_loss``, ``train_accuracy``, ``val_accuracy`` (NaN without a
+        validation loader), ``seconds``.
+    """
+
+    model: nn.Module
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def val_accuracy(self) -> float:
+        """Validation accuracy after the last epoch."""
+        return self.history[-1]["val_accuracy"] if self.history else float("nan")
+
+
+def learning_rate(epoch: int, epochs: int, lr: float, schedule: str) -> float:
+    """Learning rate for ``epoch`` (0-based) of ``epochs``: constant, or cosine decay from ``lr`` towards 0."""
+    if schedule == "constant":
+        return lr
+    return 0.5 * lr * (1 + math.cos(math.pi * epoch / epochs))
+
+
+def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
+    """SGD over the model's *current* parameters (call again after channels were removed)."""
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+def evaluate_accuracy(model: nn.Module, loader: DataLoader, device: str | torch.device = "auto") -> float:
+    """Top-1 accuracy (fraction in [0, 1]) of ``model`` over ``loader``, in eval mode; restores the mode."""
+    dev = resolve_device(device)
+    was_training = model.training
+    model.eval()
+    correct = total = 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(dev), y.to(dev)
+            correct += (model(x).argmax(1) == y).sum().item()
+            total += y.numel()
+    model.train(was_training)
+    if total == 0:
+        raise ValueError("evaluate_accuracy: the loader yielded no samples")
+    return correct / total
+
+
+def fit(
+    model: nn.Module,
+    train_loader: DataLoader,
+    val_loader: DataLoader | None = None,
+    *,
+    epochs: int = 10,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    weight_decay: float = 5e-4,
+    schedule: Literal["cosine", "constant"] = "cosine",
+    device: str | torch.device = "auto",
+    seed: int = 0,
+    checkpoint: str | Path | None = None,
+    epoch_hook: EpochHook | None = None,
+    description: str = "training",
+) -> FitResult:
+    """Train ``model`` with SGD and cross-entropy.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Trained in place (moved to ``device``).
+    train_loader, val_loader : DataLoader
+        Training batches (shuffled by the loader; the shuffle is seeded per epoch here) and optional validation.
+    epochs : int
+        Total epochs of the run (a resumed run continues up to this number).
+    lr, momentum, weight_decay : float
+        SGD settings; ``lr`` is the initial learning rate.
+    schedule : {"cosine", "constant"}
+        Learning-rate schedule over epochs.
+    device : {"auto", "cpu", "cuda"}
+        See :func:`workbench.nn.resolve_device`.
+    seed : int
+        Seeds torch before the run and at each epoch (``seed * 100003 + epoch``).
+    checkpoint : path, optional
+        Written atomically after every epoch (the whole model object, optimiser state and history); when it
+        exists at the start, training resumes from it.
+    epoch_hook : callable, optional
+        ``epoch_hook(epoch, model) -> bool`` after each epoch (before the checkpoint); returning True rebuilds
+        the optimiser over the model's new parameters (momentum restarts from zero).
+    description : str
+        Label of the progress bar over epochs.
+
+    Returns
+    -------
+    FitResult
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs={epochs} is not allowed; allowed: >= 1")
+    if lr <= 0:
+        raise ValueError(f"lr={lr} is not allowed; allowed: > 0")
+    if schedule not in ("cosine", "constant"):
+        raise ValueError(f"schedule={schedule!r} is not allowed; allowed: 'cosine' or 'constant'")
+    dev = resolve_device(device)
+    torch.manual_seed(seed)
+    history: list[dict] = []
+    start = 0
+    path = Path(checkpoint) if checkpoint is not None else None
+    optimizer_state = None
+    if path is not None and path.exists():
+        state = torch.load(path, map_location=dev, weights_only=False)
+        model, history, start, optimizer_state = state["model"], state["history"], state["epoch"], state["optimizer"]
+    model.to(dev)
+    optimizer = make_optimizer(model, lr, momentum, weight_decay)
+    if optimizer_state is not None:
+        optimizer.load_state_dict(optimizer_state)
+    loss_fn = nn.CrossEntropyLoss()
+    for epoch in track(range(start, epochs), total=epochs - start, description=description):
+        began = time.perf_counter()
+        torch.manual_seed(seed * 100003 + epoch)
+        rate = learning_rate(epoch, epochs, lr, schedule)
+        for group in optimizer.param_groups:
+            group["lr"] = rate
+        model.train()
+        loss_sum = correct = seen = 0.0
+        for x, y in train_loader:
+            x, y = x.to(dev), y.to(dev)
+            optimizer.zero_grad(set_to_none=True)
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            optimizer.step()
+            loss_sum += loss.item() * y.numel()
+            correct += (out.argmax(1) == y).sum().item()
+            seen += y.numel()
+        val = evaluate_accuracy(model, val_loader, dev) if val_loader is not None else float("nan")
+        history.append(
+            {
+                "epoch": epoch,
+                "lr": rate,
+                "train_loss": loss_sum / max(seen, 1),
+                "train_accuracy": correct / max(seen, 1),
+                "val_accuracy": val,
+                "seconds": time.perf_counter() - began,
+            }
+        )
+        if epoch_hook is not None and epoch_hook(epoch, model):
+            optimizer = make_optimizer(model, lr, momentum, weight_decay)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            torch.save({"model": model, "history": history, "epoch": epoch + 1,
+                        "optimizer": optimizer.state_dict()}, tmp)
+            tmp.replace(path)
+    return FitResult(model=model, history=history)
