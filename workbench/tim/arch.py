@@ -1,0 +1,334 @@
+"""Architecture model of TiM-DNN (arXiv:1909.06892): TPC -> TiM tile -> accelerator, plus the near-memory baseline.
+
+The paper's circuit details were not available ([R] in DESIGN.md), so the model is a documented reconstruction:
+
+* **TPC** (ternary processing cell): two 6T storage cells hold a ternary weight, (1,0)=+1, (0,1)=-1, (0,0)=0, and
+  four 2-transistor read stacks connect them to the bitlines BL/BLB. A ternary input drives one of two read
+  wordlines (RWL+ for +1, RWL- for -1; none for 0); a +1 product discharges BL, a -1 product BLB.
+* **TiM tile**: ``rows x cols`` TPCs; ``rows_active`` (the paper's L) rows are enabled per access. Each bitline then
+  carries ``n`` (or ``k``) discharging cells, a voltage step of ``dv_lsb`` each; column ADCs digitise n and k (so
+  they need ``ceil(log2(L+1))`` bits) and the peripheral compute unit (PCU) forms n-k (unweighted), a(n-k)
+  (symmetric) or b n - a k (asymmetric, with two accumulators and scale registers) and accumulates partial sums.
+* **Accelerator**: ``tiles`` TiM tiles, per-tile input buffers, a global activation buffer, a special-function unit
+  and wires. Peak OPS = tiles x cols x L x 2 / t_access (DESIGN.md § TiM-DNN).
+* **Near-memory baseline**: the same memory read one row per access with standard small-swing sensing, feeding
+  ``cols`` separate digital ternary MAC units per tile (zero products clock-gated).
+
+Energy, delay and area per component come from :mod:`workbench.tim.params` (each entry sourced). Formulas: bitline
+and wordline energies ``C V dV`` and ``C V^2`` (Rabaey, *Digital Integrated Circuits*, ch. 12), Elmore delay
+``0.38 R C`` of distributed RC wires (Rabaey ch. 4), bitline develop time ``C dV / I``, SAR CDAC switching energy
+(Ginsburg & Chandrakasan 2005), flash ADCs with ``2^B - 1`` comparators.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from workbench.tim.params import TechParams, load_params
+
+REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
+ADC_TYPES = ("sar", "flash")
+_BITS_PER_KB = 8 * 1024
+# Scale multiplies per output and accumulators per column for each ternary representation (see module docstring).
+_SCALE_MULTS = {"unweighted": 0, "symmetric": 1, "asymmetric": 2}
+_ACCUMULATORS = {"unweighted": 1, "symmetric": 1, "asymmetric": 2}
+
+
+def adc_bits_needed(rows_active: int) -> int:
+    """Bits an ADC needs to resolve every count 0..L of discharging cells on one bitline: ``ceil(log2(L+1))``."""
+    return max(1, math.ceil(math.log2(rows_active + 1)))
+
+
+@dataclass(frozen=True)
+class TimConfig:
+    """One TiM-DNN design point (defaults: the paper's 32-tile, 256x256, L=16 instance at 32 nm [R])."""
+
+    rows: int = 256
+    """TPC rows per tile (weights along the dot-product dimension)."""
+    cols: int = 256
+    """TPC columns per tile (output neurons computed in parallel)."""
+    rows_active: int = 16
+    """L, rows enabled per access; one access computes L x cols signed ternary products."""
+    tiles: int = 32
+    """Number of TiM tiles."""
+    adc_bits: int = 5
+    """Column ADC precision (bits); must be at least ceil(log2(L+1))."""
+    adc_type: str = "sar"
+    """"sar" (B comparator decisions + CDAC) or "flash" (2^B - 1 comparators, one decision)."""
+    cols_per_adc: int = 1
+    """Columns sharing one ADC pair; conversions of the sharing columns are serialised within an access."""
+    representation: str = "unweighted"
+    """Ternary system: "unweighted" {-1,0,1}, "symmetric" {-a,0,a}, "asymmetric" {-a,0,b}; sets the PCU cost."""
+    node_nm: int = 32
+    """Technology node (nm); the parameter table is scaled to it (see :meth:`TechParams.at_node`)."""
+    t_access_ns: float = 0.0
+    """Tile access (clock) period in ns; 0 selects the circuit model's minimum; below the minimum is an error."""
+    input_density: float = 0.5
+    """Fraction of nonzero ternary inputs (sets wordline and bitline activity)."""
+    weight_density: float = 0.5
+    """Fraction of nonzero ternary weights (sets bitline activity)."""
+
+    def validate(self, params: TechParams | None = None) -> None:
+        """Raise ``ValueError`` naming the field, its value and the allowed range for an impossible design."""
+        for name in ("rows", "cols", "rows_active", "tiles", "adc_bits", "cols_per_adc"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name}={value!r} must be a positive integer")
+        if self.rows_active > self.rows:
+            raise ValueError(f"rows_active (L)={self.rows_active} exceeds rows={self.rows}; allowed: 1 <= L <= rows")
+        needed = adc_bits_needed(self.rows_active)
+        if self.adc_bits < needed:
+            raise ValueError(f"adc_bits={self.adc_bits} cannot resolve counts 0..L={self.rows_active}; "
+                             f"allowed: adc_bits >= ceil(log2(L+1)) = {needed}")
+        if self.cols % self.cols_per_adc:
+            raise ValueError(f"cols_per_adc={self.cols_per_adc} must divide cols={self.cols}")
+        if self.adc_type not in ADC_TYPES:
+            raise ValueError(f"adc_type={self.adc_type!r}; allowed: {ADC_TYPES}")
+        if self.representation not in REPRESENTATIONS:
+            raise ValueError(f"representation={self.representation!r}; allowed: {REPRESENTATIONS}")
+        for name in ("input_density", "weight_density"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"{name}={value!r}; allowed: 0 < {name} <= 1")
+        if not self.t_access_ns >= 0.0:
+            raise ValueError(f"t_access_ns={self.t_access_ns!r}; allowed: t_access_ns >= 0 (0 = circuit minimum)")
+        if params is not None:
+            p = params.at_node(self.node_nm)
+            swing_v = self.rows_active * p.dv_lsb_mv * 1e-3
+            limit_v = p.max_swing_fraction * p.vdd_v
+            if swing_v > limit_v:
+                raise ValueError(
+                    f"rows_active (L)={self.rows_active}: full-scale bitline swing L x dv_lsb = {swing_v:.2f} V "
+                    f"exceeds "
+                    f"{limit_v:.2f} V ({p.max_swing_fraction:g} VDD); allowed: L <= "
+                    f"{int(limit_v / (p.dv_lsb_mv * 1e-3))}")
+
+
+@dataclass(frozen=True)
+class TileCosts:
+    """Per-component delay, energy and area of one TiM tile (and of the near-memory tile with the same memory).
+
+    Energies are in fJ per event, delays in ns, areas in um2. ``t_access_ns`` is the period actually used.
+    """
+
+    tpc_area_um2: float
+    """Area of one TPC."""
+    c_bitline_ff: float
+    """Capacitance of one bitline (BL or BLB)."""
+    c_rwl_ff: float
+    """Capacitance of one read wordline."""
+    t_decode_ns: float
+    """Row decoder and wordline-driver delay."""
+    t_wordline_ns: float
+    """Distributed-RC delay of the read wordline."""
+    t_bitline_ns: float
+    """Time for one discharging cell to move its bitline by dv_lsb, plus bitline RC."""
+    t_adc_ns: float
+    """Conversion time of all bitlines (serialised when columns share an ADC)."""
+    t_min_ns: float
+    """Minimum access period (decode + wordline + bitline + conversion; precharge overlaps the conversion)."""
+    t_access_ns: float
+    """Access period used (the knob, or ``t_min_ns`` when the knob is 0)."""
+    e_rwl_fj: float
+    """One read-wordline pulse across the tile."""
+    e_bitline_fj: float
+    """Expected precharge energy of one bitline per access at the configured operand densities."""
+    e_conversion_fj: float
+    """One ADC conversion (one bitline)."""
+    e_pcu_column_fj: float
+    """PCU work per column per access (difference and accumulation)."""
+    e_scale_fj: float
+    """Per output per block pass: scale multiplies (and the b*n - a*k difference for asymmetric weights)."""
+    e_requant_fj: float
+    """Per final output: requantisation of the accumulated sum to a ternary activation (two threshold compares)."""
+    e_move_bit_fj: float
+    """Per bit moved between a buffer and a tile: SRAM buffer access and wire (inputs, outputs, partial sums)."""
+    e_access_fj: float
+    """A full access (L rows, all columns) at the configured densities, including buffers."""
+    leak_w: float
+    """Leakage power of one tile's storage."""
+    area_um2: dict = field(default_factory=dict)
+    """Area breakdown of one tile by component."""
+    energy_breakdown_fj: dict = field(default_factory=dict)
+    """Full-access energy by component."""
+    nm_t_access_ns: float = 0.0
+    """Near-memory: one-row read access period (decode + wordline + small-swing bitline + sense amplifier)."""
+    nm_e_row_read_fj: float = 0.0
+    """Near-memory: reading one full row (wordline, 2 x cols bitlines, sense amplifiers)."""
+    nm_e_mac_fj: float = 0.0
+    """Near-memory: one digital ternary MAC at the configured densities (zero products clock-gated)."""
+
+    @property
+    def tile_area_um2(self) -> float:
+        """Total area of one tile."""
+        return sum(self.area_um2.values())
+
+
+
+def _adc(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
+    """(energy per conversion fJ, conversion time ns, area um2) of one column ADC."""
+    b = cfg.adc_bits
+    if cfg.adc_type == "flash":
+        energy = (2**b - 1) * p.e_comparator_fj + b * p.e_add_per_bit_fj  # comparators + thermometer encoder
+        time = (p.t_comparator_ps + b * p.fo4_ps) * 1e-3
+        area = (2**b - 1) * p.a_comparator_um2 + b * p.a_flipflop_um2
+    else:
+        cdac = p.sar_switching_factor * 2**b * p.c_dac_unit_ff * p.vdd_v**2
+        energy = b * (p.e_comparator_fj + p.e_add_per_bit_fj) + cdac  # decisions + SAR register + CDAC switching
+        time = b * (p.t_comparator_ps + p.t_dac_settle_ps) * 1e-3
+        area = p.a_comparator_um2 + 2**b * p.a_dac_unit_um2 + b * p.a_flipflop_um2
+    return energy, time, area
+
+
+def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm: float = 1.0) -> TileCosts:
+    """Delay, energy and area of one TiM tile under ``cfg``.
+
+    Parameters
+    ----------
+    cfg : TimConfig
+        The design point (validated here).
+    params : TechParams, optional
+        Technology table at the 32 nm reference (default preset); scaled to ``cfg.node_nm``.
+    chip_side_mm : float
+        Chip side length; buffer-to-tile wires are taken as half of it.
+    """
+    base = params if params is not None else load_params()
+    cfg.validate(base)
+    p = base.at_node(cfg.node_nm)
+    vdd = p.vdd_v
+    a_tpc = 2 * p.sram_6t_cell_um2 + p.tpc_read_transistors * p.read_transistor_um2
+    width_um = math.sqrt(a_tpc * p.tpc_aspect)
+    height_um = a_tpc / width_um
+    # Two read stacks of every TPC hang on each bitline; each read wordline gates two read transistors per TPC.
+    c_bl = cfg.rows * (2 * p.c_drain_ff + p.c_wire_ff_per_um * height_um)
+    c_rwl = cfg.cols * (2 * p.c_gate_ff + p.c_wire_ff_per_um * width_um)
+    r_bl = p.r_wire_ohm_per_um * height_um * cfg.rows
+    r_rwl = p.r_wire_ohm_per_um * width_um * cfg.cols
+
+    # Delays (ns). ohm * fF = 1e-15 s = 1e-6 ns; fF * mV / uA = 1e-12 s = 1e-3 ns.
+    t_decode = (math.ceil(math.log2(cfg.rows) / 2) + 2) * p.fo4_ps * 1e-3  # log4 predecode tree + driver
+    t_wl = 0.38 * r_rwl * c_rwl * 1e-6
+    t_bl = c_bl * p.dv_lsb_mv / p.i_read_ua * 1e-3 + 0.38 * r_bl * c_bl * 1e-6
+    e_conv, t_conv, a_adc = _adc(cfg, p)
+    t_adc = t_conv * cfg.cols_per_adc
+    t_min = t_decode + t_wl + t_bl + t_adc
+    if cfg.t_access_ns and cfg.t_access_ns < t_min:
+        raise ValueError(f"t_access_ns={cfg.t_access_ns:g} is shorter than the circuit minimum {t_min:.3f} ns; "
+                         f"allowed: 0 (use the minimum) or >= {t_min:.3f}")
+    t_access = cfg.t_access_ns or t_min
+
+    # Energies (fJ). fF * V * V = fJ.
+    wire_mm = chip_side_mm / 2
+    mean_count = cfg.rows_active * cfg.input_density * cfg.weight_density / 2  # discharging cells per bitline
+    e_rwl = c_rwl * vdd**2
+    e_bl = c_bl * vdd * mean_count * p.dv_lsb_mv * 1e-3
+    n_acc = _ACCUMULATORS[cfg.representation]
+    n_mult = _SCALE_MULTS[cfg.representation]
+    if n_acc == 1:  # subtract n - k, then accumulate
+        e_pcu = ((cfg.adc_bits + 1) + p.acc_bits) * p.e_add_per_bit_fj
+    else:  # accumulate n and k separately; b*sum(n) - a*sum(k) once per output
+        e_pcu = 2 * p.acc_bits * p.e_add_per_bit_fj
+    e_scale = n_mult * p.e_mult8_fj + (n_acc - 1) * p.acc_bits * p.e_add_per_bit_fj
+    e_requant = 2 * p.acc_bits * p.e_add_per_bit_fj
+    e_move_bit = p.e_sram_buffer_per_bit_fj + p.e_wire_per_bit_mm_fj * wire_mm
+    passes_per_access = cfg.rows_active / cfg.rows  # an output leaves the tile once per rows/L accesses
+    # Peak access: the dot product fits in the tile (K = rows), so outputs leave as 2-bit ternary activations.
+    breakdown = {
+        "wordlines": cfg.rows_active * cfg.input_density * e_rwl,
+        "bitlines": 2 * cfg.cols * e_bl,
+        "adc": 2 * cfg.cols * e_conv,
+        "pcu": cfg.cols * e_pcu,
+        "outputs": cfg.cols * (e_scale + e_requant + 2 * e_move_bit) * passes_per_access,
+        "inputs": 2 * cfg.rows_active * e_move_bit,
+    }
+    leak_w = 2 * cfg.rows * cfg.cols * p.i_leak_per_bit_na * 1e-9 * vdd
+
+    mult_units = n_mult * math.ceil(cfg.cols * passes_per_access)
+    area = {
+        "tpc_array": cfg.rows * cfg.cols * a_tpc,
+        "adc": 2 * cfg.cols // cfg.cols_per_adc * a_adc,
+        "wordline_drivers": 2 * cfg.rows * p.a_wl_driver_um2,
+        "precharge": 2 * cfg.cols * p.a_precharge_um2,
+        "pcu": cfg.cols * n_acc * p.acc_bits * (p.a_adder_per_bit_um2 + p.a_flipflop_um2)
+        + mult_units * 64 * p.a_adder_per_bit_um2,
+        "input_buffer": p.input_buffer_kb_per_tile * _BITS_PER_KB * p.a_sram_buffer_per_bit_um2,
+    }
+
+    # Near-memory baseline on the same memory: one row per access, small-swing read, digital ternary MACs.
+    t_nm = t_decode + t_wl + c_bl * p.dv_sense_mv / p.i_read_ua * 1e-3 + 0.38 * r_bl * c_bl * 1e-6 \
+        + p.t_comparator_ps * 1e-3
+    nm_row = e_rwl + 2 * cfg.cols * (c_bl * vdd * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2
+                                     + p.e_comparator_fj)
+    nm_mac = p.e_ternary_mult_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
+
+    return TileCosts(
+        tpc_area_um2=a_tpc, c_bitline_ff=c_bl, c_rwl_ff=c_rwl, t_decode_ns=t_decode, t_wordline_ns=t_wl,
+        t_bitline_ns=t_bl, t_adc_ns=t_adc, t_min_ns=t_min, t_access_ns=t_access, e_rwl_fj=e_rwl, e_bitline_fj=e_bl,
+        e_conversion_fj=e_conv, e_pcu_column_fj=e_pcu, e_scale_fj=e_scale, e_requant_fj=e_requant,
+        e_move_bit_fj=e_move_bit,
+        e_access_fj=sum(breakdown.values()), leak_w=leak_w, area_um2=area, nm_t_access_ns=t_nm,
+        nm_e_row_read_fj=nm_row, nm_e_mac_fj=nm_mac, energy_breakdown_fj=breakdown,
+    )
+
+
+@dataclass(frozen=True)
+class AcceleratorSummary:
+    """Chip-level figures of merit of one design point."""
+
+    peak_tops: float
+    """Peak throughput: tiles x cols x L x 2 operations per access period (1 MAC = 2 ops), in TOPS."""
+    power_w: float
+    """Power at peak throughput: dynamic energy per access x tiles / period + leakage."""
+    area_mm2: float
+    """Chip area: tiles, global buffer, special-function unit and routing overhead."""
+    tile: TileCosts
+    """The per-tile model the figures come from."""
+    area_breakdown_mm2: dict
+    """Chip area by component."""
+    power_breakdown_w: dict
+    """Power at peak by component."""
+
+    @property
+    def tops_per_w(self) -> float:
+        return self.peak_tops / self.power_w
+
+    @property
+    def tops_per_mm2(self) -> float:
+        return self.peak_tops / self.area_mm2
+
+
+def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile_area_um2: float) -> dict:
+    sfu_um2 = p.sfu_ops_per_ns * 64 * p.a_adder_per_bit_um2  # one 8-bit multiplier-sized lane per op/ns
+    blocks = {
+        "tiles": cfg.tiles * tile_area_um2 * 1e-6,
+        "global_buffer": p.global_buffer_kb * _BITS_PER_KB * p.a_sram_buffer_per_bit_um2 * 1e-6,
+        "sfu": sfu_um2 * 1e-6,
+    }
+    blocks["routing"] = p.routing_overhead_fraction * sum(blocks.values())
+    return blocks
+
+
+def accelerator(cfg: TimConfig | None = None, params: TechParams | None = None) -> AcceleratorSummary:
+    """Peak TOPS, power, area, TOPS/W and TOPS/mm2 of a TiM-DNN instance.
+
+    Peak OPS = tiles x cols x L x 2 / t_access ([R] DESIGN.md § TiM-DNN); power is the full-access energy of every
+    tile per period plus storage and buffer leakage. Area is computed first, so the buffer-to-tile wire length
+    (half the chip side) follows from it.
+    """
+    cfg = cfg or TimConfig()
+    base = params if params is not None else load_params()
+    cfg.validate(base)
+    p = base.at_node(cfg.node_nm)
+    first = tile_costs(cfg, base, chip_side_mm=0.0)
+    area = _chip_area_mm2(cfg, p, first.tile_area_um2)
+    total_area = sum(area.values())
+    tile = tile_costs(cfg, base, chip_side_mm=math.sqrt(total_area))
+    ops = cfg.tiles * cfg.cols * cfg.rows_active * 2
+    peak_tops = ops / tile.t_access_ns * 1e-3  # ops per ns = 1e9 ops/s; TOPS = 1e12 ops/s
+    period_s = tile.t_access_ns * 1e-9
+    per_access = {name: cfg.tiles * e * 1e-15 / period_s for name, e in tile.energy_breakdown_fj.items()}
+    buffer_bits = p.global_buffer_kb * _BITS_PER_KB + cfg.tiles * p.input_buffer_kb_per_tile * _BITS_PER_KB
+    per_access["leakage"] = cfg.tiles * tile.leak_w + buffer_bits * p.i_leak_per_bit_na * 1e-9 * p.vdd_v
+    return AcceleratorSummary(peak_tops=peak_tops, power_w=sum(per_access.values()), area_mm2=total_area, tile=tile,
+                              area_breakdown_mm2=area, power_breakdown_w=per_access)

@@ -1,0 +1,146 @@
+"""Technology parameter table of the TiM-DNN model: load ``data/presets/tim/*.yaml`` and scale it to another node.
+
+Every number of the architecture model comes from this table; each entry carries its unit and its source (a
+publication or a stated assumption) in the YAML file. Scaling to another node follows first-order (constant-field
+style) rules, stated in the YAML ``scaling`` section and implemented in :meth:`TechParams.at_node`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import yaml
+
+PRESET_DIR = Path(__file__).resolve().parents[2] / "data" / "presets" / "tim"
+DEFAULT_PRESET = PRESET_DIR / "tim_32nm.yaml"
+
+_AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2",
+          "a_flipflop_um2", "a_wl_driver_um2", "a_precharge_um2", "a_sram_buffer_per_bit_um2")
+_DEVICE_CAPS = ("c_drain_ff", "c_gate_ff", "c_dac_unit_ff")
+_DELAYS = ("fo4_ps", "t_comparator_ps", "t_dac_settle_ps")
+_ENERGIES = ("e_comparator_fj", "e_add_per_bit_fj", "e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj",
+             "e_sram_buffer_per_bit_fj")
+
+
+@dataclass(frozen=True)
+class TechParams:
+    """Per-component technology parameters (units in the field names; sources in the YAML preset).
+
+    Field groups: ``technology`` (node, supply, FO4), ``cell`` (TPC geometry, parasitics, read current, leakage),
+    ``sensing`` (bitline step, ADC comparators and CDAC), ``digital`` (adders, multipliers, special-function unit,
+    periphery areas), ``buffers`` (SRAM buffers, wires, routing), ``activity`` (default operand densities) and
+    ``gpu_reference`` (V100 datasheet numbers). ``sources`` maps every field to its stated source.
+    """
+
+    node_nm: float
+    vdd_v: float
+    fo4_ps: float
+    sram_6t_cell_um2: float
+    read_transistor_um2: float
+    tpc_read_transistors: int
+    tpc_aspect: float
+    c_drain_ff: float
+    c_gate_ff: float
+    c_wire_ff_per_um: float
+    r_wire_ohm_per_um: float
+    i_read_ua: float
+    i_leak_per_bit_na: float
+    dv_lsb_mv: float
+    max_swing_fraction: float
+    dv_sense_mv: float
+    e_comparator_fj: float
+    a_comparator_um2: float
+    t_comparator_ps: float
+    c_dac_unit_ff: float
+    a_dac_unit_um2: float
+    t_dac_settle_ps: float
+    sar_switching_factor: float
+    e_add_per_bit_fj: float
+    e_mult8_fj: float
+    e_ternary_mult_fj: float
+    e_sfu_op_fj: float
+    sfu_ops_per_ns: float
+    a_adder_per_bit_um2: float
+    a_flipflop_um2: float
+    a_wl_driver_um2: float
+    a_precharge_um2: float
+    acc_bits: int
+    e_sram_buffer_per_bit_fj: float
+    a_sram_buffer_per_bit_um2: float
+    input_buffer_kb_per_tile: float
+    global_buffer_kb: float
+    e_wire_per_bit_mm_fj: float
+    routing_overhead_fraction: float
+    input_density: float
+    weight_density: float
+    v100_peak_tops: float
+    v100_power_w: float
+    v100_area_mm2: float
+    vdd_by_node_v: dict
+    sources: dict
+
+    @property
+    def nodes(self) -> tuple[int, ...]:
+        """Technology nodes the scaling table covers (nm)."""
+        return tuple(sorted(self.vdd_by_node_v))
+
+    def at_node(self, node_nm: float) -> TechParams:
+        """The table scaled to ``node_nm`` with the first-order rules of the YAML ``scaling`` section.
+
+        With ``s = node_nm / node_ref``: areas ~ s^2, device capacitances ~ s, wire capacitance per um unchanged,
+        wire resistance per um ~ 1/s^2, delays ~ s, dynamic energies ~ s (VDD/VDD_ref)^2, wire energy per bit-mm ~
+        (VDD/VDD_ref)^2, read current ~ s, leakage per bit and the bitline step (comparator offset) unchanged.
+
+        Raises
+        ------
+        ValueError
+            If ``node_nm`` is not in the supply table.
+        """
+        key = int(node_nm) if float(node_nm).is_integer() else node_nm
+        if key not in self.vdd_by_node_v:
+            raise ValueError(f"node_nm={node_nm!r} is not in the scaling table; allowed: {list(self.nodes)}")
+        if key == self.node_nm:
+            return self
+        s = key / self.node_nm
+        v2 = (self.vdd_by_node_v[key] / self.vdd_v) ** 2
+        changes: dict = {"node_nm": key, "vdd_v": self.vdd_by_node_v[key]}
+        changes.update({n: getattr(self, n) * s * s for n in _AREAS})
+        changes.update({n: getattr(self, n) * s for n in _DEVICE_CAPS + _DELAYS})
+        changes.update({n: getattr(self, n) * s * v2 for n in _ENERGIES})
+        changes["e_wire_per_bit_mm_fj"] = self.e_wire_per_bit_mm_fj * v2
+        changes["r_wire_ohm_per_um"] = self.r_wire_ohm_per_um / (s * s)
+        changes["i_read_ua"] = self.i_read_ua * s
+        return replace(self, **changes)
+
+
+def _flatten(tree: dict) -> tuple[dict, dict]:
+    values, sources = {}, {}
+    for section in tree.values():
+        for name, entry in section.items():
+            values[name] = entry["value"]
+            sources[name] = entry.get("source", "")
+    return values, sources
+
+
+@functools.lru_cache(maxsize=8)
+def load_params(path: str | Path = DEFAULT_PRESET) -> TechParams:
+    """Load a preset YAML file into :class:`TechParams` (cached; the result is immutable).
+
+    Raises
+    ------
+    ValueError
+        If an entry lacks a source, or fields are missing or unknown.
+    """
+    tree = yaml.safe_load(Path(path).read_text())
+    values, sources = _flatten(tree)
+    expected = {f.name for f in fields(TechParams)} - {"sources"}
+    missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
+    if missing or unknown:
+        raise ValueError(f"preset {path}: missing entries {missing}, unknown entries {unknown}")
+    unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
+    if unsourced:
+        raise ValueError(f"preset {path}: entries without a source: {unsourced}")
+    values["vdd_by_node_v"] = {int(k): float(v) for k, v in values["vdd_by_node_v"].items()}
+    return TechParams(**values, sources=sources)
