@@ -76,6 +76,16 @@ def test_epoch_hook_that_prunes_rebuilds_the_optimizer(loaders):
     assert all(not torch.equal(a, b) for a, b in zip(snapshot, model.parameters()))
 
 
+def test_epoch_log_joins_the_history_and_sees_the_model_before_the_hook(loaders):
+    def hook(epoch, model):
+        model.remove_channels("features.0", range(model.widths()["features.0"] // 2))
+        return True
+
+    result = fit(small_model(), loaders.train, epochs=2, epoch_hook=hook,
+                 epoch_log=lambda model: {"width": model.widths()["features.0"]})
+    assert [h["width"] for h in result.history] == [16, 8]
+
+
 def test_learning_rate_schedule():
     assert learning_rate(0, 10, 0.1, "cosine") == pytest.approx(0.1)
     assert learning_rate(5, 10, 0.1, "cosine") == pytest.approx(0.05)

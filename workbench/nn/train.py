@@ -93,6 +93,7 @@ def fit(
     seed: int = 0,
     checkpoint: str | Path | None = None,
     epoch_hook: EpochHook | None = None,
+    epoch_log: Callable[[nn.Module], dict] | None = None,
     description: str = "training",
 ) -> FitResult:
     """Train ``model`` with SGD and cross-entropy.
@@ -119,6 +120,9 @@ def fit(
     epoch_hook : callable, optional
         ``epoch_hook(epoch, model) -> bool`` after each epoch (before the checkpoint); returning True rebuilds
         the optimiser over the model's new parameters (momentum restarts from zero).
+    epoch_log : callable, optional
+        ``epoch_log(model) -> dict`` after each epoch and before the hook; its items join that epoch's history
+        row (and so the checkpoint), e.g. the cost of the network as it was during the epoch.
     description : str
         Label of the progress bar over epochs.
 
@@ -173,6 +177,7 @@ def fit(
                 "train_accuracy": correct / max(seen, 1),
                 "val_accuracy": val,
                 "seconds": time.perf_counter() - began,
+                **(epoch_log(model) if epoch_log is not None else {}),
             }
         )
         if epoch_hook is not None and epoch_hook(epoch, model):
