@@ -1,0 +1,46 @@
+# dse-workbench: `make serve` (dashboards) and `make test` (whole suite) are all a user needs.
+# Each target bootstraps .venv through the idempotent `make setup`, which reinstalls only when
+# requirements.lock or pyproject.toml changed since the last successful setup.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.setup-done
+PORT   ?= 8866
+PYTEST_ARGS ?=
+
+.PHONY: setup serve lab test test-fast bench reproduce lint clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+	@echo "setup done: $(VENV)"
+
+serve: setup
+	$(VENV)/bin/workbench serve --port $(PORT)
+
+lab: setup
+	$(VENV)/bin/workbench lab
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: setup
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+reproduce: setup
+	$(VENV)/bin/workbench reproduce
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,51 @@
+import pytest
+import sample_studies  # noqa: F401  (registers sample.lens / sample.slow)
+
+from workbench.cli import main
+from workbench.core.registry import get_study
+from workbench.core.store import ResultStore
+
+
+def test_list_prints_studies_with_units(capsys):
+    assert main(["list", "sample.*"]) == 0
+    out = capsys.readouterr().out
+    assert "sample.lens" in out and "weight_g (g)" in out and "interactive" in out and "batch" in out
+
+
+def test_sweep_stores_points_and_resumes(tmp_path, capsys):
+    path = str(tmp_path / "s.duckdb")
+    args = ["sweep", "sample.lens", "--grid", "aperture_mm=2:8:4", "--grid", "coating=single,multi",
+            "--set", "focal_mm=40", "--store", path]
+    assert main(args) == 0
+    assert "8 points, 0 already stored, 8 computed, 0 failed" in capsys.readouterr().out
+    assert main(args + ["--grid", "stabilised=false,true"]) == 0
+    assert "16 points, 8 already stored, 8 computed" in capsys.readouterr().out
+    frame = ResultStore(path).frame(get_study("sample.lens"))
+    assert len(frame) == 16 and set(frame["focal_mm"]) == {40.0}
+
+
+def test_sobol_sweep_and_bad_input_exit_code(tmp_path, capsys):
+    path = str(tmp_path / "s.duckdb")
+    assert main(["sweep", "sample.lens", "--sobol", "8", "--knobs", "aperture_mm", "--store", path]) == 0
+    assert main(["sweep", "sample.lens", "--grid", "aperture_mm=0:500:3", "--store", path]) == 2
+    assert "aperture_mm" in capsys.readouterr().err
+    assert main(["sweep", "sample.nothing", "--store", path]) == 2
+
+
+def test_export_without_points_explains(tmp_path, capsys):
+    assert main(["export", "sample.lens", str(tmp_path / "fig"), "--x", "weight_g", "--y", "brightness",
+                 "--store", str(tmp_path / "empty.duckdb")]) == 2
+    assert "workbench sweep sample.lens" in capsys.readouterr().err
+
+
+def test_export_writes_figures_and_sidecars(tmp_path):
+    pytest.importorskip("vl_convert")
+    path = str(tmp_path / "s.duckdb")
+    main(["sweep", "sample.lens", "--grid", "aperture_mm=2:30:6", "--grid", "coating=single,multi", "--store", path])
+    stem = tmp_path / "figs" / "lens"
+    assert main(["export", "sample.lens", str(stem), "--x", "weight_g", "--y", "brightness", "--color", "coating",
+                 "--format", "svg,png,pdf", "--store", path]) == 0
+    assert (stem.parent / "lens.svg").read_text().lstrip().startswith("<svg")
+    assert (stem.parent / "lens.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (stem.parent / "lens.pdf").read_bytes()[:5] == b"%PDF-"
+    assert (stem.parent / "lens.csv").read_text().count("\n") == 13
