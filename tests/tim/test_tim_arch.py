@@ -76,7 +76,9 @@ def test_access_period_knob_trades_power_not_energy():
     slow = accelerator(replace(BASE, t_access_ns=2 * s.tile.t_min_ns))
     assert slow.peak_tops == pytest.approx(s.peak_tops / 2)
     dynamic = s.power_w - s.power_breakdown_w["leakage"]
-    assert slow.power_w - slow.power_breakdown_w["leakage"] == pytest.approx(dynamic / 2, rel=1e-6)
+    # Not exact: a slower clock needs fewer SFU lanes, a smaller chip and so shorter buffer wires.
+    assert slow.power_w - slow.power_breakdown_w["leakage"] == pytest.approx(dynamic / 2, rel=1e-2)
+    assert slow.area_breakdown_mm2["sfu"] < s.area_breakdown_mm2["sfu"]
 
 
 def test_more_rows_active_raise_throughput_and_bitline_delay():
@@ -102,7 +104,7 @@ def test_representation_costs_ordered():
 def test_near_memory_reads_one_row():
     t = tile_costs(BASE)
     # A near-memory access produces cols MACs; a TiM access L x cols, so TiM energy per MAC is lower here.
-    nm_per_mac = t.nm_e_row_read_fj / BASE.cols + t.nm_e_mac_fj
+    nm_per_mac = (t.e_rwl_fj + 2 * BASE.cols * t.nm_e_bitline_fj) / BASE.cols + t.nm_e_mac_fj
     tim_per_mac = (t.e_access_fj - t.energy_breakdown_fj["inputs"] - t.energy_breakdown_fj["outputs"]) / (
         BASE.cols * BASE.rows_active)
     assert tim_per_mac < nm_per_mac

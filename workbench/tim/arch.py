@@ -154,8 +154,10 @@ class TileCosts:
     """Full-access energy by component."""
     nm_t_access_ns: float = 0.0
     """Near-memory: one-row read access period (decode + wordline + small-swing bitline + sense amplifier)."""
-    nm_e_row_read_fj: float = 0.0
-    """Near-memory: reading one full row (wordline, 2 x cols bitlines, sense amplifiers)."""
+    e_write_bit_fj: float = 0.0
+    """Writing one storage bit: a full-swing bitline plus moving the bit from the buffer."""
+    nm_e_bitline_fj: float = 0.0
+    """Near-memory: one bitline of a one-row read (small-swing discharge and its sense amplifier)."""
     nm_e_mac_fj: float = 0.0
     """Near-memory: one digital ternary MAC at the configured densities (zero products clock-gated)."""
 
@@ -258,8 +260,7 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
     # Near-memory baseline on the same memory: one row per access, small-swing read, digital ternary MACs.
     t_nm = t_decode + t_wl + c_bl * p.dv_sense_mv / p.i_read_ua * 1e-3 + 0.38 * r_bl * c_bl * 1e-6 \
         + p.t_comparator_ps * 1e-3
-    nm_row = e_rwl + 2 * cfg.cols * (c_bl * vdd * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2
-                                     + p.e_comparator_fj)
+    nm_bitline = c_bl * vdd * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2 + p.e_comparator_fj
     nm_mac = p.e_ternary_mult_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
 
     return TileCosts(
@@ -268,7 +269,8 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
         e_conversion_fj=e_conv, e_pcu_column_fj=e_pcu, e_scale_fj=e_scale, e_requant_fj=e_requant,
         e_move_bit_fj=e_move_bit,
         e_access_fj=sum(breakdown.values()), leak_w=leak_w, area_um2=area, nm_t_access_ns=t_nm,
-        nm_e_row_read_fj=nm_row, nm_e_mac_fj=nm_mac, energy_breakdown_fj=breakdown,
+        e_write_bit_fj=c_bl * vdd**2 + e_move_bit, nm_e_bitline_fj=nm_bitline, nm_e_mac_fj=nm_mac,
+        energy_breakdown_fj=breakdown,
     )
 
 
@@ -298,12 +300,18 @@ class AcceleratorSummary:
         return self.peak_tops / self.area_mm2
 
 
-def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile_area_um2: float) -> dict:
-    sfu_um2 = p.sfu_ops_per_ns * 64 * p.a_adder_per_bit_um2  # one 8-bit multiplier-sized lane per op/ns
+def sfu_ops_per_ns(cfg: TimConfig, tile: TileCosts) -> float:
+    """Special-function-unit throughput [R]: provisioned to the tiles' peak output rate, tiles x cols x (L/rows) per
+    access period, so that activations and partial-sum reductions keep pace with the arrays at peak."""
+    return cfg.tiles * cfg.cols * cfg.rows_active / cfg.rows / tile.t_access_ns
+
+
+def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile: TileCosts) -> dict:
+    lanes = math.ceil(sfu_ops_per_ns(cfg, tile) * p.sfu_clock_ns)
     blocks = {
-        "tiles": cfg.tiles * tile_area_um2 * 1e-6,
+        "tiles": cfg.tiles * tile.tile_area_um2 * 1e-6,
         "global_buffer": p.global_buffer_kb * _BITS_PER_KB * p.a_sram_buffer_per_bit_um2 * 1e-6,
-        "sfu": sfu_um2 * 1e-6,
+        "sfu": lanes * 64 * p.a_adder_per_bit_um2 * 1e-6,  # an 8-bit multiplier-sized datapath per lane
     }
     blocks["routing"] = p.routing_overhead_fraction * sum(blocks.values())
     return blocks
@@ -321,7 +329,7 @@ def accelerator(cfg: TimConfig | None = None, params: TechParams | None = None) 
     cfg.validate(base)
     p = base.at_node(cfg.node_nm)
     first = tile_costs(cfg, base, chip_side_mm=0.0)
-    area = _chip_area_mm2(cfg, p, first.tile_area_um2)
+    area = _chip_area_mm2(cfg, p, first)
     total_area = sum(area.values())
     tile = tile_costs(cfg, base, chip_side_mm=math.sqrt(total_area))
     ops = cfg.tiles * cfg.cols * cfg.rows_active * 2

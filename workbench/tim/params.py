@@ -19,7 +19,7 @@ DEFAULT_PRESET = PRESET_DIR / "tim_32nm.yaml"
 _AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2",
           "a_flipflop_um2", "a_wl_driver_um2", "a_precharge_um2", "a_sram_buffer_per_bit_um2")
 _DEVICE_CAPS = ("c_drain_ff", "c_gate_ff", "c_dac_unit_ff")
-_DELAYS = ("fo4_ps", "t_comparator_ps", "t_dac_settle_ps")
+_DELAYS = ("fo4_ps", "t_comparator_ps", "t_dac_settle_ps", "sfu_clock_ns")
 _ENERGIES = ("e_comparator_fj", "e_add_per_bit_fj", "e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj",
              "e_sram_buffer_per_bit_fj")
 
@@ -61,7 +61,7 @@ class TechParams:
     e_mult8_fj: float
     e_ternary_mult_fj: float
     e_sfu_op_fj: float
-    sfu_ops_per_ns: float
+    sfu_clock_ns: float
     a_adder_per_bit_um2: float
     a_flipflop_um2: float
     a_wl_driver_um2: float
