@@ -49,3 +49,19 @@ def test_export_writes_figures_and_sidecars(tmp_path):
     assert (stem.parent / "lens.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (stem.parent / "lens.pdf").read_bytes()[:5] == b"%PDF-"
     assert (stem.parent / "lens.csv").read_text().count("\n") == 13
+
+
+def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsys):
+    import json
+
+    import pandas as pd
+
+    monkeypatch.setattr("workbench.cli.reference_dir", lambda: tmp_path / "reference")
+    assert main(["sweep", "sample.lens", "--grid", "aperture_mm=2:4:3", "--store", str(tmp_path / "s.duckdb"),
+                 "--write-seed"]) == 0
+    seed = pd.read_parquet(tmp_path / "reference" / "seeds" / "sample.lens.parquet")
+    assert len(seed) == 3 and list(seed.columns)[:5] == get_study("sample.lens").knob_names
+    assert "key" not in seed.columns and "brightness" in seed.columns
+    sidecar = json.loads((tmp_path / "reference" / "seeds" / "sample.lens.json").read_text())
+    assert sidecar["command"].startswith("workbench") and sidecar["points"] == 3
+    assert sidecar["versions"]["duckdb"] and "commit" in sidecar["git"]

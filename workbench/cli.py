@@ -72,7 +72,32 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"  failed {key[:12]}: {message}", file=sys.stderr)
     if args.show and not frame.empty:
         print(frame[study.knob_names + study.metric_names].to_string(index=False))
+    if args.write_seed:
+        if report.failed or report.cancelled:
+            print("not writing seed results: the sweep did not finish every point", file=sys.stderr)
+            return 1
+        print(f"seed results: {_write_seed(study, frame)}")
     return 1 if report.failed else 0
+
+
+def _write_seed(study, frame) -> Path:
+    """Write the swept points as ``data/reference/seeds/<study>.parquet`` with a JSON provenance sidecar."""
+    import json
+
+    from workbench.core.provenance import provenance
+
+    seeds = reference_dir() / "seeds"
+    seeds.mkdir(parents=True, exist_ok=True)
+    target = seeds / f"{study.name}.parquet"
+    columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in
+                                  ("key", "version", "elapsed_s", "seeded", "created_at")]
+    tmp = target.with_suffix(".parquet.tmp")
+    frame[columns].to_parquet(tmp, index=False)
+    tmp.replace(target)
+    record = provenance(shlex.join(["workbench", *sys.argv[1:]]))
+    record.update(study=study.name, study_version=study.version, points=len(frame))
+    target.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    return target
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -157,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
     p.add_argument("--store", help="result store file (default data/results/results.duckdb)")
     p.add_argument("--show", action="store_true", help="print the swept points")
+    p.add_argument("--write-seed", action="store_true",
+                   help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
+                        "results a fresh dashboard opens on")
     p.set_defaults(func=cmd_sweep)
 
     p = commands.add_parser("export", help="write a tradeoff figure of the stored points (SVG/PNG/PDF + CSV + JSON)")

@@ -93,7 +93,7 @@ class ResultStore:
         if lock_timeout_s <= 0:
             raise ValueError(f"lock_timeout_s must be > 0, got {lock_timeout_s}")
         self.lock_timeout_s = lock_timeout_s
-        self._checked = False
+        self._seed_checked: set[str] = set()
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.path)!r})"
@@ -205,7 +205,12 @@ class ResultStore:
         return count
 
     def ensure_seeded(self, study: Study) -> int:
-        """Import ``data/reference/seeds/<study>.parquet`` once, if the study ships seed results."""
+        """Import ``data/reference/seeds/<study>.parquet`` once, if the study ships seed results.
+
+        Reads (:meth:`get`, :meth:`frame`) call this on their first use of a study, so a dashboard opens on the
+        seeded points of a fresh machine. Returns how many points were imported now.
+        """
+        self._seed_checked.add(study.name)
         seed = reference_dir() / "seeds" / f"{study.name}.parquet"
         if not seed.exists():
             return 0
@@ -219,10 +224,15 @@ class ResultStore:
             connection.execute("INSERT INTO workbench_meta VALUES (?, ?) ON CONFLICT DO NOTHING", [marker, str(seed)])
         return count
 
+    def _seed_once(self, study: Study) -> None:
+        if study.name not in self._seed_checked:
+            self.ensure_seeded(study)
+
     # -- reading ---------------------------------------------------------------------------------------------------
     def get(self, study: Study, params: Mapping[str, Any]) -> dict | None:
         """The stored metrics of one point, or ``None`` if it was never computed."""
         key = point_key(study, params)
+        self._seed_once(study)
         with self._connect(write=False) as connection:
             if connection is None or not self._has_results(connection):
                 return None
@@ -246,6 +256,7 @@ class ResultStore:
         if not all_versions:
             query += " AND version = ?"
             args.append(study.version)
+        self._seed_once(study)
         with self._connect(write=False) as connection:
             rows = [] if connection is None or not self._has_results(connection) else connection.execute(
                 query + " ORDER BY created_at, key", args
