@@ -1,0 +1,231 @@
+"""Resistive cells: weight-to-conductance mapping, quantization, bit slicing, variation, read noise, faults.
+
+The device non-idealities follow the ones Rx-Caffe and TxSim model (arXiv 1809.00072, 2002.11151; DESIGN.md theme
+note): a bounded conductance range ``[G_min, G_max]`` set by the on/off ratio, a finite number of levels per cell
+(weights wider than a cell are bit-sliced over several cells, shift-and-add recombined, as in ISAAC, Shafiee et
+al., ISCA 2016), programming variation, read noise and stuck-at faults. [R] Variation and read noise are Gaussian
+and multiplicative (relative to the target conductance), the usual first-order model (e.g. aihwkit's
+``PCMLikeNoiseModel`` uses the same form); stuck-at cells sit at ``G_max`` (stuck-on) or ``G_min`` (stuck-off).
+Every non-ideality is a field of :class:`DeviceConfig` and is off at its zero value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "MAPPINGS",
+    "ConductanceMap",
+    "DeviceConfig",
+    "check_conductance",
+    "fault_masks",
+    "map_weights",
+    "program",
+    "quantize_conductance",
+    "read_noise_std",
+    "slice_weights",
+]
+
+MAPPINGS = ("differential", "offset")
+
+
+def _require(ok: bool, name: str, value: object, allowed: str) -> None:
+    if not ok:
+        raise ValueError(f"{name}={value!r} is not allowed; allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """The resistive cell and how weights are stored in it. Defaults: an analog 10 kOhm / 100 kOhm cell, ideal."""
+
+    g_max_s: float = 1e-4
+    """Highest programmable conductance (S); 1e-4 S is a 10 kOhm on-state."""
+    on_off_ratio: float = 10.0
+    """``G_max / G_min`` (dimensionless, >= 1); ``inf`` gives ``G_min = 0``."""
+    bits_per_cell: int = 0
+    """Bits stored per cell: ``2**bits_per_cell`` evenly spaced conductance levels; 0 = analog (no quantization)."""
+    weight_bits: int = 0
+    """Magnitude bits of a weight; with ``bits_per_cell`` > 0 a weight spans ``ceil(weight_bits / bits_per_cell)``
+    slices (cells in separate arrays, recombined by shift-and-add); 0 = not quantized beyond the cell."""
+    mapping: str = "differential"
+    """``"differential"``: positive and negative weights in two arrays, currents subtracted; ``"offset"``: one array
+    holding ``w + w_max``, the reference current ``sum(v) G_mid`` subtracted (an ideal reference column)."""
+    program_sigma: float = 0.0
+    """Programming variation: relative standard deviation of each programmed conductance (dimensionless)."""
+    read_noise_sigma: float = 0.0
+    """Read noise: relative standard deviation of each cell's current on every read (dimensionless)."""
+    stuck_on_fraction: float = 0.0
+    """Fraction of cells stuck at ``G_max`` (0..1)."""
+    stuck_off_fraction: float = 0.0
+    """Fraction of cells stuck at ``G_min`` (0..1)."""
+    v_nl_v: float | None = None
+    """Sinh I-V nonlinearity voltage (V) of ``I = g v_nl sinh(v / v_nl)``; ``None`` = linear (ohmic) cells."""
+
+    def __post_init__(self) -> None:
+        _require(math.isfinite(self.g_max_s) and self.g_max_s > 0, "g_max_s", self.g_max_s, "a conductance > 0 S")
+        _require(self.on_off_ratio >= 1, "on_off_ratio", self.on_off_ratio, ">= 1 (inf allowed)")
+        _require(0 <= self.bits_per_cell <= 16, "bits_per_cell", self.bits_per_cell, "0 (analog) to 16")
+        _require(0 <= self.weight_bits <= 32, "weight_bits", self.weight_bits, "0 (not quantized) to 32")
+        _require(self.mapping in MAPPINGS, "mapping", self.mapping, f"one of {MAPPINGS}")
+        for name in ("program_sigma", "read_noise_sigma"):
+            value = getattr(self, name)
+            _require(math.isfinite(value) and value >= 0, name, value, ">= 0 (relative standard deviation)")
+        for name in ("stuck_on_fraction", "stuck_off_fraction"):
+            value = getattr(self, name)
+            _require(0 <= value <= 1, name, value, "0 to 1")
+        _require(self.stuck_on_fraction + self.stuck_off_fraction <= 1, "stuck_on_fraction + stuck_off_fraction",
+                 self.stuck_on_fraction + self.stuck_off_fraction, "<= 1")
+        _require(self.v_nl_v is None or (math.isfinite(self.v_nl_v) and self.v_nl_v > 0), "v_nl_v", self.v_nl_v,
+                 "None (linear) or a voltage > 0 V")
+
+    @property
+    def g_min_s(self) -> float:
+        """Lowest conductance (S), ``g_max_s / on_off_ratio``."""
+        return self.g_max_s / self.on_off_ratio
+
+    @property
+    def n_slices(self) -> int:
+        """Cells (arrays) per weight."""
+        if self.bits_per_cell and self.weight_bits:
+            return math.ceil(self.weight_bits / self.bits_per_cell)
+        return 1
+
+    @property
+    def slice_levels(self) -> int:
+        """Highest digit stored in one cell (levels - 1); 0 for analog cells holding any value in [0, 1]."""
+        bits = self.bits_per_cell or self.weight_bits
+        return 2**bits - 1 if bits else 0
+
+
+def check_conductance(G: np.ndarray, config: DeviceConfig, *, name: str = "G") -> np.ndarray:
+    """``G`` as a float array; ``ValueError`` naming the range when any value is outside ``[G_min, G_max]``."""
+    G = np.asarray(G, dtype=float)
+    low, high = config.g_min_s, config.g_max_s
+    tol = 1e-12 * high
+    if G.size and (not np.all(np.isfinite(G)) or G.min() < low - tol or G.max() > high + tol):
+        raise ValueError(
+            f"{name} holds conductances in [{np.nanmin(G):.4g}, {np.nanmax(G):.4g}] S; allowed: "
+            f"[g_min_s={low:.4g}, g_max_s={high:.4g}] S"
+        )
+    return G
+
+
+def quantize_conductance(G: np.ndarray, config: DeviceConfig) -> np.ndarray:
+    """Round each conductance to the nearest of the ``2**bits_per_cell`` levels spanning ``[G_min, G_max]``.
+
+    Returns ``G`` unchanged for analog cells (``bits_per_cell=0``).
+    """
+    G = check_conductance(G, config)
+    if config.bits_per_cell == 0:
+        return G.copy()
+    steps = 2**config.bits_per_cell - 1
+    low, span = config.g_min_s, config.g_max_s - config.g_min_s
+    return low + np.round((G - low) / span * steps) / steps * span
+
+
+def slice_weights(w: np.ndarray, config: DeviceConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Split normalised weight magnitudes over cells.
+
+    Parameters
+    ----------
+    w : ndarray
+        Weights normalised to [-1, 1].
+
+    Returns
+    -------
+    digits : ndarray, shape (n_slices, *w.shape)
+        Signed cell contents in [-1, 1] per slice, least significant slice first (fractions of the cell range).
+    weights : ndarray, shape (n_slices,)
+        Recombination factors: ``sum_s weights[s] * digits[s]`` is the quantized ``w``.
+    """
+    w = np.asarray(w, dtype=float)
+    if w.size and np.abs(w).max() > 1 + 1e-12:
+        raise ValueError(f"weights must be normalised to [-1, 1], got max |w| = {np.abs(w).max():.4g}")
+    sign, mag = np.sign(w), np.abs(w)
+    total_bits = config.weight_bits or config.bits_per_cell
+    if not total_bits:
+        return w[None].copy(), np.ones(1)
+    full = 2**total_bits - 1
+    q = np.round(mag * full).astype(np.int64)
+    if config.n_slices == 1:
+        return (sign * q / full)[None], np.ones(1)
+    base, top = 2**config.bits_per_cell, config.slice_levels
+    digits = np.stack([(q // base**s) % base for s in range(config.n_slices)]) * sign / top
+    return digits, np.array([top * base**s / full for s in range(config.n_slices)])
+
+
+@dataclass(frozen=True)
+class ConductanceMap:
+    """Conductance arrays for one weight slice.
+
+    Parameters
+    ----------
+    g_pos : ndarray
+        The (positive) array (S).
+    g_neg : ndarray or None
+        The negative array for ``mapping="differential"`` (S); ``None`` for ``"offset"``.
+    g_ref_s : float
+        Reference conductance per row subtracted in ``"offset"`` mapping (S); 0 for differential.
+    s_per_unit : float
+        Conductance (S) that represents a normalised weight of 1: ``w = (g_pos - g_neg) / s_per_unit`` or
+        ``(g_pos - g_ref_s) / s_per_unit``.
+    """
+
+    g_pos: np.ndarray
+    g_neg: np.ndarray | None
+    g_ref_s: float
+    s_per_unit: float
+
+
+def map_weights(w: np.ndarray, config: DeviceConfig) -> ConductanceMap:
+    """Map normalised weights in [-1, 1] (one slice) onto conductances in ``[G_min, G_max]``.
+
+    Differential: ``g_pos = G_min + max(w, 0) dG``, ``g_neg = G_min + max(-w, 0) dG`` with ``dG = G_max - G_min``.
+    Offset: ``g = G_min + (w + 1) dG / 2`` against ``G_mid = (G_min + G_max) / 2``.
+    """
+    w = np.asarray(w, dtype=float)
+    if w.size and np.abs(w).max() > 1 + 1e-12:
+        raise ValueError(f"weights must be normalised to [-1, 1], got max |w| = {np.abs(w).max():.4g}")
+    low, span = config.g_min_s, config.g_max_s - config.g_min_s
+    if config.mapping == "differential":
+        return ConductanceMap(low + np.clip(w, 0, 1) * span, low + np.clip(-w, 0, 1) * span, 0.0, span)
+    return ConductanceMap(low + (np.clip(w, -1, 1) + 1) * span / 2, None, low + span / 2, span / 2)
+
+
+def fault_masks(
+    shape: tuple[int, ...], config: DeviceConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks of stuck-on and stuck-off cells (disjoint), drawn with the configured fractions."""
+    u = rng.random(shape)
+    stuck_on = u < config.stuck_on_fraction
+    stuck_off = (u >= config.stuck_on_fraction) & (u < config.stuck_on_fraction + config.stuck_off_fraction)
+    return stuck_on, stuck_off
+
+
+def program(G: np.ndarray, config: DeviceConfig, rng: np.random.Generator) -> np.ndarray:
+    """The conductances an array actually holds after programming the targets ``G`` (S).
+
+    Quantization to the cell's levels, then multiplicative Gaussian programming variation (clipped at 0 S, the
+    physical bound), then stuck-at faults (which override everything). With every non-ideality off it returns the
+    targets exactly.
+    """
+    G = quantize_conductance(G, config)
+    if config.program_sigma:
+        G = np.clip(G * (1 + config.program_sigma * rng.standard_normal(G.shape)), 0.0, None)
+    if config.stuck_on_fraction or config.stuck_off_fraction:
+        stuck_on, stuck_off = fault_masks(G.shape, config, rng)
+        G = np.where(stuck_on, config.g_max_s, np.where(stuck_off, config.g_min_s, G))
+    return G
+
+
+def read_noise_std(v, G, sigma: float):
+    """Standard deviation (A) of each column current under independent relative read noise of every cell.
+
+    A cell carrying ``v_i g_ij`` contributes variance ``(sigma v_i g_ij)^2``, so the column's standard deviation is
+    ``sigma sqrt((v**2) @ (G**2))`` (first order in the parasitics, which scale currents by less than one).
+    Works on numpy arrays and torch tensors alike.
+    """
+    return sigma * ((v * v) @ (G * G)) ** 0.5

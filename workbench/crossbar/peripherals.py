@@ -1,0 +1,88 @@
+"""Crossbar periphery: DACs driving the rows (with input bit slicing over cycles) and ADCs sensing the columns.
+
+[R] The DAC maps a tensor normalised to [-1, 1] onto row voltages ``v_read * x``; with ``input_bits`` set it is
+quantized to ``2**input_bits - 1`` magnitude levels (sign by polarity: bipolar drivers), and with ``dac_bits`` <
+``input_bits`` the magnitude is streamed over ``ceil(input_bits / dac_bits)`` cycles, least significant first, the
+outputs recombined by shift-and-add (ISAAC, Shafiee et al., ISCA 2016). The ADC is a uniform mid-tread quantizer
+of ``2**adc_bits - 1`` levels (``adc_bits`` >= 2) symmetric about 0 over ``[-I_fs, I_fs]``, saturating outside;
+its full scale is a fraction of the largest current a column can carry (a calibration knob). Every stage is ideal
+at its zero value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+__all__ = ["PeripheralConfig", "adc", "dac_slices"]
+
+
+@dataclass(frozen=True)
+class PeripheralConfig:
+    """DAC, input slicing and ADC. Defaults: ideal (no quantization)."""
+
+    v_read_v: float = 0.2
+    """Full-scale row voltage (V) for an input of magnitude 1."""
+    input_bits: int = 0
+    """Magnitude bits of the inputs; 0 = analog inputs (no DAC quantization)."""
+    dac_bits: int = 0
+    """Bits the DAC applies per cycle; 0 or >= ``input_bits`` = one cycle, else inputs are bit-sliced in time."""
+    adc_bits: int = 0
+    """ADC resolution (bits); 0 = ideal (no quantization, no saturation)."""
+    adc_range_fraction: float = 0.25
+    """ADC full scale as a fraction of the largest possible column current ``v_read * rows * (G_max - G_min)``."""
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("v_read_v", math.isfinite(self.v_read_v) and self.v_read_v > 0, "a voltage > 0 V"),
+            ("input_bits", 0 <= self.input_bits <= 32, "0 (analog) to 32"),
+            ("dac_bits", 0 <= self.dac_bits <= 32, "0 (one cycle) to 32"),
+            ("adc_bits", self.adc_bits == 0 or 2 <= self.adc_bits <= 24, "0 (ideal) or 2 to 24"),
+            ("adc_range_fraction", 0 < self.adc_range_fraction <= 1, "0 < fraction <= 1"),
+        ]
+        for name, ok, allowed in checks:
+            if not ok:
+                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed; allowed: {allowed}")
+        if self.dac_bits and not self.input_bits:
+            raise ValueError(f"dac_bits={self.dac_bits} needs input_bits > 0 (the total input precision)")
+
+    @property
+    def n_cycles(self) -> int:
+        """DAC cycles per input."""
+        if self.input_bits and self.dac_bits and self.dac_bits < self.input_bits:
+            return math.ceil(self.input_bits / self.dac_bits)
+        return 1
+
+
+def dac_slices(x: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor, list[float]]:
+    """Row voltages for ``x`` normalised to [-1, 1], one slice per DAC cycle.
+
+    Returns
+    -------
+    volts : Tensor, shape (n_cycles, *x.shape)
+        Row voltages (V) per cycle, least significant first.
+    factors : list of float
+        Recombination factors: ``sum_c factors[c] * volts[c]`` equals the quantized input times ``v_read``.
+    """
+    if not config.input_bits:
+        return (x * config.v_read_v).unsqueeze(0), [1.0]
+    full = 2**config.input_bits - 1
+    sign, q = torch.sign(x), torch.round(x.abs().clamp(max=1.0) * full)
+    if config.n_cycles == 1:
+        return (sign * q / full * config.v_read_v).unsqueeze(0), [1.0]
+    base = 2**config.dac_bits
+    top = base - 1
+    digits = [torch.remainder(torch.div(q, base**c, rounding_mode="floor"), base) for c in range(config.n_cycles)]
+    volts = torch.stack([sign * d / top * config.v_read_v for d in digits])
+    return volts, [top * base**c / full for c in range(config.n_cycles)]
+
+
+def adc(current: torch.Tensor, full_scale: float, config: PeripheralConfig) -> torch.Tensor:
+    """Digitise column currents (any unit, ``full_scale`` in the same unit); identity for ``adc_bits=0``."""
+    if not config.adc_bits:
+        return current
+    levels = 2 ** (config.adc_bits - 1) - 1
+    step = full_scale / levels
+    return torch.clamp(torch.round(current / step), -levels, levels) * step
