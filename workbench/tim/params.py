@@ -13,8 +13,9 @@ from pathlib import Path
 
 import yaml
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "data" / "presets" / "tim"
-DEFAULT_PRESET = PRESET_DIR / "tim_32nm.yaml"
+from workbench.core.paths import presets_dir
+
+DEFAULT_PRESET = presets_dir() / "tim" / "tim_32nm.yaml"
 
 _AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2",
           "a_flipflop_um2", "a_wl_driver_um2", "a_precharge_um2", "a_sram_buffer_per_bit_um2")

@@ -1,0 +1,39 @@
+"""Tests of the TiM reproduction table: every claim present, numbers consistent with the model they come from."""
+
+import math
+import time
+
+import pytest
+
+from workbench.core.reproduce import ClaimResult, run_reproductions
+from workbench.tim.arch import accelerator
+from workbench.tim.mapping import map_network
+from workbench.tim.params import load_params
+from workbench.tim.reproduce import M2_NETWORKS, reproduce
+
+
+def test_reproduce_rows_and_consistency():
+    start = time.perf_counter()
+    rows = reproduce(quick=True)
+    assert time.perf_counter() - start < 5
+    assert all(isinstance(r, ClaimResult) for r in rows)
+    assert [r.claim for r in rows].count("M1") == 7
+    assert [r.claim for r in rows].count("M2") == 2 * len(M2_NETWORKS)
+    by_quantity = {r.quantity: r for r in rows}
+    s = accelerator()
+    p = load_params()
+    assert by_quantity["peak throughput (TOPS)"].workbench == pytest.approx(s.peak_tops)
+    assert by_quantity["TOPS/W vs V100 (x)"].workbench == pytest.approx(
+        s.tops_per_w / (p.v100_peak_tops / p.v100_power_w))
+    m = map_network("resnet18")
+    assert by_quantity["speedup vs near-memory, resnet18 (x)"].workbench == pytest.approx(
+        m.nm_latency_ns / m.latency_ns)
+    for r in rows:
+        assert isinstance(r.workbench, float) and math.isfinite(r.workbench)
+        if r.within is False:
+            assert r.note, f"a miss must say why: {r.quantity}"
+
+
+def test_registered_with_core_runner():
+    rows = run_reproductions("tim", quick=True)
+    assert {r.claim for r in rows} == {"M1", "M2"}
