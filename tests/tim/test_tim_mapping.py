@@ -46,7 +46,7 @@ def test_energy_scales_with_accesses():
 
 
 def test_weights_stationary_and_batch_amortises_writes():
-    small = map_network("digits_mlp", CFG)
+    small = map_network("digits_vgg", CFG)
     assert small.weights_stationary
     assert all(m.energy_breakdown_pj["weight_writes"] == 0 for m in small.layers)
     big1 = map_network("alexnet", CFG, batch=1)

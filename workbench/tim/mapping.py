@@ -94,9 +94,42 @@ NETWORKS: dict[str, tuple[Layer, ...]] = {
     "lstm_ptb": (lstm("lstm1", 650, 650, 35), lstm("lstm2", 650, 650, 35), fc("decoder", 650, 10000, 35)),
     # The same model with GRU cells.
     "gru_ptb": (gru("gru1", 650, 650, 35), gru("gru2", 650, 650, 35), fc("decoder", 650, 10000, 35)),
-    # The small MLP trained on 8x8 digits by the tim.quant study.
-    "digits_mlp": (fc("fc1", 64, 128), fc("fc2", 128, 128), fc("fc3", 128, 10)),
+    # The small VGG trained on 8x8 digits by the tim.quant study (width 16; see workbench.tim.quant.digits_model).
+    "digits_vgg": (conv("features.0", 1, 16, 3, 8), conv("features.4", 16, 32, 3, 4), conv("features.8", 32, 64, 3, 2),
+                   fc("classifier", 64, 10)),
 }
+
+
+def layers_from_model(model, input_shape: tuple[int, ...]) -> tuple[Layer, ...]:
+    """The conv and linear layers of a PyTorch ``model`` as :class:`Layer` specs, from one forward pass of a single
+    input of ``input_shape`` (C, H, W) with hooks recording each layer's output size."""
+    import torch
+    from torch import nn
+
+    found: list[Layer] = []
+
+    def hook(name):
+        def record(module, _inputs, output):
+            if isinstance(module, nn.Conv2d):
+                k = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+                positions = output.shape[-2] * output.shape[-1]
+                found.append(Layer(name, "conv", k, module.out_channels, positions, positions * module.out_channels))
+            else:
+                found.append(fc(name, module.in_features, module.out_features))
+        return record
+
+    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
+               if isinstance(m, (nn.Conv2d, nn.Linear))]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(torch.zeros(1, *input_shape))
+    finally:
+        model.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""TiM-DNN studies: ``tim.arch`` (interactive architecture explorer) and ``tim.quant`` (ternary accuracy, batch)."""
+
+from __future__ import annotations
+
+from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.tim.arch import ADC_TYPES, REPRESENTATIONS, TimConfig, accelerator
+from workbench.tim.mapping import NETWORKS, map_network
+from workbench.tim.params import load_params
+
+_ARCH_KNOBS = (
+    Choice("representation", "unweighted", options=REPRESENTATIONS,
+           help="Ternary system: {-1,0,1}, {-a,0,a} or {-a,0,b}; sets the peripheral scale/accumulate cost."),
+    Choice("rows", 256, options=(64, 128, 256, 512, 1024), unit="TPCs", help="TPC rows per tile."),
+    Choice("cols", 256, options=(64, 128, 256, 512, 1024), unit="TPCs", help="TPC columns per tile."),
+    Int("rows_active", 16, low=1, high=64, label="L (rows active)",
+        help="Rows enabled per access (the paper's L); L x cols products per access."),
+    Int("tiles", 32, low=1, high=256, help="Number of TiM tiles."),
+    Int("adc_bits", 5, low=1, high=8, unit="bit", help="Column ADC precision; must be >= ceil(log2(L+1))."),
+    Choice("adc_type", "sar", options=ADC_TYPES, help="SAR (B decisions + CDAC) or flash (2^B - 1 comparators)."),
+    Choice("cols_per_adc", 1, options=(1, 2, 4, 8), help="Columns sharing one ADC pair (serialised conversions)."),
+    Choice("node_nm", 32, options=(22, 32, 45, 65), unit="nm", help="Technology node (first-order scaling)."),
+    Float("t_access_ns", 0.0, low=0.0, high=20.0, unit="ns",
+          help="Tile access period; 0 = the circuit model's minimum, below the minimum is an error."),
+    Float("input_density", 0.5, low=0.05, high=1.0, help="Fraction of nonzero ternary activations."),
+    Float("weight_density", 0.5, low=0.05, high=1.0, help="Fraction of nonzero ternary weights."),
+    Choice("network", "resnet18", options=tuple(NETWORKS), help="Network mapped for the per-inference metrics."),
+    Int("batch", 1, low=1, high=256, log=True, help="Inferences sharing one weight load."),
+)
+
+_CONFIG_FIELDS = ("representation", "rows", "cols", "rows_active", "tiles", "adc_bits", "adc_type", "cols_per_adc",
+                  "node_nm", "t_access_ns", "input_density", "weight_density")
+
+
+def _config(params: dict) -> TimConfig:
+    return TimConfig(**{k: params[k] for k in _CONFIG_FIELDS})
+
+
+def _check_arch(params: dict) -> None:
+    """Joint constraints (L <= rows, ADC bits >= ceil(log2(L+1)), bitline swing, access period >= minimum)."""
+    accelerator(_config(params))
+
+
+def evaluate_arch(**params) -> dict:
+    """Chip figures of merit and per-inference energy/latency of ``network`` on TiM-DNN (see module docs)."""
+    cfg = _config(params)
+    s = accelerator(cfg)
+    m = map_network(params["network"], cfg, summary=s, batch=params["batch"])
+    p = load_params()
+    return {
+        "peak_tops": s.peak_tops,
+        "power_w": s.power_w,
+        "area_mm2": s.area_mm2,
+        "tops_per_w": s.tops_per_w,
+        "tops_per_mm2": s.tops_per_mm2,
+        "energy_per_inference_uj": m.energy_pj * 1e-6,
+        "latency_per_inference_us": m.latency_ns * 1e-3,
+        "utilisation": m.utilisation,
+        "energy_vs_near_memory": m.nm_energy_pj / m.energy_pj,
+        "speedup_vs_near_memory": m.nm_latency_ns / m.latency_ns,
+        "tops_per_w_vs_v100": s.tops_per_w / (p.v100_peak_tops / p.v100_power_w),
+        "access_period_ns": s.tile.t_access_ns,
+        "energy_breakdown_pj": {k: sum(ly.energy_breakdown_pj[k] for ly in m.layers)
+                                for k in m.layers[0].energy_breakdown_pj},
+        "layers": m.table(),
+    }
+
+
+ARCH = register_study(Study(
+    name="tim.arch",
+    theme="tim",
+    func=evaluate_arch,
+    knobs=_ARCH_KNOBS,
+    metrics=(
+        Metric("peak_tops", "TOPS", "max", "Peak throughput: tiles x cols x L x 2 per access period.", "peak TOPS"),
+        Metric("power_w", "W", "min", "Power at peak throughput (dynamic + leakage).", "power"),
+        Metric("area_mm2", "mm2", "min", "Chip area (tiles, buffers, SFU, routing).", "area"),
+        Metric("tops_per_w", "TOPS/W", "max", "Energy efficiency at peak.", "TOPS/W"),
+        Metric("tops_per_mm2", "TOPS/mm2", "max", "Area efficiency at peak.", "TOPS/mm2"),
+        Metric("energy_per_inference_uj", "uJ", "min", "Energy per inference of the chosen network.",
+               "energy / inference"),
+        Metric("latency_per_inference_us", "us", "min", "Latency per inference of the chosen network.",
+               "latency / inference"),
+        Metric("utilisation", "", "max", "Fraction of peak TiM throughput used by the network."),
+        Metric("energy_vs_near_memory", "x", "max", "Near-memory energy / TiM energy for the network."),
+        Metric("speedup_vs_near_memory", "x", "max", "Near-memory latency / TiM latency for the network."),
+        Metric("tops_per_w_vs_v100", "x", "max", "TOPS/W relative to the V100 datasheet (125 TOPS, 300 W)."),
+        Metric("access_period_ns", "ns", None, "Tile access period used."),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "TiM-DNN (arXiv:1909.06892) architecture model: ternary processing cells in tiles of rows x cols with L rows "
+        "active per access, column ADCs and peripheral compute units, built from a sourced 32 nm component table. "
+        "Shows peak TOPS, power, area and their ratios, and maps a network (conv, FC, LSTM/GRU) onto the tiles for "
+        "energy and latency per inference against a near-memory ternary baseline on the same memory."
+    ),
+    constraints=_check_arch,
+    reference="tim_arch.csv",
+    tags=("tim", "accelerator", "in-memory"),
+))
+
+
+def evaluate_quant(**params) -> dict:
+    """Train a small VGG on digits in full precision and ternary (STE); accuracy and TiM energy per inference."""
+    from workbench.tim.quant import ternary_experiment
+
+    return ternary_experiment(**params)
+
+
+QUANT = register_study(Study(
+    name="tim.quant",
+    theme="tim",
+    func=evaluate_quant,
+    knobs=(
+        Choice("representation", "symmetric", options=REPRESENTATIONS,
+               help="Ternary system of weights and activations."),
+        Choice("scale_mode", "statistics", options=("statistics", "learnable"),
+               help="Scales from tensor statistics (TWN rule) or learned (TTQ-style)."),
+        Float("threshold", 0.7, low=0.05, high=1.5, step=0.05,
+              help="Delta = threshold x mean|x|; values with |x| <= Delta become 0."),
+        Bool("quantize_activations", True, help="Ternary activations too (else weights only)."),
+        Int("width", 16, low=4, high=64, help="Channels of the first conv (doubling per stage)."),
+        Int("epochs", 15, low=1, high=200, help="Epochs of full-precision pre-training and of ternary training."),
+        Float("lr", 0.05, low=1e-3, high=0.5, log=True, help="Initial SGD learning rate (cosine decay)."),
+        Int("seed", 0, low=0, high=1_000_000, help="Seed of the split, the initialisation and the shuffles."),
+    ),
+    metrics=(
+        Metric("accuracy", "%", "max", "Test accuracy of the ternary network.", "ternary accuracy"),
+        Metric("fp_accuracy", "%", "max", "Test accuracy of the full-precision network.", "FP32 accuracy"),
+        Metric("accuracy_drop", "pp", "min", "Full-precision minus ternary test accuracy."),
+        Metric("weight_density", "", None, "Fraction of nonzero ternary weights."),
+        Metric("activation_density", "", None, "Fraction of nonzero ternary activations on test data."),
+        Metric("energy_per_inference_nj", "nJ", "min",
+               "Energy per inference on the default TiM-DNN with the measured densities.", "energy / inference"),
+        Metric("nm_energy_per_inference_nj", "nJ", "min", "The same on the near-memory baseline."),
+    ),
+    version="1",
+    cost="batch",
+    description=(
+        "Ternary weights and activations ({-1,0,1}, {-a,0,a}, {-a,0,b}) trained with a straight-through estimator "
+        "on the bundled 8x8 digits, starting from the full-precision network; accuracy against full precision, and "
+        "the energy per inference of the trained network on TiM-DNN with its measured operand densities."
+    ),
+    tags=("tim", "quantization"),
+))
