@@ -2,15 +2,16 @@
 
 import numpy as np
 import pytest
+import torch
 
 from workbench.crossbar.device import (
     DeviceConfig,
+    add_read_noise,
     check_conductance,
     fault_masks,
     map_weights,
     program,
     quantize_conductance,
-    read_noise_std,
     slice_weights,
 )
 
@@ -90,11 +91,15 @@ def test_programming_variation_has_the_configured_spread():
     assert np.mean(programmed / G - 1) == pytest.approx(0.0, abs=0.002)
 
 
-def test_read_noise_std_matches_monte_carlo():
+def test_read_noise_matches_per_cell_monte_carlo():
     rng = np.random.default_rng(5)
     G, v = rng.uniform(1e-5, 1e-4, (8, 3)), rng.uniform(0, 0.2, 8)
-    samples = np.stack([v @ (G * (1 + 0.1 * rng.standard_normal(G.shape))) for _ in range(4000)])
-    np.testing.assert_allclose(samples.std(axis=0), read_noise_std(v, G, 0.1), rtol=0.05)
+    per_cell = np.stack([v @ (G * (1 + 0.1 * rng.standard_normal(G.shape))) for _ in range(4000)])
+    current = torch.tensor(np.tile(v @ G, (4000, 1)))
+    variance = torch.tensor(np.square(v) @ np.square(G))
+    column = add_read_noise(current, variance, 0.1, torch.Generator().manual_seed(0)).numpy()
+    np.testing.assert_allclose(column.std(axis=0), per_cell.std(axis=0), rtol=0.08)
+    np.testing.assert_allclose(column.mean(axis=0), v @ G, rtol=0.01)
 
 
 @pytest.mark.parametrize(

@@ -101,3 +101,20 @@ def test_quantized_periphery_error_shrinks_with_bits():
 def test_grouped_convolution_is_rejected():
     with pytest.raises(ValueError, match="groups=2"):
         CrossbarConv2d(nn.Conv2d(4, 4, 3, groups=2), CrossbarConfig())
+
+
+def test_conv_tiles_equal_the_unfolded_matrix_product_with_adc_and_slicing():
+    # The convolution path (per-tile kernels over channel ranges) against the matrix path on im2col columns.
+    cfg = CrossbarConfig().with_changes(
+        circuit={**PARASITIC, "rows": 10, "cols": 3},
+        device={"bits_per_cell": 2, "weight_bits": 4},
+        peripherals={"input_bits": 4, "dac_bits": 2, "adc_bits": 6},
+    )
+    conv = nn.Conv2d(3, 5, 3, padding=1)
+    x = torch.rand(2, 3, 6, 6)
+    with torch.no_grad():
+        y_conv = CrossbarConv2d(conv, cfg)(x)
+        layer = CrossbarConv2d(conv, cfg)
+        cols = torch.nn.functional.unfold(x, 3, padding=1).transpose(1, 2).reshape(-1, 27)
+        y_mat = crossbar_matmul(cols, layer.xbar, cfg).reshape(2, 36, 5).transpose(1, 2).reshape(2, 5, 6, 6)
+    torch.testing.assert_close(y_conv, y_mat + conv.bias.view(1, -1, 1, 1), rtol=1e-4, atol=1e-5)

@@ -18,6 +18,7 @@ import numpy as np
 
 __all__ = [
     "MAPPINGS",
+    "add_read_noise",
     "ConductanceMap",
     "DeviceConfig",
     "check_conductance",
@@ -25,7 +26,6 @@ __all__ = [
     "map_weights",
     "program",
     "quantize_conductance",
-    "read_noise_std",
     "slice_weights",
 ]
 
@@ -221,11 +221,13 @@ def program(G: np.ndarray, config: DeviceConfig, rng: np.random.Generator) -> np
     return G
 
 
-def read_noise_std(v, G, sigma: float):
-    """Standard deviation (A) of each column current under independent relative read noise of every cell.
+def add_read_noise(current, variance, sigma: float, generator=None):
+    """Column currents with independent relative read noise of every cell (torch tensors).
 
-    A cell carrying ``v_i g_ij`` contributes variance ``(sigma v_i g_ij)^2``, so the column's standard deviation is
-    ``sigma sqrt((v**2) @ (G**2))`` (first order in the parasitics, which scale currents by less than one).
-    Works on numpy arrays and torch tensors alike.
+    A cell carrying ``v_i g_ij`` contributes variance ``(sigma v_i g_ij)^2``, so a column current gets Gaussian noise
+    of standard deviation ``sigma sqrt(variance)`` with ``variance = (v**2) @ (G**2)`` (first order: the parasitics
+    scale the currents by less than one).
     """
-    return sigma * ((v * v) @ (G * G)) ** 0.5
+    import torch
+
+    return current + sigma * variance.sqrt() * torch.randn(current.shape, generator=generator, dtype=current.dtype)

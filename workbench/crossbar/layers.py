@@ -28,7 +28,7 @@ from torch import nn
 
 from workbench.core.progress import track
 from workbench.crossbar.config import CrossbarConfig
-from workbench.crossbar.device import map_weights, program, read_noise_std, slice_weights
+from workbench.crossbar.device import add_read_noise, map_weights, program, slice_weights
 from workbench.crossbar.fast import effective_conductance
 from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices
 
@@ -41,9 +41,9 @@ class TiledCrossbar:
 
     Parameters
     ----------
-    geff : Tensor, shape (slices, row_tiles, tile_rows, N)
+    geff : Tensor, shape (row_tiles, tile_rows, slices * N)
         Effective conductance of every tile (positive minus negative array, or minus the offset reference),
-        divided by the conductance that represents a weight of ``w_max``.
+        divided by the conductance that represents a weight of ``w_max``; the weight slices side by side.
     g_square : Tensor, same shape
         Sum of the squared programmed conductances of the tile's arrays in the same units (for read noise).
     slice_factors : Tensor, shape (slices,)
@@ -107,11 +107,15 @@ def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: 
     geff, g_square = geff[:, :, :N], g_square[:, :, :N]
     full_scale = per.adc_range_fraction * rows * (dev.g_max_s - dev.g_min_s) / s_per_unit
     factors_t = torch.tensor(factors, dtype=torch.float32)
-    geff_t = torch.tensor(geff, dtype=torch.float32).reshape(len(factors), n_rt, rows, N)
     w_eff = (torch.einsum("s,skn->kn", factors_t, torch.tensor(geff, dtype=torch.float32))[:K] * w_max).contiguous()
+
+    def side_by_side(a: np.ndarray) -> torch.Tensor:  # (S, T*rows, N) -> (T, rows, S*N)
+        a = a.reshape(len(factors), n_rt, rows, N).transpose(1, 2, 0, 3).reshape(n_rt, rows, len(factors) * N)
+        return torch.tensor(a, dtype=torch.float32)
+
     return TiledCrossbar(
-        geff=geff_t,
-        g_square=torch.tensor(g_square, dtype=torch.float32).reshape(len(factors), n_rt, rows, N),
+        geff=side_by_side(geff),
+        g_square=side_by_side(g_square),
         slice_factors=factors_t,
         w_max=w_max,
         full_scale=full_scale,
@@ -131,6 +135,32 @@ def _dac(x: torch.Tensor, per: PeripheralConfig) -> tuple[torch.Tensor, list[flo
     return volts / per.v_read_v, factors, scale
 
 
+def _read_out(
+    tiles, xbar: TiledCrossbar, config: CrossbarConfig, in_factors: list[float], generator: torch.Generator | None
+) -> torch.Tensor:
+    """Sense, digitise and recombine tile currents.
+
+    ``tiles`` yields ``(current, variance)`` per row tile, each of shape (cycles * batch, slices * N, ...) in
+    normalised units (``variance`` of the read noise, or ``None``). Returns (batch, N, ...) in units of
+    ``x / max|x| @ W / w_max``.
+    """
+    sigma = config.device.read_noise_sigma
+    total = None
+    for current, variance in tiles:
+        if sigma:
+            current = add_read_noise(current, variance, sigma, generator)
+        current = adc(current, xbar.full_scale, config.peripherals)
+        total = current if total is None else total + current
+    n_slices = xbar.slice_factors.numel()
+    total = total.reshape(len(in_factors), -1, n_slices, total.shape[1] // n_slices, *total.shape[2:])
+    out = None
+    for c, f_in in enumerate(in_factors):
+        for s, f_w in enumerate(xbar.slice_factors.tolist()):
+            term = total[:, :, s][c]
+            out = term * (f_in * f_w) if out is None else out.add_(term, alpha=f_in * f_w)
+    return out
+
+
 def crossbar_matmul(
     x: torch.Tensor, xbar: TiledCrossbar, config: CrossbarConfig, generator: torch.Generator | None = None
 ) -> torch.Tensor:
@@ -140,24 +170,16 @@ def crossbar_matmul(
     tile are read (with read noise), digitised by the ADC, then summed over row tiles and recombined over weight
     slices and input cycles by shift-and-add. With a linear periphery this is exactly ``DAC(x) @ w_eff``.
     """
-    per, sigma = config.peripherals, config.device.read_noise_sigma
-    volts, in_factors, scale = _dac(x, per)
+    volts, in_factors, scale = _dac(x, config.peripherals)
     if _linear_periphery(config):
         xq = sum(f * v for f, v in zip(in_factors, volts, strict=True))
         return (xq @ xbar.w_eff) * scale
-    n_slices, n_rt, rows, N = xbar.geff.shape
-    pad = n_rt * rows - xbar.in_features
-    v = F.pad(volts, (0, pad)).reshape(volts.shape[0], -1, n_rt, rows).permute(0, 2, 1, 3)  # (c, t, b, rows)
-    out = torch.zeros(x.shape[0], N, dtype=x.dtype, device=x.device)
-    for s in range(n_slices):
-        current = torch.matmul(v, xbar.geff[s].unsqueeze(0))  # (c, t, b, N)
-        if sigma:
-            std = read_noise_std(v, xbar.g_square[s].unsqueeze(0).sqrt(), sigma)
-            current = current + std * torch.randn(current.shape, generator=generator, dtype=current.dtype)
-        current = adc(current, xbar.full_scale, per).sum(dim=1)  # (c, b, N)
-        cycles = torch.tensor(in_factors, dtype=current.dtype).view(-1, 1, 1)
-        out = out + xbar.slice_factors[s] * (cycles * current).sum(dim=0)
-    return out * (scale * xbar.w_max)
+    n_rt, rows, _ = xbar.geff.shape
+    v = F.pad(volts, (0, n_rt * rows - xbar.in_features)).reshape(-1, n_rt, rows).transpose(0, 1)  # (t, cb, rows)
+    currents = torch.bmm(v, xbar.geff)
+    variances = torch.bmm(v * v, xbar.g_square) if config.device.read_noise_sigma else [None] * n_rt
+    y = _read_out(zip(currents, variances, strict=True), xbar, config, in_factors, generator)
+    return y * (scale * xbar.w_max)
 
 
 class _CrossbarLayer(nn.Module):
@@ -168,9 +190,6 @@ class _CrossbarLayer(nn.Module):
         self.bias = None if bias is None else nn.Parameter(bias.detach().clone(), requires_grad=False)
         self.generator = torch.Generator().manual_seed(seed)
 
-    def _matmul(self, x: torch.Tensor) -> torch.Tensor:
-        return crossbar_matmul(x, self.xbar, self.config, self.generator)
-
 
 class CrossbarLinear(_CrossbarLayer):
     """``nn.Linear`` computed on crossbars (inputs on rows, outputs on columns; the bias is added digitally)."""
@@ -180,12 +199,18 @@ class CrossbarLinear(_CrossbarLayer):
         self.in_features, self.out_features = linear.in_features, linear.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self._matmul(x.reshape(-1, self.in_features)).reshape(*x.shape[:-1], self.out_features)
+        y = crossbar_matmul(x.reshape(-1, self.in_features), self.xbar, self.config, self.generator)
+        y = y.reshape(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 
 
 class CrossbarConv2d(_CrossbarLayer):
-    """``nn.Conv2d`` (groups=1) on crossbars: the unrolled kernel (C_in*kh*kw rows) x C_out columns."""
+    """``nn.Conv2d`` (groups=1) on crossbars: the unrolled kernel (C_in*kh*kw rows) x C_out columns.
+
+    Each row tile covers a contiguous range of unrolled rows, i.e. of (channel, kh, kw) entries; its currents are
+    computed as a convolution over just the input channels it touches with the tile's ``G_eff`` as kernel, which
+    equals the tile's im2col matrix product without materialising the unrolled input.
+    """
 
     def __init__(self, conv: nn.Conv2d, config: CrossbarConfig, seed: int = 0):
         if conv.groups != 1 or conv.padding_mode != "zeros":
@@ -195,19 +220,38 @@ class CrossbarConv2d(_CrossbarLayer):
         super().__init__(weight.reshape(weight.shape[0], -1).T, conv.bias, config, seed)
         self.weight_shape = tuple(weight.shape)
         self.stride, self.padding, self.dilation = conv.stride, conv.padding, conv.dilation
+        self.tile_kernels = self._tile_kernels()
+
+    def _tile_kernels(self) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
+        """Per row tile: first and last+1 input channel, G_eff kernel and squared-conductance kernel."""
+        _, c_in, kh, kw = self.weight_shape
+        n_rt, rows, width = self.xbar.geff.shape
+        area, out = kh * kw, []
+        for t in range(n_rt):
+            r0, r1 = t * rows, min((t + 1) * rows, c_in * area)
+            c0, c1 = r0 // area, (r1 - 1) // area + 1
+            kernels = []
+            for tensor in (self.xbar.geff[t], self.xbar.g_square[t]):
+                k = torch.zeros((c1 - c0) * area, width)
+                k[r0 - c0 * area : r1 - c0 * area] = tensor[: r1 - r0]
+                kernels.append(k.T.reshape(width, c1 - c0, kh, kw).contiguous())
+            out.append((c0, c1, *kernels))
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out_ch, _, kh, kw = self.weight_shape
+        conv = dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
+        volts, in_factors, scale = _dac(x, self.config.peripherals)
         if _linear_periphery(self.config):
-            volts, in_factors, scale = _dac(x, self.config.peripherals)
             xq = sum(f * v for f, v in zip(in_factors, volts, strict=True)) * scale
             weight = self.xbar.w_eff.T.reshape(self.weight_shape)
-            return F.conv2d(xq, weight, self.bias, self.stride, self.padding, self.dilation)
-        cols = F.unfold(x, (kh, kw), dilation=self.dilation, padding=self.padding, stride=self.stride)  # (B, K, L)
-        b, k, length = cols.shape
-        y = self._matmul(cols.transpose(1, 2).reshape(b * length, k)).reshape(b, length, out_ch).transpose(1, 2)
-        h = (x.shape[2] + 2 * self.padding[0] - self.dilation[0] * (kh - 1) - 1) // self.stride[0] + 1
-        y = y.reshape(b, out_ch, h, -1)
+            return F.conv2d(xq, weight, self.bias, **conv)
+        v = volts.reshape(-1, *x.shape[1:])  # (cycles * batch, C, H, W)
+        noisy = bool(self.config.device.read_noise_sigma)
+        tiles = (
+            (F.conv2d(v[:, c0:c1], k, **conv), F.conv2d(v[:, c0:c1] ** 2, k2, **conv) if noisy else None)
+            for c0, c1, k, k2 in self.tile_kernels
+        )
+        y = _read_out(tiles, self.xbar, self.config, in_factors, self.generator) * (scale * self.xbar.w_max)
         return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
 

@@ -85,4 +85,4 @@ def adc(current: torch.Tensor, full_scale: float, config: PeripheralConfig) -> t
         return current
     levels = 2 ** (config.adc_bits - 1) - 1
     step = full_scale / levels
-    return torch.clamp(torch.round(current / step), -levels, levels) * step
+    return current.mul(1.0 / step).round_().clamp_(-levels, levels).mul_(step)
