@@ -150,6 +150,8 @@ def _tool(name: str) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    print(f"dashboards: http://{args.ip}:{args.port}/  (start with "
+          f"http://{args.ip}:{args.port}/voila/render/00_overview.ipynb)", flush=True)
     return _exec([
         _tool("voila"), str(NOTEBOOKS), "--no-browser", f"--port={args.port}", f"--Voila.ip={args.ip}",
         "--VoilaConfiguration.file_allowlist=['.*\\.(png|jpg|gif|svg|pdf|csv|json)']",
