@@ -25,8 +25,8 @@ def _datasets(spec):
 
 
 def _layer_data(spec, layer):
-    name = (layer.get("data") or spec["data"])["name"]
-    return pd.DataFrame(_datasets(spec)[name])
+    data = layer.get("data") or spec["data"]
+    return pd.DataFrame(data["values"] if "values" in data else _datasets(spec)[data["name"]])
 
 
 def _flat_layers(spec):

@@ -1,0 +1,206 @@
+"""Tests for workbench.ui.explorer, driving the widgets in-process: set values, assert chart spec, table, status."""
+
+import html
+import threading
+import time
+
+import pandas as pd
+import pytest
+from sample_studies import LENS
+
+from workbench.core import Float, Int, Metric, Study
+from workbench.core.progress import track
+from workbench.ui import Explorer, SweepPanel
+from workbench.viz.charts import PICK, ROW
+
+
+def train_toy(epochs: int, lr: float, step_s: float) -> dict:
+    """A stand-in for a training run: ``epochs`` tracked steps of ``step_s`` seconds."""
+    loss = 1.0
+    for _ in track(range(epochs), description="epochs"):
+        time.sleep(step_s)
+        loss *= 1 - lr
+    return {"loss": loss, "cost_s": epochs * step_s}
+
+
+def broken(lr: float) -> dict:
+    raise RuntimeError(f"solver diverged at lr={lr}")
+
+
+TRAIN = Study(name="uitest.train", theme="uitest", func=train_toy, cost="batch",
+              knobs=(Int("epochs", 3, low=1, high=500), Float("lr", 0.1, low=0.01, high=0.5),
+                     Float("step_s", 0.0, low=0.0, high=1.0, unit="s")),
+              metrics=(Metric("loss", better="min"), Metric("cost_s", unit="s", better="min")))
+BROKEN = Study(name="uitest.broken", theme="uitest", func=broken, knobs=(Float("lr", 0.1, low=0.01, high=0.5),),
+               metrics=(Metric("m", better="min"),))
+
+
+def text(widget) -> str:
+    return html.unescape(widget.value)
+
+
+def point_layer(spec):
+    return next(layer for layer in spec["layer"] if layer["mark"]["type"] == "point" and "params" not in layer
+                and layer["mark"].get("filled") and "size" in layer["encoding"])
+
+
+def layer_values(spec, layer):
+    data = layer.get("data") or spec["data"]
+    return pd.DataFrame(data["values"] if "values" in data else spec["datasets"][data["name"]])
+
+
+@pytest.fixture
+def sweep_explorer():
+    return Explorer(LENS, x="weight_g", y="brightness", sweep_knob="focal_mm", debounce_s=0, export_dir="unused")
+
+
+def test_sweep_curve_follows_knob_changes(sweep_explorer):
+    e = sweep_explorer
+    spec = e.chart.spec
+    assert spec["params"][0]["name"] == PICK
+    line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line" and "order" in layer["encoding"])
+    assert line["encoding"]["order"]["field"] == "focal_mm"
+    before = layer_values(spec, point_layer(spec))
+    assert set(before["aperture_mm"]) == {10.0} and before["focal_mm"].is_monotonic_increasing
+    e.controls.widgets["aperture_mm"].value = 20.0
+    after = layer_values(e.chart.spec, point_layer(e.chart.spec))
+    assert set(after["aperture_mm"]) == {20.0}
+    expected = LENS.evaluate(aperture_mm=20.0, focal_mm=after["focal_mm"].iloc[-1])["brightness"]
+    assert after["brightness"].iloc[-1] == pytest.approx(expected)
+    # grid values below the aperture violate the joint constraint and are left out, with a note
+    assert after["focal_mm"].min() >= 20.0
+    assert "left out" in text(e.status) and e.last_error is None
+    assert f"{LENS.evaluate(aperture_mm=20.0)['weight_g']:.4g}" in e.table.value
+
+
+def test_invalid_combination_shows_the_study_error_and_keeps_last_chart(sweep_explorer):
+    e = sweep_explorer
+    spec = e.chart.spec
+    e.controls.widgets["aperture_mm"].value = 55.0  # > focal 50 mm
+    message = text(e.status)
+    assert "Error" in message and "the aperture must not exceed the focal length" in message
+    assert "'aperture_mm' (55.0)" in message and e.last_error is not None
+    assert e.chart.spec == spec and "invalid" in e.table.value
+    e.controls.widgets["focal_mm"].value = 100.0
+    assert e.last_error is None and "updated" in text(e.status)
+
+
+def test_axis_and_colour_pickers_redraw(sweep_explorer):
+    e = sweep_explorer
+    e.y_picker.value = "f_number"
+    e.color_picker.value = "coating"
+    layer = point_layer(e.chart.spec)
+    assert layer["encoding"]["y"]["field"] == "f_number" and layer["encoding"]["color"]["field"] == "coating"
+    assert not [x for x in e.chart.spec["layer"] if x["mark"].get("interpolate")]  # f_number: no Pareto front
+
+
+def test_clicking_a_point_shows_its_params_and_loads_them(sweep_explorer):
+    e = sweep_explorer
+    row = 3
+    # what the Vega view sends on a click (the signal of a point selection over ROW)
+    e.chart._vl_selections = {PICK: {"value": {"vlPoint": {"or": [{ROW: row}]}, ROW: [row]}, "store": []}}
+    picked = e.frame.iloc[row]
+    info = text(e.point_info)
+    assert "clicked point" in info and f"{picked['focal_mm']:.4g}" in info and f"{picked['weight_g']:.4g}" in info
+    assert not e.use_point.disabled
+    e.use_point.click()
+    assert e.controls.values["focal_mm"] == pytest.approx(picked["focal_mm"], rel=1e-2)
+    e.chart._vl_selections = {PICK: {"value": None, "store": []}}
+    assert e.point_info.value == "" and e.use_point.disabled
+
+
+def test_history_mode_accumulates_points_and_draws_pareto_front():
+    e = Explorer(LENS, x="weight_g", y="brightness", debounce_s=0)
+    for aperture in (5.0, 20.0, 30.0):
+        e.controls.widgets["aperture_mm"].value = aperture
+    assert len(e.frame) == 4
+    fronts = [layer for layer in e.chart.spec["layer"] if layer["mark"].get("interpolate") == "step-after"]
+    assert len(fronts) == 1
+    ring = next(layer for layer in e.chart.spec["layer"] if layer["mark"].get("color") == "#D62728")
+    assert layer_values(e.chart.spec, ring)["weight_g"].item() == pytest.approx(e.metrics["weight_g"])
+
+
+def test_export_button_writes_figure_files(tmp_path):
+    e = Explorer(LENS, debounce_s=0, export_dir=tmp_path)
+    e.export_button.click()
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [f"sample_lens_weight_g_vs_brightness.{ext}" for ext in ("csv", "json", "pdf", "png", "svg")]
+    assert "exported" in text(e.status)
+
+
+def test_non_value_errors_from_the_model_are_shown():
+    e = Explorer(BROKEN, x="m", y="lr", debounce_s=0)
+    assert "RuntimeError: solver diverged at lr=0.1" in text(e.status)
+
+
+def test_batch_point_not_computed_then_run_in_background(store):
+    e = Explorer(TRAIN, store=store, x="cost_s", y="loss")
+    assert e.controls.widgets["epochs"].continuous_update is False
+    assert "not computed" in e.table.value and not e.run_button.disabled
+    assert "not computed" in text(e.status)
+    seen = []
+    e.progress.observe(lambda change: seen.append(change["new"]), names="value")
+    e.controls.widgets["epochs"].value = 4
+    thread = e.run_point()
+    thread.join(10)
+    assert not thread.is_alive()
+    stored = store.get(TRAIN, e.params)
+    assert stored["loss"] == pytest.approx(0.9**4)
+    assert seen[-1] == pytest.approx(1.0) and len(seen) >= 4  # one update per epoch
+    assert "computed and stored" in text(e.status) and "not computed" not in e.table.value
+    assert len(layer_values(e.chart.spec, point_layer(e.chart.spec))) == 1
+
+
+def test_batch_point_cancel_stores_nothing(store):
+    e = Explorer(TRAIN, store=store)
+    e.controls.set_values({"epochs": 400, "step_s": 0.01})
+    started = threading.Event()
+    e.progress.observe(lambda change: started.set(), names="value")
+    thread = e.run_point()
+    assert started.wait(5)
+    assert e.run_point() is None and "already running" in text(e.status)
+    e.cancel_button.click()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert store.get(TRAIN, e.params) is None
+    assert "cancelled" in text(e.status) and not e.run_button.disabled
+
+
+def test_sweep_panel_runs_grid_skips_invalid_and_plots(store):
+    panel = SweepPanel(LENS, store=store, points_per_knob=3)
+    panel.swept["aperture_mm"].value = True  # 1, 30.5, 60 mm
+    panel.swept["coating"].value = True
+    panel.fixed["focal_mm"].value = 40.0
+    thread = panel.run()
+    thread.join(30)
+    assert len(panel.frame) == 4  # aperture 60 > focal 40 is invalid for both coatings
+    assert panel.skipped == 2 and "2 invalid combinations skipped" in text(panel.status)
+    assert "4 computed" in text(panel.status)
+    assert len(store.frame(LENS)) == 4
+    layer = next(x for x in panel.chart.spec["layer"] if x["mark"]["type"] == "point" and "color" in x["encoding"])
+    assert layer["encoding"]["color"]["field"] == "aperture_mm"
+    # a second run finds every point in the store
+    panel.run().join(30)
+    assert "0 computed; 4 already stored" in text(panel.status)
+
+
+def test_sweep_panel_cancel(store):
+    panel = SweepPanel(TRAIN, store=store, points_per_knob=20)
+    panel.swept["lr"].value = True
+    panel.fixed["step_s"].value = 0.05
+    thread = panel.run()
+    deadline = time.monotonic() + 10
+    while panel.progress.value < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    panel.cancel_button.click()
+    thread.join(10)
+    assert panel.report.cancelled and "cancelled" in text(panel.status)
+    assert 1 <= len(store.frame(TRAIN)) < 20
+
+
+def test_sweep_panel_reports_an_empty_grid(store):
+    panel = SweepPanel(LENS, store=store)
+    panel.fixed["aperture_mm"].value = 60.0
+    panel.fixed["focal_mm"].value = 10.0
+    assert panel.run() is None
+    assert "no valid point" in text(panel.status) and "aperture must not exceed" in text(panel.status)

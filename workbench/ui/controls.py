@@ -1,0 +1,156 @@
+"""Widgets built from knob declarations, and a debounced panel of them.
+
+Each knob type maps to one widget: ``Float`` to a slider (a log slider for ``log=True``), ``Int`` to an integer
+slider, ``Choice`` to a dropdown, ``Bool`` to a checkbox. The knob's unit is part of the label and its help text and
+allowed range form the tooltip. Batch studies use ``continuous_update=False``, so a slider reports only when it is
+released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from workbench.core.knobs import Bool, Choice, Float, Int, Knob
+
+SLIDER_STEPS = 200
+"""Resolution of a slider for a knob without a declared step."""
+
+
+def _tooltip(knob: Knob) -> str:
+    text = f"{knob.help} " if knob.help else ""
+    return f"{text}Allowed: {knob.allowed()}."
+
+
+def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueWidget:
+    """The widget for one knob, set to its default.
+
+    Raises
+    ------
+    TypeError
+        For a knob type without a widget.
+    """
+    common = {
+        "description": knob.title,
+        "tooltip": _tooltip(knob),
+        "style": {"description_width": "150px"},
+        "layout": widgets.Layout(width="380px"),
+    }
+    if isinstance(knob, Float):
+        if knob.log:
+            low, high = math.log10(knob.low), math.log10(knob.high)
+            return widgets.FloatLogSlider(value=knob.default, base=10, min=low, max=high,
+                                          step=(high - low) / SLIDER_STEPS, readout_format=".3g",
+                                          continuous_update=continuous_update, **common)
+        step = knob.step if knob.step is not None else (knob.high - knob.low) / SLIDER_STEPS
+        return widgets.FloatSlider(value=knob.default, min=knob.low, max=knob.high, step=step, readout_format=".4g",
+                                   continuous_update=continuous_update, **common)
+    if isinstance(knob, Int):
+        return widgets.IntSlider(value=knob.default, min=int(knob.low), max=int(knob.high), step=knob.step or 1,
+                                 continuous_update=continuous_update, **common)
+    if isinstance(knob, Choice):
+        return widgets.Dropdown(options=[(str(o), o) for o in knob.options], value=knob.default, **common)
+    if isinstance(knob, Bool):
+        return widgets.Checkbox(value=knob.default, indent=False, **common)
+    raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")
+
+
+def widget_value(knob: Knob, value: Any) -> Any:
+    """A widget's value as the knob's type; slider rounding just past a range end is clamped back onto it."""
+    if isinstance(knob, (Float, Int)) and isinstance(value, (int, float)):
+        value = min(max(value, knob.low), knob.high)
+        return int(round(value)) if isinstance(knob, Int) else float(value)
+    return value
+
+
+class Debouncer:
+    """Call ``func`` once, ``wait_s`` after the last of a burst of triggers (on the kernel's event loop).
+
+    With ``wait_s <= 0``, or outside a running event loop (plain scripts, tests), each trigger calls ``func`` at once.
+    """
+
+    def __init__(self, func: Callable[[], None], wait_s: float) -> None:
+        self.func = func
+        self.wait_s = wait_s
+        self._handle: asyncio.TimerHandle | None = None
+
+    def __call__(self) -> None:
+        if self.wait_s <= 0:
+            self.func()
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.func()
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = loop.call_later(self.wait_s, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self.func()
+
+
+class Controls(widgets.VBox):
+    """One widget per knob; ``on_change(callback)`` calls ``callback(values)`` after edits settle.
+
+    Parameters
+    ----------
+    knobs : iterable of Knob
+    continuous_update : bool
+        Sliders report while dragging (``True``) or on release (``False``, for batch studies).
+    debounce_s : float
+        Quiet time after the last edit before callbacks run (0: immediately).
+    """
+
+    def __init__(self, knobs: Iterable[Knob], *, continuous_update: bool = True, debounce_s: float = 0.15) -> None:
+        self.knobs = {k.name: k for k in knobs}
+        self.widgets = {name: knob_widget(k, continuous_update=continuous_update) for name, k in self.knobs.items()}
+        self._callbacks: list[Callable[[dict], None]] = []
+        self._holding = False
+        self._debounced = Debouncer(self._notify, debounce_s)
+        for widget in self.widgets.values():
+            widget.observe(self._on_widget_change, names="value")
+        super().__init__(children=list(self.widgets.values()))
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Current widget values by knob name, as the knobs' types (not yet checked against joint constraints)."""
+        return {name: widget_value(self.knobs[name], w.value) for name, w in self.widgets.items()}
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Set several widgets at once; callbacks run once afterwards.
+
+        Raises
+        ------
+        KeyError
+            For a name that is not one of the knobs.
+        """
+        unknown = sorted(set(values) - set(self.widgets))
+        if unknown:
+            raise KeyError(f"unknown knob(s) {unknown}; knobs are {list(self.widgets)}")
+        self._holding = True
+        try:
+            for name, value in values.items():
+                self.widgets[name].value = value
+        finally:
+            self._holding = False
+        self._debounced()
+
+    def on_change(self, callback: Callable[[dict], None]) -> None:
+        """Register ``callback(values)``, called (debounced) after the knobs change."""
+        self._callbacks.append(callback)
+
+    def _on_widget_change(self, change: dict) -> None:
+        if not self._holding:
+            self._debounced()
+
+    def _notify(self) -> None:
+        values = self.values
+        for callback in self._callbacks:
+            callback(values)

@@ -1,0 +1,571 @@
+"""Dashboards over one study: :class:`Explorer` (turn knobs, see the trade-off) and :class:`SweepPanel` (run a sweep).
+
+Layout of the Explorer: knob controls and axis pickers | live chart, then the metrics of the current point, the
+clicked point's params, export, and a status line. Errors are shown in the status line as the exception's text
+(an invalid knob combination shows the study's ``ValueError``), never swallowed.
+
+Interactive studies re-evaluate on every (debounced) knob change. Batch studies look the current point up in the
+result store; a point not computed yet offers a Run button that evaluates it in a background thread with a progress
+bar and Cancel (through :mod:`workbench.core.progress`) and writes the result to the store, so the kernel stays free.
+
+Charts are ``alt.JupyterChart`` widgets: Altair 6 (Vega-Lite 6) does not render as a plain mimebundle in Voila 0.5,
+while JupyterChart, with its JavaScript bundled offline, renders in JupyterLab and Voila alike and reports clicks.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench.core.knobs import Bool, Choice
+from workbench.core.progress import Cancelled, Reporter, reporting
+from workbench.core.registry import get_study
+from workbench.core.store import ResultStore
+from workbench.core.study import Study
+from workbench.core.sweep import SweepReport, run_sweep
+from workbench.ui.controls import Controls, knob_widget, widget_value
+from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
+from workbench.viz.export import export
+
+_OFFLINE = False
+
+
+def _offline_charts() -> None:
+    """Bundle the Vega JavaScript into JupyterChart once, so charts render without internet access."""
+    global _OFFLINE
+    if not _OFFLINE:
+        alt.JupyterChart.enable_offline()
+        _OFFLINE = True
+
+
+def _show(target: alt.JupyterChart, chart: alt.LayerChart) -> None:
+    """Draw ``chart`` in ``target``.
+
+    The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
+    the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
+    JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
+    builders' specs are validated by their own tests.
+    """
+    if target.chart is None:
+        target.chart = chart
+    else:
+        target.spec = chart.to_dict(validate=False)
+
+
+def _resolve(study: Study | str) -> Study:
+    return get_study(study) if isinstance(study, str) else study
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def _status_html(text: str, kind: str) -> str:
+    colour = {"ok": "#2b6e2b", "error": "#b00020", "busy": "#555555", "warning": "#8a5a00"}[kind]
+    label = {"error": "Error: ", "warning": "Note: "}.get(kind, "")
+    style = f"color:{colour};white-space:pre-wrap"
+    return f'<div class="wb-status wb-{kind}" style="{style}">{label}{html.escape(text)}</div>'
+
+
+def params_html(study: Study, params: Mapping[str, Any], title: str) -> str:
+    """A small table of knob values with units."""
+    rows = "".join(
+        f"<tr><td>{html.escape(k.label or k.name)}</td><td>{_format(params.get(k.name))}</td>"
+        f"<td>{html.escape(k.unit)}</td></tr>"
+        for k in study.knobs if k.name in params
+    )
+    return f"<b>{html.escape(title)}</b><table class='wb-params'>{rows}</table>"
+
+
+def _pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widgets.Dropdown, ...]:
+    columns = study.metric_names + study.knob_names
+    style = {"description_width": "50px"}
+    layout = widgets.Layout(width="250px")
+    return (
+        widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
+        widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),
+        widgets.Dropdown(options=[("(none)", None)] + [(k, k) for k in study.knob_names], value=color,
+                         description="colour", style=style, layout=layout),
+    )
+
+
+class Explorer(widgets.VBox):
+    """Controls for every knob, a live trade-off chart, the current metrics, export and a status line.
+
+    Parameters
+    ----------
+    study : Study or str
+        The study (or its registry name).
+    x, y : str, optional
+        Columns on the axes; default the first two metrics.
+    color : str, optional
+        Knob that colours the points.
+    sweep_knob : str, optional
+        Interactive studies: evaluate the study over this knob's grid (``sweep_points`` values, every option of a
+        Choice) at the other knobs' current values and draw the curve. Without it the chart shows every point
+        explored in this session plus the store's points.
+    store : ResultStore, optional
+        Batch studies look points up and write results here (default: the project's store); interactive studies
+        also plot its points when given.
+    sweep_points : int
+        Grid size along ``sweep_knob``.
+    debounce_s : float, optional
+        Quiet time after a knob edit before re-evaluating; default 0.15 s for interactive studies and 0 for batch
+        studies (whose sliders report on release only).
+    export_dir : str or Path
+        Folder the export button writes into.
+    """
+
+    def __init__(
+        self,
+        study: Study | str,
+        x: str | None = None,
+        y: str | None = None,
+        color: str | None = None,
+        sweep_knob: str | None = None,
+        store: ResultStore | None = None,
+        *,
+        sweep_points: int = 21,
+        debounce_s: float | None = None,
+        export_dir: str | Path = "figures",
+    ) -> None:
+        self.study = _resolve(study)
+        metrics = self.study.metric_names
+        x = x or metrics[0]
+        y = y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0])
+        for name in (x, y, color, sweep_knob):
+            if name is not None and name not in metrics + self.study.knob_names:
+                raise KeyError(f"study {self.study.name!r} has no knob or metric {name!r}")
+        if sweep_knob is not None:
+            self.study.knob(sweep_knob)
+        self.batch = self.study.cost == "batch"
+        self.sweep_knob = sweep_knob
+        self.sweep_points = sweep_points
+        self.store = store if store is not None or not self.batch else ResultStore()
+        self.params: dict[str, Any] = {}
+        self.metrics: dict[str, Any] | None = None
+        self.frame = pd.DataFrame()
+        self.history: list[dict] = []
+        self.last_error: str | None = None
+        self.thread: threading.Thread | None = None
+        self._cancel = threading.Event()
+        self._picked: dict[str, Any] | None = None
+        self._running = False
+
+        _offline_charts()
+        wait = debounce_s if debounce_s is not None else (0.0 if self.batch else 0.15)
+        self.controls = Controls(self.study.knobs, continuous_update=not self.batch, debounce_s=wait)
+        self.x_picker, self.y_picker, self.color_picker = _pickers(self.study, x, y, color)
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
+        self.point_info = widgets.HTML()
+        self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")
+        self.status = widgets.HTML()
+        self.export_path = widgets.Text(value=str(Path(export_dir) / f"{self.study.name.replace('.', '_')}"),
+                                        description="figure", layout=widgets.Layout(width="380px"))
+        self.export_button = widgets.Button(description="Export SVG/PNG/PDF", icon="download")
+        self.run_button = widgets.Button(description="Run this point", icon="play", button_style="primary",
+                                         layout=widgets.Layout(display="" if self.batch else "none"))
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True,
+                                            layout=widgets.Layout(display="" if self.batch else "none"))
+        self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
+                                              layout=widgets.Layout(display="none", width="380px"))
+        self.progress_label = widgets.Label()
+
+        self.reference = None
+        if self.study.reference is not None:
+            try:
+                self.reference = load_reference(True, self.study)
+            except FileNotFoundError as error:
+                self.status.value = _status_html(str(error), "warning")
+
+        self.controls.on_change(lambda values: self.refresh())
+        for picker in (self.x_picker, self.y_picker, self.color_picker):
+            picker.observe(lambda change: self.redraw(), names="value")
+        self.use_point.on_click(lambda button: self.load_picked())
+        self.export_button.on_click(lambda button: self.export())
+        self.run_button.on_click(lambda button: self.run_point())
+        self.cancel_button.on_click(lambda button: self.cancel())
+
+        title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.study.name)}</h3>"
+                             f"<div style='max-width:900px'>{html.escape(self.study.description)}</div>")
+        left = widgets.VBox([self.controls, self.x_picker, self.y_picker, self.color_picker],
+                            layout=widgets.Layout(min_width="390px"))
+        batch_row = widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label])
+        point_box = widgets.VBox([self.point_info, self.use_point])
+        super().__init__([
+            title,
+            widgets.HBox([left, self.chart]),
+            widgets.HBox([self.table, point_box]),
+            batch_row,
+            widgets.HBox([self.export_path, self.export_button]),
+            self.status,
+        ])
+        self.add_class("wb-explorer")
+        self.refresh()
+
+    # -- evaluation ------------------------------------------------------------------------------------------------
+    @property
+    def x(self) -> str:
+        return self.x_picker.value
+
+    @property
+    def y(self) -> str:
+        return self.y_picker.value
+
+    @property
+    def color(self) -> str | None:
+        return self.color_picker.value
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` in the status line (and keep it in ``last_error``)."""
+        self.last_error = message
+        self.status.value = _status_html(message, "error")
+
+    def _ok(self, message: str, kind: str = "ok") -> None:
+        self.last_error = None
+        self.status.value = _status_html(message, kind)
+
+    def refresh(self) -> None:
+        """Validate the knobs, evaluate (interactive) or look up (batch) the current point, and redraw."""
+        try:
+            params = self.study.validate(self.controls.values)
+        except ValueError as error:
+            self.show_error(str(error))
+            self.table.value = "<i>invalid knob values: the chart shows the last valid point</i>"
+            return
+        self.params = params
+        started = time.perf_counter()
+        note = ""
+        try:
+            if self.batch:
+                self.metrics = self.store.get(self.study, params)
+                self.frame = self.store.frame(self.study)
+            else:
+                self.metrics = self.study.evaluate(params)
+                if self.sweep_knob is not None:
+                    self.frame, skipped = self._sweep_frame(params)
+                    if skipped:
+                        note = f"; {skipped} of the {self.sweep_knob} grid values violate a constraint and are left out"
+                else:
+                    self.history.append({**params, **{m: self.metrics[m] for m in self.study.metric_names}})
+                    stored = self.store.frame(self.study) if self.store is not None else pd.DataFrame()
+                    self.frame = pd.concat([stored, pd.DataFrame(self.history)], ignore_index=True)
+        except Exception as error:  # shown to the user, not swallowed: the message is what they need
+            self.show_error(f"{type(error).__name__}: {error}")
+            return
+        self._show_metrics()
+        if not self.redraw():
+            return
+        elapsed_ms = (time.perf_counter() - started) * 1e3
+        if self.batch and self.metrics is None:
+            self._ok(f"not computed: press Run to compute this point ({len(self.frame)} stored points shown)",
+                     "warning")
+        else:
+            self._ok(f"updated in {elapsed_ms:.0f} ms{note}")
+
+    def _sweep_frame(self, params: Mapping[str, Any]) -> tuple[pd.DataFrame, int]:
+        knob = self.study.knob(self.sweep_knob)
+        rows, skipped = [], 0
+        for value in knob.grid(self.sweep_points):
+            point = {**params, self.sweep_knob: value}
+            try:
+                rows.append({**point, **self.study.evaluate(point)})
+            except ValueError:
+                skipped += 1
+        return pd.DataFrame(rows), skipped
+
+    def _show_metrics(self) -> None:
+        if self.metrics is None:
+            self.table.value = "<b>current point</b><div class='wb-not-computed'><i>not computed</i></div>"
+            self.run_button.disabled = self._running
+            return
+        self.run_button.disabled = True
+        arrows = {"min": "lower is better", "max": "higher is better", None: ""}
+        rows = "".join(
+            f"<tr><td>{html.escape(m.label or m.name)}</td><td style='text-align:right'>"
+            f"{_format(self.metrics.get(m.name))}</td><td>{html.escape(m.unit)}</td>"
+            f"<td style='color:#777'>{arrows[m.better]}</td></tr>"
+            for m in self.study.metrics
+        )
+        self.table.value = f"<b>current point</b><table class='wb-metrics'>{rows}</table>"
+
+    def current_chart(self) -> alt.LayerChart:
+        """The trade-off chart of the current frame with the current point highlighted."""
+        highlight = None
+        if self.metrics is not None and self.params:
+            row = {**self.params, **self.metrics}
+            if self.x in row and self.y in row:
+                highlight = row
+        frame = self.frame
+        if frame.empty:
+            frame = pd.DataFrame(columns=self.study.knob_names + self.study.metric_names)
+        return tradeoff(frame, self.study, self.x, self.y, color=self.color, reference=self.reference,
+                        highlight=highlight,
+                        order=self.sweep_knob if self.sweep_knob is not None and not self.batch else None)
+
+    def redraw(self) -> bool:
+        """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
+        try:
+            _show(self.chart, self.current_chart())
+        except Exception as error:  # shown in the status line
+            self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
+            return False
+        self.chart.selections.observe(self._on_pick, names=[PICK])
+        return True
+
+    # -- chart clicks ----------------------------------------------------------------------------------------------
+    def _on_pick(self, change: dict) -> None:
+        selected = change["new"].value
+        if not selected:
+            self._picked = None
+            self.point_info.value = ""
+            self.use_point.disabled = True
+            return
+        row = int(selected[0][ROW])
+        if not 0 <= row < len(self.frame):
+            return
+        record = self.frame.iloc[row].to_dict()
+        self._picked = {k: record[k] for k in self.study.knob_names if k in record}
+        metric_rows = "".join(
+            f"<tr><td>{html.escape(m.label or m.name)}</td><td>{_format(record.get(m.name))}</td>"
+            f"<td>{html.escape(m.unit)}</td></tr>" for m in self.study.metrics if m.name in record
+        )
+        self.point_info.value = (params_html(self.study, self._picked, "clicked point")
+                                 + f"<table class='wb-metrics'>{metric_rows}</table>")
+        self.use_point.disabled = False
+
+    def load_picked(self) -> None:
+        """Set the knobs to the clicked point's params."""
+        if self._picked is not None:
+            self.controls.set_values({k: v for k, v in self._picked.items() if not pd.isna(v)})
+
+    # -- export ----------------------------------------------------------------------------------------------------
+    def export(self, path: str | Path | None = None, **options: Any) -> dict[str, Path] | None:
+        """Export the current chart (SVG, PNG, PDF, data CSV, provenance JSON); paths are shown in the status line."""
+        target = Path(path) if path is not None else Path(self.export_path.value)
+        name = f"{target.name}_{self.y}_vs_{self.x}" if path is None else target.name
+        fixed = {k: v for k, v in self.params.items() if k != self.sweep_knob}
+        try:
+            written = export(self.current_chart(), target.with_name(name), data=self.frame, study=self.study,
+                             params=fixed, **options)
+        except Exception as error:
+            self.show_error(f"export failed: {type(error).__name__}: {error}")
+            return None
+        self._ok("exported " + ", ".join(str(p) for p in written.values()))
+        return written
+
+    # -- batch points ----------------------------------------------------------------------------------------------
+    def run_point(self) -> threading.Thread | None:
+        """Compute the current (batch) point in a background thread; the result goes to the store."""
+        if self._running:
+            self.show_error("a point is already running; cancel it or wait")
+            return None
+        self._running = True
+        params = dict(self.params)
+        self._cancel = threading.Event()
+        reporter = Reporter(callback=self._on_progress, cancel=self._cancel)
+        self.run_button.disabled = True
+        self.cancel_button.disabled = False
+        self.progress.value = 0.0
+        self.progress.layout.display = ""
+        self._ok("running " + ", ".join(f"{k}={_format(v)}" for k, v in params.items()), "busy")
+        self.thread = threading.Thread(target=self._run, args=(params, reporter), daemon=True,
+                                       name=f"workbench-run-{self.study.name}")
+        self.thread.start()
+        return self.thread
+
+    def _run(self, params: dict, reporter: Reporter) -> None:
+        outcome: tuple[str, str] = ("ok", "")
+        try:
+            with reporting(reporter):
+                started = time.perf_counter()
+                metrics = self.study.evaluate(params)
+                self.store.put(self.study, params, metrics, elapsed_s=time.perf_counter() - started)
+            outcome = ("ok", f"computed and stored in {time.perf_counter() - started:.1f} s")
+        except Cancelled:
+            outcome = ("warning", "cancelled; nothing was stored for this point")
+        except Exception as error:  # shown in the status line
+            outcome = ("error", f"{type(error).__name__}: {error}")
+        finally:
+            self._running = False
+            self.cancel_button.disabled = True
+            self.progress.layout.display = "none"
+            self.progress_label.value = ""
+        self.refresh()
+        kind, message = outcome
+        if kind == "error":
+            self.show_error(message)
+        elif params == self.params:
+            self._ok(message, kind)
+
+    def _on_progress(self, done: int, total: int | None, description: str) -> None:
+        self.progress.value = done / total if total else 0.0
+        self.progress_label.value = f"{description} {done}/{total if total else '?'}"
+
+    def cancel(self) -> None:
+        """Ask the running point to stop at its next progress update."""
+        self._cancel.set()
+        self.cancel_button.disabled = True
+
+
+class SweepPanel(widgets.VBox):
+    """Pick knobs and grid sizes, run the sweep with progress and Cancel, then plot every point.
+
+    Parameters
+    ----------
+    study : Study or str
+    store : ResultStore, optional
+        Where points are looked up and stored (default: the project's store).
+    x, y, color : str, optional
+        Chart columns; default the first two metrics, coloured by the first swept knob.
+    executor : str
+        ``run_sweep`` executor (``"serial"``, ``"processes"``, ``"dask[:ADDRESS]"``).
+    points_per_knob : int
+        Initial grid size for numeric knobs (Choice and Bool knobs sweep every option).
+    """
+
+    def __init__(self, study: Study | str, store: ResultStore | None = None, x: str | None = None,
+                 y: str | None = None, color: str | None = None, *, executor: str = "serial",
+                 points_per_knob: int = 5) -> None:
+        self.study = _resolve(study)
+        self.store = store if store is not None else ResultStore()
+        self.executor = executor
+        self.frame = pd.DataFrame()
+        self.report: SweepReport | None = None
+        self.thread: threading.Thread | None = None
+        self.skipped = 0
+        self._cancel = threading.Event()
+        _offline_charts()
+        metrics = self.study.metric_names
+        self.fixed = {k.name: knob_widget(k, continuous_update=False) for k in self.study.knobs}
+        self.swept = {k.name: widgets.Checkbox(value=False, description="sweep", indent=False,
+                                               layout=widgets.Layout(width="70px")) for k in self.study.knobs}
+        self.counts = {k.name: widgets.BoundedIntText(value=points_per_knob, min=1, max=200, description="points",
+                                                      layout=widgets.Layout(width="140px"),
+                                                      disabled=isinstance(k, (Choice, Bool)))
+                       for k in self.study.knobs}
+        self.x_picker, self.y_picker, self.color_picker = _pickers(
+            self.study, x or metrics[0], y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0]), color)
+        self.run_button = widgets.Button(description="Run sweep", icon="play", button_style="primary")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="380px"))
+        self.progress_label = widgets.Label()
+        self.status = widgets.HTML()
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.run_button.on_click(lambda button: self.run())
+        self.cancel_button.on_click(lambda button: self.cancel())
+        for picker in (self.x_picker, self.y_picker, self.color_picker):
+            picker.observe(lambda change: self.plot(), names="value")
+        rows = [widgets.HBox([self.fixed[n], self.swept[n], self.counts[n]]) for n in self.study.knob_names]
+        super().__init__([
+            widgets.HTML(f"<h3 style='margin:4px 0'>Sweep {html.escape(self.study.name)}</h3>"),
+            *rows,
+            widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label]),
+            widgets.HBox([widgets.VBox([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
+            self.status,
+        ])
+        self.add_class("wb-sweep")
+
+    def grid(self) -> dict[str, list]:
+        """Swept knob -> its grid values (every option for Choice/Bool knobs)."""
+        grid = {}
+        for knob in self.study.knobs:
+            if self.swept[knob.name].value:
+                grid[knob.name] = knob.grid(self.counts[knob.name].value)
+        return grid
+
+    def points(self) -> list[dict]:
+        """Valid points of the grid (others at their fixed values); invalid combinations are counted in ``skipped``."""
+        base = {name: widget_value(self.study.knob(name), w.value) for name, w in self.fixed.items()}
+        grid = self.grid()
+        names = list(grid)
+        points, self.skipped, first_reason = [], 0, ""
+        for combo in itertools.product(*(grid[n] for n in names)):
+            try:
+                points.append(self.study.validate({**base, **dict(zip(names, combo))}))
+            except ValueError as error:
+                self.skipped += 1
+                first_reason = first_reason or str(error)
+        self._skip_reason = first_reason
+        return points
+
+    def run(self) -> threading.Thread | None:
+        """Start the sweep in a background thread (each finished point is stored at once)."""
+        if self.thread is not None and self.thread.is_alive():
+            self.status.value = _status_html("a sweep is already running", "error")
+            return None
+        try:
+            points = self.points()
+        except ValueError as error:
+            self.status.value = _status_html(str(error), "error")
+            return None
+        if not points:
+            reason = f" (e.g. {self._skip_reason})" if self._skip_reason else ""
+            self.status.value = _status_html(f"no valid point in this grid{reason}", "error")
+            return None
+        self._cancel = threading.Event()
+        self.report = SweepReport(total=len(points))
+        self.progress.max, self.progress.value = len(points), 0
+        self.run_button.disabled, self.cancel_button.disabled = True, False
+        self.status.value = _status_html(f"running {len(points)} points", "busy")
+        self.thread = threading.Thread(target=self._run, args=(points,), daemon=True,
+                                       name=f"workbench-sweep-{self.study.name}")
+        self.thread.start()
+        return self.thread
+
+    def _run(self, points: list[dict]) -> None:
+        done = [0]
+
+        def on_point(params: dict, metrics: dict) -> None:
+            done[0] += 1
+            self.progress.value = self.report.cached + done[0]
+            self.progress_label.value = f"{self.report.cached + done[0]}/{len(points)}"
+
+        try:
+            self.frame = run_sweep(self.study, points, store=self.store, executor=self.executor, progress=False,
+                                   on_point=on_point, cancel=self._cancel, report=self.report)
+        except Exception as error:  # shown in the status line
+            self.status.value = _status_html(f"{type(error).__name__}: {error}", "error")
+            return
+        finally:
+            self.run_button.disabled, self.cancel_button.disabled = False, True
+        report = self.report
+        self.progress.value = report.cached + report.computed
+        parts = [f"{report.computed} computed", f"{report.cached} already stored"]
+        if report.failed:
+            parts.append(f"{len(report.failed)} failed (first: {next(iter(report.failed.values()))})")
+        if self.skipped:
+            parts.append(f"{self.skipped} invalid combinations skipped (e.g. {self._skip_reason})")
+        if report.cancelled:
+            parts.append("cancelled")
+        kind = "error" if report.failed else ("warning" if report.cancelled or self.skipped else "ok")
+        self.plot()
+        self.status.value = _status_html("; ".join(parts), kind)
+
+    def cancel(self) -> None:
+        """Stop waiting for further points (finished points are already stored)."""
+        self._cancel.set()
+        self.cancel_button.disabled = True
+
+    def plot(self) -> None:
+        """Plot the last sweep's points."""
+        if self.frame.empty:
+            return
+        color = self.color_picker.value or next(iter(self.grid()), None)
+        try:
+            _show(self.chart, tradeoff(self.frame, self.study, self.x_picker.value, self.y_picker.value,
+                                        color=color))
+        except Exception as error:
+            self.status.value = _status_html(f"cannot draw the chart: {type(error).__name__}: {error}", "error")
