@@ -115,7 +115,7 @@ QUANT = register_study(Study(
         Choice("representation", "symmetric", options=REPRESENTATIONS,
                help="Ternary system of weights and activations."),
         Choice("scale_mode", "statistics", options=("statistics", "learnable"),
-               help="Scales from tensor statistics (TWN rule) or learned (TTQ-style)."),
+               help="Scales from tensor statistics (TWN rule) or learned (TTQ-style); unweighted ignores it."),
         Float("threshold", 0.7, low=0.05, high=1.5, step=0.05,
               help="Delta = threshold x mean|x|; values with |x| <= Delta become 0."),
         Bool("quantize_activations", True, help="Ternary activations too (else weights only)."),
