@@ -93,6 +93,9 @@ def test_ternarize_swaps_layers_and_keeps_weights():
     x = torch.randn(8, 1, 8, 8)
     assert 0 < activation_density(tern, x) < 1
     assert tern(x).shape == (8, 10)
+    partial = ternarize(model, "symmetric", keep_first_last=True)
+    assert type(partial.features[0]) is nn.Conv2d and type(partial.classifier) is nn.Linear
+    assert isinstance(partial.features[4], TernaryConv2d)
     with pytest.raises(ValueError, match="representation"):
         ternarize(model, "binary")
     with pytest.raises(ValueError, match="scale_mode"):

@@ -157,15 +157,22 @@ def _ternary_copy(layer: nn.Module, quantizer: TernaryQuantizer) -> nn.Module:
 
 
 def ternarize(model: nn.Module, representation: str = "symmetric", scale_mode: str = "statistics",
-              threshold: float = 0.7, activations: bool = True) -> nn.Module:
+              threshold: float = 0.7, activations: bool = True, keep_first_last: bool = False) -> nn.Module:
     """A copy of ``model`` with ternary weights in every conv/linear layer and, if ``activations``, every ReLU
-    replaced by a ternary activation quantizer. The copy keeps the trained weights (start of STE fine-tuning)."""
+    replaced by a ternary activation quantizer. The copy keeps the trained weights (start of STE fine-tuning).
+
+    ``keep_first_last`` leaves the first and the last weight layer in full precision (the usual practice of TWN,
+    TTQ and DoReFa-Net: the first sees raw pixels, the last produces the logits)."""
     _check(representation, scale_mode, threshold)
     clone = copy.deepcopy(model)
+    weight_layers = [m for m in clone.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    kept = {id(weight_layers[0]), id(weight_layers[-1])} if keep_first_last else set()
 
     def swap(parent: nn.Module) -> None:
         for name, child in parent.named_children():
             if isinstance(child, (nn.Conv2d, nn.Linear)):
+                if id(child) in kept:
+                    continue
                 setattr(parent, name, _ternary_copy(child, TernaryQuantizer(representation, scale_mode, threshold)))
             elif isinstance(child, nn.ReLU) and activations:
                 setattr(parent, name, TernaryQuantizer(representation, scale_mode, threshold, activation=True))
@@ -219,13 +226,14 @@ def digits_model(width: int = 16) -> nn.Module:
 
 
 def ternary_experiment(representation: str = "symmetric", scale_mode: str = "statistics", threshold: float = 0.7,
-                       quantize_activations: bool = True, width: int = 16, epochs: int = 15, lr: float = 0.05,
-                       seed: int = 0) -> dict:
-    """Train the digits VGG in full precision, ternarize it, fine-tune with the STE; compare test accuracy.
+                       quantize_activations: bool = True, keep_first_last: bool = True, width: int = 16,
+                       epochs: int = 15, lr: float = 0.05, seed: int = 0) -> dict:
+    """Train the digits VGG in full precision, ternarize it, train it on with the STE (same epochs and learning
+    rate); compare test accuracy.
 
     The trained ternary network is then mapped onto the default TiM-DNN (with this representation and the measured
-    weight and activation densities) for its energy per inference, on TiM and on the near-memory baseline. All
-    layers are mapped as ternary (the first layer's input pixels are an approximation there).
+    weight and activation densities) for its energy per inference, on TiM and on the near-memory baseline. Every
+    layer is mapped as ternary, also a first/last layer kept in full precision (an approximation of their cost).
     """
     from workbench.datasets import digits, make_loaders
     from workbench.nn import evaluate_accuracy, fit
@@ -239,8 +247,9 @@ def ternary_experiment(representation: str = "symmetric", scale_mode: str = "sta
     fit(model, loaders.train, loaders.val, epochs=epochs, lr=lr, device="cpu", seed=seed,
         description="full-precision training")
     fp_accuracy = evaluate_accuracy(model, loaders.test, device="cpu")
-    ternary = ternarize(model, representation, scale_mode, threshold, activations=quantize_activations)
-    fit(ternary, loaders.train, loaders.val, epochs=epochs, lr=lr / 5, device="cpu", seed=seed + 1,
+    ternary = ternarize(model, representation, scale_mode, threshold, activations=quantize_activations,
+                        keep_first_last=keep_first_last)
+    fit(ternary, loaders.train, loaders.val, epochs=epochs, lr=lr, device="cpu", seed=seed + 1,
         description="ternary STE training")
     accuracy = evaluate_accuracy(ternary, loaders.test, device="cpu")
     w_density = weight_density(ternary)

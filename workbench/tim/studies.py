@@ -119,6 +119,7 @@ QUANT = register_study(Study(
         Float("threshold", 0.7, low=0.05, high=1.5, step=0.05,
               help="Delta = threshold x mean|x|; values with |x| <= Delta become 0."),
         Bool("quantize_activations", True, help="Ternary activations too (else weights only)."),
+        Bool("keep_first_last", True, help="Keep the first and last weight layers in full precision."),
         Int("width", 16, low=4, high=64, help="Channels of the first conv (doubling per stage)."),
         Int("epochs", 15, low=1, high=200, help="Epochs of full-precision pre-training and of ternary training."),
         Float("lr", 0.05, low=1e-3, high=0.5, log=True, help="Initial SGD learning rate (cosine decay)."),
@@ -134,7 +135,7 @@ QUANT = register_study(Study(
                "Energy per inference on the default TiM-DNN with the measured densities.", "energy / inference"),
         Metric("nm_energy_per_inference_nj", "nJ", "min", "The same on the near-memory baseline."),
     ),
-    version="1",
+    version="2",
     cost="batch",
     description=(
         "Ternary weights and activations ({-1,0,1}, {-a,0,a}, {-a,0,b}) trained with a straight-through estimator "
