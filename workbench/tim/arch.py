@@ -55,7 +55,9 @@ class TimConfig:
     adc_bits: int = 5
     """Column ADC precision (bits); must be at least ceil(log2(L+1))."""
     adc_type: str = "sar"
-    """"sar" (B comparator decisions + CDAC) or "flash" (2^B - 1 comparators, one decision)."""
+    """"sar" (B comparator decisions + CDAC) or "flash" (2^B - 1 comparators, one decision). SAR is the default
+    [R] because one ADC per bitline must fit the column pitch: with the table's parts a 5-bit flash (31 comparators)
+    takes ~3x the area and energy of a 5-bit SAR, close to the area of the 256 TPCs on its bitline."""
     cols_per_adc: int = 1
     """Columns sharing one ADC pair; conversions of the sharing columns are serialised within an access."""
     representation: str = "unweighted"
