@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices
+from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices, input_scale, quantize_input
 
 
 def test_ideal_dac_is_a_scaling():
@@ -46,3 +46,13 @@ def test_adc_levels_saturation_and_identity():
 def test_invalid_fields_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PeripheralConfig(**kwargs)
+
+
+@pytest.mark.parametrize("input_bits, dac_bits", [(0, 0), (4, 0), (8, 3)])
+def test_quantize_input_equals_recombined_dac_cycles(input_bits, dac_bits):
+    cfg = PeripheralConfig(v_read_v=0.25, input_bits=input_bits, dac_bits=dac_bits)
+    x = torch.randn(300, dtype=torch.float64) * 3
+    scale = input_scale(x)
+    volts, factors = dac_slices(x / scale, cfg)
+    recombined = sum(f * v for f, v in zip(factors, volts, strict=True)) * scale / 0.25
+    torch.testing.assert_close(quantize_input(x, cfg), recombined)

@@ -30,6 +30,10 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+#: SuperLU settings for the symmetric positive-definite nodal matrix: minimum-degree ordering on A + A^T and no
+#: pivoting search (symmetric mode), measured fastest here for 64 x 64 arrays.
+_SPLU = dict(permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
+
 __all__ = ["ConvergenceError", "CrossbarSolution", "cell_current", "solve_crossbar"]
 
 
@@ -312,7 +316,7 @@ def solve_crossbar(
     g = G.ravel()
     batch = v.shape[0]
     y = np.concatenate([v, np.zeros((batch, 1))], axis=1).T  # fixed values, (R+1, batch)
-    lu = spla.splu(net.system(g), permc_spec="MMD_AT_PLUS_A") if net.n_free else None
+    lu = spla.splu(net.system(g), **_SPLU) if net.n_free else None
     x = lu.solve(-(net.lin_fixed @ y) - net.d_free.T @ (g[:, None] * (net.d_fixed @ y))) if lu else np.zeros((0, batch))
     iterations = 0
     if v_nl is not None and net.n_free:
@@ -330,7 +334,7 @@ def solve_crossbar(
                         f"(residual {np.max(np.abs(f)):.3g} A)"
                     )
                 jacobian = net.system(_cell_slope(g, v_cell, v_nl))
-                step = spla.splu(jacobian, permc_spec="MMD_AT_PLUS_A").solve(-f)
+                step = spla.splu(jacobian, **_SPLU).solve(-f)
                 # Backtracking keeps the sinh from overshooting on strongly nonlinear cells.
                 norm0, t = np.linalg.norm(f), 1.0
                 while t > 1e-4 and np.linalg.norm(net.residual(xb + t * step, yb, g, v_nl)[0]) > norm0:

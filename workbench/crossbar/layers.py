@@ -30,7 +30,7 @@ from workbench.core.progress import track
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import add_read_noise, map_weights, program, slice_weights
 from workbench.crossbar.fast import effective_conductance
-from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices
+from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices, input_scale, quantize_input
 
 __all__ = ["CrossbarConv2d", "CrossbarLinear", "TiledCrossbar", "convert", "crossbar_matmul", "program_crossbar"]
 
@@ -130,7 +130,7 @@ def _linear_periphery(config: CrossbarConfig) -> bool:
 
 def _dac(x: torch.Tensor, per: PeripheralConfig) -> tuple[torch.Tensor, list[float], torch.Tensor]:
     """Normalised per-cycle inputs (volts / v_read), their factors, and the input scale (max |x|)."""
-    scale = x.detach().abs().max().clamp_min(1e-30)
+    scale = input_scale(x)
     volts, factors = dac_slices(x / scale, per)
     return volts / per.v_read_v, factors, scale
 
@@ -170,10 +170,9 @@ def crossbar_matmul(
     tile are read (with read noise), digitised by the ADC, then summed over row tiles and recombined over weight
     slices and input cycles by shift-and-add. With a linear periphery this is exactly ``DAC(x) @ w_eff``.
     """
-    volts, in_factors, scale = _dac(x, config.peripherals)
     if _linear_periphery(config):
-        xq = sum(f * v for f, v in zip(in_factors, volts, strict=True))
-        return (xq @ xbar.w_eff) * scale
+        return quantize_input(x, config.peripherals) @ xbar.w_eff
+    volts, in_factors, scale = _dac(x, config.peripherals)
     n_rt, rows, _ = xbar.geff.shape
     v = F.pad(volts, (0, n_rt * rows - xbar.in_features)).reshape(-1, n_rt, rows).transpose(0, 1)  # (t, cb, rows)
     currents = torch.bmm(v, xbar.geff)
@@ -221,6 +220,7 @@ class CrossbarConv2d(_CrossbarLayer):
         self.weight_shape = tuple(weight.shape)
         self.stride, self.padding, self.dilation = conv.stride, conv.padding, conv.dilation
         self.tile_kernels = self._tile_kernels()
+        self.weight_eff = self.xbar.w_eff.T.reshape(self.weight_shape).contiguous()
 
     def _tile_kernels(self) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
         """Per row tile: first and last+1 input channel, G_eff kernel and squared-conductance kernel."""
@@ -240,11 +240,9 @@ class CrossbarConv2d(_CrossbarLayer):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         conv = dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
-        volts, in_factors, scale = _dac(x, self.config.peripherals)
         if _linear_periphery(self.config):
-            xq = sum(f * v for f, v in zip(in_factors, volts, strict=True)) * scale
-            weight = self.xbar.w_eff.T.reshape(self.weight_shape)
-            return F.conv2d(xq, weight, self.bias, **conv)
+            return F.conv2d(quantize_input(x, self.config.peripherals), self.weight_eff, self.bias, **conv)
+        volts, in_factors, scale = _dac(x, self.config.peripherals)
         v = volts.reshape(-1, *x.shape[1:])  # (cycles * batch, C, H, W)
         noisy = bool(self.config.device.read_noise_sigma)
         tiles = (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["PeripheralConfig", "adc", "dac_slices"]
+__all__ = ["PeripheralConfig", "adc", "dac_slices", "input_scale", "quantize_input"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,23 @@ class PeripheralConfig:
         if self.input_bits and self.dac_bits and self.dac_bits < self.input_bits:
             return math.ceil(self.input_bits / self.dac_bits)
         return 1
+
+
+def input_scale(x: torch.Tensor) -> torch.Tensor:
+    """[R] The DAC's full scale for ``x``: its largest magnitude (per-tensor dynamic range), never 0."""
+    return torch.linalg.vector_norm(x.detach(), float("inf")).clamp_min(1e-30)
+
+
+def quantize_input(x: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
+    """``x`` as the DAC reproduces it over all its cycles (recombined), in the units of ``x``.
+
+    Equals ``sum_c factors[c] * volts[c] * input_scale(x) / v_read`` of :func:`dac_slices` applied to
+    ``x / input_scale(x)``, in four in-place passes (the fast path when the crossbar after the DAC is linear).
+    """
+    if not config.input_bits:
+        return x
+    k = (2**config.input_bits - 1) / input_scale(x)
+    return torch.round(x * k).clamp_(-(2**config.input_bits - 1), 2**config.input_bits - 1).div_(k)
 
 
 def dac_slices(x: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor, list[float]]:

@@ -1,0 +1,48 @@
+"""Accuracy of a trained network on crossbars as non-idealities grow (claim X2 at the scale available here).
+
+Rx-Caffe (arXiv 1809.00072, Sec. V) trains ImageNet networks in floating point and evaluates them on crossbars;
+here a small VGG-style CNN is trained on the scikit-learn digits (bundled, seconds on a CPU) and converted with
+:func:`workbench.crossbar.layers.convert`. The trained network is cached per process, keyed by its training
+settings, so sweeping the crossbar knobs retrains nothing; every result is still a pure function of the knobs.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import torch
+from torch import nn
+
+from workbench.crossbar.config import CrossbarConfig
+from workbench.crossbar.layers import convert
+from workbench.datasets import digits, make_loaders
+from workbench.nn.models import vgg
+from workbench.nn.train import evaluate_accuracy, fit
+
+__all__ = ["DIGITS_CNN", "crossbar_accuracy", "trained_digits_cnn"]
+
+#: The network: conv widths and pools of a small VGG for 1 x 8 x 8 digits.
+DIGITS_CNN = (16, "M", 32, "M", 32)
+
+
+@functools.lru_cache(maxsize=4)
+def trained_digits_cnn(epochs: int = 8, seed: int = 0) -> tuple[nn.Module, object]:
+    """A small VGG trained on the digits in floating point, and the data loaders (cached per process)."""
+    splits = digits(seed=seed)
+    loaders = make_loaders(splits, batch_size=64)
+    model = vgg(list(DIGITS_CNN), num_classes=splits.num_classes, in_channels=1, input_size=splits.input_size)
+    fitted = fit(model, loaders.train, loaders.val, epochs=epochs, lr=0.05, device="cpu", seed=seed,
+                 description="training digits CNN")
+    return fitted.model.eval(), loaders
+
+
+def crossbar_accuracy(config: CrossbarConfig, *, epochs: int = 8, train_seed: int = 0) -> dict[str, float]:
+    """Test accuracy (%) of the trained digits CNN in floating point and on crossbars with ``config``.
+
+    Returns ``accuracy_float``, ``accuracy_crossbar`` and ``accuracy_drop`` (percentage points).
+    """
+    model, loaders = trained_digits_cnn(epochs, train_seed)
+    with torch.no_grad():
+        acc_float = 100 * evaluate_accuracy(model, loaders.test, "cpu")
+        acc_xbar = 100 * evaluate_accuracy(convert(model, config), loaders.test, "cpu")
+    return {"accuracy_float": acc_float, "accuracy_crossbar": acc_xbar, "accuracy_drop": acc_float - acc_xbar}
