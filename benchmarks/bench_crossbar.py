@@ -41,7 +41,8 @@ def main() -> None:
               f"{r['t_fast_s']:>11.3g} {r['speedup_vs_spice']:>14.3g} {r['speedup_vs_circuit']:>13.3g} "
               f"{100 * r['err_fast']:>11.2g} {100 * r['err_circuit_vs_spice']:>17.2g} {100 * r['err_diagonal']:>8.3g} "
               f"{100 * r['err_cumulative']:>8.3g} {100 * r['err_ideal']:>8.3g}")
-    print("\n# crossbar-aware inference, digits VGG 16-M-32-M-32, batch 256 of 1x8x8 (programming excluded), 1 torch thread")
+    print("\n# crossbar-aware inference, digits VGG 16-M-32-M-32, batch 256 of 1x8x8, 1 torch thread "
+          "(programming excluded)")
     torch.manual_seed(0)
     model = vgg(list(DIGITS_CNN), num_classes=10, in_channels=1, input_size=8).eval()
     x = torch.randn(256, 1, 8, 8)
