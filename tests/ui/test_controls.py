@@ -87,3 +87,23 @@ def test_debouncer_without_loop_or_wait_calls_at_once():
     Debouncer(lambda: calls.append(1), wait_s=0.5)()
     Debouncer(lambda: calls.append(2), wait_s=0)()
     assert calls == [1, 2]
+
+
+@pytest.mark.parametrize("knob", [
+    Float("aperture_mm", 10.0, low=1.0, high=60.0),
+    Float("third", 1 / 3, low=0.0, high=1.0),
+    Float("focal_mm", 50.0, low=5.0, high=200.0, log=True),
+    Float("r_wire", 2.5, low=0.1, high=100.0, log=True),
+])
+def test_default_lies_on_the_slider_grid(knob):
+    """The browser snaps sliders to min + k * step and sends the snapped value back: the default must not move."""
+    w = knob_widget(knob)
+    if knob.log:
+        k = (math.log10(knob.default) - w.min) / w.step
+        snapped = w.base ** (w.min + round(k) * w.step)
+    else:
+        k = (knob.default - w.min) / w.step
+        snapped = w.min + round(k) * w.step
+    assert k == pytest.approx(round(k), abs=1e-6)
+    assert widget_value(knob, snapped) == knob.default  # grid noise rounded off, so the store key is unchanged
+    assert w.step <= (w.max - w.min) / 100  # still a fine slider

@@ -18,12 +18,27 @@ import ipywidgets as widgets
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
 
 SLIDER_STEPS = 200
-"""Resolution of a slider for a knob without a declared step."""
+"""Approximate resolution of a slider for a knob without a declared step."""
+
+SIGNIFICANT_DIGITS = 12
+"""Slider values are rounded to this many digits, so ``1 + 90 * 0.1`` reads as 10.0 (store keys hash the value)."""
 
 
 def _tooltip(knob: Knob) -> str:
     text = f"{knob.help} " if knob.help else ""
     return f"{text}Allowed: {knob.allowed()}."
+
+
+def _grid_step(span_to_default: float, span: float) -> float:
+    """A slider step of about ``span / SLIDER_STEPS`` on which the default lies exactly.
+
+    Sliders snap to ``min + k * step`` in the browser and send the snapped value back; a default off that grid would
+    silently move (10 mm becoming 10.14 mm). A decimal step is used when the default is on its grid.
+    """
+    nice = 10.0 ** math.floor(math.log10(span / SLIDER_STEPS)) if span > 0 else 1.0
+    if span_to_default <= 0 or abs(span_to_default / nice - round(span_to_default / nice)) < 1e-9:
+        return nice
+    return span_to_default / max(1, round(span_to_default / (span / SLIDER_STEPS)))
 
 
 def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueWidget:
@@ -43,10 +58,11 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueW
     if isinstance(knob, Float):
         if knob.log:
             low, high = math.log10(knob.low), math.log10(knob.high)
-            return widgets.FloatLogSlider(value=knob.default, base=10, min=low, max=high,
-                                          step=(high - low) / SLIDER_STEPS, readout_format=".3g",
+            step = _grid_step(math.log10(knob.default) - low, high - low)
+            return widgets.FloatLogSlider(value=knob.default, base=10, min=low, max=high, step=step,
+                                          readout_format=".3g",
                                           continuous_update=continuous_update, **common)
-        step = knob.step if knob.step is not None else (knob.high - knob.low) / SLIDER_STEPS
+        step = knob.step if knob.step is not None else _grid_step(knob.default - knob.low, knob.high - knob.low)
         return widgets.FloatSlider(value=knob.default, min=knob.low, max=knob.high, step=step, readout_format=".4g",
                                    continuous_update=continuous_update, **common)
     if isinstance(knob, Int):
@@ -60,10 +76,16 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueW
 
 
 def widget_value(knob: Knob, value: Any) -> Any:
-    """A widget's value as the knob's type; slider rounding just past a range end is clamped back onto it."""
+    """A widget's value as the knob's type: slider rounding just past a range end is clamped back onto it, and
+    floating-point noise from the slider grid is rounded off (to the default when that close to it, else to
+    :data:`SIGNIFICANT_DIGITS` digits)."""
     if isinstance(knob, (Float, Int)) and isinstance(value, (int, float)):
         value = min(max(value, knob.low), knob.high)
-        return int(round(value)) if isinstance(knob, Int) else float(value)
+        if isinstance(knob, Int):
+            return int(round(value))
+        if math.isclose(value, knob.default, rel_tol=10.0**-SIGNIFICANT_DIGITS, abs_tol=1e-300):
+            return knob.default
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
     return value
 
 

@@ -1,0 +1,145 @@
+"""Dashboards in a real browser: Voila serves the notebooks, headless Chromium (Playwright) drives them.
+
+One Voila server (rooted at the repository) serves ``tests/browser/explorer_lens.ipynb``, an Explorer over the toy
+``sample.lens`` study from ``tests/sample_studies.py`` (importable by the kernel through ``PYTHONPATH``, see
+``tests/conftest.py``), and every ``notebooks/*.ipynb``. Voila starts a kernel and executes the notebook for each
+page, which takes ~15-20 s here, so the Explorer checks share one page.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+VOILA = Path(sys.executable).with_name("voila")
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHART = ".vega-embed svg.marks, .vega-embed canvas"
+PAGE_TIMEOUT_MS = 240_000
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHART_MARKERS = ("Explorer(", "tradeoff(", "sweep_heatmap(")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"headless browser tests need Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(not VOILA.exists(), reason=f"Voila is not installed beside the interpreter ({VOILA})"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def voila_url(tmp_path_factory):
+    """Base URL of a Voila server over the repository (stopped, with its kernels, at the end)."""
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("voila") / "voila.log").open("w")
+    process = subprocess.Popen(
+        [str(VOILA), str(ROOT), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+         "--show_tracebacks=True"],
+        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                os.killpg(process.pid, signal.SIGTERM)
+                pytest.fail(f"Voila did not start on {url}; see {log.name}")
+            time.sleep(0.5)
+    yield url
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _chart_markup(page) -> str:
+    return page.eval_on_selector(".wb-explorer .vega-embed", "e => e.querySelector('svg.marks, canvas').outerHTML")
+
+
+def _wait_chart_change(page, before: str) -> None:
+    page.wait_for_function(
+        "before => { const c = document.querySelector('.wb-explorer .vega-embed svg.marks, .wb-explorer .vega-embed"
+        " canvas'); return c && (c.tagName === 'CANVAS' ? c.toDataURL() : c.outerHTML) !== before; }",
+        arg=before, timeout=30_000,
+    )
+
+
+def test_explorer_redraws_on_knob_change_and_shows_constraint_errors(page, voila_url):
+    page.goto(f"{voila_url}/voila/render/tests/browser/explorer_lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(".wb-explorer .widget-slider", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(f".wb-explorer {CHART.replace(', ', ', .wb-explorer ')}", timeout=PAGE_TIMEOUT_MS)
+    status = page.locator(".wb-explorer .wb-status")
+    assert "updated in" in status.inner_text()
+    assert "weight_g (g)" in _chart_markup(page)  # axis title with unit
+
+    # a valid change: image stabilisation adds 80 g, so every point moves and the chart is redrawn
+    table_before = page.locator(".wb-explorer .wb-metrics").inner_text()
+    before = page.eval_on_selector(".wb-explorer .vega-embed svg.marks", "e => e.outerHTML")
+    page.locator(".wb-explorer .widget-checkbox input[type=checkbox]").first.check()
+    _wait_chart_change(page, before)
+    page.wait_for_function(
+        "before => document.querySelector('.wb-explorer .wb-metrics').innerText !== before", arg=table_before,
+        timeout=30_000)
+    assert "306.5" in page.locator(".wb-explorer .wb-metrics").inner_text()  # 126.5 + 100 + 80 g
+    assert page.locator(".wb-explorer .wb-error").count() == 0
+
+    # an invalid change: aperture 55 mm > focal length 50 mm violates the study's joint constraint
+    readout = page.locator(".wb-explorer .widget-slider").filter(has_text="aperture_mm").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("55")
+    page.keyboard.press("Enter")
+    error = page.locator(".wb-explorer .wb-error")
+    error.wait_for(timeout=30_000)
+    assert "the aperture must not exceed the focal length" in error.inner_text()
+    assert "aperture_mm" in error.inner_text() and "55" in error.inner_text()
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_renders_under_voila(page, voila_url, notebook):
+    page.goto(f"{voila_url}/voila/render/notebooks/{notebook.name}", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(".jp-OutputArea, .jp-Cell", timeout=PAGE_TIMEOUT_MS)
+    if any(marker in notebook.read_text() for marker in CHART_MARKERS):
+        page.wait_for_selector(CHART, timeout=PAGE_TIMEOUT_MS)
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "There was an error when executing cell" not in text, text[-2000:]
+    assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    errors = page.locator(".wb-error")
+    assert errors.count() == 0, errors.all_inner_texts()
