@@ -8,7 +8,7 @@ tile; a TiM tile needs ``ceil(k_b / L)`` accesses per vector for a block of ``k_
 
 Schedule [R] (layer after layer, ``batch`` inferences per weight load): when every block of the network fits in the
 tiles the weights stay in place (no writes per inference); otherwise each layer's blocks are written before it runs
-(once per batch), replicated ``tiles // blocks`` times to process several vectors in parallel, in
+(once per batch), replicated up to ``tiles // blocks`` times to process several vectors in parallel, in
 ``ceil(blocks / tiles)`` rounds. The SFU streams: a layer takes the longer of its array time and its SFU time.
 Outputs of a layer whose dot product fits one block leave the tile requantised to 2-bit ternary values; otherwise
 16-bit partial sums go to the buffer and the special-function unit (SFU) reduces and requantises them. Element-wise
@@ -238,7 +238,7 @@ def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: Tech
     accesses = V * col_blocks * tim_steps
     nm_accesses = V * col_blocks * K
 
-    replicas = 1 if stationary else max(1, cfg.tiles // blocks)
+    replicas = 1 if stationary else min(V, max(1, cfg.tiles // blocks))  # no more copies than vectors
     rounds = math.ceil(blocks / cfg.tiles)
     vector_rounds = rounds * math.ceil(V / replicas)
     cycles = vector_rounds * math.ceil(k_blocks[0] / cfg.rows_active)
