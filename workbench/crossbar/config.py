@@ -12,13 +12,14 @@ from pathlib import Path
 
 import yaml
 
+from workbench.core.paths import presets_dir
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.fast import MODELS
 from workbench.crossbar.peripherals import PeripheralConfig
 
 __all__ = ["PRESET_DIR", "CircuitConfig", "CrossbarConfig", "load_preset"]
 
-PRESET_DIR = Path(__file__).resolve().parents[2] / "data" / "presets" / "crossbar"
+PRESET_DIR = presets_dir() / "crossbar"
 
 
 @dataclass(frozen=True)

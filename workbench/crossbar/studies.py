@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 
@@ -15,7 +13,7 @@ from workbench.crossbar.fast import effective_conductance, relaxation_solve
 from workbench.crossbar.inference import crossbar_accuracy
 from workbench.crossbar.peripherals import PeripheralConfig
 
-__all__ = ["CIRCUIT", "INFERENCE", "cell_voltage_frame", "circuit_error", "inference_accuracy"]
+__all__ = ["CIRCUIT", "INFERENCE", "cell_voltage_frame", "circuit_error", "error_sweep", "inference_accuracy"]
 
 CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 
@@ -45,7 +43,6 @@ def circuit_error(
     Conductances are uniform in ``[G_min, G_max]``; the inputs are all rows at ``v_read`` plus 8 random vectors
     in ``[0, v_read]``. Errors are the largest deviation relative to the largest exact column current (%).
     """
-    start = time.perf_counter()
     G, v = _array(size, g_max_us, on_off_ratio, v_read_v, seed)
     p = dict(r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm, r_sense=r_sense_ohm)
     sol = solve_crossbar(G, v, **p, full_output=True)
@@ -59,7 +56,6 @@ def circuit_error(
         "model_error_pct": float(100 * np.abs(approx - sol.i_out).max() / scale),
         "ideal_error_pct": float(100 * np.abs(v @ G - sol.i_out).max() / scale),
         "min_cell_voltage_pct": float(100 * worst.min()),
-        "eval_ms": 1e3 * (time.perf_counter() - start),
     }
 
 
@@ -78,6 +74,24 @@ def cell_voltage_frame(
     pct = 100 * sol.v_cell / v_read_v
     return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "cell_voltage_pct": pct.ravel(),
                          "drop_pct": 100 - pct.ravel()})
+
+
+def error_sweep(
+    sizes=(8, 16, 24, 32, 48, 64), r_wires=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0), models=("diagonal", "cumulative", "ideal"),
+    *, size: int = 32, r_wire_ohm: float = 1.0, **fixed,
+) -> pd.DataFrame:
+    """``crossbar.circuit`` evaluated over array sizes (at ``r_wire_ohm``) and over wire resistances (at ``size``).
+
+    Returns one row per point with the knobs, the metrics and ``sweep`` (``"size"`` or ``"r_wire_ohm"``).
+    """
+    rows = []
+    for sweep, values in (("size", sizes), ("r_wire_ohm", r_wires)):
+        for model in models:
+            for value in values:
+                params = CIRCUIT.validate({"size": size, "r_wire_ohm": r_wire_ohm, **fixed, "model": model,
+                                           sweep: value})
+                rows.append({**params, **CIRCUIT.evaluate(params), "sweep": sweep})
+    return pd.DataFrame(rows)
 
 
 CIRCUIT = register_study(
@@ -100,7 +114,6 @@ CIRCUIT = register_study(
                    help="Largest error of the ideal I = v G vs the exact solution: the parasitics' effect."),
             Metric("min_cell_voltage_pct", unit="%", better="max", label="worst cell voltage",
                    help="Smallest voltage across a cell with all rows at v_read, in % of v_read."),
-            Metric("eval_ms", unit="ms", better="min", label="evaluation time", help="Wall time of this evaluation."),
         ),
         version="1",
         cost="interactive",

@@ -1,0 +1,28 @@
+"""The crossbar reproduction runs in quick mode and reports both claims honestly."""
+
+import math
+
+import pytest
+
+from workbench.crossbar.reproduce import paper_numbers, reproduce
+from workbench.crossbar.spice import ngspice_path
+
+
+def test_paper_numbers_come_from_the_reference_file():
+    paper = paper_numbers()
+    assert paper["accuracy_degradation_pct"] == (9.6, 32.0)
+    assert paper["max_error_pct"][1] == 0.28
+
+
+@pytest.mark.slow
+def test_quick_reproduction():
+    results = reproduce(quick=True)
+    assert [r.claim for r in results] == ["X1", "X1", "X2"]
+    speed, error, accuracy = results
+    if ngspice_path():
+        assert speed.workbench > 1e3 and speed.within is not None
+        # G_eff is exact for linear cells: it agrees with ngspice far below the paper's 0.28%.
+        assert error.workbench < 1e-3 and error.within
+    else:
+        assert math.isnan(speed.workbench)
+    assert accuracy.within in (True, False) and math.isfinite(accuracy.workbench)

@@ -1,0 +1,70 @@
+"""Tests of the crossbar studies (registered, pure, fast enough, physically sensible)."""
+
+import time
+
+import numpy as np
+import pytest
+
+from workbench.core import get_study, list_studies
+from workbench.crossbar.studies import cell_voltage_frame, error_sweep
+
+
+def test_studies_are_registered():
+    assert {"crossbar.circuit", "crossbar.inference"} <= set(list_studies(theme="crossbar"))
+
+
+def test_circuit_study_is_interactive_and_fast():
+    study = get_study("crossbar.circuit")
+    assert study.cost == "interactive"
+    study.evaluate()
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        study.evaluate()
+        times.append(time.perf_counter() - start)
+    # Well under 100 ms on an idle core; slack for the shared test machine.
+    assert np.median(times) < 0.25
+
+
+def test_circuit_study_is_pure_and_exact_models_have_no_error():
+    study = get_study("crossbar.circuit")
+    assert study.evaluate(size=16, model="diagonal") == study.evaluate(size=16, model="diagonal")
+    for model in ("exact", "relaxation"):
+        assert study.evaluate(size=16, model=model)["model_error_pct"] < 1e-6
+
+
+def test_error_grows_with_size_and_wire_resistance():
+    df = error_sweep(sizes=(8, 16, 32), r_wires=(0.0, 2.0, 8.0), models=("diagonal", "ideal"))
+    for (sweep, model), part in df.groupby(["sweep", "model"]):
+        errors = part.sort_values(sweep)["model_error_pct"].to_numpy()
+        assert np.all(np.diff(errors) > 0), (sweep, model, errors)
+    # Diagonal scaling corrects most of the parasitic error.
+    both = df.pivot_table(index=["sweep", "size", "r_wire_ohm"], columns="model", values="model_error_pct")
+    assert np.all(both["diagonal"] < both["ideal"])
+
+
+def test_cell_voltage_map_shape_and_bounds():
+    frame = cell_voltage_frame(size=12, r_wire_ohm=2.0)
+    assert len(frame) == 144
+    assert frame["cell_voltage_pct"].between(0, 100).all()
+    # IR drop: cells far from the drivers (last column) and far from the sense end (first row) see less voltage.
+    by_col = frame.groupby("col")["cell_voltage_pct"].mean()
+    by_row = frame.groupby("row")["cell_voltage_pct"].mean()
+    assert by_col.iloc[0] > by_col.iloc[-1] and by_row.iloc[-1] > by_row.iloc[0]
+    np.testing.assert_allclose(frame["drop_pct"], 100 - frame["cell_voltage_pct"])
+
+
+@pytest.mark.slow
+def test_inference_study_ideal_vs_harsh():
+    study = get_study("crossbar.inference")
+    assert study.cost == "batch"
+    common = dict(tile_size=16, epochs=2, circuit_model="diagonal")
+    ideal = study.evaluate(**common, r_wire_ohm=0.0, r_driver_ohm=0.0, r_sense_ohm=0.0, bits_per_cell=0,
+                           weight_bits=0, input_bits=0, adc_bits=0, program_sigma=0.0)
+    harsh = study.evaluate(**common, r_wire_ohm=10.0, r_driver_ohm=1000.0, r_sense_ohm=1000.0, bits_per_cell=2,
+                           weight_bits=2, input_bits=3, adc_bits=4, program_sigma=0.3)
+    assert ideal["accuracy_float"] == harsh["accuracy_float"] > 50
+    assert abs(ideal["accuracy_drop"]) <= 0.5
+    assert harsh["accuracy_drop"] > ideal["accuracy_drop"] + 5
+    with pytest.raises(ValueError, match="adc_bits=1"):
+        study.validate(adc_bits=1)
