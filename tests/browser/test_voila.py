@@ -131,6 +131,16 @@ def test_explorer_redraws_on_knob_change_and_shows_constraint_errors(page, voila
     assert "the aperture must not exceed the focal length" in error.inner_text()
     assert "aperture_mm" in error.inner_text() and "55" in error.inner_text()
 
+    # clicking a point of the (last valid) sweep curve shows its params; loading them clears the error
+    points = page.locator(".wb-explorer svg.marks g.mark-symbol").first.locator("path")
+    points.nth(points.count() - 1).click()  # the heaviest lens: focal length 200 mm
+    page.get_by_text("clicked point").wait_for(timeout=30_000)
+    assert "200" in page.locator(".wb-explorer .wb-params").inner_text()
+    page.get_by_role("button", name="Use these knobs").click()
+    page.locator(".wb-explorer .wb-ok").wait_for(timeout=30_000)
+    assert page.locator(".wb-explorer .wb-error").count() == 0
+    assert "10" in readout.inner_text()  # the clicked point's aperture, 10 mm
+
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_renders_under_voila(page, voila_url, notebook):
