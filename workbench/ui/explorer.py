@@ -14,6 +14,7 @@ while JupyterChart, with its JavaScript bundled offline, renders in JupyterLab a
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import threading
@@ -27,12 +28,14 @@ import ipywidgets as widgets
 import pandas as pd
 
 from workbench.core.knobs import Bool, Choice
+from workbench.core.paths import PROJECT_ROOT
 from workbench.core.progress import Cancelled, Reporter, reporting
 from workbench.core.registry import get_study
 from workbench.core.store import ResultStore
 from workbench.core.study import Study
 from workbench.core.sweep import SweepReport, run_sweep
 from workbench.ui.controls import Controls, knob_widget, widget_value
+from workbench.viz import theme as themes
 from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
 from workbench.viz.export import export
 
@@ -47,18 +50,19 @@ def _offline_charts() -> None:
         _OFFLINE = True
 
 
-def _show(target: alt.JupyterChart, chart: alt.LayerChart) -> None:
-    """Draw ``chart`` in ``target``.
+def _show(target: alt.JupyterChart, chart: alt.LayerChart, theme: str | None) -> None:
+    """Draw ``chart`` in ``target`` in the workbench ``theme`` (``None``: the active Altair theme).
 
     The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
     the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
     JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
     builders' specs are validated by their own tests.
     """
-    if target.chart is None:
-        target.chart = chart
-    else:
-        target.spec = chart.to_dict(validate=False)
+    with themes.enable(theme) if theme is not None else contextlib.nullcontext():
+        if target.chart is None:
+            target.chart = chart
+        else:
+            target.spec = chart.to_dict(validate=False)
 
 
 def _resolve(study: Study | str) -> Study:
@@ -124,7 +128,9 @@ class Explorer(widgets.VBox):
         Quiet time after a knob edit before re-evaluating; default 0.15 s for interactive studies and 0 for batch
         studies (whose sliders report on release only).
     export_dir : str or Path
-        Folder the export button writes into.
+        Folder the export button writes into (default ``out/figures`` in the checkout, which git ignores).
+    theme : str or None
+        Workbench theme of the live chart (``"screen"``); exports use the paper theme.
     """
 
     def __init__(
@@ -138,7 +144,8 @@ class Explorer(widgets.VBox):
         *,
         sweep_points: int = 21,
         debounce_s: float | None = None,
-        export_dir: str | Path = "figures",
+        export_dir: str | Path = PROJECT_ROOT / "out" / "figures",
+        theme: str | None = "screen",
     ) -> None:
         self.study = _resolve(study)
         metrics = self.study.metric_names
@@ -150,6 +157,7 @@ class Explorer(widgets.VBox):
         if sweep_knob is not None:
             self.study.knob(sweep_knob)
         self.batch = self.study.cost == "batch"
+        self.theme = theme
         self.sweep_knob = sweep_knob
         self.sweep_points = sweep_points
         self.store = store if store is not None or not self.batch else ResultStore()
@@ -318,7 +326,7 @@ class Explorer(widgets.VBox):
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
         try:
-            _show(self.chart, self.current_chart())
+            _show(self.chart, self.current_chart(), self.theme)
         except Exception as error:  # shown in the status line
             self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
             return False
@@ -434,12 +442,15 @@ class SweepPanel(widgets.VBox):
         ``run_sweep`` executor (``"serial"``, ``"processes"``, ``"dask[:ADDRESS]"``).
     points_per_knob : int
         Initial grid size for numeric knobs (Choice and Bool knobs sweep every option).
+    theme : str or None
+        Workbench theme of the chart.
     """
 
     def __init__(self, study: Study | str, store: ResultStore | None = None, x: str | None = None,
                  y: str | None = None, color: str | None = None, *, executor: str = "serial",
-                 points_per_knob: int = 5) -> None:
+                 points_per_knob: int = 5, theme: str | None = "screen") -> None:
         self.study = _resolve(study)
+        self.theme = theme
         self.store = store if store is not None else ResultStore()
         self.executor = executor
         self.frame = pd.DataFrame()
@@ -566,6 +577,6 @@ class SweepPanel(widgets.VBox):
         color = self.color_picker.value or next(iter(self.grid()), None)
         try:
             _show(self.chart, tradeoff(self.frame, self.study, self.x_picker.value, self.y_picker.value,
-                                        color=color))
+                                        color=color), self.theme)
         except Exception as error:
             self.status.value = _status_html(f"cannot draw the chart: {type(error).__name__}: {error}", "error")
