@@ -1,0 +1,140 @@
+"""Training compute of a pruning schedule without training: per-layer widths follow the schedule exactly.
+
+With per-layer ranking the width of every prunable layer after each step is known in advance
+(:meth:`PruneSchedule.removals`), whatever the criterion. A layer's MACs scale with (live input channels) x (live
+output channels), its input reads with the live input channels, its weight reads with both and its output writes
+with the live output channels, so one count of the full network (:func:`workbench.nn.count_macs`) gives the cost of
+every epoch. Training costs :data:`~workbench.pruning.accounting.TRAIN_PASSES` forward passes per sample, as in
+:mod:`workbench.pruning.accounting`; the number of samples per epoch cancels in the saving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+from torch import nn
+
+from workbench.nn.counting import LayerCount, count_macs
+from workbench.nn.models import VGG, ResNet, resnet, vgg
+from workbench.pruning.accounting import TRAIN_PASSES
+from workbench.pruning.schedule import PruneSchedule
+
+
+def channel_links(model: nn.Module) -> dict[str, tuple[str | None, str | None]]:
+    """For every conv / linear layer: (prunable layer feeding its inputs, prunable layer it is) or None."""
+    links: dict[str, tuple[str | None, str | None]] = {
+        name: (None, None) for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+    }
+    names = [p.name for p in model.prunable()]
+    if isinstance(model, VGG):
+        for i, name in enumerate(names):
+            links[name] = (names[i - 1] if i else None, name)
+        links["classifier"] = (names[-1], None)
+    elif isinstance(model, ResNet):
+        for name in names:
+            links[name] = (None, name)
+            links[name.replace("conv1", "conv2")] = (name, None)
+    else:
+        raise TypeError(f"channel_links supports workbench VGG and ResNet models, got {type(model).__name__}")
+    return links
+
+
+@dataclass(frozen=True)
+class NetworkProfile:
+    """Per-layer counts of the unpruned network and how its layers depend on the prunable widths.
+
+    Parameters
+    ----------
+    layers : dict of str to LayerCount
+        Counts of every conv / linear layer at full width.
+    links : dict
+        :func:`channel_links` of the network.
+    widths : dict of str to int
+        Full widths of the prunable layers.
+    other_macs : int
+        MACs outside conv / linear layers (not scaled).
+    biases : dict of str to int
+        Bias elements per layer (they scale with the output channels only).
+    """
+
+    layers: dict[str, LayerCount]
+    links: dict[str, tuple[str | None, str | None]]
+    widths: dict[str, int]
+    other_macs: int
+    biases: dict[str, int]
+
+    def cost(self, widths: dict[str, int]) -> tuple[float, float]:
+        """(forward MACs, forward memory accesses) per sample with the prunable layers at ``widths``."""
+        macs = float(self.other_macs)
+        memory = 0.0
+        for name, layer in self.layers.items():
+            src, own = self.links[name]
+            fi = widths[src] / self.widths[src] if src else 1.0
+            fo = widths[own] / self.widths[own] if own else 1.0
+            macs += layer.macs * fi * fo
+            bias = self.biases[name]
+            weights = (layer.weight_reads - bias) * fi * fo + bias * fo
+            memory += layer.input_reads * fi + weights + layer.output_writes * fo
+        return macs, memory
+
+
+@lru_cache(maxsize=32)
+def profile(network: str, input_size: int, in_channels: int = 3, num_classes: int = 10) -> NetworkProfile:
+    """Profile of a named network (``"vgg16"``, ``"resnet110"``, ...) at full width (cached)."""
+    with torch.device("meta"):  # shapes only: counting needs no real weights or arithmetic
+        if network.startswith("vgg"):
+            model = vgg(network, num_classes, in_channels, input_size)
+        elif network.startswith("resnet"):
+            model = resnet(int(network[6:]), num_classes, in_channels)
+        else:
+            raise ValueError(f"network={network!r} is not allowed; allowed: vgg8/11/16 or resnet<6n+2>")
+    count = count_macs(model, (in_channels, input_size, input_size))
+    conv_linear = sum(layer.macs for layer in count.layers.values())
+    biases = {name: m.bias.numel() if m.bias is not None else 0 for name, m in model.named_modules()
+              if name in count.layers}
+    return NetworkProfile(count.layers, channel_links(model), model.widths(), count.macs - conv_linear, biases)
+
+
+def schedule_costs(profile: NetworkProfile, schedule: PruneSchedule, epochs: int) -> list[tuple[float, float]]:
+    """Per-epoch (forward MACs, forward memory) per sample under a per-layer schedule over ``epochs``."""
+    if schedule.ranking != "layer":
+        raise ValueError(f"ranking={schedule.ranking!r} is not allowed here; allowed: 'layer' (global ranking "
+                         "depends on the learned scores, so it needs a training run)")
+    widths = dict(profile.widths)
+    steps = dict(zip(schedule.steps(), schedule.removals(profile.widths)))
+    costs = []
+    for epoch in range(epochs):
+        costs.append(profile.cost(widths))
+        for name, n in steps.get(epoch, {}).items():
+            widths[name] -= n
+    return costs
+
+
+def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retrain_epochs: int) -> dict:
+    """Training compute of pruning while training vs training ``epochs`` + pruning once + ``retrain_epochs``.
+
+    Returns per-sample totals (MACs and memory accesses, already x TRAIN_PASSES) and the savings.
+    """
+    if schedule.stop_epoch > epochs:
+        raise ValueError(f"stop_epoch={schedule.stop_epoch} is not allowed; allowed: <= epochs={epochs}")
+    pwt = schedule_costs(profile, schedule, epochs)
+    full = profile.cost(profile.widths)
+    once = PruneSchedule(1, 1, schedule.target_ratio, "layer", schedule.min_channels)
+    final_widths = {k: w - once.removals(profile.widths)[0][k] for k, w in profile.widths.items()}
+    pruned = profile.cost(final_widths)
+    pwt_macs = TRAIN_PASSES * sum(c[0] for c in pwt)
+    pwt_memory = TRAIN_PASSES * sum(c[1] for c in pwt)
+    base_macs = TRAIN_PASSES * (epochs * full[0] + retrain_epochs * pruned[0])
+    base_memory = TRAIN_PASSES * (epochs * full[1] + retrain_epochs * pruned[1])
+    return {
+        "pwt_macs": pwt_macs,
+        "pwt_memory": pwt_memory,
+        "baseline_macs": base_macs,
+        "baseline_memory": base_memory,
+        "compute_saving": 1 - pwt_macs / base_macs,
+        "memory_saving": 1 - pwt_memory / base_memory,
+        "inference_mac_reduction": 1 - pruned[0] / full[0],
+        "final_widths": final_widths,
+    }
