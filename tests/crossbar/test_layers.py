@@ -118,3 +118,22 @@ def test_conv_tiles_equal_the_unfolded_matrix_product_with_adc_and_slicing():
         cols = torch.nn.functional.unfold(x, 3, padding=1).transpose(1, 2).reshape(-1, 27)
         y_mat = crossbar_matmul(cols, layer.xbar, cfg).reshape(2, 36, 5).transpose(1, 2).reshape(2, 5, 6, 6)
     torch.testing.assert_close(y_conv, y_mat + conv.bias.view(1, -1, 1, 1), rtol=1e-4, atol=1e-5)
+
+
+def test_nonlinear_cells_are_exact_at_the_operating_point():
+    # All inputs equal -> every row at v_read, which is the operating point when v_op_fraction = 1.
+    cfg = CrossbarConfig().with_changes(circuit={**PARASITIC, "v_op_fraction": 1.0}, device={"v_nl_v": 0.1})
+    rng = np.random.default_rng(2)
+    W = rng.uniform(-1, 1, (6, 4))
+    W /= np.abs(W).max()
+    y = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, cfg, rng), cfg).double().numpy()
+    dev, v_read, p = cfg.device, cfg.peripherals.v_read_v, cfg.circuit.parasitics()
+    span = dev.g_max_s - dev.g_min_s
+    v = np.full(6, v_read)
+    current = (solve_crossbar(dev.g_min_s + np.clip(W, 0, None) * span, v, **p, v_nl=0.1)
+               - solve_crossbar(dev.g_min_s + np.clip(-W, 0, None) * span, v, **p, v_nl=0.1))
+    np.testing.assert_allclose(y[0], current / (v_read * span), rtol=1e-4, atol=1e-6)
+    # and differs from the linear-cell crossbar (the sinh cells conduct more at v_read).
+    linear = CrossbarConfig().with_changes(circuit=PARASITIC)
+    y_lin = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, linear, rng), linear).double().numpy()
+    assert np.abs(y - y_lin).max() > 1e-3

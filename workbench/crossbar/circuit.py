@@ -34,7 +34,15 @@ import scipy.sparse.linalg as spla
 #: pivoting search (symmetric mode), measured fastest here for 64 x 64 arrays.
 _SPLU = dict(permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
 
-__all__ = ["ConvergenceError", "CrossbarSolution", "cell_current", "solve_crossbar"]
+__all__ = [
+    "ConvergenceError",
+    "CrossbarSolution",
+    "cell_current",
+    "check_inputs",
+    "check_parasitics",
+    "check_v_nl",
+    "solve_crossbar",
+]
 
 
 class ConvergenceError(RuntimeError):

@@ -244,6 +244,9 @@ class FastCrossbar:
     def __call__(self, v_in: np.ndarray) -> np.ndarray:
         """Column currents (A) for ``v_in`` of shape (rows,) or (batch, rows)."""
         v = np.asarray(v_in, dtype=float)
+        if v.ndim not in (1, 2) or v.shape[-1] != self.G.shape[0]:
+            rows = self.G.shape[0]
+            raise ValueError(f"v_in must have shape (rows,) or (batch, rows) with rows={rows}, got {v.shape}")
         if self.v_nl is not None and (
             self.g_eff is None or (self.refresh_every and self.calls % self.refresh_every == 0)
         ):
@@ -251,6 +254,4 @@ class FastCrossbar:
             self.g_eff = effective_conductance(self.G, **self.params, model=self.model, v_nl=self.v_nl, v_op=v_op)
             self.refreshes += 1
         self.calls += 1
-        if v.shape[-1] != self.G.shape[0]:
-            raise ValueError(f"v_in has {v.shape[-1]} rows, the crossbar {self.G.shape[0]}")
         return v @ self.g_eff
