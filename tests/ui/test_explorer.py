@@ -208,3 +208,23 @@ def test_sweep_panel_reports_an_empty_grid(store):
     panel.fixed["focal_mm"].value = 10.0
     assert panel.run() is None
     assert "no valid point" in text(panel.status) and "aperture must not exceed" in text(panel.status)
+
+
+def test_choice_sweep_knob_gives_points_without_a_curve():
+    e = Explorer(LENS, x="weight_g", y="brightness", sweep_knob="coating", debounce_s=0)
+    assert sorted(e.frame["coating"]) == ["multi", "single"]
+    assert not [layer for layer in e.chart.spec["layer"] if "order" in layer.get("encoding", {})]
+    multi = e.frame.set_index("coating").loc["multi", "brightness"]
+    assert multi == pytest.approx(1.1 * e.frame.set_index("coating").loc["single", "brightness"])
+
+
+def test_batch_explorer_imports_seed_results(store, tmp_path, monkeypatch):
+    seeds = tmp_path / "reference" / "seeds"
+    seeds.mkdir(parents=True)
+    params = TRAIN.validate(epochs=2)
+    pd.DataFrame([{**params, **train_toy(**params)}]).to_parquet(seeds / "uitest.train.parquet")
+    monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
+    e = Explorer(TRAIN, store=store)
+    assert len(e.frame) == 1 and bool(e.frame["seeded"].iloc[0])
+    e.controls.widgets["epochs"].value = 2
+    assert e.metrics["loss"] == pytest.approx(0.81) and "not computed" not in e.table.value

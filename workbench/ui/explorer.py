@@ -191,6 +191,11 @@ class Explorer(widgets.VBox):
                                               layout=widgets.Layout(display="none", width="380px"))
         self.progress_label = widgets.Label()
 
+        if self.store is not None:
+            try:
+                self.store.ensure_seeded(self.study)  # seed results shipped under data/reference/seeds/
+            except Exception as error:  # shown, and the dashboard still opens
+                self.status.value = _status_html(f"could not import seed results: {error}", "error")
         self.reference = None
         if self.study.reference is not None:
             try:
@@ -321,7 +326,13 @@ class Explorer(widgets.VBox):
             frame = pd.DataFrame(columns=self.study.knob_names + self.study.metric_names)
         return tradeoff(frame, self.study, self.x, self.y, color=self.color, reference=self.reference,
                         highlight=highlight,
-                        order=self.sweep_knob if self.sweep_knob is not None and not self.batch else None)
+                        order=self._curve_knob())
+
+    def _curve_knob(self) -> str | None:
+        """The sweep knob when its points form a curve (a numeric knob of an interactive study)."""
+        if self.sweep_knob is None or self.batch or isinstance(self.study.knob(self.sweep_knob), (Choice, Bool)):
+            return None
+        return self.sweep_knob
 
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
