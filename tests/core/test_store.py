@@ -131,6 +131,11 @@ def test_seed_import_happens_once(store, monkeypatch, tmp_path):
         seeds / "sample.slow.parquet"
     )
     monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
+    (seeds / "sample.slow.json").write_text('{"study_version": "0"}')
+    with pytest.warns(UserWarning, match="version '0'.*not imported"):
+        assert store.ensure_seeded(SLOW) == 0
+    (seeds / "sample.slow.json").write_text('{"study_version": "1"}')
+    store._seed_checked.clear()
     assert store.ensure_seeded(SLOW) == 2
     assert store.ensure_seeded(SLOW) == 0
     frame = store.frame(SLOW)

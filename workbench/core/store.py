@@ -18,6 +18,7 @@ import json
 import math
 import random
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,6 +214,16 @@ class ResultStore:
         self._seed_checked.add(study.name)
         seed = reference_dir() / "seeds" / f"{study.name}.parquet"
         if not seed.exists():
+            return 0
+        sidecar = seed.with_suffix(".json")
+        made_by = json.loads(sidecar.read_text()).get("study_version") if sidecar.exists() else None
+        if made_by != study.version:
+            warnings.warn(
+                f"seed results {seed} were made by {study.name} version {made_by!r}, not the current version "
+                f"{study.version!r}; not imported (regenerate them with `workbench sweep {study.name} ... "
+                "--write-seed`)",
+                stacklevel=2,
+            )
             return 0
         marker = f"seeded:{study.name}:{study.version}"
         with self._connect(write=True) as connection:
