@@ -220,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from workbench.core.store import StoreError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, KeyError) as error:
+    except (ValueError, KeyError, StoreError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"workbench {args.command}: error: {message}", file=sys.stderr)
         return 2

@@ -47,9 +47,9 @@ class Metric:
 
     @property
     def title(self) -> str:
-        """Axis title with unit, e.g. ``"energy (uJ)"``."""
+        """Axis title with unit, e.g. ``"energy (uJ)"`` (no repeat when the label is the unit, e.g. ``"TOPS/W"``)."""
         text = self.label or self.name
-        return f"{text} ({self.unit})" if self.unit else text
+        return f"{text} ({self.unit})" if self.unit and self.unit != text else text
 
 
 @dataclass(frozen=True)
