@@ -1,7 +1,9 @@
 import math
 
+import pytest
+
 from workbench.core.reproduce import ClaimResult
-from workbench.pruning.reproduce import reproduce
+from workbench.pruning.reproduce import load_schedule_preset, reproduce
 
 
 def test_quick_reproduction_reports_every_claim():
@@ -16,3 +18,11 @@ def test_quick_reproduction_reports_every_claim():
     assert all(0 < s < 100 for s in savings)
     drop = next(r for r in results if r.claim == "P2")
     assert -5 < drop.workbench < 20  # accuracy points lost at 50% filters: small on digits
+
+
+def test_schedule_presets_cite_their_source():
+    preset = load_schedule_preset("frs_code_vgg16")
+    assert preset["every_n"] < preset["stop_epoch"] < preset["epochs"]
+    assert "prune_VGG16.py" in preset["source"]
+    with pytest.raises(ValueError, match="'nope'"):
+        load_schedule_preset("nope")

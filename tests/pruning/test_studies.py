@@ -4,6 +4,7 @@ import pytest
 
 from workbench.core import get_study, list_studies
 from workbench.pruning.experiment import build_network, load_dataset
+from workbench.viz.charts import load_reference
 
 STUDIES = ["pruning.schedule_cost", "pruning.train_prune_retrain", "pruning.while_training"]
 
@@ -36,6 +37,13 @@ def test_batch_studies_return_every_metric(name, extra):
     assert result["train_gmac"] > 0 and result["latency_ms"] > 0
     assert set(result["final_widths"]) == set(result["initial_widths"])
     assert sum(result["final_widths"].values()) < sum(result["initial_widths"].values())
+
+
+def test_reference_points_carry_every_column_a_chart_may_ask_for():
+    study = get_study("pruning.schedule_cost")
+    ref = load_reference(True, study)
+    assert set(study.knob_names + study.metric_names) <= set(ref.columns)
+    assert ref["compute_saving"].max() == 41
 
 
 def test_schedule_constraints_name_the_knobs():

@@ -19,7 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import yaml
 
+from workbench.core.paths import presets_dir
 from workbench.core.reproduce import ClaimResult, range_claim, relative_claim
 from workbench.datasets import digits, make_loaders
 from workbench.nn import count_macs, resnet, vgg
@@ -65,6 +67,14 @@ class Scale:
 
 QUICK = Scale("digits 8x8, VGG 32-M-64-M-64, 8 epochs", 8, (32, "M", 64, "M", 64), 1.0, 8, 8, 1, 5, 1, (0,))
 FULL = Scale("digits 16x16, VGG-8 x0.25, 30 epochs, 2 seeds", 16, "vgg8", 0.25, 20, 30, 3, 21, 2, (0, 1))
+
+
+def load_schedule_preset(name: str) -> dict:
+    """A named schedule from ``data/presets/pruning/schedules.yaml`` (settings with their sources)."""
+    presets = yaml.safe_load((presets_dir() / "pruning" / "schedules.yaml").read_text())
+    if name not in presets:
+        raise ValueError(f"schedule preset {name!r} is not allowed; allowed: one of {sorted(presets)}")
+    return presets[name]
 
 
 def _vgg(scale: Scale, seed: int):
@@ -130,10 +140,14 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
         relative_claim("P3", "training memory-access saving vs train+prune+retrain (%)", 41, memory, 0.25,
                        scale=scale.name, note=schedule_note),
     ]
-    analytic = compare(profile("vgg16", 32), PruneSchedule(21, 150, 0.8, "layer"), 200, 10)
+    p = load_schedule_preset("frs_code_vgg16")
+    analytic = compare(profile(p["network"], p["input_size"]),
+                       PruneSchedule(p["every_n"], p["stop_epoch"], p["target_ratio"], "layer"),
+                       p["epochs"], p["retrain_epochs"])
     results.append(relative_claim(
         "P3", "training compute saving, analytic VGG-16 CIFAR (%)", 41, 100 * analytic["compute_saving"], 0.25,
-        scale="VGG-16 32x32, per-layer 80%, n=21, N1=150, E=200 (FRS code defaults) [R]",
+        scale=f"{p['network']} {p['input_size']}px, per-layer {p['target_ratio']:.0%}, n={p['every_n']}, "
+              f"N1={p['stop_epoch']}, E={p['epochs']}, retrain {p['retrain_epochs']} (preset frs_code_vgg16) [R]",
         note="counted layer by layer, no training; the paper's own schedule is not given"))
     res_acc = {t: 100 * _mean(r.test_accuracy for r in v) for t, v in resnets.items()}
     res_runs = resnets[0.6]

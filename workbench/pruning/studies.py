@@ -99,7 +99,6 @@ WHILE_TRAINING = register_study(Study(
     description="Train a network and remove filters every n epochs until N1 (no retraining), scored by L1, mean "
                 "activation, random or FRS; reports accuracy, training compute and memory accesses, and the pruned "
                 "network's size and latency (arXiv:2003.02800, arXiv:2002.09958).",
-    reference="pruning_claims.csv",
 ))
 
 PRUNE_RETRAIN = register_study(Study(
@@ -141,5 +140,5 @@ SCHEDULE_COST = register_study(Study(
     constraints=_check_schedule,
     description="Training compute of a per-layer pruning schedule vs train + prune + retrain, counted layer by "
                 "layer on the published networks (no training; accuracy needs the batch studies).",
-    reference="pruning_claims.csv",
+    reference="pruning_schedule_cost.csv",
 ))
