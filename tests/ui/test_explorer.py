@@ -1,6 +1,7 @@
 """Tests for workbench.ui.explorer, driving the widgets in-process: set values, assert chart spec, table, status."""
 
 import html
+import json
 import threading
 import time
 
@@ -218,11 +219,12 @@ def test_choice_sweep_knob_gives_points_without_a_curve():
     assert multi == pytest.approx(1.1 * e.frame.set_index("coating").loc["single", "brightness"])
 
 
-def test_batch_explorer_imports_seed_results(store, tmp_path, monkeypatch):
+def test_batch_explorer_opens_on_seed_results(store, tmp_path, monkeypatch):
     seeds = tmp_path / "reference" / "seeds"
     seeds.mkdir(parents=True)
     params = TRAIN.validate(epochs=2)
     pd.DataFrame([{**params, **train_toy(**params)}]).to_parquet(seeds / "uitest.train.parquet")
+    (seeds / "uitest.train.json").write_text(json.dumps({"study_version": TRAIN.version}))
     monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
     e = Explorer(TRAIN, store=store)
     assert len(e.frame) == 1 and bool(e.frame["seeded"].iloc[0])

@@ -191,11 +191,6 @@ class Explorer(widgets.VBox):
                                               layout=widgets.Layout(display="none", width="380px"))
         self.progress_label = widgets.Label()
 
-        if self.store is not None:
-            try:
-                self.store.ensure_seeded(self.study)  # seed results shipped under data/reference/seeds/
-            except Exception as error:  # shown, and the dashboard still opens
-                self.status.value = _status_html(f"could not import seed results: {error}", "error")
         self.reference = None
         if self.study.reference is not None:
             try:
