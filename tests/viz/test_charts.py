@@ -165,3 +165,12 @@ def test_sweep_heatmap_pools_cells(lens_frame):
     assert rect["encoding"]["x"]["type"] == "nominal" and rect["encoding"]["color"]["scale"]["reverse"] is True
     with pytest.raises(ValueError, match="agg='sum'"):
         sweep_heatmap(lens_frame, LENS, "aperture_mm", "focal_mm", "brightness", agg="sum")
+
+
+def test_sweep_heatmap_above_max_rows():
+    grid = pd.DataFrame([(a, f) for a in np.linspace(1, 60, 80) for f in np.geomspace(5, 200, 80)],
+                        columns=["aperture_mm", "focal_mm"])
+    grid["brightness"] = (grid.aperture_mm / grid.focal_mm) ** 2
+    spec = sweep_heatmap(grid, LENS, "aperture_mm", "focal_mm", "brightness").to_dict()  # no MaxRowsError
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect"]  # too many cells to annotate
+    assert len(_layer_data(spec, spec["layer"][0])) == 6400

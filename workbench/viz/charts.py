@@ -377,7 +377,7 @@ def sweep_heatmap(
     for name, categorical in ((x, x_categorical), (y, y_categorical)):
         if categorical:
             cells[name] = cells[name].astype(str)
-    base = alt.Chart(cells).encode(
+    base = alt.Chart(inline(cells)).encode(
         x=_grid_axis(study, x, alt.X, x_categorical, "ascending"),
         y=_grid_axis(study, y, alt.Y, y_categorical, "descending"),
     )
