@@ -116,9 +116,10 @@ def test_clicking_a_point_shows_its_params_and_loads_them(sweep_explorer):
 
 def test_history_mode_accumulates_points_and_draws_pareto_front():
     e = Explorer(LENS, x="weight_g", y="brightness", debounce_s=0)
-    for aperture in (5.0, 20.0, 30.0):
+    for aperture in (5.0, 20.0, 30.0, 5.0):
         e.controls.widgets["aperture_mm"].value = aperture
-    assert len(e.frame) == 4
+    assert len(e.frame) == 4  # the default and three apertures; revisiting 5 mm adds no duplicate
+    assert e.frame["aperture_mm"].tolist() == [10.0, 20.0, 30.0, 5.0]
     fronts = [layer for layer in e.chart.spec["layer"] if layer["mark"].get("interpolate") == "step-after"]
     assert len(fronts) == 1
     ring = next(layer for layer in e.chart.spec["layer"] if layer["mark"].get("color") == "#D62728")

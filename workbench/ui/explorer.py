@@ -164,7 +164,7 @@ class Explorer(widgets.VBox):
         self.params: dict[str, Any] = {}
         self.metrics: dict[str, Any] | None = None
         self.frame = pd.DataFrame()
-        self.history: list[dict] = []
+        self.history: dict[tuple, dict] = {}  # explored points, one per distinct params, in visiting order
         self.last_error: str | None = None
         self.thread: threading.Thread | None = None
         self._cancel = threading.Event()
@@ -267,9 +267,11 @@ class Explorer(widgets.VBox):
                     if skipped:
                         note = f"; {skipped} of the {self.sweep_knob} grid values violate a constraint and are left out"
                 else:
-                    self.history.append({**params, **{m: self.metrics[m] for m in self.study.metric_names}})
+                    key = tuple(params.values())
+                    self.history.pop(key, None)
+                    self.history[key] = {**params, **{m: self.metrics[m] for m in self.study.metric_names}}
                     stored = self.store.frame(self.study) if self.store is not None else pd.DataFrame()
-                    self.frame = pd.concat([stored, pd.DataFrame(self.history)], ignore_index=True)
+                    self.frame = pd.concat([stored, pd.DataFrame(list(self.history.values()))], ignore_index=True)
         except Exception as error:  # shown to the user, not swallowed: the message is what they need
             self.show_error(f"{type(error).__name__}: {error}")
             return
