@@ -20,6 +20,7 @@ def test_paper_theme_sizes_fit_the_column_width():
     one, two = theme.paper_theme(1)["config"], theme.paper_theme(2)["config"]
     assert "serif" in one["font"] and "sans" not in one["font"]
     assert 6 <= one["axis"]["labelFontSize"] <= two["axis"]["labelFontSize"] <= 10  # print sizes (pt)
+    assert one["legend"]["orient"] == "bottom"  # legends must not widen the figure beyond the column
     with pytest.raises(ValueError, match="columns=3"):
         theme.paper_theme(3)
 

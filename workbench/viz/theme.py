@@ -28,7 +28,7 @@ SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-ser
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 # Room the axis titles and labels take beside the plotting area (pt), so the whole figure is the column width.
-_AXIS_ALLOWANCE_PT = 62
+_AXIS_ALLOWANCE_PT = 45
 _ASPECT = 0.68
 
 
@@ -58,6 +58,8 @@ def _config(font: str, label_size: float, title_size: float, width: float, heigh
 def paper_theme(columns: int = 1) -> dict[str, Any]:
     """Serif fonts at print sizes; the figure spans ``columns`` (1 or 2) columns of a two-column paper.
 
+    Legends go below the plot, so they do not widen the figure beyond the column.
+
     Raises
     ------
     ValueError
@@ -67,7 +69,10 @@ def paper_theme(columns: int = 1) -> dict[str, Any]:
         raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
     width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH - _AXIS_ALLOWANCE_PT
     label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
-    return _config(SERIF, label, title, width, round(width * _ASPECT))
+    theme = _config(SERIF, label, title, width, round(width * _ASPECT))
+    theme["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
+                                     symbolSize=30, columnPadding=6, labelLimit=width / 3)
+    return theme
 
 
 def screen_theme() -> dict[str, Any]:
