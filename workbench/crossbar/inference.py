@@ -27,12 +27,22 @@ DIGITS_CNN = (16, "M", 32, "M", 32)
 
 @functools.lru_cache(maxsize=4)
 def trained_digits_cnn(epochs: int = 8, seed: int = 0) -> tuple[nn.Module, object]:
-    """A small VGG trained on the digits in floating point, and the data loaders (cached per process)."""
+    """A small VGG trained on the digits in floating point, and the data loaders (cached per process).
+
+    Training runs on one torch thread: multi-threaded reductions round differently, and the crossbar accuracy of
+    the resulting network is sensitive enough to such differences that results would depend on the machine.
+    """
     splits = digits(seed=seed)
     loaders = make_loaders(splits, batch_size=64)
+    torch.manual_seed(seed)  # the initial weights
     model = vgg(list(DIGITS_CNN), num_classes=splits.num_classes, in_channels=1, input_size=splits.input_size)
-    fitted = fit(model, loaders.train, loaders.val, epochs=epochs, lr=0.05, device="cpu", seed=seed,
-                 description="training digits CNN")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        fitted = fit(model, loaders.train, loaders.val, epochs=epochs, lr=0.05, device="cpu", seed=seed,
+                     description="training digits CNN")
+    finally:
+        torch.set_num_threads(threads)
     return fitted.model.eval(), loaders
 
 

@@ -36,10 +36,12 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     paper_error_pct = paper["max_error_pct"][1]
     config = load_preset("rx_caffe")
     sizes = (16, 32) if quick else (16, 32, 64)
-    runs = [compare_models(n, config, n_spice=1 if quick else 3, batch=1024 if quick else 4096) for n in sizes]
+    n_spice = 1 if quick else 3
+    runs = [compare_models(n, config, n_spice=n_spice, batch=1024 if quick else 4096) for n in sizes]
     results = []
     largest = runs[-1]
-    scale = f"random {largest['size']}x{largest['size']} array, rx_caffe parasitics, ngspice 1 .op per vector"
+    scale = (f"random {largest['size']}x{largest['size']} array, rx_caffe parasitics, ngspice {n_spice} x 1 .op "
+             "per vector")
     speedup = largest["speedup_vs_spice"]
     results.append(
         ClaimResult(
