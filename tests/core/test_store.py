@@ -140,3 +140,33 @@ def test_seed_import_happens_once(store, monkeypatch, tmp_path):
     assert store.ensure_seeded(SLOW) == 0
     frame = store.frame(SLOW)
     assert frame["seeded"].all() and sorted(frame["square"]) == [4.0, 9.0]
+
+
+def test_threads_of_one_process_read_while_another_writes(store):
+    """A dashboard's background run writes while knob changes read: DuckDB allows one configuration per process."""
+    import threading
+
+    errors = []
+
+    def writer():
+        try:
+            for i in range(30):
+                store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i**0.5})
+        except Exception as error:  # collected and asserted below
+            errors.append(error)
+
+    def reader():
+        try:
+            for _ in range(30):
+                store.frame(SLOW)
+                store.get(SLOW, {"x": 3.0})
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=reader), threading.Thread(target=reader)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    assert len(store.frame(SLOW)) == 30

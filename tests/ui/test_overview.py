@@ -1,4 +1,5 @@
 import sample_studies  # noqa: F401  (registers sample.lens / sample.slow)
+
 from workbench.core.registry import list_studies
 from workbench.ui.overview import THEME_NOTEBOOKS, study_table, study_table_html
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import random
+import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,6 +49,16 @@ _SCHEMA = [
         created_at TIMESTAMP NOT NULL
     )""",
 ]
+
+
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    """One lock per store file within this process."""
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(str(path.resolve()), threading.RLock())
 
 
 class StoreError(RuntimeError):
@@ -108,6 +119,13 @@ class ResultStore:
             return
         if write:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        # DuckDB refuses a second connection to one file from the same process with another configuration
+        # (read-only vs read-write), so threads of one process (a dashboard's background run and a knob change)
+        # take turns; other processes are handled by the file lock and the retry below.
+        with _process_lock(self.path):
+            yield from self._open(write=write)
+
+    def _open(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.005
         while True:
