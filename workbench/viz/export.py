@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ import pandas as pd
 import vl_convert
 
 from workbench import __version__
-from workbench.core.paths import PROJECT_ROOT
+from workbench.core.provenance import git_commit
 from workbench.core.study import Study
 from workbench.viz import theme as themes
 
@@ -46,18 +45,6 @@ def atomic_write(path: Path, payload: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def git_commit(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout at ``root`` (``None`` outside git)."""
-    try:
-        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": sha, "dirty": bool(status.strip())}
 
 
 def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
