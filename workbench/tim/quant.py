@@ -210,7 +210,7 @@ def activation_density(model: nn.Module, x: torch.Tensor) -> float:
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        model(x)
+        model(x.to(next(model.parameters()).device))
     model.train(was_training)
     for handle in handles:
         handle.remove()
@@ -227,13 +227,14 @@ def digits_model(width: int = 16) -> nn.Module:
 
 def ternary_experiment(representation: str = "symmetric", scale_mode: str = "statistics", threshold: float = 0.7,
                        quantize_activations: bool = True, keep_first_last: bool = True, width: int = 16,
-                       epochs: int = 15, lr: float = 0.05, seed: int = 0) -> dict:
+                       epochs: int = 15, lr: float = 0.05, seed: int = 0, device: str = "auto") -> dict:
     """Train the digits VGG in full precision, ternarize it, train it on with the STE (same epochs and learning
     rate); compare test accuracy.
 
     The trained ternary network is then mapped onto the default TiM-DNN (with this representation and the measured
     weight and activation densities) for its energy per inference, on TiM and on the near-memory baseline. Every
     layer is mapped as ternary, also a first/last layer kept in full precision (an approximation of their cost).
+    Training runs on ``device`` (``"auto"``: CUDA when present); the mapping runs on the CPU copy of the model.
     """
     from workbench.datasets import digits, make_loaders
     from workbench.nn import evaluate_accuracy, fit
@@ -244,19 +245,19 @@ def ternary_experiment(representation: str = "symmetric", scale_mode: str = "sta
     splits = digits(seed=seed)
     loaders = make_loaders(splits, batch_size=64)
     model = digits_model(width)
-    fit(model, loaders.train, loaders.val, epochs=epochs, lr=lr, device="cpu", seed=seed,
+    fit(model, loaders.train, loaders.val, epochs=epochs, lr=lr, device=device, seed=seed,
         description="full-precision training")
-    fp_accuracy = evaluate_accuracy(model, loaders.test, device="cpu")
+    fp_accuracy = evaluate_accuracy(model, loaders.test, device=device)
     ternary = ternarize(model, representation, scale_mode, threshold, activations=quantize_activations,
                         keep_first_last=keep_first_last)
-    fit(ternary, loaders.train, loaders.val, epochs=epochs, lr=lr, device="cpu", seed=seed + 1,
+    fit(ternary, loaders.train, loaders.val, epochs=epochs, lr=lr, device=device, seed=seed + 1,
         description="ternary STE training")
-    accuracy = evaluate_accuracy(ternary, loaders.test, device="cpu")
+    accuracy = evaluate_accuracy(ternary, loaders.test, device=device)
     w_density = weight_density(ternary)
     a_density = activation_density(ternary, splits.test.tensors[0]) if quantize_activations else 1.0
     cfg = TimConfig(representation=representation, weight_density=w_density,
                     input_density=min(1.0, max(a_density, 1e-3)))
-    mapping = map_network(layers_from_model(ternary, splits.input_shape), cfg)
+    mapping = map_network(layers_from_model(ternary.cpu(), splits.input_shape), cfg)
     return {
         "accuracy": 100 * accuracy,
         "fp_accuracy": 100 * fp_accuracy,
