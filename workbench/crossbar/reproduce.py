@@ -40,8 +40,8 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     runs = [compare_models(n, config, n_spice=n_spice, batch=1024 if quick else 4096) for n in sizes]
     results = []
     largest = runs[-1]
-    scale = (f"random {largest['size']}x{largest['size']} array, rx_caffe parasitics, ngspice {n_spice} x 1 .op "
-             "per vector")
+    scale = (f"random {largest['size']}x{largest['size']} array, rx_caffe parasitics, ngspice one .op per vector, "
+             f"{n_spice} vector(s)")
     speedup = largest["speedup_vs_spice"]
     results.append(
         ClaimResult(
