@@ -70,6 +70,4 @@ def summarise(run: PruneRun, splits: Splits, loaders: Loaders) -> dict:
         "val_accuracy": 100 * final["val_accuracy"],
         "initial_widths": run.initial_widths,
         "final_widths": run.final_widths,
-        "epoch_val_accuracy": [round(100 * h["val_accuracy"], 2) for h in run.history],
-        "epoch_train_gmac": [h["train_macs"] / 1e9 for h in run.history],
     }
