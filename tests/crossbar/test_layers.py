@@ -137,3 +137,23 @@ def test_nonlinear_cells_are_exact_at_the_operating_point():
     linear = CrossbarConfig().with_changes(circuit=PARASITIC)
     y_lin = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, linear, rng), linear).double().numpy()
     assert np.abs(y - y_lin).max() > 1e-3
+
+
+def test_converted_network_moves_and_casts_with_its_module():
+    """``.to(...)`` carries the programmed tiles (derived state) along; read noise stays device-independent."""
+    cfg = CrossbarConfig().with_changes(
+        circuit={**PARASITIC, "rows": 8, "cols": 4},
+        device={"read_noise_sigma": 0.02, "bits_per_cell": 2, "weight_bits": 4},
+        peripherals={"input_bits": 4},
+    )
+    x = torch.rand(3, 1, 8, 8)
+    with torch.no_grad():
+        single = convert(_net(), cfg)(x)
+        double = convert(_net(), cfg).to(torch.float64)
+        layers = [m for m in double.modules() if isinstance(m, (CrossbarConv2d, CrossbarLinear))]
+        assert layers and all(m.xbar.geff.dtype == torch.float64 for m in layers)
+        assert all(k.dtype == torch.float64 for m in layers if isinstance(m, CrossbarConv2d)
+                   for _, _, k, _ in m.tile_kernels)
+        out = double(x.double())
+    assert out.dtype == torch.float64
+    torch.testing.assert_close(out.float(), single, rtol=1e-3, atol=1e-3)

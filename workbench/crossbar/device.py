@@ -226,8 +226,9 @@ def add_read_noise(current, variance, sigma: float, generator=None):
 
     A cell carrying ``v_i g_ij`` contributes variance ``(sigma v_i g_ij)^2``, so a column current gets Gaussian noise
     of standard deviation ``sigma sqrt(variance)`` with ``variance = (v**2) @ (G**2)`` (first order: the parasitics
-    scale the currents by less than one).
+    scale the currents by less than one). The noise is drawn in float32 from ``generator`` (a CPU generator) and
+    then moved to the current's device and dtype, so a seeded result is the same on CPU and GPU.
     """
     import torch
 
-    return current + sigma * variance.sqrt() * torch.randn(current.shape, generator=generator, dtype=current.dtype)
+    return current + sigma * variance.sqrt() * torch.randn(current.shape, generator=generator).to(current)

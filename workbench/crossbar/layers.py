@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -65,6 +65,11 @@ class TiledCrossbar:
     full_scale: float
     in_features: int
     w_eff: torch.Tensor
+
+    def map_tensors(self, fn) -> TiledCrossbar:
+        """A copy with ``fn`` (a device move or dtype cast) applied to every tensor."""
+        return replace(self, geff=fn(self.geff), g_square=fn(self.g_square), slice_factors=fn(self.slice_factors),
+                       w_eff=fn(self.w_eff))
 
 
 def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: np.random.Generator) -> TiledCrossbar:
@@ -189,6 +194,14 @@ class _CrossbarLayer(nn.Module):
         self.bias = None if bias is None else nn.Parameter(bias.detach().clone(), requires_grad=False)
         self.generator = torch.Generator().manual_seed(seed)
 
+    def _apply(self, fn, recurse=True):
+        """Move or cast the programmed tiles with the module (``.to("cuda")``, ``.double()``): they are derived
+        state, not parameters. Read noise is still drawn from the CPU generator, so results do not depend on the
+        device."""
+        super()._apply(fn, recurse)
+        self.xbar = self.xbar.map_tensors(fn)
+        return self
+
 
 class CrossbarLinear(_CrossbarLayer):
     """``nn.Linear`` computed on crossbars (inputs on rows, outputs on columns; the bias is added digitally)."""
@@ -221,6 +234,12 @@ class CrossbarConv2d(_CrossbarLayer):
         self.stride, self.padding, self.dilation = conv.stride, conv.padding, conv.dilation
         self.tile_kernels = self._tile_kernels()
         self.weight_eff = self.xbar.w_eff.T.reshape(self.weight_shape).contiguous()
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self.tile_kernels = [(c0, c1, fn(k), fn(k2)) for c0, c1, k, k2 in self.tile_kernels]
+        self.weight_eff = fn(self.weight_eff)
+        return self
 
     def _tile_kernels(self) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
         """Per row tile: first and last+1 input channel, G_eff kernel and squared-conductance kernel."""
