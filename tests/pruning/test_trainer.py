@@ -91,7 +91,8 @@ def test_resnet_prunes_while_training(loaders):
     run = prune_while_training(model, loaders, criterion="frs", epochs=2,
                                schedule=PruneSchedule(every_n_epochs=1, stop_epoch=2, target_ratio=0.5))
     assert run.pruned_fraction == pytest.approx(0.5, abs=0.05)
-    assert run.model(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
+    device = next(run.model.parameters()).device  # "auto" runs on a GPU where there is one
+    assert run.model(torch.zeros(1, 1, 8, 8, device=device)).shape == (1, 10)
 
 
 def test_resume_mid_schedule_matches_an_uninterrupted_run(loaders, tmp_path, monkeypatch):

@@ -91,7 +91,7 @@ def frs_scores(
     maps = relevance(model, x, y, alpha, beta)
     for name, r in ((p.name, maps[p.name]) for p in model.prunable()):
         per_sample = r.mean(dim=(2, 3))  # [N, C]
-        per_class = torch.zeros(num_classes, per_sample.shape[1]).index_add_(0, y, per_sample)
+        per_class = torch.zeros(num_classes, per_sample.shape[1], device=x.device).index_add_(0, y, per_sample)
         per_class = per_class / counts.clamp(min=1)[:, None] * weights[:, None]
         score = per_class[present].mean(0).abs()
         scores[name] = score / (score.norm() + 1e-12)
