@@ -9,6 +9,7 @@ structure (pruning) can have the optimiser rebuilt without losing the schedule.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -137,6 +138,26 @@ def fit(
     if schedule not in ("cosine", "constant"):
         raise ValueError(f"schedule={schedule!r} is not allowed; allowed: 'cosine' or 'constant'")
     dev = resolve_device(device)
+    with _deterministic_kernels():
+        return _fit(model, train_loader, val_loader, epochs=epochs, lr=lr, momentum=momentum,
+                    weight_decay=weight_decay, schedule=schedule, dev=dev, seed=seed, checkpoint=checkpoint,
+                    epoch_hook=epoch_hook, epoch_log=epoch_log, description=description)
+
+
+@contextlib.contextmanager
+def _deterministic_kernels():
+    """Ask cuDNN for deterministic convolution kernels (its fastest ones accumulate in a run-dependent order), so a
+    seeded run, and a run resumed from a checkpoint, give the same weights on a GPU as well; restored afterwards."""
+    saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
+
+
+def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay, schedule, dev, seed, checkpoint,
+         epoch_hook, epoch_log, description) -> FitResult:
     torch.manual_seed(seed)
     history: list[dict] = []
     start = 0
