@@ -48,7 +48,7 @@ def pruning_section(device: str, epochs: int) -> dict:
     out = {}
     for criterion in ("l1", "frs"):
         model, loaders, _ = setup("vgg8", "digits", 0.5, seed=0)
-        schedule = PruneSchedule(every_n_epochs=1, stop_epoch=max(1, epochs - 1), target_ratio=0.5)
+        schedule = PruneSchedule(every_n_epochs=1, stop_epoch=max(1, epochs // 2), target_ratio=0.5)
         run = prune_while_training(model, loaders, criterion=criterion, schedule=schedule, epochs=epochs, seed=0,
                                    device=device)
         out[f"{criterion}: pruned"] = run.pruned_fraction
