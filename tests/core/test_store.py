@@ -170,3 +170,14 @@ def test_threads_of_one_process_read_while_another_writes(store):
         thread.join(timeout=120)
     assert not errors
     assert len(store.frame(SLOW)) == 30
+
+
+def test_array_and_list_metrics_round_trip(store):
+    """Extra outputs may be arrays (a parquet round trip of seed results makes lists into numpy arrays)."""
+    import numpy as np
+
+    metrics = {"square": np.float32(4.0), "root": 2.0, "curve": np.array([1.0, np.nan, 3.0]), "widths": [4, 8]}
+    store.put(SLOW, {"x": 4.0}, metrics)
+    got = store.get(SLOW, {"x": 4.0})
+    assert got["square"] == 4.0 and got["widths"] == [4, 8]
+    assert got["curve"][0] == 1.0 and math.isnan(got["curve"][1]) and got["curve"][2] == 3.0

@@ -66,14 +66,21 @@ class StoreError(RuntimeError):
 
 
 def _json_value(value: Any) -> Any:
+    """A JSON-ready copy of a param or metric value (numpy scalars and arrays, lists, dicts, non-finite floats)."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)  # "nan", "inf": JSON has no literal for them
-    if hasattr(value, "item"):  # numpy scalars
-        return _json_value(value.item())
+    if hasattr(value, "tolist"):  # numpy scalars and arrays (a parquet round trip turns lists into arrays)
+        return _json_value(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
     return value
 
 
 def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
     if value in ("nan", "inf", "-inf"):
         return float(value)
     return value
@@ -196,7 +203,7 @@ class ResultStore:
             study.name,
             study.version,
             json.dumps({k: _json_value(v) for k, v in full.items()}, sort_keys=True),
-            json.dumps({k: _json_value(v) for k, v in metrics.items()}, sort_keys=True, default=str),
+            json.dumps(_json_value(dict(metrics)), sort_keys=True, default=str),
             elapsed_s,
             seeded,
             __version__,
