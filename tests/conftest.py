@@ -35,3 +35,15 @@ def store(tmp_path):
     from workbench.core.store import ResultStore
 
     return ResultStore(tmp_path / "results.duckdb")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """CI has two cores and runs subprocesses (workers, kernels, Chromium) beside the tests: one intra-op torch
+    thread keeps training tests fast and their timings stable."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
