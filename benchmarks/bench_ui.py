@@ -13,24 +13,17 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
+from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def rc_filter(r_ohm: float, c_nf: float, f_signal_khz: float) -> dict:
@@ -70,12 +63,6 @@ def knob_change_ms(study: Study, repeats: int, **explorer_options) -> tuple[floa
     return (statistics.median(times) if times else math.nan), len(times)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def voila_first_chart_s(loads: int) -> list[float]:
     """Seconds from requesting a Voila page with an Explorer to its chart being drawn, per page load."""
     import nbformat
@@ -87,37 +74,19 @@ def voila_first_chart_s(loads: int) -> list[float]:
         "from bench_ui import RC\nfrom workbench.ui import Explorer\n\n"
         "Explorer(RC, x='energy_nj', y='gain_db', sweep_knob='c_nf')")]
     nbformat.write(notebook, folder / "bench.ipynb")
-    port = _free_port()
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
-    voila = Path(sys.executable).with_name("voila")
-    process = subprocess.Popen([str(voila), str(folder), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Voila did not start on {url}") from None
-                time.sleep(0.5)
-        results = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            for _ in range(loads):
-                page = browser.new_page()
-                started = time.perf_counter()
-                page.goto(f"{url}/voila/render/bench.ipynb", timeout=300_000)
-                page.wait_for_selector(".vega-embed svg.marks, .vega-embed canvas", timeout=300_000)
-                results.append(time.perf_counter() - started)
-                page.close()
-            browser.close()
-        return results
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+    results = []
+    with voila_server(folder, env=env) as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for _ in range(loads):
+            page = browser.new_page()
+            started = time.perf_counter()
+            page.goto(f"{url}/voila/render/bench.ipynb", timeout=300_000)
+            page.wait_for_selector(CHART_SELECTOR, timeout=300_000)
+            results.append(time.perf_counter() - started)
+            page.close()
+        browser.close()
+    return results
 
 
 def main() -> None:

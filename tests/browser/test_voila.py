@@ -8,25 +8,17 @@ page, which takes ~15-20 s here, so the Explorer checks share one page.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from workbench.dashboards import CHART_SELECTOR as CHART
+from workbench.dashboards import CHROMIUM, launch_chromium, voila_executable, voila_server
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-VOILA = Path(sys.executable).with_name("voila")
+VOILA = voila_executable()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CHART = ".vega-embed svg.marks, .vega-embed canvas"
 PAGE_TIMEOUT_MS = 240_000
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHART_MARKERS = ("Explorer(", "tradeoff(", "sweep_heatmap(")
 
 pytestmark = [
@@ -36,47 +28,19 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory):
     """Base URL of a Voila server over the repository (stopped, with its kernels, at the end)."""
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("voila") / "voila.log").open("w")
-    process = subprocess.Popen(
-        [str(VOILA), str(ROOT), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-         "--show_tracebacks=True"],
-        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGTERM)
-                pytest.fail(f"Voila did not start on {url}; see {log.name}")
-            time.sleep(0.5)
-    yield url
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with voila_server(ROOT, log_path=log, extra_args=("--show_tracebacks=True",)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
