@@ -88,3 +88,4 @@ def test_bool_parses_common_spellings():
 
 def test_title_includes_unit():
     assert Float("t_pulse_ns", 1.0, low=0, high=2, unit="ns").title == "t_pulse_ns (ns)"
+    assert Int("epochs", 5, low=1, high=9, unit="epochs").title == "epochs"

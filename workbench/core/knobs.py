@@ -42,9 +42,9 @@ class Knob:
 
     @property
     def title(self) -> str:
-        """Label with unit, e.g. ``"r_wire (ohm)"``."""
+        """Label with unit, e.g. ``"r_wire (ohm)"`` (no repeat when the label is the unit, e.g. ``"epochs"``)."""
         text = self.label or self.name
-        return f"{text} ({self.unit})" if self.unit else text
+        return f"{text} ({self.unit})" if self.unit and self.unit != text else text
 
     def allowed(self) -> str:
         """Human description of the allowed values."""
