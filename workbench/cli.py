@@ -154,7 +154,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
           f"http://{args.ip}:{args.port}/voila/render/00_overview.ipynb)", flush=True)
     return _exec([
         _tool("voila"), str(NOTEBOOKS), "--no-browser", f"--port={args.port}", f"--Voila.ip={args.ip}",
-        "--VoilaConfiguration.file_allowlist=['.*\\.(png|jpg|gif|svg|pdf|csv|json)']",
     ])
 
 
