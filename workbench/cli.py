@@ -133,7 +133,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     results = run_reproductions(args.theme, quick=args.quick)
     print(format_table(results))
     out = Path(args.out) if args.out else reference_dir() / "reproduction.md"
-    write_report(results, out)
+    write_report(results, out, command=shlex.join(["workbench", *sys.argv[1:]]))
     print(f"\nwritten to {out}")
     return 0
 

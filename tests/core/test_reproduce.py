@@ -33,8 +33,10 @@ def test_table_and_report(tmp_path):
     assert lines[0].startswith("| claim | quantity | paper | workbench")
     assert "| M1 | power (W) | 0.9 | 0.95 | +-15% | yes | analytic |" in table
     assert "| n/a |" in lines[3] and "a/b" in lines[3]
-    path = write_report(rows, tmp_path / "r" / "reproduction.md")
-    assert path.read_text().count("\n| ") == 3
+    path = write_report(rows, tmp_path / "r" / "reproduction.md", command="workbench reproduce tim")
+    text = path.read_text()
+    assert text.count("\n| ") == 3
+    assert "Made by `workbench reproduce tim` at commit" in text and "torch" in text
 
 
 def test_unknown_theme_is_named():

@@ -109,11 +109,22 @@ def format_table(results: list[ClaimResult]) -> str:
     return "\n".join(lines)
 
 
-def write_report(results: list[ClaimResult], path: Path) -> Path:
-    """Write the Markdown table atomically to ``path`` and return it."""
+def write_report(results: list[ClaimResult], path: Path, *, command: str | None = None) -> Path:
+    """Write the Markdown table atomically to ``path``, with how it was made (command, commit, versions)."""
+    from workbench.core.provenance import provenance
+
+    made = provenance(command)
+    git = made["git"]
+    commit = f"{git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git["commit"] else "unknown"
+    versions = ", ".join(f"{name} {version}" for name, version in made["versions"].items() if version)
+    header = (
+        "# Reproduction: paper vs workbench\n\n"
+        f"Made by `{command or 'workbench reproduce'}` at commit {commit}; {versions}. "
+        "Regenerate it; do not edit it by hand.\n\n"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("# Reproduction: paper vs workbench\n\n" + format_table(results) + "\n")
+    tmp.write_text(header + format_table(results) + "\n")
     tmp.replace(path)
     return path
 
