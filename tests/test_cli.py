@@ -65,3 +65,29 @@ def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsy
     sidecar = json.loads((tmp_path / "reference" / "seeds" / "sample.lens.json").read_text())
     assert sidecar["command"].startswith("workbench") and sidecar["points"] == 3
     assert sidecar["versions"]["duckdb"] and "commit" in sidecar["git"]
+
+
+def test_ctrl_c_stops_a_sweep_that_then_resumes(tmp_path):
+    """SIGINT (Ctrl-C) mid-sweep: exit 130 with a resume hint; the same command then computes only the rest."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = str(tmp_path / "s.duckdb")
+    script = ("import sys, sample_studies; from workbench.cli import main; "
+              "sys.exit(main(['sweep', 'sample.slow', '--grid', 'x=1:12:12', '--set', 'delay_s=0.3', "
+              f"'--store', {path!r}]))")
+    first = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.monotonic() + 120
+    while len(ResultStore(path).frame(get_study("sample.slow"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    first.send_signal(signal.SIGINT)
+    _, err = first.communicate(timeout=60)
+    assert first.returncode == 130 and "run the same command again to resume" in err
+    done = len(ResultStore(path).frame(get_study("sample.slow")))
+    assert 3 <= done < 12
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert f"12 points, {done} already stored, {12 - done} computed" in second.stdout
