@@ -97,3 +97,16 @@ def test_learning_rate_schedule():
 def test_invalid_settings_name_the_field(loaders, kwargs, match):
     with pytest.raises(ValueError, match=match):
         fit(small_model(), loaders.train, **kwargs)
+
+
+@pytest.mark.parametrize("content", [b"garbage\n", None])
+def test_unreadable_checkpoint_is_named_and_left_untouched(loaders, tmp_path, content):
+    path = tmp_path / "run.pt"
+    if content is None:
+        torch.save({"something": "else"}, path)
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=r"run\.pt is not a readable training checkpoint"):
+        fit(small_model(), loaders.train, epochs=1, checkpoint=path)
+    assert path.read_bytes() == before

@@ -156,6 +156,24 @@ def _deterministic_kernels():
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
 
 
+def _load_checkpoint(path: Path, dev: torch.device) -> tuple[nn.Module, list[dict], int, dict]:
+    """Model, history, next epoch and optimiser state from a checkpoint written by :func:`fit`.
+
+    Raises
+    ------
+    ValueError
+        Naming the file when it is unreadable or not a :func:`fit` checkpoint; the file is left untouched.
+    """
+    try:
+        state = torch.load(path, map_location=dev, weights_only=False)
+        return state["model"], state["history"], state["epoch"], state["optimizer"]
+    except Exception as error:  # any unpickling failure or a foreign object means the same to the user
+        raise ValueError(
+            f"checkpoint {path} is not a readable training checkpoint ({type(error).__name__}: {error}); it was "
+            "left untouched: move or delete it to start the run afresh"
+        ) from error
+
+
 def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay, schedule, dev, seed, checkpoint,
          epoch_hook, epoch_log, description) -> FitResult:
     torch.manual_seed(seed)
@@ -164,8 +182,7 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
     path = Path(checkpoint) if checkpoint is not None else None
     optimizer_state = None
     if path is not None and path.exists():
-        state = torch.load(path, map_location=dev, weights_only=False)
-        model, history, start, optimizer_state = state["model"], state["history"], state["epoch"], state["optimizer"]
+        model, history, start, optimizer_state = _load_checkpoint(path, dev)
     model.to(dev)
     optimizer = make_optimizer(model, lr, momentum, weight_decay)
     if optimizer_state is not None:
