@@ -27,3 +27,17 @@ def test_serial_yields_every_index_once():
     results = dict(SerialExecutor().run(LENS, points))
     assert sorted(results) == [0, 1, 2]
     assert [results[i].metrics["f_number"] for i in range(3)] == pytest.approx([50.0, 25.0, 50 / 3])
+
+
+def test_dask_executor_connects_to_a_running_scheduler_by_address():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        executor = make_executor(f"dask:{cluster.scheduler_address}")
+        try:
+            points = [{"aperture_mm": a} for a in (2.0, 4.0)]
+            results = dict(executor.run(LENS, points))
+        finally:
+            executor.close()
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
+    assert [results[i].metrics["f_number"] for i in range(2)] == pytest.approx([25.0, 12.5])
