@@ -1,4 +1,4 @@
-"""Dashboards over one study: :class:`Explorer` (turn knobs, see the trade-off) and :class:`SweepPanel` (run a sweep).
+"""Explorer: the dashboard over one study (turn knobs, see the trade-off; run batch points).
 
 Layout of the Explorer: knob controls and axis pickers | live chart, then the metrics of the current point, the
 clicked point's params, export, and a status line. Errors are shown in the status line as the exception's text
@@ -14,9 +14,7 @@ while JupyterChart, with its JavaScript bundled offline, renders in JupyterLab a
 
 from __future__ import annotations
 
-import contextlib
 import html
-import itertools
 import threading
 import time
 from collections.abc import Mapping
@@ -30,78 +28,20 @@ import pandas as pd
 from workbench.core.knobs import Bool, Choice
 from workbench.core.paths import PROJECT_ROOT
 from workbench.core.progress import Cancelled, Reporter, reporting
-from workbench.core.registry import get_study
 from workbench.core.store import ResultStore
 from workbench.core.study import Study
-from workbench.core.sweep import SweepReport, run_sweep
-from workbench.ui.controls import Controls, knob_widget, widget_value
-from workbench.viz import theme as themes
+from workbench.ui.controls import Controls
+from workbench.ui.display import (
+    axis_pickers,
+    format_value,
+    offline_charts,
+    params_html,
+    resolve_study,
+    show_chart,
+    status_html,
+)
 from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
 from workbench.viz.export import export
-
-_OFFLINE = False
-
-
-def _offline_charts() -> None:
-    """Bundle the Vega JavaScript into JupyterChart once, so charts render without internet access."""
-    global _OFFLINE
-    if not _OFFLINE:
-        alt.JupyterChart.enable_offline()
-        _OFFLINE = True
-
-
-def _show(target: alt.JupyterChart, chart: alt.LayerChart, theme: str | None) -> None:
-    """Draw ``chart`` in ``target`` in the workbench ``theme`` (``None``: the active Altair theme).
-
-    The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
-    the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
-    JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
-    builders' specs are validated by their own tests.
-    """
-    with themes.enable(theme) if theme is not None else contextlib.nullcontext():
-        if target.chart is None:
-            target.chart = chart
-        else:
-            target.spec = chart.to_dict(validate=False)
-
-
-def _resolve(study: Study | str) -> Study:
-    return get_study(study) if isinstance(study, str) else study
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return html.escape(str(value))
-
-
-def _status_html(text: str, kind: str) -> str:
-    colour = {"ok": "#2b6e2b", "error": "#b00020", "busy": "#555555", "warning": "#8a5a00"}[kind]
-    label = {"error": "Error: ", "warning": "Note: "}.get(kind, "")
-    style = f"color:{colour};white-space:pre-wrap"
-    return f'<div class="wb-status wb-{kind}" style="{style}">{label}{html.escape(text)}</div>'
-
-
-def params_html(study: Study, params: Mapping[str, Any], title: str) -> str:
-    """A small table of knob values with units."""
-    rows = "".join(
-        f"<tr><td>{html.escape(k.label or k.name)}</td><td>{_format(params.get(k.name))}</td>"
-        f"<td>{html.escape(k.unit)}</td></tr>"
-        for k in study.knobs if k.name in params
-    )
-    return f"<b>{html.escape(title)}</b><table class='wb-params'>{rows}</table>"
-
-
-def _pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widgets.Dropdown, ...]:
-    columns = study.metric_names + study.knob_names
-    style = {"description_width": "50px"}
-    layout = widgets.Layout(width="250px")
-    return (
-        widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
-        widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),
-        widgets.Dropdown(options=[("(none)", None)] + [(k, k) for k in study.knob_names], value=color,
-                         description="colour", style=style, layout=layout),
-    )
 
 
 class Explorer(widgets.VBox):
@@ -147,7 +87,7 @@ class Explorer(widgets.VBox):
         export_dir: str | Path = PROJECT_ROOT / "out" / "figures",
         theme: str | None = "screen",
     ) -> None:
-        self.study = _resolve(study)
+        self.study = resolve_study(study)
         metrics = self.study.metric_names
         x = x or metrics[0]
         y = y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0])
@@ -171,10 +111,10 @@ class Explorer(widgets.VBox):
         self._picked: dict[str, Any] | None = None
         self._running = False
 
-        _offline_charts()
+        offline_charts()
         wait = debounce_s if debounce_s is not None else (0.0 if self.batch else 0.15)
         self.controls = Controls(self.study.knobs, continuous_update=not self.batch, debounce_s=wait)
-        self.x_picker, self.y_picker, self.color_picker = _pickers(self.study, x, y, color)
+        self.x_picker, self.y_picker, self.color_picker = axis_pickers(self.study, x, y, color)
         self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
         self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
         self.point_info = widgets.HTML()
@@ -196,7 +136,7 @@ class Explorer(widgets.VBox):
             try:
                 self.reference = load_reference(True, self.study)
             except FileNotFoundError as error:
-                self.status.value = _status_html(str(error), "warning")
+                self.status.value = status_html(str(error), "warning")
 
         self.controls.on_change(lambda values: self.refresh())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
@@ -239,11 +179,11 @@ class Explorer(widgets.VBox):
     def show_error(self, message: str) -> None:
         """Show ``message`` in the status line (and keep it in ``last_error``)."""
         self.last_error = message
-        self.status.value = _status_html(message, "error")
+        self.status.value = status_html(message, "error")
 
     def _ok(self, message: str, kind: str = "ok") -> None:
         self.last_error = None
-        self.status.value = _status_html(message, kind)
+        self.status.value = status_html(message, kind)
 
     def refresh(self) -> None:
         """Validate the knobs, evaluate (interactive) or look up (batch) the current point, and redraw."""
@@ -305,7 +245,7 @@ class Explorer(widgets.VBox):
         arrows = {"min": "lower is better", "max": "higher is better", None: ""}
         rows = "".join(
             f"<tr><td>{html.escape(m.label or m.name)}</td><td style='text-align:right'>"
-            f"{_format(self.metrics.get(m.name))}</td><td>{html.escape(m.unit)}</td>"
+            f"{format_value(self.metrics.get(m.name))}</td><td>{html.escape(m.unit)}</td>"
             f"<td style='color:#777'>{arrows[m.better]}</td></tr>"
             for m in self.study.metrics
         )
@@ -334,7 +274,7 @@ class Explorer(widgets.VBox):
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
         try:
-            _show(self.chart, self.current_chart(), self.theme)
+            show_chart(self.chart, self.current_chart(), self.theme)
         except Exception as error:  # shown in the status line
             self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
             return False
@@ -355,7 +295,7 @@ class Explorer(widgets.VBox):
         record = self.frame.iloc[row].to_dict()
         self._picked = {k: record[k] for k in self.study.knob_names if k in record}
         metric_rows = "".join(
-            f"<tr><td>{html.escape(m.label or m.name)}</td><td>{_format(record.get(m.name))}</td>"
+            f"<tr><td>{html.escape(m.label or m.name)}</td><td>{format_value(record.get(m.name))}</td>"
             f"<td>{html.escape(m.unit)}</td></tr>" for m in self.study.metrics if m.name in record
         )
         self.point_info.value = (params_html(self.study, self._picked, "clicked point")
@@ -396,7 +336,7 @@ class Explorer(widgets.VBox):
         self.cancel_button.disabled = False
         self.progress.value = 0.0
         self.progress.layout.display = ""
-        self._ok("running " + ", ".join(f"{k}={_format(v)}" for k, v in params.items()), "busy")
+        self._ok("running " + ", ".join(f"{k}={format_value(v)}" for k, v in params.items()), "busy")
         self.thread = threading.Thread(target=self._run, args=(params, reporter), daemon=True,
                                        name=f"workbench-run-{self.study.name}")
         self.thread.start()
@@ -434,157 +374,3 @@ class Explorer(widgets.VBox):
         """Ask the running point to stop at its next progress update."""
         self._cancel.set()
         self.cancel_button.disabled = True
-
-
-class SweepPanel(widgets.VBox):
-    """Pick knobs and grid sizes, run the sweep with progress and Cancel, then plot every point.
-
-    Parameters
-    ----------
-    study : Study or str
-    store : ResultStore, optional
-        Where points are looked up and stored (default: the project's store).
-    x, y, color : str, optional
-        Chart columns; default the first two metrics, coloured by the first swept knob.
-    executor : str
-        ``run_sweep`` executor (``"serial"``, ``"processes"``, ``"dask[:ADDRESS]"``).
-    points_per_knob : int
-        Initial grid size for numeric knobs (Choice and Bool knobs sweep every option).
-    theme : str or None
-        Workbench theme of the chart.
-    """
-
-    def __init__(self, study: Study | str, store: ResultStore | None = None, x: str | None = None,
-                 y: str | None = None, color: str | None = None, *, executor: str = "serial",
-                 points_per_knob: int = 5, theme: str | None = "screen") -> None:
-        self.study = _resolve(study)
-        self.theme = theme
-        self.store = store if store is not None else ResultStore()
-        self.executor = executor
-        self.frame = pd.DataFrame()
-        self.report: SweepReport | None = None
-        self.thread: threading.Thread | None = None
-        self.skipped = 0
-        self._cancel = threading.Event()
-        _offline_charts()
-        metrics = self.study.metric_names
-        self.fixed = {k.name: knob_widget(k, continuous_update=False) for k in self.study.knobs}
-        self.swept = {k.name: widgets.Checkbox(value=False, description="sweep", indent=False,
-                                               layout=widgets.Layout(width="70px")) for k in self.study.knobs}
-        self.counts = {k.name: widgets.BoundedIntText(value=points_per_knob, min=1, max=200, description="points",
-                                                      layout=widgets.Layout(width="140px"),
-                                                      disabled=isinstance(k, (Choice, Bool)))
-                       for k in self.study.knobs}
-        self.x_picker, self.y_picker, self.color_picker = _pickers(
-            self.study, x or metrics[0], y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0]), color)
-        self.run_button = widgets.Button(description="Run sweep", icon="play", button_style="primary")
-        self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True)
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="380px"))
-        self.progress_label = widgets.Label()
-        self.status = widgets.HTML()
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
-        self.run_button.on_click(lambda button: self.run())
-        self.cancel_button.on_click(lambda button: self.cancel())
-        for picker in (self.x_picker, self.y_picker, self.color_picker):
-            picker.observe(lambda change: self.plot(), names="value")
-        rows = [widgets.HBox([self.fixed[n], self.swept[n], self.counts[n]]) for n in self.study.knob_names]
-        super().__init__([
-            widgets.HTML(f"<h3 style='margin:4px 0'>Sweep {html.escape(self.study.name)}</h3>"),
-            *rows,
-            widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label]),
-            widgets.HBox([widgets.VBox([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
-            self.status,
-        ])
-        self.add_class("wb-sweep")
-
-    def grid(self) -> dict[str, list]:
-        """Swept knob -> its grid values (every option for Choice/Bool knobs)."""
-        grid = {}
-        for knob in self.study.knobs:
-            if self.swept[knob.name].value:
-                grid[knob.name] = knob.grid(self.counts[knob.name].value)
-        return grid
-
-    def points(self) -> list[dict]:
-        """Valid points of the grid (others at their fixed values); invalid combinations are counted in ``skipped``."""
-        base = {name: widget_value(self.study.knob(name), w.value) for name, w in self.fixed.items()}
-        grid = self.grid()
-        names = list(grid)
-        points, self.skipped, first_reason = [], 0, ""
-        for combo in itertools.product(*(grid[n] for n in names)):
-            try:
-                points.append(self.study.validate({**base, **dict(zip(names, combo))}))
-            except ValueError as error:
-                self.skipped += 1
-                first_reason = first_reason or str(error)
-        self._skip_reason = first_reason
-        return points
-
-    def run(self) -> threading.Thread | None:
-        """Start the sweep in a background thread (each finished point is stored at once)."""
-        if self.thread is not None and self.thread.is_alive():
-            self.status.value = _status_html("a sweep is already running", "error")
-            return None
-        try:
-            points = self.points()
-        except ValueError as error:
-            self.status.value = _status_html(str(error), "error")
-            return None
-        if not points:
-            reason = f" (e.g. {self._skip_reason})" if self._skip_reason else ""
-            self.status.value = _status_html(f"no valid point in this grid{reason}", "error")
-            return None
-        self._cancel = threading.Event()
-        self.report = SweepReport(total=len(points))
-        self.progress.max, self.progress.value = len(points), 0
-        self.run_button.disabled, self.cancel_button.disabled = True, False
-        self.status.value = _status_html(f"running {len(points)} points", "busy")
-        self.thread = threading.Thread(target=self._run, args=(points,), daemon=True,
-                                       name=f"workbench-sweep-{self.study.name}")
-        self.thread.start()
-        return self.thread
-
-    def _run(self, points: list[dict]) -> None:
-        done = [0]
-
-        def on_point(params: dict, metrics: dict) -> None:
-            done[0] += 1
-            self.progress.value = self.report.cached + done[0]
-            self.progress_label.value = f"{self.report.cached + done[0]}/{len(points)}"
-
-        try:
-            self.frame = run_sweep(self.study, points, store=self.store, executor=self.executor, progress=False,
-                                   on_point=on_point, cancel=self._cancel, report=self.report)
-        except Exception as error:  # shown in the status line
-            self.status.value = _status_html(f"{type(error).__name__}: {error}", "error")
-            return
-        finally:
-            self.run_button.disabled, self.cancel_button.disabled = False, True
-        report = self.report
-        self.progress.value = report.cached + report.computed
-        parts = [f"{report.computed} computed", f"{report.cached} already stored"]
-        if report.failed:
-            parts.append(f"{len(report.failed)} failed (first: {next(iter(report.failed.values()))})")
-        if self.skipped:
-            parts.append(f"{self.skipped} invalid combinations skipped (e.g. {self._skip_reason})")
-        if report.cancelled:
-            parts.append("cancelled")
-        kind = "error" if report.failed else ("warning" if report.cancelled or self.skipped else "ok")
-        self.plot()
-        self.status.value = _status_html("; ".join(parts), kind)
-
-    def cancel(self) -> None:
-        """Stop waiting for further points (finished points are already stored)."""
-        self._cancel.set()
-        self.cancel_button.disabled = True
-
-    def plot(self) -> None:
-        """Plot the last sweep's points."""
-        if self.frame.empty:
-            return
-        color = self.color_picker.value or next(iter(self.grid()), None)
-        try:
-            _show(self.chart, tradeoff(self.frame, self.study, self.x_picker.value, self.y_picker.value,
-                                        color=color), self.theme)
-        except Exception as error:
-            self.status.value = _status_html(f"cannot draw the chart: {type(error).__name__}: {error}", "error")
