@@ -124,3 +124,31 @@ def test_killed_sweep_resumes_with_every_point_exactly_once(tmp_path):
     assert f"computed {12 - stored_after_kill} cached {stored_after_kill}" in second.stdout
     frame = ResultStore(path).frame(SLOW)
     assert len(frame) == 12 and frame["key"].is_unique and sorted(frame["x"]) == list(range(12))
+
+
+def _tracked_epochs(epochs: int, seed: int) -> dict:
+    from workbench.core.progress import track
+
+    for _ in track(range(epochs), description="epochs"):
+        time.sleep(0.05)
+    return {"square": float(epochs), "root": 0.0}
+
+
+def test_cancel_reaches_into_a_running_point(store):
+    """Cancel during a long point (serial executor): its loop stops at the next step; nothing half-done is stored."""
+    from workbench.core.knobs import Int
+    from workbench.core.study import Metric, Study
+
+    study = Study("sample.epochs", "sample", _tracked_epochs, (Int("epochs", 200, low=1, high=1000),
+                                                                Int("seed", 0, low=0, high=9)),
+                  (Metric("square"), Metric("root")), cost="batch")
+    cancel = threading.Event()
+    timer = threading.Timer(0.5, cancel.set)
+    timer.start()
+    report = SweepReport(total=0)
+    started = time.monotonic()
+    run_sweep(study, grid_points(study, {"seed": [0, 1]}), store=store, progress=False, cancel=cancel,
+              report=report)
+    assert report.cancelled and report.computed == 0 and not report.failed
+    assert time.monotonic() - started < 5  # one point alone takes 10 s
+    assert store.frame(study).empty

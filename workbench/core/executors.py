@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.core.progress import Cancelled
 from workbench.core.study import Study
 
 
@@ -28,10 +29,15 @@ class Outcome:
 
 
 def evaluate_point(study: Study, params: dict) -> Outcome:
-    """Evaluate one point, capturing errors as text (runs inside workers, so it must be module level)."""
+    """Evaluate one point, capturing errors as text (runs inside workers, so it must be module level).
+
+    :class:`~workbench.core.progress.Cancelled` propagates: the sweep was asked to stop.
+    """
     start = time.perf_counter()
     try:
         metrics = study.evaluate(params)
+    except Cancelled:
+        raise  # a cancelled point is not a failed one: the sweep stops
     except Exception as error:  # reported back to the sweep, which decides how to surface it
         message = "".join(traceback.format_exception_only(type(error), error)).strip()
         return Outcome(None, message, time.perf_counter() - start)

@@ -7,6 +7,7 @@ points are computed.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core.executors import Executor, make_executor
+from workbench.core.progress import Cancelled, Reporter, reporting
 from workbench.core.store import ResultStore, point_key
 from workbench.core.study import Study
 
@@ -133,7 +135,8 @@ def run_sweep(
     on_point : callable, optional
         ``on_point(params, metrics)`` after each finished point (the UI updates its progress bar with it).
     cancel : threading.Event, optional
-        When set, no further result is waited for; finished points are already stored.
+        When set, no further result is waited for; finished points are already stored. With the serial executor
+        the running point itself stops at its next progress step (a training epoch or batch) and is not stored.
     report : SweepReport, optional
         Filled in with counts and failures.
 
@@ -158,20 +161,26 @@ def run_sweep(
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(unique), initial=report.cached, desc=study.name, disable=not progress or None)
+    # With the serial executor the points run in this thread, so the cancel event also reaches the model's own
+    # loops (epochs, batches) through the progress reporter and stops the running point at its next step.
+    stop = reporting(Reporter(cancel=cancel)) if cancel is not None else contextlib.nullcontext()
     try:
-        for index, outcome in runner.run(study, todo):
-            params = todo[index]
-            if outcome.metrics is not None:
-                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
-                report.computed += 1
-                if on_point is not None:
-                    on_point(params, outcome.metrics)
-            else:
-                report.failed[todo_keys[index]] = outcome.error or "unknown error"
-            bar.update(1)
-            if cancel is not None and cancel.is_set():
-                report.cancelled = True
-                break
+        with stop:
+            for index, outcome in runner.run(study, todo):
+                params = todo[index]
+                if outcome.metrics is not None:
+                    store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
+                    report.computed += 1
+                    if on_point is not None:
+                        on_point(params, outcome.metrics)
+                else:
+                    report.failed[todo_keys[index]] = outcome.error or "unknown error"
+                bar.update(1)
+                if cancel is not None and cancel.is_set():
+                    report.cancelled = True
+                    break
+    except Cancelled:
+        report.cancelled = True
     finally:
         bar.close()
         if owned:
