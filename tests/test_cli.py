@@ -91,3 +91,49 @@ def test_ctrl_c_stops_a_sweep_that_then_resumes(tmp_path):
     second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert second.returncode == 0, second.stderr
     assert f"12 points, {done} already stored, {12 - done} computed" in second.stdout
+
+
+def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch, capsys):
+    import os
+
+    from workbench import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "_exec", lambda argv: calls.append((argv, os.environ["JUPYTER_PATH"])) or 0)
+    monkeypatch.setenv("JUPYTER_PATH", "/elsewhere")
+    assert main(["serve", "--port", "9123"]) == 0
+    (argv, jupyter_path), = calls
+    assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
+                        "--template=workbench"]
+    assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]
+    assert (cli.VOILA_TEMPLATES / "voila" / "templates" / "workbench" / "tree-lab.html").is_file()
+    assert "http://127.0.0.1:9123/" in capsys.readouterr().out
+
+
+@pytest.mark.browser
+def test_serve_root_url_lands_on_the_overview(tmp_path):
+    """`workbench serve`'s Voila (same arguments and environment) sends `/` to the rendered overview, whose relative
+    links reach the other dashboards, and still lists the notebooks at `/voila/tree`."""
+    from workbench.cli import NOTEBOOKS, voila_serve_options
+    from workbench.dashboards import CHROMIUM, launch_chromium, voila_server
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"headless browser tests need Chromium at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    extra_args, env = voila_serve_options()
+    with voila_server(NOTEBOOKS, log_path=tmp_path / "voila.log", extra_args=tuple(extra_args), env=env) as url, \
+            sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(f"{url}/", wait_until="commit", timeout=240_000)
+            page.wait_for_url(f"{url}/voila/render/00_overview.ipynb", wait_until="commit", timeout=240_000)
+            page.get_by_role("heading", name="Registered studies").wait_for(timeout=240_000)
+            link = page.locator("a[href='tim_dnn.ipynb']").first
+            assert link.evaluate("a => a.href") == f"{url}/voila/render/tim_dnn.ipynb"
+
+            page.goto(f"{url}/voila/tree", wait_until="commit", timeout=60_000)
+            page.get_by_text("crossbars.ipynb").first.wait_for(timeout=60_000)
+            assert page.url == f"{url}/voila/tree"
+        finally:
+            browser.close()

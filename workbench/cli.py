@@ -17,6 +17,8 @@ from pathlib import Path
 from workbench.core.paths import PROJECT_ROOT, reference_dir
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
+#: Jupyter data folder holding the Voila template of ``workbench serve``.
+VOILA_TEMPLATES = PROJECT_ROOT / "share" / "jupyter"
 
 
 def _parse_set(study, assignments: list[str]) -> dict:
@@ -149,11 +151,24 @@ def _tool(name: str) -> str:
     return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
+def voila_serve_options(environ: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """Voila arguments and environment of ``workbench serve``: the ``workbench`` template, whose root page lands on
+    ``00_overview.ipynb`` (``share/jupyter/voila/templates/workbench``, found through ``JUPYTER_PATH``).
+
+    Returns the extra command-line arguments and a copy of ``environ`` (default ``os.environ``) with the template
+    folder first on ``JUPYTER_PATH``.
+    """
+    env = dict(os.environ if environ is None else environ)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(VOILA_TEMPLATES), env.get("JUPYTER_PATH", "")]))
+    return ["--template=workbench"], env
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    print(f"dashboards: http://{args.ip}:{args.port}/  (start with "
-          f"http://{args.ip}:{args.port}/voila/render/00_overview.ipynb)", flush=True)
+    extra_args, env = voila_serve_options()
+    os.environ.update(env)
+    print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
     return _exec([
-        _tool("voila"), str(NOTEBOOKS), "--no-browser", f"--port={args.port}", f"--Voila.ip={args.ip}",
+        _tool("voila"), str(NOTEBOOKS), "--no-browser", f"--port={args.port}", f"--Voila.ip={args.ip}", *extra_args,
     ])
 
 
