@@ -1,18 +1,21 @@
-"""Serving the dashboards with Voila and driving them in headless Chromium.
+"""Serving the dashboards with Voila (or JupyterLab) and driving them in headless Chromium.
 
-Shared by the browser tests, ``benchmarks/bench_ui.py`` and ``docs/gallery.py``: start a Voila server on a free
-loopback port, wait until it answers, stop it with its kernels; launch Debian's Chromium through Playwright with the
-flags this machine needs. Like ``cli.py`` this module assembles things; nothing in ``core``, ``viz`` or ``ui`` uses it.
+Shared by the browser tests, ``benchmarks/bench_ui.py`` and ``docs/gallery.py``: start a Voila or JupyterLab server
+on a free loopback port, wait until it answers, stop it with its kernels; launch Debian's Chromium through Playwright
+with the flags this machine needs. Like ``cli.py`` this module assembles things; nothing in ``core``, ``viz`` or
+``ui`` uses it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -38,6 +41,44 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
+def _server(argv: list[str], *, name: str, cwd: Path, probe_url: str, log_path: Path | None, start_timeout_s: float,
+            env: dict[str, str] | None, shutdown=None) -> Iterator[None]:
+    """Run a web server command in its own process group until ``probe_url`` answers; stop it on exit.
+
+    ``shutdown`` (optional) asks the server to stop itself with its kernels first; the process group is then sent
+    SIGTERM, and SIGKILL after 20 s.
+    """
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while True:
+            try:
+                urllib.request.urlopen(probe_url, timeout=5)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{name} did not start on {probe_url.partition('?')[0]}; "
+                                       f"log: {log_path or 'not kept'}") from None
+                time.sleep(0.5)
+        yield
+    finally:
+        if shutdown is not None and process.poll() is None:
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                shutdown()
+                process.wait(20)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if log_path:
+            log.close()
+
+
+@contextlib.contextmanager
 def voila_server(root: Path, *, log_path: Path | None = None, start_timeout_s: float = 90.0,
                  extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
     """Serve the notebooks under ``root`` with Voila on 127.0.0.1; yields the base URL.
@@ -50,32 +91,53 @@ def voila_server(root: Path, *, log_path: Path | None = None, start_timeout_s: f
         When Voila exits or does not answer within ``start_timeout_s`` (the message names the log file).
     """
     port = free_port()
-    log = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [str(voila_executable()), str(root), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *extra_args],
-        stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env, start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Voila did not start on {url}; log: {log_path or 'not kept'}") from None
-                time.sleep(0.5)
+    argv = [str(voila_executable()), str(root), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", *extra_args]
+    with _server(argv, name="Voila", cwd=root, probe_url=url, log_path=log_path, start_timeout_s=start_timeout_s,
+                 env=env):
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if log_path:
-            log.close()
+
+
+def jupyter_executable() -> Path:
+    """The ``jupyter`` script beside this interpreter."""
+    return Path(sys.executable).with_name("jupyter")
+
+
+@contextlib.contextmanager
+def jupyter_lab(root: Path, *, log_path: Path | None = None, start_timeout_s: float = 120.0,
+                extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run headless JupyterLab on 127.0.0.1 with its root at ``root``; yields ``http://127.0.0.1:PORT/?token=TOKEN``.
+
+    The token is random, so only the caller can reach the server; open a notebook at
+    ``http://127.0.0.1:PORT/lab/tree/<path>?token=TOKEN``. Lab settings, workspaces and runtime files go to a
+    temporary folder (a user's JupyterLab state neither leaks in nor gets written), update checks and news are off,
+    and ``--allow-root`` lets it run in CI containers. On exit the server is asked to shut down with its kernels
+    (``POST /api/shutdown``), then its process group is terminated.
+
+    Raises
+    ------
+    RuntimeError
+        When JupyterLab exits or does not answer within ``start_timeout_s`` (the message names the log file).
+    """
+    port = free_port()
+    token = secrets.token_hex(16)
+    base = f"http://127.0.0.1:{port}/"
+    with tempfile.TemporaryDirectory(prefix="workbench-lab-") as state:
+        argv = [str(jupyter_executable()), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={state}/settings",
+                f"--LabApp.workspaces_dir={state}/workspaces", "--LabApp.news_url=None",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *extra_args]
+        server_env = dict(os.environ if env is None else env, JUPYTER_RUNTIME_DIR=f"{state}/runtime")
+
+        def shutdown() -> None:
+            request = urllib.request.Request(f"{base}api/shutdown", method="POST",
+                                             headers={"Authorization": f"token {token}"})
+            urllib.request.urlopen(request, timeout=10)
+
+        with _server(argv, name="JupyterLab", cwd=root, probe_url=f"{base}api/status?token={token}",
+                     log_path=log_path, start_timeout_s=start_timeout_s, env=server_env, shutdown=shutdown):
+            yield f"{base}?token={token}"
 
 
 def launch_chromium(playwright):
