@@ -110,7 +110,8 @@ def jupyter_lab(root: Path, *, log_path: Path | None = None, start_timeout_s: fl
 
     The token is random, so only the caller can reach the server; open a notebook at
     ``http://127.0.0.1:PORT/lab/tree/<path>?token=TOKEN``. Lab settings, workspaces and runtime files go to a
-    temporary folder (a user's JupyterLab state neither leaks in nor gets written), update checks and news are off,
+    temporary folder (a user's JupyterLab state neither leaks in nor gets written), update checks and news (and the
+    toast asking about them) are off,
     and ``--allow-root`` lets it run in CI containers. On exit the server is asked to shut down with its kernels
     (``POST /api/shutdown``), then its process group is terminated.
 
@@ -129,6 +130,9 @@ def jupyter_lab(root: Path, *, log_path: Path | None = None, start_timeout_s: fl
                 f"--LabApp.workspaces_dir={state}/workspaces", "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *extra_args]
         server_env = dict(os.environ if env is None else env, JUPYTER_RUNTIME_DIR=f"{state}/runtime")
+        notification = Path(state, "settings", "@jupyterlab", "apputils-extension", "notification.jupyterlab-settings")
+        notification.parent.mkdir(parents=True)
+        notification.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')  # no news prompt over the page
 
         def shutdown() -> None:
             request = urllib.request.Request(f"{base}api/shutdown", method="POST",
