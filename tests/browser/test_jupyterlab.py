@@ -39,7 +39,7 @@ def _run_all_cells(page) -> None:
 
     Focusing the cell first makes the notebook the shell's current widget, whose cells the command runs. An earlier
     version, which waited only for the toolbar's idle indicator (present before the kernel connects) and did not
-    focus the cell, saw the command do nothing in 2 of 7 runs on two loaded cores; the repeat is the safety net.
+    focus the cell, saw the command do nothing in 2 of 5 runs on two loaded cores; the repeat is the safety net.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
