@@ -41,9 +41,7 @@ def store(tmp_path):
 def _one_torch_thread():
     """CI has two cores and runs subprocesses (workers, kernels, Chromium) beside the tests: one intra-op torch
     thread keeps training tests fast and their timings stable."""
-    import torch
+    from workbench.nn.device import torch_threads
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+    with torch_threads(1):
+        yield

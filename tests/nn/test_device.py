@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from workbench.nn import resolve_device
+from workbench.nn import resolve_device, torch_threads
 
 
 def test_auto_gives_cuda_only_when_available():
@@ -27,3 +27,15 @@ def test_cuda_without_gpu_is_a_clear_error():
 def test_unknown_device_names_the_value():
     with pytest.raises(ValueError, match="tpu"):
         resolve_device("tpu")
+
+
+def test_torch_threads_pins_and_restores_even_on_error():
+    before = torch.get_num_threads()
+    with pytest.raises(KeyError):
+        with torch_threads(2):
+            assert torch.get_num_threads() == 2
+            raise KeyError("boom")
+    assert torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads=0"):
+        with torch_threads(0):
+            pass

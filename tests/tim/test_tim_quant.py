@@ -107,7 +107,6 @@ def test_layers_from_model_match_the_hand_written_spec():
 
 
 def test_tiny_ste_training_learns():
-    torch.set_num_threads(1)
     result = ternary_experiment("symmetric", "statistics", 0.7, quantize_activations=True, width=8, epochs=2,
                                 seed=0)
     assert result["fp_accuracy"] > 60  # 10 classes: chance is 10%

@@ -16,6 +16,7 @@ from torch import nn
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.layers import convert
 from workbench.datasets import digits, make_loaders
+from workbench.nn.device import torch_threads
 from workbench.nn.models import vgg
 from workbench.nn.train import evaluate_accuracy, fit
 
@@ -36,13 +37,9 @@ def trained_digits_cnn(epochs: int = 8, seed: int = 0) -> tuple[nn.Module, objec
     loaders = make_loaders(splits, batch_size=64)
     torch.manual_seed(seed)  # the initial weights
     model = vgg(list(DIGITS_CNN), num_classes=splits.num_classes, in_channels=1, input_size=splits.input_size)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         fitted = fit(model, loaders.train, loaders.val, epochs=epochs, lr=0.05, device="cpu", seed=seed,
                      description="training digits CNN")
-    finally:
-        torch.set_num_threads(threads)
     return fitted.model.eval(), loaders
 
 

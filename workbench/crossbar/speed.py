@@ -18,6 +18,7 @@ from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.fast import MODELS, effective_conductance
 from workbench.crossbar.spice import ngspice_path, ngspice_solve
+from workbench.nn.device import torch_threads
 
 __all__ = ["compare_models", "inference_timing"]
 
@@ -72,14 +73,10 @@ def compare_models(
     # The GEMM runs in torch on one thread, as ngspice does (NumPy's OpenBLAS threads contend with torch's OpenMP
     # pool once torch is imported, and a multi-threaded GEMM on a busy shared machine is orders slower).
     v_t, g_t = torch.from_numpy(v), torch.from_numpy(g_eff)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with torch_threads(1):
         out["t_fast_s"] = _best_time(lambda: v_t @ g_t, 10 * repeats) / batch
         single = v_t[0].clone()
         out["t_fast_single_s"] = _best_time(lambda: single @ g_t, 20 * repeats)
-    finally:
-        torch.set_num_threads(threads)
     scale = np.abs(exact).max()
     for model in MODELS:
         approx = v[:n_check] @ effective_conductance(G, **p, model=model)
@@ -111,12 +108,7 @@ def inference_timing(model, x, config: CrossbarConfig, repeats: int = 5, threads
     converted = convert(model, config)
     t_program = time.perf_counter() - start
     model = model.eval()
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with torch.no_grad():
-            t_torch = _best_time(lambda: model(x), repeats)
-            t_xbar = _best_time(lambda: converted(x), repeats)
-    finally:
-        torch.set_num_threads(previous)
+    with torch_threads(threads), torch.no_grad():
+        t_torch = _best_time(lambda: model(x), repeats)
+        t_xbar = _best_time(lambda: converted(x), repeats)
     return {"t_torch_s": t_torch, "t_crossbar_s": t_xbar, "t_program_s": t_program, "slowdown": t_xbar / t_torch}

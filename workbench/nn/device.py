@@ -1,6 +1,9 @@
-"""Device selection: ``"auto"`` picks CUDA when present, else the CPU."""
+"""Device selection (``"auto"`` picks CUDA when present, else the CPU) and CPU thread pinning."""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import torch
 
@@ -38,3 +41,20 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
             "(CPU-only build or no GPU); use device='auto' or 'cpu'"
         )
     return torch.device(name if isinstance(device, str) else device)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run the block with ``threads`` intra-op torch threads, restoring the previous count afterwards.
+
+    One thread makes CPU timings stable on a shared machine and CPU training bit-reproducible across machines
+    (multi-threaded reductions round in a run-dependent order).
+    """
+    if threads < 1:
+        raise ValueError(f"threads={threads} is not allowed; allowed: >= 1")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
