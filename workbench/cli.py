@@ -86,19 +86,16 @@ def _write_seed(study, frame) -> Path:
     """Write the swept points as ``data/reference/seeds/<study>.parquet`` with a JSON provenance sidecar."""
     import json
 
+    from workbench.core.files import atomic_write
     from workbench.core.provenance import provenance
 
-    seeds = reference_dir() / "seeds"
-    seeds.mkdir(parents=True, exist_ok=True)
-    target = seeds / f"{study.name}.parquet"
+    target = reference_dir() / "seeds" / f"{study.name}.parquet"
     columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in
                                   ("key", "version", "elapsed_s", "seeded", "created_at")]
-    tmp = target.with_suffix(".parquet.tmp")
-    frame[columns].to_parquet(tmp, index=False)
-    tmp.replace(target)
+    atomic_write(target, frame[columns].to_parquet(index=False))
     record = provenance(shlex.join(["workbench", *sys.argv[1:]]))
     record.update(study=study.name, study_version=study.version, points=len(frame))
-    target.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    atomic_write(target.with_suffix(".json"), json.dumps(record, indent=2) + "\n")
     return target
 
 

@@ -9,7 +9,7 @@ from sample_studies import LENS
 
 from workbench import __version__
 from workbench.viz.charts import tradeoff
-from workbench.viz.export import atomic_write, export
+from workbench.viz.export import export
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +50,3 @@ def test_export_subset_of_formats_and_errors(frame, tmp_path):
         export(chart, tmp_path / "bad", formats=["gif"])
     with pytest.raises(ValueError, match="non-empty"):
         export(chart, tmp_path / "bad", formats=[])
-
-
-def test_atomic_write_keeps_old_file_when_writing_fails(tmp_path, monkeypatch):
-    target = atomic_write(tmp_path / "f.txt", "old")
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("os.replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
-        atomic_write(target, "new")
-    assert target.read_text() == "old"
-    assert list(tmp_path.iterdir()) == [target]  # the temporary file was removed

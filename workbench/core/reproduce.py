@@ -12,6 +12,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from workbench.core.files import atomic_write
 from workbench.core.registry import theme_modules
 
 
@@ -122,11 +123,7 @@ def write_report(results: list[ClaimResult], path: Path, *, command: str | None 
         f"Made by `{command or 'workbench reproduce'}` at commit {commit}; {versions}. "
         "Regenerate it; do not edit it by hand.\n\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(header + format_table(results) + "\n")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, header + format_table(results) + "\n")
 
 
 def as_records(results: list[ClaimResult]) -> list[dict]:

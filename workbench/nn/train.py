@@ -10,6 +10,7 @@ structure (pruning) can have the optimiser rebuilt without losing the schedule.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from workbench.core.files import atomic_write
 from workbench.core.progress import track
 from workbench.nn.device import resolve_device
 
@@ -221,9 +223,8 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
         if epoch_hook is not None and epoch_hook(epoch, model):
             optimizer = make_optimizer(model, lr, momentum, weight_decay)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(path.suffix + ".tmp")
+            buffer = io.BytesIO()
             torch.save({"model": model, "history": history, "epoch": epoch + 1,
-                        "optimizer": optimizer.state_dict()}, tmp)
-            tmp.replace(path)
+                        "optimizer": optimizer.state_dict()}, buffer)
+            atomic_write(path, buffer.getvalue())
     return FitResult(model=model, history=history)

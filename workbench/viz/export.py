@@ -9,8 +9,6 @@ temporary name in the target folder and renamed into place, so a reader never se
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,30 +19,13 @@ import pandas as pd
 import vl_convert
 
 from workbench import __version__
+from workbench.core.files import atomic_write
 from workbench.core.provenance import git_commit
 from workbench.core.study import Study
 from workbench.viz import theme as themes
 
 FORMATS = ("svg", "png", "pdf")
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-
-
-def atomic_write(path: Path, payload: bytes | str) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = payload.encode() if isinstance(payload, str) else payload
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
