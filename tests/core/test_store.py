@@ -52,6 +52,15 @@ def test_first_write_wins_and_frame_has_columns(store):
     assert {"key", "seeded", "created_at"} <= set(frame.columns)
 
 
+def test_empty_duckdb_file_reads_as_empty_then_becomes_a_store(tmp_path):
+    path = tmp_path / "fresh.duckdb"
+    duckdb.connect(str(path)).close()  # a file another process just created, no tables yet
+    store = ResultStore(path)
+    assert store.get(LENS, {}) is None and store.frame(LENS).empty and store.count() == 0
+    store.put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
+    assert store.count() == 1
+
+
 def test_corrupted_file_is_named_and_left_untouched(tmp_path):
     path = tmp_path / "results.duckdb"
     path.write_bytes(b"not a database" * 100)

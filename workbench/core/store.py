@@ -132,7 +132,7 @@ class ResultStore:
         with _process_lock(self.path):
             yield from self._open(write=write)
 
-    def _open(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _open(self, *, write: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
         deadline = time.monotonic() + self.lock_timeout_s
         delay = 0.005
         while True:
@@ -153,12 +153,13 @@ class ResultStore:
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.25)
         try:
-            self._check_format(connection, write=write)
-            yield connection
+            # A read of a file that holds no store yet (created by another process a moment ago) finds nothing.
+            yield connection if self._check_format(connection, write=write) else None
         finally:
             connection.close()
 
-    def _check_format(self, connection: duckdb.DuckDBPyConnection, *, write: bool) -> None:
+    def _check_format(self, connection: duckdb.DuckDBPyConnection, *, write: bool) -> bool:
+        """Whether the file holds the store's tables (created here on a write); a foreign or newer file raises."""
         tables = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "workbench_meta" not in tables:
             if tables:
@@ -167,7 +168,7 @@ class ResultStore:
                     f"{sorted(tables)}); refusing to write into it. Pass another path."
                 )
             if not write:
-                return
+                return False
             connection.execute("BEGIN TRANSACTION")
             for statement in _SCHEMA:
                 connection.execute(statement)
@@ -176,7 +177,7 @@ class ResultStore:
                 [FORMAT_TAG, SCHEMA_VERSION],
             )
             connection.execute("COMMIT")
-            return
+            return True
         meta = dict(connection.execute("SELECT name, value FROM workbench_meta").fetchall())
         if meta.get("format") != FORMAT_TAG:
             raise StoreError(f"{self.path} has a workbench_meta table but format {meta.get('format')!r}")
@@ -184,6 +185,7 @@ class ResultStore:
             raise StoreError(
                 f"{self.path} has store schema {meta.get('schema_version')!r}; this workbench reads {SCHEMA_VERSION!r}"
             )
+        return True
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def put(
@@ -270,7 +272,7 @@ class ResultStore:
         key = point_key(study, params)
         self._seed_once(study)
         with self._connect(write=False) as connection:
-            if connection is None or not self._has_results(connection):
+            if connection is None:
                 return None
             row = connection.execute("SELECT metrics FROM results WHERE key = ?", [key]).fetchone()
         return None if row is None else {k: _decode(v) for k, v in json.loads(row[0]).items()}
@@ -278,7 +280,7 @@ class ResultStore:
     def keys(self, study: Study) -> set[str]:
         """Keys of every stored point of the study's current version."""
         with self._connect(write=False) as connection:
-            if connection is None or not self._has_results(connection):
+            if connection is None:
                 return set()
             rows = connection.execute(
                 "SELECT key FROM results WHERE study = ? AND version = ?", [study.name, study.version]
@@ -294,7 +296,7 @@ class ResultStore:
             args.append(study.version)
         self._seed_once(study)
         with self._connect(write=False) as connection:
-            rows = [] if connection is None or not self._has_results(connection) else connection.execute(
+            rows = [] if connection is None else connection.execute(
                 query + " ORDER BY created_at, key", args
             ).fetchall()
         return _rows_to_frame(study, rows)
@@ -302,14 +304,10 @@ class ResultStore:
     def count(self) -> int:
         """Number of stored points over all studies."""
         with self._connect(write=False) as connection:
-            if connection is None or not self._has_results(connection):
+            if connection is None:
                 return 0
             return int(connection.execute("SELECT count(*) FROM results").fetchone()[0])
 
-    @staticmethod
-    def _has_results(connection: duckdb.DuckDBPyConnection) -> bool:
-        tables = connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        return ("results",) in tables
 
 
 def _rows_to_frame(study: Study, rows: Iterable[tuple]) -> pd.DataFrame:
