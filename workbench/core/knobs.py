@@ -6,7 +6,9 @@ derived from that declaration (scikit-learn's declared parameter constraints are
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,3 +229,47 @@ class Bool(Knob):
 
     def from_unit(self, u: float) -> bool:
         return float(u) >= 0.5
+
+
+def validate_params(owner: str, knobs: Sequence[Knob], params: Mapping[str, Any]) -> dict[str, Any]:
+    """Complete ``params`` with the knobs' defaults and validate every value.
+
+    Parameters
+    ----------
+    owner : str
+        Who the knobs belong to, for messages (``"study 'tim.arch'"``, ``"view 'tim.layer_energy'"``).
+    knobs : sequence of Knob
+    params : mapping
+        Given values; missing knobs take their defaults.
+
+    Raises
+    ------
+    ValueError
+        For an unknown knob or a value out of its allowed range (the message names both).
+    """
+    names = [k.name for k in knobs]
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise ValueError(f"{owner}: unknown knob(s) {unknown}; knobs are {names}")
+    return {k.name: k.validate(params.get(k.name, k.default)) for k in knobs}
+
+
+def check_signature(owner: str, func: Callable[..., Any], names: Sequence[str]) -> None:
+    """Require ``func`` to take exactly the keyword parameters ``names`` (no ``**kwargs``, no others).
+
+    A study or view whose function disagrees with its declared knobs would fail only when called; this check makes
+    it fail at registration, naming the difference.
+
+    Raises
+    ------
+    ValueError
+        Listing the missing and the extra parameters.
+    """
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters):
+        raise ValueError(f"{owner}: {func.__qualname__} takes *args/**kwargs; declare one parameter per knob")
+    declared = [p.name for p in parameters]
+    missing, extra = sorted(set(names) - set(declared)), sorted(set(declared) - set(names))
+    if missing or extra:
+        raise ValueError(f"{owner}: the parameters of {func.__qualname__} do not match its knobs: "
+                         f"knobs without a parameter {missing}, parameters without a knob {extra}")

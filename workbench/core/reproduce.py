@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.files import atomic_write
@@ -23,7 +23,7 @@ class ClaimResult:
     Parameters
     ----------
     claim : str
-        Claim id from ``shared/papers/claims.md`` (e.g. ``"M1"``).
+        Claim id, a row of ``data/reference/claims.csv`` (e.g. ``"M1"``).
     quantity : str
         What is compared, with unit (e.g. ``"peak throughput (TOPS)"``).
     paper : float or str
@@ -125,7 +125,3 @@ def write_report(results: list[ClaimResult], path: Path, *, command: str | None 
     )
     return atomic_write(path, header + format_table(results) + "\n")
 
-
-def as_records(results: list[ClaimResult]) -> list[dict]:
-    """The results as plain dicts (for DataFrames and JSON)."""
-    return [asdict(r) for r in results]

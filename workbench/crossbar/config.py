@@ -7,11 +7,10 @@ Presets live in ``data/presets/crossbar/<name>.yaml`` with one mapping per secti
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-import yaml
-
+from workbench.core.manifest import read_preset
 from workbench.core.paths import presets_dir
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.fast import MODELS
@@ -88,10 +87,6 @@ class CrossbarConfig:
             changes[section] = replace(getattr(self, section), **values)
         return replace(self, **changes)
 
-    def as_dict(self) -> dict:
-        """Plain nested dict (for YAML and result records)."""
-        return asdict(self)
-
 
 def load_preset(name: str, directory: Path | None = None) -> CrossbarConfig:
     """The :class:`CrossbarConfig` stored as ``<directory>/<name>.yaml`` (default: ``data/presets/crossbar``).
@@ -101,12 +96,7 @@ def load_preset(name: str, directory: Path | None = None) -> CrossbarConfig:
     ValueError
         Naming the available presets when ``name`` is unknown, or the key when a section has an unknown field.
     """
-    directory = PRESET_DIR if directory is None else Path(directory)
-    path = directory / f"{name}.yaml"
-    if not path.exists():
-        available = sorted(p.stem for p in directory.glob("*.yaml"))
-        raise ValueError(f"no crossbar preset {name!r} in {directory}; available: {available}")
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = read_preset("crossbar", name, directory)
     sections = {"circuit": CircuitConfig, "device": DeviceConfig, "peripherals": PeripheralConfig}
     unknown = sorted(set(raw) - set(sections) - {"seed", "description", "source"})
     if unknown:

@@ -1,4 +1,4 @@
-"""Paper vs workbench for the pruning theme (claims P1-P3 and F1 of ``shared/papers/claims.md``).
+"""Paper vs workbench for the pruning theme (claims P1-P3 and F1 of ``data/reference/claims.csv``).
 
 The papers train VGG-16 / ResNet-110 on CIFAR for ~200 epochs on GPUs. Here the same code runs at the scale this
 machine allows: scikit-learn digits and a small VGG (``quick``: 8x8 digits, a 3-layer VGG, a few epochs, seconds;
@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import yaml
 
-from workbench.core.paths import presets_dir
+from workbench.core.manifest import paper_range, paper_value, read_preset
 from workbench.core.reproduce import ClaimResult, range_claim, relative_claim
 from workbench.datasets import digits, make_loaders
 from workbench.nn import count_macs, resnet, vgg
@@ -65,13 +64,15 @@ class Scale:
     seeds: tuple[int, ...]
 
 
+PWT_POINT = "PWT paper (VGG-16 CIFAR-10)"
+FRS_POINT = "FRS paper (ResNet-110 CIFAR-10)"
 QUICK = Scale("digits 8x8, VGG 32-M-64-M-64, 8 epochs", 8, (32, "M", 64, "M", 64), 1.0, 8, 8, 1, 5, 1, (0,))
 FULL = Scale("digits 16x16, VGG-8 x0.25, 30 epochs, 2 seeds", 16, "vgg8", 0.25, 20, 30, 3, 21, 2, (0, 1))
 
 
 def load_schedule_preset(name: str) -> dict:
     """A named schedule from ``data/presets/pruning/schedules.yaml`` (settings with their sources)."""
-    presets = yaml.safe_load((presets_dir() / "pruning" / "schedules.yaml").read_text())
+    presets = read_preset("pruning", "schedules")
     if name not in presets:
         raise ValueError(f"schedule preset {name!r} is not allowed; allowed: one of {sorted(presets)}")
     return presets[name]
@@ -96,9 +97,9 @@ def _mean(values) -> float:
     return sum(values) / len(values)
 
 
-def reproduce(quick: bool = False) -> list[ClaimResult]:
-    """Recompute the pruning claims at the quick or full scale (see the module docstring)."""
-    scale = QUICK if quick else FULL
+def _runs(scale: Scale) -> tuple[dict, list[PruneRun], dict]:
+    """Every training run the table needs: pruning while training per (criterion, target), the baselines and the
+    FRS ResNets, for each seed."""
     runs: dict[tuple[str, float], list[PruneRun]] = {}
     baselines: list[PruneRun] = []
     resnets: dict[float, list[PruneRun]] = {}
@@ -113,7 +114,11 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
             resnets.setdefault(target, []).append(_pwt(
                 scale, loaders, "frs", target, seed, ranking="global",
                 build=lambda s, sd: (torch.manual_seed(sd), resnet(s.resnet_depth, 10, 1, 0.5))[1]))
+    return runs, baselines, resnets
 
+
+def _criteria_rows(scale: Scale, runs: dict) -> list[ClaimResult]:
+    """P1 (rank of L1, drop at 80 %) and P2 (drop at 50 %)."""
     acc = {key: 100 * _mean(r.test_accuracy for r in value) for key, value in runs.items()}
     unpruned = acc[("l1", 0.0)]
     ranking = sorted(("l1", "activation", "random"), key=lambda c: -acc[(c, 0.8)])
@@ -121,51 +126,74 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     stderr = 100 * (acc[("l1", 0.8)] / 100 * (1 - acc[("l1", 0.8)] / 100) / tested) ** 0.5
     note80 = (", ".join(f"{c} {acc[(c, 0.8)]:.1f}%" for c in ranking) + f"; unpruned {unpruned:.1f}%; "
               f"binomial s.e. of one accuracy {stderr:.1f} points over {tested} test images")
-    results = [
-        ClaimResult("P1", "rank of L1 among {L1, mean activation, random} at 80% filters pruned", 1,
-                    ranking.index("l1") + 1, "rank 1", ranking.index("l1") == 0, scale.name,
+    rank = paper_value("pruning", "l1_rank")
+    return [
+        ClaimResult("P1", "rank of L1 among {L1, mean activation, random} at 80% filters pruned", rank,
+                    ranking.index("l1") + 1, f"rank {rank:g}", ranking.index("l1") + 1 == rank, scale.name,
                     "test accuracy after pruning while training: " + note80),
-        range_claim("P1", "accuracy drop at 80% filters pruned, L1 (%)", 0, 1, unpruned - acc[("l1", 0.8)],
-                    scale=scale.name, note="paper: VGG-16 CIFAR-10, <1%"),
-        range_claim("P2", "accuracy drop at 50% filters pruned, L1 (%)", 0, 1, unpruned - acc[("l1", 0.5)],
-                    scale=scale.name, note="paper: CIFAR-100, ~0 at 50%; digits is an easier task"),
+        range_claim("P1", "accuracy drop at 80% filters pruned, L1 (%)",
+                    *paper_range("pruning", "accuracy_drop_80_pct"), unpruned - acc[("l1", 0.8)], scale=scale.name,
+                    note="paper: VGG-16 CIFAR-10, <1%"),
+        range_claim("P2", "accuracy drop at 50% filters pruned, L1 (%)",
+                    *paper_range("pruning", "accuracy_drop_50_pct"), unpruned - acc[("l1", 0.5)], scale=scale.name,
+                    note="paper: CIFAR-100, ~0 at 50%; digits is an easier task"),
     ]
-    pwt, base = runs[("l1", 0.5)], baselines
-    compute = 100 * _mean(saving(p.total_macs, b.total_macs) for p, b in zip(pwt, base))
-    memory = 100 * _mean(saving(p.train_memory, b.train_memory) for p, b in zip(pwt, base))
-    base_acc = 100 * _mean(b.test_accuracy for b in base)
+
+
+def _cost_rows(scale: Scale, runs: dict, baselines: list[PruneRun]) -> list[ClaimResult]:
+    """P3: training compute and memory-access savings, measured at this scale and counted for VGG-16."""
+    pwt = runs[("l1", 0.5)]
+    compute = 100 * _mean(saving(p.total_macs, b.total_macs) for p, b in zip(pwt, baselines))
+    memory = 100 * _mean(saving(p.train_memory, b.train_memory) for p, b in zip(pwt, baselines))
+    pwt_acc = 100 * _mean(r.test_accuracy for r in pwt)
+    base_acc = 100 * _mean(b.test_accuracy for b in baselines)
     schedule_note = (f"50% filters, E={scale.epochs}, n={scale.every_n}, N1={scale.stop_epoch} vs "
-                     f"E + prune + {scale.retrain_epochs} retrain epochs; accuracy {acc[('l1', 0.5)]:.1f}% vs "
+                     f"E + prune + {scale.retrain_epochs} retrain epochs; accuracy {pwt_acc:.1f}% vs "
                      f"{base_acc:.1f}%")
-    results += [
-        relative_claim("P3", "training compute saving vs train+prune+retrain (%)", 41, compute, 0.25,
-                       scale=scale.name, note=schedule_note),
-        relative_claim("P3", "training memory-access saving vs train+prune+retrain (%)", 41, memory, 0.25,
-                       scale=scale.name, note=schedule_note),
-    ]
+    paper_compute = paper_value("pruning", "compute_saving", label=PWT_POINT)
+    paper_memory = paper_value("pruning", "memory_saving", label=PWT_POINT)
     p = load_schedule_preset("frs_code_vgg16")
     analytic = compare(profile(p["network"], p["input_size"]),
                        PruneSchedule(p["every_n"], p["stop_epoch"], p["target_ratio"], "layer"),
                        p["epochs"], p["retrain_epochs"])
-    results.append(relative_claim(
-        "P3", "training compute saving, analytic VGG-16 CIFAR (%)", 41, 100 * analytic["compute_saving"], 0.25,
-        scale=f"{p['network']} {p['input_size']}px, per-layer {p['target_ratio']:.0%}, n={p['every_n']}, "
-              f"N1={p['stop_epoch']}, E={p['epochs']}, retrain {p['retrain_epochs']} (preset frs_code_vgg16) [R]",
-        note="counted layer by layer, no training; the paper's own schedule is not given"))
+    return [
+        relative_claim("P3", "training compute saving vs train+prune+retrain (%)", paper_compute, compute, 0.25,
+                       scale=scale.name, note=schedule_note),
+        relative_claim("P3", "training memory-access saving vs train+prune+retrain (%)", paper_memory, memory, 0.25,
+                       scale=scale.name, note=schedule_note),
+        relative_claim(
+            "P3", "training compute saving, analytic VGG-16 CIFAR (%)", paper_compute,
+            100 * analytic["compute_saving"], 0.25,
+            scale=f"{p['network']} {p['input_size']}px, per-layer {p['target_ratio']:.0%}, n={p['every_n']}, "
+                  f"N1={p['stop_epoch']}, E={p['epochs']}, retrain {p['retrain_epochs']} (preset frs_code_vgg16) [R]",
+            note="counted layer by layer, no training; the paper's own schedule is not given"),
+    ]
+
+
+def _frs_rows(scale: Scale, resnets: dict) -> list[ClaimResult]:
+    """F1: accuracy drop, FLOPs cut and compression of FRS pruning while training on a ResNet."""
     res_acc = {t: 100 * _mean(r.test_accuracy for r in v) for t, v in resnets.items()}
-    res_runs = resnets[0.6]
     shape = (1, scale.image_px, scale.image_px)
     full_count = count_macs(resnets[0.0][0].model, shape)
-    pruned_count = count_macs(res_runs[0].model, shape)
+    pruned_count = count_macs(resnets[0.6][0].model, shape)
     flops_cut = 100 * (1 - pruned_count.macs / full_count.macs)
     compression = full_count.params / pruned_count.params
     res_scale = f"digits {scale.image_px}x{scale.image_px}, ResNet-{scale.resnet_depth} x0.5, FRS, 60% inner filters"
-    results += [
-        range_claim("F1", "accuracy drop, FRS pruning while training (%)", 0, 1, res_acc[0.0] - res_acc[0.6],
-                    scale=res_scale, note="paper: ResNet-110 CIFAR-10, 0.01% at 56% FLOPs cut; <1% generally"),
-        ClaimResult("F1", "FLOPs reduction (%)", 56, round(flops_cut, 1), "set by the target", None, res_scale,
+    return [
+        range_claim("F1", "accuracy drop, FRS pruning while training (%)", *paper_range("pruning", "accuracy_drop_pct"),
+                    res_acc[0.0] - res_acc[0.6], scale=res_scale,
+                    note="paper: ResNet-110 CIFAR-10, 0.01% at 56% FLOPs cut; <1% generally"),
+        ClaimResult("F1", "FLOPs reduction (%)", paper_value("pruning", "inference_mac_reduction", label=FRS_POINT),
+                    round(flops_cut, 1), "set by the target", None, res_scale,
                     "follows from the chosen 60% target; only block-inner convolutions are pruned here"),
-        ClaimResult("F1", "parameter compression (x)", 2.4, round(compression, 2), "set by the target", None,
-                    res_scale, "block outputs tied by identity shortcuts stay at full width"),
+        ClaimResult("F1", "parameter compression (x)", paper_value("pruning", "compression"), round(compression, 2),
+                    "set by the target", None, res_scale,
+                    "block outputs tied by identity shortcuts stay at full width"),
     ]
-    return results
+
+
+def reproduce(quick: bool = False) -> list[ClaimResult]:
+    """Recompute the pruning claims at the quick or full scale (see the module docstring)."""
+    scale = QUICK if quick else FULL
+    runs, baselines, resnets = _runs(scale)
+    return _criteria_rows(scale, runs) + _cost_rows(scale, runs, baselines) + _frs_rows(scale, resnets)

@@ -40,11 +40,13 @@ def _check_arch(params: dict) -> None:
     accelerator(_config(params))
 
 
-def evaluate_arch(**params) -> dict:
+def evaluate_arch(representation: str, rows: int, cols: int, rows_active: int, tiles: int, adc_bits: int,
+                  adc_type: str, cols_per_adc: int, node_nm: int, t_access_ns: float, input_density: float,
+                  weight_density: float, network: str, batch: int) -> dict:
     """Chip figures of merit and per-inference energy/latency of ``network`` on TiM-DNN (see module docs)."""
-    cfg = _config(params)
+    cfg = _config(locals())
     s = accelerator(cfg)
-    m = map_network(params["network"], cfg, summary=s, batch=params["batch"])
+    m = map_network(network, cfg, summary=s, batch=batch)
     p = load_params()
     return {
         "peak_tops": s.peak_tops,
@@ -95,13 +97,14 @@ ARCH = register_study(Study(
         "energy and latency per inference against a near-memory ternary baseline on the same memory."
     ),
     constraints=_check_arch,
-    reference="tim_arch.csv",
-    tags=("tim", "accelerator", "in-memory"),
+    reference=True,
 ))
 
 
-def evaluate_quant(**params) -> dict:
+def evaluate_quant(representation: str, scale_mode: str, threshold: float, quantize_activations: bool,
+                   keep_first_last: bool, width: int, epochs: int, lr: float, seed: int) -> dict:
     """Train a small VGG on digits in full precision and ternary (STE); accuracy and TiM energy per inference."""
+    params = locals()
     from workbench.tim.quant import ternary_experiment
 
     return ternary_experiment(**params)
@@ -142,5 +145,4 @@ QUANT = register_study(Study(
         "on the bundled 8x8 digits, starting from the full-precision network; accuracy against full precision, and "
         "the energy per inference of the trained network on TiM-DNN with its measured operand densities."
     ),
-    tags=("tim", "quantization"),
 ))
