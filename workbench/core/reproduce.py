@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.files import atomic_write
+from workbench.core.manifest import claim_text
 from workbench.core.registry import theme_modules
 
 
@@ -48,6 +49,9 @@ class ClaimResult:
     within: bool | None
     scale: str = ""
     note: str = ""
+
+    def __post_init__(self) -> None:
+        claim_text(self.claim)  # KeyError unless the id is a row of data/reference/claims.csv
 
 
 def relative_claim(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.crossbar.circuit import solve_crossbar
@@ -13,7 +12,7 @@ from workbench.crossbar.fast import effective_conductance, relaxation_solve
 from workbench.crossbar.inference import crossbar_accuracy
 from workbench.crossbar.peripherals import PeripheralConfig
 
-__all__ = ["CIRCUIT", "INFERENCE", "cell_voltage_frame", "circuit_error", "error_sweep", "inference_accuracy"]
+__all__ = ["CIRCUIT", "INFERENCE", "circuit_error", "inference_accuracy"]
 
 CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 
@@ -26,7 +25,9 @@ _RESISTANCE_KNOBS = (
 )
 
 
-def _array(size: int, g_max_us: float, on_off_ratio: float, v_read_v: float, seed: int):
+def random_array(size: int, g_max_us: float, on_off_ratio: float, v_read_v: float, seed: int):
+    """Conductances uniform in ``[G_max / on_off, G_max]`` (S) and 9 input vectors: all rows at ``v_read``, then 8
+    uniform in ``[0, v_read]`` (V)."""
     rng = np.random.default_rng(seed)
     g_max = g_max_us * 1e-6
     G = rng.uniform(g_max / on_off_ratio, g_max, (size, size))
@@ -43,7 +44,7 @@ def circuit_error(
     Conductances are uniform in ``[G_min, G_max]``; the inputs are all rows at ``v_read`` plus 8 random vectors
     in ``[0, v_read]``. Errors are the largest deviation relative to the largest exact column current (%).
     """
-    G, v = _array(size, g_max_us, on_off_ratio, v_read_v, seed)
+    G, v = random_array(size, g_max_us, on_off_ratio, v_read_v, seed)
     p = dict(r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm, r_sense=r_sense_ohm)
     sol = solve_crossbar(G, v, **p, full_output=True)
     scale = np.abs(sol.i_out).max()
@@ -57,41 +58,6 @@ def circuit_error(
         "ideal_error_pct": float(100 * np.abs(v @ G - sol.i_out).max() / scale),
         "min_cell_voltage_pct": float(100 * worst.min()),
     }
-
-
-def cell_voltage_frame(
-    size: int = 32, r_wire_ohm: float = 1.0, r_driver_ohm: float = 100.0, r_sense_ohm: float = 100.0,
-    g_max_us: float = 50.0, on_off_ratio: float = 10.0, v_read_v: float = 0.2, seed: int = 0,
-) -> pd.DataFrame:
-    """Voltage across every cell with all rows at ``v_read``, as a long frame for a heatmap.
-
-    Columns: ``row``, ``col``, ``cell_voltage_pct`` (% of ``v_read``), ``drop_pct`` (100 minus that).
-    """
-    G, v = _array(size, g_max_us, on_off_ratio, v_read_v, seed)
-    sol = solve_crossbar(G, v[0], r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm,
-                         r_sense=r_sense_ohm, full_output=True)
-    rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    pct = 100 * sol.v_cell / v_read_v
-    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "cell_voltage_pct": pct.ravel(),
-                         "drop_pct": 100 - pct.ravel()})
-
-
-def error_sweep(
-    sizes=(8, 16, 24, 32, 48, 64), r_wires=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0), models=("diagonal", "cumulative", "ideal"),
-    *, size: int = 32, r_wire_ohm: float = 1.0, **fixed,
-) -> pd.DataFrame:
-    """``crossbar.circuit`` evaluated over array sizes (at ``r_wire_ohm``) and over wire resistances (at ``size``).
-
-    Returns one row per point with the knobs, the metrics and ``sweep`` (``"size"`` or ``"r_wire_ohm"``).
-    """
-    rows = []
-    for sweep, values in (("size", sizes), ("r_wire_ohm", r_wires)):
-        for model in models:
-            for value in values:
-                params = CIRCUIT.validate({"size": size, "r_wire_ohm": r_wire_ohm, **fixed, "model": model,
-                                           sweep: value})
-                rows.append({**params, **CIRCUIT.evaluate(params), "sweep": sweep})
-    return pd.DataFrame(rows)
 
 
 CIRCUIT = register_study(
