@@ -50,8 +50,8 @@ def _train(epochs: int) -> dict:
     return {"loss": 0.5 ** epochs}
 
 
-TRAIN = Study("viewtest.train", "viewtest", _train, (Int("epochs", 1, low=1, high=10),), (Metric("loss", better="min"),),
-              cost="batch")
+TRAIN = Study("viewtest.train", "viewtest", _train, (Int("epochs", 1, low=1, high=10),),
+              (Metric("loss", better="min"),), cost="batch")
 
 
 def _losses(frames):

@@ -9,7 +9,7 @@ import pandas as pd
 from workbench.core import Choice, Int, View, register_view
 from workbench.core.runner import evaluate_frame
 from workbench.crossbar.circuit import solve_crossbar
-from workbench.crossbar.studies import CIRCUIT, random_array
+from workbench.crossbar.studies import CIRCUIT, random_array, square_circuit
 
 FAST_MODELS = ("diagonal", "cumulative", "ideal")
 SIZES = (8, 16, 24, 32, 48, 64)
@@ -58,8 +58,7 @@ def cell_voltage_frame(size: int = 32, r_wire_ohm: float = 1.0, r_driver_ohm: fl
     Columns: ``row``, ``col``, ``cell_voltage_pct`` (% of ``v_read``), ``drop_pct`` (100 minus that).
     """
     G, v = random_array(size, g_max_us, on_off_ratio, v_read_v, seed)
-    sol = solve_crossbar(G, v[0], r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm,
-                         r_sense=r_sense_ohm, full_output=True)
+    sol = solve_crossbar(G, v[0], square_circuit(size, r_wire_ohm, r_driver_ohm, r_sense_ohm), full_output=True)
     rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
     pct = 100 * sol.v_cell / v_read_v
     return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "cell_voltage_pct": pct.ravel(),
