@@ -40,5 +40,5 @@ def test_table_and_report(tmp_path):
 
 
 def test_unknown_theme_is_named():
-    with pytest.raises(ValueError, match="no reproduction for theme 'nope'"):
+    with pytest.raises(ValueError, match=r"no theme 'nope'; themes: \["):
         run_reproductions("nope")

@@ -1,8 +1,8 @@
 """Machinery for the per-theme reproduction checks: paper headline numbers vs workbench numbers, side by side.
 
-Each theme provides ``workbench/<theme>/reproduce.py`` with ``reproduce(quick: bool = False) -> list[ClaimResult]``.
-:func:`run_reproductions` collects them into one table (also written as Markdown). Numbers that miss are reported
-as missing; nothing here tunes them.
+Each theme (every :class:`~workbench.core.manifest.ThemeManifest`) provides ``workbench/<theme>/reproduce.py`` with
+``reproduce(quick: bool = False) -> list[ClaimResult]``. :func:`run_reproductions` collects them into one table
+(also written as Markdown). Numbers that miss are reported as missing; nothing here tunes them.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.files import atomic_write
-from workbench.core.manifest import claim_text
-from workbench.core.registry import theme_modules
+from workbench.core.manifest import claim_text, list_manifests
 
 
 @dataclass(frozen=True)
@@ -80,16 +79,25 @@ def range_claim(
 
 
 def run_reproductions(theme: str | None = None, *, quick: bool = False) -> list[ClaimResult]:
-    """Run every theme's ``reproduce`` (or only ``theme``'s) and return all claim results in order."""
-    modules = theme_modules("reproduce")
+    """Run every theme's ``reproduce`` (or only ``theme``'s), in manifest order, and return all claim results.
+
+    Raises
+    ------
+    ValueError
+        For an unknown theme, or a row whose claim is not one of its theme's declared claims.
+    """
+    manifests = list_manifests()
     if theme is not None:
-        modules = [m for m in modules if m.split(".")[1] == theme]
-        if not modules:
-            available = [m.split(".")[1] for m in theme_modules("reproduce")]
-            raise ValueError(f"no reproduction for theme {theme!r}; themes with one: {available}")
+        manifests = [m for m in manifests if m.theme == theme]
+        if not manifests:
+            raise ValueError(f"no theme {theme!r}; themes: {[m.theme for m in list_manifests()]}")
     results: list[ClaimResult] = []
-    for name in modules:
-        results.extend(importlib.import_module(name).reproduce(quick=quick))
+    for manifest in manifests:
+        rows = importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce(quick=quick)
+        foreign = sorted({r.claim for r in rows} - set(manifest.claims))
+        if foreign:
+            raise ValueError(f"theme {manifest.theme!r} reports claims {foreign} its manifest does not declare")
+        results.extend(rows)
     return results
 
 
