@@ -1,6 +1,7 @@
 """The ``workbench`` command: list themes, studies and views, run sweeps, export figures, reproduce papers, serve.
 
-``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench export STUDY --x M --y M OUT`` ·
+``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
+· ``workbench export STUDY --x M --y M OUT`` ·
 ``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench serve`` ·
 ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
@@ -91,6 +92,39 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print("not writing seed results: the sweep did not finish every point", file=sys.stderr)
             return 1
         print(f"seed results: {_write_seed(study, frame)}")
+    return 1 if report.failed else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from workbench.core.registry import get_study
+    from workbench.core.search import SearchReport, parse_objectives, run_search
+    from workbench.core.store import ResultStore
+
+    study = get_study(args.study)
+    objectives = parse_objectives(study, args.objectives)
+    base = _parse_set(study, args.set)
+    store = ResultStore(args.store) if args.store else ResultStore()
+    report = SearchReport(trials=args.trials)
+    from tqdm.auto import tqdm
+
+    with tqdm(total=args.trials, desc=f"search {study.name}", disable=None) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        try:
+            frame = run_search(study, objectives, args.trials, sampler=args.sampler, seed=args.seed, knobs=args.knobs,
+                               base=base, store=store, executor=args.executor, batch=args.batch, on_trial=advance,
+                               report=report)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished points are in {store.path}; run the same command again to resume",
+                  file=sys.stderr)
+            return 130
+    front = frame[frame["pareto"]] if len(frame) else frame
+    print(f"{study.name}: {args.trials} trials ({report.resumed} from the store, {report.evaluated} evaluated, "
+          f"{report.infeasible} infeasible, {len(report.failed)} failed), {len(front)} on the Pareto front of "
+          f"{', '.join(f'{k}:{v}' for k, v in objectives.items())} -> {store.path}")
+    if len(front):
+        print(front[study.knob_names + list(objectives)].sort_values(next(iter(objectives))).to_string(index=False))
     return 1 if report.failed else 0
 
 
@@ -243,6 +277,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
                         "results a fresh dashboard opens on")
     p.set_defaults(func=cmd_sweep)
+
+    p = commands.add_parser("search", help="multi-objective search (Optuna NSGA-II / TPE) through the same executors "
+                                           "and store as a sweep; resumable")
+    p.add_argument("study")
+    p.add_argument("--objectives", nargs="+", required=True, metavar="METRIC:min|max",
+                   help="e.g. accuracy_crossbar:max energy_uj:min (a bare metric takes its declared direction)")
+    p.add_argument("--trials", type=int, default=64, help="total trial budget, stored points included")
+    p.add_argument("--sampler", default="nsga2", choices=["nsga2", "tpe"])
+    p.add_argument("--batch", type=int, default=8, help="points proposed and evaluated per round")
+    p.add_argument("--knobs", nargs="+", help="knobs searched (default: all)")
+    p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
+    p.add_argument("--store", help="result store (default data/results/)")
+    p.set_defaults(func=cmd_search)
 
     p = commands.add_parser("export", help="write a view, or a study's tradeoff figure of its stored points "
                                            "(SVG/PNG/PDF + CSV + JSON)")
