@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob (default: its default)")
     p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
-    p.add_argument("--store", help="result store file (default data/results/results.duckdb)")
+    p.add_argument("--store", help="result store folder (default data/results/store)")
     p.add_argument("--show", action="store_true", help="print the swept points")
     p.add_argument("--write-seed", action="store_true",
                    help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
