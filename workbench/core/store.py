@@ -9,8 +9,9 @@ Readers never wait on writers (DESIGN.md § Rules of the house). A store folder 
     compact.lock                        held (``flock``) by the one process compacting or deleting
 
 Every Parquet file is written under a hidden temporary name and renamed into place, so a reader never sees half a
-point and a crash loses at most the point being written. Readers list ``points/`` and query the files with an
-in-memory DuckDB connection: no file lock is taken, so a read never waits for a sweep. Every
+point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not
+read before (a file never changes once in place) and query the rows in memory with pyarrow: no file lock is taken,
+so a read never waits for a sweep. Every
 :data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and the segments into one when there are
 more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before* the merged files are deleted, so a
 ``kill -9`` at any moment loses nothing. A point can therefore be on disk twice for a moment (or twice because two
@@ -30,7 +31,6 @@ import json
 import math
 import os
 import secrets
-import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from workbench import __version__
@@ -72,7 +74,8 @@ SCHEMA = pa.schema([
 ])
 _BOOKKEEPING = ["key", "version", "elapsed_s", "seeded", "created_at"]
 
-_LOCAL = threading.local()
+#: The rows of every store file this process has read, by folder and file name (files never change once in place).
+_FILES: dict[str, dict[str, pa.Table]] = {}
 
 
 class StoreError(RuntimeError):
@@ -108,13 +111,6 @@ def point_key(study: Study, params: Mapping[str, Any]) -> str:
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _connection() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB connection (it reads Parquet files; it holds no file and takes no lock)."""
-    if getattr(_LOCAL, "connection", None) is None:
-        _LOCAL.connection = duckdb.connect()
-    return _LOCAL.connection
 
 
 class ResultStore:
@@ -229,72 +225,86 @@ class ResultStore:
         )
 
     # -- reading ---------------------------------------------------------------------------------------------------
-    def _select(self, columns: str, where: str = "TRUE", args: tuple = (), files: list[str] | None = None,
-                order: bool = True) -> pa.Table | None:
-        """``SELECT columns`` over the first write of every key matching ``where``; ``None`` when there are no files.
+    def _rows(self, files: list[str] | None = None) -> pa.Table | None:
+        """Every row of ``files`` (default: the store's current files); ``None`` when there are none.
 
-        Lists the folder again when a listed file vanished before it was read (a compaction finished meanwhile).
+        Files never change once in place, so each is read once per process and kept (:data:`_FILES`). When a listed
+        file vanished before it was read (a compaction merged it meanwhile) the folder is listed again.
         """
-        if files is None and not self._check(write=False):
-            return None
         for _ in range(READ_ATTEMPTS):
             listed = self._files() if files is None else files
             if not listed:
                 return None
-            query = (
-                f"SELECT {columns} FROM (SELECT *, row_number() OVER (PARTITION BY key ORDER BY created_at, filename) "
-                f"AS first FROM read_parquet(?, filename = true) WHERE {where}) WHERE first = 1"
-                + (" ORDER BY created_at, key" if order else "")
-            )
+            known = _FILES.get(str(self.points_dir), {})
             try:
-                return _connection().sql(query, params=[listed, *args]).to_arrow_table()
-            except duckdb.Error as error:
-                if files is None and not all(os.path.exists(f) for f in listed):
-                    continue
-                raise self._damaged(listed, error) from None
+                tables = {name: known[name] if name in known else self._read_file(name) for name in listed}
+            except FileNotFoundError:
+                if files is not None:
+                    raise
+                continue
+            if files is None:
+                _FILES[str(self.points_dir)] = tables
+            return pa.concat_tables(tables.values())
         raise StoreError(f"result store {self.path}: files kept vanishing during {READ_ATTEMPTS} reads; try again")
 
-    def _damaged(self, files: list[str], error: Exception) -> StoreError:
-        """The error for a read that failed on files that exist: name the first damaged one."""
-        for name in files:
-            try:
-                pq.read_metadata(name)
-            except PermissionError:
-                return StoreError(f"result store {self.path}: permission denied to read {name}; the store is intact: "
-                                  "run as a user allowed to read it, or pass another --store folder")
-            except (OSError, pa.ArrowException) as reason:
-                return StoreError(
-                    f"result store {self.path}: {name} is damaged ({str(reason).splitlines()[0]}); it was left "
-                    f"untouched. Move it out of {self.points_dir} to read the other points, or pass another "
-                    "--store folder to start a new store"
-                )
-        return StoreError(f"result store {self.path} could not be read ({str(error).splitlines()[0]})")
+    def _read_file(self, name: str) -> pa.Table:
+        """The rows of one Parquet file of the store; a damaged or foreign file raises a :class:`StoreError`."""
+        try:
+            table = pq.ParquetFile(name).read().select(SCHEMA.names).cast(SCHEMA)
+        except FileNotFoundError:
+            raise
+        except PermissionError:
+            raise StoreError(f"result store {self.path}: permission denied to read {name}; the store is intact: run "
+                             "as a user allowed to read it, or pass another --store folder") from None
+        except (OSError, KeyError, pa.ArrowException) as reason:
+            raise StoreError(
+                f"result store {self.path}: {name} is damaged ({str(reason).splitlines()[0]}); it was left "
+                f"untouched. Move it out of {self.points_dir} to read the other points, or pass another --store "
+                "folder to start a new store"
+            ) from None
+        return table
+
+    def _select(self, where: Mapping[str, str] | None = None, files: list[str] | None = None) -> pa.Table | None:
+        """The first write (earliest ``created_at``) of every key whose columns equal ``where``, in
+        (``created_at``, ``key``) order; ``None`` when the store has no files."""
+        if files is None and not self._check(write=False):
+            return None
+        rows = self._rows(files)
+        if rows is None:
+            return None
+        for column, value in (where or {}).items():
+            rows = rows.filter(pc.equal(rows[column], value))
+        rows = rows.sort_by([("created_at", "ascending"), ("key", "ascending")])
+        if len(pc.unique(rows["key"])) == rows.num_rows:
+            return rows
+        numbered = rows.append_column("row", pa.array(np.arange(rows.num_rows)))
+        first = numbered.group_by("key", use_threads=False).aggregate([("row", "min")])["row_min"]
+        return rows.take(np.sort(first.to_numpy()))
 
     def get(self, study: Study, params: Mapping[str, Any]) -> dict | None:
         """The stored metrics of one point, or ``None`` if it was never computed."""
         key = point_key(study, params)
         self._seed_once(study)
-        table = self._select("metrics", "key = ?", (key,), order=False)
+        table = self._select({"key": key})
         if table is None or table.num_rows == 0:
             return None
         return json.loads(table["metrics"][0].as_py())
 
     def keys(self, study: Study) -> set[str]:
         """Keys of every stored point of the study's current version."""
-        table = self._select("key", "study = ? AND version = ?", (study.name, study.version), order=False)
+        table = self._select({"study": study.name, "version": study.version})
         return set() if table is None else set(table["key"].to_pylist())
 
     def frame(self, study: Study, *, all_versions: bool = False) -> pd.DataFrame:
         """Every stored point of ``study`` as one row: knob columns, metric columns, then bookkeeping columns."""
-        where, args = ("study = ?", (study.name,)) if all_versions else \
-            ("study = ? AND version = ?", (study.name, study.version))
+        where = {"study": study.name} if all_versions else {"study": study.name, "version": study.version}
         self._seed_once(study)
-        table = self._select(", ".join(["params", "metrics", *_BOOKKEEPING]), where, args)
+        table = self._select(where)
         return _table_to_frame(study, table)
 
     def count(self) -> int:
         """Number of stored points over all studies."""
-        table = self._select("key", order=False)
+        table = self._select()
         return 0 if table is None else table.num_rows
 
     # -- writing ---------------------------------------------------------------------------------------------------
@@ -368,7 +378,7 @@ class ResultStore:
             chosen = files if len(files) - len(shards) > MAX_SEGMENTS else shards
             if len(chosen) < 2:
                 return 0
-            self._rewrite(chosen)
+            self._rewrite(chosen, self._select(files=chosen))
             return len(chosen)
 
     def delete(self, study: Study) -> int:
@@ -379,14 +389,15 @@ class ResultStore:
             files = self._files()
             if not files:
                 return 0
-            count = self._select("key", "study = ?", (study.name,), files=files, order=False).num_rows
+            rows = self._select(files=files)
+            count = pc.sum(pc.equal(rows["study"], study.name)).as_py() or 0
             if count:
-                self._rewrite(files, where="study <> ?", args=(study.name,))
+                self._rewrite(files, rows.filter(pc.not_equal(rows["study"], study.name)))
         return count
 
-    def _rewrite(self, files: list[str], where: str = "TRUE", args: tuple = ()) -> None:
-        """Replace ``files`` by one segment holding the first write of each of their keys that match ``where``."""
-        table = self._select(", ".join(SCHEMA.names), where, args, files=files).cast(SCHEMA)
+    def _rewrite(self, files: list[str], rows: pa.Table) -> None:
+        """Replace ``files`` by one segment holding ``rows`` (renamed into place before ``files`` are deleted)."""
+        table = rows.select(SCHEMA.names)
         if table.num_rows:
             buffer = pa.BufferOutputStream()
             pq.write_table(table, buffer)
@@ -449,8 +460,19 @@ def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], el
 
 
 def _decoded(column: pa.ChunkedArray) -> pd.DataFrame:
-    """A column of JSON objects as a frame, one row per object (one ``json.loads`` call for the whole column)."""
-    return pd.DataFrame.from_records(json.loads("[" + ",".join(column.to_pylist()) + "]"))
+    """A column of JSON objects as a frame, one row per object.
+
+    pyarrow's JSON reader parses the whole column at once (it reads ``NaN`` and ``Infinity`` as Python's ``json``
+    writes them); a field whose type changes from row to row, or a nested object (which it would widen to the union of
+    every row's fields), goes through Python's ``json`` instead.
+    """
+    texts = column.to_pylist()
+    with contextlib.suppress(pa.ArrowInvalid):
+        table = pa_json.read_json(pa.BufferReader("\n".join(texts).encode()))
+        if table.num_rows == len(texts) and table.num_columns and not any(pa.types.is_struct(t)
+                                                                           for t in table.schema.types):
+            return table.to_pandas()
+    return pd.DataFrame.from_records(json.loads("[" + ",".join(texts) + "]"), index=range(len(texts)))
 
 
 def _table_to_frame(study: Study, table: pa.Table | None) -> pd.DataFrame:
