@@ -64,3 +64,24 @@ def test_a_local_cluster_that_fails_to_start_is_started_once_more(monkeypatch):
     with pytest.raises(ExecutorError, match=r"failed to start 2 times \(ZeroDivisionError: division by zero\)"):
         DaskExecutor(workers=1)._connect()
     assert len(starts) == 2
+
+
+def test_a_seeded_batch_point_gives_the_same_metrics_on_every_executor(tmp_path):
+    """tim.quant at its smallest scale: two intra-op threads (a terminal) and one (a Dask worker) used to round the
+    training differently (41.111 % vs 40.741 % ternary accuracy for this point)."""
+    from workbench.core.registry import get_study
+    from workbench.nn.device import torch_threads
+
+    study = get_study("tim.quant")
+    params = {"width": 4, "epochs": 1, "seed": 1}
+    with torch_threads(2):  # the test session pins one thread; a terminal has all cores
+        serial = evaluate_point(study, params)
+    results = {"serial": serial.metrics}
+    for name, executor in (("processes", ProcessExecutor(1)), ("dask", DaskExecutor(workers=1))):
+        try:
+            [(_, outcome)] = list(executor.run(study, [params]))
+        finally:
+            executor.close()
+        results[name] = outcome.metrics
+    assert serial.error is None and 30 < serial.metrics["accuracy"] < 60
+    assert results["processes"] == results["serial"] and results["dask"] == results["serial"]
