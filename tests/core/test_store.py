@@ -183,10 +183,15 @@ def test_a_file_vanishing_between_listing_and_reading_is_retried(store, monkeypa
     assert len(listings[2]) == 1 and "segment-" in listings[2][0]
 
 
-def test_hidden_temporary_files_are_never_read(store):
+def test_hidden_temporary_files_are_never_read_and_stale_ones_are_cleaned(store):
     store.put(SLOW, {"x": 2.0}, {"square": 4, "root": 1.4})
-    (store.points_dir / ".shard-123.parquet.abcd.tmp").write_bytes(b"half a point")
+    fresh, stale = store.points_dir / ".shard-1.parquet.ab.tmp", store.points_dir / ".shard-2.parquet.cd.tmp"
+    for temporary in (fresh, stale):
+        temporary.write_bytes(b"half a point")  # a writer killed mid-write, or one still writing
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
     assert store.count() == 1 and store.get(SLOW, {"x": 2.0})["square"] == 4
+    store.compact()
+    assert fresh.exists() and not stale.exists() and store.count() == 1
 
 
 _WRITER = textwrap.dedent(

@@ -58,6 +58,8 @@ MARKER = "STORE.json"
 SHARDS_PER_SEGMENT = 64
 #: More segments than this are merged into one.
 MAX_SEGMENTS = 8
+#: Age after which a hidden temporary file is a leftover of a killed writer (no write takes this long).
+STALE_TEMPORARY_S = 3600.0
 #: How often a read lists the folder again when files vanish under it (each time a compaction finished meanwhile).
 READ_ATTEMPTS = 20
 
@@ -368,11 +370,14 @@ class ResultStore:
         :data:`MAX_SEGMENTS` segments); returns how many files were merged.
 
         The merged file is in place before the merged files are deleted, so a crash at any moment loses no point.
-        Without ``wait`` this returns 0 at once when another process is compacting.
+        Without ``wait`` this returns 0 at once when another process is compacting. Temporary files older than
+        :data:`STALE_TEMPORARY_S` (left by a writer killed mid-write) are deleted.
         """
         if not self._check(write=False):
             return 0
         with self._compaction_lock(wait=wait) as held:
+            if held:
+                self._delete_stale_temporaries()
             files = self._files() if held else []
             shards = [f for f in files if Path(f).name.startswith("shard-")]
             chosen = files if len(files) - len(shards) > MAX_SEGMENTS else shards
@@ -380,6 +385,13 @@ class ResultStore:
                 return 0
             self._rewrite(chosen, self._select(files=chosen))
             return len(chosen)
+
+    def _delete_stale_temporaries(self) -> None:
+        with self._os_errors("delete stale temporary files"), os.scandir(self.points_dir) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") and entry.name.endswith(".tmp") and \
+                        time.time() - entry.stat().st_mtime > STALE_TEMPORARY_S:
+                    Path(entry.path).unlink(missing_ok=True)
 
     def delete(self, study: Study) -> int:
         """Delete every stored point of ``study`` (all versions); returns how many were deleted."""
