@@ -303,3 +303,32 @@ def test_array_and_list_metrics_round_trip(store):
     got = store.get(SLOW, {"x": 4.0})
     assert got["square"] == 4.0 and got["widths"] == [4, 8]
     assert got["curve"][0] == 1.0 and math.isnan(got["curve"][1]) and got["curve"][2] == 3.0
+
+
+_COMPACTING_WRITER = textwrap.dedent(
+    """
+    import sys
+    from sample_studies import SLOW
+    from workbench.core import store as module
+    module.SHARDS_PER_SEGMENT, module.MAX_SEGMENTS = 3, 2  # compact (and merge segments) all the time
+    store = module.ResultStore(sys.argv[1])
+    for i in range(400):
+        store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i ** 0.5})
+        print(i, flush=True)
+    """
+)
+
+
+def test_kill_9_while_writing_and_compacting_loses_no_stored_point(tmp_path):
+    import signal
+
+    path = tmp_path / "killed"
+    for round_ in range(2):
+        writer = subprocess.Popen([sys.executable, "-c", _COMPACTING_WRITER, str(path)], stdout=subprocess.PIPE,
+                                  text=True)
+        done = [int(writer.stdout.readline()) for _ in range(15 + 7 * round_)]
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        frame = ResultStore(path).frame(SLOW)
+        assert frame["key"].is_unique and set(done) <= set(frame["x"].astype(int))
+        assert (frame["square"] == frame["x"] ** 2).all()
