@@ -148,6 +148,7 @@ CASES = [
     ("store-foreign", SWEEP, r"store is a folder but not a workbench result store .*thesis.tex", foreign),
     ("store-under-a-file", ["sweep", "sample.lens", "--store", "{tmp}/afile/store"],
      r"cannot read the store folder \(\S+/afile/store/STORE.json: Not a directory\)", a_file),
+    ("store-missing-export", EXPORT, r"no stored points for sample.lens in \S+/store: run `workbench sweep", None),
     # export paths
     ("export-read-only", EXPORT, r"workbench export: error: Permission denied: \S+figures", read_only_export),
     ("export-under-a-file", [*EXPORT[:2], "{tmp}/afile/fig", *EXPORT[3:]], r"File exists: \S+/afile$",
