@@ -23,6 +23,15 @@ NOTEBOOKS = PROJECT_ROOT / "notebooks"
 VOILA_TEMPLATES = PROJECT_ROOT / "share" / "jupyter"
 
 
+class UsageError(Exception):
+    """A command line argparse rejects; :func:`main` prints it as one line instead of the usage block."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
 def _parse_set(study, assignments: list[str]) -> dict:
     params = {}
     for text in assignments:
@@ -62,14 +71,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from workbench.core.registry import get_study
     from workbench.core.store import ResultStore
-    from workbench.core.sweep import SweepReport, grid_points, parse_grid, random_points, run_sweep, sobol_points
+    from workbench.core.sweep import (
+        SweepReport,
+        grid_points,
+        parse_count,
+        parse_grid,
+        random_points,
+        run_sweep,
+        sobol_points,
+    )
 
     study = get_study(args.study)
     base = _parse_set(study, args.set)
-    if args.random:
-        points = random_points(study, args.random, seed=args.seed, knobs=args.knobs, base=base)
-    elif args.sobol:
-        points = sobol_points(study, args.sobol, seed=args.seed, knobs=args.knobs, base=base)
+    if args.random is not None:
+        points = random_points(study, parse_count(args.random, "--random"), seed=args.seed, knobs=args.knobs,
+                               base=base)
+    elif args.sobol is not None:
+        points = sobol_points(study, parse_count(args.sobol, "--sobol"), seed=args.seed, knobs=args.knobs, base=base)
     else:
         grid = dict(parse_grid(study, spec) for spec in args.grid)
         points = grid_points(study, grid, base=base)
@@ -253,7 +271,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="workbench", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("list", help="print the themes with their studies and views")
@@ -263,15 +281,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("sweep", help="evaluate a grid / random / Sobol set of points; resumable")
     p.add_argument("study")
-    p.add_argument("--grid", action="append", default=[], metavar="KNOB=A:B:N|V1,V2",
-                   help="values of one knob (repeat for a Cartesian product)")
-    p.add_argument("--random", type=int, metavar="N", help="N uniformly random points instead of a grid")
-    p.add_argument("--sobol", type=int, metavar="N", help="N scrambled Sobol points instead of a grid")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--grid", action="append", default=[], metavar="KNOB=A:B:N|V1,V2",
+                      help="values of one knob (repeat for a Cartesian product)")
+    kind.add_argument("--random", metavar="N", help="N uniformly random points instead of a grid")
+    kind.add_argument("--sobol", metavar="N", help="N scrambled Sobol points instead of a grid")
     p.add_argument("--knobs", nargs="+", help="knobs varied by --random/--sobol (default: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob (default: its default)")
     p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
-    p.add_argument("--store", help="result store file (default data/results/results.duckdb)")
+    p.add_argument("--store", help="result store folder (default data/results/store)")
     p.add_argument("--show", action="store_true", help="print the swept points")
     p.add_argument("--write-seed", action="store_true",
                    help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
@@ -327,15 +346,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error a user can cause is one line on stderr and a nonzero exit (2), no traceback."""
+    from workbench.core.executors import ExecutorError
     from workbench.core.store import StoreError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         return args.func(args)
-    except (ValueError, KeyError, StoreError) as error:
+    except (ValueError, KeyError, StoreError, ExecutorError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"workbench {args.command}: error: {message}", file=sys.stderr)
-        return 2
+    except OSError as error:  # a path given on the command line: missing folder, no permission, full disk
+        message = f"{error.strerror or error}: {error.filename}" if error.filename else error
+    print(f"workbench {args.command}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
