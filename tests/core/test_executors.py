@@ -73,7 +73,7 @@ def test_a_seeded_batch_point_gives_the_same_metrics_on_every_executor(tmp_path)
     from workbench.nn.device import torch_threads
 
     study = get_study("tim.quant")
-    params = {"width": 4, "epochs": 1, "seed": 1}
+    params = study.validate({"width": 4, "epochs": 1, "seed": 1})  # executors run validated points
     with torch_threads(2):  # the test session pins one thread; a terminal has all cores
         serial = evaluate_point(study, params)
     results = {"serial": serial.metrics}
