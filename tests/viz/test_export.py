@@ -1,15 +1,24 @@
 """Tests for workbench.viz.export: figure files are valid, written atomically, with data and a provenance sidecar."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from sample_studies import LENS
 
 from workbench import __version__
+from workbench.viz import theme
 from workbench.viz.charts import tradeoff
-from workbench.viz.export import export
+from workbench.viz.export import export, render
+
+SYSTEM_FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
+                    Path.home() / ".local/share/fonts"]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +35,8 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert all(p.parent == tmp_path / "figs" and p.stem == "lens" for p in written.values())
     root = ET.fromstring(written["svg"].read_bytes())
     assert root.tag.endswith("svg")
-    assert 0.85 * 7 * 72 <= float(root.get("width")) <= 7 * 72 + 1  # two-column paper width (pt)
+    assert float(root.get("width")) == 7 * 72  # the whole figure is the two-column width (pt), legend included
+    assert {e.get("font-family") for e in root.iter() if e.get("font-family")} == {theme.SERIF}
     assert "weight_g (g)" in written["svg"].read_text()
     assert written["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert written["pdf"].read_bytes()[:5] == b"%PDF-"
@@ -50,3 +60,29 @@ def test_export_subset_of_formats_and_errors(frame, tmp_path):
         export(chart, tmp_path / "bad", formats=["gif"])
     with pytest.raises(ValueError, match="non-empty"):
         export(chart, tmp_path / "bad", formats=[])
+
+
+def _hidden_fonts_command(folder: Path) -> list[str]:
+    """A command prefix that runs in a user + mount namespace with every system font folder mounted over empty."""
+    mounts = " && ".join(f"mount --bind {folder} {d}" for d in SYSTEM_FONT_DIRS if d.is_dir())
+    return ["unshare", "--map-root-user", "--mount", "sh", "-c", f"{mounts or 'true'} && exec \"$0\" \"$@\""]
+
+
+def test_paper_figure_is_identical_with_the_system_fonts_hidden(frame, tmp_path):
+    """The paper font ships with the project: hiding every system font changes nothing in the rendered SVG."""
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    prefix = _hidden_fonts_command(empty)
+    if shutil.which("unshare") is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("hiding the system fonts needs unprivileged user and mount namespaces (unshare -rm)")
+    with theme.enable("paper", columns=1):
+        spec = tradeoff(frame, LENS, "weight_g", "brightness", color="coating").to_dict()
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    script = ("import json, os, sys; from workbench.viz.export import render; "
+              f"assert not any(os.listdir(d) for d in {[str(d) for d in SYSTEM_FONT_DIRS if d.is_dir()]!r}); "
+              f"sys.stdout.write(render(json.loads(open({str(tmp_path / 'spec.json')!r}).read()), 'svg').decode())")
+    hidden = subprocess.run([*prefix, sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ), check=True).stdout
+    here = render(spec, "svg").decode()
+    assert hidden == here
+    assert float(ET.fromstring(here).get("width")) == 3.5 * 72

@@ -4,10 +4,14 @@
 data as ``fig3.csv`` and a JSON sidecar ``fig3.json`` recording the study, its params, metric units, the workbench
 version and the git commit, so a figure in a paper can be traced back and regenerated. Every file is written to a
 temporary name in the target folder and renamed into place, so a reader never sees a half-written figure.
+
+Rendering uses the paper font that the project installs (:data:`workbench.viz.theme.FONT_DIR`, registered with
+vl-convert on first use), so a figure's text and layout do not depend on the machine's fonts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -28,6 +32,12 @@ FORMATS = ("svg", "png", "pdf")
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
+@functools.cache
+def register_fonts() -> None:
+    """Make the paper font known to vl-convert (once per process)."""
+    vl_convert.register_font_directory(str(themes.FONT_DIR))
+
+
 def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     """Render a Vega-Lite ``spec`` to ``fmt`` (``"svg"``, ``"png"`` or ``"pdf"``) bytes with vl-convert.
 
@@ -36,6 +46,7 @@ def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     ValueError
         For an unknown format.
     """
+    register_fonts()
     if fmt == "svg":
         return vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION).encode()
     if fmt == "png":
