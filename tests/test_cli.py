@@ -68,29 +68,38 @@ def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsy
 
 
 def test_ctrl_c_stops_a_sweep_that_then_resumes(tmp_path):
-    """SIGINT (Ctrl-C) mid-sweep: exit 130 with a resume hint; the same command then computes only the rest."""
+    """SIGINT (Ctrl-C) mid-sweep: exit 130 with a resume hint; the same command then computes only the rest.
+
+    The sweep is held at a gate after its third point (``sample_studies.GATE_ENV``), so the interrupt always lands
+    mid-sweep with exactly three points stored, however busy the machine.
+    """
+    import os
     import signal
     import subprocess
     import sys
     import time
 
+    from sample_studies import GATE_ENV
+
     path = str(tmp_path / "s.duckdb")
+    gate = tmp_path / "gate"
+    env = dict(os.environ, **{GATE_ENV: f"3:{gate}"})
     script = ("import sys, sample_studies; from workbench.cli import main; "
-              "sys.exit(main(['sweep', 'sample.slow', '--grid', 'x=1:12:12', '--set', 'delay_s=0.3', "
-              f"'--store', {path!r}]))")
+              f"sys.exit(main(['sweep', 'sample.slow', '--grid', 'x=1:12:12', '--store', {path!r}]))")
     first = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True, env=env)
     deadline = time.monotonic() + 120
-    while len(ResultStore(path).frame(get_study("sample.slow"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while len(ResultStore(path).frame(get_study("sample.slow"))) < 3 and first.poll() is None:
+        assert time.monotonic() < deadline, "the sweep did not reach the gate in 120 s"
+        time.sleep(0.1)
     first.send_signal(signal.SIGINT)
     _, err = first.communicate(timeout=60)
     assert first.returncode == 130 and "run the same command again to resume" in err
-    done = len(ResultStore(path).frame(get_study("sample.slow")))
-    assert 3 <= done < 12
-    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert len(ResultStore(path).frame(get_study("sample.slow"))) == 3
+    gate.touch()
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert second.returncode == 0, second.stderr
-    assert f"12 points, {done} already stored, {12 - done} computed" in second.stdout
+    assert "12 points, 3 already stored, 9 computed" in second.stdout
 
 
 def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch, capsys):
