@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import pytest
 from sample_studies import LENS
@@ -40,7 +41,9 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert "weight_g (g)" in written["svg"].read_text()
     assert written["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert written["pdf"].read_bytes()[:5] == b"%PDF-"
-    assert pd.read_csv(written["csv"]).shape == frame.shape
+    table = pd.read_csv(written["csv"])
+    assert list(table.columns) == LENS.knob_names + ["brightness", "weight_g"]  # knobs, then the plotted metrics
+    assert table["weight_g"].tolist() == pytest.approx(frame["weight_g"].tolist())
     meta = json.loads(written["json"].read_text())
     assert meta["study"]["name"] == "sample.lens" and meta["study"]["version"] == LENS.version
     assert meta["metrics"]["weight_g"]["unit"] == "g" and meta["metrics"]["brightness"]["better"] == "max"
@@ -49,7 +52,30 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert meta["workbench_version"] == __version__ and meta["theme"] == "paper" and meta["command"] == "pytest"
     assert meta["git"]["commit"] is None or len(meta["git"]["commit"]) == 40
     assert meta["files"]["pdf"] == "lens.pdf"
+    assert meta["csv"]["left_out"] == {"f_number": "not plotted (the JSON sidecar names every knob and metric)"}
     assert not list((tmp_path / "figs").glob(".*.tmp"))  # no temporary files left behind
+
+
+def test_export_csv_leaves_out_bookkeeping_and_nested_columns(frame, tmp_path):
+    stored = frame.assign(key="abc", elapsed_s=0.1, layers=[[{"layer": "conv1", "macs": 10}]] * len(frame),
+                          energy_breakdown_pj=[{"adc": 1.0}] * len(frame))
+    chart = tradeoff(stored, LENS, "weight_g", "brightness")
+    written = export(chart, tmp_path / "lens", formats=["svg"], data=stored, study=LENS)
+    assert list(pd.read_csv(written["csv"]).columns) == LENS.knob_names + ["brightness", "weight_g"]
+    left_out = json.loads(written["json"].read_text())["csv"]["left_out"]
+    assert set(left_out) == {"f_number", "key", "elapsed_s", "energy_breakdown_pj", "layers"}
+    # without a study and with no plotted column in the data, every scalar column is kept
+    other = alt.Chart(pd.DataFrame({"u": [1]})).mark_point().encode(x="u:Q")
+    written = export(other, tmp_path / "other", formats=["svg"], data=stored[["key", "layers"]])
+    assert list(pd.read_csv(written["csv"]).columns) == ["key"]
+    assert json.loads(written["json"].read_text())["csv"]["left_out"]["layers"].startswith("nested values")
+
+
+def test_export_csv_of_a_view_keeps_its_plotted_columns(tmp_path):
+    layers = pd.DataFrame({"layer": ["conv1", "fc"], "energy_pj": [3.0, 1.0], "note": ["a", "b"]})
+    chart = alt.Chart(layers).mark_bar().encode(x="energy_pj:Q", y="layer:N", tooltip=["note"])
+    written = export(chart, tmp_path / "view", formats=["svg"], data=layers, study=LENS)
+    assert list(pd.read_csv(written["csv"]).columns) == ["layer", "energy_pj"]
 
 
 def test_export_subset_of_formats_and_errors(frame, tmp_path):
