@@ -113,10 +113,31 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     assert main(["serve", "--port", "9123"]) == 0
     (argv, jupyter_path), = calls
     assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
-                        "--template=workbench"]
+                        "--template=workbench", "--preheat_kernel=True", "--pool_size=1",
+                        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
     assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]
     assert (cli.VOILA_TEMPLATES / "voila" / "templates" / "workbench" / "tree-lab.html").is_file()
     assert "http://127.0.0.1:9123/" in capsys.readouterr().out
+
+    calls.clear()
+    assert main(["serve", "--pool-size", "0", "--cull-idle", "30"]) == 0
+    assert calls[0][0][-3:] == ["--template=workbench", "--MappingKernelManager.cull_idle_timeout=30",
+                                "--MappingKernelManager.cull_interval=30"]
+    assert main(["serve", "--pool-size", "-1"]) == 2
+    assert "pool_size=-1 is not allowed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, euid, passed", [([], 0, True), ([], 1000, False), (["--no-allow-root"], 0, False),
+                                                 (["--allow-root"], 1000, True)])
+def test_lab_passes_allow_root_by_default_for_root_only(monkeypatch, flags, euid, passed):
+    from workbench import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "_exec", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(cli.os, "geteuid", lambda: euid)
+    assert main(["lab", "--no-browser", *flags]) == 0
+    assert calls[0][1:4] == ["lab", f"--notebook-dir={cli.NOTEBOOKS}", "--ServerApp.ip=127.0.0.1"]
+    assert ("--allow-root" in calls[0]) is passed
 
 
 @pytest.mark.browser
@@ -129,7 +150,7 @@ def test_serve_root_url_lands_on_the_overview(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip(f"headless browser tests need Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    extra_args, env = voila_serve_options()
+    extra_args, env = voila_serve_options(pool_size=0)  # preheating every dashboard would take minutes on 2 cores
     with voila_server(NOTEBOOKS, log_path=tmp_path / "voila.log", extra_args=tuple(extra_args), env=env) as url, \
             sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)
