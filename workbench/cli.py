@@ -127,13 +127,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from workbench.core.reproduce import format_table, run_reproductions, write_report
+    import time
 
-    results = run_reproductions(args.theme, quick=args.quick)
+    from workbench.core.reproduce import format_table, run_reproductions, summary, write_report
+
+    started = time.perf_counter()
+    results = run_reproductions(args.theme, quick=args.quick, progress=True)
     print(format_table(results))
     out = Path(args.out) if args.out else reference_dir() / "reproduction.md"
     write_report(results, out, command=shlex.join(["workbench", *sys.argv[1:]]))
-    print(f"\nwritten to {out}")
+    print(f"\n{summary(results, time.perf_counter() - started)}; written to {out}")
     return 0
 
 

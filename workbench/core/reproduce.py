@@ -1,14 +1,18 @@
 """Machinery for the per-theme reproduction checks: paper headline numbers vs workbench numbers, side by side.
 
 Each theme provides ``workbench/<theme>/reproduce.py`` with ``reproduce(quick: bool = False) -> list[ClaimResult]``.
-:func:`run_reproductions` collects them into one table (also written as Markdown). Numbers that miss are reported
-as missing; nothing here tunes them.
+:func:`run_reproductions` collects them into one table (also written as Markdown), showing per-theme progress with
+an estimate when asked; :func:`summary` says how it went. Numbers that miss are reported as missing; nothing here
+tunes them. A number that cannot be computed here (a tool or data set missing) is a row saying why, never a bare NaN.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import sys
+import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -75,8 +79,24 @@ def range_claim(
     return ClaimResult(claim, quantity, f"{low:g}-{high:g}", workbench, tolerance, within, scale, note)
 
 
-def run_reproductions(theme: str | None = None, *, quick: bool = False) -> list[ClaimResult]:
-    """Run every theme's ``reproduce`` (or only ``theme``'s) and return all claim results in order."""
+NOT_COMPUTED = "not computed"
+"""The workbench value of a row that could not be computed here (its note says why)."""
+
+
+def run_reproductions(theme: str | None = None, *, quick: bool = False, progress: bool = False) -> list[ClaimResult]:
+    """Run every theme's ``reproduce`` (or only ``theme``'s) and return all claim results in order.
+
+    ``progress`` shows a bar over the themes on stderr (the estimate assumes the themes left take as long as the
+    ones done) and a line per finished theme with its time. A theme whose tool or data set is missing
+    (``FileNotFoundError``) gives one :data:`NOT_COMPUTED` row naming what is missing instead of stopping the others.
+
+    Raises
+    ------
+    ValueError
+        For a theme without a reproduction (the message lists those with one).
+    """
+    from tqdm.auto import tqdm
+
     modules = theme_modules("reproduce")
     if theme is not None:
         modules = [m for m in modules if m.split(".")[1] == theme]
@@ -84,9 +104,31 @@ def run_reproductions(theme: str | None = None, *, quick: bool = False) -> list[
             available = [m.split(".")[1] for m in theme_modules("reproduce")]
             raise ValueError(f"no reproduction for theme {theme!r}; themes with one: {available}")
     results: list[ClaimResult] = []
-    for name in modules:
-        results.extend(importlib.import_module(name).reproduce(quick=quick))
+    bar = tqdm(modules, desc="reproduce", unit="theme", file=sys.stderr, disable=not progress)
+    for name in bar:
+        theme_name = name.split(".")[1]
+        bar.set_postfix_str(theme_name)
+        started = time.perf_counter()
+        try:
+            rows = importlib.import_module(name).reproduce(quick=quick)
+        except FileNotFoundError as error:
+            rows = [ClaimResult(theme_name, "every claim of the theme", "", NOT_COMPUTED, "", None,
+                                note=f"cannot run here: {error}")]
+        results.extend(rows)
+        if progress:
+            bar.write(f"{theme_name}: {len(rows)} row{'s' * (len(rows) != 1)} in {time.perf_counter() - started:.0f} s",
+                      file=sys.stderr)
     return results
+
+
+def summary(results: list[ClaimResult], seconds: float) -> str:
+    """One line: how many rows are within tolerance, outside it, not comparable and not computed, and the time."""
+    counts = Counter("not computed" if r.workbench == NOT_COMPUTED else
+                     {True: "within tolerance", False: "outside tolerance", None: "not comparable"}[r.within]
+                     for r in results)
+    parts = [f"{counts[k]} {k}" for k in ("within tolerance", "outside tolerance", "not comparable", "not computed")
+             if counts[k]]
+    return f"{len(results)} rows: {', '.join(parts) or 'none'}; {seconds:.0f} s"
 
 
 def _format(value: float | str) -> str:
