@@ -63,7 +63,7 @@ def test_failures_are_reported_not_stored(store):
     assert all("ZeroDivisionError" in message for message in report.failed.values())
 
 
-def _explode(**params):
+def _explode(aperture_mm, focal_mm, coating, stabilised, seed):
     return {"x": 1 / 0}
 
 

@@ -3,13 +3,13 @@
 import math
 
 import pytest
-import yaml
 
+from workbench.core.manifest import read_preset
 from workbench.tim.params import DEFAULT_PRESET, load_params
 
 
 def test_every_entry_has_unit_and_source():
-    tree = yaml.safe_load(DEFAULT_PRESET.read_text())
+    tree = read_preset("tim", DEFAULT_PRESET)
     for section in tree.values():
         for name, entry in section.items():
             assert set(entry) >= {"value", "unit", "source"}, name
@@ -42,4 +42,4 @@ def test_unknown_node_and_bad_preset(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("technology:\n  node_nm: {value: 32, unit: nm, source: x}\n")
     with pytest.raises(ValueError, match="missing entries"):
-        load_params(bad)
+        load_params("bad", tmp_path)

@@ -4,8 +4,9 @@
 """
 
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
-from workbench.core.registry import get_study, list_studies, register_study
+from workbench.core.registry import get_study, get_view, list_studies, list_views, register_study, register_view
 from workbench.core.study import Metric, Study
+from workbench.core.views import View
 
 __all__ = [
     "Bool",
@@ -15,7 +16,11 @@ __all__ = [
     "Knob",
     "Metric",
     "Study",
+    "View",
     "get_study",
+    "get_view",
     "list_studies",
+    "list_views",
     "register_study",
+    "register_view",
 ]

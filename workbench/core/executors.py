@@ -29,13 +29,13 @@ class Outcome:
 
 
 def evaluate_point(study: Study, params: dict) -> Outcome:
-    """Evaluate one point, capturing errors as text (runs inside workers, so it must be module level).
+    """Evaluate one validated point, capturing errors as text (runs inside workers, so it must be module level).
 
     :class:`~workbench.core.progress.Cancelled` propagates: the sweep was asked to stop.
     """
     start = time.perf_counter()
     try:
-        metrics = study.evaluate(params)
+        metrics = study.run(params)
     except Cancelled:
         raise  # a cancelled point is not a failed one: the sweep stops
     except Exception as error:  # reported back to the sweep, which decides how to surface it

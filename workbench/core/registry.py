@@ -1,7 +1,8 @@
-"""A timm-style registry of studies.
+"""A timm-style registry of studies and views.
 
-Theme packages declare studies in ``workbench/<theme>/studies.py`` with :func:`register_study`; the registry finds
-those modules by walking the ``workbench`` package, so ``core`` never names a theme.
+Theme packages declare studies in ``workbench/<theme>/studies.py`` with :func:`register_study` and views in
+``workbench/<theme>/views.py`` with :func:`register_view`; the registry finds those modules by walking the
+``workbench`` package, so ``core`` never names a theme.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ import pkgutil
 from pathlib import Path
 
 from workbench.core.study import Study
+from workbench.core.views import View
 
 _STUDIES: dict[str, Study] = {}
-_DISCOVERED = False
+_VIEWS: dict[str, View] = {}
+_DISCOVERED: set[str] = set()
 
 
 def register_study(study: Study, *, replace: bool = False) -> Study:
@@ -32,9 +35,13 @@ def register_study(study: Study, *, replace: bool = False) -> Study:
     return study
 
 
-def unregister_study(name: str) -> None:
-    """Remove a study (used by tests that register temporary studies)."""
-    _STUDIES.pop(name, None)
+def register_view(view: View, *, replace: bool = False) -> View:
+    """Add ``view`` to the registry and return it (``ValueError`` for a second view of the same name)."""
+    existing = _VIEWS.get(view.name)
+    if existing is not None and existing is not view and not replace:
+        raise ValueError(f"a view named {view.name!r} is already registered (theme {existing.theme!r})")
+    _VIEWS[view.name] = view
+    return view
 
 
 def theme_modules(module: str) -> list[str]:
@@ -51,14 +58,13 @@ def theme_modules(module: str) -> list[str]:
     return sorted(names)
 
 
-def discover() -> None:
-    """Import every ``workbench.<theme>.studies`` module once so their studies register themselves."""
-    global _DISCOVERED
-    if _DISCOVERED:
+def discover(module: str = "studies") -> None:
+    """Import every ``workbench.<theme>.<module>`` once (``"studies"`` or ``"views"``) so its entries register."""
+    if module in _DISCOVERED:
         return
-    for name in theme_modules("studies"):
+    for name in theme_modules(module):
         importlib.import_module(name)
-    _DISCOVERED = True
+    _DISCOVERED.add(module)
 
 
 def list_studies(pattern: str = "*", *, theme: str | None = None) -> list[str]:
@@ -84,3 +90,19 @@ def get_study(name: str) -> Study:
         return _STUDIES[name]
     except KeyError:
         raise KeyError(f"no study named {name!r}; registered: {sorted(_STUDIES)}") from None
+
+
+def list_views(pattern: str = "*", *, theme: str | None = None) -> list[str]:
+    """Sorted names of registered views matching the glob ``pattern`` (and ``theme`` when given)."""
+    discover("views")
+    return sorted(name for name, view in _VIEWS.items()
+                  if fnmatch.fnmatch(name, pattern) and (theme is None or view.theme == theme))
+
+
+def get_view(name: str) -> View:
+    """The registered view called ``name``; ``KeyError`` naming it and listing the registered views otherwise."""
+    discover("views")
+    try:
+        return _VIEWS[name]
+    except KeyError:
+        raise KeyError(f"no view named {name!r}; registered: {sorted(_VIEWS)}") from None

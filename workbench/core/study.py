@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from workbench.core.knobs import Knob
+from workbench.core.knobs import Knob, check_signature, validate_params
 
 Better = Literal["min", "max"]
 Cost = Literal["interactive", "batch"]
@@ -33,6 +33,9 @@ class Metric:
         One sentence for tooltips and legends.
     label : str
         Human label for axes; defaults to ``name``.
+    measured : bool
+        A measurement of this machine (a wall-clock latency), not a pure function of the knobs: stored values are
+        kept, but a recomputation is not expected to repeat them.
     """
 
     name: str
@@ -40,6 +43,7 @@ class Metric:
     better: Better | None = None
     help: str = ""
     label: str = ""
+    measured: bool = False
 
     def __post_init__(self) -> None:
         if self.better not in (None, "min", "max"):
@@ -79,8 +83,8 @@ class Study:
     constraints : callable, optional
         ``constraints(params)`` raising ``ValueError`` (naming the knobs involved) for joint constraints that single
         knob ranges cannot express, e.g. "L must not exceed rows".
-    reference : str, optional
-        File name under ``data/reference/`` with paper points to overlay on charts.
+    reference : bool
+        Overlay the paper points of the theme's paper table (``data/reference/<theme>_paper.csv``) on its charts.
     """
 
     name: str
@@ -92,8 +96,7 @@ class Study:
     cost: Cost = "interactive"
     description: str = ""
     constraints: Callable[[dict], None] | None = None
-    reference: str | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    reference: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "knobs", tuple(self.knobs))
@@ -107,6 +110,7 @@ class Study:
         clash = {k.name for k in self.knobs} & {m.name for m in self.metrics}
         if clash:
             raise ValueError(f"study {self.name!r}: names used as both knob and metric: {sorted(clash)}")
+        check_signature(f"study {self.name!r}", self.func, self.knob_names)
 
     # -- declarations -------------------------------------------------------------------------------------------
     def knob(self, name: str) -> Knob:
@@ -145,18 +149,18 @@ class Study:
             For an unknown knob, a value out of its allowed range, or a violated joint constraint; the message
             names the knob, the value and what is allowed.
         """
-        given = dict(params or {}, **kwargs)
-        unknown = sorted(set(given) - set(self.knob_names))
-        if unknown:
-            raise ValueError(f"study {self.name!r}: unknown knob(s) {unknown}; knobs are {self.knob_names}")
-        full = {k.name: k.validate(given.get(k.name, k.default)) for k in self.knobs}
+        full = validate_params(f"study {self.name!r}", self.knobs, dict(params or {}, **kwargs))
         if self.constraints is not None:
             self.constraints(full)
         return full
 
     def evaluate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
         """Validate the params, run the model and check that every declared metric came back as a number."""
-        full = self.validate(params, **kwargs)
+        return self.run(self.validate(params, **kwargs))
+
+    def run(self, full: Mapping[str, Any]) -> dict[str, Any]:
+        """Run the model on ``full``, params already returned by :meth:`validate` (the point runner validates each
+        point once, then runs it here, possibly in another process), and check the metrics."""
         result = dict(self.func(**full))
         missing = [m for m in self.metric_names if m not in result]
         if missing:

@@ -7,7 +7,6 @@ points are computed.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -17,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.core.executors import Executor, make_executor
-from workbench.core.progress import Cancelled, Reporter, reporting
+from workbench.core.executors import Executor
+from workbench.core.progress import Cancelled
+from workbench.core.runner import run_points, validate_points
 from workbench.core.store import ResultStore, point_key
 from workbench.core.study import Study
 
@@ -118,6 +118,7 @@ def run_sweep(
     on_point: Callable[[dict, dict], None] | None = None,
     cancel: threading.Event | None = None,
     report: SweepReport | None = None,
+    on_progress: Callable[[int, int | None, str], None] | None = None,
 ) -> pd.DataFrame:
     """Evaluate ``points`` (skipping those already stored) and return every requested point as a DataFrame.
 
@@ -139,6 +140,8 @@ def run_sweep(
         the running point itself stops at its next progress step (a training epoch or batch) and is not stored.
     report : SweepReport, optional
         Filled in with counts and failures.
+    on_progress : callable, optional
+        ``on_progress(done, total, description)`` for the steps inside a point (serial executor: epochs, batches).
 
     Returns
     -------
@@ -147,7 +150,7 @@ def run_sweep(
     """
     store = store if store is not None else ResultStore()
     store.ensure_seeded(study)
-    full_points = [study.validate(p) for p in points]
+    full_points, _ = validate_points(study, points)
     keys = [point_key(study, p) for p in full_points]
     unique = dict(zip(keys, full_points))
     stored = store.keys(study)
@@ -155,36 +158,28 @@ def run_sweep(
     report = report if report is not None else SweepReport(total=len(unique))
     report.total, report.cached = len(unique), len(unique) - len(todo_keys)
 
-    owned = not isinstance(executor, Executor)
-    runner = make_executor(executor)
     todo = [unique[k] for k in todo_keys]
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(unique), initial=report.cached, desc=study.name, disable=not progress or None)
-    # With the serial executor the points run in this thread, so the cancel event also reaches the model's own
-    # loops (epochs, batches) through the progress reporter and stops the running point at its next step.
-    stop = reporting(Reporter(cancel=cancel)) if cancel is not None else contextlib.nullcontext()
     try:
-        with stop:
-            for index, outcome in runner.run(study, todo):
-                params = todo[index]
-                if outcome.metrics is not None:
-                    store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
-                    report.computed += 1
-                    if on_point is not None:
-                        on_point(params, outcome.metrics)
-                else:
-                    report.failed[todo_keys[index]] = outcome.error or "unknown error"
-                bar.update(1)
-                if cancel is not None and cancel.is_set():
-                    report.cancelled = True
-                    break
+        for index, outcome in run_points(study, todo, executor=executor, cancel=cancel, on_progress=on_progress):
+            params = todo[index]
+            if outcome.metrics is not None:
+                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
+                report.computed += 1
+                if on_point is not None:
+                    on_point(params, outcome.metrics)
+            else:
+                report.failed[todo_keys[index]] = outcome.error or "unknown error"
+            bar.update(1)
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
     except Cancelled:
         report.cancelled = True
     finally:
         bar.close()
-        if owned:
-            runner.close()
     frame = store.frame(study)
     if frame.empty:
         return frame

@@ -11,31 +11,22 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from workbench.core.paths import reference_dir
+from workbench.core.manifest import paper_range, paper_value
 from workbench.core.reproduce import NOT_COMPUTED, ClaimResult, range_claim
 from workbench.crossbar.config import load_preset
 from workbench.crossbar.inference import crossbar_accuracy
 from workbench.crossbar.speed import compare_models
 from workbench.crossbar.spice import ngspice_path
 
-__all__ = ["paper_numbers", "reproduce"]
+__all__ = ["reproduce"]
 
 NO_NGSPICE = "ngspice is not installed (apt-get install ngspice), so the circuit-simulator side cannot be measured"
 
 
-def paper_numbers() -> dict[str, tuple[float, float]]:
-    """``quantity -> (low, high)`` from ``data/reference/crossbar_rx_caffe.csv``."""
-    table = pd.read_csv(reference_dir() / "crossbar_rx_caffe.csv")
-    return {row.quantity: (float(row.low), float(row.high)) for row in table.itertuples()}
-
-
 def reproduce(quick: bool = False) -> list[ClaimResult]:
     """The X1 and X2 rows of the reproduction table (``quick``: 16/32 arrays, 3 training epochs, 32x32 tiles)."""
-    paper = paper_numbers()
-    paper_speedup = paper["speedup_vs_circuit_simulation"][0]
-    paper_error_pct = paper["max_error_pct"][1]
+    paper_speedup = paper_value("crossbar", "speedup_vs_circuit_simulation")
+    paper_error_pct = paper_range("crossbar", "max_error_pct")[1]
     config = load_preset("rx_caffe")
     sizes = (16, 32) if quick else (16, 32, 64)
     n_spice = 1 if quick else 3
@@ -74,7 +65,7 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     results.append(
         range_claim(
             "X2", "accuracy degradation from crossbar non-idealities (percentage points)",
-            *paper["accuracy_degradation_pct"],
+            *paper_range("crossbar", "accuracy_degradation_pct"),
             acc["accuracy_drop"],
             scale=f"digits VGG (16-M-32-M-32), {epochs} epochs, {tile}x{tile} tiles, rx_caffe preset [R]",
             note=f"float {acc['accuracy_float']:.1f}% -> crossbar {acc['accuracy_crossbar']:.1f}%; paper: ImageNet "

@@ -11,11 +11,9 @@ import functools
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-import yaml
+from workbench.core.manifest import read_preset
 
-from workbench.core.paths import presets_dir
-
-DEFAULT_PRESET = presets_dir() / "tim" / "tim_32nm.yaml"
+DEFAULT_PRESET = "tim_32nm"
 
 _AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2",
           "a_flipflop_um2", "a_wl_driver_um2", "a_precharge_um2", "a_sram_buffer_per_bit_um2")
@@ -126,22 +124,23 @@ def _flatten(tree: dict) -> tuple[dict, dict]:
 
 
 @functools.lru_cache(maxsize=8)
-def load_params(path: str | Path = DEFAULT_PRESET) -> TechParams:
-    """Load a preset YAML file into :class:`TechParams` (cached; the result is immutable).
+def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None) -> TechParams:
+    """The preset ``data/presets/tim/<name>.yaml`` (or ``<directory>/<name>.yaml``) as :class:`TechParams`
+    (cached; the result is immutable).
 
     Raises
     ------
     ValueError
         If an entry lacks a source, or fields are missing or unknown.
     """
-    tree = yaml.safe_load(Path(path).read_text())
+    tree = read_preset("tim", name, directory)
     values, sources = _flatten(tree)
     expected = {f.name for f in fields(TechParams)} - {"sources"}
     missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
     if missing or unknown:
-        raise ValueError(f"preset {path}: missing entries {missing}, unknown entries {unknown}")
+        raise ValueError(f"tim preset {name!r}: missing entries {missing}, unknown entries {unknown}")
     unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
     if unsourced:
-        raise ValueError(f"preset {path}: entries without a source: {unsourced}")
+        raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
     values["vdd_by_node_v"] = {int(k): float(v) for k, v in values["vdd_by_node_v"].items()}
     return TechParams(**values, sources=sources)

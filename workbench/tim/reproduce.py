@@ -1,4 +1,4 @@
-"""TiM-DNN headline claims (M1, M2 in ``shared/papers/claims.md``) recomputed by the workbench's model, side by side.
+"""TiM-DNN headline claims (M1, M2 in ``data/reference/claims.csv``) recomputed by the workbench's model, side by side.
 
 M1: the default 32-tile instance (256x256 TPCs, L=16, 5-bit SAR column ADCs, 32 nm) built from the sourced parameter
 table, with no constant fitted to the paper's outputs; ratios vs the V100 use its datasheet numbers. M2: energy and
@@ -8,23 +8,29 @@ latency ratios vs the near-memory baseline on the benchmark suite of :data:`work
 
 from __future__ import annotations
 
+from workbench.core.manifest import paper_range, paper_value
 from workbench.core.reproduce import ClaimResult, range_claim, relative_claim
 from workbench.tim.arch import TimConfig, accelerator
 from workbench.tim.mapping import map_network
 from workbench.tim.params import load_params
 
-PAPER = {"peak_tops": 114.0, "power_w": 0.9, "area_mm2": 1.96, "x_tops_per_w": 300.0, "x_tops_per_mm2": 388.0}
+PAPER_POINT = "TiM-DNN (paper)"
 M2_NETWORKS = ("alexnet", "resnet18", "lstm_ptb", "gru_ptb")
 TOL = 0.15
 SCALE_M1 = "32 tiles x 256x256 TPCs, L=16, 5-bit SAR ADCs, 32 nm; first-order component model (no SPICE)"
 
 
+def _paper(quantity: str) -> float:
+    return paper_value("tim", quantity, label=PAPER_POINT)
+
+
 def _m1(cfg: TimConfig) -> list[ClaimResult]:
     p = load_params()
+    paper_tops = _paper("peak_tops")
     s = accelerator(cfg, p)
     t = s.tile
     ops_per_access = cfg.tiles * cfg.cols * cfg.rows_active * 2
-    implied_ns = ops_per_access / (PAPER["peak_tops"] * 1e3)
+    implied_ns = ops_per_access / (paper_tops * 1e3)
     at_implied = accelerator(TimConfig(t_access_ns=max(implied_ns, t.t_min_ns)), p)
     share = {k: v / t.e_access_fj for k, v in t.energy_breakdown_fj.items()}
     fj_per_op = s.power_w / (s.peak_tops * 1e12) * 1e15
@@ -34,27 +40,28 @@ def _m1(cfg: TimConfig) -> list[ClaimResult]:
     v100_mm2 = p.v100_peak_tops / p.v100_area_mm2
     period = (f"access period from the circuit model {t.t_access_ns:.2f} ns (decode {t.t_decode_ns:.2f} + wordline "
               f"{t.t_wordline_ns:.2f} + bitline {t.t_bitline_ns:.2f} + 5-bit SAR {t.t_adc_ns:.2f}) vs "
-              f"{implied_ns:.2f} ns implied by the paper's 114 TOPS; the paper's SPICE-calibrated tile is slower "
-              "than this first-order model")
+              f"{implied_ns:.2f} ns implied by the paper's {paper_tops:g} TOPS; the paper's SPICE-calibrated "
+              "tile is slower than this first-order model")
     return [
-        relative_claim("M1", "peak throughput (TOPS)", PAPER["peak_tops"], s.peak_tops, TOL, scale=SCALE_M1,
+        relative_claim("M1", "peak throughput (TOPS)", paper_tops, s.peak_tops, TOL, scale=SCALE_M1,
                        note=period),
-        relative_claim("M1", "power at peak (W)", PAPER["power_w"], s.power_w, TOL, scale=SCALE_M1,
+        relative_claim("M1", "power at peak (W)", _paper("power_w"), s.power_w, TOL, scale=SCALE_M1,
                        note=f"power follows the period: at the implied {implied_ns:.2f} ns it would be "
                             f"{at_implied.power_w:.2f} W; ADCs are {share['adc']:.0%} and PCUs {share['pcu']:.0%} "
                             f"of the access energy"),
-        relative_claim("M1", "chip area (mm2)", PAPER["area_mm2"], s.area_mm2, TOL, scale=SCALE_M1,
+        relative_claim("M1", "chip area (mm2)", _paper("area_mm2"), s.area_mm2, TOL, scale=SCALE_M1,
                        note=f"TPC arrays {tile_mm2['tpc_array']:.2f}, ADCs {tile_mm2['adc']:.2f}, PCU accumulators "
                             f"{tile_mm2['pcu']:.2f}, global buffer {area['global_buffer']:.2f}, routing "
                             f"{area['routing']:.2f} mm2: the 16-bit per-column accumulators and 0.55 um2 TPCs "
                             "(2 x 6T + 8 read transistors) are the assumptions that drive it"),
-        relative_claim("M1", "TOPS/W (period-independent)", PAPER["peak_tops"] / PAPER["power_w"], s.tops_per_w, TOL,
+        relative_claim("M1", "TOPS/W (period-independent)", _paper("tops_per_w"), s.tops_per_w, TOL,
                        scale=SCALE_M1, note=f"{fj_per_op:.1f} fJ per op"),
-        relative_claim("M1", "TOPS/mm2", PAPER["peak_tops"] / PAPER["area_mm2"], s.tops_per_mm2, TOL,
+        relative_claim("M1", "TOPS/mm2", _paper("tops_per_mm2"), s.tops_per_mm2, TOL,
                        scale=SCALE_M1, note="follows the peak-throughput and area gaps above"),
-        relative_claim("M1", "TOPS/W vs V100 (x)", PAPER["x_tops_per_w"], s.tops_per_w / v100_w, TOL,
+        relative_claim("M1", "TOPS/W vs V100 (x)", _paper("tops_per_w_vs_v100"), s.tops_per_w / v100_w, TOL,
                        scale=SCALE_M1, note=f"V100 datasheet: {p.v100_peak_tops:g} TOPS / {p.v100_power_w:g} W"),
-        relative_claim("M1", "TOPS/mm2 vs V100 (x)", PAPER["x_tops_per_mm2"], s.tops_per_mm2 / v100_mm2, TOL,
+        relative_claim("M1", "TOPS/mm2 vs V100 (x)", paper_value("tim", "tops_per_mm2_vs_v100"),
+                       s.tops_per_mm2 / v100_mm2, TOL,
                        scale=SCALE_M1, note=f"V100: {p.v100_peak_tops:g} TOPS / {p.v100_area_mm2:g} mm2 at 12 nm "
                                             "(no node normalisation, as in the paper's ratio)"),
     ]
@@ -74,12 +81,14 @@ def _m2(cfg: TimConfig) -> list[ClaimResult]:
                      for ly in m.layers) / m.energy_pj
         scale = f"{name}, batch 1, weights reloaded per layer" if not m.weights_stationary else f"{name}, batch 1"
         rows.append(range_claim(
-            "M2", f"system energy vs near-memory, {name} (x)", 3.9, 4.7, m.nm_energy_pj / m.energy_pj, scale=scale,
+            "M2", f"system energy vs near-memory, {name} (x)", *paper_range("tim", "energy_vs_near_memory"),
+            m.nm_energy_pj / m.energy_pj, scale=scale,
             note=f"array energy per MAC {core_tim:.1f} fJ (TiM) vs {core_nm:.1f} fJ (near-memory read + digital MAC) "
                  f"= {core_nm / core_tim:.1f}x; inputs, outputs, SFU and weight writes, identical in both, are "
                  f"{shared:.0%} of TiM's energy and dilute it"))
         rows.append(range_claim(
-            "M2", f"speedup vs near-memory, {name} (x)", 3.2, 4.2, m.nm_latency_ns / m.latency_ns, scale=scale,
+            "M2", f"speedup vs near-memory, {name} (x)", *paper_range("tim", "speedup_vs_near_memory"),
+            m.nm_latency_ns / m.latency_ns, scale=scale,
             note=f"compute-bound limit L x t_nm / t_TiM = 16 x {t.nm_t_access_ns:.2f} / {t.t_access_ns:.2f} ns = "
                  f"{bound:.1f}x, less weight-write and SFU time; the paper's baseline is faster relative to its tile"))
     return rows

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core.knobs import Bool, Choice, Int, Knob
+from workbench.core.manifest import reference_points
 from workbench.core.pareto import pareto_mask
 from workbench.core.paths import reference_dir
 from workbench.core.study import Study
@@ -202,7 +203,8 @@ def _density_layer(data: pd.DataFrame, study: Study, x: str, y: str, bins: int, 
 # -- reference points -------------------------------------------------------------------------------------------------
 def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) -> pd.DataFrame | None:
     """Paper points to overlay: a DataFrame, a CSV path (relative paths are under ``data/reference/``), or ``True``
-    for the study's own ``reference`` file. ``False``/``None`` give ``None``.
+    for the labelled points of the study's theme paper table (when the study declares ``reference``; see
+    :func:`workbench.core.manifest.reference_points`). ``False``/``None`` give ``None``.
 
     Raises
     ------
@@ -214,9 +216,7 @@ def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) ->
     if isinstance(reference, pd.DataFrame):
         return reference
     if reference is True:
-        if study.reference is None:
-            return None
-        reference = study.reference
+        return reference_points(study.theme) if study.reference else None
     path = Path(reference)
     if not path.is_absolute():
         path = reference_dir() / path
@@ -227,13 +227,16 @@ def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) ->
 
 def _reference_layers(ref: pd.DataFrame, study: Study, x: str, y: str, log_x: bool | None,
                       log_y: bool | None) -> list[alt.Chart]:
-    missing = [c for c in (x, y) if c not in ref.columns]
-    if missing:
-        raise KeyError(f"reference points have no column(s) {missing}; columns: {list(ref.columns)}")
+    """Crosses with labels at the paper points that give both ``x`` and ``y`` (none drawn when no point does)."""
+    if x not in ref.columns or y not in ref.columns:
+        return []
+    ref = ref.dropna(subset=[x, y])
+    if ref.empty:
+        return []
     label = next((c for c in ("label", "source", "name") if c in ref.columns), None)
     ref = ref.copy()
     ref["reference"] = ref[label].astype(str) if label else "paper"
-    base = alt.Chart(inline(ref)).encode(
+    base = alt.Chart(inline(ref[[x, y, "reference"]])).encode(
         x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y),
         tooltip=[alt.Tooltip("reference:N", title="paper"), alt.Tooltip(f"{x}:Q", title=_title(study, x)),
                  alt.Tooltip(f"{y}:Q", title=_title(study, y))],

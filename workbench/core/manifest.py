@@ -1,0 +1,181 @@
+"""Theme manifests: a theme is one declaration, and its paper numbers, claims and presets are data read in one way.
+
+Each theme package declares ``MANIFEST = ThemeManifest(...)`` in ``workbench/<theme>/manifest.py``: title, papers
+(arXiv ids), dashboard notebook, claim ids. The overview page, ``workbench list``, ``workbench reproduce`` and the
+registry-looped tests derive from the manifests, so adding a theme touches nothing outside its package, notebook and
+data.
+
+Data layout (``data/``):
+
+* ``reference/claims.csv``: ``id, paper, claim``: the papers' headline claims (``shared/papers/claims.md``).
+* ``reference/<theme>_paper.csv``: every number a theme takes from a paper, once, in long form
+  ``claim, label, quantity, low, high, unit, source``. A row with a ``label`` belongs to a point drawn on charts
+  (:func:`reference_points` pivots the label's quantities into one row); ``low == high`` is a single value, else a
+  range. Both the chart overlays and ``reproduce.py`` read this table.
+* ``presets/<theme>/<name>.yaml``: parameter sets with a source per value, read by :func:`read_preset`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from workbench.core.paths import PROJECT_ROOT, presets_dir, reference_dir
+from workbench.core.registry import theme_modules
+
+PAPER_COLUMNS = ("claim", "label", "quantity", "low", "high", "unit", "source")
+CLAIM_COLUMNS = ("id", "paper", "claim")
+
+
+@dataclass(frozen=True)
+class ThemeManifest:
+    """The one declaration of a research theme.
+
+    Parameters
+    ----------
+    theme : str
+        The package name under ``workbench/`` (``"tim"``).
+    title : str
+        Human title (``"TiM-DNN: ternary in-memory computing"``).
+    papers : tuple of str
+        arXiv ids of the theme's papers.
+    notebook : str
+        Its dashboard, a file under ``notebooks/``.
+    claims : tuple of str
+        Ids in ``data/reference/claims.csv`` that its ``reproduce`` checks.
+    summary : str
+        One sentence for the overview page.
+    """
+
+    theme: str
+    title: str
+    papers: tuple[str, ...]
+    notebook: str
+    claims: tuple[str, ...] = ()
+    summary: str = ""
+
+    @property
+    def notebook_path(self) -> Path:
+        return PROJECT_ROOT / "notebooks" / self.notebook
+
+
+def list_manifests() -> list[ThemeManifest]:
+    """The manifest of every theme package (``workbench/<theme>/manifest.py`` defining ``MANIFEST``), by name."""
+    manifests = []
+    for module in theme_modules("manifest"):
+        manifest = importlib.import_module(module).MANIFEST
+        if manifest.theme != module.split(".")[1]:
+            raise ValueError(f"{module}: MANIFEST.theme is {manifest.theme!r}, the package is {module.split('.')[1]!r}")
+        manifests.append(manifest)
+    return manifests
+
+
+def get_manifest(theme: str) -> ThemeManifest:
+    """The manifest of ``theme``; ``KeyError`` naming the themes otherwise."""
+    for manifest in list_manifests():
+        if manifest.theme == theme:
+            return manifest
+    raise KeyError(f"no theme {theme!r}; themes: {[m.theme for m in list_manifests()]}")
+
+
+# -- claims and paper numbers ------------------------------------------------------------------------------------------
+def _read_csv(path, columns: tuple[str, ...]) -> pd.DataFrame:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    table = pd.read_csv(path, dtype={"claim": str, "label": str, "id": str, "paper": str}, keep_default_na=False,
+                        na_values={"low": [""], "high": [""]})
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}; a table needs {list(columns)}")
+    return table
+
+
+@functools.cache
+def claims_table() -> pd.DataFrame:
+    """``data/reference/claims.csv``: one row per headline claim (id, paper, claim)."""
+    return _read_csv(reference_dir() / "claims.csv", CLAIM_COLUMNS)
+
+
+def claim_text(claim_id: str) -> str:
+    """The claim's text; ``KeyError`` when the id is not in the claims table."""
+    rows = claims_table()[claims_table()["id"] == claim_id]
+    if rows.empty:
+        raise KeyError(f"claim {claim_id!r} is not in data/reference/claims.csv")
+    return str(rows["claim"].iloc[0])
+
+
+@functools.cache
+def paper_table(theme: str) -> pd.DataFrame:
+    """The theme's paper numbers (``data/reference/<theme>_paper.csv``, columns :data:`PAPER_COLUMNS`)."""
+    table = _read_csv(reference_dir() / f"{theme}_paper.csv", PAPER_COLUMNS)
+    for column in ("low", "high"):
+        table[column] = pd.to_numeric(table[column], errors="raise")
+    return table
+
+
+def _rows(theme: str, quantity: str, label: str) -> pd.DataFrame:
+    table = paper_table(theme)
+    rows = table[(table["quantity"] == quantity) & (table["label"] == label)]
+    if len(rows) != 1:
+        where = f" of point {label!r}" if label else ""
+        raise KeyError(f"{theme}_paper.csv has {len(rows)} rows for quantity {quantity!r}{where}; expected 1")
+    return rows
+
+
+def paper_range(theme: str, quantity: str, *, label: str = "") -> tuple[float, float]:
+    """``(low, high)`` of a paper number (equal for a single value)."""
+    row = _rows(theme, quantity, label).iloc[0]
+    return float(row["low"]), float(row["high"])
+
+
+def paper_value(theme: str, quantity: str, *, label: str = "") -> float:
+    """A single paper number; ``ValueError`` when the paper gives a range."""
+    low, high = paper_range(theme, quantity, label=label)
+    if not (low == high or (math.isnan(low) and math.isnan(high))):
+        raise ValueError(f"{theme}_paper.csv: {quantity!r} is a range {low:g}-{high:g}, not a single value")
+    return low
+
+
+def reference_points(theme: str) -> pd.DataFrame:
+    """The labelled paper points as one row each (``label``, ``source`` and one column per quantity), for chart
+    overlays."""
+    table = paper_table(theme)
+    labelled = table[table["label"] != ""]
+    if labelled.empty:
+        return pd.DataFrame(columns=["label", "source"])
+    wide = labelled.pivot_table(index="label", columns="quantity", values="low", aggfunc="first", sort=False)
+    sources = labelled.groupby("label", sort=False)["source"].first()
+    return wide.join(sources).reset_index().rename_axis(columns=None)
+
+
+# -- presets -----------------------------------------------------------------------------------------------------------
+def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[str, Any]:
+    """The YAML preset ``data/presets/<theme>/<name>.yaml`` as a dict (safe loader: no data file runs code).
+
+    Themes turn the dict into their config dataclass; ``directory`` replaces ``data/presets/<theme>`` (a user's own
+    preset folder).
+
+    Raises
+    ------
+    ValueError
+        For a missing preset (listing the available ones) or a file that is not a YAML mapping.
+    """
+    folder = presets_dir() / theme if directory is None else Path(directory)
+    path = folder / f"{name}.yaml"
+    if not path.is_file():
+        available = sorted(p.stem for p in folder.glob("*.yaml"))
+        raise ValueError(f"no {theme} preset {name!r} in {folder}; available: {available}")
+    try:
+        tree = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ValueError(f"preset {path} is not valid YAML: {error}") from None
+    if not isinstance(tree, dict):
+        raise ValueError(f"preset {path} must be a YAML mapping, got {type(tree).__name__}")
+    return tree

@@ -1,0 +1,13 @@
+"""The resistive-crossbar theme's declaration."""
+
+from workbench.core.manifest import ThemeManifest
+
+MANIFEST = ThemeManifest(
+    theme="crossbar",
+    title="Resistive crossbars: circuit-accurate and fast models",
+    papers=("1809.00072", "2002.11151"),
+    notebook="crossbars.ipynb",
+    claims=("X1", "X2"),
+    summary="Nodal circuit solve checked against ngspice, fast crossbar models, and DNN accuracy on tiled "
+            "crossbars with parasitics, quantized cells and DAC/ADC periphery.",
+)

@@ -1,0 +1,13 @@
+"""The pruning theme's declaration."""
+
+from workbench.core.manifest import ThemeManifest
+
+MANIFEST = ThemeManifest(
+    theme="pruning",
+    title="Pruning while training",
+    papers=("2003.02800", "2002.09958"),
+    notebook="pruning.ipynb",
+    claims=("P1", "P2", "P3", "F1"),
+    summary="Filters removed during training by L1, mean activation, random or feature relevance (FRS), with "
+            "the training compute each schedule spends.",
+)
