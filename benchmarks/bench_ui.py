@@ -1,29 +1,36 @@
-"""Dashboard latency: in-kernel knob change -> new chart spec, and Voila page -> first chart in headless Chromium.
+"""Dashboard latency: in-kernel knob change -> new chart spec, and dashboard page -> first chart in headless Chromium.
 
 Target: a knob change of an interactive (analytic) study redraws in < 100 ms in the kernel. The in-kernel number
 drives the Explorer exactly as a browser edit does (a widget value set, debounce off) and stops the clock when the
 JupyterChart holds the new spec. It is measured for a small analytic study defined here (an RC low-pass filter) with
 and without a 21-point sweep curve, and for every registered interactive study.
 
-Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N]``.
+The browser number opens every dashboard with a chart (``notebooks/*.ipynb``) on a server configured exactly as
+``workbench serve`` (``cli.voila_serve_options``), in a fresh browser context per load, and stops the clock when the
+first chart is drawn: once without preheated kernels (``--pool-size 0``: Voila starts a kernel and runs the notebook
+per page) and once with one preheated kernel per dashboard (the default), each load after the pool has refilled.
+
+Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
+import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from workbench.cli import NOTEBOOKS, voila_serve_options
 from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
 from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
 
-HERE = Path(__file__).resolve().parent
+#: Cells that draw a chart (the dashboards measured; the overview has none).
+CHART_MARKERS = re.compile(r"Explorer\(|tradeoff\(|sweep_heatmap\(")
 
 
 def rc_filter(r_ohm: float, c_nf: float, f_signal_khz: float) -> dict:
@@ -63,28 +70,39 @@ def knob_change_ms(study: Study, repeats: int, **explorer_options) -> tuple[floa
     return (statistics.median(times) if times else math.nan), len(times)
 
 
-def voila_first_chart_s(loads: int) -> list[float]:
-    """Seconds from requesting a Voila page with an Explorer to its chart being drawn, per page load."""
-    import nbformat
+def _wait_for_log(log: Path, text: str, count: int, timeout_s: float = 600) -> None:
+    """Wait until ``text`` occurs ``count`` times in the server log (preheated pools report when they are filled)."""
+    deadline = time.monotonic() + timeout_s
+    while log.read_text(errors="replace").count(text) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{text!r} not seen {count} times in {log} within {timeout_s} s")
+        time.sleep(0.5)
+
+
+def dashboard_first_chart_s(pool_size: int, loads: int) -> dict[str, list[float]]:
+    """Seconds from opening each chart dashboard to its first chart, per load, on a ``workbench serve`` server with
+    ``pool_size`` preheated kernels per dashboard; with a pool, each load waits until every dashboard's pool is full
+    again, so no preheating competes with the page for the CPU."""
     from playwright.sync_api import sync_playwright
 
-    folder = Path(tempfile.mkdtemp(prefix="bench_ui_"))
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(
-        "from bench_ui import RC\nfrom workbench.ui import Explorer\n\n"
-        "Explorer(RC, x='energy_nj', y='gain_db', sweep_knob='c_nf')")]
-    nbformat.write(notebook, folder / "bench.ipynb")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])))
-    results = []
-    with voila_server(folder, env=env) as url, sync_playwright() as playwright:
+    notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
+    charted = [p for p in notebooks if CHART_MARKERS.search(p.read_text())]
+    extra_args, env = voila_serve_options(pool_size=pool_size)
+    log = Path(tempfile.mkdtemp(prefix="bench_ui_")) / "voila.log"
+    results: dict[str, list[float]] = {p.name: [] for p in charted}
+    with voila_server(NOTEBOOKS, log_path=log, extra_args=tuple(extra_args), env=env, start_timeout_s=300) as url, \
+            sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        for _ in range(loads):
-            page = browser.new_page()
+        for taken, notebook in enumerate(notebook for notebook in charted for _ in range(loads)):
+            if pool_size:
+                _wait_for_log(log, "Kernel pool of ", len(notebooks) + taken)  # one line per (re)fill
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = context.new_page()
             started = time.perf_counter()
-            page.goto(f"{url}/voila/render/bench.ipynb", timeout=300_000)
-            page.wait_for_selector(CHART_SELECTOR, timeout=300_000)
-            results.append(time.perf_counter() - started)
-            page.close()
+            page.goto(f"{url}/voila/render/{notebook.name}", wait_until="commit", timeout=600_000)
+            page.wait_for_selector(CHART_SELECTOR, timeout=600_000)
+            results[notebook.name].append(time.perf_counter() - started)
+            context.close()
         browser.close()
     return results
 
@@ -118,11 +136,15 @@ def main() -> None:
     if not CHROMIUM.exists():
         print(f"Voila time to first chart: skipped (no Chromium at {CHROMIUM})")
         return
-    loads = voila_first_chart_s(args.voila_loads)
-    print("Voila time to first chart (page request -> chart drawn; includes kernel start and notebook execution)")
-    for index, seconds in enumerate(loads, start=1):
-        print(f"  load {index}: {seconds:.1f} s")
-    print(f"  median: {statistics.median(loads):.1f} s")
+    print("Dashboard page open -> first chart drawn (s), fresh browser context per load, `workbench serve` options")
+    before = dashboard_first_chart_s(0, args.voila_loads)
+    after = dashboard_first_chart_s(1, args.voila_loads)
+    print(f"{'dashboard':20s} {'no preheat':>22s} {'1 preheated kernel':>22s}")
+    for name in before:
+        print(f"{name:20s} {', '.join(f'{t:.1f}' for t in before[name]):>22s} "
+              f"{', '.join(f'{t:.1f}' for t in after[name]):>22s}")
+    print(f"{'median':20s} {statistics.median(sum(before.values(), [])):22.1f} "
+          f"{statistics.median(sum(after.values(), [])):22.1f}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Small analytic studies used by the core, UI and browser tests (importable by worker processes and kernels)."""
 
 import math
+import os
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, View, register_study, register_view
 
@@ -44,11 +45,19 @@ LENS = register_study(
 )
 
 
+GATE_ENV = "SAMPLE_SLOW_GATE"
+"""``"N:PATH"`` in the environment holds every ``sample.slow`` point with ``x > N`` until file ``PATH`` exists, so a
+test can stop a sweep at a known point (a barrier, not a race against the clock)."""
+
+
 def slow_square(x: float, delay_s: float) -> dict:
     """``x**2`` after sleeping ``delay_s``: a stand-in for a batch study (sweep resume and executor tests)."""
     import time
 
     time.sleep(delay_s)
+    limit, _, gate = os.environ.get(GATE_ENV, "").partition(":")
+    while gate and x > float(limit) and not os.path.exists(gate):
+        time.sleep(0.02)
     return {"square": x * x, "root": math.sqrt(x)}
 
 

@@ -90,29 +90,38 @@ def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsy
 
 
 def test_ctrl_c_stops_a_sweep_that_then_resumes(tmp_path):
-    """SIGINT (Ctrl-C) mid-sweep: exit 130 with a resume hint; the same command then computes only the rest."""
+    """SIGINT (Ctrl-C) mid-sweep: exit 130 with a resume hint; the same command then computes only the rest.
+
+    The sweep is held at a gate after its third point (``sample_studies.GATE_ENV``), so the interrupt always lands
+    mid-sweep with exactly three points stored, however busy the machine.
+    """
+    import os
     import signal
     import subprocess
     import sys
     import time
 
+    from sample_studies import GATE_ENV
+
     path = str(tmp_path / "s.duckdb")
+    gate = tmp_path / "gate"
+    env = dict(os.environ, **{GATE_ENV: f"3:{gate}"})
     script = ("import sys, sample_studies; from workbench.cli import main; "
-              "sys.exit(main(['sweep', 'sample.slow', '--grid', 'x=1:12:12', '--set', 'delay_s=0.3', "
-              f"'--store', {path!r}]))")
+              f"sys.exit(main(['sweep', 'sample.slow', '--grid', 'x=1:12:12', '--store', {path!r}]))")
     first = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True, env=env)
     deadline = time.monotonic() + 120
-    while len(ResultStore(path).frame(get_study("sample.slow"))) < 3 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while len(ResultStore(path).frame(get_study("sample.slow"))) < 3 and first.poll() is None:
+        assert time.monotonic() < deadline, "the sweep did not reach the gate in 120 s"
+        time.sleep(0.1)
     first.send_signal(signal.SIGINT)
     _, err = first.communicate(timeout=60)
     assert first.returncode == 130 and "run the same command again to resume" in err
-    done = len(ResultStore(path).frame(get_study("sample.slow")))
-    assert 3 <= done < 12
-    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert len(ResultStore(path).frame(get_study("sample.slow"))) == 3
+    gate.touch()
+    second = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
     assert second.returncode == 0, second.stderr
-    assert f"12 points, {done} already stored, {12 - done} computed" in second.stdout
+    assert "12 points, 3 already stored, 9 computed" in second.stdout
 
 
 def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch, capsys):
@@ -126,10 +135,31 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     assert main(["serve", "--port", "9123"]) == 0
     (argv, jupyter_path), = calls
     assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
-                        "--template=workbench"]
+                        "--template=workbench", "--preheat_kernel=True", "--pool_size=1",
+                        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
     assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]
     assert (cli.VOILA_TEMPLATES / "voila" / "templates" / "workbench" / "tree-lab.html").is_file()
     assert "http://127.0.0.1:9123/" in capsys.readouterr().out
+
+    calls.clear()
+    assert main(["serve", "--pool-size", "0", "--cull-idle", "30"]) == 0
+    assert calls[0][0][-3:] == ["--template=workbench", "--MappingKernelManager.cull_idle_timeout=30",
+                                "--MappingKernelManager.cull_interval=30"]
+    assert main(["serve", "--pool-size", "-1"]) == 2
+    assert "pool_size=-1 is not allowed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, euid, passed", [([], 0, True), ([], 1000, False), (["--no-allow-root"], 0, False),
+                                                 (["--allow-root"], 1000, True)])
+def test_lab_passes_allow_root_by_default_for_root_only(monkeypatch, flags, euid, passed):
+    from workbench import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "_exec", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(cli.os, "geteuid", lambda: euid)
+    assert main(["lab", "--no-browser", *flags]) == 0
+    assert calls[0][1:4] == ["lab", f"--notebook-dir={cli.NOTEBOOKS}", "--ServerApp.ip=127.0.0.1"]
+    assert ("--allow-root" in calls[0]) is passed
 
 
 @pytest.mark.browser
@@ -142,7 +172,7 @@ def test_serve_root_url_lands_on_the_overview(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip(f"headless browser tests need Chromium at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    extra_args, env = voila_serve_options()
+    extra_args, env = voila_serve_options(pool_size=0)  # preheating every dashboard would take minutes on 2 cores
     with voila_server(NOTEBOOKS, log_path=tmp_path / "voila.log", extra_args=tuple(extra_args), env=env) as url, \
             sync_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright)

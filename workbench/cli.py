@@ -223,13 +223,16 @@ def _export_study(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from workbench.core.reproduce import format_table, run_reproductions, write_report
+    import time
 
-    results = run_reproductions(args.theme, quick=args.quick)
+    from workbench.core.reproduce import format_table, run_reproductions, summary, write_report
+
+    started = time.perf_counter()
+    results = run_reproductions(args.theme, quick=args.quick, progress=True)
     print(format_table(results))
     out = Path(args.out) if args.out else reference_dir() / "reproduction.md"
     write_report(results, out, command=shlex.join(["workbench", *sys.argv[1:]]))
-    print(f"\nwritten to {out}")
+    print(f"\n{summary(results, time.perf_counter() - started)}; written to {out}")
     return 0
 
 
@@ -244,20 +247,43 @@ def _tool(name: str) -> str:
     return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
-def voila_serve_options(environ: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
-    """Voila arguments and environment of ``workbench serve``: the ``workbench`` template, whose root page lands on
-    ``00_overview.ipynb`` (``share/jupyter/voila/templates/workbench``, found through ``JUPYTER_PATH``).
+def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = 1,
+                        cull_idle_s: int = 600) -> tuple[list[str], dict[str, str]]:
+    """Voila arguments and environment of ``workbench serve``.
+
+    * the ``workbench`` template (``share/jupyter/voila/templates/workbench``, found through ``JUPYTER_PATH``): the
+      root page lands on ``00_overview.ipynb``, every asset is served locally, and a page shuts its kernel down when
+      it is closed or reloaded;
+    * ``pool_size`` preheated kernels per notebook (Voila's ``--preheat_kernel``): each runs its notebook before a
+      page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. Every pooled
+      kernel holds its dashboard in memory (~0.5 GB each for the training themes);
+    * kernels idle for ``cull_idle_s`` seconds with no page connected are shut down (a backstop for pages that
+      could not say goodbye: a crashed browser, a lost network); pooled kernels are kept.
 
     Returns the extra command-line arguments and a copy of ``environ`` (default ``os.environ``) with the template
     folder first on ``JUPYTER_PATH``.
+
+    Raises
+    ------
+    ValueError
+        For a negative ``pool_size`` or a ``cull_idle_s`` below 1.
     """
+    if pool_size < 0:
+        raise ValueError(f"pool_size={pool_size!r} is not allowed; allowed: 0 (no preheating) or more")
+    if cull_idle_s < 1:
+        raise ValueError(f"cull_idle_s={cull_idle_s!r} is not allowed; allowed: 1 s or more")
     env = dict(os.environ if environ is None else environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(VOILA_TEMPLATES), env.get("JUPYTER_PATH", "")]))
-    return ["--template=workbench"], env
+    args = ["--template=workbench"]
+    if pool_size:
+        args += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+    args += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
+             f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}"]
+    return args, env
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    extra_args, env = voila_serve_options()
+    extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle)
     os.environ.update(env)
     print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
     return _exec([
@@ -267,7 +293,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     return _exec([_tool("jupyter"), "lab", f"--notebook-dir={NOTEBOOKS}", f"--ServerApp.ip={args.ip}",
-                  f"--ServerApp.port={args.port}", *(["--no-browser"] if args.no_browser else [])])
+                  f"--ServerApp.port={args.port}", *(["--no-browser"] if args.no_browser else []),
+                  *(["--allow-root"] if args.allow_root else [])])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,8 +366,15 @@ def build_parser() -> argparse.ArgumentParser:
         p = commands.add_parser(name, help=helptext)
         p.add_argument("--port", type=int, default=default_port)
         p.add_argument("--ip", default="127.0.0.1")
+        if name == "serve":
+            p.add_argument("--pool-size", type=int, default=1, metavar="N",
+                           help="preheated kernels per dashboard, each ~0.5 GB (default 1; 0: start one per page)")
+            p.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
+                           help="shut down kernels that no page has used for this long (default 600)")
         if name == "lab":
             p.add_argument("--no-browser", action="store_true")
+            p.add_argument("--allow-root", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0,
+                           help="let JupyterLab run as root, e.g. in a container (default: on when run as root)")
         p.set_defaults(func=cmd_serve if name == "serve" else cmd_lab)
     return parser
 

@@ -88,3 +88,27 @@ def test_paired_ranking_uses_per_seed_differences():
     assert worse.verdict == "NO"
     with pytest.raises(ValueError, match="same seeds"):
         paired_best("P1", "rank", "l1", {"l1": [1, 2], "random": [1]})
+
+
+def test_progress_lines_a_missing_data_set_row_and_the_summary(monkeypatch, capsys):
+    import sys
+    import types
+
+    from workbench.core import reproduce as module
+
+    def missing(quick):
+        raise FileNotFoundError("CIFAR-10 not found at /data/cifar-10-batches-py")
+
+    monkeypatch.setattr(module, "list_manifests", lambda: [types.SimpleNamespace(theme="alpha", claims=("M1", "M2")),
+                                                           types.SimpleNamespace(theme="beta", claims=("P2",))])
+    monkeypatch.setitem(sys.modules, "workbench.alpha.reproduce", types.SimpleNamespace(
+        reproduce=lambda quick: [relative_claim("M1", "x", 1.0, 1.05, 0.1), relative_claim("M2", "y", 1.0, 2.0, 0.1)]))
+    monkeypatch.setitem(sys.modules, "workbench.beta.reproduce", types.SimpleNamespace(reproduce=missing))
+    rows = run_reproductions(quick=True, progress=True)
+    err = capsys.readouterr().err
+    assert "alpha: 2 rows in" in err and "beta: 1 row in" in err and "2/2" in err  # tqdm's bar over themes
+    assert [r.claim for r in rows] == ["M1", "M2", "P2"]
+    assert rows[2].workbench == module.NOT_COMPUTED and rows[2].verdict == "n/a"
+    assert rows[2].note == "cannot run here: CIFAR-10 not found at /data/cifar-10-batches-py"
+    assert "| not computed |  | n/a |" in format_table(rows)
+    assert module.summary(rows, 12.3) == "3 rows: 1 within tolerance, 1 outside tolerance, 1 not computed; 12 s"

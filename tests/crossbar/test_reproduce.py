@@ -1,10 +1,10 @@
 """The crossbar reproduction runs in quick mode and reports both claims honestly."""
 
-import math
 
 import pytest
 
 from workbench.core.manifest import paper_range
+from workbench.core.reproduce import NOT_COMPUTED
 from workbench.crossbar.reproduce import reproduce
 from workbench.crossbar.spice import ngspice_path
 
@@ -24,7 +24,23 @@ def test_quick_reproduction():
         # G_eff is exact for linear cells: it agrees with ngspice far below the paper's 0.28%.
         assert error.workbench < 1e-3 and error.within
     else:
-        assert math.isnan(speed.workbench)
+        assert speed.workbench == NOT_COMPUTED and "ngspice is not installed" in speed.note
     low, high = paper_range("crossbar", "accuracy_degradation_pct")
     assert accuracy.paper == f"{low:g}-{high:g}" and 0 <= accuracy.workbench <= 100
     assert accuracy.within == (low <= accuracy.workbench <= high)
+
+
+def test_without_ngspice_the_x1_rows_say_why_instead_of_nan(monkeypatch):
+    from workbench.crossbar import reproduce as module
+    from workbench.crossbar import speed
+
+    monkeypatch.setattr(module, "ngspice_path", lambda: None)
+    monkeypatch.setattr(speed, "ngspice_path", lambda: None)
+    monkeypatch.setattr(module, "crossbar_accuracy", lambda config, epochs: {
+        "accuracy_drop": 12.0, "accuracy_float": 95.0, "accuracy_crossbar": 83.0})
+    speed_row, error_row, accuracy = reproduce(quick=True)
+    for row in (speed_row, error_row):
+        assert row.workbench == NOT_COMPUTED and row.within is None
+        assert "ngspice is not installed (apt-get install ngspice)" in row.note
+    assert "closed forms at the largest size" in error_row.note  # what could be computed is still reported
+    assert accuracy.workbench == 12.0 and accuracy.within is True

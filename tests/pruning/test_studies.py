@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -15,12 +14,11 @@ def test_studies_are_registered():
     assert get_study("pruning.while_training").cost == "batch"
 
 
-def test_schedule_cost_is_interactive_and_plausible():
+def test_schedule_cost_is_interactive_and_plausible(fastest):
     study = get_study("pruning.schedule_cost")
     study.evaluate()  # warm the per-network profile cache
-    began = time.perf_counter()
+    assert fastest(lambda: study.evaluate(target_ratio=0.8)) < 0.1
     result = study.evaluate(target_ratio=0.8)
-    assert time.perf_counter() - began < 0.1
     assert 0 < result["compute_saving"] < 100
     assert result["pwt_gmac_per_sample"] < result["baseline_gmac_per_sample"]
     # 80% of the filters of every layer: about 1 - 0.2^2 = 96% fewer forward MACs.

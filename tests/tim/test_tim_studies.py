@@ -1,6 +1,5 @@
 """Tests of the TiM studies: registration, speed of the interactive study, knob errors, agreement with the model."""
 
-import time
 
 import pytest
 
@@ -22,14 +21,12 @@ def test_arch_design_knobs_derive_from_tim_config():
     assert {k.name for k in study.knobs if not k.source} == {"network", "batch"}
 
 
-def test_arch_is_interactive_and_agrees_with_the_model():
+def test_arch_is_interactive_and_agrees_with_the_model(fastest):
     study = get_study("tim.arch")
     study.evaluate()  # warm the parameter cache
     for network in NETWORKS:
-        start = time.perf_counter()
-        result = study.evaluate(network=network)
-        assert time.perf_counter() - start < 0.05, network
-        assert set(study.metric_names) <= set(result)
+        assert fastest(lambda: study.evaluate(network=network), repeats=3) < 0.05, network  # noqa: B023
+        assert set(study.metric_names) <= set(study.evaluate(network=network))
     s = accelerator(TimConfig(tiles=64))
     result = study.evaluate(tiles=64)
     assert result["peak_tops"] == pytest.approx(s.peak_tops)

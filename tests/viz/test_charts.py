@@ -58,6 +58,15 @@ def test_log_knob_gets_log_axis_and_quantitative_colour(lens_frame):
     assert point["encoding"]["color"]["type"] == "quantitative"
 
 
+@pytest.mark.parametrize("seeds, kind", [(4, "ordinal"), (8, "ordinal"), (9, "quantitative")])
+def test_integer_knob_with_few_values_gets_a_discrete_colour_scale(lens_frame, seeds, kind):
+    frame = lens_frame.assign(seed=np.arange(len(lens_frame)) % seeds)
+    spec = tradeoff(frame, LENS, "weight_g", "brightness", color="seed").to_dict()
+    point = [layer for layer in _flat_layers(spec) if "color" in layer.get("encoding", {})][0]
+    assert point["encoding"]["color"]["type"] == kind
+    assert point["encoding"]["color"]["scale"]["scheme"] == "viridis"
+
+
 def test_pareto_points_are_the_non_dominated_set(lens_frame):
     spec = tradeoff(lens_frame, LENS, "weight_g", "brightness").to_dict()
     lines = [layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "line"]

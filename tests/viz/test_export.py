@@ -1,15 +1,25 @@
 """Tests for workbench.viz.export: figure files are valid, written atomically, with data and a provenance sidecar."""
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import pytest
 from sample_studies import LENS
 
 from workbench import __version__
+from workbench.viz import theme
 from workbench.viz.charts import tradeoff
-from workbench.viz.export import export
+from workbench.viz.export import export, render
+
+SYSTEM_FONT_DIRS = [Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts",
+                    Path.home() / ".local/share/fonts"]
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +36,14 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert all(p.parent == tmp_path / "figs" and p.stem == "lens" for p in written.values())
     root = ET.fromstring(written["svg"].read_bytes())
     assert root.tag.endswith("svg")
-    assert 0.85 * 7 * 72 <= float(root.get("width")) <= 7 * 72 + 1  # two-column paper width (pt)
+    assert float(root.get("width")) == 7 * 72  # the whole figure is the two-column width (pt), legend included
+    assert {e.get("font-family") for e in root.iter() if e.get("font-family")} == {theme.SERIF}
     assert "weight_g (g)" in written["svg"].read_text()
     assert written["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert written["pdf"].read_bytes()[:5] == b"%PDF-"
-    assert pd.read_csv(written["csv"]).shape == frame.shape
+    table = pd.read_csv(written["csv"])
+    assert list(table.columns) == LENS.knob_names + ["brightness", "weight_g"]  # knobs, then the plotted metrics
+    assert table["weight_g"].tolist() == pytest.approx(frame["weight_g"].tolist())
     meta = json.loads(written["json"].read_text())
     assert meta["study"]["name"] == "sample.lens" and meta["study"]["version"] == LENS.version
     assert meta["metrics"]["weight_g"]["unit"] == "g" and meta["metrics"]["brightness"]["better"] == "max"
@@ -39,7 +52,30 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert meta["workbench_version"] == __version__ and meta["theme"] == "paper" and meta["command"] == "pytest"
     assert meta["git"]["commit"] is None or len(meta["git"]["commit"]) == 40
     assert meta["files"]["pdf"] == "lens.pdf"
+    assert meta["csv"]["left_out"] == {"f_number": "not plotted (the JSON sidecar names every knob and metric)"}
     assert not list((tmp_path / "figs").glob(".*.tmp"))  # no temporary files left behind
+
+
+def test_export_csv_leaves_out_bookkeeping_and_nested_columns(frame, tmp_path):
+    stored = frame.assign(key="abc", elapsed_s=0.1, layers=[[{"layer": "conv1", "macs": 10}]] * len(frame),
+                          energy_breakdown_pj=[{"adc": 1.0}] * len(frame))
+    chart = tradeoff(stored, LENS, "weight_g", "brightness")
+    written = export(chart, tmp_path / "lens", formats=["svg"], data=stored, study=LENS)
+    assert list(pd.read_csv(written["csv"]).columns) == LENS.knob_names + ["brightness", "weight_g"]
+    left_out = json.loads(written["json"].read_text())["csv"]["left_out"]
+    assert set(left_out) == {"f_number", "key", "elapsed_s", "energy_breakdown_pj", "layers"}
+    # without a study and with no plotted column in the data, every scalar column is kept
+    other = alt.Chart(pd.DataFrame({"u": [1]})).mark_point().encode(x="u:Q")
+    written = export(other, tmp_path / "other", formats=["svg"], data=stored[["key", "layers"]])
+    assert list(pd.read_csv(written["csv"]).columns) == ["key"]
+    assert json.loads(written["json"].read_text())["csv"]["left_out"]["layers"].startswith("nested values")
+
+
+def test_export_csv_of_a_view_keeps_its_plotted_columns(tmp_path):
+    layers = pd.DataFrame({"layer": ["conv1", "fc"], "energy_pj": [3.0, 1.0], "note": ["a", "b"]})
+    chart = alt.Chart(layers).mark_bar().encode(x="energy_pj:Q", y="layer:N", tooltip=["note"])
+    written = export(chart, tmp_path / "view", formats=["svg"], data=layers, study=LENS)
+    assert list(pd.read_csv(written["csv"]).columns) == ["layer", "energy_pj"]
 
 
 def test_export_subset_of_formats_and_errors(frame, tmp_path):
@@ -50,3 +86,29 @@ def test_export_subset_of_formats_and_errors(frame, tmp_path):
         export(chart, tmp_path / "bad", formats=["gif"])
     with pytest.raises(ValueError, match="non-empty"):
         export(chart, tmp_path / "bad", formats=[])
+
+
+def _hidden_fonts_command(folder: Path) -> list[str]:
+    """A command prefix that runs in a user + mount namespace with every system font folder mounted over empty."""
+    mounts = " && ".join(f"mount --bind {folder} {d}" for d in SYSTEM_FONT_DIRS if d.is_dir())
+    return ["unshare", "--map-root-user", "--mount", "sh", "-c", f"{mounts or 'true'} && exec \"$0\" \"$@\""]
+
+
+def test_paper_figure_is_identical_with_the_system_fonts_hidden(frame, tmp_path):
+    """The paper font ships with the project: hiding every system font changes nothing in the rendered SVG."""
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    prefix = _hidden_fonts_command(empty)
+    if shutil.which("unshare") is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("hiding the system fonts needs unprivileged user and mount namespaces (unshare -rm)")
+    with theme.enable("paper", columns=1):
+        spec = tradeoff(frame, LENS, "weight_g", "brightness", color="coating").to_dict()
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    script = ("import json, os, sys; from workbench.viz.export import render; "
+              f"assert not any(os.listdir(d) for d in {[str(d) for d in SYSTEM_FONT_DIRS if d.is_dir()]!r}); "
+              f"sys.stdout.write(render(json.loads(open({str(tmp_path / 'spec.json')!r}).read()), 'svg').decode())")
+    hidden = subprocess.run([*prefix, sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env=dict(os.environ), check=True).stdout
+    here = render(spec, "svg").decode()
+    assert hidden == here
+    assert float(ET.fromstring(here).get("width")) == 3.5 * 72

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 
 def atomic_write(path: Path, payload: bytes | str) -> Path:
-    """Write ``payload`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    """Write ``payload`` to ``path`` through a temporary file in the same folder and an atomic rename.
+
+    The file gets the permissions of any newly created file (``0o666`` less the user's umask, e.g. ``-rw-r--r--``),
+    so co-authors on a shared machine can read an exported figure; ``tempfile.mkstemp``'s private ``0o600`` would
+    survive the rename.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = payload.encode() if isinstance(payload, str) else payload
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the kernel applies the umask
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -20,6 +26,6 @@ def atomic_write(path: Path, payload: bytes | str) -> Path:
             os.fsync(file.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

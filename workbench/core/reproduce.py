@@ -2,13 +2,18 @@
 
 Each theme (every :class:`~workbench.core.manifest.ThemeManifest`) provides ``workbench/<theme>/reproduce.py`` with
 ``reproduce(quick: bool = False) -> list[ClaimResult]``. :func:`run_reproductions` collects them into one table
-(also written as Markdown). Numbers that miss are reported as missing; nothing here tunes them.
+(also written as Markdown), showing per-theme progress with an estimate when asked; :func:`summary` says how it went.
+Numbers that miss are reported as missing; nothing here tunes them. A number that cannot be computed here (a tool or
+data set missing) is a row saying why, never a bare NaN.
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import sys
+import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,27 +202,58 @@ def paired_best(claim: str, quantity: str, best: str, samples: Mapping[str, Sequ
                        f"{note}; {detail}" if note else detail, None, resolved)
 
 
-def run_reproductions(theme: str | None = None, *, quick: bool = False) -> list[ClaimResult]:
+NOT_COMPUTED = "not computed"
+"""The workbench value of a row that could not be computed here (its note says why)."""
+
+
+def run_reproductions(theme: str | None = None, *, quick: bool = False, progress: bool = False) -> list[ClaimResult]:
     """Run every theme's ``reproduce`` (or only ``theme``'s), in manifest order, and return all claim results.
+
+    ``progress`` shows a bar over the themes on stderr (the estimate assumes the themes left take as long as the
+    ones done) and a line per finished theme with its time. A theme whose tool or data set is missing
+    (``FileNotFoundError``) gives a :data:`NOT_COMPUTED` row per declared claim, naming what is missing, instead of
+    stopping the others.
 
     Raises
     ------
     ValueError
         For an unknown theme, or a row whose claim is not one of its theme's declared claims.
     """
+    from tqdm.auto import tqdm
+
     manifests = list_manifests()
     if theme is not None:
         manifests = [m for m in manifests if m.theme == theme]
         if not manifests:
             raise ValueError(f"no theme {theme!r}; themes: {[m.theme for m in list_manifests()]}")
     results: list[ClaimResult] = []
-    for manifest in manifests:
-        rows = importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce(quick=quick)
+    bar = tqdm(manifests, desc="reproduce", unit="theme", file=sys.stderr, disable=not progress)
+    for manifest in bar:
+        bar.set_postfix_str(manifest.theme)
+        started = time.perf_counter()
+        try:
+            rows = importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce(quick=quick)
+        except FileNotFoundError as error:
+            rows = [ClaimResult(claim, claim_text(claim), "", NOT_COMPUTED, "", None, note=f"cannot run here: {error}")
+                    for claim in manifest.claims]
         foreign = sorted({r.claim for r in rows} - set(manifest.claims))
         if foreign:
             raise ValueError(f"theme {manifest.theme!r} reports claims {foreign} its manifest does not declare")
         results.extend(rows)
+        if progress:
+            seconds = time.perf_counter() - started
+            bar.write(f"{manifest.theme}: {len(rows)} row{'s' * (len(rows) != 1)} in {seconds:.0f} s", file=sys.stderr)
     return results
+
+
+def summary(results: list[ClaimResult], seconds: float) -> str:
+    """One line: how many rows are within tolerance (yes), outside (NO), unresolved, not comparable and not computed,
+    and the time taken."""
+    counts = Counter(NOT_COMPUTED if r.workbench == NOT_COMPUTED else r.verdict for r in results)
+    names = {"yes": "within tolerance", "NO": "outside tolerance", "unresolved": "unresolved",
+             "n/a": "not comparable", NOT_COMPUTED: NOT_COMPUTED}
+    parts = [f"{counts[key]} {name}" for key, name in names.items() if counts[key]]
+    return f"{len(results)} rows: {', '.join(parts) or 'none'}; {seconds:.0f} s"
 
 
 def _format(value: float | str) -> str:

@@ -20,7 +20,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core.knobs import Bool, Choice, Knob
+from workbench.core.knobs import Bool, Choice, Int, Knob
 from workbench.core.manifest import reference_points
 from workbench.core.pareto import pareto_mask
 from workbench.core.paths import reference_dir
@@ -33,6 +33,8 @@ PICK = "pick"
 """Name of the click selection on the trade-off chart's points (read it with ``alt.JupyterChart.selections``)."""
 
 MAX_ROWS = 5000
+DISCRETE_LEVELS = 8
+"""An integer knob coloured by gets a discrete (ordinal) legend when the data holds at most this many of its values."""
 HIGHLIGHT_COLOR = "#D62728"
 
 
@@ -110,6 +112,8 @@ def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
 def _colour(study: Study, name: str, data: pd.DataFrame) -> alt.Color:
     if _is_categorical(study, name, data):
         return alt.Color(f"{name}:N", title=_title(study, name))
+    if isinstance(_declared(study, name), Int) and data[name].nunique() <= DISCRETE_LEVELS:  # adc_bits 4, 5, 6, 8
+        return alt.Color(f"{name}:O", title=_title(study, name), scale=alt.Scale(scheme="viridis"))
     scale = alt.Scale(scheme="viridis", type="log" if _is_log(study, name) else "linear")
     return alt.Color(f"{name}:Q", title=_title(study, name), scale=scale)
 

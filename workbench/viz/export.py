@@ -1,13 +1,18 @@
 """Export figures for papers: SVG, PNG and PDF via vl-convert, each with its data and provenance beside it.
 
 ``export(chart, "figures/fig3", data=df, study=study)`` writes ``fig3.svg``, ``fig3.png``, ``fig3.pdf``, the plotted
-data as ``fig3.csv`` and a JSON sidecar ``fig3.json`` recording the study, its params, metric units, the workbench
+points as ``fig3.csv`` (the study's knobs and the plotted columns, one scalar per cell; see :func:`csv_table`) and a
+JSON sidecar ``fig3.json`` recording the study, its params, metric units, the workbench
 version and the git commit, so a figure in a paper can be traced back and regenerated. Every file is written to a
 temporary name in the target folder and renamed into place, so a reader never sees a half-written figure.
+
+Rendering uses the paper font that the project installs (:data:`workbench.viz.theme.FONT_DIR`, registered with
+vl-convert on first use), so a figure's text and layout do not depend on the machine's fonts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -15,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import vl_convert
 
@@ -29,6 +35,12 @@ FORMATS = ("svg", "png", "pdf")
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
+@functools.cache
+def register_fonts() -> None:
+    """Make the paper font known to vl-convert (once per process)."""
+    vl_convert.register_font_directory(str(themes.FONT_DIR))
+
+
 def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     """Render a Vega-Lite ``spec`` to ``fmt`` (``"svg"``, ``"png"`` or ``"pdf"``) bytes with vl-convert.
 
@@ -37,6 +49,7 @@ def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     ValueError
         For an unknown format.
     """
+    register_fonts()
     if fmt == "svg":
         return vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION).encode()
     if fmt == "png":
@@ -44,6 +57,46 @@ def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     if fmt == "pdf":
         return vl_convert.vegalite_to_pdf(spec, vl_version=VEGA_LITE_VERSION)
     raise ValueError(f"format {fmt!r} is not allowed; allowed: {', '.join(FORMATS)}")
+
+
+def plotted_fields(spec: Mapping[str, Any]) -> set[str]:
+    """The data fields a Vega-Lite ``spec`` draws: every encoding channel of every view and layer except tooltips."""
+    fields: set[str] = set()
+    views = [spec]
+    while views:
+        view = views.pop()
+        for channel, encoding in view.get("encoding", {}).items():
+            for item in encoding if isinstance(encoding, list) else [encoding]:
+                if channel != "tooltip" and isinstance(item, dict) and isinstance(item.get("field"), str):
+                    fields.add(item["field"])
+        for key in ("layer", "hconcat", "vconcat", "concat"):
+            views.extend(view.get(key, []))
+        if isinstance(view.get("spec"), dict):  # facet and repeat
+            views.append(view["spec"])
+    return fields
+
+
+def _nested(column: pd.Series) -> bool:
+    return column.dtype == object and column.map(lambda v: isinstance(v, (list, tuple, dict, set, np.ndarray,
+                                                                           pd.DataFrame))).any()
+
+
+def csv_table(data: pd.DataFrame, study: Study | None, plotted: set[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The columns of ``data`` worth sharing as a figure's CSV, and why each other column was left out.
+
+    Kept: the study's knobs (they identify a point) and the ``plotted`` columns, knobs first, then metrics, in
+    declaration order; when none of them is in ``data``, every column. Left out: bookkeeping and unplotted columns,
+    and any column holding nested values (per-layer tables, lists, dicts), which a CSV cell cannot hold.
+    """
+    declared = (study.knob_names + study.metric_names) if study is not None else []
+    order = [c for c in declared if c in data.columns] + [c for c in data.columns if c not in declared]
+    knobs = set(study.knob_names) if study is not None else set()
+    keep = [c for c in order if c in knobs or c in plotted] or order
+    left_out = {c: "not plotted (the JSON sidecar names every knob and metric)" for c in data.columns if c not in keep}
+    for name in [c for c in keep if _nested(data[c])]:
+        keep.remove(name)
+        left_out[name] = "nested values (a per-layer table, list or dict) do not fit a CSV cell"
+    return data[keep], left_out
 
 
 def _jsonable(value: Any) -> Any:
@@ -108,7 +161,8 @@ def export(
     formats : iterable of str
         Any of ``"svg"``, ``"png"``, ``"pdf"``.
     data : DataFrame, optional
-        The plotted points, written as ``<stem>.csv``.
+        The plotted points, written as ``<stem>.csv`` with the columns :func:`csv_table` keeps (the sidecar lists
+        those left out, and why).
     study, params : optional
         Recorded in the sidecar (units of every knob and metric, the fixed knob values).
     view : View, optional
@@ -148,8 +202,11 @@ def export(
     for fmt in formats:
         written[fmt] = atomic_write(stem.with_name(f"{stem.name}.{fmt}"), render(spec, fmt, scale=scale))
     if data is not None:
-        written["csv"] = atomic_write(stem.with_name(f"{stem.name}.csv"), data.to_csv(index=False))
+        table, left_out = csv_table(data, study, plotted_fields(spec))
+        written["csv"] = atomic_write(stem.with_name(f"{stem.name}.csv"), table.to_csv(index=False))
     files = {kind: p.name for kind, p in written.items()}
     record = sidecar(study, params, theme or themes.active(), files, command, view)
+    if data is not None:
+        record["csv"] = {"columns": list(table.columns), "left_out": left_out}
     written["json"] = atomic_write(stem.with_name(f"{stem.name}.json"), json.dumps(record, indent=2) + "\n")
     return written

@@ -8,28 +8,36 @@ theme on exit::
         export(chart, "figures/fig3")
 
 Sizes follow the usual two-column conference/journal layout: a one-column figure is 3.5 in wide, a two-column figure
-7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt.
+7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt. The
+paper theme sizes the whole figure (axes, labels, legend and padding: Vega's ``fit`` autosize containing the padding),
+so a one-column figure is exactly 252 pt wide, and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that
+the ``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
+and so the layout, are the same on every machine whatever fonts it has.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import altair as alt
+import font_source_serif_pro
 
 POINTS_PER_INCH = 72
 FIGURE_WIDTH_IN = {1: 3.5, 2: 7.0}
 """Printed figure width for one- and two-column figures (IEEE/ACM two-column templates)."""
 
-SERIF = "Times New Roman, Times, Liberation Serif, DejaVu Serif, serif"
+SERIF = "Source Serif Pro"
+"""The paper font: one family with no fallback, so a missing font cannot silently change the layout."""
+FONT_DIR = Path(font_source_serif_pro.font_directory)
+"""Folder of the paper font's files (with its licence, ``LICENSE.txt``)."""
 SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif"
 
 # Colour-blind-safe categorical palette (Okabe & Ito 2008), readable in greyscale print order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
-# Room the axis titles and labels take beside the plotting area (pt), so the whole figure is the column width.
-_AXIS_ALLOWANCE_PT = 45
-_ASPECT = 0.68
+_ASPECT = 0.75
+"""Paper figure height / width (the whole figure, legend included)."""
 
 
 def _config(font: str, label_size: float, title_size: float, width: float, height: float) -> dict[str, Any]:
@@ -56,9 +64,11 @@ def _config(font: str, label_size: float, title_size: float, width: float, heigh
 
 
 def paper_theme(columns: int = 1) -> dict[str, Any]:
-    """Serif fonts at print sizes; the figure spans ``columns`` (1 or 2) columns of a two-column paper.
+    """Serif font at print sizes; the whole figure is ``columns`` (1 or 2) columns of a two-column paper wide.
 
-    Legends go below the plot, so they do not widen the figure beyond the column.
+    Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the column width exactly (a
+    single or layered chart; Vega cannot fit concatenated or faceted charts, which keep their own sizes). Legends go
+    below the plot.
 
     Raises
     ------
@@ -67,9 +77,10 @@ def paper_theme(columns: int = 1) -> dict[str, Any]:
     """
     if columns not in FIGURE_WIDTH_IN:
         raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
-    width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH - _AXIS_ALLOWANCE_PT
+    width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH
     label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
     theme = _config(SERIF, label, title, width, round(width * _ASPECT))
+    theme["config"]["autosize"] = {"type": "fit", "contains": "padding"}
     theme["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
                                      symbolSize=30, columnPadding=6, labelLimit=width / 3)
     return theme
