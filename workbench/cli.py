@@ -181,7 +181,7 @@ def _export_view(args: argparse.Namespace) -> int:
     store = ResultStore(args.store) if args.store else None
     chart, frame = view.render(params, store=store)
     written = export(chart, args.out, formats=_formats(args), data=frame, params=params, view=view,
-                     theme=args.theme, columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
+                     style=args.style, columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
     for path in written.values():
         print(path)
     return 0
@@ -215,7 +215,7 @@ def _export_study(args: argparse.Namespace) -> int:
             raise ValueError(f"{name!r} is neither a knob nor a metric of {study.name}; "
                              f"metrics: {study.metric_names}, knobs: {study.knob_names}")
     chart = tradeoff(frame, study, x=args.x, y=args.y, color=args.color, reference=args.reference)
-    written = export(chart, args.out, formats=_formats(args), data=frame, study=study, theme=args.theme,
+    written = export(chart, args.out, formats=_formats(args), data=frame, study=study, style=args.style,
                      columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
     for path in written.values():
         print(path)
@@ -349,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="view: set a knob (default: its default)")
     p.add_argument("--color")
     p.add_argument("--format", default="svg,png,pdf")
-    p.add_argument("--theme", default="paper", choices=["paper", "screen"])
+    p.add_argument("--style", default="paper", choices=["paper", "screen"], help="figure style")
     p.add_argument("--columns", type=int, default=1, choices=[1, 2])
     p.add_argument("--reference", action="store_true", help="study: overlay the paper's reference points")
     p.add_argument("--store")
