@@ -108,7 +108,7 @@ def _paths(key: str):
     return [reference_dir() / "mram_llg" / f"{key}.npz", data_dir() / "cache" / "mram_llg" / f"{key}.npz"]
 
 
-def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n: int = 1000, t_max_s: float = 20e-9,
+def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n: int = 2000, t_max_s: float = 20e-9,
                             dt_s: float = 1e-12, temperature_k: float = 300.0, seed: int = 0) -> SwitchingTable:
     """Run the LLG for ``n`` thermal magnets at every overdrive at once (one vectorised simulation), spin
     polarisation along -easy axis, from thermal states of the +easy well."""
@@ -122,7 +122,7 @@ def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n:
 
 
 @functools.lru_cache(maxsize=32)
-def switching_table(magnet: Magnet, overdrives: tuple = DEFAULT_OVERDRIVES, *, n: int = 1000,
+def switching_table(magnet: Magnet, overdrives: tuple = DEFAULT_OVERDRIVES, *, n: int = 2000,
                     t_max_s: float = 20e-9, dt_s: float = 1e-12, temperature_k: float = 300.0, seed: int = 0,
                     compute: bool = True) -> SwitchingTable:
     """The cached switching table for these parameters: memory, then the shipped reference tables, then the user
@@ -244,7 +244,7 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--write-reference", action="store_true")
-    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--n", type=int, default=2000)
     args = parser.parse_args(argv)
     for preset in ("pma_cofeb", "inplane_cofeb"):
         magnet = load_magnet(preset)
