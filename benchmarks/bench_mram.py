@@ -13,7 +13,6 @@ import argparse
 import time
 
 import numpy as np
-import torch
 
 from workbench.mram.llg import simulate
 from workbench.mram.params import load_magnet

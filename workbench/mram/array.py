@@ -11,7 +11,8 @@ amplifier input::
     single-ended: SM = (I_P - I_AP) t / (2 C_BL)      differential: SM = (I_P - I_AP) t / C_BL
 
 Read energy per word = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
-(+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder. Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA.
+(+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder.
+Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA.
 Write: the write current of each bit flows along its bitline (average half length) and source line; their charging
 and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writepath.write_bit`.
 """
@@ -21,8 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 from workbench.mram.params import section
+from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ and ``-ref`` on the differential signal give AND and NOR in one access; OR = not
 
 Variation Monte Carlo: every cell's R_P (relative sigma), TMR (relative sigma), the series transistor resistance
 (through a V_T shift over the gate overdrive) and the sense amplifier's input offset (sigma = margin / 6, the iso
-sense-margin design rule of the preset) are drawn independently; references are fixed at their nominal midpoints. The bit error
-rate of an operation is the fraction of draws (over all input combinations, equally likely) whose sensed output is
-wrong; a Gaussian estimate from the signed margin's mean and sigma is given next to it for rates below 1/samples.
+sense-margin design rule of the preset) are drawn independently; references are fixed at their nominal midpoints.
+The bit error rate of an operation is the fraction of draws (over all input combinations, equally likely) whose
+sensed output is wrong; a Gaussian estimate from the signed margin's mean and sigma
+is given next to it for rates below 1/samples.
 """
 
 from __future__ import annotations
@@ -190,12 +191,13 @@ def _draw_cells(rng, n, nominal: ArrayResult, r_p, tmr, r_s, var: VariationKnobs
 
 
 def sense_statistics(kind: str = "stt", differential: bool = False, var: VariationKnobs | None = None,
-                     array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None) -> dict[str, OpStats]:
+                     array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, *,
+                     samples_out: dict | None = None) -> dict[str, OpStats]:
     """Monte Carlo of every operation's sense margin for one organisation: {op: OpStats}.
 
     The sensed signal is the bitline voltage after the nominal sensing time of a normal read at the iso sense margin
     (``V = I t_sense / C_BL``, differential: the difference of the pair); XOR/ADD fail when either of the two
-    decisions they combine fails.
+    decisions they combine fails. ``samples_out`` (a dict) receives every op's signed margins (V).
     """
     var = var or VariationKnobs()
     a = array or ArrayKnobs()
@@ -257,6 +259,8 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
         allm = np.concatenate(groups)
         worst = min(float(g.mean() - 3 * g.std()) for g in groups)
         ber_gauss = float(np.mean([norm.sf(g.mean() / max(g.std(), 1e-30)) for g in groups]))
+        if samples_out is not None:
+            samples_out[op] = allm
         out[op] = OpStats(op, float(allm.mean()), float(allm.std()), worst, float((allm <= 0).mean()), ber_gauss)
     return out
 

@@ -115,10 +115,13 @@ def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n:
     if int(n) < 1:
         raise ValueError(f"n={n!r} Monte Carlo samples; allowed: n >= 1")
     od = np.asarray(overdrives, dtype=float)
-    b = np.repeat(od * magnet.b_dl_critical_t(), n)
-    r = simulate(magnet, n=len(od) * n, t_end_s=t_max_s, dt_s=dt_s, temperature_k=temperature_k, b_dl_t=b,
-                 record_every=max(1, int(round(5e-12 / dt_s))), seed=seed)
-    return SwitchingTable(magnet, od, r.switch_time_s.reshape(len(od), n), t_max_s, dt_s, temperature_k, seed)
+    times = np.empty((len(od), n))
+    for k, i in enumerate(od):  # one run per current, each ending when all its magnets have switched
+        r = simulate(magnet, n=n, t_end_s=t_max_s, dt_s=dt_s, temperature_k=temperature_k,
+                     b_dl_t=i * magnet.b_dl_critical_t(), record_every=max(1, int(round(5e-12 / dt_s))),
+                     seed=seed + k, stop_when_switched=True)
+        times[k] = r.switch_time_s
+    return SwitchingTable(magnet, od, times, t_max_s, dt_s, temperature_k, seed)
 
 
 @functools.lru_cache(maxsize=32)
@@ -252,11 +255,12 @@ def main(argv=None) -> None:
         key = _key(magnet, DEFAULT_OVERDRIVES, args.n, 20e-9, 1e-12, 300.0, 0)
         if args.write_reference:
             save_table(table, _paths(key)[0], key)
-        print(preset, key, [f"{t * 1e9:.2f}" for t in table.write_times_s(1e-3)])
+        print(preset, key, [f"{t * 1e9:.2f}" for t in table.write_times_s(1e-3)], flush=True)
 
 
 if __name__ == "__main__":
     main()
 
 __all__ = ["SwitchingTable", "switching_table", "compute_switching_table", "growth_rate", "critical_overdrive_llg",
-           "critical_current_a", "precessional_time_s", "thermal_samples", "boltzmann_cdf_easy", "b_dl_from_spin_current"]
+           "critical_current_a", "precessional_time_s", "thermal_samples", "boltzmann_cdf_easy",
+           "b_dl_from_spin_current"]

@@ -227,10 +227,12 @@ class LLGResult:
 
 
 def simulate(magnet: Magnet, *, n: int = 1, t_end_s: float = 1e-9, dt_s: float = 1e-12, temperature_k: float = 300.0,
-             b_dl_t: float | np.ndarray = 0.0, b_fl_t: float | np.ndarray = 0.0, p: tuple[float, float, float] | None = None,
+             b_dl_t: float | np.ndarray = 0.0, b_fl_t: float | np.ndarray = 0.0,
+             p: tuple[float, float, float] | None = None,
              b_ext_t: tuple[float, float, float] = (0.0, 0.0, 0.0), m0: np.ndarray | None = None,
              target: tuple[float, float, float] | None = None, switch_threshold: float = 0.0,
-             record_every: int = 0, keep_trajectory: bool = False, seed: int | None = 0) -> LLGResult:
+             record_every: int = 0, keep_trajectory: bool = False, seed: int | None = 0,
+             stop_when_switched: bool = False, threads: int = 1) -> LLGResult:
     """Integrate ``n`` independent magnets for ``t_end_s`` with stochastic Heun steps of ``dt_s``.
 
     Parameters
@@ -247,6 +249,10 @@ def simulate(magnet: Magnet, *, n: int = 1, t_end_s: float = 1e-9, dt_s: float =
         Store ``m . target`` every this many steps (0: only the end).
     keep_trajectory : bool
         Also keep the full ``m`` at each checkpoint (memory: 3 n checkpoints floats).
+    stop_when_switched : bool
+        End at the first checkpoint where every magnet has switched (the remaining checkpoints are not recorded).
+    threads : int
+        torch intra-op threads (1: on a shared 2-core machine more threads were measured up to 50x slower).
 
     Raises
     ------
@@ -277,13 +283,15 @@ def simulate(magnet: Magnet, *, n: int = 1, t_end_s: float = 1e-9, dt_s: float =
     steps = int(round(t_end_s / dt_s))
     sigma = thermal_sigma_t(magnet, temperature_k, dt_s)
     record = max(int(record_every), 0)
-    with torch.no_grad():
+    from workbench.nn.device import torch_threads
+
+    with torch.no_grad(), torch_threads(threads):
         return _integrate(magnet, m, steps, dt_s, sigma, b_dl_t, b_fl_t, p_vec, b_ext_t, tgt, switch_threshold,
-                          record, keep_trajectory, seed)
+                          record, keep_trajectory, seed, stop_when_switched)
 
 
 def _integrate(magnet, m, steps, dt_s, sigma, b_dl_t, b_fl_t, p_vec, b_ext_t, tgt, threshold, record,
-               keep_trajectory, seed) -> LLGResult:
+               keep_trajectory, seed, stop_when_switched=False) -> LLGResult:
     """The Heun loop on (3, n) float64 torch tensors (torch's vectorised Gaussian generator is ~5x faster than
     numpy's here, and (3, n) blocks keep the per-step operation count small)."""
     n = m.shape[1]
@@ -367,4 +375,6 @@ def _integrate(magnet, m, steps, dt_s, sigma, b_dl_t, b_fl_t, p_vec, b_ext_t, tg
                     traj[k] = m_t.numpy()
                 k += 1
             max_err = max(max_err, float(torch.max(torch.abs(torch.sqrt((m_t * m_t).sum(dim=0)) - 1.0))))
+            if stop_when_switched and not not_switched.any():
+                break
     return LLGResult(m_t.numpy().copy(), times, comp[:k], t_switch, max_err, traj)
