@@ -21,7 +21,8 @@ from workbench.mram.system import KERNELS, compare, run_kernel
 
 TOL = 0.25
 SCALE_ARRAY = "256 x 256 array, 32-bit words, 45 nm periphery, presets pma_cofeb / inplane_cofeb, WER 1e-4 (LLG)"
-SCALE_SYSTEM = "4 kernels (vadd, bitwise, dnn_acc K=9, search) x 4096 words on a Nios II-class core model"
+SCALE_SYSTEM = ("5 kernels (vadd, bitwise, dnn_acc K=9, search: 4096 words; dnn_net: digits VGG-8 accumulate over 64 "
+                "images) on a Nios II-class core model")
 
 
 def _p(quantity: str) -> float:

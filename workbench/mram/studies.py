@@ -272,7 +272,8 @@ SYSTEM = register_study(Study(
     theme="mram",
     func=evaluate_system,
     knobs=(
-        Choice("kernel", "vadd", options=KERNELS, help="vector add, bitwise op, DNN partial-sum accumulate, search."),
+        Choice("kernel", "vadd", options=KERNELS,
+               help="vector add, bitwise op, DNN partial-sum accumulate, search, digits VGG-8 layer accumulates."),
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Int("n", 4096, low=8, high=1_000_000, log=True, help="Elements (32-bit words)."),
         Int("k_partial", 9, low=2, high=512, log=True, help="Partial sums per output (dnn_acc)."),

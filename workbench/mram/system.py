@@ -13,7 +13,14 @@ vadd        2 reads, 1 write, 3 bus words, 6 cycles 1 CiM ADD, 1 write; 1/row is
 bitwise     same, XOR/AND/OR                        1 CiM op, 1 write
 dnn_acc     K-1 adds of partial-sum vectors          K-1 CiM ADDs, K-1 writes (accumulate in place)
 search      1 read, 1 bus word, 4 cycles (cmp, br)  1 CiM XOR against the key row, a 1-bit match flag per word
+dnn_net     dnn_acc summed over the conv/linear layers of a network from ``workbench.nn`` (see below)
 ==========  ======================================  =============================================================
+
+``dnn_net``: a VGG-8 (``workbench.nn.models.vgg``, width 0.25, seeded initialisation) runs on 64 real digits
+(``workbench.datasets.digits``, 8x8); for every conv/linear layer the output vector (C_out x H x W) is accumulated over
+its input channels, one partial-sum vector per input channel that carries a nonzero activation for the image (an
+all-zero channel after ReLU contributes nothing and is skipped by both versions). ``n`` scales the batch: the mix is
+that of ``n / 64`` images' worth of the measured per-image average.
 
 Memory energy = reads E_read + writes E_write + CiM ops E_cim + bus words E_bus; time = cycles t_clk + memory stalls
 (an access longer than a cycle stalls the core for the remainder). Access energies and latencies come from
@@ -22,6 +29,7 @@ Memory energy = reads E_read + writes E_write + CiM ops E_cim + bus words E_bus;
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -30,7 +38,7 @@ from workbench.mram.cim import cim_access_energy
 from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs
 
-KERNELS = ("vadd", "bitwise", "dnn_acc", "search")
+KERNELS = ("vadd", "bitwise", "dnn_acc", "search", "dnn_net")
 
 
 @dataclass(frozen=True)
@@ -45,12 +53,52 @@ class Mix:
     cim_latency_ops: float = 0.0  # CiM accesses on the critical path (serialised per row)
 
 
+@functools.lru_cache(maxsize=4)
+def network_layers(images: int = 64, seed: int = 0) -> tuple[tuple[str, int, float], ...]:
+    """Per conv/linear layer of the digits VGG-8: (name, outputs per image, mean active input channels per image),
+    measured from the network's activations on ``images`` real digits (cached)."""
+    import torch
+    from torch import nn
+
+    from workbench.datasets.digits import digits
+    from workbench.nn.models import vgg
+
+    torch.manual_seed(seed)
+    model = vgg("vgg8", num_classes=10, in_channels=1, input_size=8, width_mult=0.25).eval()
+    x = digits().test.tensors[0][:images]
+    found: dict[str, tuple[int, float]] = {}
+    names = {m: name for name, m in model.named_modules()}
+
+    def hook(module, inputs, output):
+        act = inputs[0]
+        if act.dim() == 4:  # channels with any nonzero activation, per image
+            active = (act.abs().amax(dim=(2, 3)) > 0).float().sum(dim=1).mean()
+        else:
+            active = (act != 0).float().sum(dim=1).mean()
+        found[names[module]] = (int(output[0].numel()), float(active))
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return tuple((name, outputs, active) for name, (outputs, active) in found.items())
+
+
 def kernel_mix(kernel: str, n: int, *, cim: bool, words_per_row: int = 8, k_partial: int = 9) -> Mix:
     """The access mix of ``kernel`` over ``n`` 32-bit elements (see the module table)."""
     if kernel not in KERNELS:
         raise ValueError(f"kernel={kernel!r}; allowed: {KERNELS}")
     if int(n) < 1:
         raise ValueError(f"n={n!r} elements; allowed: >= 1")
+    if kernel == "dnn_net":
+        scale = n / 64
+        parts = [kernel_mix("dnn_acc", outputs, cim=cim, words_per_row=words_per_row,
+                            k_partial=max(2, round(active))) for _, outputs, active in network_layers()]
+        return Mix(*(scale * sum(getattr(p, f) for p in parts) for f in
+                     ("reads", "writes", "cim_ops", "bus_words", "cycles", "cim_latency_ops")))
     rows = math.ceil(n / words_per_row)
     if kernel in ("vadd", "bitwise"):
         if not cim:
