@@ -324,13 +324,27 @@ def _integrate(magnet, m, steps, dt_s, sigma, b_dl_t, b_fl_t, p_vec, b_ext_t, tg
         out.addcmul_(u[1], v[1])
         return out.addcmul_(u[2], v[2])
 
+    has_const = bool(torch.any(const != 0))
+    axis = [i for i in range(3) if abs(p_vec[i]) == 1.0]
+    # p along a coordinate axis k (every write path here): m x p has two nonzero rows, two fused multiply-adds
+    if axis:
+        k_ax = axis[0]
+        i_ax, j_ax = (k_ax + 1) % 3, (k_ax + 2) % 3
+        bdl_signed = bdl * float(p_vec[k_ax])
+
     def rhs(mm, noise, out):
         """LL right-hand side -g [m x B + alpha ((m.B) m - B)] written into ``out`` (3, n)."""
-        bb = torch.mul(k_diag, mm, out=buf_b).add_(const)
+        bb = torch.mul(k_diag, mm, out=buf_b)
+        if has_const:
+            bb.add_(const)
         if noise is not None:
             bb.add_(noise)
         if has_dl:
-            bb.add_(torch.matmul(cross_p, mm).mul_(bdl))
+            if axis:  # (m x e_k)_i = m_j, (m x e_k)_j = -m_i for (i, j, k) cyclic
+                bb[i_ax].addcmul_(mm[j_ax], bdl_signed)
+                bb[j_ax].addcmul_(mm[i_ax], bdl_signed, value=-1.0)
+            else:
+                bb.add_(torch.matmul(cross_p, mm).mul_(bdl))
         mb = _dot(mm, bb, dot)
         torch.mul(mm[1], bb[2], out=out[0]).addcmul_(mm[2], bb[1], value=-1.0)
         torch.mul(mm[2], bb[0], out=out[1]).addcmul_(mm[0], bb[2], value=-1.0)
