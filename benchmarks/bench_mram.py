@@ -1,8 +1,9 @@
 """MRAM side by side: the LLG solver's throughput against the 10 s target, and the interactive studies' speed.
 
 Runs 10,000 thermal PMA magnets (the ``pma_cofeb`` preset, STT at 2x the critical current) for 10 ns at 1 ps steps
-with the stochastic Heun solver and prints the wall time next to the target; then how long one evaluation of each
-interactive ``mram.*`` study takes (the Explorer re-evaluates on every knob change, target < 100 ms).
+with the stochastic Heun solver and prints the wall time next to the target; the analytic and LLG critical currents
+side by side; every organisation's write/read/CiM figures; then how long one evaluation of each interactive
+``mram.*`` study takes (the Explorer re-evaluates on every knob change, target < 100 ms).
 
     python benchmarks/bench_mram.py [--magnets 10000] [--ns 10] [--threads 1]
 """
@@ -39,6 +40,35 @@ def main() -> None:
           f"{args.threads}): {elapsed:.2f} s (target < 10 s: {'met' if elapsed < 10 else 'MISSED'}), "
           f"{rate / 1e6:.1f} M magnet-steps/s; switched {np.isfinite(r.switch_time_s).mean():.1%}, "
           f"max ||m|-1| = {r.max_norm_error:.1e}")
+
+    # closed forms vs the LLG, side by side
+    from workbench.mram.device import critical_overdrive_llg, switching_table
+    from workbench.mram.writepath import build_path
+
+    for preset in ("pma_cofeb", "inplane_cofeb"):
+        m = load_magnet(preset)
+        start = time.perf_counter()
+        ratio = critical_overdrive_llg(m)
+        print(f"{preset}: Delta {m.delta():.1f}, I_s,c0 analytic {m.spin_current_critical_a() * 1e6:.1f} uA, LLG "
+              f"{ratio * m.spin_current_critical_a() * 1e6:.1f} uA (ratio {ratio:.4f}, "
+              f"{time.perf_counter() - start:.1f} s), tau_D {m.precession_time_s() * 1e9:.2f} ns")
+
+    # organisations side by side (per 32-bit word, iso sense margin 40 mV, iso WER 1e-4)
+    from workbench.mram.array import ORGANISATIONS, evaluate
+    from workbench.mram.cim import cim_access_energy
+
+    print(f"{'org':<6}{'I_w uA':>8}{'I/Ic0':>7}{'t_w ns':>8}{'E_w pJ':>8}{'t_r ns':>8}{'E_r pJ':>8}{'E_cim pJ':>9}"
+          f"{'2R/CiM':>8}{'area um2':>10}")
+    for name, (kind, diff) in ORGANISATIONS.items():
+        r = evaluate(kind, diff)
+        c = cim_access_energy(kind, diff)
+        print(f"{name:<6}{r.write.current_a * 1e6:>8.1f}{r.write.overdrive:>7.2f}{r.write_latency_s * 1e9:>8.2f}"
+              f"{r.write_energy_j * 1e12:>8.2f}{r.read_latency_s * 1e9:>8.2f}{r.read_energy_j * 1e12:>8.2f}"
+              f"{c['e_cim_j'] * 1e12:>9.2f}{c['cim_vs_reads']:>8.2f}{r.area_um2:>10.0f}")
+    for kind in ("stt", "gsh", "vsh"):
+        table = switching_table(build_path(kind).magnet)
+        print(f"{kind} LLG table: {table.n} magnets x {len(table.overdrives)} currents; write time at WER 1e-3 (ns): "
+              + ", ".join(f"{i:g}x {t * 1e9:.2f}" for i, t in zip(table.overdrives, table.write_times_s(1e-3))))
 
     try:
         from workbench.core import get_study, list_studies

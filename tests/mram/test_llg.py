@@ -110,3 +110,20 @@ def test_zero_sample_monte_carlo_is_refused():
         simulate(load_magnet(), n=0)
     with pytest.raises(ValueError, match="samples"):
         d.compute_switching_table(load_magnet(), n=0)
+
+
+def test_field_like_torque_acts_as_a_field_along_p():
+    b_fl = 0.05
+    r = simulate(_isotropic(0.01), n=1, t_end_s=0.3e-9, dt_s=2e-13, temperature_k=0.0, b_fl_t=b_fl, p=(0, 0, 1),
+                 m0=np.array([[1.0], [0.0], [0.0]]), record_every=5, keep_trajectory=True)
+    phase = np.unwrap(np.arctan2(r.trajectory[:, 1, 0], r.trajectory[:, 0, 0]))
+    assert abs(np.polyfit(r.times_s, phase, 1)[0]) == pytest.approx(GAMMA * b_fl / (1 + 0.01 ** 2), rel=0.005)
+
+
+def test_axis_aligned_and_general_polarisation_paths_agree():
+    m = load_magnet("inplane_cofeb")
+    m0 = np.array([[math.cos(0.1)], [math.sin(0.1)], [0.0]])
+    kwargs = dict(n=1, t_end_s=1e-9, dt_s=1e-12, temperature_k=0.0, b_dl_t=3 * m.b_dl_critical_t(), m0=m0)
+    fast = simulate(m, p=(-1.0, 0.0, 0.0), **kwargs)
+    general = simulate(m, p=(-1.0, 1e-12, 0.0), **kwargs)  # not exactly on an axis: the matmul path
+    np.testing.assert_allclose(fast.m, general.m, atol=1e-8)
