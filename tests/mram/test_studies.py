@@ -75,3 +75,18 @@ def test_reproduce_rows():
         assert r.scale
         if r.within is False:
             assert r.note, f"a miss must say why: {r.quantity}"
+
+
+def test_llg_batch_study_runs_a_magnet_of_your_own():
+    s = get_study("mram.llg")
+    assert s.cost == "batch"
+    fast = s.evaluate({"magnets": 100, "t_max_ns": 6.0, "overdrive": 6.0})
+    slow = s.evaluate({"magnets": 100, "t_max_ns": 6.0, "overdrive": 3.0})
+    assert fast["median_switch_ns"] < slow["median_switch_ns"]
+    assert fast["delta"] == pytest.approx(39.3, abs=1)
+    with pytest.raises(ValueError, match="magnets"):
+        s.evaluate({"magnets": 0})
+    with pytest.raises(ValueError, match="alpha"):
+        s.evaluate({"alpha": 0.0})
+    with pytest.raises(ValueError, match="ms_ka_per_m"):
+        s.evaluate({"ms_ka_per_m": -5.0})

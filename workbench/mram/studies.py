@@ -298,3 +298,81 @@ SYSTEM = register_study(Study(
         "energy and time with and without CiM."
     ),
 ))
+
+
+# -- LLG on any magnet (batch) ----------------------------------------------------------------------------------------
+def evaluate_llg(anisotropy: str, ms_ka_per_m: float, ku_kj_per_m3: float, alpha: float, length_nm: float,
+                 width_nm: float, thickness_nm: float, overdrive: float, temperature_k: float, magnets: int,
+                 t_max_ns: float, dt_ps: float, seed: int) -> dict:
+    """Run the stochastic LLG on a magnet of your own at one overdrive (B_DL / B_DL,c0, spin polarisation along the
+    easy axis): switching-time statistics, WER at pulses and the closed-form figures of the same magnet."""
+    from workbench.core.progress import track
+    from workbench.mram.device import SwitchingTable
+    from workbench.mram.llg import Magnet, simulate
+
+    magnet = Magnet(ms_a_per_m=ms_ka_per_m * 1e3, ku_j_per_m3=ku_kj_per_m3 * 1e3, alpha=alpha, length_nm=length_nm,
+                    width_nm=width_nm, thickness_nm=thickness_nm, anisotropy=anisotropy)
+    if not magnet.stable():
+        raise ValueError(f"ku_kj_per_m3={ku_kj_per_m3!r}: the easy axis is not stable (for a perpendicular magnet "
+                         "K_u must exceed mu0 Ms^2 / 2); allowed: a positive effective anisotropy")
+    chunks = max(1, magnets // 250)
+    times = []
+    for k in track(range(chunks), total=chunks, description="LLG"):
+        size = magnets // chunks + (1 if k < magnets % chunks else 0)
+        r = simulate(magnet, n=size, t_end_s=t_max_ns * 1e-9, dt_s=dt_ps * 1e-12, temperature_k=temperature_k,
+                     b_dl_t=overdrive * magnet.b_dl_critical_t(), record_every=max(1, round(5 / dt_ps)),
+                     seed=seed + k, stop_when_switched=True)
+        times.append(r.switch_time_s)
+    t = np.concatenate(times)
+    table = SwitchingTable(magnet, np.array([overdrive]), t[None, :], t_max_ns * 1e-9, dt_ps * 1e-12, temperature_k,
+                           seed)
+    finite = t[np.isfinite(t)]
+    return {
+        "median_switch_ns": _finite(float(np.median(t)) * 1e9),
+        "p90_switch_ns": _finite(float(np.quantile(t, 0.9)) * 1e9),
+        "switched_fraction": float(np.isfinite(t).mean()),
+        "write_time_wer_1e-2_ns": _finite(table.write_time_s(0, 1e-2) * 1e9),
+        "delta": magnet.delta(temperature_k),
+        "ic_spin_ua": magnet.spin_current_critical_a() * 1e6,
+        "tau_d_ns": magnet.precession_time_s() * 1e9,
+        "switch_times_ns": (finite * 1e9).tolist(),
+    }
+
+
+LLG = register_study(Study(
+    name="mram.llg",
+    theme="mram",
+    func=evaluate_llg,
+    knobs=(
+        Choice("anisotropy", "perpendicular", options=("perpendicular", "in-plane"), help="Easy axis."),
+        Float("ms_ka_per_m", 1100.0, low=100.0, high=2000.0, unit="kA/m", label="Ms", help="Saturation magnetisation."),
+        Float("ku_kj_per_m3", 860.0, low=1.0, high=3000.0, log=True, unit="kJ/m3", label="Ku",
+              help="Uniaxial anisotropy (PMA: before the demag correction)."),
+        Float("alpha", 0.01, low=0.001, high=0.5, log=True, help="Gilbert damping."),
+        Float("length_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer length (ellipse)."),
+        Float("width_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer width."),
+        Float("thickness_nm", 1.3, low=0.5, high=5.0, unit="nm", help="Free-layer thickness."),
+        Float("overdrive", 3.0, low=1.05, high=20.0, log=True, help="B_DL / B_DL,c0 = I / I_c0."),
+        Float("temperature_k", 300.0, low=0.0, high=500.0, unit="K", help="Temperature (0 = no thermal field)."),
+        Int("magnets", 500, low=1, high=100_000, log=True, help="Monte Carlo magnets."),
+        Float("t_max_ns", 20.0, low=0.1, high=200.0, log=True, unit="ns", help="Longest pulse simulated."),
+        Float("dt_ps", 1.0, low=0.05, high=5.0, log=True, unit="ps", help="Heun time step."),
+        Int("seed", 0, low=0, high=1_000_000, help="Thermal-noise seed."),
+    ),
+    metrics=(
+        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),
+        Metric("p90_switch_ns", "ns", "min", "90th percentile switching time."),
+        Metric("switched_fraction", "", "max", "Fraction switched within t_max."),
+        Metric("write_time_wer_1e-2_ns", "ns", "min", "Pulse for WER 1e-2 (tail fit below 10/n)."),
+        Metric("delta", "", "max", "Thermal stability factor."),
+        Metric("ic_spin_ua", "uA", "min", "Zero-temperature critical spin current."),
+        Metric("tau_d_ns", "ns", None, "Precessional time constant (1 + alpha^2) / (gamma B_DL,c)."),
+    ),
+    version="1",
+    cost="batch",
+    description=(
+        "The stochastic macrospin LLG on a free layer of your own (any Ms, Ku, alpha, geometry) at one write "
+        "overdrive: switching-time distribution and write time, next to the closed-form Delta and I_c0. Batch: "
+        "seconds to minutes per point, stored."
+    ),
+))
