@@ -38,12 +38,15 @@ def test_below_threshold_is_not_writable():
     assert w.overdrive < 1.3 and not w.writable and math.isinf(w.energy_j)
 
 
+@pytest.mark.parametrize("mode", ["voltage", "current"])
 @pytest.mark.parametrize("name", list(ORGANISATIONS))
-def test_every_organisation_reads_at_the_iso_sense_margin(name):
+def test_every_organisation_reads_at_the_iso_sense_margin(name, mode):
     kind, diff = ORGANISATIONS[name]
-    a = ArrayKnobs()
+    a = ArrayKnobs(sense_mode=mode)
     r = evaluate(kind, diff, a)
-    signal = (r.i_p_a - r.i_ap_a) * r.t_sense_s / r.c_bl_f / (1 if diff else 2)
+    signal = (r.i_p_a - r.i_ap_a) * r.v_per_a / (1 if diff else 2)
+    if mode == "voltage":
+        assert r.v_per_a == pytest.approx(r.t_sense_s / r.c_bl_f)
     assert signal == pytest.approx(a.sense_margin_mv * 1e-3)
     assert r.read_energy_j > 0 and math.isfinite(r.write_energy_j) and r.area_um2 > 0
 
@@ -59,5 +62,7 @@ def test_bad_array_knobs():
         ArrayKnobs(cols=100, word_bits=32)
     with pytest.raises(ValueError, match="target_wer"):
         WriteKnobs(target_wer=0.0)
+    with pytest.raises(ValueError, match="sense_mode"):
+        ArrayKnobs(sense_mode="charge")
     with pytest.raises(ValueError, match="read_voltage_v"):
         evaluate("stt", array=ArrayKnobs(read_voltage_v=1.2))

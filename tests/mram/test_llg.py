@@ -84,8 +84,8 @@ def test_thermal_initial_states_have_equipartition_variance():
 
 def test_switching_table_wer_falls_with_pulse_and_current():
     m = load_magnet("pma_cofeb")
-    table = d.compute_switching_table(m, (3.0, 6.0), n=200, t_max_s=6e-9)
-    pulses = np.array([1e-9, 2e-9, 4e-9])
+    table = d.compute_switching_table(m, (4.0, 8.0), n=100, t_max_s=4e-9)
+    pulses = np.array([1e-9, 2e-9, 3.5e-9])
     low, high = table.wer(0, pulses), table.wer(1, pulses)
     assert np.all(np.diff(low) <= 0) and np.all(high <= low)
     assert table.write_time_s(1, 0.05) < table.write_time_s(0, 0.05)

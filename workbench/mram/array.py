@@ -4,11 +4,14 @@ Organisation: ``rows x cols`` cells, one word of ``word_bits`` read or written p
 word_bits``). A bit is one cell (single-ended: compared with a reference midway between the P and AP levels) or two
 complementary cells (differential: the bitline pair is compared directly, twice the signal for twice the cells).
 
-Read (voltage mode, Rabaey ch. 12 style): the bitline, biased at ``V_read``, integrates the cell current on its
+Read, voltage mode (Rabaey ch. 12 style): the bitline, biased at ``V_read``, integrates the cell current on its
 capacitance; the sensing time is the time the signal difference needs to reach the iso sense margin at the sense
 amplifier input::
 
     single-ended: SM = (I_P - I_AP) t / (2 C_BL)      differential: SM = (I_P - I_AP) t / C_BL
+
+Current mode: a clamp holds the bitline at ``V_read`` (settling 2.3 R_clamp C_BL) and the SA integrates the current
+difference on its own node ``C_SA`` instead of ``C_BL`` (same margin equations); the cell current is drawn from VDD.
 
 Read energy per word = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
 (+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder.
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 from workbench.mram.params import section
 from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 
+SENSE_MODES = ("voltage", "current")
+
 
 @dataclass(frozen=True)
 class ArrayKnobs:
@@ -40,6 +45,9 @@ class ArrayKnobs:
         Iso sense margin at the sense-amplifier input (mV), > 0.
     read_voltage_v : float
         Bitline read bias (V), > 0 and below the write voltage.
+    sense_mode : str
+        ``"voltage"`` (the bitline integrates the cell current) or ``"current"`` (the bitline is clamped at
+        ``V_read`` and the SA integrates the current difference on its own node).
     """
 
     rows: int = 256
@@ -47,8 +55,11 @@ class ArrayKnobs:
     word_bits: int = 32
     sense_margin_mv: float = 40.0
     read_voltage_v: float = 0.1
+    sense_mode: str = "voltage"
 
     def __post_init__(self) -> None:
+        if self.sense_mode not in SENSE_MODES:
+            raise ValueError(f"sense_mode={self.sense_mode!r}; allowed: {SENSE_MODES}")
         for name in ("rows", "cols", "word_bits"):
             value = getattr(self, name)
             if int(value) != value or value < 2:
@@ -76,6 +87,7 @@ class ArrayResult:
     i_p_a: float
     i_ap_a: float
     t_sense_s: float
+    v_per_a: float  # signal at the SA input per ampere of cell-current difference after the sensing time
     c_bl_f: float
     c_wl_f: float
     r_series_ohm: float
@@ -140,15 +152,28 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     i_p = vr / (path.mtj.r_p_ohm + rs)
     i_ap = vr / (path.mtj.r_ap_ohm(vr) + rs)
     sm = a.sense_margin_mv * 1e-3
-    t_sense = (1 if differential else 2) * sm * ln["c_bl_f"] / (i_p - i_ap)
+    share = 1 if differential else 2  # single-ended: the reference sits midway, half the difference per side
     per_bit_lines = 2 if differential else 1
+    b = a.word_bits
+    if a.sense_mode == "voltage":
+        t_sense = share * sm * ln["c_bl_f"] / (i_p - i_ap)
+        v_per_a = t_sense / ln["c_bl_f"]
+        e_cells = b * vr * 0.5 * (i_p + i_ap) * t_sense * per_bit_lines
+        e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vr
+    else:  # clamp settles the bitline (to 10 %), then the SA node integrates the difference
+        t_settle = 2.3 * sense["r_clamp_ohm"] * ln["c_bl_f"]
+        c_sa = sense["c_sa_node_ff"] * 1e-15
+        t_int = share * sm * c_sa / (i_p - i_ap)
+        t_sense = t_settle + t_int
+        v_per_a = t_int / c_sa
+        e_cells = b * vdd * 0.5 * (i_p + i_ap) * t_sense * per_bit_lines  # drawn from VDD through the clamp
+        e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vdd
     fo4 = tech["fo4_ps"] * 1e-12
     t_wl = 0.38 * ln["r_wl_ohm"] * ln["c_wl_f"] + 2 * fo4
     t_read = 4 * fo4 + t_wl + t_sense + sense["t_sa_ps"] * 1e-12
-    b = a.word_bits
     read_parts = {
-        "cells": b * vr * 0.5 * (i_p + i_ap) * t_sense * per_bit_lines,
-        "bitlines": b * per_bit_lines * ln["c_bl_f"] * vr * vr,
+        "cells": e_cells,
+        "bitlines": e_bitlines,
         "sense_amps": b * sense["e_sa_fj"] * 1e-15,
         "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
         "wordline": ln["c_wl_f"] * vdd * vdd,
@@ -171,7 +196,7 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + a.rows * 2.0)  # SAs, drivers, row decoder/drivers
     area = a.rows * a.cols * cell_um2 + periphery
     return ArrayResult(kind, differential, sum(read_parts.values()), t_read, e_write, t_write, area, cell_um2, i_p,
-                       i_ap, t_sense, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts, write_parts)
+                       i_ap, t_sense, v_per_a, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts, write_parts)
 
 
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),

@@ -195,9 +195,10 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
                      samples_out: dict | None = None) -> dict[str, OpStats]:
     """Monte Carlo of every operation's sense margin for one organisation: {op: OpStats}.
 
-    The sensed signal is the bitline voltage after the nominal sensing time of a normal read at the iso sense margin
-    (``V = I t_sense / C_BL``, differential: the difference of the pair); XOR/ADD fail when either of the two
-    decisions they combine fails. ``samples_out`` (a dict) receives every op's signed margins (V).
+    The sensed signal is the SA input voltage after the nominal sensing time of a normal read at the iso sense margin
+    (voltage mode ``V = I t_sense / C_BL``, current mode ``I t_int / C_SA``; differential: the difference of the
+    pair); XOR/ADD fail when either of the two decisions they combine fails. ``samples_out`` (a dict) receives
+    every op's signed margins (V).
     """
     var = var or VariationKnobs()
     a = array or ArrayKnobs()
@@ -210,7 +211,7 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
     r_p = path.mtj.r_p_ohm
     tmr = path.mtj.tmr_at(vr)
     rs_nom = res.r_series_ohm
-    scale = res.t_sense_s / res.c_bl_f  # V per A of bitline current
+    scale = res.v_per_a  # V at the SA input per A of bitline current
     sm = a.sense_margin_mv * 1e-3
     sa_sigma = sm * section("array_45nm", "sensing")["sa_sigma_fraction"]
     n = int(var.samples)

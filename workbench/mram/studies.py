@@ -15,7 +15,7 @@ import numpy as np
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
 from workbench.mram import cim as cim_model
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, SENSE_MODES, ArrayKnobs, evaluate
 from workbench.mram.device import critical_current_a, switching_table
 from workbench.mram.system import KERNELS, compare
 from workbench.mram.writepath import KINDS, WriteKnobs, build_path
@@ -126,17 +126,20 @@ _ARRAY_KNOBS = (
     Choice("word_bits", 32, options=(8, 16, 32, 64), unit="bit", help="Bits per access."),
     Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin at the SA input."),
     Float("read_voltage_v", 0.1, low=0.02, high=0.3, step=0.01, unit="V", help="Bitline read bias."),
+    Choice("sense_mode", "voltage", options=SENSE_MODES,
+           help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node integrates)."),
 )
 
 
 def _array(p: dict) -> ArrayKnobs:
     return ArrayKnobs(rows=p["rows"], cols=p["cols"], word_bits=p["word_bits"], sense_margin_mv=p["sense_margin_mv"],
-                      read_voltage_v=p["read_voltage_v"])
+                      read_voltage_v=p["read_voltage_v"], sense_mode=p["sense_mode"])
 
 
 def evaluate_array(organisation: str, rows: int, cols: int, word_bits: int, sense_margin_mv: float,
-                   read_voltage_v: float, write_voltage_v: float, target_wer: float, spin_hall_angle: float,
-                   vsh_efficiency: float, vsh_gate_drive: float, access_width_um: float) -> dict:
+                   read_voltage_v: float, sense_mode: str, write_voltage_v: float, target_wer: float,
+                   spin_hall_angle: float, vsh_efficiency: float, vsh_gate_drive: float,
+                   access_width_um: float) -> dict:
     """Per-word read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
     p = locals()
     kind, diff = ORGANISATIONS[organisation]
@@ -193,13 +196,13 @@ def _check_cim(params: dict) -> None:
 
 
 def evaluate_cim(organisation: str, op: str, sigma_rp: float, sigma_tmr: float, sigma_vt_mv: float, samples: int,
-                 sense_margin_mv: float, seed: int) -> dict:
+                 sense_margin_mv: float, sense_mode: str, seed: int) -> dict:
     """Sense margin and bit error rate of ``op`` under variation, and its array-level energy vs two reads."""
     kind, diff = ORGANISATIONS[organisation]
     _check_cim(locals())
     var = cim_model.VariationKnobs(sigma_rp=sigma_rp, sigma_tmr=sigma_tmr, sigma_vt_mv=sigma_vt_mv, samples=samples,
                                    seed=seed)
-    a = ArrayKnobs(sense_margin_mv=sense_margin_mv)
+    a = ArrayKnobs(sense_margin_mv=sense_margin_mv, sense_mode=sense_mode)
     stats = cim_model.sense_statistics(kind, diff, var, a)[op]
     e = cim_model.cim_access_energy(kind, diff, a)
     return {
@@ -225,6 +228,7 @@ CIM = register_study(Study(
         Float("sigma_vt_mv", 30.0, low=0.0, high=80.0, unit="mV", help="1-sigma V_T of the series transistor."),
         Int("samples", 2000, low=1, high=200000, log=True, help="Monte Carlo draws per input combination."),
         Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin of a normal read."),
+        Choice("sense_mode", "voltage", options=SENSE_MODES, help="Voltage- or current-mode sense amplifier."),
         Int("seed", 0, low=0, high=1_000_000, help="Monte Carlo seed."),
     ),
     metrics=(
