@@ -89,3 +89,12 @@ def test_cim_access_is_cheaper_than_two_reads():
     e = cim.cim_access_energy("stt")
     assert e["e_cim_j"] < e["e_two_reads_j"]
     assert e["cim_vs_reads"] == pytest.approx(e["e_two_reads_j"] / e["e_cim_j"])
+
+
+def test_word_error_rate_with_and_without_ecc():
+    p = 1e-4
+    assert cim.word_error_rate(p) == pytest.approx(32 * p, rel=0.01)
+    with_ecc = cim.word_error_rate(p, ecc=True)
+    assert with_ecc == pytest.approx(38 * 37 / 2 * p * p, rel=0.02)
+    with pytest.raises(ValueError, match="ber"):
+        cim.word_error_rate(1.5)

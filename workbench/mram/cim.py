@@ -143,6 +143,17 @@ def parity(word: np.ndarray, h: np.ndarray | None = None) -> np.ndarray:
     return (h @ np.asarray(word, dtype=np.uint8)) % 2
 
 
+def word_error_rate(ber: float, data_bits: int = 32, *, ecc: bool = False) -> float:
+    """Probability that a word is wrong: without ECC any of ``data_bits`` flips; with the single-error-correcting
+    Hamming code two or more of the ``data_bits + r`` stored bits must flip (independent bit errors)."""
+    if not 0 <= ber <= 1:
+        raise ValueError(f"ber={ber!r}; allowed: 0 <= BER <= 1")
+    if not ecc:
+        return float(1 - (1 - ber) ** data_bits)
+    n = data_bits + hamming_parity_matrix(data_bits).shape[0]
+    return float(max(0.0, 1 - (1 - ber) ** n - n * ber * (1 - ber) ** (n - 1)))
+
+
 def ecc_xor_overhead(data_bits: int = 32) -> float:
     """Extra columns sensed per CiM XOR so its result keeps a valid check word: parity(a ^ b) = parity(a) ^
     parity(b) (the code is linear), so the check bits are XORed in memory like data: r / data_bits."""

@@ -212,7 +212,11 @@ def evaluate_cim(organisation: str, op: str, sigma_rp: float, sigma_tmr: float, 
         "ber_gauss": stats.ber_gauss,
         "cim_energy_pj": e["e_cim_j"] * 1e12,
         "cim_vs_two_reads": e["cim_vs_reads"],
-        "ecc_overhead": cim_model.ecc_xor_overhead(a.word_bits) if op in ("XOR", "ADD") else 0.0,
+        # only XOR (and a READ) keep a valid check word: parity is linear, OR/AND/ADD are not
+        "ecc_overhead": cim_model.ecc_xor_overhead(a.word_bits) if op == "XOR" else 0.0,
+        "word_error_rate": cim_model.word_error_rate(stats.ber_gauss, a.word_bits),
+        "word_error_rate_ecc": (cim_model.word_error_rate(stats.ber_gauss, a.word_bits, ecc=True)
+                                if op in ("XOR", "READ") else math.nan),
     }
 
 
@@ -239,7 +243,11 @@ CIM = register_study(Study(
         Metric("cim_energy_pj", "pJ", "min", "Energy of one word-wide CiM access.", "CiM energy"),
         Metric("cim_vs_two_reads", "x", "max", "Two standard reads / one CiM access (array level).",
                "CiM efficiency"),
-        Metric("ecc_overhead", "", "min", "Extra check columns per XOR/ADD (linear ECC)."),
+        Metric("ecc_overhead", "", "min", "Extra check columns XORed per XOR so its result keeps a valid Hamming "
+               "check word (parity is linear); 0 for ops ECC cannot follow."),
+        Metric("word_error_rate", "", "min", "P(32-bit result wrong) from the Gaussian BER, no ECC."),
+        Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
+               "for OR/AND/NOR/ADD, whose results carry no valid check word)."),
     ),
     version="1",
     cost="interactive",
