@@ -127,3 +127,19 @@ def test_axis_aligned_and_general_polarisation_paths_agree():
     fast = simulate(m, p=(-1.0, 0.0, 0.0), **kwargs)
     general = simulate(m, p=(-1.0, 1e-12, 0.0), **kwargs)  # not exactly on an axis: the matmul path
     np.testing.assert_allclose(fast.m, general.m, atol=1e-8)
+
+
+def test_switching_tables_are_cached_on_disk_keyed_by_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    m = load_magnet("pma_cofeb")
+    kwargs = dict(n=20, t_max_s=2e-9, seed=7)
+    first = d.switching_table(m, (6.0,), **kwargs)
+    assert len(list((tmp_path / "results" / "mram_llg").glob("*.npz"))) == 1
+    d.switching_table.cache_clear()
+    again = d.switching_table(m, (6.0,), compute=False, **kwargs)  # from disk, no LLG run
+    np.testing.assert_allclose(again.times_s, first.times_s, rtol=1e-6)
+    with pytest.raises(LookupError):
+        d.switching_table(m, (6.0,), compute=False, n=21, t_max_s=2e-9, seed=7)  # other parameters: not stored
+    # the shipped preset tables are found without computing
+    d.switching_table.cache_clear()
+    assert d.switching_table(m, compute=False).n == 2000
