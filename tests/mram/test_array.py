@@ -66,3 +66,10 @@ def test_bad_array_knobs():
         ArrayKnobs(sense_mode="charge")
     with pytest.raises(ValueError, match="read_voltage_v"):
         evaluate("stt", array=ArrayKnobs(read_voltage_v=1.2))
+
+
+def test_read_disturb_grows_with_read_voltage():
+    low = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.1), include_write=False)
+    high = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.3), include_write=False)
+    assert 0 <= low.read_disturb < high.read_disturb < 1
+    assert low.read_disturb < 1e-9  # Delta ~ 40 at a tenth of the write current

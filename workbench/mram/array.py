@@ -88,6 +88,7 @@ class ArrayResult:
     i_ap_a: float
     t_sense_s: float
     v_per_a: float  # signal at the SA input per ampere of cell-current difference after the sensing time
+    read_disturb: float  # probability that one read flips the bit (thermally assisted STT by the read current)
     c_bl_f: float
     c_wl_f: float
     r_series_ohm: float
@@ -131,6 +132,25 @@ def read_series_ohm(path: WritePath) -> float:
     if path.kind == "vsh":
         return 0.5 * path.r_cell_ohm
     return path.r_access_ohm
+
+
+def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
+                             attempt_time_s: float = 1e-9) -> float:
+    """Probability that a read current flips the free layer: thermally activated switching with the barrier lowered
+    by the spin torque of the read current through the MTJ, rate ``exp(-Delta (1 - I / I_c0)) / tau0`` (Koch et al.,
+    PRL 92, 088302 (2004); exponent 1 as in Li & Zhang PRB 69, 134416 (2004)). The MTJ's STT efficiency is the
+    Slonczewski ``P / (1 + P^2)`` with the Julliere polarisation of its TMR; this holds for every cell, also the
+    three-terminal GSH/VSH cells whose read current still crosses the junction."""
+    tmr = path.mtj.tmr
+    p = math.sqrt(tmr / (2 + tmr))
+    eta = p / (1 + p * p)
+    if eta <= 0:
+        return 0.0
+    ratio = i_read_a * eta / path.magnet.spin_current_critical_a()
+    if ratio >= 1:
+        return 1.0
+    rate = math.exp(-path.magnet.delta() * (1 - ratio)) / attempt_time_s
+    return float(-math.expm1(-rate * t_read_s))
 
 
 def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
@@ -195,8 +215,9 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     cell_um2 = cell_area_um2(kind, differential)
     periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + a.rows * 2.0)  # SAs, drivers, row decoder/drivers
     area = a.rows * a.cols * cell_um2 + periphery
+    disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
     return ArrayResult(kind, differential, sum(read_parts.values()), t_read, e_write, t_write, area, cell_um2, i_p,
-                       i_ap, t_sense, v_per_a, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts, write_parts)
+                       i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts, write_parts)
 
 
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),

@@ -154,6 +154,7 @@ def evaluate_array(organisation: str, rows: int, cols: int, word_bits: int, sens
         "write_current_ua": w.current_a * 1e6,
         "overdrive": w.overdrive,
         "sense_time_ns": r.t_sense_s * 1e9,
+        "read_disturb": r.read_disturb,
         "read_breakdown_pj": {k: v * 1e12 for k, v in r.read_parts_j.items()},
         "write_breakdown_pj": {k: v * 1e12 for k, v in r.write_parts_j.items()},
     }
@@ -174,6 +175,8 @@ ARRAY = register_study(Study(
         Metric("write_current_ua", "uA", None, "Write current per bit."),
         Metric("overdrive", "", None, "Write spin current / critical spin current."),
         Metric("sense_time_ns", "ns", "min", "Bitline integration time to the iso margin."),
+        Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
+               "thermal barrier; Koch 2004)."),
     ),
     version="1",
     cost="interactive",
