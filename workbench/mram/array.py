@@ -217,7 +217,8 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     area = a.rows * a.cols * cell_um2 + periphery
     disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
     return ArrayResult(kind, differential, sum(read_parts.values()), t_read, e_write, t_write, area, cell_um2, i_p,
-                       i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts, write_parts)
+                       i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts,
+                       write_parts)
 
 
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),
