@@ -62,6 +62,17 @@ def test_reference_outside_the_read_levels_is_refused():
         cim.diff_cim_op("AND", PAIRS[:, 0], PAIRS[:, 1], G_P, G_AP, ref=-1.0)
 
 
+def test_monte_carlo_reference_on_or_beyond_a_level_is_refused():
+    for f in (0.0, 1.0, 1.3):
+        with pytest.raises(ValueError, match="ref_or|ref_and"):
+            cim.sense_statistics("stt", False, cim.VariationKnobs(samples=10), ref_fraction=f)
+        with pytest.raises(ValueError, match="outside the read levels"):
+            cim.sense_statistics("vsh", True, cim.VariationKnobs(samples=10), ref_fraction=f)
+    shifted = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=2000), ref_fraction=0.2)
+    centred = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=2000), ref_fraction=0.5)
+    assert shifted["OR"].ber_gauss > centred["OR"].ber_gauss
+
+
 def test_zero_sample_monte_carlo_is_refused():
     with pytest.raises(ValueError, match="samples"):
         cim.VariationKnobs(samples=0)

@@ -203,13 +203,14 @@ def _draw_cells(rng, n, nominal: ArrayResult, r_p, tmr, r_s, var: VariationKnobs
 
 def sense_statistics(kind: str = "stt", differential: bool = False, var: VariationKnobs | None = None,
                      array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, *,
-                     samples_out: dict | None = None) -> dict[str, OpStats]:
+                     samples_out: dict | None = None, ref_fraction: float = 0.5) -> dict[str, OpStats]:
     """Monte Carlo of every operation's sense margin for one organisation: {op: OpStats}.
 
     The sensed signal is the SA input voltage after the nominal sensing time of a normal read at the iso sense margin
     (voltage mode ``V = I t_sense / C_BL``, current mode ``I t_int / C_SA``; differential: the difference of the
     pair); XOR/ADD fail when either of the two decisions they combine fails. ``samples_out`` (a dict) receives
-    every op's signed margins (V).
+    every op's signed margins (V). ``ref_fraction`` places each CiM reference between its two nominal levels (0.5 =
+    midpoint; differential: between 0 and the 1-1 level); a reference at or beyond a level is refused.
     """
     var = var or VariationKnobs()
     a = array or ArrayKnobs()
@@ -238,6 +239,9 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
     margins: dict[str, list[np.ndarray]] = {}
     if not differential:
         lv = stt_levels(nominal_p, nominal_ap)
+        lv["ref_or"] = check_reference(lv["00"] + ref_fraction * (lv["01"] - lv["00"]), lv["00"], lv["01"], "ref_or")
+        lv["ref_and"] = check_reference(lv["01"] + ref_fraction * (lv["11"] - lv["01"]), lv["01"], lv["11"],
+                                        "ref_and")
         ref_read = 0.5 * (nominal_p + nominal_ap)
         for a_bit in (False, True):
             i = cell_current(np.full(n, a_bit), draw())
@@ -252,7 +256,7 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
             margins.setdefault("XOR", []).append(np.minimum(m_or, m_and))
     else:
         full = 2 * (nominal_p - nominal_ap)
-        ref = 0.5 * full
+        ref = check_reference(ref_fraction * full, 0.0, full, "ref")
         for a_bit in (False, True):
             d = cell_current(np.full(n, a_bit), draw()) - cell_current(np.full(n, not a_bit), draw())
             margins.setdefault("READ", []).append(d * scale * (1 if a_bit else -1) + sa_sigma * rng.standard_normal(n))

@@ -199,14 +199,14 @@ def _check_cim(params: dict) -> None:
 
 
 def evaluate_cim(organisation: str, op: str, sigma_rp: float, sigma_tmr: float, sigma_vt_mv: float, samples: int,
-                 sense_margin_mv: float, sense_mode: str, seed: int) -> dict:
+                 sense_margin_mv: float, sense_mode: str, ref_fraction: float, seed: int) -> dict:
     """Sense margin and bit error rate of ``op`` under variation, and its array-level energy vs two reads."""
     kind, diff = ORGANISATIONS[organisation]
     _check_cim(locals())
     var = cim_model.VariationKnobs(sigma_rp=sigma_rp, sigma_tmr=sigma_tmr, sigma_vt_mv=sigma_vt_mv, samples=samples,
                                    seed=seed)
     a = ArrayKnobs(sense_margin_mv=sense_margin_mv, sense_mode=sense_mode)
-    stats = cim_model.sense_statistics(kind, diff, var, a)[op]
+    stats = cim_model.sense_statistics(kind, diff, var, a, ref_fraction=ref_fraction)[op]
     e = cim_model.cim_access_energy(kind, diff, a)
     return {
         "margin_mean_mv": stats.margin_mean_v * 1e3,
@@ -236,6 +236,9 @@ CIM = register_study(Study(
         Int("samples", 2000, low=1, high=200000, log=True, help="Monte Carlo draws per input combination."),
         Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin of a normal read."),
         Choice("sense_mode", "voltage", options=SENSE_MODES, help="Voltage- or current-mode sense amplifier."),
+        Float("ref_fraction", 0.5, low=0.0, high=1.0, step=0.01, label="reference position",
+              help="Where each CiM reference sits between its two read levels (0.5 = midpoint; 0 or 1 = on a level, "
+                   "refused)."),
         Int("seed", 0, low=0, high=1_000_000, help="Monte Carlo seed."),
     ),
     metrics=(
