@@ -143,3 +143,19 @@ def test_switching_tables_are_cached_on_disk_keyed_by_parameters(tmp_path, monke
     # the shipped preset tables are found without computing
     d.switching_table.cache_clear()
     assert d.switching_table(m, compute=False).n == 2000
+
+
+def test_shipped_pma_table_wer_tail_follows_the_precessional_law():
+    # thermal initial angles (theta0^2 ~ Exp(1/Delta)) and t_sw = tau_D ln(C / theta0) / (i - 1) give
+    # WER(t) ~ exp(-2 (i - 1) t / tau_D) (Sun 2000; Butler et al. 2012): the slope of log WER is checked
+    m = load_magnet("pma_cofeb")
+    table = d.switching_table(m, compute=False)
+    tau = m.precession_time_s()
+    for k, i in enumerate(table.overdrives):
+        if i < 1.5:
+            continue
+        t = np.sort(table.times_s[k])
+        wer = 1 - np.arange(1, table.n + 1) / table.n
+        sel = np.isfinite(t) & (wer >= 5 / table.n) & (wer <= 0.3)
+        slope = np.polyfit(t[sel], np.log(wer[sel]), 1)[0]
+        assert slope == pytest.approx(-2 * (i - 1) / tau, rel=0.12), i
