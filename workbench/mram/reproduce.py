@@ -66,6 +66,26 @@ def _s2() -> list[ClaimResult]:
     ]
 
 
+def _break_even(differential: bool, quantity: str, target: float) -> float:
+    """The VSH spin efficiency (knob ``vsh_efficiency``) at which VSH's ``quantity`` (``write_latency_s`` or
+    ``write_energy_j``) equals ``target``: bisection in log space over 0.05-100 (inf if out of range). Reported, never
+    used to set a default."""
+    from workbench.mram.writepath import WriteKnobs
+
+    def value(eta: float) -> float:
+        return getattr(evaluate("vsh", differential, knobs=WriteKnobs(vsh_efficiency=eta)), quantity)
+
+    lo, hi = 0.05, 100.0
+    if value(hi) > target:
+        return float("inf")
+    if value(lo) <= target:
+        return lo
+    for _ in range(40):
+        mid = (lo * hi) ** 0.5
+        lo, hi = (mid, hi) if value(mid) > target else (lo, mid)
+    return hi
+
+
 def _v1() -> list[ClaimResult]:
     out = []
     for single, (vsh_d, gsh_d) in (("vsh", (False, False)), ("dvsh", (True, True))):
@@ -77,12 +97,16 @@ def _v1() -> list[ClaimResult]:
                     f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA): the in-plane magnet precesses faster "
                     f"(tau_D {g.path.magnet.precession_time_s() * 1e9:.2f} vs "
                     f"{v.path.magnet.precession_time_s() * 1e9:.2f} "
-                    "ns), so GSH writes quicker at equal overdrive")
+                    "ns), so GSH writes quicker at equal overdrive; VSH would match it at a spin efficiency of "
+                    f"{_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f} "
+                    f"(preset {v.path.spin_efficiency:.2f})")
         why_energy = (f"cell energy {names[0]} {v.write_parts_j['cell'] * 1e12:.2f} pJ vs {names[1]} "
                       f"{g.write_parts_j['cell'] * 1e12:.2f} pJ per word; PMA needs a smaller spin current "
                       f"(I_s,c0 {v.path.magnet.spin_current_critical_a() * 1e6:.0f} vs "
                       f"{g.path.magnet.spin_current_critical_a() * 1e6:.0f} uA) but the VSH efficiency "
-                      f"({v.path.spin_efficiency:.2f}) has no L/t gain vs GSH's {g.path.spin_efficiency:.2f} [R]")
+                      f"({v.path.spin_efficiency:.2f}) has no L/t gain vs GSH's {g.path.spin_efficiency:.2f} [R]; "
+                      "equal write energy needs a VSH spin efficiency of "
+                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f}")
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
                     "smaller cell), but sense amplifiers, decoder and I/O are the same in both and dominate")
         out += [
