@@ -10,7 +10,7 @@ from workbench.core.manifest import get_manifest, paper_table
 from workbench.core.reproduce import ClaimResult, run_reproductions
 
 STUDIES = ("mram.device", "mram.array", "mram.cim", "mram.system")
-VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels")
+VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj")
 
 
 def test_registered():

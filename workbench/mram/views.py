@@ -123,6 +123,31 @@ def kernels_view(organisation: str, n: int) -> tuple[alt.Chart, pd.DataFrame]:
     return chart, frame
 
 
+def mtj_view(preset: str, v_max: float) -> tuple[alt.Chart, pd.DataFrame]:
+    """R_P and R_AP of the preset's MTJ vs read/write bias (TMR(V) = TMR0 / (1 + (V/V_h)^2))."""
+    from workbench.mram.params import load_mtj
+
+    mtj = load_mtj(preset)
+    rows = []
+    for v in np.linspace(0.0, v_max, 41):
+        rows.append({"bias_v": float(v), "state": "P", "resistance_kohm": mtj.r_p_ohm / 1e3, "tmr": mtj.tmr_at(v)})
+        rows.append({"bias_v": float(v), "state": "AP", "resistance_kohm": mtj.r_ap_ohm(v) / 1e3,
+                     "tmr": mtj.tmr_at(v)})
+    frame = pd.DataFrame(rows)
+    chart = alt.Chart(frame).mark_line().encode(
+        x=alt.X("bias_v:Q", title="bias (V)"),
+        y=alt.Y("resistance_kohm:Q", title="resistance (kOhm)"),
+        color=alt.Color("state:N", title="state"),
+        tooltip=["state", "bias_v", "resistance_kohm", "tmr"],
+    ).properties(title=f"{preset}: MTJ resistance vs bias")
+    return chart, frame
+
+
+register_view(View(name="mram.mtj", theme="mram", func=mtj_view, title="MTJ resistance vs bias",
+                   knobs=(Choice("preset", "pma_cofeb", options=("pma_cofeb", "inplane_cofeb"),
+                                 help="Magnet/MTJ preset."),
+                          Float("v_max", 1.0, low=0.1, high=1.5, unit="V", help="Largest bias shown.")),
+                   description="Parallel and antiparallel resistance of the junction as the TMR falls with bias."))
 register_view(View(name="mram.switching", theme="mram", func=switching_view, title="Switching-time distribution",
                    knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
                    description="Fraction of 2000 thermal magnets switched vs time at each write current (LLG)."))
