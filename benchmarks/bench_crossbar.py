@@ -30,7 +30,7 @@ def main() -> None:
     if args.quick:
         args.sizes, args.n_spice = [16, 32], 1
     config = load_preset(args.preset)
-    print(f"# crossbar models, preset {args.preset!r}: {config.circuit.parasitics()}")
+    print(f"# crossbar models, preset {args.preset!r}: {config.circuit}")
     header = (f"{'size':>5} {'ngspice s/vec':>14} {'circuit s/vec':>14} {'G_eff once s':>13} {'fast s/MVM':>11} "
               f"{'fast vs spice':>14} {'fast vs circ':>13} {'err fast %':>11} {'err circ-spice %':>17} "
               f"{'diag %':>8} {'cumul %':>8} {'ideal %':>8}")

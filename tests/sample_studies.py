@@ -2,7 +2,7 @@
 
 import math
 
-from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Bool, Choice, Float, Int, Metric, Study, View, register_study, register_view
 
 
 def lens_tradeoff(aperture_mm: float, focal_mm: float, coating: str, stabilised: bool, seed: int) -> dict:
@@ -61,6 +61,36 @@ SLOW = register_study(
         metrics=(Metric("square", better="min"), Metric("root", better="max")),
         cost="batch",
         description="A slow toy study for sweep tests.",
+    ),
+    replace=True,
+)
+
+
+def lens_weight_curve(focal_mm: float, frames) -> tuple:
+    """A toy view over stored results: the stored lenses' weight against aperture, plus the model curve at
+    ``focal_mm`` (fails for focal_mm > 150, to test error reporting)."""
+    import altair as alt
+    import pandas as pd
+
+    if focal_mm > 150:
+        raise ValueError(f"knob 'focal_mm' ({focal_mm}) above 150 mm has no curve in this toy view")
+    curve = pd.DataFrame([{"aperture_mm": a, "weight_g": lens_tradeoff(a, focal_mm, "single", False, 0)["weight_g"],
+                           "source": "model"} for a in (2.0, 5.0, 10.0)])
+    stored = frames["sample.lens"][["aperture_mm", "weight_g"]].assign(source="stored")
+    data = pd.concat([curve, stored], ignore_index=True)
+    chart = alt.Chart(data).mark_point().encode(x="aperture_mm:Q", y="weight_g:Q", color="source:N")
+    return chart, data
+
+
+LENS_CURVE = register_view(
+    View(
+        name="sample.lens_curve",
+        theme="sample",
+        func=lens_weight_curve,
+        title="Lens weight against aperture",
+        knobs=(Float("focal_mm", 50.0, low=5.0, high=200.0, unit="mm"),),
+        studies=("sample.lens",),
+        description="A toy view over stored results.",
     ),
     replace=True,
 )

@@ -51,6 +51,28 @@ def test_export_writes_figures_and_sidecars(tmp_path):
     assert (stem.parent / "lens.csv").read_text().count("\n") == 13
 
 
+def test_export_a_view_with_its_knobs(tmp_path, capsys):
+    import json
+
+    stem = tmp_path / "views" / "energy"
+    assert main(["export", "tim.layer_energy", str(stem), "--set", "network=alexnet", "--format", "svg"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(printed) == sorted(str(stem.with_suffix(f".{e}")) for e in ("svg", "csv", "json"))
+    record = json.loads(stem.with_suffix(".json").read_text())
+    assert record["view"]["name"] == "tim.layer_energy" and record["params"]["network"] == "alexnet"
+    assert "conv1" in stem.with_suffix(".csv").read_text()
+    assert main(["export", "tim.layer_energy", str(stem), "--set", "network=vgg99"]) == 2
+    assert "network" in capsys.readouterr().err
+    assert main(["export", "tim.arch", str(stem)]) == 2
+    assert "needs --x and --y" in capsys.readouterr().err
+
+
+def test_list_groups_studies_and_views_by_theme(capsys):
+    assert main(["list", "tim.*"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== TiM-DNN") and "tim.arch" in out and "tim.layer_energy" in out and "view" in out
+
+
 def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsys):
     import json
 

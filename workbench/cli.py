@@ -1,7 +1,8 @@
-"""The ``workbench`` command: list studies, run sweeps, export figures, reproduce papers, serve dashboards.
+"""The ``workbench`` command: list themes, studies and views, run sweeps, export figures, reproduce papers, serve.
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench reproduce [THEME]`` · ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench serve`` ·
+``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
 """
 
@@ -32,17 +33,28 @@ def _parse_set(study, assignments: list[str]) -> dict:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from workbench.core.registry import get_study, list_studies
+    from workbench.core.manifest import list_manifests
+    from workbench.core.registry import get_study, get_view, list_studies, list_views
 
-    names = list_studies(args.pattern, theme=args.theme)
-    if not names:
-        print("no studies match")
+    names, views = list_studies(args.pattern, theme=args.theme), list_views(args.pattern, theme=args.theme)
+    if not names and not views:
+        print("no studies or views match")
         return 0
-    width = max(len(n) for n in names)
-    for name in names:
-        study = get_study(name)
-        print(f"{name:<{width}}  {study.theme:<9} {study.cost:<11} knobs: {', '.join(study.knob_names)}")
-        print(f"{'':<{width}}  {'':<9} {'':<11} metrics: {', '.join(m.title for m in study.metrics)}")
+    themes = {m.theme: m for m in list_manifests()}
+    width = max(len(n) for n in names + views)
+    for theme in sorted({get_study(n).theme for n in names} | {get_view(n).theme for n in views}):
+        manifest = themes.get(theme)
+        heading = f"{manifest.title} (arXiv {', '.join(manifest.papers)}; notebooks/{manifest.notebook})" \
+            if manifest else theme
+        print(f"== {heading}")
+        for name in (n for n in names if get_study(n).theme == theme):
+            study = get_study(name)
+            print(f"{name:<{width}}  study {study.cost:<11} knobs: {', '.join(study.knob_names)}")
+            print(f"{'':<{width}}  {'':<17} metrics: {', '.join(m.title for m in study.metrics)}")
+        for name in (n for n in views if get_view(n).theme == theme):
+            view = get_view(name)
+            knobs = f"; knobs: {', '.join(view.knob_names)}" if view.knobs else ""
+            print(f"{name:<{width}}  view  {view.title}{knobs}")
     return 0
 
 
@@ -100,12 +112,45 @@ def _write_seed(study, frame) -> Path:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.core.registry import list_views
+
+    if args.name in list_views():
+        return _export_view(args)
+    return _export_study(args)
+
+
+def _export_view(args: argparse.Namespace) -> int:
+    from workbench.core.registry import get_view
+    from workbench.core.store import ResultStore
+    from workbench.viz.export import export
+
+    view = get_view(args.name)
+    params = view.validate(_parse_set(view, args.set))
+    store = ResultStore(args.store) if args.store else None
+    chart, frame = view.render(params, store=store)
+    written = export(chart, args.out, formats=_formats(args), data=frame, params=params, view=view,
+                     theme=args.theme, columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
+    for path in written.values():
+        print(path)
+    return 0
+
+
+def _formats(args: argparse.Namespace) -> list[str]:
+    return [f.strip() for f in args.format.split(",") if f.strip()]
+
+
+def _export_study(args: argparse.Namespace) -> int:
     from workbench.core.registry import get_study
     from workbench.core.store import ResultStore
     from workbench.viz.charts import tradeoff
     from workbench.viz.export import export
 
-    study = get_study(args.study)
+    study = get_study(args.name)
+    if args.x is None or args.y is None:
+        raise ValueError(f"exporting study {study.name} needs --x and --y (metrics or knobs: "
+                         f"{study.metric_names + study.knob_names})")
+    if args.set:
+        raise ValueError("--set applies to views; a study's figure plots every stored point")
     store = ResultStore(args.store) if args.store else ResultStore()
     store.ensure_seeded(study)
     frame = store.frame(study)
@@ -118,8 +163,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise ValueError(f"{name!r} is neither a knob nor a metric of {study.name}; "
                              f"metrics: {study.metric_names}, knobs: {study.knob_names}")
     chart = tradeoff(frame, study, x=args.x, y=args.y, color=args.color, reference=args.reference)
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    written = export(chart, args.out, formats=formats, data=frame, study=study, theme=args.theme,
+    written = export(chart, args.out, formats=_formats(args), data=frame, study=study, theme=args.theme,
                      columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
     for path in written.values():
         print(path)
@@ -178,8 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("list", help="print the registered studies")
-    p.add_argument("pattern", nargs="?", default="*", help="glob over study names, e.g. 'tim.*'")
+    p = commands.add_parser("list", help="print the themes with their studies and views")
+    p.add_argument("pattern", nargs="?", default="*", help="glob over study and view names, e.g. 'tim.*'")
     p.add_argument("--theme")
     p.set_defaults(func=cmd_list)
 
@@ -200,16 +244,19 @@ def build_parser() -> argparse.ArgumentParser:
                         "results a fresh dashboard opens on")
     p.set_defaults(func=cmd_sweep)
 
-    p = commands.add_parser("export", help="write a tradeoff figure of the stored points (SVG/PNG/PDF + CSV + JSON)")
-    p.add_argument("study")
+    p = commands.add_parser("export", help="write a view, or a study's tradeoff figure of its stored points "
+                                           "(SVG/PNG/PDF + CSV + JSON)")
+    p.add_argument("name", help="a view (see `workbench list`) or a study")
     p.add_argument("out", help="output stem, e.g. figures/fig3")
-    p.add_argument("--x", required=True)
-    p.add_argument("--y", required=True)
+    p.add_argument("--x", help="study: column on the x axis")
+    p.add_argument("--y", help="study: column on the y axis")
+    p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE",
+                   help="view: set a knob (default: its default)")
     p.add_argument("--color")
     p.add_argument("--format", default="svg,png,pdf")
     p.add_argument("--theme", default="paper", choices=["paper", "screen"])
     p.add_argument("--columns", type=int, default=1, choices=[1, 2])
-    p.add_argument("--reference", action="store_true", help="overlay the paper's reference points")
+    p.add_argument("--reference", action="store_true", help="study: overlay the paper's reference points")
     p.add_argument("--store")
     p.set_defaults(func=cmd_export)
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VOILA = voila_executable()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PAGE_TIMEOUT_MS = 240_000
-CHART_MARKERS = ("Explorer(", "tradeoff(", "sweep_heatmap(")
+CHART_MARKERS = ("Explorer(", "ViewPanel(")
 
 pytestmark = [
     pytest.mark.browser,
@@ -117,3 +117,18 @@ def test_notebook_renders_under_voila(page, voila_url, notebook):
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     errors = page.locator(".wb-error")
     assert errors.count() == 0, errors.all_inner_texts()
+    if "ViewPanel(" in notebook.read_text():
+        _export_first_view(page)
+
+
+def _export_first_view(page) -> None:
+    """Click Export on the dashboard's first view; the status line names every written file, which must exist."""
+    view = page.locator(".wb-view").first
+    view.get_by_role("button", name="Export SVG/PNG/PDF").click()
+    status = view.locator(".wb-status", has_text="exported")
+    status.wait_for(timeout=60_000)
+    paths = [Path(p.strip()) for p in status.inner_text().split("exported", 1)[1].split(",")]
+    assert sorted(p.suffix for p in paths) == [".csv", ".json", ".pdf", ".png", ".svg"], paths
+    for path in paths:
+        assert path.is_file() and path.stat().st_size > 0, path
+        path.unlink()

@@ -1,10 +1,11 @@
 import math
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workbench.core.knobs import Bool, Choice, Float, Int
+from workbench.core.knobs import Bool, Choice, Float, Int, config_knobs, field_knob, knob_field, validate_config
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True))
@@ -89,3 +90,47 @@ def test_bool_parses_common_spellings():
 def test_title_includes_unit():
     assert Float("t_pulse_ns", 1.0, low=0, high=2, unit="ns").title == "t_pulse_ns (ns)"
     assert Int("epochs", 5, low=1, high=9, unit="epochs").title == "epochs"
+
+
+def test_infinite_and_open_bounds_exclude_their_limit():
+    knob = Float("g_us", 1.0, low=0.0, low_open=True, high=math.inf, unit="uS")
+    assert knob.validate(1e9) == 1e9 and not knob.bounded
+    for bad in (0.0, math.inf, -1.0):
+        with pytest.raises(ValueError, match=r"0.0 < g_us < inf uS"):
+            knob.validate(bad)
+    with pytest.raises(ValueError, match="n"):
+        Int("n", 1, low=1, high=math.inf).validate(math.inf)
+
+
+@dataclass(frozen=True)
+class _Wire:
+    rows: int = knob_field(64, low=1, high=1024, help="Rows per tile.")
+    r_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", help="Resistance of one wire segment.")
+    model: str = knob_field("exact", options=("exact", "ideal"), help="How the wires are solved.")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
+
+
+def test_validate_config_names_class_field_value_and_range_and_coerces():
+    assert _Wire(rows=8.0, r_ohm=2).rows == 8 and isinstance(_Wire(r_ohm=2).r_ohm, float)
+    with pytest.raises(ValueError, match=r"_Wire.r_ohm=-1.0 is not allowed; allowed: 0.0 <= r_ohm < inf ohm"):
+        _Wire(r_ohm=-1.0)
+    with pytest.raises(ValueError, match=r"_Wire.model='spice'.*one of 'exact', 'ideal'"):
+        _Wire(model="spice")
+
+
+def test_config_knobs_take_unit_and_help_from_the_field_and_only_narrow():
+    size, r_ohm, model = config_knobs(_Wire, ("size", "r_ohm", "model"), size=dict(field="rows", options=(16, 32),
+                                      default=32), r_ohm=dict(high=10.0, default=1.0))
+    assert isinstance(size, Choice) and size.options == (16, 32) and size.help == "Rows per tile."
+    assert (r_ohm.unit, r_ohm.low, r_ohm.high, r_ohm.default) == ("ohm", 0.0, 10.0, 1.0)
+    assert model == field_knob(_Wire, "model") and model.source.endswith("_Wire.model")
+    with pytest.raises(ValueError, match="unbounded"):
+        config_knobs(_Wire, ("r_ohm",))
+    with pytest.raises(ValueError, match="outside"):
+        config_knobs(_Wire, ("rows",), rows=dict(high=2048))
+    with pytest.raises(ValueError, match="cannot be changed"):
+        config_knobs(_Wire, ("r_ohm",), r_ohm=dict(high=10.0, help="other words"))
+    with pytest.raises(ValueError, match="no knob field"):
+        config_knobs(_Wire, ("cols",))

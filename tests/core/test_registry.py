@@ -1,7 +1,11 @@
+import importlib
+import math
+
 import pytest
 from sample_studies import LENS
 
-from workbench.core import Study, get_study, list_studies, register_study
+from workbench.core import Choice, Study, get_study, list_studies, register_study
+from workbench.core.knobs import field_knob
 from workbench.core.registry import theme_modules
 
 
@@ -34,3 +38,30 @@ def test_every_registered_study_evaluates_its_defaults_or_is_batch(name):
     if study.cost == "interactive":
         result = study.evaluate()
         assert set(study.metric_names) <= set(result)
+
+
+def _outside(knob):
+    """A value the declared knob refuses: below its low (or at an open low), above its high, or no option."""
+    if isinstance(knob, Choice):
+        return "__not_an_option__"
+    if knob.low_open:
+        return knob.low
+    return knob.low - 1 if math.isfinite(knob.low) else knob.high + 1
+
+
+@pytest.mark.parametrize("name", list_studies())
+def test_knobs_derived_from_a_config_field_carry_its_declaration(name):
+    """A knob derived from a configuration field has the field's unit and help and stays inside the field's range;
+    the configuration refuses a value outside that range with a ValueError naming class, field and value."""
+    for knob in get_study(name).knobs:
+        if not knob.source:
+            continue
+        module, class_name, field_name = knob.source.rsplit(".", 2)
+        config = getattr(importlib.import_module(module), class_name)
+        declared = field_knob(config, field_name)
+        assert (knob.unit, knob.help) == (declared.unit, declared.help), knob.name
+        for value in [knob.default, *knob.grid(5)]:
+            assert declared.validate(value) == value, (knob.name, value)
+        bad = _outside(declared)
+        with pytest.raises(ValueError, match=rf"{class_name}\.{field_name}={bad!r} is not allowed; allowed: "):
+            config(**{field_name: bad})

@@ -1,5 +1,6 @@
 import math
 
+import numpy as np
 import pytest
 
 from workbench.core.reproduce import (
@@ -40,5 +41,50 @@ def test_table_and_report(tmp_path):
 
 
 def test_unknown_theme_is_named():
-    with pytest.raises(ValueError, match="no reproduction for theme 'nope'"):
+    with pytest.raises(ValueError, match=r"no theme 'nope'; themes: \["):
         run_reproductions("nope")
+
+
+def test_interval_matches_the_t_formula_and_one_run_is_unbounded():
+    from scipy import stats
+
+    from workbench.core.reproduce import Interval
+
+    samples = [1.0, 2.0, 4.0, 5.0]
+    ci = Interval.of(samples)
+    half = stats.t.ppf(0.975, 3) * np.std(samples, ddof=1) / 2
+    assert (ci.mean, ci.low, ci.high, ci.n) == pytest.approx((3.0, 3 - half, 3 + half, 4))
+    one = Interval.of([7.0])
+    assert one.mean == 7 and one.low == -math.inf and one.high == math.inf
+    with pytest.raises(ValueError, match="needs >= 1 sample"):
+        Interval.of([])
+
+
+def test_repeated_runs_give_yes_no_or_unresolved():
+    from workbench.core.reproduce import range_claim_samples, relative_claim_samples
+
+    tight_inside = range_claim_samples("P1", "drop", -math.inf, 1.0, [0.2, 0.3, 0.25, 0.22])
+    assert tight_inside.verdict == "yes" and tight_inside.paper == "<= 1" and tight_inside.within is True
+    tight_outside = range_claim_samples("P1", "drop", -math.inf, 1.0, [2.0, 2.1, 2.05])
+    assert tight_outside.verdict == "NO" and tight_outside.within is False
+    straddles = range_claim_samples("P1", "drop", -math.inf, 1.0, [0.5, 1.5, 0.9])
+    assert straddles.verdict == "unresolved" and straddles.within is None and not straddles.resolved
+    assert relative_claim_samples("P3", "saving", 41, [40.0], 0.25).verdict == "unresolved"  # one seed
+    gain = range_claim_samples("F1", "drop", -math.inf, 1.0, [-0.4, -0.3, -0.35])  # an accuracy gain
+    assert gain.verdict == "yes"
+    assert "[" in format_table([tight_inside]).splitlines()[2] and "unresolved" in format_table([straddles])
+
+
+def test_paired_ranking_uses_per_seed_differences():
+    from workbench.core.reproduce import paired_best
+
+    # L1 is below random on average but not on every seed: unresolved, rank 2
+    noisy = paired_best("P1", "rank of L1", "l1", {"l1": [90, 92, 91], "random": [91, 91, 93]})
+    assert noisy.workbench == 2 and noisy.verdict == "unresolved" and "l1 - random" in noisy.note
+    # the same means shifted consistently per seed: resolved
+    clear = paired_best("P1", "rank of L1", "l1", {"l1": [92, 93, 94], "random": [90, 91.2, 91.9]})
+    assert clear.workbench == 1 and clear.verdict == "yes"
+    worse = paired_best("P1", "rank of L1", "l1", {"l1": [88, 89, 90], "random": [90, 91.2, 91.9]})
+    assert worse.verdict == "NO"
+    with pytest.raises(ValueError, match="same seeds"):
+        paired_best("P1", "rank", "l1", {"l1": [1, 2], "random": [1]})

@@ -17,7 +17,7 @@ from workbench.crossbar.device import (
 
 
 def test_quantization_levels_are_exact():
-    cfg = DeviceConfig(g_max_s=1e-4, on_off_ratio=10, bits_per_cell=2)
+    cfg = DeviceConfig(g_max_us=100.0, on_off_ratio=10, bits_per_cell=2)
     levels = cfg.g_min_s + np.arange(4) / 3 * (cfg.g_max_s - cfg.g_min_s)
     G = np.random.default_rng(0).uniform(cfg.g_min_s, cfg.g_max_s, 1000)
     q = quantize_conductance(G, cfg)
@@ -28,7 +28,7 @@ def test_quantization_levels_are_exact():
 
 
 def test_conductance_outside_range_raises():
-    cfg = DeviceConfig(g_max_s=1e-4, on_off_ratio=10)
+    cfg = DeviceConfig(g_max_us=100.0, on_off_ratio=10)
     with pytest.raises(ValueError, match=r"g_min_s=1e-05"):
         check_conductance(np.array([5e-6, 5e-5]), cfg)
     with pytest.raises(ValueError, match=r"g_max_s=0.0001"):
@@ -54,7 +54,7 @@ def test_weight_slices_recombine_to_the_quantized_weight(bits_per_cell, weight_b
 
 @pytest.mark.parametrize("mapping", ["differential", "offset"])
 def test_mapping_spans_the_range_and_inverts(mapping):
-    cfg = DeviceConfig(g_max_s=1e-4, on_off_ratio=5, mapping=mapping)
+    cfg = DeviceConfig(g_max_us=100.0, on_off_ratio=5, mapping=mapping)
     w = np.linspace(-1, 1, 11)
     cmap = map_weights(w, cfg)
     for g in (cmap.g_pos, cmap.g_neg):
@@ -104,8 +104,8 @@ def test_read_noise_matches_per_cell_monte_carlo():
 
 @pytest.mark.parametrize(
     "field, value",
-    [("g_max_s", -1.0), ("on_off_ratio", 0.5), ("bits_per_cell", -1), ("mapping", "bipolar"), ("program_sigma", -0.1),
-     ("stuck_on_fraction", 1.5), ("v_nl_v", 0.0)],
+    [("g_max_us", -1.0), ("g_max_us", 0.0), ("on_off_ratio", 0.5), ("bits_per_cell", -1), ("mapping", "bipolar"),
+     ("program_sigma", -0.1), ("stuck_on_fraction", 1.5), ("v_nl_v", 0.0)],
 )
 def test_invalid_fields_raise_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):

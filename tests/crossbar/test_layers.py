@@ -54,8 +54,7 @@ def test_single_tile_matches_the_circuit_solver():
     g_pos = dev.g_min_s + np.clip(W, 0, None) * span
     g_neg = dev.g_min_s + np.clip(-W, 0, None) * span
     v = x.double().numpy() / np.abs(x.numpy()).max() * v_read
-    p = cfg.circuit.parasitics()
-    current = solve_crossbar(g_pos, v, **p) - solve_crossbar(g_neg, v, **p)
+    current = solve_crossbar(g_pos, v, cfg.circuit) - solve_crossbar(g_neg, v, cfg.circuit)
     expected = current / (v_read * span) * np.abs(x.numpy()).max()
     np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-5)
 
@@ -127,11 +126,11 @@ def test_nonlinear_cells_are_exact_at_the_operating_point():
     W = rng.uniform(-1, 1, (6, 4))
     W /= np.abs(W).max()
     y = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, cfg, rng), cfg).double().numpy()
-    dev, v_read, p = cfg.device, cfg.peripherals.v_read_v, cfg.circuit.parasitics()
+    dev, v_read, circuit = cfg.device, cfg.peripherals.v_read_v, cfg.circuit
     span = dev.g_max_s - dev.g_min_s
     v = np.full(6, v_read)
-    current = (solve_crossbar(dev.g_min_s + np.clip(W, 0, None) * span, v, **p, v_nl=0.1)
-               - solve_crossbar(dev.g_min_s + np.clip(-W, 0, None) * span, v, **p, v_nl=0.1))
+    current = (solve_crossbar(dev.g_min_s + np.clip(W, 0, None) * span, v, circuit, v_nl=0.1)
+               - solve_crossbar(dev.g_min_s + np.clip(-W, 0, None) * span, v, circuit, v_nl=0.1))
     np.testing.assert_allclose(y[0], current / (v_read * span), rtol=1e-4, atol=1e-6)
     # and differs from the linear-cell crossbar (the sinh cells conduct more at v_read).
     linear = CrossbarConfig().with_changes(circuit=PARASITIC)

@@ -1,15 +1,17 @@
 """The exact nodal solver against ngspice on the same netlist."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from workbench.crossbar.circuit import solve_crossbar
+from workbench.crossbar.circuit import CircuitConfig, solve_crossbar
 from workbench.crossbar.spice import crossbar_netlist, ngspice_path, ngspice_solve
 
 needs_ngspice = pytest.mark.skipif(
     ngspice_path() is None, reason="ngspice is not installed (apt-get install ngspice); SPICE validation skipped"
 )
-PARASITICS = dict(r_wire_row=2.5, r_wire_col=1.5, r_driver=150.0, r_sense=60.0)
+PARASITICS = CircuitConfig(r_wire_row_ohm=2.5, r_wire_col_ohm=1.5, r_driver_ohm=150.0, r_sense_ohm=60.0)
 
 
 def _case(rows, cols, seed):
@@ -21,23 +23,21 @@ def _case(rows, cols, seed):
 
 def test_netlist_has_one_element_per_device():
     G, v = _case(3, 4, 0)
-    text = crossbar_netlist(G, v[0], **PARASITICS)
+    text = crossbar_netlist(G, v[0], PARASITICS)
     cells = int((G > 0).sum())
     assert text.count("\nRcell") == cells
     assert text.count("\nRwr") == 3 * 3 and text.count("\nRwc") == 2 * 4
     assert text.count("\nRd") == 3 and text.count("\nRs") == 4 and text.count("\nVsense") == 4
-    sinh = crossbar_netlist(G, v[0], **PARASITICS, v_nl=0.2)
+    sinh = crossbar_netlist(G, v[0], PARASITICS, v_nl=0.2)
     assert sinh.count("\nBcell") == cells and "sinh(" in sinh
-    zero = crossbar_netlist(G, v[0], **{**PARASITICS, "r_wire_row": 0.0})
+    zero = crossbar_netlist(G, v[0], replace(PARASITICS, r_wire_row_ohm=0.0))
     assert "\nRwr" not in zero and zero.count("\nVwr") == 9
 
 
-def test_netlist_rejects_batches_and_negative_resistance():
+def test_netlist_rejects_batches():
     G, v = _case(3, 4, 0)
     with pytest.raises(ValueError, match="one input vector"):
-        crossbar_netlist(G, v, **PARASITICS)
-    with pytest.raises(ValueError, match="r_sense=-1"):
-        crossbar_netlist(G, v[0], **{**PARASITICS, "r_sense": -1.0})
+        crossbar_netlist(G, v, PARASITICS)
 
 
 @needs_ngspice
@@ -46,8 +46,8 @@ def test_netlist_rejects_batches_and_negative_resistance():
 @pytest.mark.parametrize("shape, seed", [((1, 1), 0), ((5, 8), 1), ((12, 7), 2), ((16, 24), 3)])
 def test_circuit_solver_agrees_with_ngspice(shape, seed, v_nl, rtol):
     G, v = _case(*shape, seed)
-    exact = solve_crossbar(G, v, **PARASITICS, v_nl=v_nl)
-    spice = ngspice_solve(G, v, **PARASITICS, v_nl=v_nl)
+    exact = solve_crossbar(G, v, PARASITICS, v_nl=v_nl)
+    spice = ngspice_solve(G, v, PARASITICS, v_nl=v_nl)
     np.testing.assert_allclose(spice, exact, rtol=rtol)
 
 
@@ -55,5 +55,5 @@ def test_circuit_solver_agrees_with_ngspice(shape, seed, v_nl, rtol):
 @pytest.mark.ngspice
 def test_zero_resistances_agree_with_ngspice():
     G, v = _case(4, 6, 4)
-    params = dict(r_wire_row=0.0, r_wire_col=2.0, r_driver=0.0, r_sense=0.0)
-    np.testing.assert_allclose(ngspice_solve(G, v, **params), solve_crossbar(G, v, **params), rtol=1e-6)
+    circuit = CircuitConfig(r_wire_col_ohm=2.0)
+    np.testing.assert_allclose(ngspice_solve(G, v, circuit), solve_crossbar(G, v, circuit), rtol=1e-6)

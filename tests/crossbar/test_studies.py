@@ -6,11 +6,25 @@ import numpy as np
 import pytest
 
 from workbench.core import get_study, list_studies
-from workbench.crossbar.studies import cell_voltage_frame, error_sweep
+from workbench.crossbar.views import cell_voltage_frame, error_sweep
 
 
 def test_studies_are_registered():
     assert {"crossbar.circuit", "crossbar.inference"} <= set(list_studies(theme="crossbar"))
+
+
+@pytest.mark.parametrize(
+    "study, derived",
+    [("crossbar.circuit", {"size": "CircuitConfig.rows", "r_wire_ohm": "CircuitConfig.r_wire_row_ohm",
+                           "g_max_us": "DeviceConfig.g_max_us", "v_read_v": "PeripheralConfig.v_read_v"}),
+     ("crossbar.inference", {"tile_size": "CircuitConfig.rows", "circuit_model": "CircuitConfig.model",
+                             "adc_bits": "PeripheralConfig.adc_bits", "program_sigma": "DeviceConfig.program_sigma"})],
+)
+def test_knobs_derive_from_the_crossbar_configs(study, derived):
+    study = get_study(study)
+    for knob, field in derived.items():
+        assert study.knob(knob).source.endswith(field)
+    assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed"}
 
 
 def test_circuit_study_is_interactive_and_fast():

@@ -15,6 +15,13 @@ def test_registered():
     assert get_study("tim.quant").cost == "batch"
 
 
+def test_arch_design_knobs_derive_from_tim_config():
+    study = get_study("tim.arch")
+    config_fields = [k.name for k in study.knobs if k.source.endswith(f"TimConfig.{k.name}")]
+    assert sorted(config_fields) == sorted(TimConfig.__dataclass_fields__)
+    assert {k.name for k in study.knobs if not k.source} == {"network", "batch"}
+
+
 def test_arch_is_interactive_and_agrees_with_the_model():
     study = get_study("tim.arch")
     study.evaluate()  # warm the parameter cache

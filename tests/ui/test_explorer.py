@@ -128,10 +128,14 @@ def test_history_mode_accumulates_points_and_draws_pareto_front():
 
 def test_export_button_writes_figure_files(tmp_path):
     e = Explorer(LENS, debounce_s=0, export_dir=tmp_path)
-    e.export_button.click()
+    e.export_bar.button.click()
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == [f"sample_lens_weight_g_vs_brightness.{ext}" for ext in ("csv", "json", "pdf", "png", "svg")]
-    assert "exported" in text(e.status)
+    assert "exported" in text(e.status) and str(tmp_path / "sample_lens_weight_g_vs_brightness.svg") in text(e.status)
+    # a bare name typed into the field goes to the export folder, not the kernel's working directory
+    e.export_bar.path.value = "fig3"
+    e.export_bar.button.click()
+    assert (tmp_path / "fig3_weight_g_vs_brightness.svg").exists()
 
 
 def test_non_value_errors_from_the_model_are_shown():

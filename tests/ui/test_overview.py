@@ -1,26 +1,39 @@
 import sample_studies  # noqa: F401  (registers sample.lens / sample.slow)
 
-from workbench.core.registry import list_studies
-from workbench.ui.overview import THEME_NOTEBOOKS, study_table, study_table_html
+from workbench.core.manifest import list_manifests
+from workbench.core.registry import list_studies, list_views
+from workbench.ui.overview import study_table, study_table_html, theme_table, theme_table_html
 
 
-def test_table_lists_every_registered_study_with_units():
+def test_study_table_lists_every_registered_study_with_units():
     table = study_table()
     assert sorted(table["study"]) == list_studies()
     lens = table.set_index("study").loc["sample.lens"]
     assert lens["theme"] == "sample" and lens["cost"] == "interactive"
     assert "weight_g (g)" in lens["metrics"] and "aperture_mm" in lens["knobs"]
-    assert lens["notebook"] == ""  # the sample theme has no dashboard
+    assert lens["notebook"] == ""  # the sample theme has no manifest, so no dashboard
 
 
-def test_links_point_only_at_existing_theme_notebooks():
-    from workbench.core.paths import PROJECT_ROOT
+def test_theme_table_derives_from_the_manifests_and_links_every_dashboard():
+    manifests = list_manifests()
+    table = theme_table().set_index("theme")
+    assert sorted(table.index) == sorted(m.theme for m in manifests) and len(manifests) >= 3
+    for m in manifests:
+        row = table.loc[m.theme]
+        assert row["notebook"] == m.notebook and m.notebook_path.exists()
+        assert row["studies"].split(", ") == list_studies(theme=m.theme)
+        assert set(filter(None, row["views"].split(", "))) == set(list_views(theme=m.theme))
+    page = theme_table_html()
+    assert page.count("<a href=") == len(manifests)
+    for m in manifests:
+        assert f'<a href="{m.notebook}">' in page
 
+
+def test_study_links_point_at_their_themes_dashboard():
     table = study_table()
-    for row in table.itertuples():
-        if row.notebook:
-            assert row.notebook == THEME_NOTEBOOKS[row.theme]
-            assert (PROJECT_ROOT / "notebooks" / row.notebook).exists()
-    html = study_table_html(table)
-    assert html.count("<tr>") == len(table) + 1
-    assert html.count("<a href=") == int((table["notebook"] != "").sum())
+    notebooks = {m.theme: m.notebook for m in list_manifests()}
+    themed = table[table["theme"].isin(notebooks)]
+    assert len(themed) >= 6 and (themed["notebook"] == themed["theme"].map(notebooks)).all()
+    page = study_table_html(table)
+    assert page.count("<tr>") == len(table) + 1
+    assert page.count("<a href=") == len(themed)

@@ -2,14 +2,20 @@
 
 A knob declares its range, step, unit, scale and help text once; widgets, the CLI, sweeps and validation are all
 derived from that declaration (scikit-learn's declared parameter constraints are the model).
+
+A configuration dataclass declares its fields the same way (:func:`knob_field`, aihwkit's documented config
+fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that wraps the
+config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 
@@ -29,6 +35,9 @@ class Knob:
         Physical unit shown next to the value ("" for dimensionless).
     label : str
         Human label for widgets; defaults to ``name``.
+    source : str
+        ``"<module>.<Class>.<field>"`` of the configuration field the knob derives from (set by
+        :func:`config_knobs`); empty for a knob its study declares itself.
     """
 
     name: str
@@ -36,6 +45,7 @@ class Knob:
     help: str = ""
     unit: str = ""
     label: str = ""
+    source: str = field(default="", kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -74,10 +84,14 @@ class Knob:
 
 @dataclass(frozen=True)
 class _Range(Knob):
+    """A bounded number. Bounds are inclusive, except an infinite bound (the value must be finite) and ``low`` with
+    ``low_open=True`` (the value must exceed it, e.g. a conductance > 0 S)."""
+
     low: float = 0.0
     high: float = 1.0
     step: float | None = None
     log: bool = False
+    low_open: bool = False
 
     def __post_init__(self) -> None:
         if not self.low <= self.high:
@@ -88,14 +102,23 @@ class _Range(Knob):
             raise ValueError(f"knob {self.name!r}: step must be > 0, got {self.step}")
         super().__post_init__()
 
+    @property
+    def bounded(self) -> bool:
+        """Whether the range is closed and finite, as sliders, grids and random sweeps need."""
+        return not self.low_open and math.isfinite(self.low) and math.isfinite(self.high)
+
     def allowed(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         scale = ", log scale" if self.log else ""
         step = f", step {self.step}" if self.step is not None else ""
-        return f"{self.low} <= {self.name} <= {self.high}{unit}{step}{scale}"
+        below = "<" if self.low_open or math.isinf(self.low) else "<="
+        above = "<" if math.isinf(self.high) else "<="
+        return f"{self.low} {below} {self.name} {above} {self.high}{unit}{step}{scale}"
 
     def _check_range(self, value: float) -> None:
-        if not (self.low <= value <= self.high) or math.isnan(value):
+        above_low = value > self.low if self.low_open or math.isinf(self.low) else value >= self.low
+        below_high = value < self.high if math.isinf(self.high) else value <= self.high
+        if math.isnan(value) or not (above_low and below_high):
             raise self._error(value)
 
     def _unit_to_real(self, u: float) -> float:
@@ -146,7 +169,7 @@ class Int(_Range):
             number = float(value)
         except (TypeError, ValueError):
             raise self._error(value) from None
-        if math.isnan(number) or number != int(number):
+        if not math.isfinite(number) or number != int(number):
             raise self._error(value)
         number = int(number)
         self._check_range(number)
@@ -273,3 +296,153 @@ def check_signature(owner: str, func: Callable[..., Any], names: Sequence[str]) 
     if missing or extra:
         raise ValueError(f"{owner}: the parameters of {func.__qualname__} do not match its knobs: "
                          f"knobs without a parameter {missing}, parameters without a knob {extra}")
+
+
+# -- configuration dataclasses ---------------------------------------------------------------------------------------
+_KNOB = "knob"  # key of the knob declaration in a field's metadata
+_NARROWING = ("default", "label", "low", "high", "step", "log", "options")
+
+
+def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **constraints: Any) -> Any:
+    """A dataclass field whose metadata declares its knob: range, unit and help, once.
+
+    The knob type follows ``default``: a bool gives :class:`Bool`, an int :class:`Int`, a float :class:`Float`;
+    ``options=`` gives :class:`Choice`. The knob takes the field's name.
+
+    Parameters
+    ----------
+    default : bool, int, float or str
+        The field's default (also the knob's).
+    help : str
+        One sentence: what the field sets, for docs, tooltips and ``workbench list``.
+    unit : str
+        Physical unit of the stored value; a field holds its value in the unit its knob shows, so the conversion
+        to SI happens once, where the model reads it.
+    label : str
+        Human label for widgets.
+    **constraints
+        ``low``, ``high``, ``step``, ``log``, ``low_open`` (numbers) or ``options`` (choices): the values the
+        configuration accepts. A bound may be infinite (the value must then be finite).
+
+    Examples
+    --------
+    >>> @dataclass(frozen=True)
+    ... class Wire:
+    ...     r_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", help="Segment resistance.")
+    ...     def __post_init__(self):
+    ...         validate_config(self)
+    """
+    if "options" in constraints:
+        kind = Choice
+    elif isinstance(default, bool):
+        kind = Bool
+    else:
+        kind = Int if isinstance(default, int) else Float
+    declare = partial(kind, default=default, help=help, unit=unit, label=label, **constraints)
+    declare(name="declaration")  # a bad declaration fails where it is written
+    return dataclasses.field(default=default, metadata={_KNOB: declare})
+
+
+def field_knob(config: type, name: str) -> Knob:
+    """The knob that field ``name`` of the dataclass ``config`` declares with :func:`knob_field`.
+
+    Raises
+    ------
+    ValueError
+        When ``config`` has no such field or the field declares no knob.
+    """
+    declared = {f.name: f for f in dataclasses.fields(config)}
+    if name not in declared or _KNOB not in declared[name].metadata:
+        knobs = [n for n, f in declared.items() if _KNOB in f.metadata]
+        raise ValueError(f"{config.__name__} has no knob field {name!r}; knob fields: {knobs}")
+    return declared[name].metadata[_KNOB](name=name, source=f"{config.__module__}.{config.__qualname__}.{name}")
+
+
+def validate_config(instance: Any) -> None:
+    """Validate every knob field of a dataclass ``instance`` (call it from ``__post_init__``).
+
+    Each value is checked and coerced (``100`` to ``100.0`` for a float field) with :meth:`Knob.validate` of its
+    field's knob; joint constraints stay with the class.
+
+    Raises
+    ------
+    ValueError
+        ``"<Class>.<field>=<value> is not allowed; allowed: <range>"``.
+    """
+    config = type(instance)
+    for f in dataclasses.fields(config):
+        if _KNOB not in f.metadata:
+            continue
+        knob = field_knob(config, f.name)
+        value = getattr(instance, f.name)
+        try:
+            coerced = knob.validate(value)
+        except ValueError:
+            raise ValueError(f"{config.__name__}.{f.name}={value!r} is not allowed; allowed: {knob.allowed()}") \
+                from None
+        object.__setattr__(instance, f.name, coerced)
+
+
+def config_knobs(config: type, names: Sequence[str] | None = None, **narrowed: Mapping[str, Any]) -> tuple[Knob, ...]:
+    """Study knobs derived from the knob fields of ``config``: unit and help come from the field, never repeated.
+
+    A study may only narrow what the configuration accepts: another default, a closed range inside the field's, a
+    subset of its options (``options=`` on a numeric field gives a :class:`Choice`), a step, a log scale, a label.
+
+    Parameters
+    ----------
+    config : dataclass type
+        Its fields declared with :func:`knob_field`.
+    names : sequence of str, optional
+        The knobs in display order (default: every knob field, in declaration order). A name that is not a field
+        needs ``field=`` in its entry of ``narrowed``: one study knob may set several fields (``size`` sets rows and
+        columns), its declaration is the named field's.
+    **narrowed : mapping
+        Per knob name: ``field``, ``default``, ``label``, ``low``, ``high``, ``step``, ``log``, ``options``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown field or entry, a range or option the field does not accept, or a range left open or
+        unbounded (a study knob needs a closed, finite range).
+    """
+    if names is None:
+        names = [f.name for f in dataclasses.fields(config) if _KNOB in f.metadata]
+    stray = sorted(set(narrowed) - set(names))
+    if stray:
+        raise ValueError(f"{config.__name__}: narrowed knob(s) {stray} are not among the names {list(names)}")
+    return tuple(_derive(config, name, dict(narrowed.get(name, {}))) for name in names)
+
+
+def _derive(config: type, name: str, changes: dict[str, Any]) -> Knob:
+    """Knob ``name`` from the field ``changes.pop("field", name)`` of ``config``, narrowed by ``changes``."""
+    base = field_knob(config, changes.pop("field", name))
+    owner = f"{config.__name__}.{base.name} as knob {name!r}"
+    unknown = sorted(set(changes) - set(_NARROWING))
+    if unknown:
+        raise ValueError(f"{owner}: {unknown} cannot be changed; a study may change {list(_NARROWING)}")
+    for key in ("low", "high"):
+        if key in changes:
+            _within(owner, base, changes[key])
+    if "options" in changes:
+        for option in changes["options"]:
+            _within(owner, base, option)
+    declared = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
+    if "options" in changes and not isinstance(base, Choice):
+        keep = {k: declared[k] for k in ("default", "help", "unit", "label", "source")}
+        knob = Choice(name=name, **{**keep, **changes})
+    else:
+        if "low" in changes:
+            changes["low_open"] = False  # the study's range is closed at the low it gives
+        knob = dataclasses.replace(base, name=name, **changes)
+    if isinstance(knob, _Range) and not knob.bounded:
+        raise ValueError(f"{owner}: the range {knob.allowed()} is open or unbounded; give the study's low= and high=")
+    return knob
+
+
+def _within(owner: str, base: Knob, value: Any) -> None:
+    try:
+        base.validate(value)
+    except ValueError:
+        raise ValueError(f"{owner}: {value!r} is outside what the configuration accepts ({base.allowed()})") \
+            from None

@@ -89,7 +89,7 @@ def get_manifest(theme: str) -> ThemeManifest:
 def _read_csv(path, columns: tuple[str, ...]) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
-    table = pd.read_csv(path, dtype={"claim": str, "label": str, "id": str}, keep_default_na=False,
+    table = pd.read_csv(path, dtype={"claim": str, "label": str, "id": str, "paper": str}, keep_default_na=False,
                         na_values={"low": [""], "high": [""]})
     missing = [c for c in columns if c not in table.columns]
     if missing:

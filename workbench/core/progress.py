@@ -27,7 +27,6 @@ class Reporter:
 
     callback: Callable[[int, int | None, str], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
-    show_bar: bool = False
 
     def update(self, done: int, total: int | None, description: str) -> None:
         if self.cancel.is_set():

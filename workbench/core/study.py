@@ -33,6 +33,9 @@ class Metric:
         One sentence for tooltips and legends.
     label : str
         Human label for axes; defaults to ``name``.
+    measured : bool
+        A measurement of this machine (a wall-clock latency), not a pure function of the knobs: stored values are
+        kept, but a recomputation is not expected to repeat them.
     """
 
     name: str
@@ -40,6 +43,7 @@ class Metric:
     better: Better | None = None
     help: str = ""
     label: str = ""
+    measured: bool = False
 
     def __post_init__(self) -> None:
         if self.better not in (None, "min", "max"):

@@ -64,6 +64,13 @@ class View:
     def knob_names(self) -> list[str]:
         return [k.name for k in self.knobs]
 
+    def knob(self, name: str) -> Knob:
+        """The knob called ``name``; ``KeyError`` listing the knobs otherwise."""
+        for knob in self.knobs:
+            if knob.name == name:
+                return knob
+        raise KeyError(f"view {self.name!r} has no knob {name!r}; knobs: {self.knob_names}")
+
     def defaults(self) -> dict[str, Any]:
         """Every knob at its default."""
         return {k.name: k.default for k in self.knobs}

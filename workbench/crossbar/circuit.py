@@ -30,19 +30,56 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from workbench.core.knobs import knob_field, validate_config
+
 #: SuperLU settings for the symmetric positive-definite nodal matrix: minimum-degree ordering on A + A^T and no
 #: pivoting search (symmetric mode), measured fastest here for 64 x 64 arrays.
 _SPLU = dict(permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
 
 __all__ = [
+    "MODELS",
+    "CircuitConfig",
     "ConvergenceError",
     "CrossbarSolution",
     "cell_current",
     "check_inputs",
-    "check_parasitics",
     "check_v_nl",
     "solve_crossbar",
 ]
+
+#: How ``G_eff`` is computed (:func:`workbench.crossbar.fast.effective_conductance`): nodal analysis or a closed form.
+MODELS = ("exact", "cumulative", "diagonal", "ideal")
+
+
+@dataclass(frozen=True)
+class CircuitConfig:
+    """Array size and parasitics. Defaults: ideal wiring (every resistance 0), 64 x 64 tiles.
+
+    Every solver (:func:`solve_crossbar`, :func:`~workbench.crossbar.fast.effective_conductance`,
+    :func:`~workbench.crossbar.fast.relaxation_solve`, :func:`~workbench.crossbar.spice.ngspice_solve`) takes its
+    parasitic resistances from here; the array solved is the conductance matrix given with it, which may be smaller
+    than ``rows x cols`` (a layer smaller than a tile uses a sub-array). Each field declares its range, unit and help
+    (:func:`~workbench.core.knobs.knob_field`); the crossbar studies derive their knobs from them.
+    """
+
+    rows: int = knob_field(64, low=1, high=1024, help="Rows (inputs) per crossbar tile.")
+    cols: int = knob_field(64, low=1, high=1024, help="Columns (outputs) per crossbar tile.")
+    r_wire_row_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+                                       help="Resistance of one row-wire segment between adjacent cells.")
+    r_wire_col_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+                                       help="Resistance of one column-wire segment between adjacent cells.")
+    r_driver_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+                                     help="Output resistance of each row driver.")
+    r_sense_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+                                    help="Input resistance of each column's sensing circuit to virtual ground.")
+    model: str = knob_field("exact", options=MODELS,
+                            help="How each tile's G_eff is computed: exact nodal analysis or a closed form.")
+    v_op_fraction: float = knob_field(
+        0.5, low=0.0, high=1.0,
+        help="Nonlinear cells only: they are linearised with every row at v_op_fraction x v_read.")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
 
 
 class ConvergenceError(RuntimeError):
@@ -96,18 +133,6 @@ def _cell_slope(g: np.ndarray, v: np.ndarray, v_nl: float | None) -> np.ndarray:
     return g * np.cosh(v / v_nl)
 
 
-def check_parasitics(*, r_wire_row: float, r_wire_col: float, r_driver: float, r_sense: float) -> dict[str, float]:
-    """The four parasitic resistances as floats; ``ValueError`` naming any that is negative or not finite."""
-    out = {}
-    for name, value in (("r_wire_row", r_wire_row), ("r_wire_col", r_wire_col), ("r_driver", r_driver),
-                        ("r_sense", r_sense)):
-        value = float(value)
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name}={value!r} ohm is not allowed; allowed: a finite resistance >= 0 ohm")
-        out[name] = value
-    return out
-
-
 def check_v_nl(v_nl: float | None) -> None:
     """``ValueError`` unless ``v_nl`` is ``None`` (linear cells) or a finite voltage > 0."""
     if v_nl is not None and not (math.isfinite(v_nl) and v_nl > 0):
@@ -145,10 +170,11 @@ class _Network:
     ground are fixed, the rest are the unknowns.
     """
 
-    def __init__(self, rows: int, cols: int, r_wire_row: float, r_wire_col: float, r_driver: float, r_sense: float):
+    def __init__(self, rows: int, cols: int, circuit: CircuitConfig):
         R, C = rows, cols
         self.rows, self.cols = R, C
-        self.r_driver, self.r_sense = r_driver, r_sense
+        r_wire_row, r_wire_col = circuit.r_wire_row_ohm, circuit.r_wire_col_ohm
+        r_driver, r_sense = circuit.r_driver_ohm, circuit.r_sense_ohm
         n_grid = R * C
         i_idx, j_idx = np.meshgrid(np.arange(R), np.arange(C), indexing="ij")
         src = 2 * n_grid + np.arange(R)
@@ -268,14 +294,47 @@ def _unpack(net: _Network, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np
     return np.moveaxis(full[net.row_label], -1, 0), np.moveaxis(full[net.col_label], -1, 0)
 
 
+def _newton(
+    net: _Network, x: np.ndarray, y: np.ndarray, g: np.ndarray, v_nl: float, tol_a: float, max_newton: int
+) -> int:
+    """Solve the nonlinear nodal equations in place, one batch element (column of ``x``) at a time, by damped
+    Newton iterations from the linear solution ``x``; return the iterations of the slowest element.
+
+    Raises
+    ------
+    ConvergenceError
+        When an element's KCL residual is still above tolerance after ``max_newton`` iterations.
+    """
+    iterations = 0
+    for b in range(x.shape[1]):
+        xb, yb = x[:, b], y[:, b]
+        for it in range(max_newton + 1):
+            f, v_cell = net.residual(xb, yb, g, v_nl)
+            scale = tol_a + 1e-12 * np.max(np.abs(cell_current(g, v_cell, v_nl)), initial=0.0)
+            if np.max(np.abs(f), initial=0.0) <= scale:
+                iterations = max(iterations, it)
+                break
+            if it == max_newton:
+                raise ConvergenceError(
+                    f"Newton did not converge in max_newton={max_newton} iterations "
+                    f"(residual {np.max(np.abs(f)):.3g} A)"
+                )
+            jacobian = net.system(_cell_slope(g, v_cell, v_nl))
+            step = spla.splu(jacobian, **_SPLU).solve(-f)
+            # Backtracking keeps the sinh from overshooting on strongly nonlinear cells.
+            norm0, t = np.linalg.norm(f), 1.0
+            while t > 1e-4 and np.linalg.norm(net.residual(xb + t * step, yb, g, v_nl)[0]) > norm0:
+                t *= 0.5
+            xb = xb + t * step
+        x[:, b] = xb
+    return iterations
+
+
 def solve_crossbar(
     G: np.ndarray,
     v_in: np.ndarray,
+    circuit: CircuitConfig,
     *,
-    r_wire_row: float,
-    r_wire_col: float,
-    r_driver: float,
-    r_sense: float,
     v_nl: float | None = None,
     full_output: bool = False,
     tol_a: float = 1e-15,
@@ -289,12 +348,9 @@ def solve_crossbar(
         Cell conductances (S), finite and >= 0 (small-signal conductance at 0 V for nonlinear cells).
     v_in : array_like, shape (rows,) or (batch, rows)
         Row input voltages applied behind the drivers (V).
-    r_wire_row, r_wire_col : float
-        Resistance of one wire segment between adjacent cells on a row / a column (ohm), >= 0.
-    r_driver : float
-        Output resistance of every row driver (ohm), >= 0.
-    r_sense : float
-        Resistance from the end of every column to the sensing virtual ground (ohm), >= 0.
+    circuit : CircuitConfig
+        Its parasitic resistances: one wire segment between adjacent cells on a row / a column, every row driver's
+        output resistance, the resistance from the end of every column to the sensing virtual ground (ohm).
     v_nl : float or None
         ``None`` for linear cells; else the sinh nonlinearity voltage (V) of ``I = g v_nl sinh(v / v_nl)``.
     full_output : bool
@@ -312,50 +368,28 @@ def solve_crossbar(
     Raises
     ------
     ValueError
-        On negative or non-finite resistances, conductances or voltages, or mismatched shapes.
+        On negative or non-finite conductances or voltages, or mismatched shapes.
     ConvergenceError
         When Newton iterations for nonlinear cells do not converge.
     """
     G, v, single = check_inputs(G, v_in)
-    r = check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
     check_v_nl(v_nl)
     rows, cols = G.shape
-    net = _Network(rows, cols, **r)
+    net = _Network(rows, cols, circuit)
     g = G.ravel()
     batch = v.shape[0]
     y = np.concatenate([v, np.zeros((batch, 1))], axis=1).T  # fixed values, (R+1, batch)
     lu = spla.splu(net.system(g), **_SPLU) if net.n_free else None
     x = lu.solve(-(net.lin_fixed @ y) - net.d_free.T @ (g[:, None] * (net.d_fixed @ y))) if lu else np.zeros((0, batch))
-    iterations = 0
-    if v_nl is not None and net.n_free:
-        for b in range(batch):
-            xb, yb = x[:, b], y[:, b]
-            for it in range(max_newton + 1):
-                f, v_cell = net.residual(xb, yb, g, v_nl)
-                scale = tol_a + 1e-12 * np.max(np.abs(cell_current(g, v_cell, v_nl)), initial=0.0)
-                if np.max(np.abs(f), initial=0.0) <= scale:
-                    iterations = max(iterations, it)
-                    break
-                if it == max_newton:
-                    raise ConvergenceError(
-                        f"Newton did not converge in max_newton={max_newton} iterations "
-                        f"(residual {np.max(np.abs(f)):.3g} A)"
-                    )
-                jacobian = net.system(_cell_slope(g, v_cell, v_nl))
-                step = spla.splu(jacobian, **_SPLU).solve(-f)
-                # Backtracking keeps the sinh from overshooting on strongly nonlinear cells.
-                norm0, t = np.linalg.norm(f), 1.0
-                while t > 1e-4 and np.linalg.norm(net.residual(xb + t * step, yb, g, v_nl)[0]) > norm0:
-                    t *= 0.5
-                xb = xb + t * step
-            x[:, b] = xb
+    iterations = _newton(net, x, y, g, v_nl, tol_a, max_newton) if v_nl is not None and net.n_free else 0
     # Node voltages and terminal currents.
     v_row, v_col = _unpack(net, x, y)
     i_cell = cell_current(G[None], v_row - v_col, v_nl)
     # Sensed / injected currents through the terminal resistors; by KCL they equal the column / row sums of the
     # cell currents, which is what a zero terminal resistance leaves to measure.
-    i_out = v_col[:, -1, :] / r["r_sense"] if r["r_sense"] > 0 else i_cell.sum(axis=1)
-    i_in = (v - v_row[:, :, 0]) / r["r_driver"] if r["r_driver"] > 0 else i_cell.sum(axis=2)
+    r_sense, r_driver = circuit.r_sense_ohm, circuit.r_driver_ohm
+    i_out = v_col[:, -1, :] / r_sense if r_sense > 0 else i_cell.sum(axis=1)
+    i_in = (v - v_row[:, :, 0]) / r_driver if r_driver > 0 else i_cell.sum(axis=2)
     if single:
         i_out, i_in, v_row, v_col = i_out[0], i_in[0], v_row[0], v_col[0]
     if full_output:

@@ -1,65 +1,27 @@
 """The nested crossbar configuration (aihwkit-style): circuit, device and periphery, plus YAML presets.
 
+Each section lives next to the model that reads it (:class:`~workbench.crossbar.circuit.CircuitConfig`,
+:class:`~workbench.crossbar.device.DeviceConfig`, :class:`~workbench.crossbar.peripherals.PeripheralConfig`) and
+declares its fields' range, unit and help once (:func:`~workbench.core.knobs.knob_field`).
+
 Presets live in ``data/presets/crossbar/<name>.yaml`` with one mapping per section (``circuit``, ``device``,
 ``peripherals``); unknown keys are errors, missing keys take the dataclass defaults.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from workbench.core.manifest import read_preset
 from workbench.core.paths import presets_dir
+from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.device import DeviceConfig
-from workbench.crossbar.fast import MODELS
 from workbench.crossbar.peripherals import PeripheralConfig
 
 __all__ = ["PRESET_DIR", "CircuitConfig", "CrossbarConfig", "load_preset"]
 
 PRESET_DIR = presets_dir() / "crossbar"
-
-
-@dataclass(frozen=True)
-class CircuitConfig:
-    """Array size and parasitics. Defaults: ideal wiring (every resistance 0), 64 x 64 tiles."""
-
-    rows: int = 64
-    """Rows (inputs) per crossbar tile."""
-    cols: int = 64
-    """Columns (outputs) per crossbar tile."""
-    r_wire_row_ohm: float = 0.0
-    """Resistance of one row-wire segment between adjacent cells (ohm)."""
-    r_wire_col_ohm: float = 0.0
-    """Resistance of one column-wire segment between adjacent cells (ohm)."""
-    r_driver_ohm: float = 0.0
-    """Output resistance of each row driver (ohm)."""
-    r_sense_ohm: float = 0.0
-    """Input resistance of each column's sensing circuit to virtual ground (ohm)."""
-    model: str = "exact"
-    """How ``G_eff`` is computed: ``"exact"`` (nodal analysis), ``"cumulative"``, ``"diagonal"`` or ``"ideal"``."""
-    v_op_fraction: float = 0.5
-    """Nonlinear cells only: they are linearised with every row at ``v_op_fraction * v_read`` (dimensionless)."""
-
-    def __post_init__(self) -> None:
-        for name in ("rows", "cols"):
-            value = getattr(self, name)
-            if not (isinstance(value, int) and 1 <= value <= 1024):
-                raise ValueError(f"{name}={value!r} is not allowed; allowed: an integer from 1 to 1024")
-        for name in ("r_wire_row_ohm", "r_wire_col_ohm", "r_driver_ohm", "r_sense_ohm"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name}={value!r} is not allowed; allowed: a finite resistance >= 0 ohm")
-        if self.model not in MODELS:
-            raise ValueError(f"model={self.model!r} is not allowed; allowed: one of {MODELS}")
-        if not 0 <= self.v_op_fraction <= 1:
-            raise ValueError(f"v_op_fraction={self.v_op_fraction!r} is not allowed; allowed: 0 to 1")
-
-    def parasitics(self) -> dict[str, float]:
-        """Keyword arguments for :func:`~workbench.crossbar.circuit.solve_crossbar` and the fast models."""
-        return dict(r_wire_row=self.r_wire_row_ohm, r_wire_col=self.r_wire_col_ohm, r_driver=self.r_driver_ohm,
-                    r_sense=self.r_sense_ohm)
 
 
 @dataclass(frozen=True)

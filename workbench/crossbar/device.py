@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.knobs import knob_field, validate_config
+
 __all__ = [
     "MAPPINGS",
     "add_read_noise",
@@ -32,54 +34,49 @@ __all__ = [
 MAPPINGS = ("differential", "offset")
 
 
-def _require(ok: bool, name: str, value: object, allowed: str) -> None:
-    if not ok:
-        raise ValueError(f"{name}={value!r} is not allowed; allowed: {allowed}")
-
-
 @dataclass(frozen=True)
 class DeviceConfig:
-    """The resistive cell and how weights are stored in it. Defaults: an analog 10 kOhm / 100 kOhm cell, ideal."""
+    """The resistive cell and how weights are stored in it. Defaults: an analog 10 kOhm / 100 kOhm cell, ideal.
 
-    g_max_s: float = 1e-4
-    """Highest programmable conductance (S); 1e-4 S is a 10 kOhm on-state."""
-    on_off_ratio: float = 10.0
-    """``G_max / G_min`` (dimensionless, >= 1); ``inf`` gives ``G_min = 0``."""
-    bits_per_cell: int = 0
-    """Bits stored per cell: ``2**bits_per_cell`` evenly spaced conductance levels; 0 = analog (no quantization)."""
-    weight_bits: int = 0
-    """Magnitude bits of a weight; with ``bits_per_cell`` > 0 a weight spans ``ceil(weight_bits / bits_per_cell)``
-    slices (cells in separate arrays, recombined by shift-and-add); 0 = not quantized beyond the cell."""
-    mapping: str = "differential"
+    Each field declares its range, unit and help (:func:`~workbench.core.knobs.knob_field`); the crossbar studies
+    derive their knobs from them. Conductances are given in uS, the unit a designer reads; :attr:`g_max_s` and
+    :attr:`g_min_s` are the one place they become S, and the device model computes in S.
+    """
+
+    g_max_us: float = knob_field(100.0, low=0.0, low_open=True, high=math.inf, unit="uS",
+                                 help="Highest programmable cell conductance (on state); 100 uS is a 10 kOhm cell.")
+    on_off_ratio: float = knob_field(10.0, low=1.0, high=math.inf, help="G_max / G_min of the cells.")
+    bits_per_cell: int = knob_field(0, low=0, high=16, unit="bit",
+                                    help="Bits per cell: 2**bits evenly spaced conductance levels (0 = analog).")
+    weight_bits: int = knob_field(0, low=0, high=32, unit="bit",
+                                  help="Weight magnitude bits, sliced over cells of bits_per_cell (0 = unquantized).")
+    """With ``bits_per_cell`` > 0 a weight spans ``ceil(weight_bits / bits_per_cell)`` slices (cells in separate
+    arrays, recombined by shift-and-add)."""
+    mapping: str = knob_field("differential", options=MAPPINGS,
+                              help="Signed weights on two arrays (differential) or one array with an offset.")
     """``"differential"``: positive and negative weights in two arrays, currents subtracted; ``"offset"``: one array
     holding ``w + w_max``, the reference current ``sum(v) G_mid`` subtracted (an ideal reference column)."""
-    program_sigma: float = 0.0
-    """Programming variation: relative standard deviation of each programmed conductance (dimensionless)."""
-    read_noise_sigma: float = 0.0
-    """Read noise: relative standard deviation of each cell's current on every read (dimensionless)."""
-    stuck_on_fraction: float = 0.0
-    """Fraction of cells stuck at ``G_max`` (0..1)."""
-    stuck_off_fraction: float = 0.0
-    """Fraction of cells stuck at ``G_min`` (0..1)."""
+    program_sigma: float = knob_field(0.0, low=0.0, high=math.inf,
+                                      help="Relative standard deviation of each programmed conductance.")
+    read_noise_sigma: float = knob_field(0.0, low=0.0, high=math.inf,
+                                         help="Relative standard deviation of each cell's current on every read.")
+    stuck_on_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_max.")
+    stuck_off_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_min.")
     v_nl_v: float | None = None
     """Sinh I-V nonlinearity voltage (V) of ``I = g v_nl sinh(v / v_nl)``; ``None`` = linear (ohmic) cells."""
 
     def __post_init__(self) -> None:
-        _require(math.isfinite(self.g_max_s) and self.g_max_s > 0, "g_max_s", self.g_max_s, "a conductance > 0 S")
-        _require(self.on_off_ratio >= 1, "on_off_ratio", self.on_off_ratio, ">= 1 (inf allowed)")
-        _require(0 <= self.bits_per_cell <= 16, "bits_per_cell", self.bits_per_cell, "0 (analog) to 16")
-        _require(0 <= self.weight_bits <= 32, "weight_bits", self.weight_bits, "0 (not quantized) to 32")
-        _require(self.mapping in MAPPINGS, "mapping", self.mapping, f"one of {MAPPINGS}")
-        for name in ("program_sigma", "read_noise_sigma"):
-            value = getattr(self, name)
-            _require(math.isfinite(value) and value >= 0, name, value, ">= 0 (relative standard deviation)")
-        for name in ("stuck_on_fraction", "stuck_off_fraction"):
-            value = getattr(self, name)
-            _require(0 <= value <= 1, name, value, "0 to 1")
-        _require(self.stuck_on_fraction + self.stuck_off_fraction <= 1, "stuck_on_fraction + stuck_off_fraction",
-                 self.stuck_on_fraction + self.stuck_off_fraction, "<= 1")
-        _require(self.v_nl_v is None or (math.isfinite(self.v_nl_v) and self.v_nl_v > 0), "v_nl_v", self.v_nl_v,
-                 "None (linear) or a voltage > 0 V")
+        validate_config(self)
+        stuck = self.stuck_on_fraction + self.stuck_off_fraction
+        if stuck > 1:
+            raise ValueError(f"stuck_on_fraction + stuck_off_fraction={stuck!r} is not allowed; allowed: <= 1")
+        if self.v_nl_v is not None and not (math.isfinite(self.v_nl_v) and self.v_nl_v > 0):
+            raise ValueError(f"v_nl_v={self.v_nl_v!r} is not allowed; allowed: None (linear) or a voltage > 0 V")
+
+    @property
+    def g_max_s(self) -> float:
+        """Highest conductance (S): ``g_max_us`` converted from uS, the only conversion of this unit."""
+        return self.g_max_us * 1e-6
 
     @property
     def g_min_s(self) -> float:

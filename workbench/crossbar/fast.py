@@ -31,18 +31,16 @@ from __future__ import annotations
 import numpy as np
 
 from workbench.crossbar.circuit import (
+    MODELS,
+    CircuitConfig,
     ConvergenceError,
     cell_current,
     check_inputs,
-    check_parasitics,
     check_v_nl,
     solve_crossbar,
 )
 
 __all__ = ["MODELS", "FastCrossbar", "effective_conductance", "relaxation_solve"]
-
-#: Names accepted by ``model=``.
-MODELS = ("exact", "cumulative", "diagonal", "ideal")
 
 
 def _secant(G: np.ndarray, v_cell: np.ndarray, v_nl: float) -> np.ndarray:
@@ -54,10 +52,10 @@ def _secant(G: np.ndarray, v_cell: np.ndarray, v_nl: float) -> np.ndarray:
     return G * ratio
 
 
-def _cumulative(G: np.ndarray, r_wire_row: float, r_wire_col: float, r_driver: float, r_sense: float) -> np.ndarray:
+def _cumulative(G: np.ndarray, c: CircuitConfig) -> np.ndarray:
     rows, cols = G.shape
-    to_driver = r_driver + r_wire_row * np.arange(cols)[None, :]
-    to_sense = r_sense + r_wire_col * (rows - 1 - np.arange(rows))[:, None]
+    to_driver = c.r_driver_ohm + c.r_wire_row_ohm * np.arange(cols)[None, :]
+    to_sense = c.r_sense_ohm + c.r_wire_col_ohm * (rows - 1 - np.arange(rows))[:, None]
     series = to_driver + to_sense
     out = np.zeros_like(G)
     on = G > 0
@@ -65,17 +63,17 @@ def _cumulative(G: np.ndarray, r_wire_row: float, r_wire_col: float, r_driver: f
     return out
 
 
-def _diagonal(G: np.ndarray, r_wire_row: float, r_wire_col: float, r_driver: float, r_sense: float) -> np.ndarray:
+def _diagonal(G: np.ndarray, c: CircuitConfig) -> np.ndarray:
     row_total = G.sum(axis=1, keepdims=True)
     # Current in the row segment feeding node j is the sum of the cells at and beyond j (segment j, j >= 1).
     tail = np.cumsum(G[:, ::-1], axis=1)[:, ::-1]
-    drop = r_driver * row_total + r_wire_row * np.concatenate(
+    drop = c.r_driver_ohm * row_total + c.r_wire_row_ohm * np.concatenate(
         [np.zeros((G.shape[0], 1)), np.cumsum(tail[:, 1:], axis=1)], axis=1
     )
     col_total = G.sum(axis=0, keepdims=True)
     # Current in the column segment below row k is the sum of the cells at and above k.
     head = np.cumsum(G, axis=0)
-    rise = r_sense * col_total + r_wire_col * np.concatenate(
+    rise = c.r_sense_ohm * col_total + c.r_wire_col_ohm * np.concatenate(
         [np.cumsum(head[:-1][::-1], axis=0)[::-1], np.zeros((1, G.shape[1]))], axis=0
     )
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -86,12 +84,8 @@ def _diagonal(G: np.ndarray, r_wire_row: float, r_wire_col: float, r_driver: flo
 
 def effective_conductance(
     G: np.ndarray,
+    circuit: CircuitConfig,
     *,
-    r_wire_row: float,
-    r_wire_col: float,
-    r_driver: float,
-    r_sense: float,
-    model: str = "exact",
     v_nl: float | None = None,
     v_op: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -101,10 +95,9 @@ def effective_conductance(
     ----------
     G : array_like, shape (rows, cols)
         Cell conductances (S).
-    r_wire_row, r_wire_col, r_driver, r_sense : float
-        Parasitic resistances (ohm), as in :func:`~workbench.crossbar.circuit.solve_crossbar`.
-    model : {"exact", "cumulative", "diagonal", "ideal"}
-        How ``G_eff`` is obtained (see the module docstring).
+    circuit : CircuitConfig
+        Parasitic resistances, as in :func:`~workbench.crossbar.circuit.solve_crossbar`, and ``model``: how
+        ``G_eff`` is obtained, one of :data:`MODELS` (see the module docstring).
     v_nl : float or None
         Sinh nonlinearity voltage of the cells (V); ``None`` for linear cells. Only ``model="exact"`` supports it.
     v_op : array_like, shape (rows,), optional
@@ -113,35 +106,47 @@ def effective_conductance(
     Raises
     ------
     ValueError
-        For an unknown model, or ``v_nl`` without ``v_op`` or with a closed-form model, and for bad circuit inputs.
+        For ``v_nl`` without ``v_op`` or with a closed-form model, and for bad circuit inputs.
     """
-    if model not in MODELS:
-        raise ValueError(f"model={model!r} is not allowed; allowed: one of {MODELS}")
     G, _, _ = check_inputs(G, np.zeros(np.shape(G)[0]) if np.ndim(G) == 2 else G)
-    params = check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
     check_v_nl(v_nl)
+    model = circuit.model
     if v_nl is not None and (model != "exact" or v_op is None):
         raise ValueError(f"v_nl={v_nl!r} needs model='exact' (got {model!r}) and an operating point v_op")
     if model == "ideal":
         return G.copy()
     if model == "cumulative":
-        return _cumulative(G, **params)
+        return _cumulative(G, circuit)
     if model == "diagonal":
-        return _diagonal(G, **params)
+        return _diagonal(G, circuit)
     if v_nl is not None:
-        op = solve_crossbar(G, np.asarray(v_op, dtype=float), **params, v_nl=v_nl, full_output=True)
+        op = solve_crossbar(G, np.asarray(v_op, dtype=float), circuit, v_nl=v_nl, full_output=True)
         G = _secant(G, op.v_cell, v_nl)
-    return solve_crossbar(G, np.eye(G.shape[0]), **params)
+    return solve_crossbar(G, np.eye(G.shape[0]), circuit)
+
+
+def _wire_voltages(i_cell: np.ndarray, v: np.ndarray, c: CircuitConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column node voltages implied by the cell currents ``i_cell`` (batch, rows, cols) for inputs ``v``.
+
+    ``v_r(i,j) = v_i - r_driver S_i - r_wire_row sum_{k=1..j} tail_k`` (``tail_k``: current of the cells at and
+    beyond ``k`` on row ``i``, ``S_i = tail_0``), and column voltages likewise from the sense end.
+    """
+    tail = np.cumsum(i_cell[:, :, ::-1], axis=2)[:, :, ::-1]
+    row = (v - c.r_driver_ohm * tail[:, :, 0])[:, :, None] - c.r_wire_row_ohm * np.concatenate(
+        [np.zeros_like(tail[:, :, :1]), np.cumsum(tail[:, :, 1:], axis=2)], axis=2
+    )
+    head = np.cumsum(i_cell, axis=1)
+    col = c.r_sense_ohm * head[:, -1:, :] + c.r_wire_col_ohm * np.concatenate(
+        [np.cumsum(head[:, :-1][:, ::-1], axis=1)[:, ::-1], np.zeros_like(head[:, :1])], axis=1
+    )
+    return row, col
 
 
 def relaxation_solve(
     G: np.ndarray,
     v_in: np.ndarray,
+    circuit: CircuitConfig,
     *,
-    r_wire_row: float,
-    r_wire_col: float,
-    r_driver: float,
-    r_sense: float,
     v_nl: float | None = None,
     gamma: float = 0.5,
     tol: float = 1e-10,
@@ -149,10 +154,9 @@ def relaxation_solve(
 ) -> np.ndarray:
     """Column currents (A) by damped fixed-point relaxation of the wire voltages (CrossSim-style).
 
-    Each sweep computes the cell currents from the present node voltages, then new row voltages
-    ``v_r(i,j) = v_i - r_driver S_i - r_wire_row sum_{k=1..j} tail_k`` (``tail_k``: current of the cells at and
-    beyond ``k``) and column voltages likewise from the sense end, and moves a fraction ``gamma`` towards them.
-    All inputs of the batch are relaxed together.
+    Each sweep computes the cell currents from the present node voltages, then the wire voltages they imply (the
+    parasitic resistances of ``circuit``; ``circuit.model`` is not used), and moves a fraction ``gamma`` towards
+    them. All inputs of the batch are relaxed together.
 
     Parameters
     ----------
@@ -172,21 +176,12 @@ def relaxation_solve(
     G, v, single = check_inputs(G, v_in)
     if not 0 < gamma <= 1:
         raise ValueError(f"gamma={gamma!r} is not allowed; allowed: 0 < gamma <= 1")
-    check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
     check_v_nl(v_nl)
     v_scale = max(np.abs(v).max(), 1e-30)
     v_row = np.repeat(v[:, :, None], G.shape[1], axis=2)
     v_col = np.zeros_like(v_row)
     for _ in range(max_iter):
-        i_cell = cell_current(G[None], v_row - v_col, v_nl)
-        tail = np.cumsum(i_cell[:, :, ::-1], axis=2)[:, :, ::-1]
-        row_new = (v - r_driver * tail[:, :, 0])[:, :, None] - r_wire_row * np.concatenate(
-            [np.zeros_like(tail[:, :, :1]), np.cumsum(tail[:, :, 1:], axis=2)], axis=2
-        )
-        head = np.cumsum(i_cell, axis=1)
-        col_new = r_sense * head[:, -1:, :] + r_wire_col * np.concatenate(
-            [np.cumsum(head[:, :-1][:, ::-1], axis=1)[:, ::-1], np.zeros_like(head[:, :1])], axis=1
-        )
+        row_new, col_new = _wire_voltages(cell_current(G[None], v_row - v_col, v_nl), v, circuit)
         change = max(np.abs(row_new - v_row).max(), np.abs(col_new - v_col).max())
         if not np.isfinite(change) or change > 1e6 * v_scale:
             raise ConvergenceError(f"relaxation diverged (gamma={gamma}); lower gamma or use the exact solver")
@@ -209,10 +204,8 @@ class FastCrossbar:
     ----------
     G : array_like, shape (rows, cols)
         Cell conductances (S).
-    r_wire_row, r_wire_col, r_driver, r_sense : float
-        Parasitic resistances (ohm).
-    model : str
-        One of :data:`MODELS`.
+    circuit : CircuitConfig
+        Parasitic resistances and ``model`` (one of :data:`MODELS`).
     v_nl : float or None
         Sinh nonlinearity voltage (V) of the cells; ``None`` for linear cells (then ``G_eff`` is exact, once).
     refresh_every : int
@@ -223,21 +216,16 @@ class FastCrossbar:
     def __init__(
         self,
         G: np.ndarray,
+        circuit: CircuitConfig,
         *,
-        r_wire_row: float,
-        r_wire_col: float,
-        r_driver: float,
-        r_sense: float,
-        model: str = "exact",
         v_nl: float | None = None,
         refresh_every: int = 0,
     ):
         if refresh_every < 0:
             raise ValueError(f"refresh_every={refresh_every!r} is not allowed; allowed: an integer >= 0")
         self.G = np.asarray(G, dtype=float)
-        self.params = dict(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
-        self.model, self.v_nl, self.refresh_every = model, v_nl, refresh_every
-        self.g_eff = None if v_nl is not None else effective_conductance(self.G, **self.params, model=model)
+        self.circuit, self.v_nl, self.refresh_every = circuit, v_nl, refresh_every
+        self.g_eff = None if v_nl is not None else effective_conductance(self.G, circuit)
         self.calls = 0
         self.refreshes = 0
 
@@ -251,7 +239,7 @@ class FastCrossbar:
             self.g_eff is None or (self.refresh_every and self.calls % self.refresh_every == 0)
         ):
             v_op = v if v.ndim == 1 else v.mean(axis=0)
-            self.g_eff = effective_conductance(self.G, **self.params, model=self.model, v_nl=self.v_nl, v_op=v_op)
+            self.g_eff = effective_conductance(self.G, self.circuit, v_nl=self.v_nl, v_op=v_op)
             self.refreshes += 1
         self.calls += 1
         return v @ self.g_eff

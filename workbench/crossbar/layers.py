@@ -103,7 +103,7 @@ def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: 
                 if cmap.g_neg is not None:
                     arrays.append(program(cmap.g_neg, dev, rng))
                 solved = [
-                    effective_conductance(g, **circ.parasitics(), model=circ.model, v_nl=dev.v_nl_v, v_op=v_op)
+                    effective_conductance(g, circ, v_nl=dev.v_nl_v, v_op=v_op)
                     for g in arrays
                 ]
                 diff = solved[0] - (solved[1] if len(solved) > 1 else cmap.g_ref_s)

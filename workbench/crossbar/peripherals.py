@@ -16,35 +16,33 @@ from dataclasses import dataclass
 
 import torch
 
+from workbench.core.knobs import knob_field, validate_config
+
 __all__ = ["PeripheralConfig", "adc", "dac_slices", "input_scale", "quantize_input"]
 
 
 @dataclass(frozen=True)
 class PeripheralConfig:
-    """DAC, input slicing and ADC. Defaults: ideal (no quantization)."""
+    """DAC, input slicing and ADC. Defaults: ideal (no quantization).
 
-    v_read_v: float = 0.2
-    """Full-scale row voltage (V) for an input of magnitude 1."""
-    input_bits: int = 0
-    """Magnitude bits of the inputs; 0 = analog inputs (no DAC quantization)."""
-    dac_bits: int = 0
-    """Bits the DAC applies per cycle; 0 or >= ``input_bits`` = one cycle, else inputs are bit-sliced in time."""
-    adc_bits: int = 0
-    """ADC resolution (bits); 0 = ideal (no quantization, no saturation)."""
-    adc_range_fraction: float = 0.25
-    """ADC full scale as a fraction of the largest possible column current ``v_read * rows * (G_max - G_min)``."""
+    Each field declares its range, unit and help (:func:`~workbench.core.knobs.knob_field`); the crossbar studies
+    derive their knobs from them.
+    """
+
+    v_read_v: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="V",
+                                 help="Full-scale row voltage for an input of magnitude 1.")
+    input_bits: int = knob_field(0, low=0, high=32, unit="bit", help="DAC input magnitude bits (0 = analog).")
+    dac_bits: int = knob_field(0, low=0, high=32, unit="bit",
+                               help="Bits the DAC applies per cycle; 0 or >= input_bits = one cycle, else bit-sliced.")
+    adc_bits: int = knob_field(0, low=0, high=24, unit="bit", help="ADC resolution (0 = ideal); 1 is not allowed.")
+    adc_range_fraction: float = knob_field(
+        0.25, low=0.0, low_open=True, high=1.0,
+        help="ADC full scale as a fraction of the largest column current v_read x rows x (G_max - G_min).")
 
     def __post_init__(self) -> None:
-        checks = [
-            ("v_read_v", math.isfinite(self.v_read_v) and self.v_read_v > 0, "a voltage > 0 V"),
-            ("input_bits", 0 <= self.input_bits <= 32, "0 (analog) to 32"),
-            ("dac_bits", 0 <= self.dac_bits <= 32, "0 (one cycle) to 32"),
-            ("adc_bits", self.adc_bits == 0 or 2 <= self.adc_bits <= 24, "0 (ideal) or 2 to 24"),
-            ("adc_range_fraction", 0 < self.adc_range_fraction <= 1, "0 < fraction <= 1"),
-        ]
-        for name, ok, allowed in checks:
-            if not ok:
-                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed; allowed: {allowed}")
+        validate_config(self)
+        if self.adc_bits == 1:
+            raise ValueError("adc_bits=1 is not allowed; allowed: 0 (ideal) or 2 to 24")
         if self.dac_bits and not self.input_bits:
             raise ValueError(f"dac_bits={self.dac_bits} needs input_bits > 0 (the total input precision)")
 

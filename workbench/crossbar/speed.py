@@ -10,6 +10,7 @@ evaluates a layer's inputs as one GEMM), with the one-off ``G_eff`` extraction r
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -63,13 +64,13 @@ def compare_models(
     dev, per = config.device, config.peripherals
     G = rng.uniform(dev.g_min_s, dev.g_max_s, (size, cols))
     v = rng.uniform(0.0, per.v_read_v, (batch, size))
-    p = config.circuit.parasitics()
+    circuit = replace(config.circuit, model="exact")
     out: dict[str, float] = {"size": size, "cols": cols}
     n_check = max(n_spice, 8)
-    exact = solve_crossbar(G, v[:n_check], **p)
-    out["t_circuit_s"] = _best_time(lambda: solve_crossbar(G, v[0], **p), repeats)
-    out["t_extract_s"] = _best_time(lambda: effective_conductance(G, **p), repeats)
-    g_eff = effective_conductance(G, **p)
+    exact = solve_crossbar(G, v[:n_check], circuit)
+    out["t_circuit_s"] = _best_time(lambda: solve_crossbar(G, v[0], circuit), repeats)
+    out["t_extract_s"] = _best_time(lambda: effective_conductance(G, circuit), repeats)
+    g_eff = effective_conductance(G, circuit)
     # The GEMM runs in torch on one thread, as ngspice does (NumPy's OpenBLAS threads contend with torch's OpenMP
     # pool once torch is imported, and a multi-threaded GEMM on a busy shared machine is orders slower).
     v_t, g_t = torch.from_numpy(v), torch.from_numpy(g_eff)
@@ -79,12 +80,12 @@ def compare_models(
         out["t_fast_single_s"] = _best_time(lambda: single @ g_t, 20 * repeats)
     scale = np.abs(exact).max()
     for model in MODELS:
-        approx = v[:n_check] @ effective_conductance(G, **p, model=model)
+        approx = v[:n_check] @ effective_conductance(G, replace(circuit, model=model))
         out[f"err_{model}"] = float(np.abs(approx - exact).max() / scale)
     out["err_fast"] = out["err_exact"]
     if n_spice and ngspice_path() is not None:
         start = time.perf_counter()
-        spice = ngspice_solve(G, v[:n_spice], **p)
+        spice = ngspice_solve(G, v[:n_spice], circuit)
         out["t_spice_s"] = (time.perf_counter() - start) / n_spice
         out["err_circuit_vs_spice"] = float(np.abs(spice - exact[:n_spice]).max() / np.abs(spice).max())
         out["err_fast_vs_spice"] = float(np.abs(spice - v[:n_spice] @ g_eff).max() / np.abs(spice).max())

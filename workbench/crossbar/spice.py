@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.crossbar.circuit import check_inputs, check_parasitics, check_v_nl
+from workbench.crossbar.circuit import CircuitConfig, check_inputs, check_v_nl
 
 __all__ = ["crossbar_netlist", "ngspice_path", "ngspice_solve"]
 
@@ -37,11 +37,8 @@ def _two_terminal(name: str, a: str, b: str, r_ohm: float) -> str:
 def crossbar_netlist(
     G: np.ndarray,
     v_in: np.ndarray,
+    circuit: CircuitConfig,
     *,
-    r_wire_row: float,
-    r_wire_col: float,
-    r_driver: float,
-    r_sense: float,
     v_nl: float | None = None,
     output: str = "out.txt",
 ) -> str:
@@ -53,8 +50,8 @@ def crossbar_netlist(
         Cell conductances (S); a zero conductance leaves the cell open.
     v_in : array_like, shape (rows,)
         Row input voltages (V).
-    r_wire_row, r_wire_col, r_driver, r_sense : float
-        As in :func:`workbench.crossbar.circuit.solve_crossbar` (ohm).
+    circuit : CircuitConfig
+        Parasitic resistances, as in :func:`workbench.crossbar.circuit.solve_crossbar`.
     v_nl : float or None
         ``None`` for linear cells, else the sinh nonlinearity voltage (V).
     output : str
@@ -63,9 +60,10 @@ def crossbar_netlist(
     G, v, single = check_inputs(G, v_in)
     if not single:
         raise ValueError(f"crossbar_netlist takes one input vector of shape (rows,), got {np.shape(v_in)}")
-    check_parasitics(r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver, r_sense=r_sense)
     check_v_nl(v_nl)
     rows, cols = G.shape
+    r_wire_row, r_wire_col = circuit.r_wire_row_ohm, circuit.r_wire_col_ohm
+    r_driver, r_sense = circuit.r_driver_ohm, circuit.r_sense_ohm
     lines = [f"* crossbar {rows}x{cols}", _OPTIONS]
     for i in range(rows):
         lines.append(f"Vin{i} in{i} 0 {v[0, i]:.17g}")
@@ -95,11 +93,8 @@ def crossbar_netlist(
 def ngspice_solve(
     G: np.ndarray,
     v_in: np.ndarray,
+    circuit: CircuitConfig,
     *,
-    r_wire_row: float,
-    r_wire_col: float,
-    r_driver: float,
-    r_sense: float,
     v_nl: float | None = None,
     timeout_s: float = 600.0,
 ) -> np.ndarray:
@@ -119,10 +114,7 @@ def ngspice_solve(
         for b, vector in enumerate(v):
             out = Path(tmp) / f"out{b}.txt"
             cir = Path(tmp) / f"xbar{b}.cir"
-            cir.write_text(
-                crossbar_netlist(G, vector, r_wire_row=r_wire_row, r_wire_col=r_wire_col, r_driver=r_driver,
-                                 r_sense=r_sense, v_nl=v_nl, output=str(out))
-            )
+            cir.write_text(crossbar_netlist(G, vector, circuit, v_nl=v_nl, output=str(out)))
             proc = subprocess.run([exe, "-b", str(cir)], capture_output=True, text=True, timeout=timeout_s)
             # ngspice -b exits 1 after a .control-only run ("no simulations run"), so the result file is the check.
             if not out.exists():

@@ -2,34 +2,51 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from collections.abc import Mapping
+from typing import Any
 
-from workbench.core import Choice, Float, Int, Metric, Study, register_study
-from workbench.crossbar.circuit import solve_crossbar
-from workbench.crossbar.config import CircuitConfig, CrossbarConfig
+import numpy as np
+
+from workbench.core import Choice, Int, Metric, Study, register_study
+from workbench.core.knobs import config_knobs
+from workbench.crossbar.circuit import CircuitConfig, solve_crossbar
+from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.fast import effective_conductance, relaxation_solve
 from workbench.crossbar.inference import crossbar_accuracy
 from workbench.crossbar.peripherals import PeripheralConfig
 
-__all__ = ["CIRCUIT", "INFERENCE", "cell_voltage_frame", "circuit_error", "error_sweep", "inference_accuracy"]
+__all__ = ["CIRCUIT", "INFERENCE", "circuit_error", "inference_accuracy"]
 
 CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 
+# Knobs of configuration fields derive from the field (range, unit, help declared there); a study narrows them to
+# the range its dashboard explores. One knob sets both tile dimensions, one both wire resistances.
 _RESISTANCE_KNOBS = (
-    Float("r_wire_ohm", 1.0, low=0.0, high=10.0, unit="ohm", help="Resistance of one wire segment (rows and columns)."),
-    Float("r_driver_ohm", 100.0, low=0.0, high=1000.0, unit="ohm", help="Output resistance of each row driver."),
-    Float("r_sense_ohm", 100.0, low=0.0, high=1000.0, unit="ohm", help="Resistance of each column's sense path."),
-    Float("g_max_us", 50.0, low=1.0, high=200.0, log=True, unit="uS", help="Highest cell conductance (on state)."),
-    Float("on_off_ratio", 10.0, low=2.0, high=1000.0, log=True, help="G_max / G_min of the cells."),
+    *config_knobs(
+        CircuitConfig, ("r_wire_ohm", "r_driver_ohm", "r_sense_ohm"),
+        r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="r_wire, row = column"),
+        r_driver_ohm=dict(default=100.0, high=1000.0), r_sense_ohm=dict(default=100.0, high=1000.0),
+    ),
+    *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
+                  g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
+                  on_off_ratio=dict(low=2.0, high=1000.0, log=True)),
 )
 
 
-def _array(size: int, g_max_us: float, on_off_ratio: float, v_read_v: float, seed: int):
+def square_circuit(size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_ohm: float,
+                   model: str = "exact") -> CircuitConfig:
+    """A square ``size x size`` tile with the same resistance on every row and column wire segment."""
+    return CircuitConfig(rows=size, cols=size, r_wire_row_ohm=r_wire_ohm, r_wire_col_ohm=r_wire_ohm,
+                         r_driver_ohm=r_driver_ohm, r_sense_ohm=r_sense_ohm, model=model)
+
+
+def random_array(size: int, g_max_us: float, on_off_ratio: float, v_read_v: float, seed: int):
+    """Conductances uniform in the cell's ``[G_min, G_max]`` (S) and 9 input vectors: all rows at ``v_read``, then 8
+    uniform in ``[0, v_read]`` (V)."""
     rng = np.random.default_rng(seed)
-    g_max = g_max_us * 1e-6
-    G = rng.uniform(g_max / on_off_ratio, g_max, (size, size))
+    cell = DeviceConfig(g_max_us=g_max_us, on_off_ratio=on_off_ratio)
+    G = rng.uniform(cell.g_min_s, cell.g_max_s, (size, size))
     v = np.vstack([np.full(size, v_read_v), rng.uniform(0, v_read_v, (8, size))])
     return G, v
 
@@ -43,14 +60,15 @@ def circuit_error(
     Conductances are uniform in ``[G_min, G_max]``; the inputs are all rows at ``v_read`` plus 8 random vectors
     in ``[0, v_read]``. Errors are the largest deviation relative to the largest exact column current (%).
     """
-    G, v = _array(size, g_max_us, on_off_ratio, v_read_v, seed)
-    p = dict(r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm, r_sense=r_sense_ohm)
-    sol = solve_crossbar(G, v, **p, full_output=True)
+    G, v = random_array(size, g_max_us, on_off_ratio, v_read_v, seed)
+    circuit = square_circuit(size, r_wire_ohm, r_driver_ohm, r_sense_ohm,
+                             "exact" if model == "relaxation" else model)
+    sol = solve_crossbar(G, v, circuit, full_output=True)
     scale = np.abs(sol.i_out).max()
     if model == "relaxation":
-        approx = relaxation_solve(G, v, **p)
+        approx = relaxation_solve(G, v, circuit)
     else:
-        approx = v @ effective_conductance(G, **p, model=model)
+        approx = v @ effective_conductance(G, circuit)
     worst = sol.v_cell[0] / v_read_v
     return {
         "model_error_pct": float(100 * np.abs(approx - sol.i_out).max() / scale),
@@ -59,50 +77,16 @@ def circuit_error(
     }
 
 
-def cell_voltage_frame(
-    size: int = 32, r_wire_ohm: float = 1.0, r_driver_ohm: float = 100.0, r_sense_ohm: float = 100.0,
-    g_max_us: float = 50.0, on_off_ratio: float = 10.0, v_read_v: float = 0.2, seed: int = 0,
-) -> pd.DataFrame:
-    """Voltage across every cell with all rows at ``v_read``, as a long frame for a heatmap.
-
-    Columns: ``row``, ``col``, ``cell_voltage_pct`` (% of ``v_read``), ``drop_pct`` (100 minus that).
-    """
-    G, v = _array(size, g_max_us, on_off_ratio, v_read_v, seed)
-    sol = solve_crossbar(G, v[0], r_wire_row=r_wire_ohm, r_wire_col=r_wire_ohm, r_driver=r_driver_ohm,
-                         r_sense=r_sense_ohm, full_output=True)
-    rows, cols = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    pct = 100 * sol.v_cell / v_read_v
-    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "cell_voltage_pct": pct.ravel(),
-                         "drop_pct": 100 - pct.ravel()})
-
-
-def error_sweep(
-    sizes=(8, 16, 24, 32, 48, 64), r_wires=(0.0, 0.5, 1.0, 2.0, 5.0, 10.0), models=("diagonal", "cumulative", "ideal"),
-    *, size: int = 32, r_wire_ohm: float = 1.0, **fixed,
-) -> pd.DataFrame:
-    """``crossbar.circuit`` evaluated over array sizes (at ``r_wire_ohm``) and over wire resistances (at ``size``).
-
-    Returns one row per point with the knobs, the metrics and ``sweep`` (``"size"`` or ``"r_wire_ohm"``).
-    """
-    rows = []
-    for sweep, values in (("size", sizes), ("r_wire_ohm", r_wires)):
-        for model in models:
-            for value in values:
-                params = CIRCUIT.validate({"size": size, "r_wire_ohm": r_wire_ohm, **fixed, "model": model,
-                                           sweep: value})
-                rows.append({**params, **CIRCUIT.evaluate(params), "sweep": sweep})
-    return pd.DataFrame(rows)
-
-
 CIRCUIT = register_study(
     Study(
         name="crossbar.circuit",
         theme="crossbar",
         func=circuit_error,
         knobs=(
-            Int("size", 32, low=4, high=64, step=4, help="Rows = columns of the crossbar."),
+            *config_knobs(CircuitConfig, ("size",),
+                          size=dict(field="rows", default=32, low=4, high=64, step=4, label="size, rows = cols")),
             *_RESISTANCE_KNOBS,
-            Float("v_read_v", 0.2, low=0.05, high=1.0, unit="V", help="Full-scale input voltage."),
+            *config_knobs(PeripheralConfig, ("v_read_v",), v_read_v=dict(low=0.05, high=1.0)),
             Choice("model", "diagonal", options=CIRCUIT_MODELS,
                    help="Fast model compared with the exact solve ('exact' extracts G_eff: ~0.1 s at 64x64)."),
             Int("seed", 0, low=0, high=1000, help="Seed of the random conductances and inputs."),
@@ -126,26 +110,25 @@ CIRCUIT = register_study(
 )
 
 
+def _inference_config(p: Mapping[str, Any]) -> CrossbarConfig:
+    """The crossbar a ``crossbar.inference`` point ``p`` describes; building it checks the joint constraints."""
+    return CrossbarConfig(
+        circuit=square_circuit(p["tile_size"], p["r_wire_ohm"], p["r_driver_ohm"], p["r_sense_ohm"],
+                               p["circuit_model"]),
+        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"], bits_per_cell=p["bits_per_cell"],
+                            weight_bits=p["weight_bits"], program_sigma=p["program_sigma"]),
+        peripherals=PeripheralConfig(input_bits=p["input_bits"], adc_bits=p["adc_bits"]),
+        seed=p["seed"],
+    )
+
+
 def inference_accuracy(
     tile_size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_ohm: float, g_max_us: float,
     on_off_ratio: float, bits_per_cell: int, weight_bits: int, input_bits: int, adc_bits: int, program_sigma: float,
     circuit_model: str, epochs: int, seed: int,
 ) -> dict[str, float]:
     """Digits-CNN test accuracy in floating point and on crossbars with these non-idealities (%)."""
-    config = CrossbarConfig(
-        circuit=CircuitConfig(rows=tile_size, cols=tile_size, r_wire_row_ohm=r_wire_ohm, r_wire_col_ohm=r_wire_ohm,
-                              r_driver_ohm=r_driver_ohm, r_sense_ohm=r_sense_ohm, model=circuit_model),
-        device=DeviceConfig(g_max_s=g_max_us * 1e-6, on_off_ratio=on_off_ratio, bits_per_cell=bits_per_cell,
-                            weight_bits=weight_bits, program_sigma=program_sigma),
-        peripherals=PeripheralConfig(input_bits=input_bits, adc_bits=adc_bits),
-        seed=seed,
-    )
-    return crossbar_accuracy(config, epochs=epochs, train_seed=0)
-
-
-def _inference_constraints(params: dict) -> None:
-    if params["adc_bits"] == 1:
-        raise ValueError("adc_bits=1 is not allowed; allowed: 0 (ideal ADC) or 2 to 12")
+    return crossbar_accuracy(_inference_config(locals()), epochs=epochs, train_seed=0)
 
 
 INFERENCE = register_study(
@@ -154,15 +137,16 @@ INFERENCE = register_study(
         theme="crossbar",
         func=inference_accuracy,
         knobs=(
-            Choice("tile_size", 64, options=(16, 32, 64, 128), help="Rows = columns of each crossbar tile."),
+            *config_knobs(CircuitConfig, ("tile_size",),
+                          tile_size=dict(field="rows", options=(16, 32, 64, 128), label="tile size, rows = cols")),
             *_RESISTANCE_KNOBS,
-            Int("bits_per_cell", 4, low=0, high=8, help="Bits per cell (0 = analog)."),
-            Int("weight_bits", 8, low=0, high=8, help="Weight magnitude bits, sliced over cells (0 = unquantized)."),
-            Int("input_bits", 8, low=0, high=8, help="DAC input magnitude bits (0 = analog)."),
-            Int("adc_bits", 8, low=0, high=12, help="ADC bits (0 = ideal)."),
-            Float("program_sigma", 0.02, low=0.0, high=0.3, help="Relative programming variation of G."),
-            Choice("circuit_model", "exact", options=("exact", "diagonal", "cumulative", "ideal"),
-                   help="How each tile's G_eff is computed."),
+            *config_knobs(DeviceConfig, ("bits_per_cell", "weight_bits"), bits_per_cell=dict(default=4, high=8),
+                          weight_bits=dict(default=8, high=8)),
+            *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=8),
+                          adc_bits=dict(default=8, high=12)),
+            *config_knobs(DeviceConfig, ("program_sigma",), program_sigma=dict(default=0.02, high=0.3)),
+            *config_knobs(CircuitConfig, ("circuit_model",),
+                          circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
             Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
             Int("seed", 0, low=0, high=1000, help="Seed of variation (the training seed is fixed)."),
         ),
@@ -176,7 +160,7 @@ INFERENCE = register_study(
         ),
         version="1",
         cost="batch",
-        constraints=_inference_constraints,
+        constraints=_inference_config,
         description=(
             "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "
             "crossbar model with parasitics, quantized and sliced cells, variation, DAC/ADC): accuracy as the "

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.tim.params import TechParams, load_params
 
 REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
@@ -42,41 +44,45 @@ def adc_bits_needed(rows_active: int) -> int:
 
 @dataclass(frozen=True)
 class TimConfig:
-    """One TiM-DNN design point (defaults: the paper's 32-tile, 256x256, L=16 instance at 32 nm [R])."""
+    """One TiM-DNN design point (defaults: the paper's 32-tile, 256x256, L=16 instance at 32 nm [R]).
 
-    rows: int = 256
-    """TPC rows per tile (weights along the dot-product dimension)."""
-    cols: int = 256
-    """TPC columns per tile (output neurons computed in parallel)."""
-    rows_active: int = 16
-    """L, rows enabled per access; one access computes L x cols signed ternary products."""
-    tiles: int = 32
-    """Number of TiM tiles."""
-    adc_bits: int = 5
-    """Column ADC precision (bits); must be at least ceil(log2(L+1))."""
-    adc_type: str = "sar"
-    """"sar" (B comparator decisions + CDAC) or "flash" (2^B - 1 comparators, one decision). SAR is the default
-    [R] because one ADC per bitline must fit the column pitch: with the table's parts a 5-bit flash (31 comparators)
-    takes ~3x the area and energy of a 5-bit SAR, close to the area of the 256 TPCs on its bitline."""
-    cols_per_adc: int = 1
-    """Columns sharing one ADC pair; conversions of the sharing columns are serialised within an access."""
-    representation: str = "unweighted"
-    """Ternary system: "unweighted" {-1,0,1}, "symmetric" {-a,0,a}, "asymmetric" {-a,0,b}; sets the PCU cost."""
-    node_nm: int = 32
-    """Technology node (nm); the parameter table is scaled to it (see :meth:`TechParams.at_node`)."""
-    t_access_ns: float = 0.0
-    """Tile access (clock) period in ns; 0 selects the circuit model's minimum; below the minimum is an error."""
-    input_density: float = 0.5
-    """Fraction of nonzero ternary inputs (sets wordline and bitline activity)."""
-    weight_density: float = 0.5
-    """Fraction of nonzero ternary weights (sets bitline activity)."""
+    Each field declares its range, unit and help with :func:`~workbench.core.knobs.knob_field`; the ``tim.arch``
+    knobs derive from them. Construction checks every field and the joint constraints (L <= rows, ADC bits enough
+    for the counts 0..L, ADC sharing dividing the columns); :meth:`validate` adds the checks that need the
+    technology table.
+    """
 
-    def validate(self, params: TechParams | None = None) -> None:
-        """Raise ``ValueError`` naming the field, its value and the allowed range for an impossible design."""
-        for name in ("rows", "cols", "rows_active", "tiles", "adc_bits", "cols_per_adc"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a positive integer")
+    rows: int = knob_field(256, low=1, high=math.inf, unit="TPCs",
+                           help="TPC rows per tile (weights along the dot-product dimension).")
+    cols: int = knob_field(256, low=1, high=math.inf, unit="TPCs",
+                           help="TPC columns per tile (output neurons computed in parallel).")
+    rows_active: int = knob_field(16, low=1, high=math.inf, label="L (rows active)",
+                                  help="Rows enabled per access (the paper's L); L x cols products per access.")
+    tiles: int = knob_field(32, low=1, high=math.inf, help="Number of TiM tiles.")
+    adc_bits: int = knob_field(5, low=1, high=math.inf, unit="bit",
+                               help="Column ADC precision; must be >= ceil(log2(L+1)).")
+    adc_type: str = knob_field("sar", options=ADC_TYPES,
+                               help="SAR (B decisions + CDAC) or flash (2^B - 1 comparators, one decision).")
+    """SAR is the default [R] because one ADC per bitline must fit the column pitch: with the table's parts a 5-bit
+    flash (31 comparators) takes ~3x the area and energy of a 5-bit SAR, close to the area of the 256 TPCs on its
+    bitline."""
+    cols_per_adc: int = knob_field(1, low=1, high=math.inf,
+                                   help="Columns sharing one ADC pair (conversions serialised within an access).")
+    representation: str = knob_field(
+        "unweighted", options=REPRESENTATIONS,
+        help="Ternary system: {-1,0,1}, {-a,0,a} or {-a,0,b}; sets the peripheral scale/accumulate cost.")
+    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm",
+                              help="Technology node; the parameter table is scaled to it (first-order rules).")
+    t_access_ns: float = knob_field(
+        0.0, low=0.0, high=math.inf, unit="ns",
+        help="Tile access period; 0 = the circuit model's minimum, below the minimum is an error.")
+    input_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0,
+                                      help="Fraction of nonzero ternary activations (wordline and bitline activity).")
+    weight_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0,
+                                       help="Fraction of nonzero ternary weights (bitline activity).")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
         if self.rows_active > self.rows:
             raise ValueError(f"rows_active (L)={self.rows_active} exceeds rows={self.rows}; allowed: 1 <= L <= rows")
         needed = adc_bits_needed(self.rows_active)
@@ -85,26 +91,18 @@ class TimConfig:
                              f"allowed: adc_bits >= ceil(log2(L+1)) = {needed}")
         if self.cols % self.cols_per_adc:
             raise ValueError(f"cols_per_adc={self.cols_per_adc} must divide cols={self.cols}")
-        if self.adc_type not in ADC_TYPES:
-            raise ValueError(f"adc_type={self.adc_type!r}; allowed: {ADC_TYPES}")
-        if self.representation not in REPRESENTATIONS:
-            raise ValueError(f"representation={self.representation!r}; allowed: {REPRESENTATIONS}")
-        for name in ("input_density", "weight_density"):
-            value = getattr(self, name)
-            if not 0.0 < value <= 1.0:
-                raise ValueError(f"{name}={value!r}; allowed: 0 < {name} <= 1")
-        if not self.t_access_ns >= 0.0:
-            raise ValueError(f"t_access_ns={self.t_access_ns!r}; allowed: t_access_ns >= 0 (0 = circuit minimum)")
-        if params is not None:
-            p = params.at_node(self.node_nm)
-            swing_v = self.rows_active * p.dv_lsb_mv * 1e-3
-            limit_v = p.max_swing_fraction * p.vdd_v
-            if swing_v > limit_v:
-                raise ValueError(
-                    f"rows_active (L)={self.rows_active}: full-scale bitline swing L x dv_lsb = {swing_v:.2f} V "
-                    f"exceeds "
-                    f"{limit_v:.2f} V ({p.max_swing_fraction:g} VDD); allowed: L <= "
-                    f"{int(limit_v / (p.dv_lsb_mv * 1e-3))}")
+
+    def validate(self, params: TechParams) -> None:
+        """Raise ``ValueError`` naming the field, its value and the allowed range when the technology ``params``
+        (at the 32 nm reference, scaled to ``node_nm``) cannot build the design: an unknown node, or a full-scale
+        bitline swing beyond the table's limit."""
+        p = params.at_node(self.node_nm)
+        swing_v = self.rows_active * p.dv_lsb_mv * 1e-3
+        limit_v = p.max_swing_fraction * p.vdd_v
+        if swing_v > limit_v:
+            raise ValueError(
+                f"rows_active (L)={self.rows_active}: full-scale bitline swing L x dv_lsb = {swing_v:.2f} V exceeds "
+                f"{limit_v:.2f} V ({p.max_swing_fraction:g} VDD); allowed: L <= {int(limit_v / (p.dv_lsb_mv * 1e-3))}")
 
 
 @dataclass(frozen=True)
@@ -185,48 +183,61 @@ def _adc(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
     return energy, time, area
 
 
-def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm: float = 1.0) -> TileCosts:
-    """Delay, energy and area of one TiM tile under ``cfg``.
+class _Array(NamedTuple):
+    """Electrical geometry of one tile's TPC array."""
 
-    Parameters
-    ----------
-    cfg : TimConfig
-        The design point (validated here).
-    params : TechParams, optional
-        Technology table at the 32 nm reference (default preset); scaled to ``cfg.node_nm``.
-    chip_side_mm : float
-        Chip side length; buffer-to-tile wires are taken as half of it.
-    """
-    base = params if params is not None else load_params()
-    cfg.validate(base)
-    p = base.at_node(cfg.node_nm)
-    vdd = p.vdd_v
+    a_tpc: float
+    """Area of one TPC (um2)."""
+    c_bl: float
+    """Capacitance of one bitline (fF)."""
+    c_rwl: float
+    """Capacitance of one read wordline (fF)."""
+    r_bl: float
+    """Resistance of one bitline (ohm)."""
+    r_rwl: float
+    """Resistance of one read wordline (ohm)."""
+
+
+def _tpc_array(cfg: TimConfig, p: TechParams) -> _Array:
+    """TPC area from two 6T cells and the read stacks; wire loads from the TPC pitch (aspect ratio from the table)."""
     a_tpc = 2 * p.sram_6t_cell_um2 + p.tpc_read_transistors * p.read_transistor_um2
     width_um = math.sqrt(a_tpc * p.tpc_aspect)
     height_um = a_tpc / width_um
     # Two read stacks of every TPC hang on each bitline; each read wordline gates two read transistors per TPC.
-    c_bl = cfg.rows * (2 * p.c_drain_ff + p.c_wire_ff_per_um * height_um)
-    c_rwl = cfg.cols * (2 * p.c_gate_ff + p.c_wire_ff_per_um * width_um)
-    r_bl = p.r_wire_ohm_per_um * height_um * cfg.rows
-    r_rwl = p.r_wire_ohm_per_um * width_um * cfg.cols
+    return _Array(
+        a_tpc=a_tpc,
+        c_bl=cfg.rows * (2 * p.c_drain_ff + p.c_wire_ff_per_um * height_um),
+        c_rwl=cfg.cols * (2 * p.c_gate_ff + p.c_wire_ff_per_um * width_um),
+        r_bl=p.r_wire_ohm_per_um * height_um * cfg.rows,
+        r_rwl=p.r_wire_ohm_per_um * width_um * cfg.cols,
+    )
 
-    # Delays (ns). ohm * fF = 1e-15 s = 1e-6 ns; fF * mV / uA = 1e-12 s = 1e-3 ns.
-    t_decode = (math.ceil(math.log2(cfg.rows) / 2) + 2) * p.fo4_ps * 1e-3  # log4 predecode tree + driver
-    t_wl = 0.38 * r_rwl * c_rwl * 1e-6
-    t_bl = c_bl * p.dv_lsb_mv / p.i_read_ua * 1e-3 + 0.38 * r_bl * c_bl * 1e-6
-    e_conv, t_conv, a_adc = _adc(cfg, p)
-    t_adc = t_conv * cfg.cols_per_adc
-    t_min = t_decode + t_wl + t_bl + t_adc
-    if cfg.t_access_ns and cfg.t_access_ns < t_min:
-        raise ValueError(f"t_access_ns={cfg.t_access_ns:g} is shorter than the circuit minimum {t_min:.3f} ns; "
-                         f"allowed: 0 (use the minimum) or >= {t_min:.3f}")
-    t_access = cfg.t_access_ns or t_min
 
-    # Energies (fJ). fF * V * V = fJ.
-    wire_mm = chip_side_mm / 2
-    mean_count = cfg.rows_active * cfg.input_density * cfg.weight_density / 2  # discharging cells per bitline
-    e_rwl = c_rwl * vdd**2
-    e_bl = c_bl * vdd * mean_count * p.dv_lsb_mv * 1e-3
+def _access_delays(cfg: TimConfig, p: TechParams, a: _Array) -> tuple[float, float, float]:
+    """(decode, read-wordline, bitline) delays in ns: a log4 predecode tree plus driver in FO4 delays, Elmore
+    ``0.38 R C`` of the distributed wordline, and the time one discharging cell takes to move its bitline by
+    ``dv_lsb`` (``C dV / I``) plus the bitline's own RC (Rabaey ch. 4 and 12)."""
+    # ohm * fF = 1e-15 s = 1e-6 ns; fF * mV / uA = 1e-12 s = 1e-3 ns.
+    t_decode = (math.ceil(math.log2(cfg.rows) / 2) + 2) * p.fo4_ps * 1e-3
+    t_wl = 0.38 * a.r_rwl * a.c_rwl * 1e-6
+    t_bl = a.c_bl * p.dv_lsb_mv / p.i_read_ua * 1e-3 + 0.38 * a.r_bl * a.c_bl * 1e-6
+    return t_decode, t_wl, t_bl
+
+
+class _Energies(NamedTuple):
+    """Per-event energies of one tile (fJ) and the full-access breakdown by component."""
+
+    e_rwl: float
+    e_bl: float
+    e_pcu: float
+    e_scale: float
+    e_requant: float
+    e_move_bit: float
+    breakdown: dict
+
+
+def _pcu_energies(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
+    """(PCU work per column per access, scaling per output per pass, requantisation per output) in fJ."""
     n_acc = _ACCUMULATORS[cfg.representation]
     n_mult = _SCALE_MULTS[cfg.representation]
     if n_acc == 1:  # subtract n - k, then accumulate
@@ -235,9 +246,20 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
         e_pcu = 2 * p.acc_bits * p.e_add_per_bit_fj
     e_scale = n_mult * p.e_mult8_fj + (n_acc - 1) * p.acc_bits * p.e_add_per_bit_fj
     e_requant = 2 * p.acc_bits * p.e_add_per_bit_fj
+    return e_pcu, e_scale, e_requant
+
+
+def _energies(cfg: TimConfig, p: TechParams, a: _Array, e_conv: float, chip_side_mm: float) -> _Energies:
+    """Wordline ``C V^2`` and bitline ``C V dV`` energies (fF * V * V = fJ) at the configured densities, the PCU,
+    and moving bits over half the chip side; the breakdown is one peak access (the dot product fits the tile, so
+    outputs leave as 2-bit ternary activations once per rows/L accesses)."""
+    wire_mm = chip_side_mm / 2
+    mean_count = cfg.rows_active * cfg.input_density * cfg.weight_density / 2  # discharging cells per bitline
+    e_rwl = a.c_rwl * p.vdd_v**2
+    e_bl = a.c_bl * p.vdd_v * mean_count * p.dv_lsb_mv * 1e-3
+    e_pcu, e_scale, e_requant = _pcu_energies(cfg, p)
     e_move_bit = p.e_sram_buffer_per_bit_fj + p.e_wire_per_bit_mm_fj * wire_mm
-    passes_per_access = cfg.rows_active / cfg.rows  # an output leaves the tile once per rows/L accesses
-    # Peak access: the dot product fits in the tile (K = rows), so outputs leave as 2-bit ternary activations.
+    passes_per_access = cfg.rows_active / cfg.rows
     breakdown = {
         "wordlines": cfg.rows_active * cfg.input_density * e_rwl,
         "bitlines": 2 * cfg.cols * e_bl,
@@ -246,10 +268,14 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
         "outputs": cfg.cols * (e_scale + e_requant + 2 * e_move_bit) * passes_per_access,
         "inputs": 2 * cfg.rows_active * e_move_bit,
     }
-    leak_w = 2 * cfg.rows * cfg.cols * p.i_leak_per_bit_na * 1e-9 * vdd
+    return _Energies(e_rwl, e_bl, e_pcu, e_scale, e_requant, e_move_bit, breakdown)
 
-    mult_units = n_mult * math.ceil(cfg.cols * passes_per_access)
-    area = {
+
+def _tile_area(cfg: TimConfig, p: TechParams, a_tpc: float, a_adc: float) -> dict:
+    """Area of one tile by component (um2); scale multipliers are 8-bit multiplier-sized (64 adder bits)."""
+    n_acc = _ACCUMULATORS[cfg.representation]
+    mult_units = _SCALE_MULTS[cfg.representation] * math.ceil(cfg.cols * (cfg.rows_active / cfg.rows))
+    return {
         "tpc_array": cfg.rows * cfg.cols * a_tpc,
         "adc": 2 * cfg.cols // cfg.cols_per_adc * a_adc,
         "wordline_drivers": 2 * cfg.rows * p.a_wl_driver_um2,
@@ -259,20 +285,57 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
         "input_buffer": p.input_buffer_kb_per_tile * _BITS_PER_KB * p.a_sram_buffer_per_bit_um2,
     }
 
-    # Near-memory baseline on the same memory: one row per access, small-swing read, digital ternary MACs.
-    t_nm = t_decode + t_wl + c_bl * p.dv_sense_mv / p.i_read_ua * 1e-3 + 0.38 * r_bl * c_bl * 1e-6 \
-        + p.t_comparator_ps * 1e-3
-    nm_bitline = c_bl * vdd * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2 + p.e_comparator_fj
-    nm_mac = p.e_ternary_mult_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
 
+def _near_memory(cfg: TimConfig, p: TechParams, a: _Array, t_decode: float, t_wl: float) -> tuple[float, float, float]:
+    """Near-memory baseline on the same memory: (one-row access period ns, energy of one bitline read fJ, one
+    digital ternary MAC fJ). One row per access with small-swing sensing (``dv_sense``) and a sense amplifier;
+    zero products clock-gated in the MACs."""
+    t_nm = t_decode + t_wl + a.c_bl * p.dv_sense_mv / p.i_read_ua * 1e-3 + 0.38 * a.r_bl * a.c_bl * 1e-6 \
+        + p.t_comparator_ps * 1e-3
+    nm_bitline = a.c_bl * p.vdd_v * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2 + p.e_comparator_fj
+    nm_mac = p.e_ternary_mult_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
+    return t_nm, nm_bitline, nm_mac
+
+
+def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm: float = 1.0) -> TileCosts:
+    """Delay, energy and area of one TiM tile under ``cfg``.
+
+    Parameters
+    ----------
+    cfg : TimConfig
+        The design point (validated here against the technology table).
+    params : TechParams, optional
+        Technology table at the 32 nm reference (default preset); scaled to ``cfg.node_nm``.
+    chip_side_mm : float
+        Chip side length; buffer-to-tile wires are taken as half of it.
+
+    Raises
+    ------
+    ValueError
+        When the technology cannot build ``cfg``, or ``cfg.t_access_ns`` is below the circuit minimum.
+    """
+    base = params if params is not None else load_params()
+    cfg.validate(base)
+    p = base.at_node(cfg.node_nm)
+    a = _tpc_array(cfg, p)
+    t_decode, t_wl, t_bl = _access_delays(cfg, p, a)
+    e_conv, t_conv, a_adc = _adc(cfg, p)
+    t_adc = t_conv * cfg.cols_per_adc
+    t_min = t_decode + t_wl + t_bl + t_adc  # precharge overlaps the conversion
+    if cfg.t_access_ns and cfg.t_access_ns < t_min:
+        raise ValueError(f"t_access_ns={cfg.t_access_ns:g} is shorter than the circuit minimum {t_min:.3f} ns; "
+                         f"allowed: 0 (use the minimum) or >= {t_min:.3f}")
+    e = _energies(cfg, p, a, e_conv, chip_side_mm)
+    t_nm, nm_bitline, nm_mac = _near_memory(cfg, p, a, t_decode, t_wl)
     return TileCosts(
-        tpc_area_um2=a_tpc, c_bitline_ff=c_bl, c_rwl_ff=c_rwl, t_decode_ns=t_decode, t_wordline_ns=t_wl,
-        t_bitline_ns=t_bl, t_adc_ns=t_adc, t_min_ns=t_min, t_access_ns=t_access, e_rwl_fj=e_rwl, e_bitline_fj=e_bl,
-        e_conversion_fj=e_conv, e_pcu_column_fj=e_pcu, e_scale_fj=e_scale, e_requant_fj=e_requant,
-        e_move_bit_fj=e_move_bit,
-        e_access_fj=sum(breakdown.values()), leak_w=leak_w, area_um2=area, nm_t_access_ns=t_nm,
-        e_write_bit_fj=c_bl * vdd**2 + e_move_bit, nm_e_bitline_fj=nm_bitline, nm_e_mac_fj=nm_mac,
-        energy_breakdown_fj=breakdown,
+        tpc_area_um2=a.a_tpc, c_bitline_ff=a.c_bl, c_rwl_ff=a.c_rwl, t_decode_ns=t_decode, t_wordline_ns=t_wl,
+        t_bitline_ns=t_bl, t_adc_ns=t_adc, t_min_ns=t_min, t_access_ns=cfg.t_access_ns or t_min, e_rwl_fj=e.e_rwl,
+        e_bitline_fj=e.e_bl, e_conversion_fj=e_conv, e_pcu_column_fj=e.e_pcu, e_scale_fj=e.e_scale,
+        e_requant_fj=e.e_requant, e_move_bit_fj=e.e_move_bit, e_access_fj=sum(e.breakdown.values()),
+        leak_w=2 * cfg.rows * cfg.cols * p.i_leak_per_bit_na * 1e-9 * p.vdd_v,
+        area_um2=_tile_area(cfg, p, a.a_tpc, a_adc), nm_t_access_ns=t_nm,
+        e_write_bit_fj=a.c_bl * p.vdd_v**2 + e.e_move_bit, nm_e_bitline_fj=nm_bitline, nm_e_mac_fj=nm_mac,
+        energy_breakdown_fj=e.breakdown,
     )
 
 

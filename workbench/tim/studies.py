@@ -3,36 +3,31 @@
 from __future__ import annotations
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
-from workbench.tim.arch import ADC_TYPES, REPRESENTATIONS, TimConfig, accelerator
+from workbench.core.knobs import config_knobs
+from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
 from workbench.tim.mapping import NETWORKS, map_network
 from workbench.tim.params import load_params
 
+_SIZES = (64, 128, 256, 512, 1024)
+#: The design knobs derive from :class:`TimConfig`'s fields (range, unit, help declared there); the study narrows
+#: them to the ranges its dashboard explores.
+_CONFIG_KNOBS = config_knobs(
+    TimConfig,
+    ("representation", "rows", "cols", "rows_active", "tiles", "adc_bits", "adc_type", "cols_per_adc", "node_nm",
+     "t_access_ns", "input_density", "weight_density"),
+    rows=dict(options=_SIZES), cols=dict(options=_SIZES), rows_active=dict(high=64), tiles=dict(high=256),
+    adc_bits=dict(high=8), cols_per_adc=dict(options=(1, 2, 4, 8)), node_nm=dict(options=(22, 32, 45, 65)),
+    t_access_ns=dict(high=20.0), input_density=dict(low=0.05), weight_density=dict(low=0.05),
+)
 _ARCH_KNOBS = (
-    Choice("representation", "unweighted", options=REPRESENTATIONS,
-           help="Ternary system: {-1,0,1}, {-a,0,a} or {-a,0,b}; sets the peripheral scale/accumulate cost."),
-    Choice("rows", 256, options=(64, 128, 256, 512, 1024), unit="TPCs", help="TPC rows per tile."),
-    Choice("cols", 256, options=(64, 128, 256, 512, 1024), unit="TPCs", help="TPC columns per tile."),
-    Int("rows_active", 16, low=1, high=64, label="L (rows active)",
-        help="Rows enabled per access (the paper's L); L x cols products per access."),
-    Int("tiles", 32, low=1, high=256, help="Number of TiM tiles."),
-    Int("adc_bits", 5, low=1, high=8, unit="bit", help="Column ADC precision; must be >= ceil(log2(L+1))."),
-    Choice("adc_type", "sar", options=ADC_TYPES, help="SAR (B decisions + CDAC) or flash (2^B - 1 comparators)."),
-    Choice("cols_per_adc", 1, options=(1, 2, 4, 8), help="Columns sharing one ADC pair (serialised conversions)."),
-    Choice("node_nm", 32, options=(22, 32, 45, 65), unit="nm", help="Technology node (first-order scaling)."),
-    Float("t_access_ns", 0.0, low=0.0, high=20.0, unit="ns",
-          help="Tile access period; 0 = the circuit model's minimum, below the minimum is an error."),
-    Float("input_density", 0.5, low=0.05, high=1.0, help="Fraction of nonzero ternary activations."),
-    Float("weight_density", 0.5, low=0.05, high=1.0, help="Fraction of nonzero ternary weights."),
+    *_CONFIG_KNOBS,
     Choice("network", "resnet18", options=tuple(NETWORKS), help="Network mapped for the per-inference metrics."),
     Int("batch", 1, low=1, high=256, log=True, help="Inferences sharing one weight load."),
 )
 
-_CONFIG_FIELDS = ("representation", "rows", "cols", "rows_active", "tiles", "adc_bits", "adc_type", "cols_per_adc",
-                  "node_nm", "t_access_ns", "input_density", "weight_density")
-
 
 def _config(params: dict) -> TimConfig:
-    return TimConfig(**{k: params[k] for k in _CONFIG_FIELDS})
+    return TimConfig(**{k.name: params[k.name] for k in _CONFIG_KNOBS})
 
 
 def _check_arch(params: dict) -> None:

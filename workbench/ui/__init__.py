@@ -3,5 +3,6 @@
 from workbench.ui.controls import Controls, knob_widget
 from workbench.ui.explorer import Explorer
 from workbench.ui.sweep_panel import SweepPanel
+from workbench.ui.view_panel import ViewPanel
 
-__all__ = ["Controls", "Explorer", "SweepPanel", "knob_widget"]
+__all__ = ["Controls", "Explorer", "SweepPanel", "ViewPanel", "knob_widget"]

@@ -1,11 +1,13 @@
 """Pieces shared by the dashboards: offline JupyterChart set-up, drawing a chart, status lines, params tables, axis
-pickers."""
+pickers, the export bar and the "a point was stored" notification between widgets of one kernel."""
 
 from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -26,15 +28,15 @@ def offline_charts() -> None:
         _OFFLINE = True
 
 
-def show_chart(target: alt.JupyterChart, chart: alt.LayerChart, theme: str | None) -> None:
-    """Draw ``chart`` in ``target`` in the workbench ``theme`` (``None``: the active Altair theme).
+def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | None) -> None:
+    """Draw ``chart`` in ``target`` in the figure ``style`` (``"screen"``, ``"paper"``; ``None``: the active one).
 
     The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
     the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
     JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
     builders' specs are validated by their own tests.
     """
-    with themes.enable(theme) if theme is not None else contextlib.nullcontext():
+    with themes.enable(style) if style is not None else contextlib.nullcontext():
         if target.chart is None:
             target.chart = chart
         else:
@@ -78,3 +80,64 @@ def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widge
         widgets.Dropdown(options=[("(none)", None)] + [(k, k) for k in study.knob_names], value=color,
                          description="colour", style=style, layout=layout),
     )
+
+
+class ExportBar(widgets.HBox):
+    """A figure-name field and an Export button that write the current figure (SVG, PNG, PDF, CSV, JSON).
+
+    Parameters
+    ----------
+    default_stem : Path
+        Initial figure path without suffix; a bare name typed by the user is taken relative to its folder.
+    write : callable
+        ``write(stem) -> dict of written paths``; raises on failure.
+    report : callable
+        ``report(message, kind)`` shows the outcome (``kind`` ``"ok"`` or ``"error"``).
+    """
+
+    def __init__(self, default_stem: Path, write: Callable[[Path], dict[str, Path]],
+                 report: Callable[[str, str], None]) -> None:
+        self.folder = Path(default_stem).parent
+        self.path = widgets.Text(value=str(default_stem), description="figure",
+                                 layout=widgets.Layout(width="380px"))
+        self.button = widgets.Button(description="Export SVG/PNG/PDF", icon="download",
+                                     layout=widgets.Layout(width="auto"))
+        self._write, self._report = write, report
+        self.button.on_click(lambda button: self.export())
+        super().__init__([self.path, self.button])
+
+    def stem(self) -> Path:
+        """The typed figure path; a bare name goes into the default export folder."""
+        typed = Path(self.path.value.strip() or "figure")
+        return typed if typed.is_absolute() or len(typed.parts) > 1 else self.folder / typed
+
+    def export(self, stem: str | Path | None = None) -> dict[str, Path] | None:
+        """Write the figure under ``stem`` (default: the typed path); the status line names every file in full."""
+        target = Path(stem) if stem is not None else self.stem()
+        try:
+            written = self._write(target)
+        except Exception as error:  # shown in the status line, never swallowed
+            self._report(f"export failed: {type(error).__name__}: {error}", "error")
+            return None
+        self._report("exported " + ", ".join(str(p.resolve()) for p in written.values()), "ok")
+        return written
+
+
+_STORED: dict[str, list[weakref.WeakMethod]] = {}
+
+
+def on_stored(study: str, method: Callable[[], Any]) -> None:
+    """Call the bound ``method()`` whenever a widget of this kernel stores a point of ``study`` (held weakly, so a
+    closed dashboard is not kept alive)."""
+    _STORED.setdefault(study, []).append(weakref.WeakMethod(method))
+
+
+def notify_stored(study: str) -> None:
+    """Tell every listener of ``study`` that a point was stored (a Run finished)."""
+    alive = []
+    for ref in _STORED.get(study, []):
+        method = ref()
+        if method is not None:
+            alive.append(ref)
+            method()
+    _STORED[study] = alive

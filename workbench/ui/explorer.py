@@ -5,8 +5,9 @@ clicked point's params, export, and a status line. Errors are shown in the statu
 (an invalid knob combination shows the study's ``ValueError``), never swallowed.
 
 Interactive studies re-evaluate on every (debounced) knob change. Batch studies look the current point up in the
-result store; a point not computed yet offers a Run button that evaluates it in a background thread with a progress
-bar and Cancel (through :mod:`workbench.core.progress`) and writes the result to the store, so the kernel stays free.
+result store; a point not computed yet offers a Run button that sends it through the point runner
+(:func:`workbench.core.sweep.run_sweep`, on the Explorer's executor: serial, processes or Dask) from a background
+thread, with a progress bar and Cancel, and writes the result to the store, so the kernel stays free.
 
 Charts are ``alt.JupyterChart`` widgets: Altair 6 (Vega-Lite 6) does not render as a plain mimebundle in Voila 0.5,
 while JupyterChart, with its JavaScript bundled offline, renders in JupyterLab and Voila alike and reports clicks.
@@ -17,7 +18,6 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,19 @@ import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
+from workbench.core.executors import Executor
 from workbench.core.knobs import Bool, Choice
 from workbench.core.paths import PROJECT_ROOT
-from workbench.core.progress import Cancelled, Reporter, reporting
+from workbench.core.runner import evaluate_frame
 from workbench.core.store import ResultStore
 from workbench.core.study import Study
+from workbench.core.sweep import SweepReport, run_sweep
 from workbench.ui.controls import Controls
 from workbench.ui.display import (
+    ExportBar,
     axis_pickers,
     format_value,
+    notify_stored,
     offline_charts,
     params_html,
     resolve_study,
@@ -69,8 +73,11 @@ class Explorer(widgets.VBox):
         studies (whose sliders report on release only).
     export_dir : str or Path
         Folder the export button writes into (default ``out/figures`` in the checkout, which git ignores).
-    theme : str or None
-        Workbench theme of the live chart (``"screen"``); exports use the paper theme.
+    style : str or None
+        Figure style of the live chart (``"screen"``); exports use the paper style.
+    executor : str or Executor
+        Where the Run button computes a batch point: ``"serial"`` (a thread of this kernel; Cancel stops it at its
+        next epoch), ``"processes[:N]"`` or ``"dask[:ADDRESS]"``.
     """
 
     def __init__(
@@ -85,19 +92,14 @@ class Explorer(widgets.VBox):
         sweep_points: int = 21,
         debounce_s: float | None = None,
         export_dir: str | Path = PROJECT_ROOT / "out" / "figures",
-        theme: str | None = "screen",
+        style: str | None = "screen",
+        executor: str | Executor = "serial",
     ) -> None:
         self.study = resolve_study(study)
-        metrics = self.study.metric_names
-        x = x or metrics[0]
-        y = y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0])
-        for name in (x, y, color, sweep_knob):
-            if name is not None and name not in metrics + self.study.knob_names:
-                raise KeyError(f"study {self.study.name!r} has no knob or metric {name!r}")
-        if sweep_knob is not None:
-            self.study.knob(sweep_knob)
+        self._check_columns(x, y, color, sweep_knob)
         self.batch = self.study.cost == "batch"
-        self.theme = theme
+        self.style = style
+        self.executor = executor
         self.sweep_knob = sweep_knob
         self.sweep_points = sweep_points
         self.store = store if store is not None or not self.batch else ResultStore()
@@ -112,17 +114,35 @@ class Explorer(widgets.VBox):
         self._running = False
 
         offline_charts()
+        metrics = self.study.metric_names
+        x = x or metrics[0]
+        y = y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0])
         wait = debounce_s if debounce_s is not None else (0.0 if self.batch else 0.15)
         self.controls = Controls(self.study.knobs, continuous_update=not self.batch, debounce_s=wait)
         self.x_picker, self.y_picker, self.color_picker = axis_pickers(self.study, x, y, color)
+        self._build_widgets(Path(export_dir))
+        self.reference = None
+        if self.study.reference:
+            self.reference = load_reference(True, self.study)
+        super().__init__(self._layout())
+        self.add_class("wb-explorer")
+        self.refresh()
+
+    def _check_columns(self, *names: str | None) -> None:
+        columns = self.study.metric_names + self.study.knob_names
+        for name in names:
+            if name is not None and name not in columns:
+                raise KeyError(f"study {self.study.name!r} has no knob or metric {name!r}")
+
+    def _build_widgets(self, export_dir: Path) -> None:
+        """The chart, tables, batch row and export bar, wired to their handlers."""
         self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
         self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
         self.point_info = widgets.HTML()
         self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")
         self.status = widgets.HTML()
-        self.export_path = widgets.Text(value=str(Path(export_dir) / f"{self.study.name.replace('.', '_')}"),
-                                        description="figure", layout=widgets.Layout(width="380px"))
-        self.export_button = widgets.Button(description="Export SVG/PNG/PDF", icon="download")
+        self.export_bar = ExportBar(export_dir / self.study.name.replace(".", "_"), self._write_figure,
+                                    self._report)
         self.run_button = widgets.Button(description="Run this point", icon="play", button_style="primary",
                                          layout=widgets.Layout(display="" if self.batch else "none"))
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True,
@@ -130,38 +150,22 @@ class Explorer(widgets.VBox):
         self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
                                               layout=widgets.Layout(display="none", width="380px"))
         self.progress_label = widgets.Label()
-
-        self.reference = None
-        if self.study.reference is not None:
-            try:
-                self.reference = load_reference(True, self.study)
-            except FileNotFoundError as error:
-                self.status.value = status_html(str(error), "warning")
-
         self.controls.on_change(lambda values: self.refresh())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
             picker.observe(lambda change: self.redraw(), names="value")
         self.use_point.on_click(lambda button: self.load_picked())
-        self.export_button.on_click(lambda button: self.export())
         self.run_button.on_click(lambda button: self.run_point())
         self.cancel_button.on_click(lambda button: self.cancel())
 
+    def _layout(self) -> list[widgets.Widget]:
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.study.name)}</h3>"
                              f"<div style='max-width:900px'>{html.escape(self.study.description)}</div>")
         left = widgets.VBox([self.controls, self.x_picker, self.y_picker, self.color_picker],
                             layout=widgets.Layout(min_width="390px"))
         batch_row = widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label])
         point_box = widgets.VBox([self.point_info, self.use_point])
-        super().__init__([
-            title,
-            widgets.HBox([left, self.chart]),
-            widgets.HBox([self.table, point_box]),
-            batch_row,
-            widgets.HBox([self.export_path, self.export_button]),
-            self.status,
-        ])
-        self.add_class("wb-explorer")
-        self.refresh()
+        return [title, widgets.HBox([left, self.chart]), widgets.HBox([self.table, point_box]), batch_row,
+                self.export_bar, self.status]
 
     # -- evaluation ------------------------------------------------------------------------------------------------
     @property
@@ -201,11 +205,14 @@ class Explorer(widgets.VBox):
                 self.metrics = self.store.get(self.study, params)
                 self.frame = self.store.frame(self.study)
             else:
-                self.metrics = self.study.evaluate(params)
+                self.metrics = self.study.run(params)
                 if self.sweep_knob is not None:
-                    self.frame, skipped = self._sweep_frame(params)
+                    curve = [{**params, self.sweep_knob: value}
+                             for value in self.study.knob(self.sweep_knob).grid(self.sweep_points)]
+                    self.frame, skipped = evaluate_frame(self.study, curve)
                     if skipped:
-                        note = f"; {skipped} of the {self.sweep_knob} grid values violate a constraint and are left out"
+                        note = (f"; {len(skipped)} of the {self.sweep_knob} grid values violate a constraint and are "
+                                "left out")
                 else:
                     key = tuple(params.values())
                     self.history.pop(key, None)
@@ -224,17 +231,6 @@ class Explorer(widgets.VBox):
                      "warning")
         else:
             self._ok(f"updated in {elapsed_ms:.0f} ms{note}")
-
-    def _sweep_frame(self, params: Mapping[str, Any]) -> tuple[pd.DataFrame, int]:
-        knob = self.study.knob(self.sweep_knob)
-        rows, skipped = [], 0
-        for value in knob.grid(self.sweep_points):
-            point = {**params, self.sweep_knob: value}
-            try:
-                rows.append({**point, **self.study.evaluate(point)})
-            except ValueError:
-                skipped += 1
-        return pd.DataFrame(rows), skipped
 
     def _show_metrics(self) -> None:
         if self.metrics is None:
@@ -274,7 +270,7 @@ class Explorer(widgets.VBox):
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
         try:
-            show_chart(self.chart, self.current_chart(), self.theme)
+            show_chart(self.chart, self.current_chart(), self.style)
         except Exception as error:  # shown in the status line
             self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
             return False
@@ -308,63 +304,64 @@ class Explorer(widgets.VBox):
             self.controls.set_values({k: v for k, v in self._picked.items() if not pd.isna(v)})
 
     # -- export ----------------------------------------------------------------------------------------------------
-    def export(self, path: str | Path | None = None, **options: Any) -> dict[str, Path] | None:
-        """Export the current chart (SVG, PNG, PDF, data CSV, provenance JSON); paths are shown in the status line."""
-        target = Path(path) if path is not None else Path(self.export_path.value)
-        name = f"{target.name}_{self.y}_vs_{self.x}" if path is None else target.name
+    def _report(self, message: str, kind: str) -> None:
+        if kind == "error":
+            self.show_error(message)
+        else:
+            self._ok(message, kind)
+
+    def _write_figure(self, stem: Path) -> dict[str, Path]:
         fixed = {k: v for k, v in self.params.items() if k != self.sweep_knob}
-        try:
-            written = export(self.current_chart(), target.with_name(name), data=self.frame, study=self.study,
-                             params=fixed, **options)
-        except Exception as error:
-            self.show_error(f"export failed: {type(error).__name__}: {error}")
-            return None
-        self._ok("exported " + ", ".join(str(p) for p in written.values()))
-        return written
+        return export(self.current_chart(), stem.with_name(f"{stem.name}_{self.y}_vs_{self.x}"), data=self.frame,
+                      study=self.study, params=fixed)
+
+    def export(self, path: str | Path | None = None) -> dict[str, Path] | None:
+        """Export the current chart (SVG, PNG, PDF, data CSV, provenance JSON) as ``<path>_<y>_vs_<x>.*``; the
+        status line names every file."""
+        return self.export_bar.export(path)
 
     # -- batch points ----------------------------------------------------------------------------------------------
     def run_point(self) -> threading.Thread | None:
-        """Compute the current (batch) point in a background thread; the result goes to the store."""
+        """Compute the current (batch) point through the point runner on the Explorer's executor, from a background
+        thread; the result goes to the store and every view over this study redraws."""
         if self._running:
             self.show_error("a point is already running; cancel it or wait")
             return None
         self._running = True
         params = dict(self.params)
         self._cancel = threading.Event()
-        reporter = Reporter(callback=self._on_progress, cancel=self._cancel)
         self.run_button.disabled = True
         self.cancel_button.disabled = False
         self.progress.value = 0.0
         self.progress.layout.display = ""
         self._ok("running " + ", ".join(f"{k}={format_value(v)}" for k, v in params.items()), "busy")
-        self.thread = threading.Thread(target=self._run, args=(params, reporter), daemon=True,
+        self.thread = threading.Thread(target=self._run, args=(params,), daemon=True,
                                        name=f"workbench-run-{self.study.name}")
         self.thread.start()
         return self.thread
 
-    def _run(self, params: dict, reporter: Reporter) -> None:
-        outcome: tuple[str, str] = ("ok", "")
+    def _run(self, params: dict) -> None:
+        report = SweepReport(total=1)
+        started = time.perf_counter()
         try:
-            with reporting(reporter):
-                started = time.perf_counter()
-                metrics = self.study.evaluate(params)
-                self.store.put(self.study, params, metrics, elapsed_s=time.perf_counter() - started)
-            outcome = ("ok", f"computed and stored in {time.perf_counter() - started:.1f} s")
-        except Cancelled:
-            outcome = ("warning", "cancelled; nothing was stored for this point")
+            run_sweep(self.study, [params], store=self.store, executor=self.executor, progress=False,
+                      cancel=self._cancel, report=report, on_progress=self._on_progress)
         except Exception as error:  # shown in the status line
-            outcome = ("error", f"{type(error).__name__}: {error}")
+            report.failed["point"] = f"{type(error).__name__}: {error}"
         finally:
             self._running = False
             self.cancel_button.disabled = True
             self.progress.layout.display = "none"
             self.progress_label.value = ""
+        if report.computed:
+            notify_stored(self.study.name)
         self.refresh()
-        kind, message = outcome
-        if kind == "error":
-            self.show_error(message)
+        if report.failed:
+            self.show_error(next(iter(report.failed.values())))
+        elif report.cancelled or not report.computed:
+            self._ok("cancelled; nothing was stored for this point", "warning")
         elif params == self.params:
-            self._ok(message, kind)
+            self._ok(f"computed and stored in {time.perf_counter() - started:.1f} s")
 
     def _on_progress(self, done: int, total: int | None, description: str) -> None:
         self.progress.value = done / total if total else 0.0

@@ -33,15 +33,15 @@ class SweepPanel(widgets.VBox):
         ``run_sweep`` executor (``"serial"``, ``"processes"``, ``"dask[:ADDRESS]"``).
     points_per_knob : int
         Initial grid size for numeric knobs (Choice and Bool knobs sweep every option).
-    theme : str or None
-        Workbench theme of the chart.
+    style : str or None
+        Figure style of the chart.
     """
 
     def __init__(self, study: Study | str, store: ResultStore | None = None, x: str | None = None,
                  y: str | None = None, color: str | None = None, *, executor: str = "serial",
-                 points_per_knob: int = 5, theme: str | None = "screen") -> None:
+                 points_per_knob: int = 5, style: str | None = "screen") -> None:
         self.study = resolve_study(study)
-        self.theme = theme
+        self.style = style
         self.store = store if store is not None else ResultStore()
         self.executor = executor
         self.frame = pd.DataFrame()
@@ -168,6 +168,6 @@ class SweepPanel(widgets.VBox):
         color = self.color_picker.value or next(iter(self.grid()), None)
         try:
             show_chart(self.chart, tradeoff(self.frame, self.study, self.x_picker.value, self.y_picker.value,
-                                        color=color), self.theme)
+                                        color=color), self.style)
         except Exception as error:
             self.status.value = status_html(f"cannot draw the chart: {type(error).__name__}: {error}", "error")

@@ -22,6 +22,7 @@ from workbench import __version__
 from workbench.core.files import atomic_write
 from workbench.core.provenance import git_commit
 from workbench.core.study import Study
+from workbench.core.views import View
 from workbench.viz import theme as themes
 
 FORMATS = ("svg", "png", "pdf")
@@ -54,8 +55,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def sidecar(study: Study | None, params: Mapping[str, Any] | None, theme_name: str | None,
-            files: Mapping[str, str], command: str | None = None) -> dict[str, Any]:
-    """Provenance record written beside a figure."""
+            files: Mapping[str, str], command: str | None = None, view: View | None = None) -> dict[str, Any]:
+    """Provenance record written beside a figure (the study or view that made it, its knob values, versions)."""
     record: dict[str, Any] = {
         "files": dict(files),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -74,6 +75,10 @@ def sidecar(study: Study | None, params: Mapping[str, Any] | None, theme_name: s
         record["knobs"] = {k.name: {"unit": k.unit, "help": k.help, "allowed": k.allowed()} for k in study.knobs}
         record["metrics"] = {m.name: {"unit": m.unit, "better": m.better, "label": m.label or m.name, "help": m.help}
                              for m in study.metrics}
+    if view is not None:
+        record["view"] = {"name": view.name, "title": view.title, "theme": view.theme, "studies": list(view.studies),
+                          "description": view.description}
+        record["knobs"] = {k.name: {"unit": k.unit, "help": k.help, "allowed": k.allowed()} for k in view.knobs}
     return record
 
 
@@ -89,6 +94,7 @@ def export(
     columns: int = 1,
     scale: float = 2.0,
     command: str | None = None,
+    view: View | None = None,
 ) -> dict[str, Path]:
     """Write ``chart`` as figure files plus its data CSV and a JSON provenance sidecar.
 
@@ -105,6 +111,8 @@ def export(
         The plotted points, written as ``<stem>.csv``.
     study, params : optional
         Recorded in the sidecar (units of every knob and metric, the fixed knob values).
+    view : View, optional
+        The view that drew the figure, recorded in the sidecar with its knobs.
     theme : str or None
         Workbench theme rendered with (``"paper"`` by default; ``None`` keeps the active theme).
     columns : int
@@ -142,6 +150,6 @@ def export(
     if data is not None:
         written["csv"] = atomic_write(stem.with_name(f"{stem.name}.csv"), data.to_csv(index=False))
     files = {kind: p.name for kind, p in written.items()}
-    record = sidecar(study, params, theme or themes.active(), files, command)
+    record = sidecar(study, params, theme or themes.active(), files, command, view)
     written["json"] = atomic_write(stem.with_name(f"{stem.name}.json"), json.dumps(record, indent=2) + "\n")
     return written

@@ -1,0 +1,99 @@
+"""Registry-looped checks (timm style): every theme, study, view, paper table, claim and seed file is tested for free.
+
+A new theme is covered the moment its package declares a manifest, studies and views.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from workbench.core.knobs import check_signature
+from workbench.core.manifest import (
+    PAPER_COLUMNS,
+    claims_table,
+    get_manifest,
+    list_manifests,
+    paper_table,
+    reference_points,
+)
+from workbench.core.paths import reference_dir
+from workbench.core.registry import get_study, get_view, list_studies, list_views, theme_modules
+from workbench.core.store import ResultStore
+from workbench.core.views import FRAMES
+from workbench.viz.export import export
+
+MANIFESTS = list_manifests()
+THEMES = [m.theme for m in MANIFESTS]
+STUDIES = [name for name in list_studies() if get_study(name).theme in THEMES]
+VIEWS = [name for name in list_views() if get_view(name).theme in THEMES]
+SEEDS = sorted((reference_dir() / "seeds").glob("*.parquet"))
+
+
+def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
+    packages = {name.split(".")[1] for name in theme_modules("studies")}
+    assert packages == set(THEMES), "a package with studies.py needs a manifest.py (and the other way round)"
+    for manifest in MANIFESTS:
+        assert manifest.notebook_path.exists(), manifest.notebook
+        assert f"workbench.{manifest.theme}.reproduce" in theme_modules("reproduce")
+        assert callable(importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce)
+        assert manifest.papers and all(p.replace(".", "").isdigit() for p in manifest.papers), manifest.papers
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_claims_and_paper_numbers_refer_to_the_claims_table(theme):
+    manifest = get_manifest(theme)
+    known = set(claims_table()["id"])
+    assert set(manifest.claims) <= known, set(manifest.claims) - known
+    table = paper_table(theme)
+    assert list(table.columns[: len(PAPER_COLUMNS)]) == list(PAPER_COLUMNS)
+    assert set(table["claim"]) <= set(manifest.claims), "a paper number must belong to one of the theme's claims"
+    assert (table["low"] <= table["high"]).all() and table["source"].str.len().gt(10).all()
+    papers = set(claims_table().set_index("id").loc[list(manifest.claims), "paper"].astype(str))
+    assert papers <= set(manifest.papers)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_study_signature_matches_its_knobs_and_overlay_has_its_columns(name):
+    study = get_study(name)
+    check_signature(name, study.func, study.knob_names)  # raises naming the difference
+    if study.reference:
+        points = reference_points(study.theme)
+        columns = set(study.metric_names + study.knob_names)
+        drawable = [row for _, row in points.iterrows()
+                    if sum(c in columns and not pd.isna(row[c]) for c in points.columns) >= 2]
+        assert drawable, f"{name}: no paper point gives two of its columns to draw"
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_every_view_renders_on_defaults_and_exports(name, tmp_path):
+    view = get_view(name)
+    check_signature(name, view.func, view.knob_names + ([FRAMES] if view.studies else []))
+    assert view.theme in THEMES and view.title
+    store = ResultStore(tmp_path / "store.duckdb") if view.studies else None
+    chart, frame = view.render(store=store)
+    assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+    spec = chart.to_dict()
+    assert "$schema" in spec
+    written = export(chart, tmp_path / "figure", formats=["svg"], data=frame, params=view.defaults(), view=view)
+    assert written["svg"].read_bytes().lstrip().startswith(b"<svg")
+    assert len(pd.read_csv(written["csv"])) == len(frame)
+    record = json.loads(written["json"].read_text())
+    assert record["view"]["name"] == name and set(record["knobs"]) == set(view.knob_names)
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
+def test_seed_file_version_and_columns_match_its_study(path):
+    study = get_study(path.stem)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    assert sidecar["study"] == study.name and str(sidecar["study_version"]) == study.version
+    frame = pd.read_parquet(path)
+    assert set(study.knob_names + study.metric_names) <= set(frame.columns)
+    assert len(frame) == sidecar["points"] > 0
+    for row in frame[study.knob_names].head(3).to_dict("records"):
+        study.validate({k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()})
+    assert frame[study.metric_names].select_dtypes("number").map(math.isfinite).all().all()

@@ -1,0 +1,71 @@
+"""ViewPanel: a registered view with live redraw, Export and a status line; it redraws when a Run stores a point."""
+
+import html
+import json
+
+import altair as alt
+import pandas as pd
+import pytest
+from sample_studies import LENS, LENS_CURVE
+
+from workbench.core import Int, Metric, Study, View
+from workbench.ui import Explorer, ViewPanel
+
+
+def text(widget) -> str:
+    return html.unescape(widget.value)
+
+
+def test_draws_on_defaults_and_redraws_on_a_knob_change(store):
+    panel = ViewPanel("sample.lens_curve", store=store)
+    assert "updated in" in text(panel.status) and panel.last_error is None
+    assert len(panel.frame) == 3 and panel.chart.spec is not None
+    panel.controls.set_values({"focal_mm": 100.0})  # outside an event loop the debounced refresh runs at once
+    model = panel.frame.set_index("aperture_mm")["weight_g"]
+    assert model[10.0] == pytest.approx(LENS.evaluate(aperture_mm=10.0, focal_mm=100.0)["weight_g"])
+    assert panel.params == {"focal_mm": 100.0}
+
+
+def test_errors_go_to_the_status_line_and_keep_the_last_figure(store):
+    panel = ViewPanel(LENS_CURVE, store=store)
+    before = panel.frame
+    panel.controls.set_values({"focal_mm": 180.0})
+    assert "above 150 mm" in text(panel.status) and "wb-error" in panel.status.value
+    assert panel.frame is before and panel.params == {"focal_mm": 50.0}
+
+
+def test_export_writes_figure_data_and_provenance(store, tmp_path):
+    panel = ViewPanel("sample.lens_curve", store=store, export_dir=tmp_path)
+    panel.export_bar.button.click()
+    stem = tmp_path / "sample_lens_curve"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"sample_lens_curve.{e}" for e in
+                                                          ("csv", "json", "pdf", "png", "svg")]
+    record = json.loads(stem.with_suffix(".json").read_text())
+    assert record["view"]["name"] == "sample.lens_curve" and record["params"] == {"focal_mm": 50.0}
+    assert len(pd.read_csv(stem.with_suffix(".csv"))) == len(panel.frame)
+    assert str(stem.with_suffix(".svg")) in text(panel.status)
+
+
+def _train(epochs: int) -> dict:
+    return {"loss": 0.5 ** epochs}
+
+
+TRAIN = Study("viewtest.train", "viewtest", _train, (Int("epochs", 1, low=1, high=10),),
+              (Metric("loss", better="min"),), cost="batch")
+
+
+def _losses(frames):
+    frame = frames["viewtest.train"]
+    data = frame[["epochs", "loss"]] if len(frame) else pd.DataFrame({"epochs": [0], "loss": [1.0]})
+    return alt.Chart(data).mark_point().encode(x="epochs:Q", y="loss:Q"), data
+
+
+def test_a_run_on_the_page_redraws_the_views_over_that_study(store, monkeypatch):
+    monkeypatch.setattr("workbench.core.registry._STUDIES", {"viewtest.train": TRAIN})
+    monkeypatch.setattr("workbench.core.registry._DISCOVERED", {"studies", "views"})
+    panel = ViewPanel(View("viewtest.losses", "viewtest", _losses, "losses", studies=("viewtest.train",)), store=store)
+    assert panel.frame["epochs"].tolist() == [0]
+    explorer = Explorer(TRAIN, store=store, x="epochs", y="loss")
+    explorer.controls.set_values({"epochs": 3})
+    explorer.run_point().join(10)
+    assert panel.frame["epochs"].tolist() == [3] and panel.frame["loss"].tolist() == [0.125]

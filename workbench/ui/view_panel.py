@@ -1,0 +1,90 @@
+"""ViewPanel: one registered view on a dashboard, with its knobs, live redraw, Export and a status line.
+
+A view over stored results (``View.studies``) redraws whenever a widget of the same kernel stores a point of one of
+those studies (an Explorer's Run), so a figure never keeps showing yesterday's points.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import ipywidgets as widgets
+import pandas as pd
+
+from workbench.core.paths import PROJECT_ROOT
+from workbench.core.registry import get_view
+from workbench.core.store import ResultStore
+from workbench.core.views import View
+from workbench.ui.controls import Controls
+from workbench.ui.display import ExportBar, offline_charts, on_stored, show_chart, status_html
+from workbench.viz.export import export
+
+
+class ViewPanel(widgets.VBox):
+    """A view's controls, its chart, an Export bar and a status line.
+
+    Parameters
+    ----------
+    view : View or str
+        The view (or its registry name).
+    store : ResultStore, optional
+        Where a view over stored results reads them (default: the project's store).
+    export_dir : str or Path
+        Folder the Export button writes into (default ``out/figures`` in the checkout).
+    style : str or None
+        Figure style of the live chart (``"screen"``); exports use the paper style.
+    """
+
+    def __init__(self, view: View | str, store: ResultStore | None = None, *,
+                 export_dir: str | Path = PROJECT_ROOT / "out" / "figures", style: str | None = "screen") -> None:
+        self.view = get_view(view) if isinstance(view, str) else view
+        self.store = store if store is not None or not self.view.studies else ResultStore()
+        self.style = style
+        self.params: dict[str, Any] = self.view.defaults()
+        self.figure: Any = None
+        self.frame = pd.DataFrame()
+        self.last_error: str | None = None
+        offline_charts()
+        self.controls = Controls(self.view.knobs, debounce_s=0.15)
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.status = widgets.HTML()
+        self.export_bar = ExportBar(Path(export_dir) / self.view.name.replace(".", "_"), self._write, self._report)
+        self.controls.on_change(lambda values: self.refresh())
+        for study in self.view.studies:
+            on_stored(study, self.refresh)
+        heading = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.view.title)}</h3>"
+                               f"<div style='max-width:900px'>{html.escape(self.view.description)}</div>")
+        body = widgets.HBox([self.controls, self.chart]) if self.view.knobs else self.chart
+        super().__init__([heading, body, self.export_bar, self.status])
+        self.add_class("wb-view")
+        self.refresh()
+
+    def _report(self, message: str, kind: str) -> None:
+        self.last_error = message if kind == "error" else None
+        self.status.value = status_html(message, kind)
+
+    def refresh(self) -> None:
+        """Validate the knobs, draw the view and show it; an error goes to the status line."""
+        started = time.perf_counter()
+        try:
+            params = self.view.validate(self.controls.values)
+            figure, frame = self.view.render(params, store=self.store)
+            show_chart(self.chart, figure, self.style)
+        except Exception as error:  # shown to the user, not swallowed: the message is what they need
+            self._report(f"{type(error).__name__}: {error}", "error")
+            return
+        self.params, self.figure, self.frame = params, figure, frame
+        self._report(f"updated in {(time.perf_counter() - started) * 1e3:.0f} ms ({len(frame)} rows plotted)", "ok")
+
+    def _write(self, stem: Path) -> dict[str, Path]:
+        if self.figure is None:
+            raise ValueError("nothing drawn yet: fix the knobs named in the status line first")
+        return export(self.figure, stem, data=self.frame, params=self.params, view=self.view)
+
+    def export(self, path: str | Path | None = None) -> dict[str, Path] | None:
+        """Export the current figure (SVG, PNG, PDF, the plotted CSV, provenance JSON)."""
+        return self.export_bar.export(path)
