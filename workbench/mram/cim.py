@@ -269,7 +269,10 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
             margins.setdefault("NOR", []).append(m_nor)
             margins.setdefault("OR", []).append(m_nor)
             margins.setdefault("XOR", []).append(np.minimum(m_and, m_nor))
-    margins["ADD"] = margins["XOR"]  # the sum bit needs XOR (and the carry AND): the XOR decision pair bounds it
+    # a sum bit needs XOR and its carry needs AND: the same two decisions as XOR (OR/AND single-ended, AND/NOR
+    # differential), so a bit of ADD is right exactly when XOR's decisions are; a wrong carry then ripples upward,
+    # which the word error rate (any bit of the word wrong) already counts
+    margins["ADD"] = margins["XOR"]
     out = {}
     for op, groups in margins.items():
         allm = np.concatenate(groups)
