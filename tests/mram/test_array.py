@@ -73,3 +73,19 @@ def test_read_disturb_grows_with_read_voltage():
     high = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.3), include_write=False)
     assert 0 <= low.read_disturb < high.read_disturb < 1
     assert low.read_disturb < 1e-9  # Delta ~ 40 at a tenth of the write current
+
+
+def test_stt_write_directions_and_the_slower_one_sets_the_pulse():
+    path = build_path("stt")
+    (p_ap, r_p, eta_p), (ap_p, r_ap, eta_ap) = path.directions
+    assert (p_ap, ap_p) == ("P->AP", "AP->P") and r_ap > r_p and eta_ap > eta_p
+    w = write_bit(path)
+    # per direction: the overdrive of each, the pulse is the longer of the two write times
+    from workbench.mram.device import switching_table
+
+    table = switching_table(path.magnet)
+    times = []
+    for _, r, eta in path.directions:
+        i = 1.0 / (path.r_driver_ohm + path.r_access_ohm + r)
+        times.append(table.write_time_at(eta * i / path.magnet.spin_current_critical_a(), 1e-4))
+    assert w.t_switch_s == pytest.approx(max(times))

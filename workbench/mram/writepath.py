@@ -2,7 +2,8 @@
 write error rate.
 
 * ``stt``: the charge current flows through the MTJ and a 1T access transistor; spin current ``eta I`` with the
-  Slonczewski efficiency ``eta = P / (1 + P^2)`` of the collinear state (Slonczewski 1996), PMA magnet.
+  Slonczewski MTJ efficiency ``eta = P / (1 + P^2 cos theta)`` at each direction's initial state (P->AP from R_P with
+  ``P / (1 + P^2)``, AP->P from R_AP with ``P / (1 - P^2)``; Slonczewski PRB 71, 024411 (2005)), PMA magnet.
 * ``gsh``: giant spin Hall effect in a heavy-metal strip under an in-plane magnet, written through a write access
   transistor; ``I_s = theta_SH (A_magnet / A_HM) (1 - sech(t / lambda_sf)) I`` (the geometry gain ``L/t`` for a strip
   as wide as the magnet; Liu et al., Science 336, 555 (2012); Hong et al., IEEE TMAG 2016 for the sech factor).
@@ -87,6 +88,8 @@ class WritePath:
     r_driver_ohm: float
     magnets_per_bit: int
     notes: dict = field(default_factory=dict, compare=False)
+    #: (label, r_cell_ohm, spin_efficiency) per write direction when they differ (STT); empty: symmetric
+    directions: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,14 @@ def build_path(kind: str, differential: bool = False, knobs: WriteKnobs | None =
     paths = section("write_paths", kind)
     r_access = arr["r_on_ohm_um"] / k.access_width_um
     notes = {}
+    directions = ()
     if kind == "stt":
         p = paths["polarization"]
+        # Slonczewski's MTJ efficiency P / (1 + P^2 cos theta) at the initial state of each write direction:
+        # P->AP starts parallel (cos 1, R_P), AP->P antiparallel (cos -1, R_AP at the write bias ~ V/2 on the MTJ)
         eta = p / (1 + p * p)
-        # worst-case state: the AP resistance at the write bias (V across the MTJ ~ half the supply)
-        r_cell = mtj.r_ap_ohm(0.5 * k.write_voltage_v)
+        r_cell = mtj.r_p_ohm
+        directions = (("P->AP", mtj.r_p_ohm, eta), ("AP->P", mtj.r_ap_ohm(0.5 * k.write_voltage_v), p / (1 - p * p)))
         notes["eta"] = eta
         if differential:
             raise ValueError("differential=True is defined for the spin-Hall paths (gsh, vsh); allowed for stt: False")
@@ -145,7 +151,7 @@ def build_path(kind: str, differential: bool = False, knobs: WriteKnobs | None =
         r_access = 0.0
         notes.update(r_sheet_ohm=r_sheet)
     return WritePath(kind, differential, magnet, mtj, eta, r_cell, r_access, drv["r_driver_ohm"],
-                     2 if differential else 1, notes)
+                     2 if differential else 1, notes, directions)
 
 
 def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: float = 0.0, c_line_f: float = 0.0,
@@ -154,19 +160,26 @@ def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: f
 
     The current is ``V / (R_driver + R_line + R_access + R_cell)``; its overdrive ``eta I / I_s,c0`` indexes the
     magnet's LLG switching table (:func:`~workbench.mram.device.switching_table`, cached) for the pulse width ``t_sw``
-    reaching the WER. A differential cell writes two magnets with the same current; each must reach the WER, so the
-    per-magnet target is halved. Write time = ``t_sw + t_line`` (line RC and driver settling before the pulse is
+    reaching the WER (STT: each write direction with its own R and eta; the slower one sets the pulse). A
+    differential cell writes two magnets with the same current; each must reach the WER, so the per-magnet target
+    is halved. Write time = ``t_sw + t_line`` (line RC and driver settling before the pulse is
     effective); energy = ``V I t_sw`` (supply) ``+ C_line V^2`` (line charging) ``+ E_driver``.
     """
     k = knobs or WriteKnobs()
     drv = section("array_45nm", "write_driver")
     v = k.write_voltage_v
-    r_total = path.r_driver_ohm + r_line_ohm + path.r_access_ohm + path.r_cell_ohm
-    current = v / r_total
-    overdrive = path.spin_efficiency * current / path.magnet.spin_current_critical_a()
     table = switching_table(path.magnet, **(table_kwargs or {}))
     target = k.target_wer / path.magnets_per_bit
-    t_sw = table.write_time_at(overdrive, target)
-    parts = {"cell": v * current * t_sw, "line": c_line_f * v * v, "driver": drv["e_driver_fj"] * 1e-15}
+    directions = path.directions or (("", path.r_cell_ohm, path.spin_efficiency),)
+    runs = []
+    for _label, r_cell, eta in directions:
+        current = v / (path.r_driver_ohm + r_line_ohm + path.r_access_ohm + r_cell)
+        overdrive = eta * current / path.magnet.spin_current_critical_a()
+        runs.append((table.write_time_at(overdrive, target), current, overdrive))
+    # one pulse width serves both directions: the slower one sets it; the data decide the direction, so the cell
+    # energy averages the two currents over that pulse
+    t_sw, current, overdrive = max(runs, key=lambda r: r[0])
+    mean_current = sum(r[1] for r in runs) / len(runs)
+    parts = {"cell": v * mean_current * t_sw, "line": c_line_f * v * v, "driver": drv["e_driver_fj"] * 1e-15}
     energy = sum(parts.values()) if math.isfinite(t_sw) else math.inf
     return WriteResult(path, current, overdrive, t_sw, t_sw + t_line_s, energy, parts)
