@@ -80,8 +80,8 @@ def test_reproduce_rows():
 def test_llg_batch_study_runs_a_magnet_of_your_own():
     s = get_study("mram.llg")
     assert s.cost == "batch"
-    fast = s.evaluate({"magnets": 60, "t_max_ns": 4.0, "overdrive": 8.0})
-    slow = s.evaluate({"magnets": 60, "t_max_ns": 4.0, "overdrive": 4.0})
+    fast = s.evaluate({"magnets": 40, "t_max_ns": 3.0, "overdrive": 8.0})
+    slow = s.evaluate({"magnets": 40, "t_max_ns": 3.0, "overdrive": 4.0})
     assert fast["median_switch_ns"] < slow["median_switch_ns"]
     assert fast["delta"] == pytest.approx(39.3, abs=1)
     with pytest.raises(ValueError, match="magnets"):
