@@ -1,0 +1,291 @@
+"""Run the kernels' machine code in Unicorn, with SparCE's SpRF/SASA skipping for real and block-level timing.
+
+Memory map: code at the binary's text address, a data heap from ``HEAP`` (buffers placed by the host, 64-byte
+aligned) of ``HEAP_BYTES``, a stack below ``STACK_TOP``. A call sets x0..x7 to its arguments, LR to a return
+sentinel and runs until the sentinel.
+
+Hooks (per executed block, not per instruction; measured speeds in ``benchmarks/bench_sparce.py``):
+
+- a block hook at every static basic-block leader records the executed (block, skip mask) stream;
+- a code hook only at the first instruction of each resident, visible SASA region reads the gating register(s)
+  (a vector register counts as zero only when all four lanes are) and, when the entry's condition holds, writes
+  the PC past the region: the skipped instructions are not executed (and, in the timing model, never fetched).
+  Whether the zero was written back in time is static for the in-order pipeline (see :mod:`workbench.sparce.sasa`)
+  so only visible entries are hooked;
+- a memory hook on the data heap and stack records the data address stream for the L1 cache.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from unicorn import UC_ARCH_ARM64, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_ARM, Uc
+from unicorn import arm64_const as A
+
+import ctypes
+
+from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, HOOK_MEM_ACCESS_CFUNC, uc_hook_h, uclib
+
+from workbench.sparce.isa import load_program
+from workbench.sparce.pipeline import BlockTimer, PipelineConfig, cache_misses
+from workbench.sparce.sasa import SasaTable, build_table, find_regions
+
+HEAP = 0x0100_0000
+HEAP_BYTES = 64 << 20
+STACK_TOP = 0x0080_0000
+STACK_BYTES = 1 << 20
+RETURN = 0x0000_f000          # sentinel return address (mapped, never executed)
+_XREG = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
+_QREG = [getattr(A, f"UC_ARM64_REG_Q{i}") for i in range(32)]
+
+
+def reg_const(name: str) -> int:
+    if name.startswith("x"):
+        return _XREG[int(name[1:])]
+    if name.startswith("v"):
+        return _QREG[int(name[1:])]
+    raise ValueError(f"register {name!r} cannot gate a SASA entry")
+
+
+@dataclass
+class CallTrace:
+    """What one kernel call executed: the (block, mask) stream, the data accesses and the skip counts."""
+
+    function: str
+    keys: list = field(default_factory=list)           # (block index, mask) per executed block
+    addresses: list = field(default_factory=list)
+    sizes: list = field(default_factory=list)
+    skipped: int = 0
+    region_values: list = field(default_factory=list)  # (entry pc, value of rs1) per visible region occurrence
+
+    def pair_counts(self) -> Counter:
+        prev = [None] + self.keys[:-1]
+        return Counter(zip(prev, self.keys))
+
+
+def _raw_hook(uc: Uc, kind: int, func, begin: int, end: int, cfunc=HOOK_CODE_CFUNC):
+    """Add a hook through the C API with a ctypes callback (skips two Python frames of the binding per call)."""
+    fptr = cfunc(func)
+    handle = uc_hook_h()
+    status = uclib.uc_hook_add(uc._uch, ctypes.byref(handle), kind, fptr, ctypes.c_void_p(0),
+                               ctypes.c_uint64(begin), ctypes.c_uint64(end))
+    if status:
+        raise RuntimeError(f"uc_hook_add failed with status {status}")
+    uc._callbacks[handle.value] = fptr
+    return fptr
+
+
+class Machine:
+    """One AArch64 core in Unicorn with the kernels of ``variant`` loaded.
+
+    Parameters
+    ----------
+    variant : {"scalar", "neon"}
+    sparce : bool
+        Skip regions (SpRF + SASA) or run the baseline core.
+    sasa_size, sasa_assoc : int
+        SASA table geometry.
+    config : PipelineConfig
+        Timing (its fetch-to-issue and latencies also decide which entries are visible).
+    record_values : bool
+        Record the gating register's value at each region occurrence (for building trace-model traces).
+    memory_hook : bool
+        Record data addresses (needed for the cache; off for the pure emulation-speed benchmark).
+    """
+
+    def __init__(self, variant: str = "scalar", *, sparce: bool = True, sasa_size: int = 64, sasa_assoc: int = 4,
+                 config: PipelineConfig | None = None, record_values: bool = False, memory_hook: bool = True,
+                 merge_and: bool = False):
+        self.program = load_program(variant)
+        self.variant = variant
+        self.config = config or PipelineConfig()
+        c = self.config
+        candidates = find_regions(variant, c.fetch_to_issue, (c.alu_latency, c.mul_latency, c.load_latency,
+                                                              c.neon_latency), merge_and)
+        self.table: SasaTable = build_table(candidates, sasa_size, sasa_assoc)
+        self.sparce = sparce
+        self.record_values = record_values
+        regions_by_block: dict[int, list] = {}
+        for e in candidates:   # every candidate's bit position is fixed by its order in the block
+            regions_by_block.setdefault(e.block, []).append((e.first, e.first + e.n_skip - 1))
+        self._bit = {}
+        for e in candidates:
+            self._bit[e.region_start] = regions_by_block[e.block].index((e.first, e.first + e.n_skip - 1))
+        self.timer = BlockTimer(self.program, regions_by_block, self.config)
+        self.uc = Uc(UC_ARCH_ARM64, UC_MODE_ARM)
+        uc = self.uc
+        uc.mem_map(0, 0x10000)
+        code = self.program.code
+        uc.mem_map(self.program.text_address, (len(code) + 0xFFFF) & ~0xFFFF)
+        uc.mem_write(self.program.text_address, code)
+        uc.mem_map(STACK_TOP - STACK_BYTES, STACK_BYTES)
+        uc.mem_map(HEAP, HEAP_BYTES)
+        uc.reg_write(A.UC_ARM64_REG_CPACR_EL1, 0x300000)   # FP/SIMD enabled at EL0/EL1
+        self._heap = HEAP
+        self._trace: CallTrace | None = None
+        starts = sorted(self.program.block_at)
+        block_at = self.program.block_at
+        tb_blocks: dict = {}
+        self._tb_first = 0
+
+        def on_block(handle, address, size, user):
+            # A Unicorn translation block may run through several static blocks (fall-through into a branch
+            # target); it starts at a non-leader after a skip. Record every static leader it covers, in order.
+            found = tb_blocks.get((address, size))
+            if found is None:
+                lo = np.searchsorted(starts, address)
+                hi = np.searchsorted(starts, address + size)
+                found = tb_blocks[(address, size)] = [block_at[a] for a in starts[lo:hi]]
+            keys = self._trace.keys
+            self._tb_first = len(keys)
+            for index in found:
+                keys.append([index, 0])
+
+        self._on_block = on_block
+        _raw_hook(uc, UC_HOOK_BLOCK, on_block, self.program.text_address, self.program.text_address + len(code))
+        self.resident = [e for e in self.table.entries if e.visible]
+        if sparce:
+            for e in self.resident:
+                _raw_hook(uc, UC_HOOK_CODE, self._make_region_hook(e), e.region_start, e.region_start)
+        elif record_values:
+            for e in [e for e in candidates if e.visible]:
+                _raw_hook(uc, UC_HOOK_CODE, self._make_value_hook(e), e.region_start, e.region_start)
+        if memory_hook:
+            def on_mem(handle, access, address, size, value, user):
+                t = self._trace
+                t.addresses.append(address)
+                t.sizes.append(size)
+
+            _raw_hook(uc, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, on_mem, 1, 0, HOOK_MEM_ACCESS_CFUNC)
+
+    def _reader(self, name: str):
+        """A fast reader of a gating register's value: low 32 bits of an x register, all 128 bits of a v register."""
+        uch, rid = self.uc._uch, reg_const(name)
+        read = uclib.uc_reg_read
+        if name.startswith("x"):
+            box = ctypes.c_uint64()
+            ref = ctypes.byref(box)
+
+            def value():
+                read(uch, rid, ref)
+                return box.value & 0xFFFFFFFF
+        else:
+            box = (ctypes.c_uint64 * 2)()
+            ref = ctypes.byref(box)
+
+            def value():
+                read(uch, rid, ref)
+                return box[0] | box[1] << 64
+        return value
+
+    def _make_region_hook(self, e):
+        value1, value2 = self._reader(e.rs1), self._reader(e.rs2)
+        one = e.rs1 == e.rs2
+        bit = 1 << self._bit[e.region_start]
+        n = e.n_skip
+        record = self.record_values
+        and_cond = e.condition == "AND"
+        block = e.block
+        uch = self.uc._uch
+        write = uclib.uc_reg_write
+        pc_ref = ctypes.byref(ctypes.c_uint64(e.region_end))
+        pc_reg = A.UC_ARM64_REG_PC
+
+        def hook(handle, address, size, user):
+            v1 = value1()
+            if record:
+                self._trace.region_values.append((address, v1))
+            if one:
+                zero = v1 == 0
+            elif and_cond:
+                zero = v1 == 0 and value2() == 0
+            else:
+                zero = v1 == 0 or value2() == 0
+            if zero:   # SpRF says zero and the SASA entry's condition holds: fetch continues past the region
+                t = self._trace
+                keys = t.keys
+                i = len(keys) - 1
+                while keys[i][0] != block:
+                    i -= 1
+                keys[i][1] |= bit
+                del keys[i + 1:]     # blocks after this one in the translation block are re-recorded on resumption
+                t.skipped += n
+                write(uch, pc_reg, pc_ref)
+
+        return hook
+
+    def _make_value_hook(self, e):
+        value = self._reader(e.rs1)
+
+        def hook(handle, address, size, user):
+            self._trace.region_values.append((address, value()))
+
+        return hook
+
+    # -- memory -----------------------------------------------------------------------------------------------
+    def reset_heap(self) -> None:
+        self._heap = HEAP
+
+    def alloc(self, array: np.ndarray, name: str = "buffer", guard: int = 0) -> int:
+        """Copy an int32 array onto the heap (plus ``guard`` readable int32 slack after it); its address."""
+        data = np.ascontiguousarray(array, dtype=np.int32)
+        nbytes = data.nbytes + 4 * guard
+        address = (self._heap + 63) & ~63
+        if address + nbytes > HEAP + HEAP_BYTES:
+            raise ValueError(f"{name}: {nbytes} bytes do not fit the emulator's {HEAP_BYTES >> 20} MiB data heap "
+                             f"({address - HEAP} bytes already used); use a smaller shape")
+        self.uc.mem_write(address, data.tobytes() + bytes(4 * guard))
+        self._heap = address + nbytes
+        return address
+
+    def read(self, address: int, shape) -> np.ndarray:
+        count = int(np.prod(shape))
+        return np.frombuffer(self.uc.mem_read(address, 4 * count), dtype=np.int32).reshape(shape).copy()
+
+    # -- calls ------------------------------------------------------------------------------------------------
+    def call(self, function: str, *args: int) -> CallTrace:
+        """Run ``function(*args)`` (integers and heap addresses) to its return; the call's trace."""
+        sym = self.program.symbols.get(function)
+        if sym is None:
+            raise ValueError(f"kernel={function!r} is not allowed; allowed: {sorted(self.program.symbols)}")
+        uc = self.uc
+        for i, a in enumerate(args):
+            uc.reg_write(_XREG[i], int(a) & 0xFFFFFFFFFFFFFFFF)
+        uc.reg_write(A.UC_ARM64_REG_SP, STACK_TOP - 16)
+        uc.reg_write(A.UC_ARM64_REG_X30, RETURN)
+        self._trace = CallTrace(function)
+        uc.emu_start(sym["address"], RETURN)
+        trace = self._trace
+        trace.keys = [tuple(k) for k in trace.keys]
+        return trace
+
+    def timing(self, traces: list[CallTrace]) -> dict:
+        """Cycles and breakdown of a sequence of calls (the cache state carries across them)."""
+        return timing_of(self.timer, self.config, [t.pair_counts() for t in traces],
+                         np.fromiter((a for t in traces for a in t.addresses), dtype=np.int64),
+                         np.fromiter((s for t in traces for s in t.sizes), dtype=np.int64),
+                         sum(t.skipped for t in traces))
+
+
+def timing_of(timer: BlockTimer, config: PipelineConfig, pair_counts: list, addresses: np.ndarray,
+              sizes: np.ndarray, skipped: int) -> dict:
+    """Cycles = block costs + misses x penalty, with the breakdown the views draw."""
+    total = Counter()
+    for pc in pair_counts:
+        total.update(pc)
+    t = timer.total(total)
+    misses = cache_misses(addresses, sizes, config)
+    memory = misses * config.miss_penalty
+    return {
+        "cycles": t["cycles"] + memory,
+        "compute_cycles": t["cycles"] - t["control_cycles"],
+        "hazard_cycles": t["stall_cycles"],
+        "control_cycles": t["control_cycles"],
+        "memory_cycles": memory,
+        "misses": misses,
+        "accesses": len(addresses),
+        "instructions": t["executed"],
+        "skipped": skipped,
+    }
