@@ -58,7 +58,7 @@ class CallTrace:
     addresses: list = field(default_factory=list)
     sizes: list = field(default_factory=list)
     skipped: int = 0
-    region_values: list = field(default_factory=list)  # (entry pc, value of rs1) per visible region occurrence
+    region_values: list = field(default_factory=list)  # (block execution, bit, candidate, rs1 value) when recording
 
     def pair_counts(self) -> Counter:
         prev = [None] + self.keys[:-1]
@@ -90,7 +90,8 @@ class Machine:
     config : PipelineConfig
         Timing (its fetch-to-issue and latencies also decide which entries are visible).
     record_values : bool
-        Record the gating register's value at each region occurrence (for building trace-model traces).
+        With ``sparce=False``: record the gating register's value at every candidate region's occurrences (the
+        trace model's recording run).
     memory_hook : bool
         Record data addresses (needed for the cache; off for the pure emulation-speed benchmark).
     """
@@ -104,6 +105,7 @@ class Machine:
         c = self.config
         candidates = find_regions(variant, c.fetch_to_issue, (c.alu_latency, c.mul_latency, c.load_latency,
                                                               c.neon_latency), merge_and)
+        self.candidates = candidates
         self.table: SasaTable = build_table(candidates, sasa_size, sasa_assoc)
         self.sparce = sparce
         self.record_values = record_values
@@ -149,9 +151,9 @@ class Machine:
         if sparce:
             for e in self.resident:
                 _raw_hook(uc, UC_HOOK_CODE, self._make_region_hook(e), e.region_start, e.region_start)
-        elif record_values:
-            for e in [e for e in candidates if e.visible]:
-                _raw_hook(uc, UC_HOOK_CODE, self._make_value_hook(e), e.region_start, e.region_start)
+        elif record_values:   # every candidate, visible or not: the trace model decides which may fire
+            for index, e in enumerate(candidates):
+                _raw_hook(uc, UC_HOOK_CODE, self._make_value_hook(e, index), e.region_start, e.region_start)
         if memory_hook:
             def on_mem(handle, access, address, size, value, user):
                 t = self._trace
@@ -185,7 +187,6 @@ class Machine:
         one = e.rs1 == e.rs2
         bit = 1 << self._bit[e.region_start]
         n = e.n_skip
-        record = self.record_values
         and_cond = e.condition == "AND"
         block = e.block
         uch = self.uc._uch
@@ -195,8 +196,6 @@ class Machine:
 
         def hook(handle, address, size, user):
             v1 = value1()
-            if record:
-                self._trace.region_values.append((address, v1))
             if one:
                 zero = v1 == 0
             elif and_cond:
@@ -216,11 +215,17 @@ class Machine:
 
         return hook
 
-    def _make_value_hook(self, e):
+    def _make_value_hook(self, e, index):
         value = self._reader(e.rs1)
+        bit = self._bit[e.region_start]
+        block = e.block
 
         def hook(handle, address, size, user):
-            self._trace.region_values.append((address, value()))
+            keys = self._trace.keys
+            i = len(keys) - 1
+            while keys[i][0] != block:
+                i -= 1
+            self._trace.region_values.append((i, bit, index, value()))
 
         return hook
 
