@@ -181,42 +181,50 @@ class BlockTimer:
         return {"cycles": cycles, "stall_cycles": stalls, "control_cycles": bubbles, "executed": executed}
 
 
-def cache_misses(addresses: np.ndarray, sizes: np.ndarray, config: PipelineConfig) -> int:
-    """Misses of a blocking LRU write-allocate L1 on a stream of byte accesses (address, size), in order."""
-    return _cache_misses(addresses.tobytes(), sizes.tobytes(), config.cache_key())
+def cache_misses(addresses: np.ndarray, sizes: np.ndarray, config: PipelineConfig, segments=None):
+    """Misses of a blocking LRU write-allocate L1 on a stream of byte accesses (address, size), in order.
+
+    With ``segments`` (lengths of consecutive parts of the stream, e.g. one per kernel call) the misses of each part
+    are returned as a list (the cache state carries from one part to the next)."""
+    seg = tuple(int(n) for n in segments) if segments is not None else (len(addresses),)
+    per_segment = _cache_misses(addresses.tobytes(), sizes.tobytes(), config.cache_key(), seg)
+    return list(per_segment) if segments is not None else per_segment[0]
 
 
 @functools.lru_cache(maxsize=64)
-def _cache_misses(addr_bytes: bytes, size_bytes: bytes, key: tuple) -> int:
+def _cache_misses(addr_bytes: bytes, size_bytes: bytes, key: tuple, segments: tuple) -> tuple:
     cache_kb, line, assoc = key
     addresses = np.frombuffer(addr_bytes, dtype=np.int64)
     sizes = np.frombuffer(size_bytes, dtype=np.int64)
+    owner = np.repeat(np.arange(len(segments)), segments)
     shift = line.bit_length() - 1
     first = addresses >> shift
     last = (addresses + sizes - 1) >> shift
     spans = last - first
     if spans.any():   # an access that crosses a line touches both lines, in order
-        lines = np.repeat(first, spans + 1) + (np.arange(int((spans + 1).sum())) - np.repeat(
-            np.cumsum(spans + 1) - (spans + 1), spans + 1))
+        reps = spans + 1
+        lines = np.repeat(first, reps) + (np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps))
+        owner = np.repeat(owner, reps)
     else:
         lines = first
+    misses = [0] * len(segments)
     if len(lines) == 0:
-        return 0
+        return tuple(misses)
     keep = np.ones(len(lines), dtype=bool)
     keep[1:] = lines[1:] != lines[:-1]      # a repeated line is always a hit
     lines = lines[keep]
+    owner = owner[keep]
     n_sets = cache_kb * 1024 // line // assoc
     sets: list[list[int]] = [[] for _ in range(n_sets)]
-    misses = 0
-    for ln in lines.tolist():
+    for ln, who in zip(lines.tolist(), owner.tolist()):
         ways = sets[ln % n_sets]
         if ln in ways:
             if ways[-1] != ln:
                 ways.remove(ln)
                 ways.append(ln)
         else:
-            misses += 1
+            misses[who] += 1
             if len(ways) == assoc:
                 del ways[0]
             ways.append(ln)
-    return misses
+    return tuple(misses)

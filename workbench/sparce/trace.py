@@ -18,11 +18,16 @@ element it names is zero; the block masks follow by a bincount; the block-pair c
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import os
+import pickle
 from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.paths import data_dir
 from workbench.sparce import ops
 from workbench.sparce.emulator import Machine
 from workbench.sparce.pipeline import PipelineConfig, cache_misses
@@ -81,6 +86,15 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
     found = _RECORDS.get(key)
     if found is not None:
         return found
+    path = _record_path(variant, key)
+    if path.exists():
+        try:
+            record = pickle.loads(path.read_bytes())
+            record = dataclasses.replace(record, index=len(_RECORDS))
+            _RECORDS[key] = record
+            return record
+        except Exception:   # a stale or partial file: record again
+            pass
     machine = _machine(variant)
     gated = {"gemm": "X", "gemm_naive": "X", "fc": "x"}.get(function, "")
     _, trace = run_call(machine, function, _tagged(inputs, gated))
@@ -119,7 +133,23 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
         occ_weight=np.left_shift(1, occ_bit).astype(np.float64), static=static,
     )
     _RECORDS[key] = record
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(record))
+        tmp.replace(path)
+    except OSError:
+        pass
     return record
+
+
+def _record_path(variant: str, key: tuple):
+    """On-disk cache of a record, named by the binary's hash and the call's shape (data/results is not tracked)."""
+    from workbench.sparce.isa import KERNEL_DIR
+
+    binary = hashlib.sha1((KERNEL_DIR / f"sparce_{variant}.bin").read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha1(repr((binary,) + key).encode()).hexdigest()[:16]
+    return data_dir() / "results" / "sparce_records" / f"{variant}_{digest}.pkl"
 
 
 class TraceModel:
@@ -187,27 +217,33 @@ class TraceModel:
                 table[i] = self.timer.cost(None if p < 0 else (p, pm), (b, m))
         return counts[nz] @ table[nz]
 
-    def run(self, calls) -> dict:
-        """Timing of a sequence of (function, inputs) calls; the L1 state carries across them."""
-        totals = np.zeros(4, dtype=np.int64)
-        skipped = 0
-        records = []
+    def run(self, calls, per_call: bool = False):
+        """Timing of a sequence of (function, inputs) calls; the L1 state carries across them.
+
+        Returns the totals (the keys of :func:`workbench.sparce.emulator.timing_of`), or with ``per_call`` the
+        list of each call's own figures (their sum is the totals)."""
+        records, parts = [], []
         for function, inputs in calls:
             rec, masks, n = self.call(function, inputs)
-            totals += self._costs(rec, masks)
-            skipped += n
+            parts.append((self._costs(rec, masks), n))
             records.append(rec)
         key = (tuple(r.index for r in records), self.config.cache_key())
         misses = _MISSES.get(key)
         if misses is None:
             misses = _MISSES[key] = cache_misses(np.concatenate([r.addresses for r in records]),
-                                                 np.concatenate([r.sizes for r in records]), self.config)
-        cycles, stalls, control, executed = (int(v) for v in totals)
-        memory = misses * self.config.miss_penalty
-        return {"cycles": cycles + memory, "compute_cycles": cycles - control, "hazard_cycles": stalls,
-                "control_cycles": control, "memory_cycles": memory, "misses": misses,
-                "accesses": int(sum(len(r.addresses) for r in records)), "instructions": executed,
-                "skipped": skipped}
+                                                 np.concatenate([r.sizes for r in records]), self.config,
+                                                 segments=[len(r.addresses) for r in records])
+        rows = []
+        for rec, (totals, skipped), miss in zip(records, parts, misses):
+            cycles, stalls, control, executed = (int(v) for v in totals)
+            memory = miss * self.config.miss_penalty
+            rows.append({"function": rec.function, "cycles": cycles + memory, "compute_cycles": cycles - control,
+                         "hazard_cycles": stalls, "control_cycles": control, "memory_cycles": memory,
+                         "misses": miss, "accesses": len(rec.addresses), "instructions": executed,
+                         "skipped": skipped})
+        if per_call:
+            return rows
+        return {k: sum(r[k] for r in rows) for k in rows[0] if k != "function"}
 
 
 _MISSES: dict = {}
