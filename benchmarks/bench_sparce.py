@@ -90,7 +90,7 @@ def main() -> None:
 
     net = quantised_network()
     image = net.test_x[0]
-    print(f"\ndigits CNN inference (test image 0), SparCE on, default core and 64-entry 4-way SASA")
+    print("\ndigits CNN inference (test image 0), SparCE on, default core and 64-entry 4-way SASA")
     print(f"{'variant':<8}{'instr':>9}{'skipped':>9}{'emulated cycles':>17}{'trace cycles':>14}{'emu s':>8}"
           f"{'trace ms':>10}{'speed-up':>10}")
     for variant in ("scalar", "neon"):

@@ -77,7 +77,8 @@ def test_a_zero_still_in_flight_never_skips():
         np.testing.assert_array_equal(y, 0)
     # a deeper front end (more cycles from fetch to EX) hides some of the pipelined GEMM's zeros too
     def visible_in_gemm(**kw):
-        return sum(e.visible for e in find_regions("scalar", **kw) if load_program("scalar").function_of(e.pc) == "gemm")
+        program = load_program("scalar")
+        return sum(e.visible for e in find_regions("scalar", **kw) if program.function_of(e.pc) == "gemm")
     assert visible_in_gemm(fetch_to_issue=6) < visible_in_gemm(fetch_to_issue=2)
 
 

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from workbench.sparce import ops
 from workbench.sparce.emulator import Machine
-from workbench.sparce.network import calls_numpy, emulate_inference, quantised_network
+from workbench.sparce.network import emulate_inference, quantised_network
 from workbench.sparce.pipeline import PipelineConfig
 from workbench.sparce.trace import TraceModel
 

@@ -17,15 +17,13 @@ Hooks (per executed block, not per instruction; measured speeds in ``benchmarks/
 
 from __future__ import annotations
 
+import ctypes
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from unicorn import UC_ARCH_ARM64, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MODE_ARM, Uc
 from unicorn import arm64_const as A
-
-import ctypes
-
 from unicorn.unicorn_py3.unicorn import HOOK_CODE_CFUNC, HOOK_MEM_ACCESS_CFUNC, uc_hook_h, uclib
 
 from workbench.sparce.isa import load_program

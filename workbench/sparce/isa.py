@@ -247,7 +247,7 @@ def _blocks_of(name: str, instrs: list[Instr], first_index: int) -> list[Block]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_program(variant: str = "scalar") -> Program:
     """Load and decode ``kernels/sparce_<variant>.bin`` (``variant`` in :data:`VARIANTS`)."""
     if variant not in VARIANTS:

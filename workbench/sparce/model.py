@@ -44,8 +44,9 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
         calls = calls_numpy(net, net.test_x[i % len(net.test_x)],
                             synthetic=sparsity if activations == "synthetic" else None, seed=seed + i)
         plain = [(f, inputs) for _, f, inputs, _ in calls]
-        for kind, rows in (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True))):
-            for (layer, function, inputs, _), row in zip(calls, rows):
+        runs = (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True)))
+        for kind, rows in runs:
+            for (layer, function, _, _), row in zip(calls, rows):
                 part = "gemm" if function in GEMM_KERNELS else "glue"
                 acc = layers.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
                                                                                               "instructions"], 0))

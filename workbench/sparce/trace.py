@@ -62,7 +62,7 @@ def _tagged(inputs: dict, gated: str) -> dict:
     return tagged
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _machine(variant: str) -> Machine:
     """A recording machine: no skipping, gating values recorded at every candidate region, memory hooked."""
     return Machine(variant, sparce=False, record_values=True, memory_hook=True)
