@@ -7,9 +7,11 @@ sentinel and runs until the sentinel.
 Hooks (per executed block, not per instruction; measured speeds in ``benchmarks/bench_sparce.py``):
 
 - a block hook at every static basic-block leader records the executed (block, skip mask) stream;
-- a code hook only at the first instruction of each resident, visible SASA region reads the gating register(s)
-  (a vector register counts as zero only when all four lanes are) and, when the entry's condition holds, writes
-  the PC past the region: the skipped instructions are not executed (and, in the timing model, never fetched).
+- a code hook only at the first instruction of each resident, visible SASA region (called before it executes, i.e.
+  when the fetch unit is about to fetch the region) reads the gating register(s) (a vector register counts as zero
+  only when all four lanes are) and, when the entry's condition holds, writes the PC past the region: the skipped
+  instructions are not executed (and, in the timing model, never fetched). Writing the PC from a hook costs
+  Unicorn ~10 us, which bounds the emulation speed at high sparsity (see the benchmark).
   Whether the zero was written back in time is static for the in-order pipeline (see :mod:`workbench.sparce.sasa`)
   so only visible entries are hooked;
 - a memory hook on the data heap and stack records the data address stream for the L1 cache.
@@ -128,20 +130,18 @@ class Machine:
         starts = sorted(self.program.block_at)
         block_at = self.program.block_at
         tb_blocks: dict = {}
-        self._tb_first = 0
+        self._blocks: list = []      # executed static block indices of the running call
+        self._masks: dict = {}       # block execution -> skip mask (only where something was skipped)
 
         def on_block(handle, address, size, user):
             # A Unicorn translation block may run through several static blocks (fall-through into a branch
             # target); it starts at a non-leader after a skip. Record every static leader it covers, in order.
-            found = tb_blocks.get((address, size))
+            found = tb_blocks.get(address << 16 | size)
             if found is None:
                 lo = np.searchsorted(starts, address)
                 hi = np.searchsorted(starts, address + size)
-                found = tb_blocks[(address, size)] = [block_at[a] for a in starts[lo:hi]]
-            keys = self._trace.keys
-            self._tb_first = len(keys)
-            for index in found:
-                keys.append([index, 0])
+                found = tb_blocks[address << 16 | size] = tuple(block_at[a] for a in starts[lo:hi])
+            self._blocks.extend(found)
 
         self._on_block = on_block
         _raw_hook(uc, UC_HOOK_BLOCK, on_block, self.program.text_address, self.program.text_address + len(code))
@@ -201,13 +201,15 @@ class Machine:
             else:
                 zero = v1 == 0 or value2() == 0
             if zero:   # SpRF says zero and the SASA entry's condition holds: fetch continues past the region
-                t = self._trace
-                keys = t.keys
-                i = len(keys) - 1
-                while keys[i][0] != block:
+                blocks = self._blocks
+                i = len(blocks) - 1
+                while blocks[i] != block:
                     i -= 1
-                keys[i][1] |= bit
-                del keys[i + 1:]     # blocks after this one in the translation block are re-recorded on resumption
+                masks = self._masks
+                masks[i] = masks.get(i, 0) | bit
+                if i + 1 < len(blocks):
+                    del blocks[i + 1:]   # later blocks of this translation block are re-recorded on resumption
+                t = self._trace
                 t.skipped += n
                 write(uch, pc_reg, pc_ref)
 
@@ -219,9 +221,9 @@ class Machine:
         block = e.block
 
         def hook(handle, address, size, user):
-            keys = self._trace.keys
-            i = len(keys) - 1
-            while keys[i][0] != block:
+            blocks = self._blocks
+            i = len(blocks) - 1
+            while blocks[i] != block:
                 i -= 1
             self._trace.region_values.append((i, bit, index, value()))
 
@@ -259,9 +261,12 @@ class Machine:
         uc.reg_write(A.UC_ARM64_REG_SP, STACK_TOP - 16)
         uc.reg_write(A.UC_ARM64_REG_X30, RETURN)
         self._trace = CallTrace(function)
+        self._blocks = []
+        self._masks = {}
         uc.emu_start(sym["address"], RETURN)
         trace = self._trace
-        trace.keys = [tuple(k) for k in trace.keys]
+        masks = self._masks
+        trace.keys = [(b, masks.get(i, 0)) for i, b in enumerate(self._blocks)]
         return trace
 
     def timing(self, traces: list[CallTrace]) -> dict:

@@ -7,10 +7,14 @@ that share a multiplicand register; a one-MAC group is gated by either multiplic
 by the register all its MACs share. ``merge_and=True`` merges two adjacent groups into one region gated by both
 registers being zero (condition AND), the SASA's other condition.
 
-The SASA entry sits at the PC of the instruction *before* the region (pre-identification at fetch: when that
-instruction is fetched and the SpRF says the condition holds, the next fetch address is the region's end; the
-skipped instructions are never fetched). Control flow is never inside a region (regions live inside one basic
-block, which ends at its only branch) and the entry instruction is in the same block.
+The SASA entry sits at the PC of the instruction *before* the region, as in the paper. Pre-identification at
+fetch: when the fetch unit computes the next fetch address and it is the start of a resident region (the entry's
+PC + 4) whose condition holds on the SpRF, it fetches from the region's end instead; the skipped instructions are
+never fetched. Looking the table up by the next fetch address (rather than only after fetching the entry
+instruction itself) lets adjacent regions chain: the scalar GEMM's region for pixel n+1 starts where the region of
+pixel n ends, and its entry instruction is the last MAC of that region, which is not fetched when that region is
+skipped. Control flow is never inside a region (regions live inside one basic block, which ends at its only branch)
+and the entry instruction is in the same block.
 
 In-flight zeros: the SpRF bit is written at WB. An entry whose gating register may still be in flight when the
 entry is fetched (some CFG path reaches it from the register's last writer in fewer instructions than

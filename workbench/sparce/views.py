@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, View, register_view
+from workbench.core import Choice, Int, View, register_view
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
 from workbench.sparce.studies import CORE
@@ -89,6 +89,7 @@ def sasa_sensitivity(variant: str, activations: str):
     return sweep_heatmap(plotted, CORE, "sasa_size", "sasa_assoc", "time_reduction"), plotted
 
 
+_IMAGES = Int("images", 1, low=1, high=16, help="Test images averaged per point.")
 _METRIC_CHOICE = Choice("metric", "time_reduction", options=("time_reduction", "gemm_time_reduction",
                                                               "skipped_fraction"), help="The metric plotted.")
 
@@ -97,7 +98,7 @@ register_view(View(
     theme="sparce",
     func=speedup_vs_sparsity,
     title="Time reduction vs activation sparsity (scalar and SIMD)",
-    knobs=(_METRIC_CHOICE, CORE.knob("images")),
+    knobs=(_METRIC_CHOICE, _IMAGES),
     description="Synthetic activations with 0-100 % zeros on every layer input of the digits CNN, on the scalar "
                 "and the 4-lane NEON core (trace model, default pipeline and 64-entry SASA); diamonds are the "
                 "trained network's own ReLU sparsity; shaded bands are the paper's C1 ranges (its networks, gem5).",
@@ -108,7 +109,7 @@ register_view(View(
     theme="sparce",
     func=layer_breakdown,
     title="Per-layer cycle breakdown",
-    knobs=(CORE.knob("variant"), CORE.knob("images")),
+    knobs=(CORE.knob("variant"), _IMAGES),
     description="Cycles per inference of conv1-3 and the FC layer, GEMM/FC kernels and the non-GEMM glue "
                 "(im2col, bias+ReLU, pooling), without and with SparCE: compute (issue + hazards), control "
                 "(taken-branch bubbles) and memory (L1 misses x penalty).",
