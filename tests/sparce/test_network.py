@@ -43,3 +43,14 @@ def test_synthetic_sparsity_knob(net):
     assert 0.7 < (x == 0).mean() < 0.9
     with pytest.raises(ValueError, match="sparsity=1.5"):
         calls_numpy(net, net.test_x[0], synthetic=1.5)
+
+
+@pytest.mark.slow   # cold: trains the 16x16 network and records its traces (~1 min); cached after
+def test_larger_input_scales_the_same_network():
+    from workbench.sparce.model import evaluate
+
+    with pytest.raises(ValueError, match="input_size=12"):
+        quantised_network(size=12)
+    small = evaluate("scalar", images=1)
+    big = evaluate("scalar", images=1, input_size=16)
+    assert big["cycles_base"] > 3 * small["cycles_base"] and big["time_reduction"] > 0

@@ -25,7 +25,7 @@ def check_sparsity(activations: str, sparsity: float) -> None:
 
 def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
              sasa_size: int = 64, sasa_assoc: int = 4, config: PipelineConfig | None = None,
-             seed: int = 0) -> dict:
+             seed: int = 0, input_size: int = 8) -> dict:
     """Cycles with and without SparCE for ``images`` test images of the trained digits CNN.
 
     ``activations="network"`` uses the network's own ReLU zeros; ``"synthetic"`` replaces every layer's input
@@ -35,7 +35,7 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
     if images < 1:
         raise ValueError(f"images={images} is not allowed; allowed: >= 1")
     config = config or PipelineConfig()
-    net = quantised_network()
+    net = quantised_network(size=input_size)
     with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
     base_model = TraceModel(variant, sparce=False, config=config)
     layers: dict = {}

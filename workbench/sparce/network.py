@@ -1,9 +1,9 @@
-"""A small CNN trained with ``workbench.nn`` on the bundled digits, quantised to int32 for the kernels, and its
-inference as a sequence of kernel calls (im2col, GEMM, bias+ReLU, max pool, FC), in numpy or on the emulator.
+"""A small CNN trained on the bundled digits, quantised to int32 for the kernels, and its inference as a sequence of
+kernel calls (im2col, GEMM, bias+ReLU, max pool, FC), in numpy or on the emulator.
 
-Network (8x8 digits): conv 1->8 3x3 pad 1, ReLU; conv 8->16 3x3 pad 1, ReLU, 2x2 max pool; conv 16->16 3x3 pad 1,
-ReLU; FC 256->10 (padded to 16 rows, zero weights, for the NEON kernel's 16-output block). No batch norm, so the
-integer network is the float one up to rounding.
+Network (digits at ``size`` x ``size``: 8 native, 16 or 32 upsampled): conv 1->8 3x3 pad 1, ReLU; conv 8->16 3x3
+pad 1, ReLU, 2x2 max pool; conv 16->16 3x3 pad 1, ReLU; FC 16*(size/2)^2 -> 10 (padded to 16 rows, zero weights,
+for the NEON kernel's 16-output block). No batch norm, so the integer network is the float one up to rounding.
 
 Quantisation [R] (a standard post-training scheme): weights to int8 range per layer (scale max|W| / 127), the input
 to int8 range, biases in the accumulator's scale, and after each conv an arithmetic right shift chosen on the
@@ -26,15 +26,16 @@ from workbench.sparce import ops
 from workbench.sparce.emulator import CallTrace, Machine
 
 FC_ROWS = 16
+INPUT_SIZES = (8, 16, 32)
 
 
 class DigitsCNN(nn.Module):
-    def __init__(self):
+    def __init__(self, size: int = 8):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
         self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
         self.conv3 = nn.Conv2d(16, 16, 3, padding=1)
-        self.fc = nn.Linear(256, 10)
+        self.fc = nn.Linear(16 * (size // 2) ** 2, 10)
 
     def forward(self, x):
         x = torch.relu(self.conv1(x))
@@ -60,7 +61,7 @@ class QuantNet:
         return ("conv1", "conv2", "conv3", "fc")
 
 
-def _train(seed: int, epochs: int) -> tuple[DigitsCNN, object]:
+def _train(seed: int, epochs: int, size: int = 8) -> tuple[DigitsCNN, object]:
     """SGD (momentum 0.9, cosine learning rate from 0.05, weight decay 5e-4: ``workbench.nn.train``'s schedule and
     optimiser) on one thread; ``workbench.nn.train.fit`` does the same with checkpoints and a progress bar, which
     cost more than the training itself for a net this small."""
@@ -68,10 +69,10 @@ def _train(seed: int, epochs: int) -> tuple[DigitsCNN, object]:
     from workbench.nn.device import torch_threads
     from workbench.nn.train import learning_rate, make_optimizer
 
-    splits = digits(seed=seed)
+    splits = digits(size=size, seed=seed)
     x, y = splits.train.tensors
     torch.manual_seed(seed)
-    model = DigitsCNN()
+    model = DigitsCNN(size)
     opt = make_optimizer(model, 0.05, 0.9, 5e-4)
     with torch_threads(1):   # a net this small trains ~20x faster on one thread than on two busy cores
         for epoch in range(epochs):
@@ -137,15 +138,19 @@ def _quantise(model: DigitsCNN, splits) -> QuantNet:
 
 
 @functools.lru_cache(maxsize=4)
-def quantised_network(seed: int = 0, epochs: int = 12) -> QuantNet:
-    """The trained, quantised digits CNN (cached in memory and in ``data/results/sparce_net_<seed>_<epochs>.npz``)."""
-    path = data_dir() / "results" / f"sparce_net_{seed}_{epochs}.npz"
+def quantised_network(seed: int = 0, epochs: int = 12, size: int = 8) -> QuantNet:
+    """The trained, quantised digits CNN at ``size`` x ``size`` input (8, 16 or 32), cached in memory and in
+    ``data/results/sparce_net_<seed>_<epochs>[_<size>].npz``."""
+    if size not in INPUT_SIZES:
+        raise ValueError(f"input_size={size!r} is not allowed; allowed: one of {INPUT_SIZES}")
+    suffix = "" if size == 8 else f"_{size}"
+    path = data_dir() / "results" / f"sparce_net_{seed}_{epochs}{suffix}.npz"
     if path.exists():
         z = np.load(path)
         convs = tuple((z[f"w{i}"], z[f"b{i}"], int(z[f"s{i}"])) for i in range(3))
         return QuantNet(convs, z["fc_w"], z["fc_b"], z["test_x"], z["test_y"], float(z["float_acc"]),
                         float(z["int_acc"]))
-    model, splits = _train(seed, epochs)
+    model, splits = _train(seed, epochs, size)
     net = _quantise(model, splits)
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"{k}{i}": v for i, (w, b, s) in enumerate(net.convs) for k, v in (("w", w), ("b", b), ("s", s))}

@@ -24,6 +24,9 @@ _KNOBS = (
     Int("images", 2, low=1, high=16, help="Test images averaged (each one inference)."),
     Choice("sasa_size", 64, options=(1, 2, 4, 8, 16, 32, 64), help="SASA table entries."),
     Choice("sasa_assoc", 4, options=(1, 2, 4), help="SASA table ways (size must be a multiple)."),
+    Choice("input_size", 8, options=(8, 16), unit="px",
+           help="Digits at 8x8 (native) or upsampled to 16x16: the same CNN on 4x the pixels (first use of 16 trains "
+                "it and records its kernel traces, ~1 min)."),
     *_PIPELINE_KNOBS,
 )
 _METRICS = (
@@ -52,13 +55,14 @@ def _check(params: dict) -> None:
 
 
 def evaluate_core(variant: str, activations: str, sparsity: float, images: int, sasa_size: int, sasa_assoc: int,
-                  mul_latency: int, load_latency: int, neon_latency: int, branch_penalty: int, fetch_to_issue: int,
-                  cache_kb: int, assoc: int, miss_penalty: int) -> dict:
+                  input_size: int, mul_latency: int, load_latency: int, neon_latency: int, branch_penalty: int,
+                  fetch_to_issue: int, cache_kb: int, assoc: int, miss_penalty: int) -> dict:
     """SparCE on the trained digits CNN, from the trace model (identical to emulation, see tests)."""
     from workbench.sparce.model import evaluate
 
     params = locals()
-    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, _config(params))
+    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, _config(params),
+                    input_size=input_size)
 
 
 CORE = register_study(Study(
