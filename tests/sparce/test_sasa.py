@@ -106,3 +106,16 @@ def test_finite_table_keeps_the_largest_regions_and_refuses_bad_sizes():
     _, full = ops.gemm(Machine("scalar", sasa_size=64), W, X)
     _, tiny = ops.gemm(Machine("scalar", sasa_size=1, sasa_assoc=1), W, X)
     assert 0 < tiny.skipped < full.skipped
+
+
+def test_scalar_skips_run_through_trampolines_and_neon_through_hooks():
+    scalar, neon = Machine("scalar"), Machine("neon")
+    assert scalar.trampolines == len(scalar.resident) > 0
+    assert neon.trampolines == 0 and len(neon.resident) > 0
+
+
+def test_conditional_branches_fall_through_in_the_cfg():
+    program = load_program("scalar")
+    conditional = [b for b in program.blocks if b.instrs[-1].mnemonic.startswith("b.")]
+    assert conditional and all(len(b.succs) == 2 for b in conditional if b.instrs[-1].target != b.end)
+    assert not any(b.instrs[-1].always_taken for b in conditional)

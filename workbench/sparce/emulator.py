@@ -11,7 +11,10 @@ Hooks (per executed block, not per instruction; measured speeds in ``benchmarks/
   when the fetch unit is about to fetch the region) reads the gating register(s) (a vector register counts as zero
   only when all four lanes are) and, when the entry's condition holds, writes the PC past the region: the skipped
   instructions are not executed (and, in the timing model, never fetched). Writing the PC from a hook costs
-  Unicorn ~10 us, which bounds the emulation speed at high sparsity (see the benchmark).
+  Unicorn ~10 us, so scalar entries instead get a trampoline: the region's first word branches to emulated code
+  that tests the gating register with ``cbz`` and either runs the displaced MAC or jumps past the region; a hook
+  sits only on the skip path, to record the skip (see :meth:`Machine._install_trampoline`). NEON entries (all four
+  lanes zero) keep the Python hook, which needs no scratch register;
   Whether the zero was written back in time is static for the in-order pipeline (see :mod:`workbench.sparce.sasa`)
   so only visible entries are hooked;
 - a memory hook on the data heap and stack records the data address stream for the L1 cache.
@@ -37,8 +40,21 @@ HEAP_BYTES = 64 << 20
 STACK_TOP = 0x0080_0000
 STACK_BYTES = 1 << 20
 RETURN = 0x0000_f000          # sentinel return address (mapped, never executed)
+TRAMPOLINES = 0x0000_8000     # SASA trampolines of scalar entries (below the code, outside the block hook's range)
 _XREG = [getattr(A, f"UC_ARM64_REG_X{i}") for i in range(29)] + [A.UC_ARM64_REG_X29, A.UC_ARM64_REG_X30]
 _QREG = [getattr(A, f"UC_ARM64_REG_Q{i}") for i in range(32)]
+
+
+def _b(pc: int, target: int) -> int:
+    return 0x14000000 | (((target - pc) >> 2) & 0x3FFFFFF)
+
+
+def _cbz(pc: int, target: int, reg: int) -> int:
+    return 0x34000000 | ((((target - pc) >> 2) & 0x7FFFF) << 5) | reg
+
+
+def _cbnz(pc: int, target: int, reg: int) -> int:
+    return 0x35000000 | ((((target - pc) >> 2) & 0x7FFFF) << 5) | reg
 
 
 def reg_const(name: str) -> int:
@@ -144,11 +160,29 @@ class Machine:
             self._blocks.extend(found)
 
         self._on_block = on_block
-        _raw_hook(uc, UC_HOOK_BLOCK, on_block, self.program.text_address, self.program.text_address + len(code))
+        # Block hooks everywhere in the code except where execution resumes after a region (a skip or a
+        # trampoline) inside a block that ends with its own branch: a translation block starting there covers no
+        # leader, so its callback would only cost time. (Unicorn also splits translation blocks at other points, so
+        # every other address stays watched.)
+        lo, hi = self.program.text_address, self.program.text_address + len(code)
+        quiet = sorted({a for e in candidates if self.program.blocks[e.block].instrs[-1].is_branch
+                        for a in (e.region_start + 4, e.region_end)})
+        ranges, begin = [], lo
+        for a in quiet:
+            if begin <= a - 1:
+                ranges.append((begin, a - 1))
+            begin = a + 1
+        ranges.append((begin, hi))
+        self._on_block_fptrs = [_raw_hook(uc, UC_HOOK_BLOCK, on_block, a, b) for a, b in ranges]
         self.resident = [e for e in self.table.entries if e.visible]
+        self.trampolines = 0
         if sparce:
+            next_stub = TRAMPOLINES
             for e in self.resident:
-                _raw_hook(uc, UC_HOOK_CODE, self._make_region_hook(e), e.region_start, e.region_start)
+                if e.rs1.startswith("x") and e.rs2.startswith("x"):
+                    next_stub = self._install_trampoline(e, next_stub)
+                else:
+                    _raw_hook(uc, UC_HOOK_CODE, self._make_region_hook(e), e.region_start, e.region_start)
         elif record_values:   # every candidate, visible or not: the trace model decides which may fire
             for index, e in enumerate(candidates):
                 _raw_hook(uc, UC_HOOK_CODE, self._make_value_hook(e, index), e.region_start, e.region_start)
@@ -212,6 +246,58 @@ class Machine:
                 t = self._trace
                 t.skipped += n
                 write(uch, pc_reg, pc_ref)
+
+        return hook
+
+    def _install_trampoline(self, e, at: int) -> int:
+        """Scalar entries: the SASA check runs as emulated code, so no Python callback or PC write is needed when the
+        region executes. The region's first word becomes ``b tramp``; the trampoline tests the gating w register(s)
+        (``cbz``/``cbnz``: the skip decision, made on the architectural value as the SpRF bit would be), then either
+        runs the displaced MAC and branches back, or goes to a stub that branches to the region's end. Only the
+        stub carries a hook (it records the skip for the timing model). Timing and decoding use the original code,
+        so the trampoline's own instructions cost nothing, as the SASA lookup costs nothing in hardware."""
+        uc = self.uc
+        r1, r2 = int(e.rs1[1:]), int(e.rs2[1:])
+        original = bytes(uc.mem_read(e.region_start, 4))
+        words = []
+        stub = at + 4 * (5 if e.condition == "AND" or r1 != r2 else 4)
+
+        def here():
+            return at + 4 * len(words)
+
+        if r1 == r2:
+            words.append(_cbz(here(), stub, r1))
+        elif e.condition == "OR":
+            words.append(_cbz(here(), stub, r1))
+            words.append(_cbz(here(), stub, r2))
+        else:   # AND: skip only when both are zero
+            words.append(_cbnz(here(), here() + 8, r1))
+            words.append(_cbz(here(), stub, r2))
+        words.append(int.from_bytes(original, "little"))
+        words.append(_b(here(), e.region_start + 4))
+        if here() != stub:
+            words.append(0xD503201F)   # nop (keeps the stub where the branches point)
+        assert here() == stub
+        words.append(_b(here(), e.region_end))
+        uc.mem_write(at, b"".join(w.to_bytes(4, "little") for w in words))
+        uc.mem_write(e.region_start, _b(e.region_start, at).to_bytes(4, "little"))
+        _raw_hook(uc, UC_HOOK_CODE, self._make_skip_hook(e), stub, stub)
+        self.trampolines += 1
+        return here() + 4
+
+    def _make_skip_hook(self, e):
+        bit = 1 << self._bit[e.region_start]
+        n = e.n_skip
+        block = e.block
+
+        def hook(handle, address, size, user):
+            blocks = self._blocks
+            i = len(blocks) - 1
+            while blocks[i] != block:
+                i -= 1
+            masks = self._masks
+            masks[i] = masks.get(i, 0) | bit
+            self._trace.skipped += n
 
         return hook
 

@@ -187,7 +187,7 @@ def decode(md: capstone.Cs, raw) -> Instr:
         reads=tuple(dict.fromkeys(r for r in reads if r is not None)),
         writes=tuple(dict.fromkeys(w for w in writes if w is not None)),
         mem_bytes=mem, mac_acc=mac_acc, mac_ops=mac_ops,
-        always_taken=base in _ALWAYS_TAKEN, target=target,
+        always_taken=mnemonic in _ALWAYS_TAKEN, target=target,
     )
 
 

@@ -174,6 +174,7 @@ class TraceModel:
         self.timer, self.candidates, self._active = core
         self._n_skip = np.array([e.n_skip for e in self.candidates], dtype=np.int64)
         self._tables = _TABLES.setdefault((variant, self.config.timing_key()), {})
+        self._base_totals = _TABLES.setdefault((variant, self.config.timing_key(), "base"), {})
 
     def call(self, function: str, inputs: dict) -> tuple[CallRecord, np.ndarray, int]:
         """The call's record, its per-execution skip masks and skipped instruction count (the data decides)."""
@@ -184,7 +185,11 @@ class TraceModel:
         if self.sparce and len(rec.occ_exec):
             data = np.asarray(inputs[rec.gated]).reshape(-1)
             zero = np.append(data == 0, True)                     # index -1 (a constant zero) -> True
-            hit = zero[rec.occ_elems].all(axis=1) & self._active[rec.occ_entry]
+            elems = rec.occ_elems
+            hit = zero[elems[:, 0]]
+            for lane in range(1, elems.shape[1]):   # a vector register is zero only when all its lanes are
+                hit &= zero[elems[:, lane]]
+            hit &= self._active[rec.occ_entry]
             if hit.any():
                 masks = np.bincount(rec.occ_exec[hit], weights=rec.occ_weight[hit], minlength=n_exec)
                 masks = masks.astype(np.int64)
@@ -195,14 +200,21 @@ class TraceModel:
         """(cycles, stalls, control, executed) summed over the call's block executions."""
         static = rec.static
         if masks is None:
+            done = self._base_totals.get(rec.index)
+            if done is not None:       # nothing skipped in this call: its cost depends on the shape only
+                return done
             ids = static["base_ids"]
         else:
             prev = np.empty_like(masks)
             prev[0] = 0
             prev[1:] = masks[:-1]
             ids = static["base_ids"] + (prev << static["cur_w"]) + masks
-        counts = np.bincount(ids, minlength=static["n_bins"])
-        nz = np.flatnonzero(counts)
+        if static["n_bins"] > 8 * len(ids):      # a sparse id space: sort instead of a long bincount
+            nz, found = np.unique(ids, return_counts=True)
+        else:
+            found = np.bincount(ids, minlength=static["n_bins"])
+            nz = np.flatnonzero(found)
+            found = found[nz]
         table = self._tables.get(rec.index)
         if table is None:
             table = self._tables[rec.index] = np.full((static["n_bins"], 4), -1, dtype=np.int64)
@@ -215,7 +227,10 @@ class TraceModel:
                 wb = int(static["width"][b])
                 m, pm = local & ((1 << wb) - 1), local >> wb
                 table[i] = self.timer.cost(None if p < 0 else (p, pm), (b, m))
-        return counts[nz] @ table[nz]
+        total = found @ table[nz]
+        if masks is None:
+            self._base_totals[rec.index] = total
+        return total
 
     def run(self, calls, per_call: bool = False):
         """Timing of a sequence of (function, inputs) calls; the L1 state carries across them.
