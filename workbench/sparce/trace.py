@@ -73,6 +73,7 @@ def _shape_key(function: str, inputs: dict) -> tuple:
 
 
 _RECORDS: dict = {}
+RECORD_VERSION = 1     # bump when CallRecord or the recording changes (names the on-disk cache files)
 _TABLES: dict = {}     # (variant, timing) -> {record index: cost per compact (prev block, mask, block, mask) id}
 
 
@@ -148,7 +149,7 @@ def _record_path(variant: str, key: tuple):
     from workbench.sparce.isa import KERNEL_DIR
 
     binary = hashlib.sha1((KERNEL_DIR / f"sparce_{variant}.bin").read_bytes()).hexdigest()[:12]
-    digest = hashlib.sha1(repr((binary,) + key).encode()).hexdigest()[:16]
+    digest = hashlib.sha1(repr((RECORD_VERSION, binary) + key).encode()).hexdigest()[:16]
     return data_dir() / "results" / "sparce_records" / f"{variant}_{digest}.pkl"
 
 
