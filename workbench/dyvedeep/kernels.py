@@ -1,0 +1,253 @@
+"""Compiled (numba) static and dynamic-effort 3x3 convolutions with the same loop structure, for honest timing.
+
+Both kernels take a batch of zero-padded input maps and one layer of :class:`workbench.dyvedeep.engine.ConvLayer`
+(BN folded) and write the post-activation output. Loop structure, shared: for each output channel, output position
+and block of up to :data:`BLOCK` images, accumulators start at the bias; the terms are visited in the channel's
+offline order (descending |w|); for each term the inner loop runs over the block's images (inputs are laid out
+images-innermost, so that loop is contiguous and vectorises). The static kernel runs every neuron to the end; the dynamic kernel
+makes the paper's decisions per neuron and image, and skips work at block granularity:
+
+* channels approximated by their mean (variance test) are skipped in the term loop, their ``mean x sum(W_kc)``
+  added to the bias first;
+* at each saturation check point the images whose partial sum is below ``-T`` are written as 0 and masked; the
+  block stops when none is left;
+* with selective sampling the first pass runs over the stride-2 grid only; at the other positions each image is
+  interpolated from its grid neighbours or masked in, and the block is computed only if some image needs it.
+
+A masked lane still occupies its SIMD slot, so the measured speed-up is below the operation-count reduction
+whenever decisions differ across the images of a block: that gap is the cost of fine-grained dynamic effort on a
+vector CPU, reported, not hidden.
+
+The dynamic kernel also returns what it did (checks, terminations, interpolations, approximated
+channels) so tests can compare it with the vectorised engine. No ``fastmath``: each accumulator adds its terms in
+the same order in both kernels, so with every mechanism off the outputs are equal bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from workbench.dyvedeep.effort import LayerEffort
+from workbench.dyvedeep.engine import ConvLayer, DynamicNet
+
+#: counters returned by :func:`conv_dynamic` (summed over the batch): slot 0 unused, saturation checks, terminated
+#: neurons, interpolated neurons, approximated (image, channel) pairs
+COUNTERS = ("unused", "checks", "terminated", "interpolated", "approximated")
+
+
+#: images per block: the unit of work a dynamic decision can skip (one AVX-512 vector of float32)
+BLOCK = 64
+
+
+@njit(cache=True)
+def _static(xq, w_sorted, off_sorted, bias, relu, h, w, out):
+    n_img = xq.shape[1]
+    k_out, n_terms = w_sorted.shape
+    wp = w + 2
+    buffer = np.empty(BLOCK, np.float32)
+    for k in range(k_out):
+        for y in range(h):
+            for x in range(w):
+                p = y * wp + x
+                for b0 in range(0, n_img, BLOCK):
+                    nb = min(BLOCK, n_img - b0)
+                    acc = buffer[:nb]
+                    acc[:] = bias[k]
+                    for t in range(n_terms):
+                        wv = w_sorted[k, t]
+                        row = xq[off_sorted[k, t] + p][b0:b0 + nb]
+                        for lane in range(nb):
+                            acc[lane] += wv * row[lane]
+                    dst = out[k, y * w + x][b0:b0 + nb]
+                    for lane in range(nb):
+                        v = acc[lane]
+                        dst[lane] = v if (not relu or v > 0) else np.float32(0)
+
+
+@njit(cache=True)
+def _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, acc, outk, q, counts):
+    """One output neuron (channel k, position p) for the lanes ``need`` of one image block: terms in order, checks
+    at the check points; a block stops when none of its lanes is still running."""
+    n_terms = wk.shape[0]
+    alive = 0
+    for lane in range(nb):
+        if need[lane]:
+            alive += 1
+    t = 0
+    for j in range(checks.shape[0] + 1):
+        stop = checks[j] if j < checks.shape[0] else n_terms
+        for tt in range(t, stop):
+            c = ck[tt]
+            wv = wk[tt]
+            row = xq[ok[tt] + p][b0:b0 + nb]
+            if alive == nb and all_use[c, b0 // BLOCK]:
+                for lane in range(nb):
+                    acc[lane] += wv * row[lane]
+            else:
+                uc = use[c][b0:b0 + nb]
+                for lane in range(nb):
+                    if need[lane] and uc[lane]:
+                        acc[lane] += wv * row[lane]
+        t = stop
+        if j < checks.shape[0]:
+            for lane in range(nb):
+                if need[lane]:
+                    counts[1] += 1
+                    if acc[lane] < limit:
+                        outk[q, b0 + lane] = np.float32(0)
+                        need[lane] = False
+                        alive -= 1
+                        counts[2] += 1
+            if alive == 0:
+                return
+    for lane in range(nb):
+        if need[lane]:
+            v = acc[lane]
+            outk[q, b0 + lane] = v if (not relu or v > 0) else np.float32(0)
+
+
+@njit(cache=True)
+def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w, checks, limit, var_limit, sig, sim,
+             nb_pos, nb_idx, nb_cnt, out, counts):
+    n_img = xq.shape[1]
+    k_out = w_sorted.shape[0]
+    c_in = kernel_sums.shape[1]
+    wp = w + 2
+    hw = h * w
+    plane = (h + 2) * wp
+    sdss = sig > 0 or sim > 0
+    # layer level: variance of each input channel of each image (on the unpadded map)
+    use = np.ones((c_in, n_img), np.bool_)
+    means = np.zeros((c_in, n_img), np.float32)
+    if var_limit > 0:
+        for c in range(c_in):
+            for img in range(n_img):
+                s = np.float32(0)
+                for y in range(h):
+                    for x in range(w):
+                        s += xq[c * plane + (y + 1) * wp + x + 1, img]
+                mean = s / np.float32(hw)
+                s2 = np.float32(0)
+                for y in range(h):
+                    for x in range(w):
+                        d = xq[c * plane + (y + 1) * wp + x + 1, img] - mean
+                        s2 += d * d
+                if s2 / np.float32(hw) < var_limit:
+                    use[c, img] = False
+                    means[c, img] = mean
+                    counts[4] += 1
+    all_use = np.ones((c_in, (n_img + BLOCK - 1) // BLOCK), np.bool_)
+    for c in range(c_in):
+        for img in range(n_img):
+            if not use[c, img]:
+                all_use[c, img // BLOCK] = False
+    acc = np.empty(BLOCK, np.float32)
+    need = np.empty(BLOCK, np.bool_)
+    start = np.empty(n_img, np.float32)
+    for k in range(k_out):
+        for img in range(n_img):
+            b = bias[k]
+            for c in range(c_in):
+                if not use[c, img]:
+                    b += means[c, img] * kernel_sums[k, c]
+            start[img] = b
+        outk = out[k]
+        wk, ok, ck = w_sorted[k], off_sorted[k], ch_sorted[k]
+        step = 2 if sdss else 1
+        for y in range(0, h, step):
+            for x in range(0, w, step):
+                for b0 in range(0, n_img, BLOCK):
+                    nb = min(BLOCK, n_img - b0)
+                    for lane in range(nb):
+                        acc[lane] = start[b0 + lane]
+                        need[lane] = True
+                    _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, y * wp + x, b0, nb, need, acc, outk,
+                            y * w + x, counts)
+        if sdss:
+            for u in range(nb_pos.shape[0]):
+                q = nb_pos[u]
+                d = nb_cnt[u]
+                p = (q // w) * wp + q % w
+                for b0 in range(0, n_img, BLOCK):
+                    nb = min(BLOCK, n_img - b0)
+                    todo = 0
+                    for lane in range(nb):
+                        img = b0 + lane
+                        hi = outk[nb_idx[u, 0], img]
+                        lo = hi
+                        s = hi
+                        for r in range(1, d):
+                            v = outk[nb_idx[u, r], img]
+                            s += v
+                            if v > hi:
+                                hi = v
+                            if v < lo:
+                                lo = v
+                        if (sig > 0 and hi < sig) or (sim > 0 and hi - lo < sim):
+                            outk[q, img] = s * (np.float32(1) / np.float32(d))
+                            counts[3] += 1
+                            need[lane] = False
+                        else:
+                            need[lane] = True
+                            acc[lane] = start[img]
+                            todo += 1
+                    if todo:
+                        _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, acc, outk, q,
+                                counts)
+
+
+class Prepared:
+    """A layer's sorted weights and input offsets for a given input size (done once, offline)."""
+
+    def __init__(self, layer: ConvLayer):
+        c, h, w = layer.in_shape
+        self.layer, self.h, self.w = layer, h, w
+        t = np.arange(layer.n_terms)
+        ch, r = t // 9, t % 9
+        offsets = ch * (h + 2) * (w + 2) + (r // 3) * (w + 2) + r % 3
+        self.w_sorted = np.ascontiguousarray(np.take_along_axis(layer.flat, layer.order, axis=1))
+        self.off_sorted = np.ascontiguousarray(offsets[layer.order].astype(np.int64))
+        self.ch_sorted = np.ascontiguousarray(ch[layer.order].astype(np.int64))
+        self.kernel_sums = np.ascontiguousarray(layer.kernel_sums.astype(np.float32))
+        self.bias = np.ascontiguousarray(layer.bias.astype(np.float32))
+
+
+def pad(x: np.ndarray) -> np.ndarray:
+    """Maps [N, C, H, W] zero-padded by one pixel and laid out images-innermost: [C * (H + 2) * (W + 2), N]."""
+    n, c, h, w = x.shape
+    xq = np.zeros((c, h + 2, w + 2, n), np.float32)
+    xq[:, 1:-1, 1:-1, :] = x.transpose(1, 2, 3, 0)
+    return xq.reshape(-1, n)
+
+
+def conv_static(prep: Prepared, xp: np.ndarray) -> np.ndarray:
+    """Static convolution (+ ReLU when the layer has one) of padded maps ``xp`` -> [N, K, H, W]."""
+    out = np.empty((prep.layer.out_channels, prep.h * prep.w, xp.shape[1]), np.float32)
+    _static(xp, prep.w_sorted, prep.off_sorted, prep.bias, prep.layer.relu, prep.h, prep.w, out)
+    return unlayout(out, prep.h, prep.w)
+
+
+def conv_dynamic(prep: Prepared, xp: np.ndarray, effort: LayerEffort, net: DynamicNet) -> tuple[np.ndarray, dict]:
+    """Dynamic-effort convolution of padded maps ``xp`` with one layer's thresholds; output and :data:`COUNTERS`."""
+    from workbench.dyvedeep.engine import _neighbours
+
+    layer, cal = prep.layer, net.calibration
+    if effort.spet_on and not layer.relu:
+        raise ValueError(f"saturation prediction asked for layer {layer.name!r}, which has no ReLU after it")
+    out = np.empty((layer.out_channels, prep.h * prep.w, xp.shape[1]), np.float32)
+    counts = np.zeros(len(COUNTERS), np.int64)
+    checks = np.array(layer.checkpoints(effort), dtype=np.int64)
+    pos, idx, cnt = _neighbours(prep.h, prep.w)
+    act = cal.act_std[layer.name]
+    _dynamic(xp, prep.w_sorted, prep.off_sorted, prep.ch_sorted, prep.bias, prep.kernel_sums, layer.relu, prep.h,
+             prep.w, checks, np.float32(-effort.spet_threshold * cal.pre_std[layer.name]),
+             np.float32(effort.var_threshold * cal.var_ref[layer.name]), np.float32(effort.sig_threshold * act),
+             np.float32(effort.sim_threshold * act), pos, np.ascontiguousarray(np.maximum(idx, 0)), cnt, out, counts)
+    return unlayout(out, prep.h, prep.w), dict(zip(COUNTERS, counts.tolist()))
+
+
+def unlayout(out: np.ndarray, h: int, w: int) -> np.ndarray:
+    """Kernel output [K, H * W, N] -> [N, K, H, W]."""
+    k, _, n = out.shape
+    return np.ascontiguousarray(out.transpose(2, 0, 1)).reshape(n, k, h, w)
