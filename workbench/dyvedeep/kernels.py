@@ -4,8 +4,8 @@ Both kernels take a batch of zero-padded input maps and one layer of :class:`wor
 (BN folded) and write the post-activation output. Loop structure, shared: for each output channel, output position
 and block of up to :data:`BLOCK` images, accumulators start at the bias; the terms are visited in the channel's
 offline order (descending |w|); for each term the inner loop runs over the block's images (inputs are laid out
-images-innermost, so that loop is contiguous and vectorises). The static kernel runs every neuron to the end; the dynamic kernel
-makes the paper's decisions per neuron and image, and skips work at block granularity:
+images-innermost, so that loop is contiguous and vectorises). The static kernel runs every neuron to the end; the
+dynamic kernel makes the paper's decisions per neuron and image, and skips work at block granularity:
 
 * channels approximated by their mean (variance test) are skipped in the term loop, their ``mean x sum(W_kc)``
   added to the bias first;
