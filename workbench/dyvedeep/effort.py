@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from types import MappingProxyType
 
 #: field -> (low, high, low inclusive); every threshold's allowed range.
 RANGES: dict[str, tuple[float, float, bool]] = {
@@ -105,9 +104,8 @@ class Effort(LayerEffort):
         for layer, overrides in dict(self.layers).items():
             if not isinstance(overrides, Mapping):
                 raise ValueError(f"layers[{layer!r}] must be a mapping of threshold -> value, got {overrides!r}")
-            frozen[str(layer)] = MappingProxyType(
-                {k: check_value(k, v, f"layer {layer!r}: ") for k, v in overrides.items()})
-        object.__setattr__(self, "layers", MappingProxyType(frozen))
+            frozen[str(layer)] = {k: check_value(k, v, f"layer {layer!r}: ") for k, v in overrides.items()}
+        object.__setattr__(self, "layers", frozen)
 
     def for_layer(self, name: str) -> LayerEffort:
         """The thresholds in force in layer ``name`` (globals with its overrides)."""

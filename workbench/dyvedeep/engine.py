@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import nn
 
 from workbench.dyvedeep.effort import EXACT, Effort, LayerEffort
@@ -126,6 +127,7 @@ class LayerStats:
     interpolated: int = 0
     approximated_channels: int = 0
     input_channels: int = 0
+    pool_ops: int = 0  # the max pool after the layer (identical static and dynamic, part of RunResult.other_ops)
 
     @property
     def dynamic_ops(self) -> int:
@@ -156,6 +158,7 @@ class RunResult:
     other_ops: int  # pools, global average pool, classifier (identical static and dynamic), summed over images
     images: int
     maps: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def static_ops(self) -> float:
@@ -263,38 +266,50 @@ class DynamicNet:
     def static_forward(self, x: np.ndarray) -> np.ndarray:
         """Logits of the static network (the reference every dynamic run is compared with)."""
         x = np.asarray(x, dtype=np.float32)
-        for layer in self.convs:
-            n, _, h, w = x.shape
-            pre = (im2col(x) @ layer.flat.T + layer.bias).reshape(n, h, w, -1).transpose(0, 3, 1, 2)
-            x = np.maximum(pre, 0) if layer.relu else pre
-            if layer.pool:
-                x = _maxpool(x)
-        return x.mean(axis=(2, 3)) @ self.fc_weight.T + self.fc_bias
+        with threadpool_limits(1):
+            for layer in self.convs:
+                n, _, h, w = x.shape
+                pre = (im2col(x) @ layer.flat.T + layer.bias).reshape(n, h, w, -1).transpose(0, 3, 1, 2)
+                x = np.maximum(pre, 0) if layer.relu else pre
+                if layer.pool:
+                    x = _maxpool(x)
+            return x.mean(axis=(2, 3)) @ self.fc_weight.T + self.fc_bias
 
-    def run(self, x: np.ndarray, effort: Effort = EXACT, *, keep_maps: bool = False) -> RunResult:
+    def run(self, x: np.ndarray, effort: Effort = EXACT, *, keep_maps: bool = False, start: int = 0,
+            before: list[LayerStats] | None = None, keep_inputs: bool = False) -> RunResult:
         """Dynamic-effort forward pass of images ``x`` [N, C, H, W] with operation counts.
 
         ``keep_maps`` keeps, per layer, ``computed`` [N, H, W] (fraction of output channels computed at each
-        position) and ``terminated`` [N, H, W] (fraction that stopped early) for the maps view.
+        position) and ``terminated`` [N, H, W] (fraction that stopped early) for the maps view. ``start`` > 0 runs
+        from conv layer ``start`` with ``x`` its input, ``before`` the stats of the layers before it (threshold
+        tuning reuses the unchanged front of the network); ``keep_inputs`` keeps every conv layer's input.
         """
         self.check_effort(effort)
-        x = np.asarray(x, dtype=np.float32)
+        with threadpool_limits(1):  # one BLAS thread: the matrices are small and the machine is shared
+            return self._run(np.asarray(x, dtype=np.float32), effort, keep_maps, start, before, keep_inputs)
+
+    def _run(self, x, effort, keep_maps, start, before, keep_inputs) -> RunResult:
         n_img = x.shape[0]
-        stats, maps, other = [], {}, 0
-        for layer in self.convs:
+        stats, maps, inputs = list(before or []), {}, {}
+        if len(stats) != start:
+            raise ValueError(f"start={start} needs the stats of the {start} layers before it, got {len(stats)}")
+        for layer in self.convs[start:]:
+            if keep_inputs:
+                inputs[layer.name] = x
             le = effort.for_layer(layer.name)
             x, st, mp = self._layer(layer, x, le, keep_maps)
-            stats.append(st)
             if keep_maps:
                 maps[layer.name] = mp
             _, k, h, w = x.shape
             if layer.pool:
                 x = _maxpool(x)
-                other += 3 * n_img * k * (h // 2) * (w // 2)
+                st.pool_ops = 3 * n_img * k * (h // 2) * (w // 2)
+            stats.append(st)
         _, k, h, w = x.shape
         logits = x.mean(axis=(2, 3)) @ self.fc_weight.T + self.fc_bias
-        other += n_img * (k * (h * w - 1 + 1) + 2 * self.fc_weight.size)
-        return RunResult(logits, stats, other, n_img, maps)
+        head = n_img * (k * (h * w - 1 + 1) + 2 * self.fc_weight.size)
+        other = head + sum(st.pool_ops for st in stats)
+        return RunResult(logits, stats, other, n_img, maps, inputs)
 
     def _layer(self, layer: ConvLayer, x: np.ndarray, le: LayerEffort, keep_maps: bool):
         n, c, h, w = x.shape
