@@ -65,8 +65,8 @@ def _static(xq, w_sorted, off_sorted, bias, relu, h, w, out):
                         dst[lane] = v if (not relu or v > 0) else np.float32(0)
 
 
-@njit(cache=True)
-def _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, acc, outk, q, counts):
+@njit(cache=True, inline="always")
+def _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, p, b0, nb, need, acc, outk, q, counts):
     """One output neuron (channel k, position p) for the lanes ``need`` of one image block: terms in order, checks
     at the check points; a block stops when none of its lanes is still running."""
     n_terms = wk.shape[0]
@@ -77,18 +77,27 @@ def _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, 
     t = 0
     for j in range(checks.shape[0] + 1):
         stop = checks[j] if j < checks.shape[0] else n_terms
-        for tt in range(t, stop):
-            c = ck[tt]
-            wv = wk[tt]
-            row = xq[ok[tt] + p][b0:b0 + nb]
-            if alive == nb and all_use[c, b0 // BLOCK]:
+        if block_full[b0 // BLOCK]:  # no approximated channel in this block: the static inner loop
+            for tt in range(t, stop):
+                wv = wk[tt]
+                row = xq[ok[tt] + p][b0:b0 + nb]
+                # every lane, stopped ones too: a masked SIMD lane costs the same as a live one, and a stopped
+                # lane's accumulator is never read again
                 for lane in range(nb):
                     acc[lane] += wv * row[lane]
-            else:
-                uc = use[c][b0:b0 + nb]
-                for lane in range(nb):
-                    if need[lane] and uc[lane]:
+        else:
+            for tt in range(t, stop):
+                c = ck[tt]
+                wv = wk[tt]
+                row = xq[ok[tt] + p][b0:b0 + nb]
+                if all_use[c, b0 // BLOCK]:
+                    for lane in range(nb):
                         acc[lane] += wv * row[lane]
+                else:
+                    uc = use[c][b0:b0 + nb]
+                    for lane in range(nb):
+                        if uc[lane]:
+                            acc[lane] += wv * row[lane]
         t = stop
         if j < checks.shape[0]:
             for lane in range(nb):
@@ -101,10 +110,11 @@ def _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, 
                         counts[2] += 1
             if alive == 0:
                 return
+    dst = outk[q][b0:b0 + nb]
     for lane in range(nb):
         if need[lane]:
             v = acc[lane]
-            outk[q, b0 + lane] = v if (not relu or v > 0) else np.float32(0)
+            dst[lane] = v if (not relu or v > 0) else np.float32(0)
 
 
 @njit(cache=True)
@@ -142,7 +152,12 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
         for img in range(n_img):
             if not use[c, img]:
                 all_use[c, img // BLOCK] = False
-    acc = np.empty(BLOCK, np.float32)
+    block_full = np.ones(all_use.shape[1], np.bool_)
+    for c in range(c_in):
+        for blk in range(all_use.shape[1]):
+            if not all_use[c, blk]:
+                block_full[blk] = False
+    buffer = np.empty(BLOCK, np.float32)
     need = np.empty(BLOCK, np.bool_)
     start = np.empty(n_img, np.float32)
     for k in range(k_out):
@@ -159,11 +174,11 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
             for x in range(0, w, step):
                 for b0 in range(0, n_img, BLOCK):
                     nb = min(BLOCK, n_img - b0)
-                    for lane in range(nb):
-                        acc[lane] = start[b0 + lane]
-                        need[lane] = True
-                    _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, y * wp + x, b0, nb, need, acc, outk,
-                            y * w + x, counts)
+                    acc = buffer[:nb]
+                    acc[:] = start[b0:b0 + nb]
+                    need[:] = True
+                    _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, y * wp + x, b0, nb, need,
+                            acc, outk, y * w + x, counts)
         if sdss:
             for u in range(nb_pos.shape[0]):
                 q = nb_pos[u]
@@ -172,6 +187,7 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                 for b0 in range(0, n_img, BLOCK):
                     nb = min(BLOCK, n_img - b0)
                     todo = 0
+                    acc = buffer[:nb]
                     for lane in range(nb):
                         img = b0 + lane
                         hi = outk[nb_idx[u, 0], img]
@@ -193,8 +209,8 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                             acc[lane] = start[img]
                             todo += 1
                     if todo:
-                        _neuron(xq, wk, ok, ck, use, all_use, checks, limit, relu, p, b0, nb, need, acc, outk, q,
-                                counts)
+                        _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, p, b0, nb, need, acc,
+                                outk, q, counts)
 
 
 class Prepared:
