@@ -132,7 +132,7 @@ def pareto_front(frames):
     columns = ["ops_reduction", "accuracy_loss"]
     data = frame[[c for c in frame.columns if c in columns + ["spet_threshold", "sig_threshold", "sim_threshold",
                                                                 "var_threshold", "spet_fraction"]]].copy() \
-        if not frame.empty else pd.DataFrame(columns=columns)
+        if not frame.empty else pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
     data["front"] = pareto_mask(data, {"ops_reduction": "max", "accuracy_loss": "min"}) if len(data) else []
     low, high = paper_range("dyvedeep", "ops_reduction", label="DyVEDeep (paper)")
     _, loss_high = paper_range("dyvedeep", "accuracy_loss", label="DyVEDeep (paper)")
