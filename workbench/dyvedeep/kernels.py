@@ -65,68 +65,31 @@ def _static(xq, w_sorted, off_sorted, bias, relu, h, w, out):
                         dst[lane] = v if (not relu or v > 0) else np.float32(0)
 
 
-@njit(cache=True, inline="always")
-def _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, p, b0, nb, need, acc, outk, q, counts):
-    """One output neuron (channel k, position p) for the lanes ``need`` of one image block: terms in order, checks
-    at the check points; a block stops when none of its lanes is still running."""
-    n_terms = wk.shape[0]
-    alive = 0
-    for lane in range(nb):
-        if need[lane]:
-            alive += 1
-    t = 0
-    for j in range(checks.shape[0] + 1):
-        stop = checks[j] if j < checks.shape[0] else n_terms
-        if block_full[b0 // BLOCK]:  # no approximated channel in this block: the static inner loop
-            for tt in range(t, stop):
-                wv = wk[tt]
-                row = xq[ok[tt] + p][b0:b0 + nb]
-                # every lane, stopped ones too: a masked SIMD lane costs the same as a live one, and a stopped
-                # lane's accumulator is never read again
-                for lane in range(nb):
-                    acc[lane] += wv * row[lane]
-        else:
-            for tt in range(t, stop):
-                c = ck[tt]
-                wv = wk[tt]
-                row = xq[ok[tt] + p][b0:b0 + nb]
-                if all_use[c, b0 // BLOCK]:
-                    for lane in range(nb):
-                        acc[lane] += wv * row[lane]
-                else:
-                    uc = use[c][b0:b0 + nb]
-                    for lane in range(nb):
-                        if uc[lane]:
-                            acc[lane] += wv * row[lane]
-        t = stop
-        if j < checks.shape[0]:
-            for lane in range(nb):
-                if need[lane]:
-                    counts[1] += 1
-                    if acc[lane] < limit:
-                        outk[q, b0 + lane] = np.float32(0)
-                        need[lane] = False
-                        alive -= 1
-                        counts[2] += 1
-            if alive == 0:
-                return
-    dst = outk[q][b0:b0 + nb]
-    for lane in range(nb):
-        if need[lane]:
-            v = acc[lane]
-            dst[lane] = v if (not relu or v > 0) else np.float32(0)
-
-
 @njit(cache=True)
 def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w, checks, limit, var_limit, sig, sim,
              nb_pos, nb_idx, nb_cnt, out, counts):
     n_img = xq.shape[1]
-    k_out = w_sorted.shape[0]
+    k_out, n_terms = w_sorted.shape
     c_in = kernel_sums.shape[1]
+    n_checks = checks.shape[0]
     wp = w + 2
     hw = h * w
     plane = (h + 2) * wp
     sdss = sig > 0 or sim > 0
+    # work list: the stride-2 grid first (or every position without sampling), then the positions to interpolate
+    # or compute; which[i] is the row of the neighbour tables for a second-pass position, -1 for a first-pass one
+    order = np.empty(hw, np.int64)
+    which = np.full(hw, -1, np.int64)
+    n_first = 0
+    for y in range(h):
+        for x in range(w):
+            if not sdss or (y % 2 == 0 and x % 2 == 0):
+                order[n_first] = y * w + x
+                n_first += 1
+    if sdss:
+        for u in range(nb_pos.shape[0]):
+            order[n_first + u] = nb_pos[u]
+            which[n_first + u] = u
     # layer level: variance of each input channel of each image (on the unpadded map)
     use = np.ones((c_in, n_img), np.bool_)
     means = np.zeros((c_in, n_img), np.float32)
@@ -147,18 +110,16 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                     use[c, img] = False
                     means[c, img] = mean
                     counts[4] += 1
-    all_use = np.ones((c_in, (n_img + BLOCK - 1) // BLOCK), np.bool_)
+    n_blocks = (n_img + BLOCK - 1) // BLOCK
+    all_use = np.ones((c_in, n_blocks), np.bool_)
+    block_full = np.ones(n_blocks, np.bool_)
     for c in range(c_in):
         for img in range(n_img):
             if not use[c, img]:
                 all_use[c, img // BLOCK] = False
-    block_full = np.ones(all_use.shape[1], np.bool_)
-    for c in range(c_in):
-        for blk in range(all_use.shape[1]):
-            if not all_use[c, blk]:
-                block_full[blk] = False
+                block_full[img // BLOCK] = False
     buffer = np.empty(BLOCK, np.float32)
-    need = np.empty(BLOCK, np.bool_)
+    need_buffer = np.empty(BLOCK, np.bool_)
     start = np.empty(n_img, np.float32)
     for k in range(k_out):
         for img in range(n_img):
@@ -169,48 +130,79 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
             start[img] = b
         outk = out[k]
         wk, ok, ck = w_sorted[k], off_sorted[k], ch_sorted[k]
-        step = 2 if sdss else 1
-        for y in range(0, h, step):
-            for x in range(0, w, step):
-                for b0 in range(0, n_img, BLOCK):
-                    nb = min(BLOCK, n_img - b0)
-                    acc = buffer[:nb]
-                    acc[:] = start[b0:b0 + nb]
-                    need[:] = True
-                    _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, y * wp + x, b0, nb, need,
-                            acc, outk, y * w + x, counts)
-        if sdss:
-            for u in range(nb_pos.shape[0]):
-                q = nb_pos[u]
-                d = nb_cnt[u]
-                p = (q // w) * wp + q % w
-                for b0 in range(0, n_img, BLOCK):
-                    nb = min(BLOCK, n_img - b0)
-                    todo = 0
-                    acc = buffer[:nb]
+        for i in range(hw if sdss else n_first):
+            q = order[i]
+            u = which[i]
+            p = (q // w) * wp + q % w
+            for b0 in range(0, n_img, BLOCK):
+                nb = min(BLOCK, n_img - b0)
+                acc = buffer[:nb]
+                need = need_buffer[:nb]
+                acc[:] = start[b0:b0 + nb]
+                need[:] = True
+                alive = nb
+                if u >= 0:  # second pass: interpolate from the grid neighbours or compute
+                    d = nb_cnt[u]
+                    dst = outk[q][b0:b0 + nb]
                     for lane in range(nb):
-                        img = b0 + lane
-                        hi = outk[nb_idx[u, 0], img]
+                        hi = outk[nb_idx[u, 0], b0 + lane]
                         lo = hi
                         s = hi
                         for r in range(1, d):
-                            v = outk[nb_idx[u, r], img]
+                            v = outk[nb_idx[u, r], b0 + lane]
                             s += v
                             if v > hi:
                                 hi = v
                             if v < lo:
                                 lo = v
                         if (sig > 0 and hi < sig) or (sim > 0 and hi - lo < sim):
-                            outk[q, img] = s * (np.float32(1) / np.float32(d))
+                            dst[lane] = s * (np.float32(1) / np.float32(d))
                             counts[3] += 1
                             need[lane] = False
-                        else:
-                            need[lane] = True
-                            acc[lane] = start[img]
-                            todo += 1
-                    if todo:
-                        _neuron(xq, wk, ok, ck, use, all_use, block_full, checks, limit, relu, p, b0, nb, need, acc,
-                                outk, q, counts)
+                            alive -= 1
+                    if alive == 0:
+                        continue
+                # the neuron: terms in order, saturation checks at the check points
+                full = block_full[b0 // BLOCK]
+                t = 0
+                for j in range(n_checks + 1):
+                    stop = checks[j] if j < n_checks else n_terms
+                    if full:  # no approximated channel in this block: the static inner loop
+                        for tt in range(t, stop):
+                            wv = wk[tt]
+                            row = xq[ok[tt] + p][b0:b0 + nb]
+                            # every lane, stopped ones too: a masked SIMD lane costs as much as a live one, and a
+                            # stopped lane's accumulator is never read again
+                            for lane in range(nb):
+                                acc[lane] += wv * row[lane]
+                    else:
+                        for tt in range(t, stop):
+                            c = ck[tt]
+                            wv = wk[tt]
+                            row = xq[ok[tt] + p][b0:b0 + nb]
+                            uc = use[c][b0:b0 + nb]
+                            for lane in range(nb):
+                                if uc[lane]:
+                                    acc[lane] += wv * row[lane]
+                    t = stop
+                    if j < n_checks:
+                        dst = outk[q][b0:b0 + nb]
+                        for lane in range(nb):
+                            if need[lane]:
+                                counts[1] += 1
+                                if acc[lane] < limit:
+                                    dst[lane] = np.float32(0)
+                                    need[lane] = False
+                                    alive -= 1
+                                    counts[2] += 1
+                        if alive == 0:
+                            break
+                if alive > 0:
+                    dst = outk[q][b0:b0 + nb]
+                    for lane in range(nb):
+                        if need[lane]:
+                            v = acc[lane]
+                            dst[lane] = v if (not relu or v > 0) else np.float32(0)
 
 
 class Prepared:
@@ -246,15 +238,13 @@ def conv_static(prep: Prepared, xp: np.ndarray) -> np.ndarray:
 
 def conv_dynamic(prep: Prepared, xp: np.ndarray, effort: LayerEffort, net: DynamicNet) -> tuple[np.ndarray, dict]:
     """Dynamic-effort convolution of padded maps ``xp`` with one layer's thresholds; output and :data:`COUNTERS`."""
-    from workbench.dyvedeep.engine import _neighbours
-
     layer, cal = prep.layer, net.calibration
     if effort.spet_on and not layer.relu:
         raise ValueError(f"saturation prediction asked for layer {layer.name!r}, which has no ReLU after it")
     out = np.empty((layer.out_channels, prep.h * prep.w, xp.shape[1]), np.float32)
     counts = np.zeros(len(COUNTERS), np.int64)
     checks = np.array(layer.checkpoints(effort), dtype=np.int64)
-    pos, idx, cnt = _neighbours(prep.h, prep.w)
+    pos, idx, cnt = net._neighbours(prep.h, prep.w)
     act = cal.act_std[layer.name]
     _dynamic(xp, prep.w_sorted, prep.off_sorted, prep.ch_sorted, prep.bias, prep.kernel_sums, layer.relu, prep.h,
              prep.w, checks, np.float32(-effort.spet_threshold * cal.pre_std[layer.name]),

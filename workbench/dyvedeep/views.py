@@ -157,7 +157,8 @@ register_view(View(
     name="dyvedeep.threshold_sweep", theme="dyvedeep", func=threshold_sweep,
     title="Ops and accuracy against each mechanism's threshold",
     knobs=(Choice("mechanism", "saturation", options=tuple(SWEEPS), help="Which mechanism's threshold to sweep."),
-           _IMAGES, _SEED),
+           Int("images", 32, low=8, high=450, help="Test images evaluated at each threshold (the first ones)."),
+           _SEED),
     description="One mechanism at a time, the others off: how many scalar operations it saves (checks included) "
                 "and what it costs in accuracy on the first test images.",
 ))
