@@ -111,6 +111,19 @@ def test_per_layer_override_applies_to_that_layer_only(tiny):
     assert first.sdss_checks == 0 and second.sdss_checks > 0
 
 
+def test_per_layer_scale_list(tiny):
+    net, images = tiny
+    effort = Effort(sig_threshold=0.5, var_threshold=0.1).scaled({"0": 2.0, "4": 0.0})
+    assert effort.for_layer("0").sig_threshold == 1.0 and effort.for_layer("0").var_threshold == 0.2
+    assert effort.for_layer("4").sig_threshold == 0.0
+    first, second = net.run(images, effort).layers
+    assert first.sdss_checks > 0 and second.sdss_checks == 0 and second.variance == 0
+    with pytest.raises(ValueError, match="layer 'conv9'.*does not have"):
+        net.run(images, Effort(sig_threshold=0.5).scaled({"conv9": 1.0}))
+    with pytest.raises(ValueError, match="sig_threshold=50"):
+        Effort(sig_threshold=5.0).scaled({"0": 10.0})
+
+
 def test_bad_input_is_named():
     net = DynamicNet(tiny_model(relu_last=False), (2, 6, 6))
     with pytest.raises(ValueError, match="spet_threshold=-1"):

@@ -35,6 +35,8 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "var_threshold": (0.0, 10.0, True),
 }
 THRESHOLDS = tuple(RANGES)
+#: thresholds a per-layer scale multiplies (:meth:`Effort.scaled`)
+SCALED = ("spet_threshold", "sig_threshold", "sim_threshold", "var_threshold")
 
 
 def check_value(name: str, value, where: str = "") -> float | int:
@@ -118,6 +120,18 @@ class Effort(LayerEffort):
         layers = {k: dict(v) for k, v in self.layers.items()}
         layers.setdefault(name, {}).update(overrides)
         return replace(self, layers=layers)
+
+    def scaled(self, scales: Mapping[str, float]) -> Effort:
+        """A copy whose thresholds (T, T_sig, T_sim, T_var) in each named layer are the global ones times that
+        layer's scale, e.g. ``{"features.0": 0.5, "features.8": 2.0}`` (a per-layer scale list); a scale of 0 makes
+        those thresholds 0 there (T = 0 is the most aggressive saturation setting; the others are then off)."""
+        out = self
+        for layer, scale in scales.items():
+            if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 <= scale < math.inf:
+                raise ValueError(f"scale for layer {layer!r} is {scale!r}; allowed: a number >= 0")
+            base = self.for_layer(layer)
+            out = out.with_layer(layer, **{name: getattr(base, name) * scale for name in SCALED})
+        return out
 
     def as_dict(self) -> dict:
         """Plain dict (for JSON and result rows)."""
