@@ -120,6 +120,7 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                 block_full[img // BLOCK] = False
     buffer = np.empty(BLOCK, np.float32)
     need_buffer = np.empty(BLOCK, np.bool_)
+    interp_buffer = np.empty(BLOCK, np.bool_)
     start = np.empty(n_img, np.float32)
     for k in range(k_out):
         for img in range(n_img):
@@ -140,6 +141,8 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                 need = need_buffer[:nb]
                 acc[:] = start[b0:b0 + nb]
                 need[:] = True
+                interp = interp_buffer[:nb]
+                interp[:] = False
                 alive = nb
                 if u >= 0:  # second pass: interpolate from the grid neighbours or compute
                     d = nb_cnt[u]
@@ -159,6 +162,7 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                             dst[lane] = s * (np.float32(1) / np.float32(d))
                             counts[3] += 1
                             need[lane] = False
+                            interp[lane] = True
                             alive -= 1
                     if alive == 0:
                         continue
@@ -186,23 +190,23 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                                     acc[lane] += wv * row[lane]
                     t = stop
                     if j < n_checks:
-                        dst = outk[q][b0:b0 + nb]
+                        # branch-free over the block (a per-lane branch here costs as much as the SIMD arithmetic)
+                        before = alive
+                        alive = 0
                         for lane in range(nb):
-                            if need[lane]:
-                                counts[1] += 1
-                                if acc[lane] < limit:
-                                    dst[lane] = np.float32(0)
-                                    need[lane] = False
-                                    alive -= 1
-                                    counts[2] += 1
+                            live = need[lane] & (acc[lane] >= limit)
+                            need[lane] = live
+                            alive += live
+                        counts[1] += before
+                        counts[2] += before - alive
                         if alive == 0:
                             break
-                if alive > 0:
-                    dst = outk[q][b0:b0 + nb]
-                    for lane in range(nb):
-                        if need[lane]:
-                            v = acc[lane]
-                            dst[lane] = v if (not relu or v > 0) else np.float32(0)
+                dst = outk[q][b0:b0 + nb]
+                for lane in range(nb):
+                    v = acc[lane]
+                    keep = need[lane] & ((not relu) | (v > 0))
+                    if not interp[lane]:
+                        dst[lane] = v if keep else np.float32(0)
 
 
 class Prepared:
