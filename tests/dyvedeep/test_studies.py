@@ -28,6 +28,9 @@ def test_trained_network_is_accurate_and_matches_torch(trained):
         expected = trained.model(torch.from_numpy(trained.x_test)).numpy()
     np.testing.assert_allclose(trained.net.static_forward(trained.x_test), expected, atol=1e-4)
     assert (expected.argmax(1) == trained.y_test).mean() > 0.95
+    exact = trained.net.run(trained.x_test[:64])
+    assert np.array_equal(exact.logits, trained.net.static_forward(trained.x_test[:64]))
+    assert exact.dynamic_ops == exact.static_ops
 
 
 def test_ops_study_exact_setting_and_interactive_speed(trained):
