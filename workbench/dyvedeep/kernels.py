@@ -121,6 +121,9 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
     buffer = np.empty(BLOCK, np.float32)
     need_buffer = np.empty(BLOCK, np.bool_)
     interp_buffer = np.empty(BLOCK, np.bool_)
+    hi_buffer = np.empty(BLOCK, np.float32)
+    lo_buffer = np.empty(BLOCK, np.float32)
+    sum_buffer = np.empty(BLOCK, np.float32)
     start = np.empty(n_img, np.float32)
     for k in range(k_out):
         for img in range(n_img):
@@ -144,26 +147,32 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                 interp = interp_buffer[:nb]
                 interp[:] = False
                 alive = nb
-                if u >= 0:  # second pass: interpolate from the grid neighbours or compute
+                if u >= 0:  # second pass: interpolate from the grid neighbours or compute (vectorised over lanes)
                     d = nb_cnt[u]
+                    first = outk[nb_idx[u, 0]][b0:b0 + nb]
+                    hi = hi_buffer[:nb]
+                    lo = lo_buffer[:nb]
+                    total = sum_buffer[:nb]
+                    hi[:] = first
+                    lo[:] = first
+                    total[:] = first
+                    for r in range(1, d):
+                        nbr = outk[nb_idx[u, r]][b0:b0 + nb]
+                        for lane in range(nb):
+                            v = nbr[lane]
+                            total[lane] += v
+                            hi[lane] = max(hi[lane], v)
+                            lo[lane] = min(lo[lane], v)
+                    scale = np.float32(1) / np.float32(d)
                     dst = outk[q][b0:b0 + nb]
                     for lane in range(nb):
-                        hi = outk[nb_idx[u, 0], b0 + lane]
-                        lo = hi
-                        s = hi
-                        for r in range(1, d):
-                            v = outk[nb_idx[u, r], b0 + lane]
-                            s += v
-                            if v > hi:
-                                hi = v
-                            if v < lo:
-                                lo = v
-                        if (sig > 0 and hi < sig) or (sim > 0 and hi - lo < sim):
-                            dst[lane] = s * (np.float32(1) / np.float32(d))
-                            counts[3] += 1
-                            need[lane] = False
-                            interp[lane] = True
-                            alive -= 1
+                        take = ((sig > 0) & (hi[lane] < sig)) | ((sim > 0) & (hi[lane] - lo[lane] < sim))
+                        interp[lane] = take
+                        need[lane] = not take
+                        alive -= take
+                        if take:
+                            dst[lane] = total[lane] * scale
+                    counts[3] += nb - alive
                     if alive == 0:
                         continue
                 # the neuron: terms in order, saturation checks at the check points
