@@ -111,22 +111,28 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
     # layer level: variance of each input channel of each image (on the unpadded map)
     use = np.ones((c_in, n_img), np.bool_)
     means = np.zeros((c_in, n_img), np.float32)
-    if var_limit > 0:
+    if var_limit > 0:  # vectorised over images: each map row is contiguous across the images
+        total = np.empty(n_img, np.float32)
+        dev = np.empty(n_img, np.float32)
         for c in range(c_in):
+            total[:] = 0
+            for y in range(h):
+                for x in range(w):
+                    row = xq[c * plane + (y + 1) * wp + x + 1]
+                    for img in range(n_img):
+                        total[img] += row[img]
             for img in range(n_img):
-                s = np.float32(0)
-                for y in range(h):
-                    for x in range(w):
-                        s += xq[c * plane + (y + 1) * wp + x + 1, img]
-                mean = s / np.float32(hw)
-                s2 = np.float32(0)
-                for y in range(h):
-                    for x in range(w):
-                        d = xq[c * plane + (y + 1) * wp + x + 1, img] - mean
-                        s2 += d * d
-                if s2 / np.float32(hw) < var_limit:
+                means[c, img] = total[img] / np.float32(hw)
+            dev[:] = 0
+            for y in range(h):
+                for x in range(w):
+                    row = xq[c * plane + (y + 1) * wp + x + 1]
+                    for img in range(n_img):
+                        d = row[img] - means[c, img]
+                        dev[img] += d * d
+            for img in range(n_img):
+                if dev[img] / np.float32(hw) < var_limit:
                     use[c, img] = False
-                    means[c, img] = mean
                     counts[4] += 1
     n_blocks = (n_img + BLOCK - 1) // BLOCK
     all_use = np.ones((c_in, n_blocks), np.bool_)
@@ -208,9 +214,8 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                             wv = wk[tt]
                             row = xq[ok[tt] + p][b0:b0 + nb]
                             uc = use[c][b0:b0 + nb]
-                            for lane in range(nb):
-                                if uc[lane]:
-                                    acc[lane] += wv * row[lane]
+                            for lane in range(nb):  # a select, not a branch, so it vectorises
+                                acc[lane] = acc[lane] + wv * row[lane] if uc[lane] else acc[lane]
                     t = stop
                     if j < n_checks:
                         # branch-free over the block (a per-lane branch here costs as much as the SIMD arithmetic)
