@@ -17,8 +17,8 @@ def test_paper_numbers_come_from_the_reference_file():
 @pytest.mark.slow
 def test_quick_reproduction():
     results = reproduce(quick=True)
-    assert [r.claim for r in results] == ["X1", "X1", "X2"]
-    speed, error, accuracy = results
+    assert [r.claim for r in results] == ["X1", "X1", "X2", "X3", "X3"]
+    speed, error, accuracy = results[:3]
     if ngspice_path():
         assert speed.workbench > 1e3 and speed.within is not None
         # G_eff is exact for linear cells: it agrees with ngspice far below the paper's 0.28%.
@@ -28,3 +28,14 @@ def test_quick_reproduction():
     low, high = paper_range("crossbar", "accuracy_degradation_pct")
     assert accuracy.paper == f"{low:g}-{high:g}" and 0 <= accuracy.workbench <= 100
     assert accuracy.within == (low <= accuracy.workbench <= high)
+
+
+def test_isaac_sanity_rows_are_labelled_and_fast():
+    from workbench.crossbar.reproduce import isaac_sanity
+
+    rows = isaac_sanity()
+    assert [r.claim for r in rows] == ["X3", "X3"]
+    for row, paper in zip(rows, (58.0, 31.0)):
+        assert row.quantity.startswith("SANITY CHECK (not fitted)")
+        assert row.paper == paper and 0 < row.workbench < 100
+        assert row.within == row.note.startswith("largest component: adc")
