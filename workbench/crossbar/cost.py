@@ -34,7 +34,7 @@ from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import map_weights, quantize_conductance, slice_weights
 
 __all__ = ["COMPONENTS", "CostConfig", "LayerCost", "LayerShape", "NetworkCost", "column_adc_bits",
-           "layer_shapes", "network_cost", "tiles_needed"]
+           "adc_bits_priced", "layer_shapes", "network_cost", "tiles_needed"]
 
 #: Breakdown components, in display order.
 COMPONENTS = ("array", "dac", "adc", "sample_hold", "shift_add", "buffers")
@@ -158,7 +158,7 @@ def _dac_bits(config: CrossbarConfig) -> int:
     return per.dac_bits if per.dac_bits and per.dac_bits < per.input_bits else per.input_bits
 
 
-def _adc_bits(config: CrossbarConfig, cost: CostConfig) -> int:
+def adc_bits_priced(config: CrossbarConfig, cost: CostConfig) -> int:
     """The ADC resolution priced: the configured bits, or the bits a column needs for an ideal ADC (0)."""
     needed = column_adc_bits(config)
     bits = config.peripherals.adc_bits
@@ -293,7 +293,7 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
         raise ValueError("layers is empty; allowed: at least one Linear or Conv2d layer")
     tech = pc.load_tech(cost.tech).at_node(cost.node_nm)
     dev, circ, per = config.device, config.circuit, config.peripherals
-    adc_bits = _adc_bits(config, cost)
+    adc_bits = adc_bits_priced(config, cost)
     dac_bits, cycles = _dac_bits(config), per.n_cycles
     slices, pair = dev.n_slices, 2 if dev.mapping == "differential" else 1
     v_read = per.v_read_v
