@@ -27,7 +27,7 @@ def test_knobs_derive_from_the_crossbar_configs(study, derived):
     study = get_study(study)
     for knob, field in derived.items():
         assert study.knob(knob).source.endswith(field)
-    assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed", "copies"}
+    assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed", "copies", "allow_lossy_adc"}
 
 
 def test_cost_study_is_interactive_fast_and_checks_the_adc():

@@ -62,8 +62,8 @@ class CostConfig:
     acc_bits: int = knob_field(16, low=1, high=64, unit="bit", help="Shift-and-add accumulator width (ISAAC: 16).")
     buffer_kb: float = knob_field(64.0, low=0.0, high=math.inf, unit="KB",
                                   help="SRAM activation buffer on the chip (ISAAC: 64 KB eDRAM per tile).")
-    allow_lossy_adc: bool = knob_field(
-        False, help="Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds).")
+    allow_lossy_adc: bool = False
+    """Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds)."""
     tech: str = pc.DEFAULT_TECH
     """Shared periphery table (``data/presets/periphery/<tech>.yaml``)."""
 
