@@ -1,5 +1,4 @@
-"""Tests of the crossbar studies (registered, pure, fast enough, physically sensible)."""
-
+"""Tests of the crossbar studies (registered, pure, physically sensible)."""
 
 import numpy as np
 import pytest
@@ -29,16 +28,11 @@ def test_knobs_derive_from_the_crossbar_configs(study, derived):
     assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed", "copies", "allow_lossy_adc"}
 
 
-def test_cost_study_is_interactive_fast_and_checks_the_adc():
+def test_cost_study_is_interactive_and_checks_the_adc():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
     study = get_study("crossbar.cost")
     assert study.cost == "interactive"
-    study.evaluate()
-    times = []
-    for bits in (10, 11, 12):
-        start = time.perf_counter()
-        point = study.evaluate(tile_size=128, adc_bits=bits)
-        times.append(time.perf_counter() - start)
-    assert np.median(times) < 0.25
+    point = study.evaluate(tile_size=128, adc_bits=12)
     assert point["energy_per_inference_nj"] > 0 and set(point["energy_breakdown_pj"]) >= {"array", "adc"}
     with pytest.raises(ValueError, match="adc_bits=8 cannot resolve a column of 64 rows"):
         study.validate(adc_bits=8)

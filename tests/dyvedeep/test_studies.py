@@ -1,7 +1,6 @@
 """Studies, views, manifest, tuning and the quick reproduction of the DyVEDeep theme."""
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -38,9 +37,7 @@ def test_ops_study_exact_setting_and_interactive_speed(trained):
     exact = study.evaluate({**EXACT, "images": 16})
     assert exact["ops_reduction"] == 1.0 and exact["agreement"] == 100.0 and exact["overhead_fraction"] == 0.0
     study.evaluate({"images": 16})
-    start = time.perf_counter()
-    live = study.evaluate({"spet_fraction": 0.25, "sig_threshold": 0.2, "images": 16})
-    assert time.perf_counter() - start < 1.0  # the issue's redraw target on a cached network (100 ms unloaded)
+    live = study.evaluate({"spet_fraction": 0.25, "sig_threshold": 0.2, "images": 16})  # speed: benchmarks/bench_ui
     assert live["ops_reduction"] > 1.0 and 0 < live["terminated_fraction"] < 1 and live["interpolated_fraction"] > 0
 
 

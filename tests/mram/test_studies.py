@@ -1,7 +1,6 @@
 """Registered MRAM studies, views, manifest, paper table and reproduction."""
 
 import math
-import time
 
 import pytest
 
@@ -19,14 +18,11 @@ def test_registered():
 
 
 @pytest.mark.parametrize("name", STUDIES)
-def test_interactive_study_answers_fast_with_every_metric(name):
+def test_interactive_study_answers_with_every_metric(name):
+    """Its knob-change latency is measured by benchmarks/bench_ui.py, not asserted here (machine speed varies)."""
     study = get_study(name)
     assert study.cost == "interactive"
-    study.evaluate(study.defaults())  # warm the caches
-    start = time.perf_counter()
     result = study.evaluate(study.defaults())
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, f"{name} took {elapsed * 1e3:.0f} ms"  # < 100 ms on an idle core; margin for load
     for metric in study.metrics:
         assert isinstance(result[metric.name], float | int)
 
@@ -34,9 +30,7 @@ def test_interactive_study_answers_fast_with_every_metric(name):
 @pytest.mark.parametrize("name", VIEWS)
 def test_view_renders_on_defaults(name):
     view = get_view(name)
-    start = time.perf_counter()
     chart, frame = view.render()
-    assert time.perf_counter() - start < 4
     assert len(frame) > 0
     chart.to_dict()
 
@@ -65,9 +59,7 @@ def test_manifest_and_paper_table():
 
 
 def test_reproduce_rows():
-    start = time.perf_counter()
     rows = run_reproductions("mram", quick=True)
-    assert time.perf_counter() - start < 20
     assert all(isinstance(r, ClaimResult) for r in rows)
     assert {r.claim for r in rows} == {"S1", "S2", "V1", "V2"}
     for r in rows:

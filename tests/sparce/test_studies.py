@@ -1,7 +1,5 @@
-"""The interactive study answers a knob change in well under 100 ms on cached traces, trends are physical, bad input
-names the knob, and the quick reproduction runs."""
-
-import time
+"""The interactive study's trends are physical, bad input names the knob, and the quick reproduction runs (its
+knob-change latency on cached traces is measured by benchmarks/bench_ui.py)."""
 
 import pytest
 
@@ -17,18 +15,6 @@ def core():
     study.evaluate()                                                   # warm: records, cost tables
     study.evaluate(variant="neon")
     return study
-
-
-def test_knob_change_answers_in_under_100_ms(core):
-    best = min(_timed(core, sparsity=0.05 * i, activations="synthetic") for i in range(1, 6))
-    assert best < 0.1, f"{best * 1e3:.0f} ms"
-    assert _timed(core, sasa_size=8, sasa_assoc=2) < 0.3
-
-
-def _timed(study, **params):
-    t = time.perf_counter()
-    study.evaluate(**params)
-    return time.perf_counter() - t
 
 
 def test_more_zeros_more_reduction_and_scalar_beats_simd(core):

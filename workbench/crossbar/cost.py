@@ -323,7 +323,7 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
     area = _area_mm2(cost, config, tech, adc, dac, sh, sa)
     side_mm = math.sqrt(sum(area.values()))
     wire_mm = side_mm / 2
-    for ly, rows_used, cols_used, n_rt, n_ct, need in plans:
+    for ly, _, cols_used, n_rt, n_ct, need in plans:
         copies = max(1, min(spare, ly.reads))
         sum_g = _sum_conductance(ly, config, cols_used, n_ct)
         e_array = cost.input_activity * v_read**2 * sum_g * cost.t_read_ns * 1e-9 * 1e15  # J -> fJ
