@@ -222,8 +222,9 @@ class ResultStore:
                 entries = os.listdir(self.points_dir)
             except FileNotFoundError:
                 return []
+        folder = str(self.points_dir)
         return sorted(
-            str(self.points_dir / name) for name in entries if name.endswith(".parquet") and not name.startswith(".")
+            os.path.join(folder, name) for name in entries if name.endswith(".parquet") and not name.startswith(".")
         )
 
     # -- reading ---------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ class ResultStore:
                 continue
             if files is None:
                 _FILES[str(self.points_dir)] = tables
-            return pa.concat_tables(tables.values())
+            return pa.concat_tables(tables.values()).combine_chunks()
         raise StoreError(f"result store {self.path}: files kept vanishing during {READ_ATTEMPTS} reads; try again")
 
     def _read_file(self, name: str) -> pa.Table:
@@ -471,6 +472,10 @@ def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], el
     }
 
 
+#: Rows from which the JSON reader's thread pool pays off (below, starting its threads costs more than parsing).
+_JSON_THREADS_FROM = 10_000
+
+
 def _decoded(column: pa.ChunkedArray) -> pd.DataFrame:
     """A column of JSON objects as a frame, one row per object.
 
@@ -480,7 +485,8 @@ def _decoded(column: pa.ChunkedArray) -> pd.DataFrame:
     """
     texts = column.to_pylist()
     with contextlib.suppress(pa.ArrowInvalid):
-        table = pa_json.read_json(pa.BufferReader("\n".join(texts).encode()))
+        options = pa_json.ReadOptions(use_threads=len(texts) > _JSON_THREADS_FROM)
+        table = pa_json.read_json(pa.BufferReader("\n".join(texts).encode()), read_options=options)
         if table.num_rows == len(texts) and table.num_columns and not any(pa.types.is_struct(t)
                                                                            for t in table.schema.types):
             return table.to_pandas()
