@@ -5,11 +5,11 @@ alone; 100,000 stored points read into a DataFrame in < 1 s.
 
 The sweeps run the real ``run_sweep`` (serial executor) in their own processes over a study defined here whose
 points sleep ``work_ms`` (a stand-in for a point computed elsewhere, so the only thing the sweeps share is the store
-and not the CPU: two CPU-bound sweeps on a two-core machine slow each other down whatever the store does). Each sweep
-is first run alone on a fresh store, then both at once with a reader on a third store. The reader does what a
-dashboard does on a knob change: ``get`` of one point and ``frame`` of the study, ten times a second. The large read stores 100,000
-points in the layout a reader meets at worst (the most segments before they are merged, plus the most shards before
-a compaction) and times ``frame``.
+and not the CPU: two CPU-bound sweeps on a two-core machine slow each other down whatever the store does). Each
+sweep is first run alone on a fresh store, then both at once with a reader on a third store. The reader does what a
+dashboard does on a knob change: ``get`` of one point and ``frame`` of the study, ten times a second. The large read
+stores 100,000 points in the layout a reader meets at worst (the most segments before they are merged, plus the most
+shards before a compaction) and times ``frame``.
 
 Run: ``.venv/bin/python benchmarks/bench_store.py [--points 200] [--work-ms 20] [--large 100000]``.
 """
@@ -107,8 +107,9 @@ def large_read(folder: Path, n: int) -> dict:
     rng = np.random.default_rng(0)
     started = time.perf_counter()
     for chunk in chunks:
-        store.import_seed(POINT, pd.DataFrame({"x": chunk, "work_ms": 20.0, "seed": rng.integers(0, 10**6, len(chunk)),
-                                               "square": chunk**2, "root": chunk**0.5, "noise": rng.normal(size=len(chunk))}))
+        seeds = rng.integers(0, 10**6, len(chunk))
+        store.import_seed(POINT, pd.DataFrame({"x": chunk, "work_ms": 20.0, "seed": seeds, "square": chunk**2,
+                                               "root": chunk**0.5, "noise": rng.normal(size=len(chunk))}))
         store.compact()
     for x in range(n - shards, n):
         store.put(POINT, {"x": float(x)}, {"square": x * x, "root": x**0.5, "noise": 0.0})

@@ -18,7 +18,6 @@ from typing import Any
 from workbench.core.progress import Cancelled
 from workbench.core.study import Study
 
-
 #: Seconds a Dask client waits for the scheduler at an address before the sweep fails naming it.
 DASK_CONNECT_TIMEOUT_S = 3
 #: Starts of a local Dask cluster before the sweep fails (a worker can die while the cluster starts).

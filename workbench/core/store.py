@@ -9,14 +9,14 @@ Readers never wait on writers (DESIGN.md § Rules of the house). A store folder 
     compact.lock                        held (``flock``) by the one process compacting or deleting
 
 Every Parquet file is written under a hidden temporary name and renamed into place, so a reader never sees half a
-point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not
-read before (a file never changes once in place) and query the rows in memory with pyarrow: no file lock is taken,
-so a read never waits for a sweep. Every
-:data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and the segments into one when there are
-more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before* the merged files are deleted, so a
-``kill -9`` at any moment loses nothing. A point can therefore be on disk twice for a moment (or twice because two
-processes computed it at once); reads keep the first write of each key (earliest ``created_at``), so every point is
-seen exactly once. A file that vanishes between listing and reading (a compaction finished) makes the read list again.
+point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not read
+before (a file never changes once in place) and query the rows in memory with pyarrow: no file lock is taken, so a
+read never waits for a sweep. Every :data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and
+the segments into one when there are more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before*
+the merged files are deleted, so a ``kill -9`` at any moment loses nothing. A point can therefore be on disk twice
+for a moment (or twice because two processes computed it at once); reads keep the first write of each key (earliest
+``created_at``), so every point is seen exactly once. A file that vanishes between listing and reading (a compaction
+finished) makes the read list again.
 
 A point's key is the SHA-256 of (study name, study version, validated params), so changing a study's ``version``
 invalidates its old points without deleting them.

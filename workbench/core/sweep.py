@@ -23,7 +23,6 @@ from workbench.core.progress import Cancelled, Reporter, reporting
 from workbench.core.store import ResultStore, point_key
 from workbench.core.study import Study
 
-
 #: The most points one sweep may ask for; larger requests are refused before anything is allocated.
 MAX_POINTS = 1_000_000
 

@@ -12,10 +12,9 @@ so a crafted file raises ``ValueError`` instead of running code.
 
 from __future__ import annotations
 
+import codecs
 import pickle
 from pathlib import Path
-
-import codecs
 
 import numpy as np
 from numpy._core import multiarray, numeric
