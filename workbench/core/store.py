@@ -451,8 +451,16 @@ class ResultStore:
         return count
 
     def _seed_once(self, study: Study) -> None:
-        if study.name not in self._seed_checked:
+        """Import the study's seed results before its first read; a store this process may not write (a shared,
+        read-only one) is read without them, with a warning, rather than not at all."""
+        if study.name in self._seed_checked:
+            return
+        try:
             self.ensure_seeded(study)
+        except StoreError as error:
+            if "permission denied" not in str(error):
+                raise
+            warnings.warn(f"seed results of {study.name} not imported: {error}", stacklevel=3)
 
 
 def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
