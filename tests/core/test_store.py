@@ -264,6 +264,26 @@ def test_seed_import_happens_once(store, monkeypatch, tmp_path):
     assert frame["seeded"].all() and sorted(frame["square"]) == [4.0, 9.0]
 
 
+def test_a_read_only_store_is_read_without_seeds_it_cannot_import(store, monkeypatch, tmp_path):
+    import pandas as pd
+
+    seeds = tmp_path / "reference" / "seeds"
+    seeds.mkdir(parents=True)
+    seed = pd.DataFrame({"x": [2.0], "delay_s": [0.0], "square": [4.0], "root": [1.41]})
+    seed.to_parquet(seeds / "sample.slow.parquet")
+    (seeds / "sample.slow.json").write_text('{"study_version": "1"}')
+    store.put(SLOW, {"x": 3.0}, {"square": 9.0, "root": 1.73})
+    monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
+    os.chmod(store.path, 0o555)
+    deny_writes_as_root(monkeypatch)
+    try:
+        with pytest.warns(UserWarning, match="seed results of sample.slow not imported: .*permission denied"):
+            frame = ResultStore(store.path).frame(SLOW)
+    finally:
+        os.chmod(store.path, 0o755)
+    assert frame["square"].tolist() == [9.0]
+
+
 def test_threads_of_one_process_read_while_another_writes(store):
     """A dashboard's background run writes while knob changes read: DuckDB allows one configuration per process."""
     import threading

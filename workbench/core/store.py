@@ -9,14 +9,14 @@ Readers never wait on writers (DESIGN.md § Rules of the house). A store folder 
     compact.lock                        held (``flock``) by the one process compacting or deleting
 
 Every Parquet file is written under a hidden temporary name and renamed into place, so a reader never sees half a
-point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not
-read before (a file never changes once in place) and query the rows in memory with pyarrow: no file lock is taken,
-so a read never waits for a sweep. Every
-:data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and the segments into one when there are
-more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before* the merged files are deleted, so a
-``kill -9`` at any moment loses nothing. A point can therefore be on disk twice for a moment (or twice because two
-processes computed it at once); reads keep the first write of each key (earliest ``created_at``), so every point is
-seen exactly once. A file that vanishes between listing and reading (a compaction finished) makes the read list again.
+point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not read
+before (a file never changes once in place) and query the rows in memory with pyarrow: no file lock is taken, so a
+read never waits for a sweep. Every :data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and
+the segments into one when there are more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before*
+the merged files are deleted, so a ``kill -9`` at any moment loses nothing. A point can therefore be on disk twice
+for a moment (or twice because two processes computed it at once); reads keep the first write of each key (earliest
+``created_at``), so every point is seen exactly once. A file that vanishes between listing and reading (a compaction
+finished) makes the read list again.
 
 A point's key is the SHA-256 of (study name, study version, validated params), so changing a study's ``version``
 invalidates its old points without deleting them.
@@ -222,8 +222,9 @@ class ResultStore:
                 entries = os.listdir(self.points_dir)
             except FileNotFoundError:
                 return []
+        folder = str(self.points_dir)
         return sorted(
-            str(self.points_dir / name) for name in entries if name.endswith(".parquet") and not name.startswith(".")
+            os.path.join(folder, name) for name in entries if name.endswith(".parquet") and not name.startswith(".")
         )
 
     # -- reading ---------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ class ResultStore:
                 continue
             if files is None:
                 _FILES[str(self.points_dir)] = tables
-            return pa.concat_tables(tables.values())
+            return pa.concat_tables(tables.values()).combine_chunks()
         raise StoreError(f"result store {self.path}: files kept vanishing during {READ_ATTEMPTS} reads; try again")
 
     def _read_file(self, name: str) -> pa.Table:
@@ -450,8 +451,16 @@ class ResultStore:
         return count
 
     def _seed_once(self, study: Study) -> None:
-        if study.name not in self._seed_checked:
+        """Import the study's seed results before its first read; a store this process may not write (a shared,
+        read-only one) is read without them, with a warning, rather than not at all."""
+        if study.name in self._seed_checked:
+            return
+        try:
             self.ensure_seeded(study)
+        except StoreError as error:
+            if "permission denied" not in str(error):
+                raise
+            warnings.warn(f"seed results of {study.name} not imported: {error}", stacklevel=3)
 
 
 def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
@@ -471,6 +480,10 @@ def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], el
     }
 
 
+#: Rows from which the JSON reader's thread pool pays off (below, starting its threads costs more than parsing).
+_JSON_THREADS_FROM = 10_000
+
+
 def _decoded(column: pa.ChunkedArray) -> pd.DataFrame:
     """A column of JSON objects as a frame, one row per object.
 
@@ -480,7 +493,8 @@ def _decoded(column: pa.ChunkedArray) -> pd.DataFrame:
     """
     texts = column.to_pylist()
     with contextlib.suppress(pa.ArrowInvalid):
-        table = pa_json.read_json(pa.BufferReader("\n".join(texts).encode()))
+        options = pa_json.ReadOptions(use_threads=len(texts) > _JSON_THREADS_FROM)
+        table = pa_json.read_json(pa.BufferReader("\n".join(texts).encode()), read_options=options)
         if table.num_rows == len(texts) and table.num_columns and not any(pa.types.is_struct(t)
                                                                            for t in table.schema.types):
             return table.to_pandas()
