@@ -39,3 +39,12 @@ def test_no_weights_are_allocated():
 def test_bad_input_names_it(kwargs, name):
     with pytest.raises(ValueError, match=name):
         ssd300_flops(**kwargs)
+
+
+@pytest.mark.parametrize("side, extras", [(300, "pad"), (152, "pad"), (100, "drop"), (64, "pad")])
+def test_planned_map_sides_are_the_real_ones(side, extras):
+    with torch.device("meta"):
+        model = SSD300(side, extras=extras)
+        outputs = model(torch.empty(1, 3, side, side))
+    locs = outputs[: len(outputs) // 2]
+    assert tuple(o.shape[-1] for o in locs) == ssd300_flops(side, extras=extras).map_sides

@@ -1,8 +1,9 @@
 """A single-shot detector small enough to train here on CPU in minutes: SSD-style heads on a small backbone.
 
 Design (after Liu et al., "SSD: Single Shot MultiBox Detector", ECCV 2016): a 6-layer conv/BN/ReLU backbone on a grey
-input (a 4x4 stride-4 patch stem, then 3x3 convolutions; ~85 MFLOP at 128 px), two feature maps at strides 8 and 16, and on each a 3x3 head predicting, for each of 4 default boxes per
-location (two sizes x aspect w/h 1.0 and 0.6), 4 box offsets and ``num_classes + 1`` scores. Training uses the SSD
+input (a 4x4 stride-4 patch stem, then 3x3 convolutions; ~85 MFLOP at 128 px), two feature maps at strides 8 and
+16, and on each a 3x3 head predicting, for each of 4 default boxes per location (two sizes x aspect w/h 1.0 and 0.6),
+4 box offsets and ``num_classes + 1`` scores. Training uses the SSD
 recipe: a default box is positive when its IoU with a ground-truth box is >= 0.5 (and each ground truth takes its
 best box), offsets encoded with variances (0.1, 0.2), smooth-L1 box loss on positives and cross-entropy with 3:1 hard
 negative mining, normalised by the number of positives. Inference: softmax, per-class score threshold, per-class NMS
@@ -41,7 +42,7 @@ from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.core.progress import track
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
-from workbench.pad.packing import FILLER, plan_canvas, render_canvas
+from workbench.pad.packing import plan_canvas, render_canvas
 
 STRIDES = (8, 16)
 SIZES = ((12.0, 18.0), (26.0, 38.0))
@@ -285,7 +286,7 @@ class DetectorConfig:
     """
 
     width: int = 16
-    iterations: int = 1500
+    iterations: int = 600
     batch: int = 16
     lr: float = 3e-3
     train_videos: int = 40

@@ -57,7 +57,7 @@ class PadConfig:
     canvas_px: int = 64
     step_px: int = 4
     max_margin_px: int = 12
-    roi_score: float = 0.3
+    roi_score: float = 0.2
     cut_threshold: float = 0.05
     score_threshold: float = 0.05
 

@@ -43,8 +43,9 @@ def _k1() -> list[ClaimResult]:
                        note="FLOPs per frame x 30 fps"),
         relative_claim("K1", f"FLOP reduction of an inter-anchor frame, S_p = {side // 2} px (x)", factor,
                        full.flops / half.flops, 0.15, scale=SCALE_K1,
-                       note=f"passes by construction: VGG FLOPs scale with the input area, ({side}/{side // 2})^2 = 4;"
-                            f" at {side // 2} px conv11_2 has no 3x3 map left and is padded ({', '.join(half.padded)})"),
+                       note=f"passes by construction: VGG FLOPs scale with the input area, ({side}/{side // 2})^2 = "
+                            f"4; at {side // 2} px the extras run out of map and are padded "
+                            f"({', '.join(half.padded)})"),
         relative_claim("K1", "FLOP reduction per frame averaged with an anchor every k = 5 frames (x)", factor,
                        at_k5["flop_reduction"], 0.15, scale=SCALE_K1 + "; no trigger anchors",
                        note="the anchors dilute the canvas's 4x: [F(300) + (k-1) F(150)] / k gives "

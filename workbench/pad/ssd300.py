@@ -35,6 +35,46 @@ BOXES_PER_LOCATION = (4, 6, 6, 6, 4, 4)
 VGG16 = (64, 64, "M", 128, 128, "M", 256, 256, 256, "C", 512, 512, 512, "M", 512, 512, 512)
 
 
+#: conv8_2 .. conv11_2: (in, 1x1 out, 3x3 out, stride, padding) as in the SSD300 Caffe model.
+EXTRA_SPECS = ((1024, 256, 512, 2, 1), (512, 128, 256, 2, 1), (256, 128, 256, 1, 0), (256, 128, 256, 1, 0))
+
+
+@dataclass(frozen=True)
+class ExtrasPlan:
+    """Map sides of the six (or fewer) prediction maps, and the padding each kept extra stage uses."""
+
+    map_sides: tuple[int, ...]
+    pads: tuple[int, ...]
+    padded: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def extras_plan(input_px: int, extras: str = "pad") -> ExtrasPlan:
+    """The prediction-map sides at ``input_px`` and how the extra layers are handled (see the module docstring)."""
+    s = input_px
+    for v in VGG16[:10]:
+        if v == "M":
+            s //= 2
+        elif v == "C":
+            s = -(-s // 2)
+    sides = [s]  # conv4_3
+    s //= 2  # pool4; pool5 (3x3, stride 1, pad 1), conv6 (dilated, pad 6) and conv7 keep the side
+    sides.append(s)
+    pads, padded, dropped = [], [], []
+    for i, (_, _, _, stride, pad) in enumerate(EXTRA_SPECS):
+        name = f"conv{8 + i}_2"
+        if pad == 0 and s < 3:
+            if extras == "drop":
+                dropped = [f"conv{8 + j}_2" for j in range(i, len(EXTRA_SPECS))]
+                break
+            pad = 1
+            padded.append(name)
+        s = (s + 2 * pad - 3) // stride + 1
+        pads.append(pad)
+        sides.append(s)
+    return ExtrasPlan(tuple(sides), tuple(pads), tuple(padded), tuple(dropped))
+
+
 def _relu_conv(cin: int, cout: int, **kw) -> list[nn.Module]:
     return [nn.Conv2d(cin, cout, **kw), nn.ReLU(inplace=True)]
 
@@ -62,39 +102,21 @@ class SSD300(nn.Module):
                 cin = v
         self.conv4_3 = nn.Sequential(*layers[:23])  # up to relu4_3
         self.conv5 = nn.Sequential(*layers[23:])
-        sides = []
-        s = input_px
-        for v in VGG16[:10]:
-            if v == "M":
-                s //= 2
-            elif v == "C":
-                s = -(-s // 2)
-        sides.append(s)  # conv4_3
-        s //= 2  # pool4
+        plan = extras_plan(input_px, extras)
+        self.padded = list(plan.padded)
+        self.dropped = list(plan.dropped)
         self.fc = nn.Sequential(
             nn.MaxPool2d(3, 1, 1),
             *_relu_conv(512, 1024, kernel_size=3, padding=6, dilation=6),
             *_relu_conv(1024, 1024, kernel_size=1),
         )
-        sides.append(s)  # conv7
-        specs = [(1024, 256, 512, 2, 1), (512, 128, 256, 2, 1), (256, 128, 256, 1, 0), (256, 128, 256, 1, 0)]
         self.extras = nn.ModuleList()
-        self.padded: list[str] = []
-        self.dropped: list[str] = []
         head_channels = [512, 1024]
-        for i, (c_in, c_mid, c_out, stride, pad) in enumerate(specs):
-            name = f"conv{8 + i}_2"
-            if pad == 0 and s < 3:
-                if extras == "drop":
-                    self.dropped += [f"conv{8 + j}_2" for j in range(i, len(specs))]
-                    break
-                pad = 1
-                self.padded.append(name)
-            s = (s + 2 * pad - 3) // stride + 1
+        for (c_in, c_mid, c_out, stride, _), pad in zip(EXTRA_SPECS, plan.pads):
             self.extras.append(nn.Sequential(*_relu_conv(c_in, c_mid, kernel_size=1),
                                              *_relu_conv(c_mid, c_out, kernel_size=3, stride=stride, padding=pad)))
             head_channels.append(c_out)
-            sides.append(s)
+        sides = list(plan.map_sides)
         self.map_sides = tuple(sides)
         boxes = BOXES_PER_LOCATION[:len(head_channels)]
         self.loc = nn.ModuleList(nn.Conv2d(c, b * 4, 3, padding=1) for c, b in zip(head_channels, boxes))
@@ -137,8 +159,9 @@ class SSDCount:
 def ssd300_flops(input_px: int = 300, num_classes: int = 21, extras: str = "pad") -> SSDCount:
     """FLOPs of SSD300-VGG16 on one ``input_px`` x ``input_px`` RGB image, counted by ``torch.utils.flop_counter``
     on meta tensors (no weights are allocated)."""
+    plan = extras_plan(input_px, extras) if input_px >= MIN_INPUT_PX else None
+    model = _meta_model(num_classes, extras, plan.pads if plan else (), input_px)
     with torch.device("meta"):
-        model = SSD300(input_px, num_classes, extras)
         x = torch.empty(1, 3, input_px, input_px)
     with FlopCounterMode(display=False) as counter:
         model(x)
@@ -152,5 +175,17 @@ def ssd300_flops(input_px: int = 300, num_classes: int = 21, extras: str = "pad"
     backbone = total("conv4_3") + total("conv5") + total("fc")
     extras_f = total("extras")
     heads = total("loc") + total("conf")
-    return SSDCount(input_px, int(counter.get_total_flops()), backbone, extras_f, heads, model.map_sides,
-                    tuple(model.padded), tuple(model.dropped))
+    return SSDCount(input_px, int(counter.get_total_flops()), backbone, extras_f, heads, plan.map_sides,
+                    plan.padded, plan.dropped)
+
+
+_MODELS: dict[tuple, SSD300] = {}
+
+
+def _meta_model(num_classes: int, extras: str, pads: tuple[int, ...], input_px: int) -> SSD300:
+    """One meta-device model per structure (sizes that pad or drop the same layers share it)."""
+    key = (num_classes, extras, pads)
+    if key not in _MODELS:
+        with torch.device("meta"):
+            _MODELS[key] = SSD300(input_px, num_classes, extras)
+    return _MODELS[key]

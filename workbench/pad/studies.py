@@ -77,7 +77,7 @@ DETECT = register_study(Study(
             help="Side of the packed canvas (the 128 px frame's detector takes multiples of 16)."),
         Int("step_px", 4, low=0, high=16, unit="px", help="ROI expansion step per side (0 = no expansion)."),
         Int("max_margin_px", 12, low=0, high=32, unit="px", help="Largest ROI expansion per side."),
-        Float("roi_score", 0.3, low=0.1, high=0.95, step=0.05, help="Detections at or above it become ROIs."),
+        Float("roi_score", 0.2, low=0.1, high=0.95, step=0.05, help="Detections at or above it become ROIs."),
         Int("objects", 3, low=1, high=8, help="Objects in the video at a time."),
         Float("speed_px", 2.0, low=0.0, high=8.0, step=0.5, unit="px/frame", help="Object speed."),
         Int("occluders", 0, low=0, high=3, help="Moving bars drawn over the objects."),
