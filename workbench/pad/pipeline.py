@@ -20,6 +20,7 @@ With ``k = 1`` every frame is an anchor, and the result is full-frame detection 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -124,6 +125,15 @@ def scene_changed(previous: np.ndarray, current: np.ndarray, threshold: float) -
     return float(np.mean(np.abs(current - previous))) > threshold
 
 
+def _frames(video: Video | np.ndarray, config: PadConfig) -> np.ndarray:
+    frames = video.frames if isinstance(video, Video) else np.asarray(video, np.float32)
+    frame_px = frames.shape[-1]
+    check_input_px(frame_px, "frame size")
+    if config.canvas_px > frame_px:
+        raise ValueError(f"canvas_px={config.canvas_px} is not allowed; allowed: <= the frame size ({frame_px} px)")
+    return frames
+
+
 def run_pad(video: Video | np.ndarray, detector: TinySSD, config: PadConfig = PadConfig(), *,
             detect_fn=None) -> PadRun:
     """Pack and Detect over the frames of ``video`` (a :class:`Video` or an array ``[T, S, S]``).
@@ -131,18 +141,22 @@ def run_pad(video: Video | np.ndarray, detector: TinySSD, config: PadConfig = Pa
     ``detect_fn(images [B, s, s]) -> list[Detections]`` replaces the detector (tests use a fake one); by default it
     is :func:`workbench.pad.detector.detect` with ``detector``.
     """
-    frames = video.frames if isinstance(video, Video) else np.asarray(video, np.float32)
+    frames = _frames(video, config)
+    return PadRun(config, frames.shape[-1], list(pad_steps(frames, detector, config, detect_fn=detect_fn)))
+
+
+def pad_steps(video: Video | np.ndarray, detector: TinySSD, config: PadConfig = PadConfig(), *,
+              detect_fn=None) -> Iterator[FrameResult]:
+    """:func:`run_pad` one frame at a time (each step timed on its own), so two schedules can be interleaved frame
+    by frame and measured under the same machine load."""
+    frames = _frames(video, config)
     frame_px = frames.shape[-1]
-    check_input_px(frame_px, "frame size")
-    if config.canvas_px > frame_px:
-        raise ValueError(f"canvas_px={config.canvas_px} is not allowed; allowed: <= the frame size ({frame_px} px)")
     if detect_fn is None:
         def detect_fn(images):
             return detect(detector, images, config.score_threshold)
     width = detector.stage8[0][0].out_channels if detector is not None else 16
     f_full = detector_flops(frame_px, width)
     f_canvas = detector_flops(config.canvas_px, width)
-    run = PadRun(config, frame_px)
     last_anchor = -config.k
     previous: Detections | None = None
     for t in range(len(frames)):
@@ -178,13 +192,16 @@ def run_pad(video: Video | np.ndarray, detector: TinySSD, config: PadConfig = Pa
             dets = mapped.take(batched_nms(mapped.boxes, mapped.scores, mapped.labels))
             result = FrameResult(t, False, "", dets, plan, canvas_dets, flops=f_canvas)
         result.seconds = time.perf_counter() - began
-        run.frames.append(result)
         previous = dets
-    return run
+        yield result
+
+
+def full_config(score_threshold: float = 0.05) -> PadConfig:
+    """The schedule of full-frame detection: an anchor on every frame (``k = 1``)."""
+    return PadConfig(k=1, canvas_px=32, score_threshold=score_threshold)
 
 
 def run_full(video: Video | np.ndarray, detector: TinySSD, score_threshold: float = 0.05, *,
              detect_fn=None) -> PadRun:
     """Full-frame detection on every frame: PaD with ``k = 1``."""
-    return run_pad(video, detector, PadConfig(k=1, canvas_px=32, score_threshold=score_threshold),
-                   detect_fn=detect_fn)
+    return run_pad(video, detector, full_config(score_threshold), detect_fn=detect_fn)

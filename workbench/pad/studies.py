@@ -62,9 +62,10 @@ FLOPS = register_study(Study(
 def evaluate_detect(k: int, canvas_px: int, step_px: int, max_margin_px: int, roi_score: float, objects: int,
                     speed_px: float, occluders: int, churn: float, cut_every: int, frames: int, seed: int) -> dict:
     """Full-frame detection vs PaD with the cached TinySSD on one synthetic video (see experiment)."""
+    params = locals()
     from workbench.pad.experiment import detect_experiment
 
-    return detect_experiment(**locals())
+    return detect_experiment(**params)
 
 
 DETECT = register_study(Study(
