@@ -28,32 +28,43 @@ from workbench.pad.pipeline import PadConfig
 
 
 def bench_packing(canvas: int) -> None:
-    times, failures, counts = [], 0, []
+    wall, cpu, failures, counts, margins = [], [], 0, [], []
     for seed in range(5):
         video = make_video(VideoConfig(frames=60, objects=5, seed=seed))
         for boxes in video.boxes:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.process_time()
             try:
                 plan = plan_canvas(boxes, video.config.size, canvas, step_px=2, max_margin_px=16)
             except ValueError:
                 plan = None
-            times.append(time.perf_counter() - began)
+            wall.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
             failures += plan is None
             counts.append(len(boxes))
-    ms = np.asarray(times) * 1e3
-    print(f"packing {len(ms)} frames ({np.mean(counts):.1f} ROIs each, step 2 px up to 16 px, S_p={canvas}): "
-          f"mean {ms.mean():.2f} ms, p95 {np.percentile(ms, 95):.2f} ms, max {ms.max():.2f} ms per frame "
-          f"(target < 5 ms: {'met' if np.percentile(ms, 95) < 5 else 'MISSED'}); {failures} packing failures")
+            margins.append(plan.margin_px if plan else 0)
+    print(f"packing {len(wall)} frames ({np.mean(counts):.1f} ROIs each, step 2 px up to 16 px, S_p={canvas}, "
+          f"mean margin reached {np.mean(margins):.1f} px, {failures} packing failures), ms per frame:")
+    for name, values in (("wall clock", wall), ("CPU time", cpu)):
+        ms = np.asarray(values) * 1e3
+        print(f"  {name:<11} mean {ms.mean():.2f}, p95 {np.percentile(ms, 95):.2f}, max {ms.max():.2f} "
+              f"(target < 5 ms: {'met' if np.percentile(ms, 95) < 5 else 'MISSED'} at p95)")
+    print("  (wall clock includes waiting for a core on a shared machine; CPU time is the packing's own work)")
 
 
-def _network_ms(model, side: int, repeats: int = 50) -> float:
-    x = torch.rand(1, 1, side, side)
+def _network_ms(model, sides: tuple[int, int], repeats: int = 60) -> tuple[float, float]:
+    """Forward-pass milliseconds at two input sides, timed alternately, median of ``repeats`` each (the median, not
+    the minimum: the end-to-end per-frame times it is compared with include the machine's typical contention)."""
+    xs = [torch.rand(1, 1, s, s) for s in sides]
+    times: list[list[float]] = [[], []]
     with torch.no_grad():
-        model(x)
-        began = time.perf_counter()
-        for _ in range(repeats):
+        for x in xs:
             model(x)
-    return (time.perf_counter() - began) / repeats * 1e3
+        for _ in range(repeats):
+            for i, x in enumerate(xs):
+                began = time.perf_counter()
+                model(x)
+                times[i].append(time.perf_counter() - began)
+    return float(np.median(times[0])) * 1e3, float(np.median(times[1])) * 1e3
 
 
 def bench_throughput(frames: int, k: int, canvas: int, repeats: int) -> None:
@@ -62,7 +73,7 @@ def bench_throughput(frames: int, k: int, canvas: int, repeats: int) -> None:
     config = PadConfig(k=k, canvas_px=canvas)
     with torch_threads(1):
         full, pad = interleaved(video, model, config, repeats)
-        net_full, net_canvas = _network_ms(model, video.config.size), _network_ms(model, canvas)
+        net_full, net_canvas = _network_ms(model, (video.config.size, canvas))
     flop_ratio = full.flops_per_frame / pad.flops_per_frame
     gain = pad.fps / full.fps
     a = pad.anchor_fraction
