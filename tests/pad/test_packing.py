@@ -111,10 +111,10 @@ def test_packing_one_frame_takes_under_5_ms():
     rng = np.random.default_rng(1)
     sets = [_random_boxes(rng, 4) for _ in range(30)]
     plan_canvas(sets[0], 128, 64)
-    began = time.perf_counter()
+    began = time.process_time()  # the packing's own CPU time: wall clock here includes waiting for a shared core
     for boxes in sets:
         try:
             plan_canvas(boxes, 128, 64, step_px=4, max_margin_px=12)
         except ValueError:
             pass
-    assert (time.perf_counter() - began) / len(sets) < 0.005
+    assert (time.process_time() - began) / len(sets) < 0.005
