@@ -20,7 +20,8 @@ PAD_POINT = "PaD tuned (paper)"
 SCALE_K1 = "SSD300-VGG16, 21 classes, flop_counter on meta tensors (2 FLOPs per MAC; ReLU, pooling, NMS not counted)"
 #: The grid `workbench sweep pad.detect` runs for the seed results and for K2 (kept small: seconds per point).
 K2_GRID = {"k": (1, 2, 4, 8), "canvas_px": (64, 96), "step_px": (0, 4)}
-SCALE_K2 = ("TinySSD (85 MFLOP at 128 px) trained here on synthetic video; 128 px frames, 3 moving digits/shapes, "
+SCALE_K2 = ("TinySSD (85 MFLOP at 128 px) trained here on synthetic video; 128 px frames, 3 moving digits/shapes "
+            "(churn 0.02 per frame, a scene cut every 30 frames), "
             "60 frames, seed 0; 1 torch thread on this CPU; grid k in {1,2,4,8}, S_p in {64,96}, step in {0,4} px")
 
 
