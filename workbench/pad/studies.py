@@ -1,0 +1,114 @@
+"""PaD studies: ``pad.flops`` (interactive: SSD300 FLOPs and ROI packing at paper scale) and ``pad.detect`` (batch:
+the trained detector on synthetic video, full frame vs Pack and Detect; accuracy, FLOPs and measured throughput)."""
+
+from __future__ import annotations
+
+from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.pad import analytic
+
+
+def evaluate_flops(input_px: int, canvas_px: int, k: int, trigger_rate: float, extras: str, num_classes: int,
+                   fps: float, rois: int, roi_px: int, step_px: int, max_margin_px: int) -> dict:
+    """SSD300-VGG16 FLOPs per frame under PaD at paper scale, and how ``rois`` square ROIs pack (see analytic)."""
+    return analytic.pad_flops(**locals())
+
+
+FLOPS = register_study(Study(
+    name="pad.flops",
+    theme="pad",
+    func=evaluate_flops,
+    knobs=(
+        Int("input_px", 300, low=64, high=600, step=4, unit="px", help="Full-frame (anchor) input side of SSD300."),
+        Int("canvas_px", 152, low=32, high=600, step=4, unit="px", label="S_p",
+            help="Side S_p of the packed canvas the detector runs on between anchors."),
+        Int("k", 5, low=1, high=60, help="Anchor interval: a full-size frame every k frames."),
+        Float("trigger_rate", 0.0, low=0.0, high=1.0, step=0.01,
+              help="Fraction of inter-anchor frames turned into anchors by a trigger (packing failure, no "
+                   "detections, scene change)."),
+        Choice("extras", "pad", options=("pad", "drop"),
+               help="Below ~260 px SSD300's 3x3 valid extra layers run out of map: pad them or drop them."),
+        Int("num_classes", 21, low=2, high=91, help="Scores per default box (21 = PASCAL VOC with background)."),
+        Float("fps", 30.0, low=1.0, high=120.0, unit="frames/s", help="Video frame rate for the TFLOPS figure."),
+        Int("rois", 4, low=1, high=16, help="ROIs per inter-anchor frame (squares, for the packing check)."),
+        Int("roi_px", 60, low=8, high=300, unit="px", help="Side of each ROI before expansion."),
+        Int("step_px", 4, low=0, high=32, unit="px", help="Expansion step per side (0 = no expansion)."),
+        Int("max_margin_px", 32, low=0, high=128, unit="px", help="Largest expansion per side."),
+    ),
+    metrics=(
+        Metric("gflops_full", "GFLOP", "min", "SSD300 FLOPs on one full frame (flop_counter, meta tensors).",
+               "FLOPs full frame"),
+        Metric("gflops_canvas", "GFLOP", "min", "SSD300 FLOPs on one S_p canvas.", "FLOPs canvas"),
+        Metric("gflops_per_frame", "GFLOP", "min", "Average FLOPs per frame under PaD.", "FLOPs / frame (PaD)"),
+        Metric("flop_reduction", "x", "max", "Full-frame FLOPs / PaD average FLOPs per frame."),
+        Metric("tflops_full_at_fps", "TFLOPS", "min", "FLOP rate of full-frame SSD300 at the frame rate."),
+        Metric("tflops_at_fps", "TFLOPS", "min", "FLOP rate of PaD at the frame rate.", "TFLOPS (PaD)"),
+        Metric("anchor_fraction", "", None, "Fraction of frames processed at full size."),
+        Metric("packs", "", "max", "1 when the ROIs pack unexpanded into the canvas, else 0 (all frames anchors)."),
+        Metric("margin_px", "px", "max", "Expansion margin per side reached while the ROIs still pack."),
+        Metric("canvas_fill", "", None, "Fraction of the canvas covered by the expanded ROIs."),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "Pack and Detect (arXiv:1809.01701) at paper scale: SSD300-VGG16 built in torch on meta tensors and counted "
+        "by torch.utils.flop_counter at the full-frame and canvas sizes (extra layers padded or dropped where the "
+        "input is too small), averaged over anchor and inter-anchor frames; plus whether the chosen ROIs pack into "
+        "the canvas (rectpack MaxRects) and how far they expand."
+    ),
+    reference=True,
+))
+
+
+def evaluate_detect(k: int, canvas_px: int, step_px: int, max_margin_px: int, roi_score: float, objects: int,
+                    speed_px: float, occluders: int, churn: float, cut_every: int, frames: int, seed: int) -> dict:
+    """Full-frame detection vs PaD with the cached TinySSD on one synthetic video (see experiment)."""
+    params = locals()
+    from workbench.pad.experiment import detect_experiment
+
+    return detect_experiment(**params)
+
+
+DETECT = register_study(Study(
+    name="pad.detect",
+    theme="pad",
+    func=evaluate_detect,
+    knobs=(
+        Int("k", 4, low=1, high=30, help="Anchor interval: a full-size frame every k frames (1 = full frame)."),
+        Int("canvas_px", 64, low=32, high=128, step=16, unit="px", label="S_p",
+            help="Side of the packed canvas (the 128 px frame's detector takes multiples of 16)."),
+        Int("step_px", 4, low=0, high=16, unit="px", help="ROI expansion step per side (0 = no expansion)."),
+        Int("max_margin_px", 12, low=0, high=32, unit="px", help="Largest ROI expansion per side."),
+        Float("roi_score", 0.2, low=0.1, high=0.95, step=0.05, help="Detections at or above it become ROIs."),
+        Int("objects", 3, low=1, high=8, help="Objects in the video at a time."),
+        Float("speed_px", 2.0, low=0.0, high=8.0, step=0.5, unit="px/frame", help="Object speed."),
+        Int("occluders", 0, low=0, high=3, help="Moving bars drawn over the objects."),
+        Float("churn", 0.02, low=0.0, high=0.2, step=0.01,
+              help="Per frame: probability an object disappears, and that a missing one appears."),
+        Int("cut_every", 30, low=0, high=300, help="A scene cut every this many frames (0 = none)."),
+        Int("frames", 60, low=10, high=600, help="Frames in the video."),
+        Int("seed", 0, low=0, high=9_999, help="Seed of the video (the detector's training videos use 10000+)."),
+    ),
+    metrics=(
+        Metric("map50", "%", "max", "COCO mAP@0.5 of PaD (pycocotools).", "mAP@0.5"),
+        Metric("map", "%", "max", "COCO mAP@[0.5:0.95] of PaD.", "mAP"),
+        Metric("map50_full", "%", "max", "mAP@0.5 of full-frame detection on every frame."),
+        Metric("map_full", "%", "max", "mAP@[0.5:0.95] of full-frame detection."),
+        Metric("accuracy_drop", "pp", "min", "Full-frame minus PaD mAP@0.5.", "mAP@0.5 drop"),
+        Metric("mflops_per_frame", "MFLOP", "min", "Average detector FLOPs per frame under PaD.",
+               "FLOPs / frame"),
+        Metric("flop_reduction", "x", "max", "Full-frame FLOPs / PaD FLOPs per frame."),
+        Metric("fps", "frames/s", "max", "Measured PaD throughput on this CPU (1 torch thread, end to end)."),
+        Metric("fps_full", "frames/s", "max", "Measured full-frame throughput, same conditions."),
+        Metric("throughput_gain", "x", "max", "PaD frames/s / full-frame frames/s (measured)."),
+        Metric("anchor_fraction", "", None, "Fraction of frames processed at full size."),
+    ),
+    version="1",
+    cost="batch",
+    description=(
+        "Pack and Detect with a single-shot detector trained here (TinySSD, SSD-style heads, cached weights) on a "
+        "synthetic video of moving digits and shapes with exact boxes: anchor frames at 128 px every k frames and "
+        "on triggers, packed S_p canvases of expanded ROIs in between; COCO mAP against full-frame detection, "
+        "FLOPs per frame and throughput measured on this CPU."
+    ),
+    reference=True,
+))
