@@ -50,8 +50,9 @@ class TrainedNet:
 
 
 def _key(seed: int) -> str:
-    spec = json.dumps({"cfg": CFG, "size": IMAGE_SIZE, "epochs": EPOCHS, "lr": LR, "val": VAL_FRACTION,
-                       "test": TEST_FRACTION, "seed": seed, "torch": torch.__version__.split("+")[0]})
+    spec = json.dumps({"cfg": CFG, "init": "seeded", "size": IMAGE_SIZE, "epochs": EPOCHS, "lr": LR,
+                       "val": VAL_FRACTION, "test": TEST_FRACTION, "seed": seed,
+                       "torch": torch.__version__.split("+")[0]})
     return hashlib.sha256(spec.encode()).hexdigest()[:12]
 
 
@@ -70,7 +71,9 @@ def trained_network(seed: int = 0) -> TrainedNet:
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed={seed!r} is not allowed; allowed: an integer >= 0")
     splits = digits(size=IMAGE_SIZE, seed=seed, val_fraction=VAL_FRACTION, test_fraction=TEST_FRACTION)
-    model = build_model()
+    with torch.random.fork_rng():  # the initial weights come from the seed, not from whatever ran before
+        torch.manual_seed(seed)
+        model = build_model()
     path = data_dir() / "results" / "dyvedeep" / f"digits_vgg_seed{seed}_{_key(seed)}.pt"
     if path.exists():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))

@@ -13,6 +13,8 @@ Nothing here is tuned toward the paper's numbers.
 
 from __future__ import annotations
 
+import math
+
 from workbench.core.manifest import paper_range, read_preset
 from workbench.core.reproduce import ClaimResult, range_claim
 from workbench.dyvedeep.network import trained_network
@@ -42,7 +44,7 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     per_layer_time = ", ".join(f"{r['layer']} {r['speedup']:.2f}x" for r in timing.rows())
     ops_low, ops_high = paper_range("dyvedeep", "ops_reduction", label=PAPER_POINT)
     sp_low, sp_high = paper_range("dyvedeep", "speedup")
-    acc_low, acc_high = paper_range("dyvedeep", "accuracy_loss", label=PAPER_POINT)
+    _, acc_high = paper_range("dyvedeep", "accuracy_loss", label=PAPER_POINT)  # "< 0.5 %": a bound, gains count
     return [
         range_claim("D1", "scalar-op reduction, checks included (x)", ops_low, ops_high, test["ops_reduction"],
                     scale=SCALE,
@@ -55,7 +57,7 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
                          f"{timing.static_vs_torch:.1f}x torch's time on one thread. Decisions are per neuron and "
                          "image but a SIMD block of images is skipped only when all its images stop, so time falls "
                          "less than the op count"),
-        range_claim("D1", "test accuracy loss (pp)", acc_low, acc_high, 100 * test["accuracy_loss"], scale=SCALE,
+        range_claim("D1", "test accuracy loss (pp)", -math.inf, acc_high, 100 * test["accuracy_loss"], scale=SCALE,
                     note=f"static {100 * test['static_accuracy']:.2f} % vs dynamic {100 * test['accuracy']:.2f} % "
                          "on the test split (one image = 0.22 pp); the budget was met on validation, the test "
                          "split is evaluated once"),

@@ -94,7 +94,7 @@ EFFORT = register_study(Study(
         Metric("static_accuracy", "%", None, "Test accuracy of the static network."),
         *_OPS_METRICS,
     ),
-    version="1",
+    version="2",  # 2: the network's initial weights come from its seed (they came from the process's RNG state)
     cost="batch",
     description=(
         "DyVEDeep (arXiv:1704.01137) dynamic effort on a trained VGG (3 conv layers, digits 16x16): saturation "
