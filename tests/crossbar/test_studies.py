@@ -26,11 +26,10 @@ def test_knobs_derive_from_the_crossbar_configs(study, derived):
     assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed"}
 
 
-def test_circuit_study_is_interactive_and_fast(fastest):
+def test_circuit_study_is_interactive():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
     study = get_study("crossbar.circuit")
     assert study.cost == "interactive"
-    study.evaluate()
-    assert fastest(study.evaluate) < 0.1  # the interactive budget
 
 
 def test_circuit_study_is_pure_and_exact_models_have_no_error():
