@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.setup-done
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: setup serve lab test test-fast bench reproduce lint clean-venv
+.PHONY: setup serve lab test test-fast bench reproduce lint clean-venv sparce-kernels
 
 setup: $(STAMP)
 
@@ -41,6 +41,11 @@ reproduce: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Rebuild the SparCE AArch64 kernel binaries (needs Debian's gcc-aarch64-linux-gnu; the built .bin/.json are
+# committed, so a machine without the cross compiler uses them as they are).
+sparce-kernels:
+	workbench/sparce/kernels/build.sh
 
 clean-venv:
 	rm -rf $(VENV)

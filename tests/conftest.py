@@ -19,9 +19,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), os.envi
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_store(tmp_path_factory):
-    """Point the default result store at a per-session temporary file, never at data/results/."""
+    """Point the default result store at a per-session temporary folder, never at data/results/."""
     previous = os.environ.get("WORKBENCH_STORE")
-    os.environ["WORKBENCH_STORE"] = str(tmp_path_factory.mktemp("store") / "results.duckdb")
+    os.environ["WORKBENCH_STORE"] = str(tmp_path_factory.mktemp("store") / "results")
     yield
     if previous is None:
         os.environ.pop("WORKBENCH_STORE", None)
@@ -34,7 +34,7 @@ def store(tmp_path):
     """A fresh, empty result store in a temporary folder."""
     from workbench.core.store import ResultStore
 
-    return ResultStore(tmp_path / "results.duckdb")
+    return ResultStore(tmp_path / "results")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -1,6 +1,7 @@
 """The ``workbench`` command: list themes, studies and views, run sweeps, export figures, reproduce papers, serve.
 
-``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench export STUDY --x M --y M OUT`` ·
+``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
+· ``workbench export STUDY --x M --y M OUT`` ·
 ``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench serve`` ·
 ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
@@ -20,6 +21,15 @@ from workbench.core.paths import PROJECT_ROOT, reference_dir
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 #: Jupyter data folder holding the Voila template of ``workbench serve``.
 VOILA_TEMPLATES = PROJECT_ROOT / "share" / "jupyter"
+
+
+class UsageError(Exception):
+    """A command line argparse rejects; :func:`main` prints it as one line instead of the usage block."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
 def _parse_set(study, assignments: list[str]) -> dict:
@@ -61,14 +71,23 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from workbench.core.registry import get_study
     from workbench.core.store import ResultStore
-    from workbench.core.sweep import SweepReport, grid_points, parse_grid, random_points, run_sweep, sobol_points
+    from workbench.core.sweep import (
+        SweepReport,
+        grid_points,
+        parse_count,
+        parse_grid,
+        random_points,
+        run_sweep,
+        sobol_points,
+    )
 
     study = get_study(args.study)
     base = _parse_set(study, args.set)
-    if args.random:
-        points = random_points(study, args.random, seed=args.seed, knobs=args.knobs, base=base)
-    elif args.sobol:
-        points = sobol_points(study, args.sobol, seed=args.seed, knobs=args.knobs, base=base)
+    if args.random is not None:
+        points = random_points(study, parse_count(args.random, "--random"), seed=args.seed, knobs=args.knobs,
+                               base=base)
+    elif args.sobol is not None:
+        points = sobol_points(study, parse_count(args.sobol, "--sobol"), seed=args.seed, knobs=args.knobs, base=base)
     else:
         grid = dict(parse_grid(study, spec) for spec in args.grid)
         points = grid_points(study, grid, base=base)
@@ -91,6 +110,39 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print("not writing seed results: the sweep did not finish every point", file=sys.stderr)
             return 1
         print(f"seed results: {_write_seed(study, frame)}")
+    return 1 if report.failed else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from workbench.core.registry import get_study
+    from workbench.core.search import SearchReport, parse_objectives, run_search
+    from workbench.core.store import ResultStore
+
+    study = get_study(args.study)
+    objectives = parse_objectives(study, args.objectives)
+    base = _parse_set(study, args.set)
+    store = ResultStore(args.store) if args.store else ResultStore()
+    report = SearchReport(trials=args.trials)
+    from tqdm.auto import tqdm
+
+    with tqdm(total=args.trials, desc=f"search {study.name}", disable=None) as bar:
+        def advance(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        try:
+            frame = run_search(study, objectives, args.trials, sampler=args.sampler, seed=args.seed, knobs=args.knobs,
+                               base=base, store=store, executor=args.executor, batch=args.batch, on_trial=advance,
+                               report=report)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted: finished points are in {store.path}; run the same command again to resume",
+                  file=sys.stderr)
+            return 130
+    front = frame[frame["pareto"]] if len(frame) else frame
+    print(f"{study.name}: {args.trials} trials ({report.resumed} from the store, {report.evaluated} evaluated, "
+          f"{report.infeasible} infeasible, {len(report.failed)} failed), {len(front)} on the Pareto front of "
+          f"{', '.join(f'{k}:{v}' for k, v in objectives.items())} -> {store.path}")
+    if len(front):
+        print(front[study.knob_names + list(objectives)].sort_values(next(iter(objectives))).to_string(index=False))
     return 1 if report.failed else 0
 
 
@@ -129,7 +181,7 @@ def _export_view(args: argparse.Namespace) -> int:
     store = ResultStore(args.store) if args.store else None
     chart, frame = view.render(params, store=store)
     written = export(chart, args.out, formats=_formats(args), data=frame, params=params, view=view,
-                     theme=args.theme, columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
+                     style=args.style, columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
     for path in written.values():
         print(path)
     return 0
@@ -163,7 +215,7 @@ def _export_study(args: argparse.Namespace) -> int:
             raise ValueError(f"{name!r} is neither a knob nor a metric of {study.name}; "
                              f"metrics: {study.metric_names}, knobs: {study.knob_names}")
     chart = tradeoff(frame, study, x=args.x, y=args.y, color=args.color, reference=args.reference)
-    written = export(chart, args.out, formats=_formats(args), data=frame, study=study, theme=args.theme,
+    written = export(chart, args.out, formats=_formats(args), data=frame, study=study, style=args.style,
                      columns=args.columns, command=shlex.join(["workbench", *sys.argv[1:]]))
     for path in written.values():
         print(path)
@@ -246,7 +298,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="workbench", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("list", help="print the themes with their studies and views")
@@ -256,20 +308,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("sweep", help="evaluate a grid / random / Sobol set of points; resumable")
     p.add_argument("study")
-    p.add_argument("--grid", action="append", default=[], metavar="KNOB=A:B:N|V1,V2",
-                   help="values of one knob (repeat for a Cartesian product)")
-    p.add_argument("--random", type=int, metavar="N", help="N uniformly random points instead of a grid")
-    p.add_argument("--sobol", type=int, metavar="N", help="N scrambled Sobol points instead of a grid")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--grid", action="append", default=[], metavar="KNOB=A:B:N|V1,V2",
+                      help="values of one knob (repeat for a Cartesian product)")
+    kind.add_argument("--random", metavar="N", help="N uniformly random points instead of a grid")
+    kind.add_argument("--sobol", metavar="N", help="N scrambled Sobol points instead of a grid")
     p.add_argument("--knobs", nargs="+", help="knobs varied by --random/--sobol (default: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob (default: its default)")
     p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
-    p.add_argument("--store", help="result store file (default data/results/results.duckdb)")
+    p.add_argument("--store", help="result store folder (default data/results/store)")
     p.add_argument("--show", action="store_true", help="print the swept points")
     p.add_argument("--write-seed", action="store_true",
                    help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
                         "results a fresh dashboard opens on")
     p.set_defaults(func=cmd_sweep)
+
+    p = commands.add_parser("search", help="multi-objective search (Optuna NSGA-II / TPE) through the same executors "
+                                           "and store as a sweep; resumable")
+    p.add_argument("study")
+    p.add_argument("--objectives", nargs="+", required=True, metavar="METRIC:min|max",
+                   help="e.g. accuracy_crossbar:max energy_uj:min (a bare metric takes its declared direction)")
+    p.add_argument("--trials", type=int, default=64, help="total trial budget, stored points included")
+    p.add_argument("--sampler", default="nsga2", choices=["nsga2", "tpe"])
+    p.add_argument("--batch", type=int, default=8, help="points proposed and evaluated per round")
+    p.add_argument("--knobs", nargs="+", help="knobs searched (default: all)")
+    p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
+    p.add_argument("--store", help="result store (default data/results/)")
+    p.set_defaults(func=cmd_search)
 
     p = commands.add_parser("export", help="write a view, or a study's tradeoff figure of its stored points "
                                            "(SVG/PNG/PDF + CSV + JSON)")
@@ -281,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="view: set a knob (default: its default)")
     p.add_argument("--color")
     p.add_argument("--format", default="svg,png,pdf")
-    p.add_argument("--theme", default="paper", choices=["paper", "screen"])
+    p.add_argument("--style", default="paper", choices=["paper", "screen"], help="figure style")
     p.add_argument("--columns", type=int, default=1, choices=[1, 2])
     p.add_argument("--reference", action="store_true", help="study: overlay the paper's reference points")
     p.add_argument("--store")
@@ -312,15 +380,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error a user can cause is one line on stderr and a nonzero exit (2), no traceback."""
+    from workbench.core.executors import ExecutorError
     from workbench.core.store import StoreError
 
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as error:
+        print(error, file=sys.stderr)
+        return 2
     try:
         return args.func(args)
-    except (ValueError, KeyError, StoreError) as error:
+    except (ValueError, KeyError, StoreError, ExecutorError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"workbench {args.command}: error: {message}", file=sys.stderr)
-        return 2
+    except OSError as error:  # a path given on the command line: missing folder, no permission, full disk
+        message = f"{error.strerror or error}: {error.filename}" if error.filename else error
+    print(f"workbench {args.command}: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

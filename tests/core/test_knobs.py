@@ -134,3 +134,24 @@ def test_config_knobs_take_unit_and_help_from_the_field_and_only_narrow():
         config_knobs(_Wire, ("r_ohm",), r_ohm=dict(high=10.0, help="other words"))
     with pytest.raises(ValueError, match="no knob field"):
         config_knobs(_Wire, ("cols",))
+
+
+def test_decimal_step_is_enforced_up_to_float_rounding():
+    knob = Float("target_ratio", 0.5, low=0.0, high=0.9, step=0.05)
+    assert knob.validate("0.15") == 0.15 and knob.validate(0.1 + 0.05) == 0.1 + 0.05
+    with pytest.raises(ValueError, match=r"'target_ratio': value 0.07 is not allowed.*step 0.05"):
+        knob.validate(0.07)
+    assert knob.snap(0.07) == pytest.approx(0.05) and knob.snap(2.0) == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "1e400", "nan", "abc", ""])
+def test_non_finite_and_non_numeric_text_names_the_kind_of_number(text):
+    with pytest.raises(ValueError, match=rf"knob 'tiles' expects a whole number, got '{text}'; allowed: 1 <= tiles"):
+        Int("tiles", 32, low=1, high=256).parse(text)
+    with pytest.raises(ValueError, match=rf"knob 'density' expects a finite number, got '{text}'"):
+        Float("density", 0.5, low=0.05, high=1.0).parse(text)
+
+
+def test_int_snap_stays_on_the_step_grid():
+    knob = Int("size", 32, low=4, high=64, step=4)
+    assert [knob.snap(v) for v in (0.0, 5.9, 6.1, 63.0, 99.0)] == [4, 4, 8, 64, 64]

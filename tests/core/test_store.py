@@ -1,7 +1,10 @@
+import json
 import math
+import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import duckdb
 import pytest
@@ -52,32 +55,143 @@ def test_first_write_wins_and_frame_has_columns(store):
     assert {"key", "seeded", "created_at"} <= set(frame.columns)
 
 
-def test_empty_duckdb_file_reads_as_empty_then_becomes_a_store(tmp_path):
-    path = tmp_path / "fresh.duckdb"
-    duckdb.connect(str(path)).close()  # a file another process just created, no tables yet
+def test_empty_folder_reads_as_empty_then_becomes_a_store(tmp_path):
+    path = tmp_path / "fresh"
+    path.mkdir()  # a folder another process just created
     store = ResultStore(path)
     assert store.get(LENS, {}) is None and store.frame(LENS).empty and store.count() == 0
     store.put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
     assert store.count() == 1
+    assert json.loads((path / "STORE.json").read_text()) == {"format": "dse-workbench-results", "schema": "2"}
+    assert len(list((path / "points").glob("shard-*.parquet"))) == 1
 
 
-def test_corrupted_file_is_named_and_left_untouched(tmp_path):
+def test_damaged_shard_is_named_and_left_untouched(store):
+    store.put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
+    store.put(LENS, {"aperture_mm": 20.0}, {"brightness": 2.0, "weight_g": 2.0, "f_number": 5.0})
+    shard = sorted(store.points_dir.glob("shard-*.parquet"))[1]
+    damaged = shard.read_bytes()[: len(shard.read_bytes()) // 2]
+    shard.write_bytes(damaged)
+    for read in (lambda: store.frame(LENS), lambda: store.get(LENS, {}), lambda: store.keys(LENS)):
+        with pytest.raises(StoreError, match=rf"{shard.name} is damaged.*left untouched.*another --store folder"):
+            read()
+    with pytest.raises(StoreError, match="is damaged"):
+        store.compact()
+    assert shard.read_bytes() == damaged and len(list(store.points_dir.iterdir())) == 2
+
+
+def test_legacy_duckdb_file_is_named_with_what_to_do(tmp_path):
     path = tmp_path / "results.duckdb"
-    path.write_bytes(b"not a database" * 100)
-    with pytest.raises(StoreError, match=r"results\.duckdb.*not a usable DuckDB file"):
-        ResultStore(path).put(LENS, {}, {"brightness": 1, "weight_g": 1, "f_number": 1})
-    with pytest.raises(StoreError, match="move it aside"):
-        ResultStore(path).frame(LENS)
-    assert path.read_bytes() == b"not a database" * 100
+    duckdb.connect(str(path)).close()
+    before = path.read_bytes()
+    for use in (lambda s: s.put(LENS, {}, {"brightness": 1}), lambda s: s.frame(LENS)):
+        with pytest.raises(StoreError, match=r"results\.duckdb is a DuckDB file of an older workbench.*"
+                                             r"--store .*/results, to start a new store"):
+            use(ResultStore(path))
+    assert path.read_bytes() == before
 
 
-def test_foreign_duckdb_file_is_refused(tmp_path):
-    path = tmp_path / "other.duckdb"
-    connection = duckdb.connect(str(path))
-    connection.execute("CREATE TABLE customers (id INTEGER)")
-    connection.close()
-    with pytest.raises(StoreError, match="not a workbench result store.*customers"):
-        ResultStore(path).put(LENS, {}, {"brightness": 1, "weight_g": 1, "f_number": 1})
+def test_foreign_folder_and_file_are_refused(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "cat.jpg").write_bytes(b"jpg")
+    with pytest.raises(StoreError, match=r"photos is a folder but not a workbench result store.*cat\.jpg"):
+        ResultStore(tmp_path / "photos").put(LENS, {}, {"brightness": 1})
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(StoreError, match=r"notes\.txt is a file, not a store folder.*left untouched"):
+        ResultStore(tmp_path / "notes.txt").frame(LENS)
+    assert (tmp_path / "notes.txt").read_text() == "hello"
+
+
+def test_damaged_marker_is_named(store):
+    store.put(LENS, {}, {"brightness": 1})
+    (store.path / "STORE.json").write_text("{")
+    with pytest.raises(StoreError, match=r"STORE\.json is damaged"):
+        store.frame(LENS)
+
+
+def deny_writes_as_root(monkeypatch):
+    """Root ignores folder permissions: refuse new files the way the kernel refuses them to everybody else."""
+    if os.geteuid() == 0:
+        def denied(*args, dir=None, **kwargs):
+            raise PermissionError(13, "Permission denied", str(dir))
+
+        monkeypatch.setattr("workbench.core.files.tempfile.mkstemp", denied)
+
+
+def test_read_only_store_reads_and_says_permission_denied_on_write(store, monkeypatch):
+    store.put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
+    os.chmod(store.points_dir, 0o555)
+    deny_writes_as_root(monkeypatch)
+    try:
+        assert store.get(LENS, {})["brightness"] == 1.0
+        with pytest.raises(StoreError, match="permission denied to write a point.*the store is intact"):
+            store.put(LENS, {"aperture_mm": 20.0}, {"brightness": 1})
+    finally:
+        os.chmod(store.points_dir, 0o755)
+
+
+def test_compaction_merges_shards_and_keeps_first_writes(store, monkeypatch):
+    monkeypatch.setattr("workbench.core.store.SHARDS_PER_SEGMENT", 5)
+    for i in range(12):
+        store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i**0.5})
+    store.put(SLOW, {"x": 1.0}, {"square": -1, "root": -1})  # a second write of a stored key is never read
+    names = sorted(p.name for p in store.points_dir.iterdir())
+    assert sum(n.startswith("segment-") for n in names) == 2 and sum(n.startswith("shard-") for n in names) == 3
+    assert store.compact() == 3
+    frame = store.frame(SLOW)
+    assert len(frame) == 12 and frame["key"].is_unique and store.count() == 12
+    assert sorted(frame["square"]) == sorted(i * i for i in range(12))
+
+
+def test_a_crash_between_merge_and_delete_loses_and_duplicates_nothing(store, monkeypatch):
+    for i in range(4):
+        store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i**0.5})
+
+    def killed(self, *args, **kwargs):
+        raise KeyboardInterrupt  # stands in for kill -9 after the merged segment was renamed into place
+
+    monkeypatch.setattr("pathlib.Path.unlink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        store.compact()
+    monkeypatch.undo()
+    assert len(list(store.points_dir.iterdir())) == 5  # the segment and all four shards
+    assert sorted(store.frame(SLOW)["square"]) == [0, 1, 4, 9] and store.count() == 4
+    assert store.compact() == 4  # the shards again; the two segments overlap until all files are merged
+    assert sorted(p.name[:8] for p in store.points_dir.iterdir()) == ["segment-", "segment-"]
+    assert sorted(store.frame(SLOW)["square"]) == [0, 1, 4, 9] and store.count() == 4
+
+
+def test_a_file_vanishing_between_listing_and_reading_is_retried(store, monkeypatch):
+    from workbench.core import store as module
+
+    for i in range(3):
+        store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i**0.5})
+    listings = []
+    original = module.ResultStore._files
+
+    def compacting_meanwhile(self):
+        listed = original(self)
+        listings.append(listed)
+        if len(listings) == 1:
+            store.compact()  # another process merged the listed shards and deleted them
+        return listed
+
+    monkeypatch.setattr(module.ResultStore, "_files", compacting_meanwhile)
+    assert sorted(store.frame(SLOW)["square"]) == [0, 1, 4]
+    # The read listed the shards, found them gone, and listed again (the compaction itself listed once, too).
+    assert len(listings) == 3 and all("shard-" in f for f in listings[0])
+    assert len(listings[2]) == 1 and "segment-" in listings[2][0]
+
+
+def test_hidden_temporary_files_are_never_read_and_stale_ones_are_cleaned(store):
+    store.put(SLOW, {"x": 2.0}, {"square": 4, "root": 1.4})
+    fresh, stale = store.points_dir / ".shard-1.parquet.ab.tmp", store.points_dir / ".shard-2.parquet.cd.tmp"
+    for temporary in (fresh, stale):
+        temporary.write_bytes(b"half a point")  # a writer killed mid-write, or one still writing
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert store.count() == 1 and store.get(SLOW, {"x": 2.0})["square"] == 4
+    store.compact()
+    assert fresh.exists() and not stale.exists() and store.count() == 1
 
 
 _WRITER = textwrap.dedent(
@@ -97,7 +211,7 @@ _WRITER = textwrap.dedent(
 
 
 def test_several_processes_write_and_read_at_once(tmp_path):
-    path = tmp_path / "shared.duckdb"
+    path = tmp_path / "shared"
     procs = [
         subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(w)], stderr=subprocess.PIPE, text=True)
         for w in range(4)
@@ -111,24 +225,23 @@ def test_several_processes_write_and_read_at_once(tmp_path):
     assert (frame["square"] == frame["x"] ** 2).all()
 
 
-def test_lock_timeout_is_reported(tmp_path):
-    path = tmp_path / "held.duckdb"
-    store = ResultStore(path, lock_timeout_s=0.3)
+def test_a_held_compaction_lock_blocks_neither_readers_nor_writers(store):
     store.put(SLOW, {}, {"square": 1, "root": 1})
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); "
-         "time.sleep(30)"],
+        [sys.executable, "-c", f"import fcntl,time; h=open({str(store.path / 'compact.lock')!r}, 'a'); "
+         "fcntl.flock(h, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(StoreError, match="stayed locked"):
-            store.put(SLOW, {"x": 2.0}, {"square": 4, "root": 1.4})
+        started = time.perf_counter()
+        store.put(SLOW, {"x": 2.0}, {"square": 4, "root": 1.4})
+        assert store.get(SLOW, {"x": 2.0})["square"] == 4 and len(store.frame(SLOW)) == 2
+        assert store.compact(wait=False) == 0
+        assert time.perf_counter() - started < 5
     finally:
         holder.kill()
         holder.wait()
-    store.put(SLOW, {"x": 2.0}, {"square": 4, "root": 1.4})
-    assert store.get(SLOW, {"x": 2.0})["square"] == 4
 
 
 def test_seed_import_happens_once(store, monkeypatch, tmp_path):
@@ -190,3 +303,32 @@ def test_array_and_list_metrics_round_trip(store):
     got = store.get(SLOW, {"x": 4.0})
     assert got["square"] == 4.0 and got["widths"] == [4, 8]
     assert got["curve"][0] == 1.0 and math.isnan(got["curve"][1]) and got["curve"][2] == 3.0
+
+
+_COMPACTING_WRITER = textwrap.dedent(
+    """
+    import sys
+    from sample_studies import SLOW
+    from workbench.core import store as module
+    module.SHARDS_PER_SEGMENT, module.MAX_SEGMENTS = 3, 2  # compact (and merge segments) all the time
+    store = module.ResultStore(sys.argv[1])
+    for i in range(400):
+        store.put(SLOW, {"x": float(i)}, {"square": i * i, "root": i ** 0.5})
+        print(i, flush=True)
+    """
+)
+
+
+def test_kill_9_while_writing_and_compacting_loses_no_stored_point(tmp_path):
+    import signal
+
+    path = tmp_path / "killed"
+    for round_ in range(2):
+        writer = subprocess.Popen([sys.executable, "-c", _COMPACTING_WRITER, str(path)], stdout=subprocess.PIPE,
+                                  text=True)
+        done = [int(writer.stdout.readline()) for _ in range(15 + 7 * round_)]
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        frame = ResultStore(path).frame(SLOW)
+        assert frame["key"].is_unique and set(done) <= set(frame["x"].astype(int))
+        assert (frame["square"] == frame["x"] ** 2).all()

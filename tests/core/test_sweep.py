@@ -10,7 +10,16 @@ import pytest
 from sample_studies import LENS, SLOW
 
 from workbench.core.store import ResultStore
-from workbench.core.sweep import SweepReport, grid_points, parse_grid, random_points, run_sweep, sobol_points
+from workbench.core.sweep import (
+    MAX_POINTS,
+    SweepReport,
+    grid_points,
+    parse_count,
+    parse_grid,
+    random_points,
+    run_sweep,
+    sobol_points,
+)
 
 
 def test_grid_is_the_cartesian_product_validated():
@@ -32,6 +41,29 @@ def test_parse_grid_linear_log_and_list():
     assert parse_grid(LENS, "stabilised=true,false")[1] == [True, False]
     with pytest.raises(ValueError, match="knob=a:b:n"):
         parse_grid(LENS, "aperture_mm")
+
+
+def test_grids_snap_to_the_step_and_refuse_empty_or_huge_requests():
+    from workbench.core import Float, Metric, Study
+
+    study = Study(name="sample.stepped", theme="sample", func=lambda ratio: {"y": ratio},
+                  knobs=(Float("ratio", 0.5, low=0.0, high=0.9, step=0.05),), metrics=(Metric("y"),))
+    name, values = parse_grid(study, "ratio=0:0.9:7")
+    assert name == "ratio" and values == pytest.approx([0.15 * i for i in range(7)])
+    for spec in ("ratio=", "ratio=,,"):
+        with pytest.raises(ValueError, match=f"grid spec '{spec}' lists no values"):
+            parse_grid(study, spec)
+    with pytest.raises(ValueError, match="1,000,001 points is not allowed; allowed: 1 to 1,000,000"):
+        parse_grid(study, f"ratio=0:0.9:{MAX_POINTS + 1}")
+    with pytest.raises(ValueError, match="the grid over aperture_mm, focal_mm: 1,100,000 points"):
+        grid_points(LENS, {"aperture_mm": range(1000), "focal_mm": range(1100)})
+    for n in (0, MAX_POINTS + 1):
+        with pytest.raises(ValueError, match=f"random points: {n:,} points is not allowed"):
+            random_points(LENS, n)
+    assert parse_count("1e3", "--random") == 1000
+    for text in ("1e400", "nan", "2.5", "x"):
+        with pytest.raises(ValueError, match=f"--sobol expects a whole number of points, got '{text}'"):
+            parse_count(text, "--sobol")
 
 
 def test_random_and_sobol_are_reproducible_and_respect_constraints():

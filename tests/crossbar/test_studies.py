@@ -1,5 +1,4 @@
-"""Tests of the crossbar studies (registered, pure, fast enough, physically sensible)."""
-
+"""Tests of the crossbar studies (registered, pure, physically sensible)."""
 
 import numpy as np
 import pytest
@@ -9,7 +8,7 @@ from workbench.crossbar.views import cell_voltage_frame, error_sweep
 
 
 def test_studies_are_registered():
-    assert {"crossbar.circuit", "crossbar.inference"} <= set(list_studies(theme="crossbar"))
+    assert {"crossbar.circuit", "crossbar.inference", "crossbar.cost"} <= set(list_studies(theme="crossbar"))
 
 
 @pytest.mark.parametrize(
@@ -17,13 +16,32 @@ def test_studies_are_registered():
     [("crossbar.circuit", {"size": "CircuitConfig.rows", "r_wire_ohm": "CircuitConfig.r_wire_row_ohm",
                            "g_max_us": "DeviceConfig.g_max_us", "v_read_v": "PeripheralConfig.v_read_v"}),
      ("crossbar.inference", {"tile_size": "CircuitConfig.rows", "circuit_model": "CircuitConfig.model",
-                             "adc_bits": "PeripheralConfig.adc_bits", "program_sigma": "DeviceConfig.program_sigma"})],
+                             "adc_bits": "PeripheralConfig.adc_bits", "program_sigma": "DeviceConfig.program_sigma"}),
+     ("crossbar.cost", {"tile_size": "CircuitConfig.rows", "adc_bits": "PeripheralConfig.adc_bits",
+                        "dac_bits": "PeripheralConfig.dac_bits", "bits_per_cell": "DeviceConfig.bits_per_cell",
+                        "cols_per_adc": "CostConfig.cols_per_adc", "t_read_ns": "CostConfig.t_read_ns"})],
 )
 def test_knobs_derive_from_the_crossbar_configs(study, derived):
     study = get_study(study)
     for knob, field in derived.items():
         assert study.knob(knob).source.endswith(field)
-    assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed"}
+    assert {k.name for k in study.knobs if not k.source} <= {"model", "epochs", "seed", "copies", "allow_lossy_adc"}
+
+
+def test_cost_study_is_interactive_and_checks_the_adc():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
+    study = get_study("crossbar.cost")
+    assert study.cost == "interactive"
+    point = study.evaluate(tile_size=128, adc_bits=12)
+    assert point["energy_per_inference_nj"] > 0 and set(point["energy_breakdown_pj"]) >= {"array", "adc"}
+    with pytest.raises(ValueError, match="adc_bits=8 cannot resolve a column of 64 rows"):
+        study.validate(adc_bits=8)
+    assert study.evaluate(adc_bits=8, allow_lossy_adc=True)["adc_bits_priced"] == 8
+    # bit-serial inputs: more DAC cycles, more conversions, more energy and time
+    lossy = dict(adc_bits=10, allow_lossy_adc=True)
+    serial, parallel = study.evaluate(dac_bits=1, **lossy), study.evaluate(dac_bits=8, **lossy)
+    assert serial["energy_per_inference_nj"] > parallel["energy_per_inference_nj"]
+    assert serial["latency_per_inference_us"] > parallel["latency_per_inference_us"]
 
 
 def test_circuit_study_is_interactive():
@@ -71,6 +89,8 @@ def test_inference_study_ideal_vs_harsh():
                            weight_bits=2, input_bits=3, adc_bits=4, program_sigma=0.3)
     assert ideal["accuracy_float"] == harsh["accuracy_float"] > 50
     assert abs(ideal["accuracy_drop"]) <= 0.5
+    assert np.isnan(ideal["energy_per_inference_nj"])  # analog cells and inputs: nothing to price
+    assert harsh["energy_per_inference_nj"] > 0 and harsh["area_mm2"] > 0
     assert harsh["accuracy_drop"] > ideal["accuracy_drop"] + 5
     with pytest.raises(ValueError, match="adc_bits=1"):
         study.validate(adc_bits=1)

@@ -52,3 +52,42 @@ def test_missing_data_names_the_path_and_files(tmp_path, loader, expected):
     with pytest.raises(FileNotFoundError) as info:
         loader(tmp_path / "nowhere")
     assert "nowhere" in str(info.value) and expected in str(info.value)
+
+
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_batches_of_every_pickle_protocol_load(tmp_path, protocol):
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    for name, n in (("train", 20), ("test", 10)):
+        data = {b"data": np.full((n, 3072), 7, dtype=np.uint8), b"fine_labels": [i % 2 for i in range(n)]}
+        (folder / name).write_bytes(pickle.dumps(data, protocol=protocol))
+    s = cifar100(tmp_path, val_fraction=0.5)
+    assert len(s.test) == 10 and s.test.tensors[1].tolist() == [i % 2 for i in range(10)]
+
+
+class _Exploit:
+    """A pickle payload that creates ``marker`` when unpickled by a plain ``pickle.load``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return exec, (f"open({self.marker!r}, 'w').close()",)
+
+
+def test_a_crafted_batch_runs_no_code_and_is_named(fake_cifar10, tmp_path):
+    marker = tmp_path / "pwned"
+    batch = fake_cifar10 / "cifar-10-batches-py" / "data_batch_3"
+    batch.write_bytes(pickle.dumps({b"data": _Exploit(marker), b"labels": [0]}))
+    with pytest.raises(ValueError, match=r"data_batch_3 is not a CIFAR batch.*builtins\.exec"):
+        cifar10(fake_cifar10)
+    assert not marker.exists()
+    pickle.loads(batch.read_bytes())  # the same file through a plain unpickler does run its code
+    assert marker.exists()
+
+
+def test_a_truncated_batch_is_named(fake_cifar10):
+    batch = fake_cifar10 / "cifar-10-batches-py" / "test_batch"
+    batch.write_bytes(batch.read_bytes()[:100])
+    with pytest.raises(ValueError, match="test_batch is not a CIFAR batch"):
+        cifar10(fake_cifar10)

@@ -46,7 +46,7 @@ def test_resume_from_checkpoint_matches_an_uninterrupted_run(loaders, tmp_path):
     with pytest.raises(Interrupted):
         fit(small_model(), loaders.train, loaders.val, epochs=3, seed=1, checkpoint=path, epoch_hook=crash)
     # The hook interrupted after epoch 1 (0-based) finished but before its checkpoint: one epoch is stored.
-    assert torch.load(path, weights_only=False)["epoch"] == 1
+    assert torch.load(path, weights_only=True)["epoch"] == 1
     resumed = fit(small_model(), loaders.train, loaders.val, epochs=3, seed=1, checkpoint=path)
     assert [h["epoch"] for h in resumed.history] == [0, 1, 2]
     for p, q in zip(full.parameters(), resumed.model.parameters()):
@@ -110,3 +110,39 @@ def test_unreadable_checkpoint_is_named_and_left_untouched(loaders, tmp_path, co
     with pytest.raises(ValueError, match=r"run\.pt is not a readable training checkpoint"):
         fit(small_model(), loaders.train, epochs=1, checkpoint=path)
     assert path.read_bytes() == before
+
+
+class _Exploit:
+    """A pickle payload that creates ``marker`` when unpickled without ``weights_only``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return exec, (f"open({self.marker!r}, 'w').close()",)
+
+
+def test_a_crafted_checkpoint_runs_no_code_and_is_named(loaders, tmp_path):
+    path, marker = tmp_path / "run.pt", tmp_path / "pwned"
+    torch.save({"format": "workbench-fit-checkpoint-2", "model": _Exploit(marker)}, path)
+    with pytest.raises(ValueError, match=r"run\.pt is not a readable training checkpoint.*UnpicklingError"):
+        fit(small_model(), loaders.train, epochs=1, checkpoint=path)
+    assert not marker.exists()
+    torch.load(path, weights_only=False)  # the same file, fully unpickled, does run its code
+    assert marker.exists()
+
+
+def test_a_pruned_run_resumes_from_a_plain_data_checkpoint(loaders, tmp_path):
+    path = tmp_path / "run.pt"
+
+    def prune_then_stop(epoch, model):
+        model.remove_channels("features.0", range(5))
+        return True
+
+    first = fit(small_model(), loaders.train, epochs=1, seed=2, checkpoint=path, epoch_hook=prune_then_stop).model
+    state = torch.load(path, weights_only=True)
+    assert state["widths"]["features.0"] == 5 and state["epoch"] == 1
+    resumed = fit(small_model(), loaders.train, epochs=1, seed=2, checkpoint=path).model
+    assert resumed.widths() == first.widths()
+    for p, q in zip(first.parameters(), resumed.parameters()):
+        torch.testing.assert_close(p, q)

@@ -12,7 +12,7 @@ from sample_studies import LENS
 from workbench.core import Float, Int, Metric, Study
 from workbench.core.progress import track
 from workbench.ui import Explorer, SweepPanel
-from workbench.viz import theme
+from workbench.viz import style
 from workbench.viz.charts import PICK, ROW
 
 
@@ -60,14 +60,14 @@ def test_sweep_curve_follows_knob_changes(sweep_explorer):
     e = sweep_explorer
     spec = e.chart.spec
     assert spec["params"][0]["name"] == PICK
-    assert spec["config"]["font"] == theme.SANS  # the screen theme, whatever theme is active globally
+    assert spec["config"]["font"] == style.SANS  # the screen style, whatever style is active globally
     line = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line" and "order" in layer["encoding"])
     assert line["encoding"]["order"]["field"] == "focal_mm"
     before = layer_values(spec, point_layer(spec))
     assert set(before["aperture_mm"]) == {10.0} and before["focal_mm"].is_monotonic_increasing
-    with theme.enable("paper"):
+    with style.enable("paper"):
         e.controls.widgets["aperture_mm"].value = 20.0
-    assert e.chart.spec["config"]["font"] == theme.SANS
+    assert e.chart.spec["config"]["font"] == style.SANS
     after = layer_values(e.chart.spec, point_layer(e.chart.spec))
     assert set(after["aperture_mm"]) == {20.0}
     expected = LENS.evaluate(aperture_mm=20.0, focal_mm=after["focal_mm"].iloc[-1])["brightness"]

@@ -14,7 +14,7 @@ import pytest
 from sample_studies import LENS
 
 from workbench import __version__
-from workbench.viz import theme
+from workbench.viz import style
 from workbench.viz.charts import tradeoff
 from workbench.viz.export import export, render
 
@@ -37,7 +37,7 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     root = ET.fromstring(written["svg"].read_bytes())
     assert root.tag.endswith("svg")
     assert float(root.get("width")) == 7 * 72  # the whole figure is the two-column width (pt), legend included
-    assert {e.get("font-family") for e in root.iter() if e.get("font-family")} == {theme.SERIF}
+    assert {e.get("font-family") for e in root.iter() if e.get("font-family")} == {style.SERIF}
     assert "weight_g (g)" in written["svg"].read_text()
     assert written["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert written["pdf"].read_bytes()[:5] == b"%PDF-"
@@ -49,7 +49,7 @@ def test_export_writes_valid_figures_data_and_sidecar(frame, tmp_path):
     assert meta["metrics"]["weight_g"]["unit"] == "g" and meta["metrics"]["brightness"]["better"] == "max"
     assert meta["knobs"]["focal_mm"]["unit"] == "mm"
     assert meta["params"] == {"coating": "single"}
-    assert meta["workbench_version"] == __version__ and meta["theme"] == "paper" and meta["command"] == "pytest"
+    assert meta["workbench_version"] == __version__ and meta["style"] == "paper" and meta["command"] == "pytest"
     assert meta["git"]["commit"] is None or len(meta["git"]["commit"]) == 40
     assert meta["files"]["pdf"] == "lens.pdf"
     assert meta["csv"]["left_out"] == {"f_number": "not plotted (the JSON sidecar names every knob and metric)"}
@@ -80,7 +80,7 @@ def test_export_csv_of_a_view_keeps_its_plotted_columns(tmp_path):
 
 def test_export_subset_of_formats_and_errors(frame, tmp_path):
     chart = tradeoff(frame, LENS, "weight_g", "brightness")
-    written = export(chart, tmp_path / "only", formats=["PNG"], theme=None)
+    written = export(chart, tmp_path / "only", formats=["PNG"], style=None)
     assert set(written) == {"png", "json"}
     with pytest.raises(ValueError, match="'gif'"):
         export(chart, tmp_path / "bad", formats=["gif"])
@@ -101,7 +101,7 @@ def test_paper_figure_is_identical_with_the_system_fonts_hidden(frame, tmp_path)
     prefix = _hidden_fonts_command(empty)
     if shutil.which("unshare") is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
         pytest.skip("hiding the system fonts needs unprivileged user and mount namespaces (unshare -rm)")
-    with theme.enable("paper", columns=1):
+    with style.enable("paper", columns=1):
         spec = tradeoff(frame, LENS, "weight_g", "brightness", color="coating").to_dict()
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     script = ("import json, os, sys; from workbench.viz.export import render; "

@@ -18,6 +18,15 @@ from typing import Any
 from workbench.core.progress import Cancelled
 from workbench.core.study import Study
 
+#: Seconds a Dask client waits for the scheduler at an address before the sweep fails naming it.
+DASK_CONNECT_TIMEOUT_S = 3
+#: Starts of a local Dask cluster before the sweep fails (a worker can die while the cluster starts).
+LOCAL_CLUSTER_ATTEMPTS = 2
+
+
+class ExecutorError(RuntimeError):
+    """The executor could not start (no scheduler at an address, a local cluster that failed to start)."""
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -109,16 +118,38 @@ class DaskExecutor(Executor):
 
     def _connect(self) -> Any:
         if self._client is None:
-            from distributed import Client, LocalCluster
+            from distributed import Client
 
             if self.address:
-                self._client = Client(self.address, timeout="20s")
+                try:
+                    self._client = Client(self.address, timeout=f"{DASK_CONNECT_TIMEOUT_S}s")
+                except (OSError, TimeoutError, ValueError, TypeError) as error:
+                    raise ExecutorError(
+                        f"executor 'dask:{self.address}': no Dask scheduler answered at {self.address} within "
+                        f"{DASK_CONNECT_TIMEOUT_S} s ({_first_line(error)}); start one there, or use 'dask' for a "
+                        "local cluster"
+                    ) from None
             else:
-                self._cluster = LocalCluster(
-                    n_workers=self.workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
-                )
+                self._cluster = self._start_local_cluster()
                 self._client = Client(self._cluster)
         return self._client
+
+    def _start_local_cluster(self) -> Any:
+        """A ``LocalCluster``, started again once when the first start fails (a worker died while starting)."""
+        from distributed import LocalCluster
+
+        for attempt in range(1, LOCAL_CLUSTER_ATTEMPTS + 1):
+            try:
+                return LocalCluster(
+                    n_workers=self.workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+            except Exception as error:  # Nanny, scheduler or worker start failures all mean the same here
+                if attempt == LOCAL_CLUSTER_ATTEMPTS:
+                    raise ExecutorError(
+                        f"executor 'dask': the local Dask cluster failed to start {attempt} times "
+                        f"({_first_line(error)}); use --executor processes, or start a scheduler and pass its address"
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def run(self, study: Study, points: Sequence[dict]) -> Iterator[tuple[int, Outcome]]:
         from distributed import as_completed
@@ -141,6 +172,11 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 def make_executor(spec: str | Executor = "serial") -> Executor:

@@ -81,6 +81,9 @@ class Knob:
     def _error(self, value: Any) -> ValueError:
         return ValueError(f"knob {self.name!r}: value {value!r} is not allowed; allowed: {self.allowed()}")
 
+    def _not_a_number(self, value: Any, kind: str) -> ValueError:
+        return ValueError(f"knob {self.name!r} expects {kind}, got {value!r}; allowed: {self.allowed()}")
+
 
 @dataclass(frozen=True)
 class _Range(Knob):
@@ -121,6 +124,33 @@ class _Range(Knob):
         if math.isnan(value) or not (above_low and below_high):
             raise self._error(value)
 
+    def _number(self, value: Any, kind: str) -> float:
+        """``value`` as a finite float (text such as ``"1e3"`` too); anything else raises naming the knob."""
+        if isinstance(value, bool):
+            raise self._error(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise self._not_a_number(value, kind) from None
+        if not math.isfinite(number):
+            raise self._not_a_number(value, kind)
+        return number
+
+    def _off_step(self, number: float) -> bool:
+        """Whether ``number`` lies off the knob's step grid ``low + k * step`` (beyond float rounding)."""
+        if self.step is None:
+            return False
+        k = (number - self.low) / self.step
+        return abs(k - round(k)) > 1e-9 * max(1.0, abs(k))
+
+    def snap(self, value: float) -> float:
+        """The allowed value nearest ``value``: clipped to the range and, with a step, on the step grid."""
+        if self.step is not None:
+            value = self.low + round((value - self.low) / self.step) * self.step
+            while value > self.high:
+                value -= self.step
+        return min(max(value, self.low), self.high)
+
     def _unit_to_real(self, u: float) -> float:
         u = min(max(float(u), 0.0), 1.0)
         if self.log:
@@ -133,13 +163,10 @@ class Float(_Range):
     """A real-valued knob on ``[low, high]``; ``log=True`` for quantities spanning decades (resistances)."""
 
     def validate(self, value: Any) -> float:
-        if isinstance(value, bool):
-            raise self._error(value)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise self._error(value) from None
+        number = self._number(value, "a finite number")
         self._check_range(number)
+        if self._off_step(number):
+            raise self._error(value)
         return number
 
     def grid(self, n: int) -> list[float]:
@@ -150,10 +177,7 @@ class Float(_Range):
         return [self._unit_to_real(i / (n - 1)) for i in range(n)]
 
     def from_unit(self, u: float) -> float:
-        value = self._unit_to_real(u)
-        if self.step is not None:
-            value = self.low + round((value - self.low) / self.step) * self.step
-        return min(max(value, self.low), self.high)
+        return self.snap(self._unit_to_real(u))
 
 
 @dataclass(frozen=True)
@@ -163,14 +187,9 @@ class Int(_Range):
     step: int | None = 1
 
     def validate(self, value: Any) -> int:
-        if isinstance(value, bool):
-            raise self._error(value)
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise self._error(value) from None
-        if not math.isfinite(number) or number != int(number):
-            raise self._error(value)
+        number = self._number(value, "a whole number")
+        if number != int(number):
+            raise self._not_a_number(value, "a whole number")
         number = int(number)
         self._check_range(number)
         if self.step and (number - self.low) % self.step:
@@ -184,13 +203,16 @@ class Int(_Range):
             return [self.default]
         return sorted({self.from_unit(i / (n - 1)) for i in range(n)})
 
-    def from_unit(self, u: float) -> int:
+    def snap(self, value: float) -> int:
+        """The allowed whole number nearest ``value`` (on the step grid, within the range)."""
         step = self.step or 1
-        value = self._unit_to_real(u)
         snapped = int(self.low + round((value - self.low) / step) * step)
         while snapped > self.high:
             snapped -= step
-        return snapped
+        return max(snapped, int(self.low))
+
+    def from_unit(self, u: float) -> int:
+        return self.snap(self._unit_to_real(u))
 
 
 @dataclass(frozen=True)

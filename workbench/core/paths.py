@@ -29,6 +29,6 @@ def presets_dir() -> Path:
 
 
 def results_path() -> Path:
-    """The default result store file: ``$WORKBENCH_STORE`` when set, else ``data/results/results.duckdb``."""
+    """The default result store folder: ``$WORKBENCH_STORE`` when set, else ``data/results/store``."""
     override = os.environ.get("WORKBENCH_STORE")
-    return Path(override) if override else data_dir() / "results" / "results.duckdb"
+    return Path(override) if override else data_dir() / "results" / "store"

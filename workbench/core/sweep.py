@@ -8,6 +8,7 @@ points are computed.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,16 +23,39 @@ from workbench.core.runner import run_points, validate_points
 from workbench.core.store import ResultStore, point_key
 from workbench.core.study import Study
 
+#: The most points one sweep may ask for; larger requests are refused before anything is allocated.
+MAX_POINTS = 1_000_000
+
+
+def check_count(n: int, what: str) -> int:
+    """``n`` when ``1 <= n <= MAX_POINTS``; else ``ValueError`` naming ``what`` (e.g. ``"--random"``) and the limit."""
+    if not 1 <= n <= MAX_POINTS:
+        raise ValueError(f"{what}: {n:,} points is not allowed; allowed: 1 to {MAX_POINTS:,} points per sweep")
+    return n
+
+
+def parse_count(text: str, what: str) -> int:
+    """A point count from the command line (``"64"``, ``"1e3"``), checked by :func:`check_count`."""
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError(f"{what} expects a whole number of points, got {text!r}; allowed: 1 to {MAX_POINTS:,}")
+    return check_count(int(number), what)
+
 
 def grid_points(study: Study, values: Mapping[str, Sequence[Any]], base: Mapping[str, Any] | None = None) -> list[dict]:
     """The Cartesian product of ``values`` (knob -> list of values), other knobs at ``base`` or their defaults.
 
-    Every point is validated, so a value outside a knob's range raises ``ValueError`` before anything runs.
+    Every point is validated, so a value outside a knob's range raises ``ValueError`` before anything runs; a product
+    of more than :data:`MAX_POINTS` points raises before any is built.
     """
     fixed = dict(base or {})
     names = list(values)
     for name in names:
         study.knob(name)  # KeyError naming the study's knobs
+    check_count(math.prod(len(values[n]) for n in names), f"the grid over {', '.join(names) or 'no knobs'}")
     points = []
     for combo in itertools.product(*(values[n] for n in names)):
         points.append(study.validate({**fixed, **dict(zip(names, combo))}))
@@ -39,7 +63,8 @@ def grid_points(study: Study, values: Mapping[str, Sequence[Any]], base: Mapping
 
 
 def parse_grid(study: Study, spec: str) -> tuple[str, list]:
-    """Parse a CLI grid spec ``knob=a:b:n`` (n evenly spaced, log-spaced for log knobs) or ``knob=v1,v2,...``."""
+    """Parse a CLI grid spec ``knob=a:b:n`` (n evenly spaced, log-spaced for log knobs, snapped to the knob's step)
+    or ``knob=v1,v2,...``; ``ValueError`` for an empty list or more than :data:`MAX_POINTS` values."""
     name, sep, text = spec.partition("=")
     if not sep:
         raise ValueError(f"grid spec {spec!r} must look like knob=a:b:n or knob=v1,v2")
@@ -47,25 +72,24 @@ def parse_grid(study: Study, spec: str) -> tuple[str, list]:
     text = text.strip()
     if text.count(":") == 2 and hasattr(knob, "low"):
         low, high, count = text.split(":")
-        n = int(count)
-        if n < 1:
-            raise ValueError(f"grid spec {spec!r}: the number of points must be >= 1")
+        n = parse_count(count, f"grid spec {spec!r}")
         low_v, high_v = knob.validate(low), knob.validate(high)
         if n == 1:
             return knob.name, [low_v]
-        if getattr(knob, "log", False):
-            raw = np.geomspace(low_v, high_v, n)
-        else:
-            raw = np.linspace(low_v, high_v, n)
-        values = [knob.validate(round(v) if isinstance(low_v, int) else float(v)) for v in raw]
-        return knob.name, list(dict.fromkeys(values))
-    return knob.name, [knob.parse(v.strip()) for v in text.split(",") if v.strip()]
+        raw = np.geomspace(low_v, high_v, n) if getattr(knob, "log", False) else np.linspace(low_v, high_v, n)
+        return knob.name, list(dict.fromkeys(knob.validate(knob.snap(float(v))) for v in raw))
+    values = [knob.parse(v.strip()) for v in text.split(",") if v.strip()]
+    if not values:
+        raise ValueError(f"grid spec {spec!r} lists no values; use {knob.name}=a:b:n or {knob.name}=v1,v2")
+    check_count(len(values), f"grid spec {spec!r}")
+    return knob.name, values
 
 
 def random_points(study: Study, n: int, *, seed: int = 0, knobs: Sequence[str] | None = None,
                   base: Mapping[str, Any] | None = None) -> list[dict]:
     """``n`` uniformly random points over the chosen ``knobs`` (default: all), reproducible by ``seed``."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_check_seed(seed))
+    check_count(n, "random points")
     return _from_unit_cube(study, rng.random((n, len(knobs or study.knob_names))), knobs, base)
 
 
@@ -75,8 +99,15 @@ def sobol_points(study: Study, n: int, *, seed: int = 0, knobs: Sequence[str] | 
     from scipy.stats import qmc
 
     chosen = list(knobs or study.knob_names)
-    sampler = qmc.Sobol(d=len(chosen), scramble=True, seed=seed)
+    check_count(n, "Sobol points")
+    sampler = qmc.Sobol(d=len(chosen), scramble=True, seed=_check_seed(seed))
     return _from_unit_cube(study, sampler.random(n), chosen, base)
+
+
+def _check_seed(seed: int) -> int:
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed={seed} is not allowed; allowed: 0 <= seed < 2**63")
+    return seed
 
 
 def _from_unit_cube(study: Study, unit: np.ndarray, knobs: Sequence[str] | None,

@@ -2,5 +2,6 @@
 
 ``circuit`` is the exact nodal-analysis reference, ``spice`` checks it against ngspice, ``fast`` holds the fast
 crossbar models, ``device`` and ``peripherals`` the non-ideality configs, ``layers`` the torch layers that compute
-through crossbars, ``studies`` and ``reproduce`` the workbench entry points.
+through crossbars, ``cost`` the energy, latency and area of a crossbar accelerator built from the same configuration
+(periphery from :mod:`workbench.periphery`), ``studies`` and ``reproduce`` the workbench entry points.
 """

@@ -20,10 +20,30 @@ from workbench.nn.device import torch_threads
 from workbench.nn.models import vgg
 from workbench.nn.train import evaluate_accuracy, fit
 
-__all__ = ["DIGITS_CNN", "crossbar_accuracy", "trained_digits_cnn"]
+__all__ = ["DIGITS_CNN", "DIGITS_INPUT", "crossbar_accuracy", "digits_cnn_layers", "trained_digits_cnn"]
 
 #: The network: conv widths and pools of a small VGG for 1 x 8 x 8 digits.
 DIGITS_CNN = (16, "M", 32, "M", 32)
+#: One input of the digits CNN (channels, height, width).
+DIGITS_INPUT = (1, 8, 8)
+
+
+@functools.lru_cache(maxsize=2)
+def digits_cnn_layers(trained: bool = False, epochs: int = 8, seed: int = 0) -> tuple:
+    """The digits CNN's weight layers as :class:`~workbench.crossbar.cost.LayerShape` (cached).
+
+    ``trained=False`` takes the network's initial weights (``torch.manual_seed(seed)``, no training: cheap enough
+    for an interactive study); ``trained=True`` the weights :func:`trained_digits_cnn` returns.
+    """
+    from workbench.crossbar.cost import layer_shapes
+
+    if trained:
+        model = trained_digits_cnn(epochs, seed)[0]
+    else:
+        with torch.random.fork_rng():  # leaves the caller's random state alone
+            torch.manual_seed(seed)
+            model = vgg(list(DIGITS_CNN), num_classes=10, in_channels=DIGITS_INPUT[0], input_size=DIGITS_INPUT[1])
+    return tuple(layer_shapes(model, DIGITS_INPUT))
 
 
 @functools.lru_cache(maxsize=4)

@@ -7,6 +7,11 @@
 * X2: non-idealities degrade large DNN accuracy by 9.6%-32% (ImageNet networks). Here: a small CNN on the bundled
   digits under the ``rx_caffe`` preset ([R] parameters, not fitted to the paper); the scale differs, so the
   comparison says only whether the drop falls in the same band.
+* X3 (sanity check of the cost model, not a claim of the Rx-Caffe paper and not fitted): ISAAC's published tile
+  breakdown (ISCA 2016, Table II) has the ADCs at 58% of tile power and 31% of tile area. Here: the cost model on
+  ISAAC's organisation (:func:`workbench.crossbar.cost.isaac_like`) at full use, the ADC share of the energy of
+  the macro (arrays, DACs, sample-and-holds, ADCs, shift-and-add; ISAAC's tile also holds eDRAM, router and
+  output units, which this model does not) and of its area.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from __future__ import annotations
 from workbench.core.manifest import paper_range, paper_value
 from workbench.core.reproduce import NOT_COMPUTED, ClaimResult, range_claim
 from workbench.crossbar.config import load_preset
+from workbench.crossbar.cost import COMPONENTS, full_array_layer, isaac_like, network_cost
 from workbench.crossbar.inference import crossbar_accuracy
 from workbench.crossbar.speed import compare_models
 from workbench.crossbar.spice import ngspice_path
+from workbench.periphery import load_tech
 
 __all__ = ["reproduce"]
 
@@ -72,4 +79,37 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
             "DNNs; the drop depends strongly on tile size and parasitics (see crossbar.inference)",
         )
     )
+    results.extend(isaac_sanity())
     return results
+
+
+def isaac_sanity() -> list[ClaimResult]:
+    """Two X3 rows: the ADC share of energy and of area of an ISAAC-like macro against ISAAC's Table II. A sanity
+    check: it passes when the ADCs come out as the largest component, the shares are shown side by side."""
+    config, cost = isaac_like()
+    tech_isaac_pj = load_tech(cost.tech).isaac_adc_energy_pj
+    c = network_cost([full_array_layer(config, reads=64)], config, cost)
+    energy, area = c.energy_pj, dict(c.area_mm2)
+    energy.pop("buffers")  # the macro only: ISAAC's eDRAM, router and output units are outside it
+    area.pop("buffers")
+    rows = []
+    for quantity, parts, name in (("adc_power_share_pct", energy, "energy"), ("adc_area_share_pct", area, "area")):
+        share = 100 * parts["adc"] / sum(parts.values())
+        largest = max(parts, key=parts.get)
+        others = ", ".join(f"{k} {100 * parts[k] / sum(parts.values()):.0f}%" for k in COMPONENTS
+                           if k in parts and k != "adc")
+        note = (f"largest component: {largest}; others: {others}. Modelled 8-bit SAR: {c.adc.energy_fj / 1e3:.2f} pJ "
+                f"per conversion (ISAAC's 1.28 GS/s ADC: {tech_isaac_pj:.2f} pJ)")
+        if name == "energy":
+            per_read_pj = c.energy_pj["array"] / (64 * config.peripherals.n_cycles * c.tiles_used)
+            note += (f"; array: {per_read_pj:.0f} pJ per 128x128 crossbar read (v_read "
+                     f"{config.peripherals.v_read_v:g} V, {config.device.g_max_us:g} uS cells at on/off "
+                     f"{config.device.on_off_ratio:g}, {cost.t_read_ns:g} ns pulses: this workbench's defaults, not "
+                     "ISAAC's devices)")
+        rows.append(ClaimResult(
+            "X3", f"SANITY CHECK (not fitted): ADC share of macro {name} (%), ISAAC-like organisation",
+            paper_value("crossbar", quantity), share, "sanity: ADCs the largest component", largest == "adc",
+            "128x128 crossbars, 2-bit cells, 16-bit weights and inputs, 1-bit DACs, 8-bit SAR per 128 columns, "
+            "32 nm, macro only (no eDRAM, router, output units)", note,
+        ))
+    return rows

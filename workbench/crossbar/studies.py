@@ -1,22 +1,25 @@
-"""Crossbar studies: the circuit-level error of the fast models (interactive) and DNN accuracy on crossbars (batch)."""
+"""Crossbar studies: the circuit-level error of the fast models (interactive), DNN accuracy and cost on crossbars
+(batch), and the accelerator's cost alone (interactive)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from workbench.core import Choice, Int, Metric, Study, register_study
+from workbench.core import Bool, Choice, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
 from workbench.crossbar.circuit import CircuitConfig, solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
+from workbench.crossbar.cost import CostConfig, adc_bits_priced, network_cost, tiles_needed
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.fast import effective_conductance, relaxation_solve
-from workbench.crossbar.inference import crossbar_accuracy
+from workbench.crossbar.inference import crossbar_accuracy, digits_cnn_layers
 from workbench.crossbar.peripherals import PeripheralConfig
 
-__all__ = ["CIRCUIT", "INFERENCE", "circuit_error", "inference_accuracy"]
+__all__ = ["CIRCUIT", "COST", "INFERENCE", "circuit_error", "cost_metrics", "inference_accuracy", "inference_cost"]
 
 CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 
@@ -122,13 +125,63 @@ def _inference_config(p: Mapping[str, Any]) -> CrossbarConfig:
     )
 
 
+#: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``.
+COST_METRICS = (
+    Metric("energy_per_inference_nj", unit="nJ", better="min", label="energy / inference",
+           help="Energy of one digits-CNN inference on the crossbar accelerator (arrays, DAC, ADC, S+H, "
+                "shift-add, buffers)."),
+    Metric("latency_per_inference_us", unit="us", better="min", label="latency / inference",
+           help="Latency of one inference, layer after layer (bit-serial cycles, shared ADCs, replication)."),
+    Metric("area_mm2", unit="mm2", better="min", label="area",
+           help="Chip area: crossbar arrays, row drivers, ADCs, sample-and-holds, shift-add units, buffer."),
+    Metric("energy_per_mac_fj", unit="fJ", better="min", label="energy / MAC",
+           help="Energy per inference divided by the network's multiply-accumulates."),
+    Metric("adc_energy_share_pct", unit="%", better=None, label="ADC share of energy",
+           help="Share of the ADCs in the energy per inference."),
+)
+
+
+def cost_metrics(config: CrossbarConfig, cost: CostConfig, layers) -> dict:
+    """The :data:`COST_METRICS` of ``layers`` on ``config`` and ``cost``, plus the breakdowns (per component, per
+    layer) for views."""
+    c = network_cost(list(layers), config, cost)
+    total = c.total_energy_pj
+    return {
+        "energy_per_inference_nj": total * 1e-3,
+        "latency_per_inference_us": c.latency_ns * 1e-3,
+        "area_mm2": c.total_area_mm2,
+        "energy_per_mac_fj": total * 1e3 / c.macs,
+        "adc_energy_share_pct": 100 * c.energy_pj["adc"] / total,
+        "adc_bits_priced": c.adc_bits,
+        "energy_breakdown_pj": c.energy_pj,
+        "area_breakdown_mm2": c.area_mm2,
+        "layers": c.table(),
+    }
+
+
+def inference_cost(config: CrossbarConfig, layers, copies: int = 1, **cost_fields) -> dict:
+    """Cost metrics with the chip sized to ``copies`` x the tiles ``layers`` need."""
+    tiles = copies * tiles_needed(list(layers), config)
+    return cost_metrics(config, CostConfig(tiles=tiles, **cost_fields), layers)
+
+
 def inference_accuracy(
     tile_size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_ohm: float, g_max_us: float,
     on_off_ratio: float, bits_per_cell: int, weight_bits: int, input_bits: int, adc_bits: int, program_sigma: float,
     circuit_model: str, epochs: int, seed: int,
 ) -> dict[str, float]:
-    """Digits-CNN test accuracy in floating point and on crossbars with these non-idealities (%)."""
-    return crossbar_accuracy(_inference_config(locals()), epochs=epochs, train_seed=0)
+    """Digits-CNN test accuracy in floating point and on crossbars with these non-idealities (%), and the energy,
+    latency and area of one inference of the same trained network on a crossbar accelerator built from the same
+    configuration (:mod:`workbench.crossbar.cost`; the chip holds exactly the tiles the network needs, periphery at
+    the :class:`~workbench.crossbar.cost.CostConfig` defaults, lossy ADCs allowed: accuracy shows their effect).
+    Analog cells or inputs (``bits_per_cell = weight_bits = 0`` or ``input_bits = 0``) have no ADC/DAC resolution
+    to price: their cost metrics are NaN."""
+    config = _inference_config(locals())
+    result = crossbar_accuracy(config, epochs=epochs, train_seed=0)
+    if not (bits_per_cell or weight_bits) or not input_bits:
+        return {**result, **{m.name: math.nan for m in COST_METRICS}}
+    cost = inference_cost(config, digits_cnn_layers(trained=True, epochs=epochs), allow_lossy_adc=True)
+    return {**result, **{m.name: cost[m.name] for m in COST_METRICS}}
 
 
 INFERENCE = register_study(
@@ -157,14 +210,91 @@ INFERENCE = register_study(
                    help="Floating-point accuracy minus crossbar accuracy (percentage points)."),
             Metric("accuracy_float", unit="%", better="max", label="float accuracy",
                    help="Test accuracy of the same CNN in floating point."),
+            *COST_METRICS,
         ),
-        version="1",
+        version="2",
         cost="batch",
         constraints=_inference_config,
         description=(
             "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "
             "crossbar model with parasitics, quantized and sliced cells, variation, DAC/ADC): accuracy as the "
-            "non-idealities grow (Rx-Caffe claim X2, at the scale available here)."
+            "non-idealities grow (Rx-Caffe claim X2, at the scale available here), next to the energy, latency and "
+            "area of one inference on an ISAAC-style accelerator built from the same configuration."
+        ),
+    )
+)
+
+#: Accelerator knobs of ``crossbar.cost`` (the fields the accuracy model does not need).
+_COST_KNOBS = config_knobs(
+    CostConfig, ("adc_type", "cols_per_adc", "node_nm", "t_read_ns", "input_activity"),
+    cols_per_adc=dict(options=(1, 2, 4, 8, 16, 32, 64, 128)), node_nm=dict(options=(22, 32, 45, 65)),
+    t_read_ns=dict(low=1.0, high=100.0, log=True), input_activity=dict(low=0.05),
+)
+#: ``CostConfig.allow_lossy_adc`` as a knob (a plain flag field: knob fields are ranged numbers or choices).
+_LOSSY = Bool("allow_lossy_adc", False,
+              help="Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds).")
+
+
+def _cost_config(p: Mapping[str, Any]) -> CrossbarConfig:
+    return CrossbarConfig(
+        circuit=CircuitConfig(rows=p["tile_size"], cols=p["tile_size"]),
+        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"], bits_per_cell=p["bits_per_cell"],
+                            weight_bits=p["weight_bits"]),
+        peripherals=PeripheralConfig(v_read_v=p["v_read_v"], input_bits=p["input_bits"], dac_bits=p["dac_bits"],
+                                     adc_bits=p["adc_bits"]),
+    )
+
+
+def _cost_fields(p: Mapping[str, Any]) -> dict:
+    return {k.name: p[k.name] for k in (*_COST_KNOBS, _LOSSY)}
+
+
+def _check_cost(p: Mapping[str, Any]) -> None:
+    """Joint constraint: ADC bits enough for a column (unless lossy ADCs are allowed); the chip holds every layer
+    by construction (copies x the tiles the network needs)."""
+    adc_bits_priced(_cost_config(p), CostConfig(**_cost_fields(p)))
+
+
+def crossbar_cost(
+    tile_size: int, g_max_us: float, on_off_ratio: float, bits_per_cell: int, weight_bits: int, v_read_v: float,
+    input_bits: int, dac_bits: int, adc_bits: int, adc_type: str, cols_per_adc: int, node_nm: int, t_read_ns: float,
+    input_activity: float, allow_lossy_adc: bool, copies: int,
+) -> dict:
+    """Energy, latency and area per inference of the digits CNN (initial weights) on the crossbar accelerator."""
+    p = locals()
+    return inference_cost(_cost_config(p), digits_cnn_layers(), copies, **_cost_fields(p))
+
+
+COST = register_study(
+    Study(
+        name="crossbar.cost",
+        theme="crossbar",
+        func=crossbar_cost,
+        knobs=(
+            *config_knobs(CircuitConfig, ("tile_size",),
+                          tile_size=dict(field="rows", options=(16, 32, 64, 128, 256), default=64,
+                                         label="tile size, rows = cols")),
+            *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio", "bits_per_cell", "weight_bits"),
+                          g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
+                          on_off_ratio=dict(low=2.0, high=1000.0, log=True),
+                          bits_per_cell=dict(default=2, low=1, high=8), weight_bits=dict(default=8, high=16)),
+            *config_knobs(PeripheralConfig, ("v_read_v", "input_bits", "dac_bits", "adc_bits"),
+                          v_read_v=dict(low=0.05, high=1.0), input_bits=dict(default=8, low=1, high=16),
+                          dac_bits=dict(default=1, low=1, high=16), adc_bits=dict(default=9, high=16)),
+            *_COST_KNOBS,
+            _LOSSY,
+            Int("copies", 1, low=1, high=16,
+                help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
+        ),
+        metrics=COST_METRICS,
+        version="1",
+        cost="interactive",
+        constraints=_check_cost,
+        description=(
+            "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
+            "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "
+            "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); periphery from the "
+            "shared models TiM-DNN also uses. The accuracy of the same settings is crossbar.inference."
         ),
     )
 )

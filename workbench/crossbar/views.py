@@ -1,4 +1,5 @@
-"""Crossbar views: fast-model error against array size and wire resistance, and the voltage drop across an array."""
+"""Crossbar views: fast-model error against array size and wire resistance, the voltage drop across an array, and
+the per-layer cost breakdown of an inference on the crossbar accelerator."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pandas as pd
 from workbench.core import Choice, Int, View, register_view
 from workbench.core.runner import evaluate_frame
 from workbench.crossbar.circuit import solve_crossbar
-from workbench.crossbar.studies import CIRCUIT, random_array, square_circuit
+from workbench.crossbar.cost import COMPONENTS
+from workbench.crossbar.studies import CIRCUIT, COST, random_array, square_circuit
 
 FAST_MODELS = ("diagonal", "cumulative", "ideal")
 SIZES = (8, 16, 24, 32, 48, 64)
@@ -99,4 +101,39 @@ register_view(View(
     knobs=(Int("size", 64, low=4, high=128, step=4, help="Rows = columns."), *_PARASITICS),
     description="Every row driven at v_read: the voltage each cell actually sees, from the exact node voltages. "
                 "Cells far from the drivers (right) and far from the sense amplifiers (top rows) lose the most.",
+))
+
+
+def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int, cols_per_adc: int,
+               allow_lossy_adc: bool):
+    """Energy per inference of each digits-CNN layer on the crossbar accelerator, stacked by component (array, DAC,
+    ADC, sample-and-hold, shift-and-add, buffers); the other ``crossbar.cost`` knobs at their defaults."""
+    point = COST.evaluate(tile_size=tile_size, bits_per_cell=bits_per_cell, dac_bits=dac_bits, adc_bits=adc_bits,
+                          cols_per_adc=cols_per_adc, allow_lossy_adc=allow_lossy_adc)
+    layers = pd.DataFrame(point["layers"])
+    long = layers.melt(id_vars=["layer"], value_vars=[f"energy_{c}_pj" for c in COMPONENTS],
+                       var_name="component", value_name="component_pj")
+    long["component"] = long["component"].str.removeprefix("energy_").str.removesuffix("_pj")
+    title = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
+             f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
+    chart = alt.Chart(long, title=title).mark_bar().encode(
+        x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
+        y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
+        color=alt.Color("component:N", title="component", sort=list(COMPONENTS)),
+        order=alt.Order("component:N"),
+        tooltip=["layer", "component", alt.Tooltip("component_pj:Q", format=".4~g", title="energy (pJ)")],
+    ).properties(width=420, height=240)
+    return chart, long
+
+
+register_view(View(
+    name="crossbar.layer_cost",
+    theme="crossbar",
+    func=layer_cost,
+    title="Per-layer energy breakdown on the crossbar accelerator",
+    knobs=tuple(COST.knob(name) for name in ("tile_size", "bits_per_cell", "dac_bits", "adc_bits", "cols_per_adc",
+                                             "allow_lossy_adc")),
+    description="Energy of one digits-CNN inference per layer, by component: crossbar arrays (v_read^2 sum(G) "
+                "t_read), row DACs, column ADCs, sample-and-holds, shift-and-add, buffers and wires. Settings where "
+                "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed.",
 ))

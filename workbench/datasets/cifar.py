@@ -4,14 +4,20 @@ Nothing is downloaded. ``root`` is the extracted ``cifar-10-batches-py`` / ``cif
 directory containing it (A. Krizhevsky, "Learning multiple layers of features from tiny images", 2009,
 https://www.cs.toronto.edu/~kriz/cifar.html). The official test set is the test split; a stratified
 ``val_fraction`` of the training set is held out for validation.
+
+The batches are pickles, and unpickling runs whatever a file names; :class:`_BatchUnpickler` resolves only the
+globals the format needs (numpy array reconstruction, and ``_codecs.encode`` for byte strings pickled by Python 3),
+so a crafted file raises ``ValueError`` instead of running code.
 """
 
 from __future__ import annotations
 
+import codecs
 import pickle
 from pathlib import Path
 
 import numpy as np
+from numpy._core import multiarray, numeric
 
 from workbench.datasets.base import Splits, normalised_splits, stratified_split
 
@@ -19,6 +25,49 @@ _LAYOUT = {
     "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], ["test_batch"], b"labels", 10),
     "cifar100": ("cifar-100-python", ["train"], ["test"], b"fine_labels", 100),
 }
+
+
+#: The only globals a CIFAR batch may name: Python 2 pickles (the official archives) name ``numpy.core``, numpy 2
+#: names ``numpy._core``; protocol 5 rebuilds arrays from a buffer.
+_ALLOWED_GLOBALS = {
+    **{(f"{package}.multiarray", "_reconstruct"): multiarray._reconstruct for package in ("numpy.core", "numpy._core")},
+    **{(f"{package}.numeric", "_frombuffer"): numeric._frombuffer for package in ("numpy.core", "numpy._core")},
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): codecs.encode,
+}
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only :data:`_ALLOWED_GLOBALS`; any other global raises ``UnpicklingError``."""
+
+    def find_class(self, module: str, name: str):
+        try:
+            return _ALLOWED_GLOBALS[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"it names {module}.{name}, which a CIFAR batch never needs (allowed: numpy arrays, lists, dicts, "
+                "bytes)"
+            ) from None
+
+
+def _load_batch(path: Path) -> dict:
+    """One CIFAR batch file as its dict, through :class:`_BatchUnpickler`.
+
+    Raises
+    ------
+    ValueError
+        Naming the file when it is not a CIFAR batch (damaged, or naming objects the format does not hold); nothing
+        in it is executed.
+    """
+    try:
+        with open(path, "rb") as handle:
+            batch = _BatchUnpickler(handle, encoding="bytes").load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as error:
+        raise ValueError(f"{path} is not a CIFAR batch in the python format: {error}") from None
+    if not isinstance(batch, dict) or b"data" not in batch:
+        raise ValueError(f"{path} is not a CIFAR batch in the python format: it holds no b'data' entry")
+    return batch
 
 
 def _locate(root: str | Path, name: str) -> Path:
@@ -38,8 +87,7 @@ def _locate(root: str | Path, name: str) -> Path:
 def _read(files: list[Path], label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     for f in files:
-        with open(f, "rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")
+        batch = _load_batch(f)
         images.append(np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
         labels.append(np.asarray(batch[label_key], dtype=np.int64))
     return np.concatenate(images).astype(np.float32) / 255.0, np.concatenate(labels)

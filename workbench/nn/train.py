@@ -38,7 +38,8 @@ class FitResult:
     Parameters
     ----------
     model : nn.Module
-        The trained model (after a resume, the checkpoint's model object, which may have been pruned).
+        The trained model (after a resume, the given model narrowed to the checkpoint's widths if it was pruned,
+        holding the checkpoint's weights).
     history : list of dict
         One row per epoch: ``epoch``, ``lr``, ``train_loss``, ``train_accuracy``, ``val_accuracy`` (NaN without a
         validation loader), ``seconds``.
@@ -118,8 +119,8 @@ def fit(
     seed : int
         Seeds torch before the run and at each epoch (``seed * 100003 + epoch``).
     checkpoint : path, optional
-        Written atomically after every epoch (the whole model object, optimiser state and history); when it
-        exists at the start, training resumes from it.
+        Written atomically after every epoch (see :func:`_checkpoint_state`); when it exists at the start, training
+        resumes from it. It is read with ``torch.load(weights_only=True)``, so a crafted file cannot run code.
     epoch_hook : callable, optional
         ``epoch_hook(epoch, model) -> bool`` after each epoch (before the checkpoint); returning True rebuilds
         the optimiser over the model's new parameters (momentum restarts from zero).
@@ -158,21 +159,50 @@ def _deterministic_kernels():
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
 
 
-def _load_checkpoint(path: Path, dev: torch.device) -> tuple[nn.Module, list[dict], int, dict]:
-    """Model, history, next epoch and optimiser state from a checkpoint written by :func:`fit`.
+CHECKPOINT_FORMAT = "workbench-fit-checkpoint-2"
+
+
+def _checkpoint_state(model: nn.Module, history: list[dict], epoch: int, optimizer: torch.optim.Optimizer) -> dict:
+    """What a checkpoint holds: only tensors, lists, dicts, strings and numbers, so it loads with ``weights_only``.
+
+    The model's weights (``state_dict``) and, for a prunable model, its channel widths (a resumed run narrows the
+    fresh model to them first); the history, the next epoch and the optimiser state. No RNG state is needed: every
+    epoch reseeds torch from ``(seed, epoch)``.
+    """
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "model": model.state_dict(),
+        "widths": model.widths() if hasattr(model, "widths") else {},
+        "history": history,
+        "epoch": epoch,
+        "optimizer": optimizer.state_dict(),
+    }
+
+
+def _load_checkpoint(path: Path, model: nn.Module, dev: torch.device) -> tuple[list[dict], int, dict]:
+    """Restore ``model`` (narrowed to the stored widths, then the stored weights) from a checkpoint of :func:`fit`;
+    returns the history, the next epoch and the optimiser state.
 
     Raises
     ------
     ValueError
-        Naming the file when it is unreadable or not a :func:`fit` checkpoint; the file is left untouched.
+        Naming the file when it is unreadable, not a :func:`fit` checkpoint, holds anything but tensors and plain
+        data (nothing in it is executed), or does not fit ``model``; the file is left untouched.
     """
     try:
-        state = torch.load(path, map_location=dev, weights_only=False)
-        return state["model"], state["history"], state["epoch"], state["optimizer"]
-    except Exception as error:  # any unpickling failure or a foreign object means the same to the user
+        state = torch.load(path, map_location=dev, weights_only=True)
+        if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+            raise ValueError(f"it is not a {CHECKPOINT_FORMAT!r} file")
+        for name, width in state["widths"].items():
+            if model.widths()[name] > width:
+                model.remove_channels(name, range(width))
+        model.load_state_dict(state["model"])
+        return state["history"], state["epoch"], state["optimizer"]
+    except Exception as error:  # any unpickling failure, foreign object or shape mismatch means the same to the user
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(
-            f"checkpoint {path} is not a readable training checkpoint ({type(error).__name__}: {error}); it was "
-            "left untouched: move or delete it to start the run afresh"
+            f"checkpoint {path} is not a readable training checkpoint of this model ({type(error).__name__}: "
+            f"{reason}); it was left untouched: move or delete it to start the run afresh"
         ) from error
 
 
@@ -184,7 +214,7 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
     path = Path(checkpoint) if checkpoint is not None else None
     optimizer_state = None
     if path is not None and path.exists():
-        model, history, start, optimizer_state = _load_checkpoint(path, dev)
+        history, start, optimizer_state = _load_checkpoint(path, model, dev)
     model.to(dev)
     optimizer = make_optimizer(model, lr, momentum, weight_decay)
     if optimizer_state is not None:
@@ -224,7 +254,6 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
             optimizer = make_optimizer(model, lr, momentum, weight_decay)
         if path is not None:
             buffer = io.BytesIO()
-            torch.save({"model": model, "history": history, "epoch": epoch + 1,
-                        "optimizer": optimizer.state_dict()}, buffer)
+            torch.save(_checkpoint_state(model, history, epoch + 1, optimizer), buffer)
             atomic_write(path, buffer.getvalue())
     return FitResult(model=model, history=history)

@@ -17,7 +17,8 @@ The paper's circuit details were not available ([R] in DESIGN.md), so the model 
 Energy, delay and area per component come from :mod:`workbench.tim.params` (each entry sourced). Formulas: bitline
 and wordline energies ``C V dV`` and ``C V^2`` (Rabaey, *Digital Integrated Circuits*, ch. 12), Elmore delay
 ``0.38 R C`` of distributed RC wires (Rabaey ch. 4), bitline develop time ``C dV / I``, SAR CDAC switching energy
-(Ginsburg & Chandrakasan 2005), flash ADCs with ``2^B - 1`` comparators.
+(Ginsburg & Chandrakasan 2005), flash ADCs with ``2^B - 1`` comparators: the column ADCs are the shared models of
+:func:`workbench.periphery.adc`, priced from the shared periphery table.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from workbench.core.knobs import knob_field, validate_config
+from workbench.periphery import ADC_TYPES, adc
 from workbench.tim.params import TechParams, load_params
 
 REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
-ADC_TYPES = ("sar", "flash")
 _BITS_PER_KB = 8 * 1024
 # Scale multiplies per output and accumulators per column for each ternary representation (see module docstring).
 _SCALE_MULTS = {"unweighted": 0, "symmetric": 1, "asymmetric": 2}
@@ -166,21 +167,6 @@ class TileCosts:
         """Total area of one tile."""
         return sum(self.area_um2.values())
 
-
-
-def _adc(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
-    """(energy per conversion fJ, conversion time ns, area um2) of one column ADC."""
-    b = cfg.adc_bits
-    if cfg.adc_type == "flash":
-        energy = (2**b - 1) * p.e_comparator_fj + b * p.e_add_per_bit_fj  # comparators + thermometer encoder
-        time = (p.t_comparator_ps + b * p.fo4_ps) * 1e-3
-        area = (2**b - 1) * p.a_comparator_um2 + b * p.a_flipflop_um2
-    else:
-        cdac = p.sar_switching_factor * 2**b * p.c_dac_unit_ff * p.vdd_v**2
-        energy = b * (p.e_comparator_fj + p.e_add_per_bit_fj) + cdac  # decisions + SAR register + CDAC switching
-        time = b * (p.t_comparator_ps + p.t_dac_settle_ps) * 1e-3
-        area = p.a_comparator_um2 + 2**b * p.a_dac_unit_um2 + b * p.a_flipflop_um2
-    return energy, time, area
 
 
 class _Array(NamedTuple):
@@ -319,7 +305,7 @@ def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm
     p = base.at_node(cfg.node_nm)
     a = _tpc_array(cfg, p)
     t_decode, t_wl, t_bl = _access_delays(cfg, p, a)
-    e_conv, t_conv, a_adc = _adc(cfg, p)
+    e_conv, t_conv, a_adc = adc(cfg.adc_bits, cfg.adc_type, p.periphery)  # the shared ADC model
     t_adc = t_conv * cfg.cols_per_adc
     t_min = t_decode + t_wl + t_bl + t_adc  # precharge overlaps the conversion
     if cfg.t_access_ns and cfg.t_access_ns < t_min:

@@ -1,8 +1,11 @@
 """Technology parameter table of the TiM-DNN model: load ``data/presets/tim/*.yaml`` and scale it to another node.
 
 Every number of the architecture model comes from this table; each entry carries its unit and its source (a
-publication or a stated assumption) in the YAML file. Scaling to another node follows first-order (constant-field
-style) rules, stated in the YAML ``scaling`` section and implemented in :meth:`TechParams.at_node`.
+publication or a stated assumption) in the YAML file. The entries TiM shares with the other themes (supply, FO4,
+wires, comparators, SAR CDAC, adders, flip-flops, SRAM buffers) live once in the periphery table
+``data/presets/periphery/cmos_32nm.yaml`` (:mod:`workbench.periphery`) and are merged in here. Scaling to another
+node follows first-order (constant-field style) rules implemented in :meth:`TechParams.at_node`, which takes the
+shared entries from :meth:`workbench.periphery.PeripheryTech.at_node`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,19 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from workbench.core.manifest import read_preset
+from workbench.periphery import DEFAULT_TECH, PeripheryTech, load_tech
 
 DEFAULT_PRESET = "tim_32nm"
 
-_AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2",
-          "a_flipflop_um2", "a_wl_driver_um2", "a_precharge_um2", "a_sram_buffer_per_bit_um2")
-_DEVICE_CAPS = ("c_drain_ff", "c_gate_ff", "c_dac_unit_ff")
-_DELAYS = ("fo4_ps", "t_comparator_ps", "t_dac_settle_ps", "sfu_clock_ns")
-_ENERGIES = ("e_comparator_fj", "e_add_per_bit_fj", "e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj",
-             "e_sram_buffer_per_bit_fj")
+#: Entries read from the shared periphery table (and scaled by its rules).
+SHARED = ("vdd_v", "fo4_ps", "c_wire_ff_per_um", "e_comparator_fj", "a_comparator_um2", "t_comparator_ps",
+          "c_dac_unit_ff", "a_dac_unit_um2", "t_dac_settle_ps", "sar_switching_factor", "e_add_per_bit_fj",
+          "a_adder_per_bit_um2", "a_flipflop_um2", "e_sram_buffer_per_bit_fj", "a_sram_buffer_per_bit_um2",
+          "e_wire_per_bit_mm_fj", "vdd_by_node_v")
+_AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_wl_driver_um2", "a_precharge_um2")
+_DEVICE_CAPS = ("c_drain_ff", "c_gate_ff")
+_DELAYS = ("sfu_clock_ns",)
+_ENERGIES = ("e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj")
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,8 @@ class TechParams:
     v100_area_mm2: float
     vdd_by_node_v: dict
     sources: dict
+    periphery: PeripheryTech
+    """The shared periphery table at the same node (its entries in :data:`SHARED` are copied into this table)."""
 
     @property
     def nodes(self) -> tuple[int, ...]:
@@ -104,11 +113,12 @@ class TechParams:
             return self
         s = key / self.node_nm
         v2 = (self.vdd_by_node_v[key] / self.vdd_v) ** 2
-        changes: dict = {"node_nm": key, "vdd_v": self.vdd_by_node_v[key]}
+        periphery = self.periphery.at_node(key)
+        changes: dict = {"node_nm": key, "periphery": periphery}
+        changes.update({n: getattr(periphery, n) for n in SHARED})
         changes.update({n: getattr(self, n) * s * s for n in _AREAS})
         changes.update({n: getattr(self, n) * s for n in _DEVICE_CAPS + _DELAYS})
         changes.update({n: getattr(self, n) * s * v2 for n in _ENERGIES})
-        changes["e_wire_per_bit_mm_fj"] = self.e_wire_per_bit_mm_fj * v2
         changes["r_wire_ohm_per_um"] = self.r_wire_ohm_per_um / (s * s)
         changes["i_read_ua"] = self.i_read_ua * s
         return replace(self, **changes)
@@ -124,23 +134,34 @@ def _flatten(tree: dict) -> tuple[dict, dict]:
 
 
 @functools.lru_cache(maxsize=8)
-def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None) -> TechParams:
-    """The preset ``data/presets/tim/<name>.yaml`` (or ``<directory>/<name>.yaml``) as :class:`TechParams`
-    (cached; the result is immutable).
+def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
+                periphery: str = DEFAULT_TECH) -> TechParams:
+    """The preset ``data/presets/tim/<name>.yaml`` (or ``<directory>/<name>.yaml``) merged with the shared periphery
+    table ``data/presets/periphery/<periphery>.yaml``, as :class:`TechParams` (cached; the result is immutable).
 
     Raises
     ------
     ValueError
-        If an entry lacks a source, or fields are missing or unknown.
+        If an entry lacks a source, fields are missing or unknown, a shared entry is repeated in the TiM preset, or
+        the two tables are at different nodes.
     """
     tree = read_preset("tim", name, directory)
     values, sources = _flatten(tree)
-    expected = {f.name for f in fields(TechParams)} - {"sources"}
+    repeated = sorted(set(values) & set(SHARED))
+    if repeated:
+        raise ValueError(f"tim preset {name!r}: entries {repeated} belong to the shared periphery table "
+                         f"{periphery!r}; declare them once, there")
+    shared = load_tech(periphery)
+    if "node_nm" in values and values["node_nm"] != shared.node_nm:
+        raise ValueError(f"tim preset {name!r}: node_nm={values['node_nm']} differs from the periphery table's "
+                         f"node_nm={shared.node_nm}; allowed: the same reference node")
+    values.update({n: getattr(shared, n) for n in SHARED})
+    sources.update({n: shared.sources[n] for n in SHARED})
+    expected = {f.name for f in fields(TechParams)} - {"sources", "periphery"}
     missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
     if missing or unknown:
         raise ValueError(f"tim preset {name!r}: missing entries {missing}, unknown entries {unknown}")
     unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
     if unsourced:
         raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
-    values["vdd_by_node_v"] = {int(k): float(v) for k, v in values["vdd_by_node_v"].items()}
-    return TechParams(**values, sources=sources)
+    return TechParams(**values, sources=sources, periphery=shared)

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from workbench.core.registry import get_study
 from workbench.core.study import Study
-from workbench.viz import theme as themes
+from workbench.viz import style as styles
 
 _OFFLINE = False
 
@@ -36,7 +36,7 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
     JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
     builders' specs are validated by their own tests.
     """
-    with themes.enable(style) if style is not None else contextlib.nullcontext():
+    with styles.enable(style) if style is not None else contextlib.nullcontext():
         if target.chart is None:
             target.chart = chart
         else:

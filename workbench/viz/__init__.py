@@ -1,7 +1,7 @@
-"""Altair charts, figure themes and figure export (no widgets; ``viz`` imports only ``core``)."""
+"""Altair charts, figure styles and figure export (no widgets; ``viz`` imports only ``core``)."""
 
-from workbench.viz.charts import pareto_line, sweep_heatmap, tradeoff
+from workbench.viz.charts import sweep_heatmap, tradeoff
 from workbench.viz.export import export
-from workbench.viz.theme import enable as enable_theme
+from workbench.viz.style import enable as enable_style
 
-__all__ = ["enable_theme", "export", "pareto_line", "sweep_heatmap", "tradeoff"]
+__all__ = ["enable_style", "export", "sweep_heatmap", "tradeoff"]

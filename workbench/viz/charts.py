@@ -146,20 +146,6 @@ def _front_layers(front: pd.DataFrame, study: Study, x: str, y: str, directions:
     return [line, rings]
 
 
-def pareto_line(data: pd.DataFrame, study: Study, x: str, y: str, *, log_x: bool | None = None,
-                log_y: bool | None = None) -> alt.LayerChart | None:
-    """The Pareto front of ``data`` over metrics ``x`` and ``y`` as a staircase line with ringed points.
-
-    The staircase bounds the attainable region: after each front point the best reachable ``y`` stays constant until
-    the next point (``step-after`` when smaller ``x`` is better, ``step-before`` when larger ``x`` is better).
-    Returns ``None`` when either metric has no better-direction.
-    """
-    directions = pareto_directions(study, x, y)
-    if directions is None:
-        return None
-    return alt.layer(*_front_layers(front_points(data, directions), study, x, y, directions, log_x, log_y))
-
-
 # -- data binning for large frames -----------------------------------------------------------------------------------
 def _edges(values: np.ndarray, bins: int, log: bool) -> np.ndarray:
     finite = values[np.isfinite(values) & ((values > 0) if log else True)]

@@ -6,7 +6,7 @@ JSON sidecar ``fig3.json`` recording the study, its params, metric units, the wo
 version and the git commit, so a figure in a paper can be traced back and regenerated. Every file is written to a
 temporary name in the target folder and renamed into place, so a reader never sees a half-written figure.
 
-Rendering uses the paper font that the project installs (:data:`workbench.viz.theme.FONT_DIR`, registered with
+Rendering uses the paper font that the project installs (:data:`workbench.viz.style.FONT_DIR`, registered with
 vl-convert on first use), so a figure's text and layout do not depend on the machine's fonts.
 """
 
@@ -29,7 +29,7 @@ from workbench.core.files import atomic_write
 from workbench.core.provenance import git_commit
 from workbench.core.study import Study
 from workbench.core.views import View
-from workbench.viz import theme as themes
+from workbench.viz import style as styles
 
 FORMATS = ("svg", "png", "pdf")
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
@@ -38,7 +38,7 @@ VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 @functools.cache
 def register_fonts() -> None:
     """Make the paper font known to vl-convert (once per process)."""
-    vl_convert.register_font_directory(str(themes.FONT_DIR))
+    vl_convert.register_font_directory(str(styles.FONT_DIR))
 
 
 def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
@@ -107,7 +107,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def sidecar(study: Study | None, params: Mapping[str, Any] | None, theme_name: str | None,
+def sidecar(study: Study | None, params: Mapping[str, Any] | None, style_name: str | None,
             files: Mapping[str, str], command: str | None = None, view: View | None = None) -> dict[str, Any]:
     """Provenance record written beside a figure (the study or view that made it, its knob values, versions)."""
     record: dict[str, Any] = {
@@ -118,7 +118,7 @@ def sidecar(study: Study | None, params: Mapping[str, Any] | None, theme_name: s
         "altair_version": alt.__version__,
         "vega_lite_version": VEGA_LITE_VERSION,
         "vl_convert_version": vl_convert.__version__,
-        "theme": theme_name,
+        "style": style_name,
         "command": command,
         "params": {k: _jsonable(v) for k, v in (params or {}).items()},
     }
@@ -143,7 +143,7 @@ def export(
     data: pd.DataFrame | None = None,
     study: Study | None = None,
     params: Mapping[str, Any] | None = None,
-    theme: str | None = "paper",
+    style: str | None = "paper",
     columns: int = 1,
     scale: float = 2.0,
     command: str | None = None,
@@ -167,10 +167,10 @@ def export(
         Recorded in the sidecar (units of every knob and metric, the fixed knob values).
     view : View, optional
         The view that drew the figure, recorded in the sidecar with its knobs.
-    theme : str or None
-        Workbench theme rendered with (``"paper"`` by default; ``None`` keeps the active theme).
+    style : str or None
+        Figure style rendered with (``"paper"`` by default; ``None`` keeps the active one).
     columns : int
-        Paper-theme width: 1 (3.5 in) or 2 (7 in) columns.
+        Paper-style width: 1 (3.5 in) or 2 (7 in) columns.
     scale : float
         PNG pixels per point (2 gives 144 dpi).
     command : str, optional
@@ -193,8 +193,8 @@ def export(
     stem = Path(path)
     if stem.suffix.lstrip(".").lower() in FORMATS:
         stem = stem.with_suffix("")
-    if theme is not None:
-        with themes.enable(theme, **({"columns": columns} if theme == "paper" else {})):
+    if style is not None:
+        with styles.enable(style, **({"columns": columns} if style == "paper" else {})):
             spec = chart.to_dict()
     else:
         spec = chart.to_dict()
@@ -205,7 +205,7 @@ def export(
         table, left_out = csv_table(data, study, plotted_fields(spec))
         written["csv"] = atomic_write(stem.with_name(f"{stem.name}.csv"), table.to_csv(index=False))
     files = {kind: p.name for kind, p in written.items()}
-    record = sidecar(study, params, theme or themes.active(), files, command, view)
+    record = sidecar(study, params, style or styles.active(), files, command, view)
     if data is not None:
         record["csv"] = {"columns": list(table.columns), "left_out": left_out}
     written["json"] = atomic_write(stem.with_name(f"{stem.name}.json"), json.dumps(record, indent=2) + "\n")

@@ -1,15 +1,15 @@
-"""Figure themes: a paper theme (serif, sized for one- or two-column figures) and a screen theme.
+"""Figure styles: a paper style (serif, sized for one- or two-column figures) and a screen style.
 
-Themes are registered with Altair's theme registry under ``workbench_<name>``, so :func:`enable` behaves like
-Altair's ``PluginRegistry.enable``: it switches the active theme and, used as a context manager, restores the previous
-theme on exit::
+("Style", because "theme" names a research theme everywhere else in the workbench.) Styles are registered with
+Altair's theme registry under ``workbench_<name>``, so :func:`enable` behaves like Altair's ``PluginRegistry.enable``:
+it switches the active style and, used as a context manager, restores the previous one on exit::
 
     with enable("paper", columns=2):
         export(chart, "figures/fig3")
 
 Sizes follow the usual two-column conference/journal layout: a one-column figure is 3.5 in wide, a two-column figure
 7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt. The
-paper theme sizes the whole figure (axes, labels, legend and padding: Vega's ``fit`` autosize containing the padding),
+paper style sizes the whole figure (axes, labels, legend and padding: Vega's ``fit`` autosize containing the padding),
 so a one-column figure is exactly 252 pt wide, and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that
 the ``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
 and so the layout, are the same on every machine whatever fonts it has.
@@ -63,7 +63,7 @@ def _config(font: str, label_size: float, title_size: float, width: float, heigh
     }
 
 
-def paper_theme(columns: int = 1) -> dict[str, Any]:
+def paper_style(columns: int = 1) -> dict[str, Any]:
     """Serif font at print sizes; the whole figure is ``columns`` (1 or 2) columns of a two-column paper wide.
 
     Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the column width exactly (a
@@ -79,45 +79,45 @@ def paper_theme(columns: int = 1) -> dict[str, Any]:
         raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
     width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH
     label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
-    theme = _config(SERIF, label, title, width, round(width * _ASPECT))
-    theme["config"]["autosize"] = {"type": "fit", "contains": "padding"}
-    theme["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
+    style = _config(SERIF, label, title, width, round(width * _ASPECT))
+    style["config"]["autosize"] = {"type": "fit", "contains": "padding"}
+    style["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
                                      symbolSize=30, columnPadding=6, labelLimit=width / 3)
-    return theme
+    return style
 
 
-def screen_theme() -> dict[str, Any]:
+def screen_style() -> dict[str, Any]:
     """Sans-serif fonts and a size that reads well in a notebook or a Voila dashboard."""
     return _config(SANS, 11.0, 12.0, 460, 300)
 
 
-_THEMES = {"paper": paper_theme, "screen": screen_theme}
-for _name, _func in _THEMES.items():
+_STYLES = {"paper": paper_style, "screen": screen_style}
+for _name, _func in _STYLES.items():
     alt.theme.register(f"workbench_{_name}", enable=False)(_func)
 
 
 def names() -> list[str]:
-    """The workbench theme names."""
-    return sorted(_THEMES)
+    """The workbench figure style names."""
+    return sorted(_STYLES)
 
 
 def enable(name: str, **options: Any):
-    """Make theme ``name`` (``"paper"`` or ``"screen"``) active; use as a context manager to restore the previous one.
+    """Make style ``name`` (``"paper"`` or ``"screen"``) active; use as a context manager to restore the previous one.
 
-    ``options`` go to the theme function (``columns=2`` for the paper theme).
+    ``options`` go to the style function (``columns=2`` for the paper style).
 
     Raises
     ------
     ValueError
-        For an unknown theme name or an invalid option value.
+        For an unknown figure style name or an invalid option value.
     """
-    if name not in _THEMES:
-        raise ValueError(f"unknown theme {name!r}; allowed: {names()}")
-    _THEMES[name](**options)  # validate the options now rather than at render time
+    if name not in _STYLES:
+        raise ValueError(f"unknown figure style {name!r}; allowed: {names()}")
+    _STYLES[name](**options)  # validate the options now rather than at render time
     return alt.theme.enable(f"workbench_{name}", **options)
 
 
 def active() -> str:
-    """The active theme: ``"paper"``, ``"screen"``, or the name of a non-workbench Altair theme."""
+    """The active style: ``"paper"``, ``"screen"``, or the name of a non-workbench Altair theme."""
     current = alt.theme.active
     return current.removeprefix("workbench_")

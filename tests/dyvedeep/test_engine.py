@@ -1,0 +1,145 @@
+"""The vectorised dynamic-effort engine against the static network, a literal scalar reference and torch's counts."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from workbench.dyvedeep import reference
+from workbench.dyvedeep.effort import Effort
+from workbench.dyvedeep.engine import OVERHEADS, DynamicNet
+from workbench.nn import count_macs
+
+
+def tiny_model(seed: int = 0, relu_last: bool = True) -> nn.Sequential:
+    torch.manual_seed(seed)
+    bn = nn.BatchNorm2d(3)
+    with torch.no_grad():
+        bn.running_mean.uniform_(-0.2, 0.2)
+        bn.running_var.uniform_(0.5, 1.5)
+        bn.weight.uniform_(0.5, 1.5)
+        bn.bias.uniform_(-0.2, 0.2)
+    return nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1, bias=False), bn, nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(3, 4, 3, padding=1), *([nn.ReLU()] if relu_last else []),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3),
+    ).eval()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(6, 2, 6, 6)).astype(np.float32)
+    images[0, 1] = 0.3 + 0.01 * images[0, 1]  # a nearly constant channel for the variance test
+    net = DynamicNet(tiny_model(), (2, 6, 6), calibration_images=rng.normal(size=(16, 2, 6, 6)).astype(np.float32))
+    return net, images
+
+
+SETTINGS = {
+    "spet": Effort(spet_fraction=0.3, spet_threshold=0.2, spet_chunk=4),
+    "sig": Effort(sig_threshold=0.8),
+    "sim": Effort(sim_threshold=0.6),
+    "var": Effort(var_threshold=0.2),
+    "all": Effort(spet_fraction=0.25, spet_threshold=0.1, spet_chunk=5, sig_threshold=0.5, sim_threshold=0.4,
+                  var_threshold=0.2),
+}
+
+
+def test_static_network_matches_torch(tiny):
+    net, images = tiny
+    with torch.no_grad():
+        expected = tiny_model()(torch.from_numpy(images)).numpy()
+    np.testing.assert_allclose(net.static_forward(images), expected, atol=1e-5)
+
+
+def test_exact_setting_is_the_static_network_bit_for_bit_with_its_op_count(tiny):
+    net, images = tiny
+    result = net.run(images)
+    assert np.array_equal(result.logits, net.static_forward(images))
+    for stats in result.layers:
+        assert stats.dynamic_ops == stats.static_ops and stats.overhead_ops == 0
+    # independent counts: literal enumeration, and torch's flop counter (2 ops per MAC plus one ReLU comparison)
+    assert {s.name: s.static_ops // len(images) for s in result.layers} == reference.static_ops(net)
+    macs = count_macs(tiny_model(), (2, 6, 6)).layers
+    assert result.layers[0].static_ops // len(images) == 2 * macs["0"].macs + 3 * 36
+    assert result.layers[1].static_ops // len(images) == 2 * macs["4"].macs + 4 * 9
+    for image in images[:2]:
+        logits, counters = reference.forward(net, image)
+        np.testing.assert_allclose(logits, net.static_forward(image[None])[0], atol=1e-4)
+        for stats in result.layers:
+            assert counters[stats.name].total == stats.static_ops // len(images)
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_engine_agrees_with_the_literal_reference(tiny, setting):
+    net, images = tiny
+    effort = SETTINGS[setting]
+    for i, image in enumerate(images):
+        result = net.run(image[None], effort)
+        logits, counters = reference.forward(net, image, effort)
+        np.testing.assert_allclose(result.logits[0], logits, atol=1e-4, err_msg=f"image {i}")
+        for stats in result.layers:
+            ops = counters[stats.name].ops
+            assert stats.mac_ops == ops.get("mac_ops", 0), (i, stats.name)
+            assert stats.activation_ops == ops.get("activation_ops", 0), (i, stats.name)
+            for category in OVERHEADS:
+                assert getattr(stats, category) == ops.get(category, 0), (i, stats.name, category)
+    # the setting does something on this data
+    total = net.run(images, effort)
+    assert total.dynamic_ops != total.static_ops
+
+
+@pytest.mark.parametrize("setting", ["spet", "sig", "sim", "var"])
+def test_each_mechanism_alone_costs_at_most_static_plus_its_checks(tiny, setting):
+    net, images = tiny
+    rng = np.random.default_rng(1)
+    for scale in (0.01, 0.5, 2.0, 9.0):
+        field = {"spet": "spet_threshold", "sig": "sig_threshold", "sim": "sim_threshold", "var": "var_threshold"}
+        effort = Effort(**{field[setting]: scale, **({"spet_fraction": 0.2} if setting == "spet" else {})})
+        result = net.run(rng.normal(size=(4, 2, 6, 6)).astype(np.float32), effort)
+        for stats in result.layers:
+            assert stats.mac_ops + stats.activation_ops <= stats.static_ops
+            assert stats.dynamic_ops <= stats.static_ops + stats.overhead_ops
+            terms = stats.mac_ops // 2 + stats.skipped_var + stats.skipped_sdss + stats.skipped_spet
+            assert terms == stats.static_terms  # every term is either computed or skipped by one mechanism
+
+
+def test_per_layer_override_applies_to_that_layer_only(tiny):
+    net, images = tiny
+    result = net.run(images, Effort(layers={"4": {"sig_threshold": 1.0}}))
+    first, second = result.layers
+    assert first.sdss_checks == 0 and second.sdss_checks > 0
+
+
+def test_per_layer_scale_list(tiny):
+    net, images = tiny
+    effort = Effort(sig_threshold=0.5, var_threshold=0.1).scaled({"0": 2.0, "4": 0.0})
+    assert effort.for_layer("0").sig_threshold == 1.0 and effort.for_layer("0").var_threshold == 0.2
+    assert effort.for_layer("4").sig_threshold == 0.0
+    first, second = net.run(images, effort).layers
+    assert first.sdss_checks > 0 and second.sdss_checks == 0 and second.variance == 0
+    with pytest.raises(ValueError, match="layer 'conv9'.*does not have"):
+        net.run(images, Effort(sig_threshold=0.5).scaled({"conv9": 1.0}))
+    with pytest.raises(ValueError, match="sig_threshold=50"):
+        Effort(sig_threshold=5.0).scaled({"0": 10.0})
+
+
+def test_bad_input_is_named():
+    net = DynamicNet(tiny_model(relu_last=False), (2, 6, 6))
+    with pytest.raises(ValueError, match="spet_threshold=-1"):
+        Effort(spet_threshold=-1)
+    with pytest.raises(ValueError, match="spet_fraction=0"):
+        Effort(spet_fraction=0)
+    with pytest.raises(ValueError, match="var_threshold=11"):
+        Effort(layers={"0": {"var_threshold": 11}})
+    with pytest.raises(ValueError, match="unknown effort field 'tsat'"):
+        Effort(layers={"0": {"tsat": 1}})
+    with pytest.raises(ValueError, match="'conv9'.*does not have"):
+        net.run(np.zeros((1, 2, 6, 6), np.float32), Effort(layers={"conv9": {"sig_threshold": 1}}))
+    with pytest.raises(ValueError, match="saturation prediction.*'4'.*no ReLU"):
+        net.run(np.zeros((1, 2, 6, 6), np.float32), Effort(spet_fraction=0.5))
+    # a per-layer override that switches it off there is fine
+    net.run(np.zeros((1, 2, 6, 6), np.float32), Effort(spet_fraction=0.5, layers={"4": {"spet_fraction": 1.0}}))
+    with pytest.raises(ValueError, match="only 3x3"):
+        DynamicNet(nn.Sequential(nn.Conv2d(1, 2, 5, padding=2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                 nn.Linear(2, 2)), (1, 6, 6))

@@ -1,0 +1,91 @@
+"""Write paths and arrays: resistances, overdrive, iso-WER write from the LLG tables, iso-sense-margin reads."""
+
+import math
+
+import pytest
+
+from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.writepath import WriteKnobs, build_path, write_bit
+
+
+def test_paths_resolve_to_their_physics():
+    stt, gsh, vsh = build_path("stt"), build_path("gsh"), build_path("vsh")
+    assert stt.magnet.anisotropy == "perpendicular" and vsh.magnet.anisotropy == "perpendicular"
+    assert gsh.magnet.anisotropy == "in-plane"
+    assert vsh.r_access_ohm == 0 and stt.r_access_ohm > 0 and gsh.r_access_ohm > 0
+    p = 0.61
+    assert stt.spin_efficiency == pytest.approx(p / (1 + p * p))
+    # GSH gain = theta (A_magnet / A_strip)(1 - sech(t/lambda)) > 1 for a 3 nm strip
+    assert gsh.spin_efficiency > 1
+    assert build_path("gsh", True).r_cell_ohm == pytest.approx(2 * gsh.r_cell_ohm)
+    # weaker gate drive -> higher channel resistance
+    assert build_path("vsh", knobs=WriteKnobs(vsh_gate_drive=0.8)).r_cell_ohm > vsh.r_cell_ohm
+
+
+def test_write_time_falls_with_voltage_and_rises_with_stricter_wer():
+    path = build_path("vsh")
+    lo = write_bit(path, WriteKnobs(write_voltage_v=1.0))
+    hi = write_bit(path, WriteKnobs(write_voltage_v=1.5))
+    assert hi.overdrive > lo.overdrive and hi.t_write_s < lo.t_write_s
+    strict = write_bit(path, WriteKnobs(target_wer=1e-6))
+    assert strict.t_write_s > lo.t_write_s
+    assert lo.energy_j == pytest.approx(sum(lo.energy_parts_j.values()))
+    assert lo.energy_parts_j["cell"] == pytest.approx(1.0 * lo.current_a * lo.t_switch_s)
+
+
+def test_below_threshold_is_not_writable():
+    w = write_bit(build_path("stt"), WriteKnobs(write_voltage_v=0.3))
+    assert w.overdrive < 1.3 and not w.writable and math.isinf(w.energy_j)
+
+
+@pytest.mark.parametrize("mode", ["voltage", "current"])
+@pytest.mark.parametrize("name", list(ORGANISATIONS))
+def test_every_organisation_reads_at_the_iso_sense_margin(name, mode):
+    kind, diff = ORGANISATIONS[name]
+    a = ArrayKnobs(sense_mode=mode)
+    r = evaluate(kind, diff, a)
+    signal = (r.i_p_a - r.i_ap_a) * r.v_per_a / (1 if diff else 2)
+    if mode == "voltage":
+        assert r.v_per_a == pytest.approx(r.t_sense_s / r.c_bl_f)
+    assert signal == pytest.approx(a.sense_margin_mv * 1e-3)
+    assert r.read_energy_j > 0 and math.isfinite(r.write_energy_j) and r.area_um2 > 0
+
+
+def test_differential_senses_faster_and_costs_area():
+    single, double = evaluate("vsh", False), evaluate("vsh", True)
+    assert double.t_sense_s == pytest.approx(single.t_sense_s / 2)
+    assert double.area_um2 > single.area_um2
+
+
+def test_bad_array_knobs():
+    with pytest.raises(ValueError, match="word_bits"):
+        ArrayKnobs(cols=100, word_bits=32)
+    with pytest.raises(ValueError, match="target_wer"):
+        WriteKnobs(target_wer=0.0)
+    with pytest.raises(ValueError, match="sense_mode"):
+        ArrayKnobs(sense_mode="charge")
+    with pytest.raises(ValueError, match="read_voltage_v"):
+        evaluate("stt", array=ArrayKnobs(read_voltage_v=1.2))
+
+
+def test_read_disturb_grows_with_read_voltage():
+    low = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.1), include_write=False)
+    high = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.3), include_write=False)
+    assert 0 <= low.read_disturb < high.read_disturb < 1
+    assert low.read_disturb < 1e-9  # Delta ~ 40 at a tenth of the write current
+
+
+def test_stt_write_directions_and_the_slower_one_sets_the_pulse():
+    path = build_path("stt")
+    (p_ap, r_p, eta_p), (ap_p, r_ap, eta_ap) = path.directions
+    assert (p_ap, ap_p) == ("P->AP", "AP->P") and r_ap > r_p and eta_ap > eta_p
+    w = write_bit(path)
+    # per direction: the overdrive of each, the pulse is the longer of the two write times
+    from workbench.mram.device import switching_table
+
+    table = switching_table(path.magnet)
+    times = []
+    for _, r, eta in path.directions:
+        i = 1.0 / (path.r_driver_ohm + path.r_access_ohm + r)
+        times.append(table.write_time_at(eta * i / path.magnet.spin_current_critical_a(), 1e-4))
+    assert w.t_switch_s == pytest.approx(max(times))

@@ -1,0 +1,85 @@
+"""The AArch64 kernels, run in Unicorn, equal numpy on the same inputs (scalar and NEON builds, with and without
+SparCE skipping); bad shapes raise a ValueError naming the shape."""
+
+import json
+
+import numpy as np
+import pytest
+
+from workbench.sparce import ops
+from workbench.sparce.emulator import HEAP_BYTES, Machine
+from workbench.sparce.isa import KERNEL_DIR, KERNELS, VARIANTS, load_program
+
+
+def _sparse(rng, shape, density, high=60):
+    x = rng.integers(1, high, shape).astype(np.int32)
+    x[rng.random(shape) >= density] = 0
+    return x
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_committed_binaries_carry_their_symbols_and_build_command(variant):
+    meta = json.loads((KERNEL_DIR / f"sparce_{variant}.json").read_text())
+    assert set(KERNELS) <= set(meta["symbols"])
+    assert "aarch64-linux-gnu-gcc" in meta["command"] and "-O2" in meta["command"]
+    assert ("-mgeneral-regs-only" in meta["command"]) == (variant == "scalar")
+    program = load_program(variant)
+    mnemonics = {i.mnemonic for i in program.instrs.values()}
+    if variant == "scalar":
+        assert not any(r.startswith("v") for i in program.instrs.values() for r in i.reads + i.writes)
+        assert "madd" in mnemonics
+    else:
+        assert "mla" in mnemonics
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("sparce", [False, True])
+def test_gemm_and_fc_equal_numpy(variant, sparce):
+    rng = np.random.default_rng(1)
+    machine = Machine(variant, sparce=sparce)
+    for (M, K, N) in [(4, 1, 4), (8, 9, 12), (16, 27, 16)]:
+        W = rng.integers(-60, 60, (M, K)).astype(np.int32)
+        X = _sparse(rng, (K, N), 0.5)
+        for function in ("gemm", "gemm_naive"):
+            Y, _ = ops.gemm(machine, W, X, function)
+            np.testing.assert_array_equal(Y, W @ X)
+    for (M, K) in [(16, 1), (32, 33)]:
+        W = rng.integers(-60, 60, (M, K)).astype(np.int32)
+        x = _sparse(rng, K, 0.4)
+        y, _ = ops.fc(machine, W, x)
+        np.testing.assert_array_equal(y, W @ x)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_glue_kernels_equal_numpy(variant):
+    rng = np.random.default_rng(2)
+    machine = Machine(variant)
+    x = _sparse(rng, (3, 6, 8), 0.6)
+    for k, pad in [(3, 1), (3, 0), (1, 0)]:
+        cols, _ = ops.im2col(machine, x, k, pad)
+        np.testing.assert_array_equal(cols, ops.im2col_ref(x, k, pad))
+    y = rng.integers(-5000, 5000, (4, 10)).astype(np.int32)
+    b = rng.integers(-300, 300, 4).astype(np.int32)
+    out, _ = ops.bias_relu(machine, y, b, 3)
+    np.testing.assert_array_equal(out, ops.bias_relu_ref(y, b, 3))
+    pooled, _ = ops.maxpool2(machine, x)
+    np.testing.assert_array_equal(pooled, ops.maxpool2_ref(x))
+    v = rng.integers(-9, 9, 16).astype(np.int32)
+    added, _ = ops.bias_add(machine, v, b.repeat(4))
+    np.testing.assert_array_equal(added, v + b.repeat(4))
+
+
+def test_bad_shapes_and_memory_map_raise_naming_them():
+    machine = Machine("scalar")
+    with pytest.raises(ValueError, match="M=6"):
+        ops.gemm(machine, np.ones((6, 4), np.int32), np.ones((4, 4), np.int32))
+    with pytest.raises(ValueError, match="N=5"):
+        ops.gemm(machine, np.ones((4, 4), np.int32), np.ones((4, 5), np.int32))
+    with pytest.raises(ValueError, match="M=8 outputs"):
+        ops.fc(Machine("neon"), np.ones((8, 4), np.int32), np.ones(4, np.int32))
+    with pytest.raises(ValueError, match="do not fit the emulator"):
+        machine.alloc(np.zeros(HEAP_BYTES // 4 + 1, np.int32), "huge")
+    with pytest.raises(ValueError, match="kernel='conv9'"):
+        machine.call("conv9")
+    with pytest.raises(ValueError, match="variant='sve'"):
+        load_program("sve")

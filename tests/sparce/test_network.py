@@ -1,0 +1,56 @@
+"""The digits CNN trained with workbench.nn-style SGD, quantised to int32: real ReLU sparsity per layer, and its
+inference as kernel calls on the emulator equals numpy's."""
+
+import numpy as np
+import pytest
+
+from workbench.sparce.emulator import Machine
+from workbench.sparce.network import calls_numpy, emulate_inference, quantised_network
+
+
+@pytest.fixture(scope="module")
+def net():
+    return quantised_network()
+
+
+def test_integer_network_keeps_the_float_accuracy(net):
+    assert net.float_accuracy > 0.85
+    assert net.int_accuracy >= net.float_accuracy - 0.03
+
+
+def test_real_relu_sparsity_layer_by_layer(net):
+    calls = calls_numpy(net, net.test_x[0])
+    gated = {layer: inputs.get("X", inputs.get("x")) for layer, f, inputs, _ in calls if f in ("gemm", "fc")}
+    density = {layer: float((x != 0).mean()) for layer, x in gated.items()}
+    assert list(density) == ["conv1", "conv2", "conv3", "fc"]
+    assert density["conv1"] > 0.7                    # the normalised image is dense (only im2col padding is zero)
+    assert all(0.05 < density[k] < 0.8 for k in ("conv2", "conv3", "fc"))   # ReLU zeros
+
+
+@pytest.mark.parametrize("variant", ["scalar", "neon"])
+def test_emulated_inference_equals_numpy_with_and_without_skipping(net, variant):
+    image = net.test_x[1]
+    for sparce in (False, True):
+        calls, outputs, traces = emulate_inference(Machine(variant, sparce=sparce), net, image)
+        for (layer, function, _, expected), got in zip(calls, outputs):
+            np.testing.assert_array_equal(got, expected, err_msg=f"{variant} {layer} {function}")
+        assert (sum(t.skipped for t in traces) > 0) == sparce
+
+
+def test_synthetic_sparsity_knob(net):
+    calls = calls_numpy(net, net.test_x[0], synthetic=0.8, seed=1)
+    x = next(inputs["x"] for _, f, inputs, _ in calls if f == "fc")
+    assert 0.7 < (x == 0).mean() < 0.9
+    with pytest.raises(ValueError, match="sparsity=1.5"):
+        calls_numpy(net, net.test_x[0], synthetic=1.5)
+
+
+@pytest.mark.slow   # cold: trains the 16x16 network and records its traces (~1 min); cached after
+def test_larger_input_scales_the_same_network():
+    from workbench.sparce.model import evaluate
+
+    with pytest.raises(ValueError, match="input_size=12"):
+        quantised_network(size=12)
+    small = evaluate("scalar", images=1)
+    big = evaluate("scalar", images=1, input_size=16)
+    assert big["cycles_base"] > 3 * small["cycles_base"] and big["time_reduction"] > 0

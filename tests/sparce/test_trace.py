@@ -1,0 +1,62 @@
+"""The trace model (no emulation) gives exactly the emulated run's cycles, breakdown and skip counts."""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench.sparce import ops
+from workbench.sparce.emulator import Machine
+from workbench.sparce.network import emulate_inference, quantised_network
+from workbench.sparce.pipeline import PipelineConfig
+from workbench.sparce.trace import TraceModel
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variant=st.sampled_from(["scalar", "neon"]), m=st.sampled_from([4, 8]), k=st.integers(1, 12),
+       n=st.sampled_from([4, 8, 12]), density=st.floats(0.0, 1.0), seed=st.integers(0, 2**16),
+       sasa=st.sampled_from([(64, 4), (2, 1), (1, 1)]), penalty=st.sampled_from([0, 12, 40]))
+def test_trace_model_equals_emulation_on_random_sparse_gemms(variant, m, k, n, density, seed, sasa, penalty):
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-40, 40, (m, k)).astype(np.int32)
+    X = rng.integers(1, 40, (k, n)).astype(np.int32)
+    X[rng.random((k, n)) >= density] = 0
+    config = PipelineConfig(miss_penalty=penalty, branch_penalty=int(seed % 4))
+    machine = Machine(variant, sparce=True, sasa_size=sasa[0], sasa_assoc=sasa[1], config=config)
+    y, trace = ops.gemm(machine, W, X)
+    np.testing.assert_array_equal(y, W @ X)
+    model = TraceModel(variant, sparce=True, sasa_size=sasa[0], sasa_assoc=sasa[1], config=config)
+    assert model.run([("gemm", {"W": W, "X": X})]) == machine.timing([trace])
+
+
+def test_trace_model_equals_emulation_on_a_whole_inference():
+    net = quantised_network()
+    for variant in ("scalar", "neon"):
+        for synthetic in (None, 0.6):
+            machine = Machine(variant, sparce=True)
+            calls, _, traces = emulate_inference(machine, net, net.test_x[2], synthetic=synthetic, seed=3)
+            model = TraceModel(variant, sparce=True)
+            assert model.run([(f, inputs) for _, f, inputs, _ in calls]) == machine.timing(traces)
+
+
+def test_address_stream_does_not_depend_on_the_data():
+    """What lets one recording per shape serve every input: skipping never touches memory or control flow."""
+    rng = np.random.default_rng(0)
+    W = rng.integers(-9, 9, (8, 10)).astype(np.int32)
+    dense = rng.integers(1, 9, (10, 8)).astype(np.int32)
+    machine = Machine("scalar", sparce=True)
+    _, a = ops.gemm(machine, W, dense)
+    _, b = ops.gemm(machine, W, np.zeros_like(dense))
+    assert a.addresses == b.addresses and a.sizes == b.sizes and b.skipped > 0
+    assert [k[0] for k in a.keys] == [k[0] for k in b.keys]
+
+
+def test_zero_sparsity_equals_the_baseline_core_and_full_sparsity_the_bound():
+    rng = np.random.default_rng(5)
+    W = rng.integers(-9, 9, (16, 36)).astype(np.int32)
+    dense = rng.integers(1, 9, (36, 32)).astype(np.int32)
+    for variant, macs in (("scalar", 1), ("neon", 4)):
+        calls = [("gemm", {"W": W, "X": dense})]
+        with_sparce = TraceModel(variant, sparce=True).run(calls)
+        assert with_sparce["skipped"] == 0 and with_sparce == TraceModel(variant, sparce=False).run(calls)
+        empty = TraceModel(variant, sparce=True).run([("gemm", {"W": W, "X": np.zeros_like(dense)})])
+        assert empty["skipped"] == 16 * 36 * 32 // macs

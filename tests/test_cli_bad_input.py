@@ -1,0 +1,186 @@
+"""Every bad command line gets one clear line on stderr and a nonzero exit, never a traceback.
+
+One table: each case runs the real entry point ``workbench.cli.main`` and asserts exit code 2, exactly one line on
+stderr matching what names the culprit (the knob, option, file or address) and what is allowed, and no
+"Traceback". One case also runs the installed ``workbench`` script in a subprocess.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from sample_studies import LENS
+
+from workbench.cli import main
+from workbench.core.store import ResultStore
+
+WORKBENCH = Path(sys.executable).with_name("workbench")
+LIMIT = "allowed: 1 to 1,000,000"
+
+
+def deny_new_files(monkeypatch):
+    """Root ignores folder permissions: refuse new files the way the kernel refuses them to everybody else."""
+    if os.geteuid() == 0:
+        def denied(*args, dir=None, **kwargs):
+            raise PermissionError(13, "Permission denied", str(dir))
+
+        monkeypatch.setattr("workbench.core.files.tempfile.mkstemp", denied)
+
+
+def stored(tmp, monkeypatch):
+    ResultStore(tmp / "store").put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
+
+
+def damaged(tmp, monkeypatch):
+    stored(tmp, monkeypatch)
+    shard = next((tmp / "store" / "points").iterdir())
+    shard.write_bytes(shard.read_bytes()[:40])
+
+
+def read_only(tmp, monkeypatch):
+    stored(tmp, monkeypatch)
+    os.chmod(tmp / "store" / "points", 0o555)
+    deny_new_files(monkeypatch)
+
+
+def read_only_export(tmp, monkeypatch):
+    stored(tmp, monkeypatch)
+    (tmp / "figures").mkdir()
+    os.chmod(tmp / "figures", 0o555)
+    deny_new_files(monkeypatch)
+
+
+def legacy(tmp, monkeypatch):
+    duckdb.connect(str(tmp / "results.duckdb")).close()
+
+
+def foreign(tmp, monkeypatch):
+    (tmp / "store").mkdir()
+    (tmp / "store" / "thesis.tex").write_text("\\documentclass{article}")
+
+
+def a_file(tmp, monkeypatch):
+    (tmp / "afile").write_text("not a folder")
+
+
+def cluster_fails(tmp, monkeypatch):
+    import distributed
+
+    def nanny_failed(*args, **kwargs):
+        raise RuntimeError("Nanny failed to start.\nmore detail")
+
+    monkeypatch.setattr(distributed, "LocalCluster", nanny_failed)
+
+
+SWEEP = ["sweep", "sample.lens", "--store", "{tmp}/store"]
+EXPORT = ["export", "sample.lens", "{tmp}/figures/fig", "--x", "weight_g", "--y", "brightness", "--format", "svg",
+          "--store", "{tmp}/store"]
+
+CASES = [
+    # non-finite and overflowing numbers
+    ("int-inf", ["sweep", "tim.arch", "--set", "tiles=inf"], r"knob 'tiles' expects a whole number, got 'inf'; "
+     r"allowed: 1 <= tiles <= 256", None),
+    ("int-minus-inf", ["sweep", "tim.arch", "--set", "tiles=-inf"], r"knob 'tiles' expects a whole number", None),
+    ("int-1e400", ["sweep", "tim.arch", "--set", "tiles=1e400"], r"knob 'tiles' expects a whole number, got '1e400'",
+     None),
+    ("float-inf", ["sweep", "tim.arch", "--set", "input_density=inf"],
+     r"knob 'input_density' expects a finite number, got 'inf'; allowed: 0.05 <= input_density <= 1.0", None),
+    ("float-nan", ["sweep", "tim.arch", "--set", "input_density=nan"], r"knob 'input_density' expects a finite", None),
+    ("int-text", ["sweep", "tim.arch", "--set", "tiles=abc"], r"knob 'tiles' expects a whole number, got 'abc'",
+     None),
+    ("int-fraction", ["sweep", "tim.arch", "--set", "tiles=2.5"], r"knob 'tiles' expects a whole number, got '2.5'",
+     None),
+    ("off-range", ["sweep", "tim.arch", "--set", "tiles=999"], r"knob 'tiles': value 999 is not allowed; allowed: 1 <= tiles <= 256", None),
+    ("off-step", ["sweep", "pruning.while_training", "--set", "target_ratio=0.07"],
+     r"knob 'target_ratio': value '0.07' is not allowed; allowed: 0.0 <= target_ratio <= 0.9, step 0.05", None),
+    ("unknown-knob", ["sweep", "tim.arch", "--set", "colour=red"], r"colour", None),
+    ("set-without-value", ["sweep", "tim.arch", "--set", "tiles"], r"--set 'tiles' must look like knob=value", None),
+    # point counts above the limit, checked before allocating
+    ("grid-1e12", ["sweep", "tim.arch", "--grid", "tiles=1:256:1000000000000"],
+     rf"grid spec 'tiles=1:256:1000000000000': 1,000,000,000,000 points is not allowed; {LIMIT}", None),
+    ("grid-1e7-hang", ["sweep", "tim.arch", "--grid", "input_density=0.05:1:10000000"],
+     rf"10,000,000 points is not allowed; {LIMIT}", None),
+    ("grid-product", ["sweep", "tim.arch", "--grid", "tiles=1:256:256", "--grid", "input_density=0.05:1:5000"],
+     rf"the grid over tiles, input_density: 1,280,000 points is not allowed; {LIMIT}", None),
+    ("random-1e12", ["sweep", "tim.arch", "--random", "1e12"], rf"--random: 1,000,000,000,000 points .*{LIMIT}",
+     None),
+    ("sobol-1e12", ["sweep", "tim.arch", "--sobol", "1e12"], rf"--sobol: 1,000,000,000,000 points .*{LIMIT}", None),
+    ("random-0", ["sweep", "tim.arch", "--random", "0"], rf"--random: 0 points is not allowed; {LIMIT}", None),
+    ("sobol-negative", ["sweep", "tim.arch", "--sobol", "-4"], r"--sobol: -4 points is not allowed", None),
+    ("random-text", ["sweep", "tim.arch", "--random", "many"], r"--random expects a whole number of points, got 'many'",
+     None),
+    ("random-fraction", ["sweep", "tim.arch", "--random", "2.5"], r"--random expects a whole number of points", None),
+    ("grid-count-text", ["sweep", "tim.arch", "--grid", "tiles=1:256:abc"],
+     r"grid spec 'tiles=1:256:abc' expects a whole number of points, got 'abc'", None),
+    ("grid-count-zero", ["sweep", "tim.arch", "--grid", "tiles=1:256:0"], r"0 points is not allowed", None),
+    # empty grids and malformed specs
+    ("grid-empty", ["sweep", "tim.arch", "--grid", "tiles="], r"grid spec 'tiles=' lists no values; use tiles=a:b:n",
+     None),
+    ("grid-commas", ["sweep", "tim.arch", "--grid", "tiles=,,"], r"grid spec 'tiles=,,' lists no values", None),
+    ("grid-no-equals", ["sweep", "tim.arch", "--grid", "tiles"], r"grid spec 'tiles' must look like knob=a:b:n", None),
+    ("grid-unknown-knob", ["sweep", "tim.arch", "--grid", "colour=1,2"], r"colour", None),
+    ("seed-negative", ["sweep", "tim.arch", "--random", "3", "--seed", "-1"], r"seed=-1 is not allowed", None),
+    ("knobs-unknown", ["sweep", "tim.arch", "--random", "3", "--knobs", "colour"], r"colour", None),
+    ("two-kinds", ["sweep", "tim.arch", "--random", "3", "--grid", "tiles=1,2"],
+     r"argument --grid: not allowed with argument --random", None),
+    ("unknown-option", ["sweep", "tim.arch", "--colour", "red"], r"unrecognized arguments: --colour red", None),
+    ("missing-study", ["sweep"], r"the following arguments are required: study", None),
+    ("unknown-study", ["sweep", "tim.nothing"], r"tim.nothing", None),
+    # executors
+    ("executor-unknown", [*SWEEP, "--executor", "gpu"], r"unknown executor 'gpu'; use 'serial'", None),
+    ("executor-workers-zero", [*SWEEP, "--executor", "processes:0"], r"workers must be >= 1, got 0", None),
+    ("executor-workers-text", [*SWEEP, "--executor", "processes:many"], r"'processes:N' needs a whole number", None),
+    ("dask-unreachable", [*SWEEP, "--executor", "dask:tcp://127.0.0.1:1"],
+     r"no Dask scheduler answered at tcp://127.0.0.1:1 within 3 s", None),
+    ("dask-cluster-fails", [*SWEEP, "--executor", "dask"],
+     r"the local Dask cluster failed to start 2 times \(RuntimeError: Nanny failed to start.\); use --executor "
+     r"processes", cluster_fails),
+    # stores
+    ("store-damaged", SWEEP, r"store/points/shard-\S+ is damaged .*left untouched.*start a new store", damaged),
+    ("store-damaged-export", EXPORT, r"is damaged .*left untouched", damaged),
+    ("store-read-only", [*SWEEP, "--set", "aperture_mm=20"], r"permission denied to write a point .*the store is intact", read_only),
+    ("store-legacy", ["sweep", "sample.lens", "--store", "{tmp}/results.duckdb"],
+     r"results.duckdb is a DuckDB file of an older workbench.*--store \S+/results, to start a new store", legacy),
+    ("store-foreign", SWEEP, r"store is a folder but not a workbench result store .*thesis.tex", foreign),
+    ("store-under-a-file", ["sweep", "sample.lens", "--store", "{tmp}/afile/store"],
+     r"cannot read the store folder \(\S+/afile/store/STORE.json: Not a directory\)", a_file),
+    ("store-missing-export", EXPORT, r"no stored points for sample.lens in \S+/store: run `workbench sweep", None),
+    # export paths
+    ("export-read-only", EXPORT, r"workbench export: error: Permission denied: \S+figures", read_only_export),
+    ("export-under-a-file", [*EXPORT[:2], "{tmp}/afile/fig", *EXPORT[3:]], r"File exists: \S+/afile$",
+     lambda tmp, mp: (stored(tmp, mp), a_file(tmp, mp))),
+    ("export-unknown-metric", [*EXPORT[:4], "colour", *EXPORT[5:]], r"'colour' is neither a knob nor a metric",
+     stored),
+]
+
+
+@pytest.mark.parametrize("argv,match,setup", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_input_gives_one_clear_line_and_a_nonzero_exit(argv, match, setup, tmp_path, capsys, monkeypatch):
+    if setup is not None:
+        setup(tmp_path, monkeypatch)
+    before = sorted((p, p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file())
+    code = main([arg.replace("{tmp}", str(tmp_path)) for arg in argv])
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert re.search(match, lines[0]), lines[0]
+    assert "Traceback" not in err
+    if setup not in (None, cluster_fails):  # damaged, legacy, foreign and read-only inputs are left untouched
+        assert sorted((p, p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file() and p.name != "compact.lock") \
+            == before
+
+
+def test_the_installed_script_prints_one_line_and_no_traceback(tmp_path):
+    legacy(tmp_path, None)
+    for argv in (["sweep", "tim.arch", "--set", "tiles=1e400"],
+                 ["sweep", "tim.arch", "--random", "1e12"],
+                 ["sweep", "tim.arch", "--store", str(tmp_path / "results.duckdb")]):
+        result = subprocess.run([str(WORKBENCH), *argv], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("workbench sweep: error: ")

@@ -1,0 +1,514 @@
+"""Dynamic-effort inference of a trained VGG-style CNN, with exact scalar-operation accounting (DyVEDeep [R]).
+
+A :class:`DynamicNet` is built from a trained ``workbench.nn`` VGG (or any ``features`` Sequential of
+3x3/stride-1/padding-1 ``Conv2d`` [``BatchNorm2d``] [``ReLU``] [``MaxPool2d(2)``] blocks, then global average
+pooling and one ``Linear``). Batch norm is folded into the convolution (inference form, y = W'x + b'). The
+forward pass is vectorised numpy (im2col + one matrix product per layer) and is the model of record for accuracy
+and operation counts; :mod:`workbench.dyvedeep.kernels` holds the compiled loops that are timed.
+
+Per conv layer and image, in this order (thresholds: :mod:`workbench.dyvedeep.effort`):
+
+1. **Layer level** (similarity-based feature-map approximation): per input channel, mean and variance over the map;
+   a channel with variance below the threshold leaves the dot products and adds ``mean(X_c) x sum(W_kc)`` to output
+   channel k's bias (the kernel sums are precomputed from the static weights). Zero padding is ignored by this
+   approximation, as in the paper's formula.
+2. **Neuron level** (saturation prediction and early termination, ReLU layers only): each output channel's terms are
+   ordered once, offline, by descending |weight| (|w| rather than |w x| so no run-time sort is needed: the order
+   costs nothing per inference and is not counted); the accumulator starts at the bias; terms of approximated
+   channels are skipped; check points are at ``ceil(f n)`` terms and every ``spet_chunk`` terms after it (in the
+   global order, so a skipped channel's terms still advance the position); at a check point the neuron outputs 0 and
+   stops if its partial sum is below ``-T``.
+3. **Feature level** (significance-driven selective sampling): per output channel, positions with even row and
+   column are computed (with 1 and 2 in force); every other position takes the mean of its 1, 2 or 4 grid
+   neighbours (horizontal, vertical or diagonal) when all are below ``T_sig`` or their max - min is below
+   ``T_sim`` (post-activation values); otherwise it is computed.
+
+Scalar operations (per image; padding positions count as terms, as in ``torch.utils.flop_counter``):
+
+* static conv neuron: ``2 n`` (n multiplies, n adds with the bias as the initial value) ``+ 1`` ReLU comparison;
+* dynamic computed neuron: ``2 m`` for the m terms it actually accumulated ``+`` one comparison per check point
+  reached ``+`` the ReLU comparison unless it terminated;
+* variance test, per input channel: ``4 HW + 1`` (sum, mean, squared deviations, their sum, variance, compare);
+* approximated channel: ``2 K`` (mean x kernel sum and the add into each output channel's bias);
+* selective sampling per non-grid position and output channel with d neighbours: significance test d comparisons;
+  similarity test (when the significance test is off or failed) ``2 (d - 1)`` comparisons for max and min, 1
+  subtraction, 1 comparison; interpolation ``d - 1`` adds and 1 multiply (none for d = 1);
+* the rest of the network (max pool 3 comparisons per output, global average pool ``HW - 1`` adds + 1 multiply per
+  channel, linear layer ``2 x in x out``) is identical in both and counted in both totals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+from workbench.dyvedeep.effort import EXACT, Effort, LayerEffort
+
+OVERHEADS = ("spet_checks", "sdss_checks", "interpolation", "variance", "approximation")
+SKIPS = ("skipped_var", "skipped_sdss", "skipped_spet")
+
+
+@dataclass
+class ConvLayer:
+    """One 3x3 convolution with folded batch norm, its activation and pooling, and its offline term order."""
+
+    name: str
+    weight: np.ndarray  # [K, C, 3, 3] float32
+    bias: np.ndarray  # [K] float32
+    relu: bool
+    pool: bool
+    in_shape: tuple[int, int, int] = (0, 0, 0)  # (C, H, W)
+
+    def __post_init__(self) -> None:
+        k, c = self.weight.shape[:2]
+        self.n_terms = c * 9
+        flat = self.weight.reshape(k, -1)
+        #: per output channel, term indices (c * 9 + ky * 3 + kx) by descending |w| (stable: ties keep index order)
+        self.order = np.argsort(-np.abs(flat), axis=1, kind="stable")
+        #: rank[k, t]: position of term t in channel k's order
+        self.rank = np.argsort(self.order, axis=1, kind="stable")
+        self.kernel_sums = self.weight.sum(axis=(2, 3))  # [K, C], offline
+        self.flat = np.ascontiguousarray(flat)
+
+    @property
+    def out_channels(self) -> int:
+        return self.weight.shape[0]
+
+    @property
+    def in_channels(self) -> int:
+        return self.weight.shape[1]
+
+    def checkpoints(self, effort: LayerEffort) -> list[int]:
+        """Prefix lengths (in the term order) at which saturation is checked; empty when off."""
+        if not effort.spet_on:
+            return []
+        first = max(1, math.ceil(effort.spet_fraction * self.n_terms))
+        return list(range(first, self.n_terms, effort.spet_chunk))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-layer statistics of the static network on training images that make the thresholds relative.
+
+    ``pre_std``: std of the pre-activations (unit of T); ``act_std``: std of the layer's output after its activation
+    (unit of T_sig and T_sim); ``var_ref``: mean over channels and images of the input channels' spatial variance
+    (unit of T_var).
+    """
+
+    pre_std: dict[str, float]
+    act_std: dict[str, float]
+    var_ref: dict[str, float]
+
+
+@dataclass
+class LayerStats:
+    """Operation counts of one conv layer summed over the images of a run (divide by ``images`` for per image)."""
+
+    name: str
+    static_ops: int = 0
+    mac_ops: int = 0
+    activation_ops: int = 0
+    spet_checks: int = 0
+    sdss_checks: int = 0
+    interpolation: int = 0
+    variance: int = 0
+    approximation: int = 0
+    static_terms: int = 0
+    skipped_var: int = 0
+    skipped_sdss: int = 0
+    skipped_spet: int = 0
+    neurons: int = 0
+    terminated: int = 0
+    interpolated: int = 0
+    approximated_channels: int = 0
+    input_channels: int = 0
+    pool_ops: int = 0  # the max pool after the layer (identical static and dynamic, part of RunResult.other_ops)
+
+    @property
+    def dynamic_ops(self) -> int:
+        return self.mac_ops + self.activation_ops + self.overhead_ops
+
+    @property
+    def overhead_ops(self) -> int:
+        return sum(getattr(self, k) for k in OVERHEADS)
+
+    def row(self, images: int) -> dict:
+        """Per-image numbers as a flat dict."""
+        names = ("static_ops", "mac_ops", "activation_ops", *OVERHEADS, "static_terms", *SKIPS)
+        row = {"layer": self.name, **{k: getattr(self, k) / images for k in names}}
+        row["dynamic_ops"] = self.dynamic_ops / images
+        row["overhead_ops"] = self.overhead_ops / images
+        row["terminated_fraction"] = self.terminated / max(self.neurons, 1)
+        row["interpolated_fraction"] = self.interpolated / max(self.neurons, 1)
+        row["approximated_channel_fraction"] = self.approximated_channels / max(self.input_channels, 1)
+        return row
+
+
+@dataclass
+class RunResult:
+    """What :meth:`DynamicNet.run` returns."""
+
+    logits: np.ndarray
+    layers: list[LayerStats]
+    other_ops: int  # pools, global average pool, classifier (identical static and dynamic), summed over images
+    images: int
+    maps: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def static_ops(self) -> float:
+        """Scalar operations per image of the static network."""
+        return (sum(s.static_ops for s in self.layers) + self.other_ops) / self.images
+
+    @property
+    def dynamic_ops(self) -> float:
+        """Scalar operations per image with the dynamic-effort mechanisms, checks included."""
+        return (sum(s.dynamic_ops for s in self.layers) + self.other_ops) / self.images
+
+    @property
+    def ops_reduction(self) -> float:
+        """static / dynamic scalar operations (x)."""
+        return self.static_ops / self.dynamic_ops
+
+    def accuracy(self, labels: np.ndarray) -> float:
+        return float((self.logits.argmax(1) == np.asarray(labels)).mean())
+
+    def table(self) -> list[dict]:
+        """Per-layer, per-image rows."""
+        return [s.row(self.images) for s in self.layers]
+
+
+def im2col(x: np.ndarray) -> np.ndarray:
+    """``[N, C, H, W]`` -> ``[N * H * W, C * 9]`` patches of a 3x3, stride-1, zero-padding-1 convolution (columns
+    ordered c, ky, kx like ``weight.reshape(K, -1)``)."""
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + 2, w + 2), dtype=x.dtype)
+    xp[:, :, 1:-1, 1:-1] = x
+    cols = np.empty((n, h, w, c, 3, 3), dtype=x.dtype)
+    for ky in range(3):
+        for kx in range(3):
+            cols[:, :, :, :, ky, kx] = xp[:, :, ky:ky + h, kx:kx + w].transpose(0, 2, 3, 1)
+    return cols.reshape(n * h * w, c * 9)
+
+
+def _neighbours(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-grid positions of an h x w map, their grid neighbours (flat index, -1 padded to 4) and counts d."""
+    positions, table, counts = [], [], []
+    for y in range(h):
+        for x in range(w):
+            if y % 2 == 0 and x % 2 == 0:
+                continue
+            ys = [y] if y % 2 == 0 else [v for v in (y - 1, y + 1) if v < h]
+            xs = [x] if x % 2 == 0 else [v for v in (x - 1, x + 1) if v < w]
+            nb = [a * w + b for a in ys for b in xs]
+            positions.append(y * w + x)
+            counts.append(len(nb))
+            table.append(nb + [-1] * (4 - len(nb)))
+    return np.array(positions, dtype=np.int64), np.array(table, dtype=np.int64), np.array(counts, dtype=np.int64)
+
+
+class DynamicNet:
+    """A trained CNN prepared for dynamic-effort inference (see the module docstring).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A ``workbench.nn.VGG`` (``features``, ``pool``, ``classifier``) or an ``nn.Sequential`` of the same blocks
+        followed by ``AdaptiveAvgPool2d(1)``, ``Flatten`` and ``Linear``; evaluated in eval mode.
+    input_shape : (C, H, W)
+    calibration_images : array [N, C, H, W], optional
+        Training images for the threshold units (:class:`Calibration`); without them every unit is 1.
+    """
+
+    def __init__(self, model: nn.Module, input_shape: tuple[int, int, int], calibration_images=None):
+        self.input_shape = tuple(int(v) for v in input_shape)
+        self.convs, self.fc_weight, self.fc_bias = _parse(model)
+        c, h, w = self.input_shape
+        for layer in self.convs:
+            if layer.in_channels != c:
+                raise ValueError(f"layer {layer.name!r} expects {layer.in_channels} input channels, gets {c}")
+            layer.in_shape = (c, h, w)
+            c = layer.out_channels
+            if layer.pool:
+                h, w = h // 2, w // 2
+        self._neighbour_cache: dict[tuple[int, int], tuple] = {}
+        self._count_cache: dict[tuple, np.ndarray] = {}
+        names = self.layer_names
+        if calibration_images is None:
+            self.calibration = Calibration(*({n: 1.0 for n in names} for _ in range(3)))
+        else:
+            self.calibration = self._calibrate(np.asarray(calibration_images, dtype=np.float32))
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [layer.name for layer in self.convs]
+
+    # -- validation ----------------------------------------------------------------------------------------------
+    def check_effort(self, effort: Effort) -> None:
+        """``ValueError`` for a per-layer override naming a layer the network lacks, or saturation prediction asked
+        of a layer without a ReLU."""
+        names = self.layer_names
+        for layer in effort.layers:
+            if layer not in names:
+                raise ValueError(f"effort names layer {layer!r}, which the network does not have; conv layers: "
+                                 f"{names}")
+        for layer in self.convs:
+            if effort.for_layer(layer.name).spet_on and not layer.relu:
+                raise ValueError(f"saturation prediction (spet_fraction < 1) asked for layer {layer.name!r}, which has "
+                                 "no ReLU after it; set spet_fraction=1 for that layer (per-layer override)")
+
+    # -- forward passes ------------------------------------------------------------------------------------------
+    def static_forward(self, x: np.ndarray) -> np.ndarray:
+        """Logits of the static network (the reference every dynamic run is compared with)."""
+        x = np.asarray(x, dtype=np.float32)
+        with threadpool_limits(1):
+            for layer in self.convs:
+                n, _, h, w = x.shape
+                pre = (im2col(x) @ layer.flat.T + layer.bias).reshape(n, h, w, -1).transpose(0, 3, 1, 2)
+                x = np.maximum(pre, 0) if layer.relu else pre
+                if layer.pool:
+                    x = _maxpool(x)
+            return x.mean(axis=(2, 3)) @ self.fc_weight.T + self.fc_bias
+
+    def run(self, x: np.ndarray, effort: Effort = EXACT, *, keep_maps: bool = False, start: int = 0,
+            before: list[LayerStats] | None = None, keep_inputs: bool = False) -> RunResult:
+        """Dynamic-effort forward pass of images ``x`` [N, C, H, W] with operation counts.
+
+        ``keep_maps`` keeps, per layer, ``computed`` [N, H, W] (fraction of output channels computed at each
+        position) and ``terminated`` [N, H, W] (fraction that stopped early) for the maps view. ``start`` > 0 runs
+        from conv layer ``start`` with ``x`` its input, ``before`` the stats of the layers before it (threshold
+        tuning reuses the unchanged front of the network); ``keep_inputs`` keeps every conv layer's input.
+        """
+        self.check_effort(effort)
+        with threadpool_limits(1):  # one BLAS thread: the matrices are small and the machine is shared
+            return self._run(np.asarray(x, dtype=np.float32), effort, keep_maps, start, before, keep_inputs)
+
+    def _run(self, x, effort, keep_maps, start, before, keep_inputs) -> RunResult:
+        n_img = x.shape[0]
+        stats, maps, inputs = list(before or []), {}, {}
+        if len(stats) != start:
+            raise ValueError(f"start={start} needs the stats of the {start} layers before it, got {len(stats)}")
+        for layer in self.convs[start:]:
+            if keep_inputs:
+                inputs[layer.name] = x
+            le = effort.for_layer(layer.name)
+            x, st, mp = self._layer(layer, x, le, keep_maps)
+            if keep_maps:
+                maps[layer.name] = mp
+            _, k, h, w = x.shape
+            if layer.pool:
+                x = _maxpool(x)
+                st.pool_ops = 3 * n_img * k * (h // 2) * (w // 2)
+            stats.append(st)
+        _, k, h, w = x.shape
+        logits = x.mean(axis=(2, 3)) @ self.fc_weight.T + self.fc_bias
+        head = n_img * (k * (h * w - 1 + 1) + 2 * self.fc_weight.size)
+        other = head + sum(st.pool_ops for st in stats)
+        return RunResult(logits, stats, other, n_img, maps, inputs)
+
+    def _layer(self, layer: ConvLayer, x: np.ndarray, le: LayerEffort, keep_maps: bool):
+        n, c, h, w = x.shape
+        kk = layer.out_channels
+        p = h * w
+        nt = layer.n_terms
+        st = LayerStats(layer.name, neurons=n * kk * p, input_channels=n * c)
+        st.static_terms = n * kk * p * nt
+        st.static_ops = n * kk * p * (2 * nt + (1 if layer.relu else 0))
+
+        # 1. layer level: low-variance input channels
+        approx = np.zeros((n, c), dtype=bool)
+        bias = layer.bias[None, :]  # [1, K] -> exact path keeps the static bias untouched
+        xin = x
+        if le.var_on:
+            means = x.mean(axis=(2, 3))
+            var = x.var(axis=(2, 3))
+            approx = var < le.var_threshold * self.calibration.var_ref[layer.name]
+            st.variance = n * c * (4 * p + 1)
+            if approx.any():
+                n_app = int(approx.sum())
+                st.approximated_channels = n_app
+                st.approximation = 2 * n_app * kk
+                bias = layer.bias[None, :] + (means * approx) @ layer.kernel_sums.T
+                xin = x * ~approx[:, :, None, None]
+        active_terms = (c - approx.sum(axis=1)) * 9  # [N]
+        st.skipped_var = int((approx.sum(axis=1) * 9).sum()) * kk * p
+
+        cols = im2col(xin)
+        pre = (cols @ layer.flat.T).reshape(n, p, kk)
+        pre = pre + bias[:, None, :]
+        out = np.maximum(pre, 0) if layer.relu else pre
+
+        # 2. neuron level: saturation prediction and early termination
+        checks = layer.checkpoints(le)
+        terms = np.broadcast_to(active_terms[:, None, None], (n, p, kk))
+        n_checks = np.zeros((n, p, kk), dtype=np.int64)
+        terminated = np.zeros((n, p, kk), dtype=bool)
+        if checks:
+            limit = -le.spet_threshold * self.calibration.pre_std[layer.name]
+            prefix = np.zeros((len(checks), kk, nt), dtype=np.float32)
+            for j, m in enumerate(checks):
+                prefix[j] = np.where(layer.rank < m, layer.flat, 0)
+            partial = (cols @ prefix.reshape(-1, nt).T).reshape(n, p, len(checks), kk) + bias[:, None, None, :]
+            below = partial < limit
+            any_below = below.any(axis=2)
+            first = np.where(any_below, below.argmax(axis=2), len(checks) - 1)  # [N, P, K]
+            terminated = any_below
+            n_checks = np.where(any_below, first + 1, len(checks))
+            counts = self._prefix_counts(layer, checks)  # [J, K, C] terms of channel c in prefix j
+            done = np.einsum("nc,jkc->njk", (~approx).astype(np.int64), counts)  # [N, J, K]
+            stop_terms = done[np.arange(n)[:, None, None], first, np.arange(kk)[None, None, :]]  # [N, P, K]
+            terms = np.where(terminated, stop_terms, terms)
+            out = np.where(terminated, np.float32(0), out)
+
+        # 3. feature level: selective sampling on the stride-2 grid
+        computed = np.ones((n, p, kk), dtype=bool)
+        out_nk = out.transpose(0, 2, 1)  # [N, K, P]
+        if le.sdss_on:
+            pos, nbr, d = self._neighbours(h, w)
+            if len(pos):
+                valid = nbr >= 0
+                vals = out_nk[:, :, np.where(valid, nbr, 0)]  # [N, K, U, 4]
+                act = self.calibration.act_std[layer.name]
+                big = np.where(valid, vals, -np.inf).max(axis=3)
+                small = np.where(valid, vals, np.inf).min(axis=3)
+                interp = np.zeros(big.shape, dtype=bool)
+                checked_sig = np.zeros(big.shape, dtype=bool)
+                if le.sig_threshold > 0:
+                    interp = big < le.sig_threshold * act
+                    st.sdss_checks += int(n * kk * d.sum())
+                    checked_sig[:] = True
+                if le.sim_threshold > 0:
+                    need = ~interp
+                    similar = (big - small) < le.sim_threshold * act
+                    st.sdss_checks += int((need * (2 * d)[None, None, :]).sum())
+                    interp = interp | (need & similar)
+                value = np.where(valid, vals, 0).sum(axis=3) * (np.float32(1) / d.astype(np.float32))
+                st.interpolated = int(interp.sum())
+                st.interpolation = int((interp * (d - 1 + (d > 1))[None, None, :]).sum())
+                out_nk = out_nk.copy()
+                sub = out_nk[:, :, pos]
+                out_nk[:, :, pos] = np.where(interp, value, sub)
+                cmp = computed.transpose(0, 2, 1).copy()
+                cmp[:, :, pos] = ~interp
+                computed = cmp.transpose(0, 2, 1)
+
+        # accounting over the computed neurons
+        comp_terms = np.where(computed, terms, 0)
+        st.mac_ops = 2 * int(comp_terms.sum())
+        st.spet_checks = int(np.where(computed, n_checks, 0).sum())
+        st.terminated = int((terminated & computed).sum())
+        if layer.relu:
+            st.activation_ops = int((computed & ~terminated).sum())
+        full = np.broadcast_to(active_terms[:, None, None], terms.shape)
+        st.skipped_sdss = int(np.where(computed, 0, full).sum())
+        st.skipped_spet = int(np.where(computed, full - terms, 0).sum())
+        y = out_nk.reshape(n, kk, h, w)
+        maps = {}
+        if keep_maps:
+            maps["computed"] = computed.mean(axis=2).reshape(n, h, w)
+            maps["terminated"] = (terminated & computed).mean(axis=2).reshape(n, h, w)
+        return y, st, maps
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def _neighbours(self, h: int, w: int):
+        key = (h, w)
+        if key not in self._neighbour_cache:
+            self._neighbour_cache[key] = _neighbours(h, w)
+        return self._neighbour_cache[key]
+
+    def _prefix_counts(self, layer: ConvLayer, checks: list[int]) -> np.ndarray:
+        key = (layer.name, tuple(checks))
+        if key not in self._count_cache:
+            channel = np.arange(layer.n_terms) // 9
+            counts = np.zeros((len(checks), layer.out_channels, layer.in_channels), dtype=np.int64)
+            for j, m in enumerate(checks):
+                for k in range(layer.out_channels):
+                    counts[j, k] = np.bincount(channel[layer.order[k, :m]], minlength=layer.in_channels)
+            self._count_cache[key] = counts
+        return self._count_cache[key]
+
+    def _calibrate(self, images: np.ndarray) -> Calibration:
+        pre_std, act_std, var_ref = {}, {}, {}
+        x = images
+        for layer in self.convs:
+            n, _, h, w = x.shape
+            var_ref[layer.name] = float(x.var(axis=(2, 3)).mean()) or 1.0
+            pre = (im2col(x) @ layer.flat.T + layer.bias).reshape(n, h, w, -1).transpose(0, 3, 1, 2)
+            x = np.maximum(pre, 0) if layer.relu else pre
+            pre_std[layer.name] = float(pre.std()) or 1.0
+            act_std[layer.name] = float(x.std()) or 1.0
+            if layer.pool:
+                x = _maxpool(x)
+        return Calibration(pre_std, act_std, var_ref)
+
+    def static_layer_ops(self) -> dict[str, int]:
+        """Scalar operations per image of each static conv layer (closed form)."""
+        out = {}
+        for layer in self.convs:
+            _, h, w = layer.in_shape
+            out[layer.name] = layer.out_channels * h * w * (2 * layer.n_terms + (1 if layer.relu else 0))
+        return out
+
+
+def _maxpool(x: np.ndarray) -> np.ndarray:
+    n, c, h, w = x.shape
+    h2, w2 = h // 2, w // 2
+    return x[:, :, :2 * h2, :2 * w2].reshape(n, c, h2, 2, w2, 2).max(axis=(3, 5))
+
+
+def _parse(model: nn.Module) -> tuple[list[ConvLayer], np.ndarray, np.ndarray]:
+    """Conv layers (BN folded) and the classifier of a VGG-style model; ``ValueError`` for anything else."""
+    model = model.eval()
+    if hasattr(model, "features") and hasattr(model, "classifier"):
+        prefix = "features."
+        body = list(model.features.named_children())
+        head = [m for m in (getattr(model, "pool", None), model.classifier) if m is not None]
+    elif isinstance(model, nn.Sequential):
+        prefix = ""
+        items = list(model.named_children())
+        cut = next((i for i, (_, m) in enumerate(items) if isinstance(m, nn.AdaptiveAvgPool2d)), len(items))
+        body, head = items[:cut], [m for _, m in items[cut:]]
+    else:
+        raise ValueError(f"model of type {type(model).__name__} is not supported; expected a VGG-style network "
+                         "(features + classifier) or an nn.Sequential of conv blocks, AdaptiveAvgPool2d(1), Linear")
+    convs: list[ConvLayer] = []
+    i = 0
+    while i < len(body):
+        name, module = body[i]
+        if not isinstance(module, nn.Conv2d):
+            raise ValueError(f"layer {prefix}{name!r} ({type(module).__name__}) is not supported here; expected Conv2d "
+                             "[BatchNorm2d] [ReLU] [MaxPool2d(2)] blocks")
+        if module.kernel_size != (3, 3) or module.stride != (1, 1) or module.padding != (1, 1) or module.groups != 1:
+            raise ValueError(f"layer {prefix}{name!r}: only 3x3 convolutions with stride 1, padding 1, groups 1 are "
+                             f"supported, got kernel {module.kernel_size}, stride {module.stride}, padding "
+                             f"{module.padding}, groups {module.groups}")
+        weight = module.weight.detach().double()
+        bias = module.bias.detach().double() if module.bias is not None else torch.zeros(weight.shape[0]).double()
+        i += 1
+        if i < len(body) and isinstance(body[i][1], nn.BatchNorm2d):
+            bn = body[i][1]
+            scale = (bn.weight.detach().double() if bn.affine else 1) / torch.sqrt(bn.running_var.double() + bn.eps)
+            shift = bn.bias.detach().double() if bn.affine else 0
+            weight = weight * scale[:, None, None, None]
+            bias = (bias - bn.running_mean.double()) * scale + shift
+            i += 1
+        relu = i < len(body) and isinstance(body[i][1], nn.ReLU)
+        i += relu
+        pool = False
+        if i < len(body) and isinstance(body[i][1], nn.MaxPool2d):
+            mp = body[i][1]
+            if mp.kernel_size not in (2, (2, 2)) or mp.stride not in (2, (2, 2)):
+                raise ValueError(f"layer {prefix}{body[i][0]!r}: only MaxPool2d(2) is supported")
+            pool, i = True, i + 1
+        convs.append(ConvLayer(f"{prefix}{name}", weight.float().numpy(), bias.float().numpy(), relu, pool))
+    linear = [m for m in head if isinstance(m, nn.Linear)]
+    if not convs or len(linear) != 1:
+        raise ValueError("the model needs at least one conv layer and exactly one Linear classifier")
+    fc = linear[0]
+    fb = fc.bias.detach().float().numpy() if fc.bias is not None else np.zeros(fc.out_features, np.float32)
+    return convs, fc.weight.detach().float().numpy().copy(), fb.copy()

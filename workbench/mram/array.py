@@ -1,0 +1,227 @@
+"""Memory arrays: bitline/wordline RC, voltage-mode sensing at an iso sense margin, write drivers, area.
+
+Organisation: ``rows x cols`` cells, one word of ``word_bits`` read or written per access (column mux ``cols /
+word_bits``). A bit is one cell (single-ended: compared with a reference midway between the P and AP levels) or two
+complementary cells (differential: the bitline pair is compared directly, twice the signal for twice the cells).
+
+Read, voltage mode (Rabaey ch. 12 style): the bitline, biased at ``V_read``, integrates the cell current on its
+capacitance; the sensing time is the time the signal difference needs to reach the iso sense margin at the sense
+amplifier input::
+
+    single-ended: SM = (I_P - I_AP) t / (2 C_BL)      differential: SM = (I_P - I_AP) t / C_BL
+
+Current mode: a clamp holds the bitline at ``V_read`` (settling 2.3 R_clamp C_BL) and the SA integrates the current
+difference on its own node ``C_SA`` instead of ``C_BL`` (same margin equations); the cell current is drawn from VDD.
+
+Read energy per word = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
+(+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder.
+Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA.
+Write: the write current of each bit flows along its bitline (average half length) and source line; their charging
+and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writepath.write_bit`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from workbench.mram.params import section
+from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
+
+SENSE_MODES = ("voltage", "current")
+
+
+@dataclass(frozen=True)
+class ArrayKnobs:
+    """Array organisation and sensing knobs.
+
+    Parameters
+    ----------
+    rows, cols : int
+        Cells per bitline and per wordline (>= 2).
+    word_bits : int
+        Bits per access (divides ``cols``).
+    sense_margin_mv : float
+        Iso sense margin at the sense-amplifier input (mV), > 0.
+    read_voltage_v : float
+        Bitline read bias (V), > 0 and below the write voltage.
+    sense_mode : str
+        ``"voltage"`` (the bitline integrates the cell current) or ``"current"`` (the bitline is clamped at
+        ``V_read`` and the SA integrates the current difference on its own node).
+    """
+
+    rows: int = 256
+    cols: int = 256
+    word_bits: int = 32
+    sense_margin_mv: float = 40.0
+    read_voltage_v: float = 0.1
+    sense_mode: str = "voltage"
+
+    def __post_init__(self) -> None:
+        if self.sense_mode not in SENSE_MODES:
+            raise ValueError(f"sense_mode={self.sense_mode!r}; allowed: {SENSE_MODES}")
+        for name in ("rows", "cols", "word_bits"):
+            value = getattr(self, name)
+            if int(value) != value or value < 2:
+                raise ValueError(f"{name}={value!r}; allowed: an integer >= 2")
+        if self.cols % self.word_bits:
+            raise ValueError(f"word_bits={self.word_bits} must divide cols={self.cols}")
+        for name in ("sense_margin_mv", "read_voltage_v"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}={value!r}; allowed: > 0")
+
+
+@dataclass(frozen=True)
+class ArrayResult:
+    """Per-word figures of an array organisation."""
+
+    kind: str
+    differential: bool
+    read_energy_j: float
+    read_latency_s: float
+    write_energy_j: float
+    write_latency_s: float
+    area_um2: float
+    cell_area_um2: float
+    i_p_a: float
+    i_ap_a: float
+    t_sense_s: float
+    v_per_a: float  # signal at the SA input per ampere of cell-current difference after the sensing time
+    read_disturb: float  # probability that one read flips the bit (thermally assisted STT by the read current)
+    c_bl_f: float
+    c_wl_f: float
+    r_series_ohm: float
+    path: WritePath
+    write: WriteResult | None
+    read_parts_j: dict
+    write_parts_j: dict
+
+
+def cell_area_um2(kind: str, differential: bool = False) -> float:
+    cells = section("array_45nm", "cells")
+    f_um = section("array_45nm", "technology")["cell_pitch_f"] * 1e-3
+    return cells[f"{kind}_cell_f2"] * f_um * f_um * (2 if differential else 1)
+
+
+def lines(path: WritePath, a: ArrayKnobs, knobs: WriteKnobs) -> dict:
+    """Bitline and wordline R and C of the array (square cells; the differential cell is two cells wide)."""
+    tech = section("array_45nm", "technology")
+    tr = section("array_45nm", "transistor")
+    vsh = section("write_paths", "vsh")
+    pitch_um = math.sqrt(cell_area_um2(path.kind))
+    c_w, r_w = tech["c_wire_ff_per_um"] * 1e-15, tech["r_wire_ohm_per_um"]
+    if path.kind == "vsh":
+        c_bl_cell = 0.0  # no access-transistor drain on the bitline: the MTJ contacts it through the channel
+        c_wl_cell = vsh["gate_cap_ff_per_um2"] * 1e-15 * vsh["channel_length_nm"] * vsh["channel_width_nm"] * 1e-6
+    else:
+        c_bl_cell = tr["c_drain_ff_per_um"] * 1e-15 * knobs.access_width_um
+        c_wl_cell = tr["c_gate_ff_per_um"] * 1e-15 * knobs.access_width_um
+    width = 2 if path.differential else 1
+    return {
+        "c_bl_f": a.rows * (c_w * pitch_um + c_bl_cell),
+        "r_bl_ohm": a.rows * r_w * pitch_um,
+        "c_wl_f": a.cols * width * (c_w * pitch_um + c_wl_cell),
+        "r_wl_ohm": a.cols * width * r_w * pitch_um,
+    }
+
+
+def read_series_ohm(path: WritePath) -> float:
+    """Resistance in series with the MTJ on the read path: the access (STT) or read (GSH) transistor, or half the
+    gated channel (VSH: the read current enters the channel under the MTJ and leaves through one terminal)."""
+    if path.kind == "vsh":
+        return 0.5 * path.r_cell_ohm
+    return path.r_access_ohm
+
+
+def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
+                             attempt_time_s: float = 1e-9) -> float:
+    """Probability that a read current flips the free layer: thermally activated switching with the barrier lowered
+    by the spin torque of the read current through the MTJ, rate ``exp(-Delta (1 - I / I_c0)) / tau0`` (Koch et al.,
+    PRL 92, 088302 (2004); exponent 1 as in Li & Zhang PRB 69, 134416 (2004)). The MTJ's STT efficiency is the
+    Slonczewski ``P / (1 + P^2)`` with the Julliere polarisation of its TMR; this holds for every cell, also the
+    three-terminal GSH/VSH cells whose read current still crosses the junction."""
+    tmr = path.mtj.tmr
+    p = math.sqrt(tmr / (2 + tmr))
+    eta = p / (1 + p * p)
+    if eta <= 0:
+        return 0.0
+    ratio = i_read_a * eta / path.magnet.spin_current_critical_a()
+    if ratio >= 1:
+        return 1.0
+    rate = math.exp(-path.magnet.delta() * (1 - ratio)) / attempt_time_s
+    return float(-math.expm1(-rate * t_read_s))
+
+
+def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
+             knobs: WriteKnobs | None = None, *, include_write: bool = True) -> ArrayResult:
+    """Read and write energy/latency per word, and area, of one organisation (see the module docstring);
+    ``include_write=False`` skips the write (no LLG table needed; write figures are NaN)."""
+    a = array or ArrayKnobs()
+    k = knobs or WriteKnobs()
+    if a.read_voltage_v >= k.write_voltage_v:
+        raise ValueError(f"read_voltage_v={a.read_voltage_v} must stay below write_voltage_v={k.write_voltage_v}")
+    path = build_path(kind, differential, k)
+    tech = section("array_45nm", "technology")
+    sense = section("array_45nm", "sensing")
+    drv = section("array_45nm", "write_driver")
+    vdd = tech["vdd_v"]
+    ln = lines(path, a, k)
+    vr = a.read_voltage_v
+    rs = read_series_ohm(path) + 0.5 * ln["r_bl_ohm"]
+    i_p = vr / (path.mtj.r_p_ohm + rs)
+    i_ap = vr / (path.mtj.r_ap_ohm(vr) + rs)
+    sm = a.sense_margin_mv * 1e-3
+    share = 1 if differential else 2  # single-ended: the reference sits midway, half the difference per side
+    per_bit_lines = 2 if differential else 1
+    b = a.word_bits
+    if a.sense_mode == "voltage":
+        t_sense = share * sm * ln["c_bl_f"] / (i_p - i_ap)
+        v_per_a = t_sense / ln["c_bl_f"]
+        e_cells = b * vr * 0.5 * (i_p + i_ap) * t_sense * per_bit_lines
+        e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vr
+    else:  # clamp settles the bitline (to 10 %), then the SA node integrates the difference
+        t_settle = 2.3 * sense["r_clamp_ohm"] * ln["c_bl_f"]
+        c_sa = sense["c_sa_node_ff"] * 1e-15
+        t_int = share * sm * c_sa / (i_p - i_ap)
+        t_sense = t_settle + t_int
+        v_per_a = t_int / c_sa
+        e_cells = b * vdd * 0.5 * (i_p + i_ap) * t_sense * per_bit_lines  # drawn from VDD through the clamp
+        e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vdd
+    fo4 = tech["fo4_ps"] * 1e-12
+    t_wl = 0.38 * ln["r_wl_ohm"] * ln["c_wl_f"] + 2 * fo4
+    t_read = 4 * fo4 + t_wl + t_sense + sense["t_sa_ps"] * 1e-12
+    read_parts = {
+        "cells": e_cells,
+        "bitlines": e_bitlines,
+        "sense_amps": b * sense["e_sa_fj"] * 1e-15,
+        "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
+        "wordline": ln["c_wl_f"] * vdd * vdd,
+        "decoder": sense["e_decoder_fj"] * 1e-15,
+        "io": b * sense["e_io_per_bit_fj"] * 1e-15,
+    }
+    # write: current along the bitline (half length on average) and back on the source line; both lines charged
+    c_line = 2 * ln["c_bl_f"]
+    r_line = ln["r_bl_ohm"]
+    t_line = 0.38 * r_line * c_line + t_wl
+    if include_write:
+        w = write_bit(path, k, r_line_ohm=r_line, c_line_f=c_line, t_line_s=t_line)
+        write_parts = {name: b * value for name, value in w.energy_parts_j.items()}
+        write_parts["wordline"] = ln["c_wl_f"] * vdd * vdd
+        e_write = sum(write_parts.values()) if w.writable else math.inf
+        t_write = w.t_write_s
+    else:
+        w, write_parts, e_write, t_write = None, {}, math.nan, math.nan
+    cell_um2 = cell_area_um2(kind, differential)
+    periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + a.rows * 2.0)  # SAs, drivers, row decoder/drivers
+    area = a.rows * a.cols * cell_um2 + periphery
+    disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
+    return ArrayResult(kind, differential, sum(read_parts.values()), t_read, e_write, t_write, area, cell_um2, i_p,
+                       i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts,
+                       write_parts)
+
+
+ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),
+                 "DVSH": ("vsh", True)}
+
+__all__ = ["ArrayKnobs", "ArrayResult", "evaluate", "ORGANISATIONS", "KINDS", "cell_area_um2"]

@@ -1,0 +1,399 @@
+"""MRAM studies: device, array, CiM and system explorers (all interactive: LLG tables are precomputed and cached).
+
+* ``mram.device``: a write path's magnet at a write current: switching-time distribution, WER at a pulse, write time
+  at an iso WER, critical current, thermal stability and retention.
+* ``mram.array``: read/write energy and latency per word and area for STT, GSH, DGSH, VSH, DVSH organisations.
+* ``mram.cim``: sense margins and bit error rate of a CiM operation under process variation (Monte Carlo).
+* ``mram.system``: a kernel's memory energy and time with and without CiM on one organisation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.mram import cim as cim_model
+from workbench.mram.array import ORGANISATIONS, SENSE_MODES, ArrayKnobs, evaluate
+from workbench.mram.device import critical_current_a, switching_table
+from workbench.mram.system import KERNELS, compare
+from workbench.mram.writepath import KINDS, WriteKnobs, build_path
+
+ORG_NAMES = tuple(ORGANISATIONS)
+
+_WRITE_KNOBS = (
+    Float("write_voltage_v", 1.0, low=0.3, high=1.8, step=0.05, unit="V",
+          help="Write driver supply, the same for every path (iso-voltage comparison)."),
+    Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER",
+          help="Iso write error rate; below 10/n of the LLG table the exponential tail is extrapolated."),
+    Float("spin_hall_angle", 0.3, low=0.05, high=1.0, help="GSH heavy-metal spin Hall angle (beta-W ~0.3)."),
+    Float("vsh_efficiency", 0.38, low=0.05, high=2.0,
+          help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R]."),
+    Float("vsh_gate_drive", 1.0, low=0.5, high=1.0, step=0.05,
+          help="VSH gate drive (fraction of full swing): sets the channel sheet resistance."),
+    Float("access_width_um", 0.2, low=0.05, high=1.0, step=0.05, unit="um",
+          help="Access/write transistor width (STT, GSH)."),
+)
+
+
+def _finite(value: float) -> float:
+    """NaN for 'not reached' (an infinite write time: the current is below the LLG table's range or the pulse would
+    exceed its 20 ns), so charts and the store skip the point instead of drawing infinity."""
+    return float(value) if math.isfinite(value) else math.nan
+
+
+def _write_knobs(p: dict) -> WriteKnobs:
+    return WriteKnobs(**{k.name: p[k.name] for k in _WRITE_KNOBS})
+
+
+# -- device ---------------------------------------------------------------------------------------------------------
+def evaluate_device(path: str, current_ua: float, pulse_ns: float, target_wer: float, temperature_k: float) -> dict:
+    """Switching statistics of the path's magnet at ``current_ua`` from the cached LLG table (300 K runs)."""
+    wp = build_path(path)
+    magnet = wp.magnet
+    table = switching_table(magnet)
+    ic0 = critical_current_a(magnet, wp.spin_efficiency)
+    overdrive = current_ua * 1e-6 / ic0
+    t_write = table.write_time_at(overdrive, target_wer)
+    # WER at the pulse: interpolate the empirical curves of the neighbouring overdrives (log WER vs log i)
+    od = table.overdrives
+    if overdrive < od[0]:
+        wer, median = 1.0, math.inf
+    else:
+        j = int(min(np.searchsorted(od, overdrive), len(od) - 1))
+        i0 = max(j - 1, 0)
+        w = [max(float(table.wer(k, [pulse_ns * 1e-9])[0]), 0.5 / table.n) for k in (i0, j)]
+        med = [float(np.median(table.times_s[k])) for k in (i0, j)]
+        f = 0.0 if j == i0 else float(np.clip((math.log(overdrive) - math.log(od[i0])) /
+                                              (math.log(od[j]) - math.log(od[i0])), 0.0, 1.0))
+        wer = math.exp((1 - f) * math.log(w[0]) + f * math.log(w[1]))
+        median = (1 - f) * med[0] + f * med[1]
+        if overdrive > od[-1]:  # precessional law beyond the grid
+            median = med[1] * (od[-1] - 1) / (overdrive - 1)
+    return {
+        "write_time_ns": _finite(t_write * 1e9),
+        "median_switch_ns": _finite(median * 1e9),
+        "wer_at_pulse": wer,
+        "overdrive": overdrive,
+        "ic0_ua": ic0 * 1e6,
+        "delta": magnet.delta(temperature_k),
+        "retention_years": magnet.retention_s(temperature_k) / 3.156e7,
+        "spin_efficiency": wp.spin_efficiency,
+        "write_energy_fj": _finite((current_ua * 1e-6) ** 2 * (wp.r_cell_ohm + wp.r_access_ohm) * t_write * 1e15),
+    }
+
+
+DEVICE = register_study(Study(
+    name="mram.device",
+    theme="mram",
+    func=evaluate_device,
+    knobs=(
+        Choice("path", "vsh", options=KINDS, help="Write path: STT (PMA), GSH (in-plane), VSH (PMA); sets the magnet."),
+        Float("current_ua", 60.0, low=5.0, high=500.0, log=True, unit="uA", help="Write (charge) current."),
+        Float("pulse_ns", 5.0, low=0.1, high=20.0, log=True, unit="ns", help="Pulse width for the WER metric."),
+        Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER", help="Iso write error rate."),
+        Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K",
+              help="Temperature of Delta and retention (the LLG tables are at 300 K)."),
+    ),
+    metrics=(
+        Metric("write_time_ns", "ns", "min", "Pulse width reaching the target WER (LLG, 300 K).", "write time"),
+        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),
+        Metric("wer_at_pulse", "", "min", "Write error rate at the chosen pulse width.", "WER"),
+        Metric("overdrive", "", None, "I / I_c0."),
+        Metric("ic0_ua", "uA", "min", "Zero-temperature critical charge current.", "I_c0"),
+        Metric("delta", "", "max", "Thermal stability factor E_b / k_B T.", "Delta"),
+        Metric("retention_years", "years", "max", "Neel-Brown retention of one bit.", "retention"),
+        Metric("spin_efficiency", "", "max", "Spin current per charge current of the path."),
+        Metric("write_energy_fj", "fJ", "min", "I^2 R t of the cell path at the iso-WER pulse (no driver/lines).",
+               "cell write energy"),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "Stochastic macrospin LLG (thermal field, STT/SOT torques) of the write path's free layer: 2000 thermal "
+        "magnets per overdrive, cached. Switching-time distribution, WER vs pulse, write time at an iso WER, "
+        "critical current and thermal stability."
+    ),
+))
+
+
+# -- array ----------------------------------------------------------------------------------------------------------
+_ARRAY_KNOBS = (
+    Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
+    Choice("rows", 256, options=(64, 128, 256, 512, 1024), help="Cells per bitline."),
+    Choice("cols", 256, options=(64, 128, 256, 512, 1024), help="Cells per wordline."),
+    Choice("word_bits", 32, options=(8, 16, 32, 64), unit="bit", help="Bits per access."),
+    Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin at the SA input."),
+    Float("read_voltage_v", 0.1, low=0.02, high=0.3, step=0.01, unit="V", help="Bitline read bias."),
+    Choice("sense_mode", "voltage", options=SENSE_MODES,
+           help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node integrates)."),
+)
+
+
+def _array(p: dict) -> ArrayKnobs:
+    return ArrayKnobs(rows=p["rows"], cols=p["cols"], word_bits=p["word_bits"], sense_margin_mv=p["sense_margin_mv"],
+                      read_voltage_v=p["read_voltage_v"], sense_mode=p["sense_mode"])
+
+
+def evaluate_array(organisation: str, rows: int, cols: int, word_bits: int, sense_margin_mv: float,
+                   read_voltage_v: float, sense_mode: str, write_voltage_v: float, target_wer: float,
+                   spin_hall_angle: float, vsh_efficiency: float, vsh_gate_drive: float,
+                   access_width_um: float) -> dict:
+    """Per-word read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
+    p = locals()
+    kind, diff = ORGANISATIONS[organisation]
+    r = evaluate(kind, diff, _array(p), _write_knobs(p))
+    w = r.write
+    return {
+        "read_energy_pj": r.read_energy_j * 1e12,
+        "read_latency_ns": r.read_latency_s * 1e9,
+        "write_energy_pj": _finite(r.write_energy_j * 1e12),
+        "write_latency_ns": _finite(r.write_latency_s * 1e9),
+        "area_um2": r.area_um2,
+        "write_current_ua": w.current_a * 1e6,
+        "overdrive": w.overdrive,
+        "sense_time_ns": r.t_sense_s * 1e9,
+        "read_disturb": r.read_disturb,
+        "read_breakdown_pj": {k: v * 1e12 for k, v in r.read_parts_j.items()},
+        "write_breakdown_pj": {k: v * 1e12 for k, v in r.write_parts_j.items()},
+    }
+
+
+ARRAY = register_study(Study(
+    name="mram.array",
+    theme="mram",
+    func=evaluate_array,
+    knobs=_ARRAY_KNOBS + _WRITE_KNOBS,
+    metrics=(
+        Metric("read_energy_pj", "pJ", "min", "Read energy per word at the iso sense margin.", "read energy"),
+        Metric("read_latency_ns", "ns", "min", "Decode + wordline + sensing + SA.", "read latency"),
+        Metric("write_energy_pj", "pJ", "min", "Write energy per word at the iso WER (LLG + parasitics).",
+               "write energy"),
+        Metric("write_latency_ns", "ns", "min", "Line settling + iso-WER pulse.", "write latency"),
+        Metric("area_um2", "um2", "min", "Cells + sense amplifiers, write drivers, row drivers.", "area"),
+        Metric("write_current_ua", "uA", None, "Write current per bit."),
+        Metric("overdrive", "", None, "Write spin current / critical spin current."),
+        Metric("sense_time_ns", "ns", "min", "Bitline integration time to the iso margin."),
+        Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
+               "thermal barrier; Koch 2004)."),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
+        "at an iso sense margin, write drivers and the write pulse at an iso write error rate from the LLG tables."
+    ),
+))
+
+
+# -- CiM ------------------------------------------------------------------------------------------------------------
+CIM_OPS = ("READ", "OR", "AND", "NOR", "XOR", "ADD")
+
+
+def _check_cim(params: dict) -> None:
+    kind, diff = ORGANISATIONS[params["organisation"]]
+    allowed = cim_model.DIFF_OPS if diff else cim_model.STT_OPS
+    if params["op"] not in allowed:
+        raise ValueError(f"op={params['op']!r} is not sensed by {params['organisation']}; allowed: {allowed}")
+
+
+def evaluate_cim(organisation: str, op: str, sigma_rp: float, sigma_tmr: float, sigma_vt_mv: float, samples: int,
+                 sense_margin_mv: float, sense_mode: str, ref_fraction: float, seed: int) -> dict:
+    """Sense margin and bit error rate of ``op`` under variation, and its array-level energy vs two reads."""
+    kind, diff = ORGANISATIONS[organisation]
+    _check_cim(locals())
+    var = cim_model.VariationKnobs(sigma_rp=sigma_rp, sigma_tmr=sigma_tmr, sigma_vt_mv=sigma_vt_mv, samples=samples,
+                                   seed=seed)
+    a = ArrayKnobs(sense_margin_mv=sense_margin_mv, sense_mode=sense_mode)
+    stats = cim_model.sense_statistics(kind, diff, var, a, ref_fraction=ref_fraction)[op]
+    e = cim_model.cim_access_energy(kind, diff, a)
+    return {
+        "margin_mean_mv": stats.margin_mean_v * 1e3,
+        "margin_3sigma_mv": stats.margin_3sigma_v * 1e3,
+        "ber_mc": stats.ber_mc,
+        "ber_gauss": stats.ber_gauss,
+        "cim_energy_pj": e["e_cim_j"] * 1e12,
+        "cim_vs_two_reads": e["cim_vs_reads"],
+        # only XOR (and a READ) keep a valid check word: parity is linear, OR/AND/ADD are not
+        "ecc_overhead": cim_model.ecc_xor_overhead(a.word_bits) if op == "XOR" else 0.0,
+        "word_error_rate": cim_model.word_error_rate(stats.ber_gauss, a.word_bits),
+        "word_error_rate_ecc": (cim_model.word_error_rate(stats.ber_gauss, a.word_bits, ecc=True)
+                                if op in ("XOR", "READ") else math.nan),
+    }
+
+
+CIM = register_study(Study(
+    name="mram.cim",
+    theme="mram",
+    func=evaluate_cim,
+    knobs=(
+        Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
+        Choice("op", "XOR", options=CIM_OPS, help="Operation (OR/AND single-ended; AND/NOR differential)."),
+        Float("sigma_rp", 0.05, low=0.0, high=0.2, step=0.005, help="Relative 1-sigma of R_P."),
+        Float("sigma_tmr", 0.05, low=0.0, high=0.2, step=0.005, help="Relative 1-sigma of the TMR."),
+        Float("sigma_vt_mv", 30.0, low=0.0, high=80.0, unit="mV", help="1-sigma V_T of the series transistor."),
+        Int("samples", 2000, low=1, high=200000, log=True, help="Monte Carlo draws per input combination."),
+        Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin of a normal read."),
+        Choice("sense_mode", "voltage", options=SENSE_MODES, help="Voltage- or current-mode sense amplifier."),
+        Float("ref_fraction", 0.5, low=0.0, high=1.0, step=0.01, label="reference position",
+              help="Where each CiM reference sits between its two read levels (0.5 = midpoint; 0 or 1 = on a level, "
+                   "refused)."),
+        Int("seed", 0, low=0, high=1_000_000, help="Monte Carlo seed."),
+    ),
+    metrics=(
+        Metric("margin_mean_mv", "mV", "max", "Mean signed sense margin (correct side positive).", "mean margin"),
+        Metric("margin_3sigma_mv", "mV", "max", "Mean - 3 sigma of the worst input combination.", "3-sigma margin"),
+        Metric("ber_mc", "", "min", "Bit error rate, Monte Carlo count.", "BER (MC)"),
+        Metric("ber_gauss", "", "min", "Bit error rate, Gaussian tail of the margin.", "BER (Gauss)"),
+        Metric("cim_energy_pj", "pJ", "min", "Energy of one word-wide CiM access.", "CiM energy"),
+        Metric("cim_vs_two_reads", "x", "max", "Two standard reads / one CiM access (array level).",
+               "CiM efficiency"),
+        Metric("ecc_overhead", "", "min", "Extra check columns XORed per XOR so its result keeps a valid Hamming "
+               "check word (parity is linear); 0 for ops ECC cannot follow."),
+        Metric("word_error_rate", "", "min", "P(32-bit result wrong) from the Gaussian BER, no ECC."),
+        Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
+               "for OR/AND/NOR/ADD, whose results carry no valid check word)."),
+    ),
+    version="1",
+    cost="interactive",
+    constraints=_check_cim,
+    description=(
+        "STT-CiM multi-wordline sensing (OR/AND references, XOR, ADD) and differential (D)VSH/(D)GSH sensing (AND and "
+        "NOR in one access) under R_P, TMR, transistor and SA-offset variation: sense margins and bit error rate."
+    ),
+))
+
+
+# -- system ---------------------------------------------------------------------------------------------------------
+def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool) -> dict:
+    """Memory energy and time of a kernel, and the ratios CiM vs no CiM on the same memory."""
+    kind, diff = ORGANISATIONS[organisation]
+    c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial)
+    run = c["cim"] if use_cim else c["base"]
+    return {
+        "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
+        "system_energy_nj": _finite(run.system_energy_j * 1e9),
+        "time_us": _finite(run.time_s * 1e6),
+        "memory_energy_ratio": c["memory_energy_ratio"],
+        "speedup": c["speedup"],
+        "system_energy_ratio": c["system_energy_ratio"],
+        "reads": run.mix.reads,
+        "writes": run.mix.writes,
+        "cim_ops": run.mix.cim_ops,
+        "cycles": run.mix.cycles,
+    }
+
+
+SYSTEM = register_study(Study(
+    name="mram.system",
+    theme="mram",
+    func=evaluate_system,
+    knobs=(
+        Choice("kernel", "vadd", options=KERNELS,
+               help="vector add, bitwise op, DNN partial-sum accumulate, search, digits VGG-8 layer accumulates."),
+        Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
+        Int("n", 4096, low=8, high=1_000_000, log=True,
+            help="Elements (32-bit words); for dnn_net the mix of n / 64 digit images."),
+        Int("k_partial", 9, low=2, high=512, log=True, help="Partial sums per output (dnn_acc)."),
+        Bool("use_cim", True, help="Absolute figures with (True) or without CiM."),
+    ),
+    metrics=(
+        Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
+        Metric("system_energy_nj", "nJ", "min", "Memory + core energy.", "system energy"),
+        Metric("time_us", "us", "min", "Execution time.", "time"),
+        Metric("memory_energy_ratio", "x", "max", "Memory energy without / with CiM."),
+        Metric("speedup", "x", "max", "Time without / with CiM."),
+        Metric("system_energy_ratio", "x", "max", "System energy without / with CiM."),
+        Metric("reads", "", None, "Memory reads."),
+        Metric("writes", "", None, "Memory writes."),
+        Metric("cim_ops", "", None, "CiM accesses."),
+        Metric("cycles", "", None, "Core cycles."),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "
+        "energy and time with and without CiM."
+    ),
+))
+
+
+# -- LLG on any magnet (batch) ----------------------------------------------------------------------------------------
+def evaluate_llg(anisotropy: str, ms_ka_per_m: float, ku_kj_per_m3: float, alpha: float, length_nm: float,
+                 width_nm: float, thickness_nm: float, overdrive: float, temperature_k: float, magnets: int,
+                 t_max_ns: float, dt_ps: float, seed: int) -> dict:
+    """Run the stochastic LLG on a magnet of your own at one overdrive (B_DL / B_DL,c0, spin polarisation along the
+    easy axis): switching-time statistics, WER at pulses and the closed-form figures of the same magnet."""
+    from workbench.core.progress import track
+    from workbench.mram.device import SwitchingTable
+    from workbench.mram.llg import Magnet, simulate
+
+    magnet = Magnet(ms_a_per_m=ms_ka_per_m * 1e3, ku_j_per_m3=ku_kj_per_m3 * 1e3, alpha=alpha, length_nm=length_nm,
+                    width_nm=width_nm, thickness_nm=thickness_nm, anisotropy=anisotropy)
+    if not magnet.stable():
+        raise ValueError(f"ku_kj_per_m3={ku_kj_per_m3!r}: the easy axis is not stable (for a perpendicular magnet "
+                         "K_u must exceed mu0 Ms^2 / 2); allowed: a positive effective anisotropy")
+    chunks = max(1, magnets // 250)
+    times = []
+    for k in track(range(chunks), total=chunks, description="LLG"):
+        size = magnets // chunks + (1 if k < magnets % chunks else 0)
+        r = simulate(magnet, n=size, t_end_s=t_max_ns * 1e-9, dt_s=dt_ps * 1e-12, temperature_k=temperature_k,
+                     b_dl_t=overdrive * magnet.b_dl_critical_t(), record_every=max(1, round(5 / dt_ps)),
+                     seed=seed + k, stop_when_switched=True)
+        times.append(r.switch_time_s)
+    t = np.concatenate(times)
+    table = SwitchingTable(magnet, np.array([overdrive]), t[None, :], t_max_ns * 1e-9, dt_ps * 1e-12, temperature_k,
+                           seed)
+    finite = t[np.isfinite(t)]
+    ordered = np.sort(t)  # order statistics (inf = not switched by t_max) without interpolating between infinities
+    quantile = lambda q: float(ordered[max(int(math.ceil(q * len(ordered))) - 1, 0)])  # noqa: E731
+    return {
+        "median_switch_ns": _finite(quantile(0.5) * 1e9),
+        "p90_switch_ns": _finite(quantile(0.9) * 1e9),
+        "switched_fraction": float(np.isfinite(t).mean()),
+        "write_time_wer_1e-2_ns": _finite(table.write_time_s(0, 1e-2) * 1e9),
+        "delta": magnet.delta(temperature_k),
+        "ic_spin_ua": magnet.spin_current_critical_a() * 1e6,
+        "tau_d_ns": magnet.precession_time_s() * 1e9,
+        "switch_times_ns": (finite * 1e9).tolist(),
+    }
+
+
+LLG = register_study(Study(
+    name="mram.llg",
+    theme="mram",
+    func=evaluate_llg,
+    knobs=(
+        Choice("anisotropy", "perpendicular", options=("perpendicular", "in-plane"), help="Easy axis."),
+        Float("ms_ka_per_m", 1100.0, low=100.0, high=2000.0, unit="kA/m", label="Ms", help="Saturation magnetisation."),
+        Float("ku_kj_per_m3", 860.0, low=1.0, high=3000.0, log=True, unit="kJ/m3", label="Ku",
+              help="Uniaxial anisotropy (PMA: before the demag correction)."),
+        Float("alpha", 0.01, low=0.001, high=0.5, log=True, help="Gilbert damping."),
+        Float("length_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer length (ellipse)."),
+        Float("width_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer width."),
+        Float("thickness_nm", 1.3, low=0.5, high=5.0, unit="nm", help="Free-layer thickness."),
+        Float("overdrive", 3.0, low=1.05, high=20.0, log=True, help="B_DL / B_DL,c0 = I / I_c0."),
+        Float("temperature_k", 300.0, low=0.0, high=500.0, unit="K", help="Temperature (0 = no thermal field)."),
+        Int("magnets", 200, low=1, high=100_000, log=True, help="Monte Carlo magnets."),
+        Float("t_max_ns", 10.0, low=0.1, high=200.0, log=True, unit="ns", help="Longest pulse simulated."),
+        Float("dt_ps", 1.0, low=0.05, high=5.0, log=True, unit="ps", help="Heun time step."),
+        Int("seed", 0, low=0, high=1_000_000, help="Thermal-noise seed."),
+    ),
+    metrics=(
+        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),
+        Metric("p90_switch_ns", "ns", "min", "90th percentile switching time."),
+        Metric("switched_fraction", "", "max", "Fraction switched within t_max."),
+        Metric("write_time_wer_1e-2_ns", "ns", "min", "Pulse for WER 1e-2 (tail fit below 10/n)."),
+        Metric("delta", "", "max", "Thermal stability factor."),
+        Metric("ic_spin_ua", "uA", "min", "Zero-temperature critical spin current."),
+        Metric("tau_d_ns", "ns", None, "Precessional time constant (1 + alpha^2) / (gamma B_DL,c)."),
+    ),
+    version="1",
+    cost="batch",
+    description=(
+        "The stochastic macrospin LLG on a free layer of your own (any Ms, Ku, alpha, geometry) at one write "
+        "overdrive: switching-time distribution and write time, next to the closed-form Delta and I_c0. Batch: "
+        "seconds to minutes per point, stored."
+    ),
+))

@@ -1,0 +1,185 @@
+"""Write paths: how each memory turns a driver voltage into a spin current, and the write time and energy at an iso
+write error rate.
+
+* ``stt``: the charge current flows through the MTJ and a 1T access transistor; spin current ``eta I`` with the
+  Slonczewski MTJ efficiency ``eta = P / (1 + P^2 cos theta)`` at each direction's initial state (P->AP from R_P with
+  ``P / (1 + P^2)``, AP->P from R_AP with ``P / (1 - P^2)``; Slonczewski PRB 71, 024411 (2005)), PMA magnet.
+* ``gsh``: giant spin Hall effect in a heavy-metal strip under an in-plane magnet, written through a write access
+  transistor; ``I_s = theta_SH (A_magnet / A_HM) (1 - sech(t / lambda_sf)) I`` (the geometry gain ``L/t`` for a strip
+  as wide as the magnet; Liu et al., Science 336, 555 (2012); Hong et al., IEEE TMAG 2016 for the sech factor).
+* ``vsh``: valley-coupled spin Hall effect in a gated monolayer WSe2 channel under a PMA magnet, out-of-plane spins,
+  no access transistor (the gate of the channel selects the cell); ``I_s = eta_VSH g I`` with the interface spin
+  efficiency and an optional geometry gain as cited knobs; the channel sheet resistance is set by the gate drive.
+* differential (``dgsh``/``dvsh``): complementary magnets written by one current. [R] DVSH: both magnets sit on one
+  channel and receive opposite valley spins (one current, one channel width per magnet); DGSH: the heavy metal runs
+  under the two magnets in series with opposite current directions (twice the strip resistance).
+
+The write time is the pulse width at which the LLG switching table of the magnet (thermal magnets at 300 K) reaches
+the target write error rate at the path's overdrive ``I_s / I_s,c0``; the energy is what the supply delivers during
+that pulse plus the driver and the line charging. No ratio between paths is fitted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from workbench.mram.device import switching_table
+from workbench.mram.llg import Magnet
+from workbench.mram.params import MTJ, load_magnet, load_mtj, section
+
+KINDS = ("stt", "gsh", "vsh")
+PRESET_OF = {"stt": "pma_cofeb", "gsh": "inplane_cofeb", "vsh": "pma_cofeb"}
+
+
+@dataclass(frozen=True)
+class WriteKnobs:
+    """The write path's tunable knobs (defaults from the presets).
+
+    Parameters
+    ----------
+    write_voltage_v : float
+        Driver supply (V), > 0 (same for every path: iso-voltage comparison).
+    target_wer : float
+        Iso write error rate, 0 < WER < 1.
+    spin_hall_angle : float
+        GSH heavy-metal spin Hall angle, > 0.
+    hm_thickness_nm : float
+        GSH heavy-metal thickness, > 0.
+    vsh_efficiency : float
+        VSH interface spin efficiency ``I_s / I_c``, > 0.
+    vsh_gate_drive : float
+        Gate drive as a fraction of the full gate swing in (0, 1]; the channel sheet resistance interpolates
+        log-linearly between off (``R_on x on_off_ratio``) and on.
+    access_width_um : float
+        Width of the write access transistor (STT, GSH), > 0.
+    """
+
+    write_voltage_v: float = 1.0
+    target_wer: float = 1e-4
+    spin_hall_angle: float = 0.3
+    hm_thickness_nm: float = 3.0
+    vsh_efficiency: float = 0.38
+    vsh_gate_drive: float = 1.0
+    access_width_um: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("write_voltage_v", "spin_hall_angle", "hm_thickness_nm", "vsh_efficiency", "access_width_um"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name}={value!r}; allowed: > 0")
+        if not 0 < self.target_wer < 1:
+            raise ValueError(f"target_wer={self.target_wer!r}; allowed: 0 < WER < 1")
+        if not 0 < self.vsh_gate_drive <= 1:
+            raise ValueError(f"vsh_gate_drive={self.vsh_gate_drive!r}; allowed: 0 < drive <= 1")
+
+
+@dataclass(frozen=True)
+class WritePath:
+    """One cell's write path, resolved to resistances and a spin efficiency."""
+
+    kind: str
+    differential: bool
+    magnet: Magnet
+    mtj: MTJ
+    spin_efficiency: float  # I_s / I_c
+    r_cell_ohm: float  # what the current flows through in the cell (MTJ, HM strip or channel)
+    r_access_ohm: float  # access transistor (0 for VSH)
+    r_driver_ohm: float
+    magnets_per_bit: int
+    notes: dict = field(default_factory=dict, compare=False)
+    #: (label, r_cell_ohm, spin_efficiency) per write direction when they differ (STT); empty: symmetric
+    directions: tuple = ()
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Write of one bit: current, overdrive, time, energy (and their parts)."""
+
+    path: WritePath
+    current_a: float
+    overdrive: float
+    t_switch_s: float
+    t_write_s: float
+    energy_j: float
+    energy_parts_j: dict
+
+    @property
+    def writable(self) -> bool:
+        return math.isfinite(self.t_write_s)
+
+
+def build_path(kind: str, differential: bool = False, knobs: WriteKnobs | None = None) -> WritePath:
+    """Resolve a write path from the presets and ``knobs`` (see the module docstring for each kind)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind={kind!r}; allowed: {KINDS}")
+    k = knobs or WriteKnobs()
+    preset = PRESET_OF[kind]
+    magnet = load_magnet(preset)
+    mtj = load_mtj(preset, magnet)
+    arr = section("array_45nm", "transistor")
+    drv = section("array_45nm", "write_driver")
+    paths = section("write_paths", kind)
+    r_access = arr["r_on_ohm_um"] / k.access_width_um
+    notes = {}
+    directions = ()
+    if kind == "stt":
+        p = paths["polarization"]
+        # Slonczewski's MTJ efficiency P / (1 + P^2 cos theta) at the initial state of each write direction:
+        # P->AP starts parallel (cos 1, R_P), AP->P antiparallel (cos -1, R_AP at the write bias ~ V/2 on the MTJ)
+        eta = p / (1 + p * p)
+        r_cell = mtj.r_p_ohm
+        directions = (("P->AP", mtj.r_p_ohm, eta), ("AP->P", mtj.r_ap_ohm(0.5 * k.write_voltage_v), p / (1 - p * p)))
+        notes["eta"] = eta
+        if differential:
+            raise ValueError("differential=True is defined for the spin-Hall paths (gsh, vsh); allowed for stt: False")
+    elif kind == "gsh":
+        t = k.hm_thickness_nm
+        w_strip = magnet.length_nm  # the strip runs under the magnet's short axis, as wide as its long axis
+        rho = paths["resistivity_uohm_cm"] * 1e-8  # ohm m
+        r_strip = rho * paths["strip_length_nm"] * 1e-9 / (w_strip * 1e-9 * t * 1e-9)
+        gain = magnet.area_m2 / (w_strip * 1e-9 * t * 1e-9)
+        sech = 1.0 / math.cosh(t / paths["spin_diffusion_nm"])
+        eta = k.spin_hall_angle * gain * (1 - sech)
+        r_cell = r_strip * (2 if differential else 1)
+        notes.update(geometry_gain=gain, r_strip_ohm=r_strip)
+    else:  # vsh
+        r_on = paths["sheet_resistance_on_kohm"] * 1e3
+        r_sheet = r_on * paths["on_off_ratio"] ** (1 - k.vsh_gate_drive)
+        r_cell = r_sheet * paths["channel_length_nm"] / paths["channel_width_nm"]
+        eta = k.vsh_efficiency * paths["geometry_gain"]
+        r_access = 0.0
+        notes.update(r_sheet_ohm=r_sheet)
+    return WritePath(kind, differential, magnet, mtj, eta, r_cell, r_access, drv["r_driver_ohm"],
+                     2 if differential else 1, notes, directions)
+
+
+def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: float = 0.0, c_line_f: float = 0.0,
+              t_line_s: float = 0.0, table_kwargs: dict | None = None) -> WriteResult:
+    """Write time and energy of one bit at the iso write error rate ``knobs.target_wer``.
+
+    The current is ``V / (R_driver + R_line + R_access + R_cell)``; its overdrive ``eta I / I_s,c0`` indexes the
+    magnet's LLG switching table (:func:`~workbench.mram.device.switching_table`, cached) for the pulse width ``t_sw``
+    reaching the WER (STT: each write direction with its own R and eta; the slower one sets the pulse). A
+    differential cell writes two magnets with the same current; each must reach the WER, so the per-magnet target
+    is halved. Write time = ``t_sw + t_line`` (line RC and driver settling before the pulse is
+    effective); energy = ``V I t_sw`` (supply) ``+ C_line V^2`` (line charging) ``+ E_driver``.
+    """
+    k = knobs or WriteKnobs()
+    drv = section("array_45nm", "write_driver")
+    v = k.write_voltage_v
+    table = switching_table(path.magnet, **(table_kwargs or {}))
+    target = k.target_wer / path.magnets_per_bit
+    directions = path.directions or (("", path.r_cell_ohm, path.spin_efficiency),)
+    runs = []
+    for _label, r_cell, eta in directions:
+        current = v / (path.r_driver_ohm + r_line_ohm + path.r_access_ohm + r_cell)
+        overdrive = eta * current / path.magnet.spin_current_critical_a()
+        runs.append((table.write_time_at(overdrive, target), current, overdrive))
+    # one pulse width serves both directions: the slower one sets it; the data decide the direction, so the cell
+    # energy averages the two currents over that pulse
+    t_sw, current, overdrive = max(runs, key=lambda r: r[0])
+    mean_current = sum(r[1] for r in runs) / len(runs)
+    parts = {"cell": v * mean_current * t_sw, "line": c_line_f * v * v, "driver": drv["e_driver_fj"] * 1e-15}
+    energy = sum(parts.values()) if math.isfinite(t_sw) else math.inf
+    return WriteResult(path, current, overdrive, t_sw, t_sw + t_line_s, energy, parts)

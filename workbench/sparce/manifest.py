@@ -1,0 +1,13 @@
+"""The SparCE theme's declaration."""
+
+from workbench.core.manifest import ThemeManifest
+
+MANIFEST = ThemeManifest(
+    theme="sparce",
+    title="SparCE: sparsity-aware core extensions",
+    papers=("1711.06315",),
+    notebook="sparce.ipynb",
+    claims=("C1",),
+    summary="SpRF + SASA skip the MACs of zero activations before fetch: real AArch64 kernels (scalar and NEON) in "
+            "Unicorn, an in-order pipeline model, and a trace model that scales it to whole networks.",
+)

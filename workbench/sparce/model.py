@@ -1,0 +1,93 @@
+"""Application-level SparCE figures of one configuration, from the trace model (what the studies and views call).
+
+Time reduction = 1 - cycles with SparCE / cycles without (arXiv:1711.06315's metric), over the whole inference:
+the GEMM and FC kernels SparCE accelerates and the non-GEMM glue (im2col, bias + ReLU, pooling) it does not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.sparce.network import calls_numpy, quantised_network
+from workbench.sparce.pipeline import PipelineConfig
+from workbench.sparce.trace import TraceModel
+
+GEMM_KERNELS = ("gemm", "fc")
+COMPONENTS = ("compute_cycles", "control_cycles", "memory_cycles")
+
+
+def check_sparsity(activations: str, sparsity: float) -> None:
+    if activations not in ("network", "synthetic"):
+        raise ValueError(f"activations={activations!r} is not allowed; allowed: 'network' or 'synthetic'")
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity={sparsity!r} is not allowed; allowed: 0 <= sparsity <= 1")
+
+
+def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
+             sasa_size: int = 64, sasa_assoc: int = 4, config: PipelineConfig | None = None,
+             seed: int = 0, input_size: int = 8) -> dict:
+    """Cycles with and without SparCE for ``images`` test images of the trained digits CNN.
+
+    ``activations="network"`` uses the network's own ReLU zeros; ``"synthetic"`` replaces every layer's input
+    (after conv1) by random values with a fraction ``sparsity`` of zeros.
+    """
+    check_sparsity(activations, sparsity)
+    if images < 1:
+        raise ValueError(f"images={images} is not allowed; allowed: >= 1")
+    config = config or PipelineConfig()
+    net = quantised_network(size=input_size)
+    with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
+    base_model = TraceModel(variant, sparce=False, config=config)
+    layers: dict = {}
+    zeros = total = 0
+    for i in range(images):
+        calls = calls_numpy(net, net.test_x[i % len(net.test_x)],
+                            synthetic=sparsity if activations == "synthetic" else None, seed=seed + i)
+        plain = [(f, inputs) for _, f, inputs, _ in calls]
+        runs = (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True)))
+        for kind, rows in runs:
+            for (layer, function, _, _), row in zip(calls, rows):
+                part = "gemm" if function in GEMM_KERNELS else "glue"
+                acc = layers.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
+                                                                                              "instructions"], 0))
+                for k in acc:
+                    acc[k] += row[k]
+        for _, function, inputs, _ in calls:
+            if function in GEMM_KERNELS:
+                data = inputs["X"] if function == "gemm" else inputs["x"]
+                zeros += int((data == 0).sum())
+                total += data.size
+    def cycles(kind, part=None):
+        return sum(v["cycles"] for (layer, p, k), v in layers.items() if k == kind and (part is None or p == part))
+    base, sparce = cycles("base"), cycles("sparce")
+    base_gemm, sparce_gemm = cycles("base", "gemm"), cycles("sparce", "gemm")
+    skipped = sum(v["skipped"] for (_, _, k), v in layers.items() if k == "sparce")
+    instructions = sum(v["instructions"] for (_, _, k), v in layers.items() if k == "base")
+    rows = [{"layer": layer, "part": part, "core": kind, **v} for (layer, part, kind), v in layers.items()]
+    return {
+        "time_reduction": 100.0 * (1 - sparce / base),
+        "gemm_time_reduction": 100.0 * (1 - sparce_gemm / base_gemm),
+        "skipped_fraction": skipped / instructions,
+        "activation_sparsity": zeros / total,
+        "non_gemm_share": 1 - base_gemm / base,
+        "cycles_base": base / images,
+        "cycles_sparce": sparce / images,
+        "memory_share": sum(v["memory_cycles"] for (_, _, k), v in layers.items() if k == "base") / base,
+        "layers": rows,
+    }
+
+
+def mean_accuracy() -> float:
+    return float(quantised_network().int_accuracy)
+
+
+def layer_sparsity(images: int = 8) -> dict:
+    """Mean fraction of zeros in each layer's GEMM/FC input over ``images`` test images (ReLU zeros + padding)."""
+    net = quantised_network()
+    out: dict = {}
+    for i in range(images):
+        for layer, function, inputs, _ in calls_numpy(net, net.test_x[i]):
+            if function in GEMM_KERNELS:
+                data = inputs["X"] if function == "gemm" else inputs["x"]
+                out.setdefault(layer, []).append(float((data == 0).mean()))
+    return {k: float(np.mean(v)) for k, v in out.items()}
