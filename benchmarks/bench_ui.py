@@ -8,7 +8,9 @@ and without a 21-point sweep curve, and for every registered interactive study.
 The browser number opens every dashboard with a chart (``notebooks/*.ipynb``) on a server configured exactly as
 ``workbench serve`` (``cli.voila_serve_options``), in a fresh browser context per load, and stops the clock when the
 first chart is drawn: once without preheated kernels (``--pool-size 0``: Voila starts a kernel and runs the notebook
-per page) and once with one preheated kernel per dashboard (the default), each load after the pool has refilled.
+per page) and once with one preheated kernel per dashboard (the default), each load after every pool has reported
+itself filled. Voila logs that when the pooled kernel has started rendering, not when its notebook has finished, so a
+load soon after another view of the same dashboard can still wait for the refill's notebook to run.
 
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N]``.
 """

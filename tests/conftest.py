@@ -46,22 +46,3 @@ def _one_torch_thread():
     with torch_threads(1):
         yield
 
-
-@pytest.fixture
-def fastest():
-    """``fastest(func, repeats=5)``: the shortest wall time (s) of ``repeats`` calls of ``func``.
-
-    Latency tests compare the minimum with their budget: it is what the code itself needs, while any single call (or
-    a median, on a busy two-core machine) also measures whatever else the machine is running.
-    """
-    import time
-
-    def measure(func, repeats: int = 5) -> float:
-        times = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            func()
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    return measure

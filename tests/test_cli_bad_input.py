@@ -25,10 +25,10 @@ LIMIT = "allowed: 1 to 1,000,000"
 def deny_new_files(monkeypatch):
     """Root ignores folder permissions: refuse new files the way the kernel refuses them to everybody else."""
     if os.geteuid() == 0:
-        def denied(*args, dir=None, **kwargs):
-            raise PermissionError(13, "Permission denied", str(dir))
+        def denied(path):
+            raise PermissionError(13, "Permission denied", str(path.parent))
 
-        monkeypatch.setattr("workbench.core.files.tempfile.mkstemp", denied)
+        monkeypatch.setattr("workbench.core.files.new_temp", denied)
 
 
 def stored(tmp, monkeypatch):

@@ -112,10 +112,10 @@ def test_damaged_marker_is_named(store):
 def deny_writes_as_root(monkeypatch):
     """Root ignores folder permissions: refuse new files the way the kernel refuses them to everybody else."""
     if os.geteuid() == 0:
-        def denied(*args, dir=None, **kwargs):
-            raise PermissionError(13, "Permission denied", str(dir))
+        def denied(path):
+            raise PermissionError(13, "Permission denied", str(path.parent))
 
-        monkeypatch.setattr("workbench.core.files.tempfile.mkstemp", denied)
+        monkeypatch.setattr("workbench.core.files.new_temp", denied)
 
 
 def test_read_only_store_reads_and_says_permission_denied_on_write(store, monkeypatch):

@@ -44,11 +44,10 @@ def test_cost_study_is_interactive_and_checks_the_adc():
     assert serial["latency_per_inference_us"] > parallel["latency_per_inference_us"]
 
 
-def test_circuit_study_is_interactive_and_fast(fastest):
+def test_circuit_study_is_interactive():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
     study = get_study("crossbar.circuit")
     assert study.cost == "interactive"
-    study.evaluate()
-    assert fastest(study.evaluate) < 0.1  # the interactive budget
 
 
 def test_circuit_study_is_pure_and_exact_models_have_no_error():

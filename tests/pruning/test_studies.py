@@ -14,10 +14,10 @@ def test_studies_are_registered():
     assert get_study("pruning.while_training").cost == "batch"
 
 
-def test_schedule_cost_is_interactive_and_plausible(fastest):
+def test_schedule_cost_is_interactive_and_plausible():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
     study = get_study("pruning.schedule_cost")
-    study.evaluate()  # warm the per-network profile cache
-    assert fastest(lambda: study.evaluate(target_ratio=0.8)) < 0.1
+    assert study.cost == "interactive"
     result = study.evaluate(target_ratio=0.8)
     assert 0 < result["compute_saving"] < 100
     assert result["pwt_gmac_per_sample"] < result["baseline_gmac_per_sample"]

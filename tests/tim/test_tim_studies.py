@@ -21,12 +21,11 @@ def test_arch_design_knobs_derive_from_tim_config():
     assert {k.name for k in study.knobs if not k.source} == {"network", "batch"}
 
 
-def test_arch_is_interactive_and_agrees_with_the_model(fastest):
+def test_arch_is_interactive_and_agrees_with_the_model():
+    """Its speed is measured by benchmarks/bench_ui.py (knob change -> chart), not asserted here."""
     study = get_study("tim.arch")
-    study.evaluate()  # warm the parameter cache
     for network in NETWORKS:
-        assert fastest(lambda: study.evaluate(network=network), repeats=3) < 0.05, network  # noqa: B023
-        assert set(study.metric_names) <= set(study.evaluate(network=network))
+        assert set(study.metric_names) <= set(study.evaluate(network=network)), network
     s = accelerator(TimConfig(tiles=64))
     result = study.evaluate(tiles=64)
     assert result["peak_tops"] == pytest.approx(s.peak_tops)

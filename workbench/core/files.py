@@ -7,6 +7,15 @@ import secrets
 from pathlib import Path
 
 
+def new_temp(path: Path) -> tuple[int, Path]:
+    """Create an empty temporary file beside ``path`` for writing; return its descriptor and path.
+
+    Created with mode ``0o666``, which the kernel reduces by the umask, as for any new file.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+
+
 def atomic_write(path: Path, payload: bytes | str) -> Path:
     """Write ``payload`` to ``path`` through a temporary file in the same folder and an atomic rename.
 
@@ -17,8 +26,7 @@ def atomic_write(path: Path, payload: bytes | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = payload.encode() if isinstance(payload, str) else payload
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the kernel applies the umask
+    handle, tmp = new_temp(path)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
