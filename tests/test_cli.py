@@ -67,6 +67,17 @@ def test_export_a_view_with_its_knobs(tmp_path, capsys):
     assert "needs --x and --y" in capsys.readouterr().err
 
 
+def test_export_overlays_the_paper_points_as_the_dashboard_does(tmp_path):
+    store = str(tmp_path / "store")
+    assert main(["sweep", "tim.arch", "--grid", "tiles=16,32", "--store", store]) == 0
+    stem = tmp_path / "tim"
+    common = ["export", "tim.arch", "--x", "tops_per_mm2", "--y", "tops_per_w", "--format", "svg", "--store", store]
+    assert main([*common, str(stem)]) == 0
+    assert "TiM-DNN (paper)" in stem.with_suffix(".svg").read_text()
+    assert main([*common, "--no-reference", str(stem)]) == 0
+    assert "TiM-DNN (paper)" not in stem.with_suffix(".svg").read_text()
+
+
 def test_list_groups_studies_and_views_by_theme(capsys):
     assert main(["list", "tim.*"]) == 0
     out = capsys.readouterr().out

@@ -351,7 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="svg,png,pdf")
     p.add_argument("--style", default="paper", choices=["paper", "screen"], help="figure style")
     p.add_argument("--columns", type=int, default=1, choices=[1, 2])
-    p.add_argument("--reference", action="store_true", help="study: overlay the paper's reference points")
+    p.add_argument("--reference", action=argparse.BooleanOptionalAction, default=True,
+                   help="study: overlay the paper's reference points, as the dashboard does (--no-reference: leave "
+                        "them out)")
     p.add_argument("--store")
     p.set_defaults(func=cmd_export)
 
