@@ -235,3 +235,11 @@ def test_batch_explorer_opens_on_seed_results(store, tmp_path, monkeypatch):
     assert len(e.frame) == 1 and bool(e.frame["seeded"].iloc[0])
     e.controls.widgets["epochs"].value = 2
     assert e.metrics["loss"] == pytest.approx(0.81) and "not computed" not in e.table.value
+
+
+def test_axis_pickers_list_metrics_and_knobs_by_title_with_unit():
+    e = Explorer(LENS, debounce_s=0)
+    assert ("weight_g (g)", "weight_g") in e.x_picker.options and ("focal_mm (mm)", "focal_mm") in e.y_picker.options
+    assert e.color_picker.options[0] == ("(none)", None) and ("coating", "coating") in e.color_picker.options
+    e.x_picker.value = "focal_mm"
+    assert e.chart.spec["layer"][0]["encoding"]["x"]["title"] == "focal_mm (mm)"

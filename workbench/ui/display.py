@@ -71,13 +71,14 @@ def params_html(study: Study, params: Mapping[str, Any], title: str) -> str:
 
 
 def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widgets.Dropdown, ...]:
-    columns = study.metric_names + study.knob_names
+    """x, y and colour dropdowns listing every metric and knob by its human title with unit (values: the names)."""
+    columns = [(m.title, m.name) for m in study.metrics] + [(k.title, k.name) for k in study.knobs]
     style = {"description_width": "50px"}
-    layout = widgets.Layout(width="250px")
+    layout = widgets.Layout(width="330px")
     return (
         widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
         widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),
-        widgets.Dropdown(options=[("(none)", None)] + [(k, k) for k in study.knob_names], value=color,
+        widgets.Dropdown(options=[("(none)", None)] + [(k.title, k.name) for k in study.knobs], value=color,
                          description="colour", style=style, layout=layout),
     )
 
