@@ -166,12 +166,14 @@ class ResultStore:
             if meta_text is None:
                 others = sorted(p.name for p in self.path.iterdir() if not p.name.startswith(".")) \
                     if self.path.is_dir() else []
-                if others:
+                if MARKER in others:  # another process or thread created the store between the two looks
+                    meta_text = (self.path / MARKER).read_text()
+                elif others:
                     raise StoreError(
                         f"{self.path} is a folder but not a workbench result store (it holds {others[:5]} and no "
                         f"{MARKER}); refusing to use it. Pass another --store folder (a new or empty one)."
                     )
-                if not write:
+                elif not write:
                     return False
         if meta_text is None:
             with self._os_errors("create the store folder"):
