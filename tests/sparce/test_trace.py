@@ -60,3 +60,28 @@ def test_zero_sparsity_equals_the_baseline_core_and_full_sparsity_the_bound():
         assert with_sparce["skipped"] == 0 and with_sparce == TraceModel(variant, sparce=False).run(calls)
         empty = TraceModel(variant, sparce=True).run([("gemm", {"W": W, "X": np.zeros_like(dense)})])
         assert empty["skipped"] == 16 * 36 * 32 // macs
+
+
+def test_the_record_cache_is_plain_arrays_and_round_trips(tmp_path):
+    """The on-disk trace record loads with allow_pickle=False (a data file cannot run code) and equals the original."""
+    import dataclasses
+
+    import numpy as np
+
+    from workbench.sparce.trace import CallRecord, _load_record, _save_record
+
+    record = CallRecord(
+        function="gemm", block_ids=np.arange(4), addresses=np.arange(3), sizes=np.ones(3, dtype=np.int64),
+        occ_exec=np.arange(2), occ_bit=np.array([0, 1]), occ_entry=np.array([5, 6]), occ_elems=np.zeros((2, 1)),
+        ptype=np.array([0, 1, 1, 0]), ptype_pairs=((-1, 0), (0, 1)), region_count={0: 2, 3: 1}, gated="X", index=7,
+        occ_weight=np.array([1.0, 2.0]), static={"width": np.array([2, 0]), "cur_w": np.array([2, 0, 0, 2]),
+                                                  "offsets": np.array([0, 4]), "n_bins": 8, "base_ids": np.arange(4)})
+    _save_record(tmp_path / "r.npz", record)
+    loaded = _load_record(tmp_path / "r.npz", index=3)
+    assert loaded.index == 3 and loaded.function == "gemm" and loaded.gated == "X"
+    assert loaded.ptype_pairs == record.ptype_pairs and loaded.region_count == record.region_count
+    for field in dataclasses.fields(CallRecord):
+        if isinstance(getattr(record, field.name), np.ndarray):
+            np.testing.assert_array_equal(getattr(loaded, field.name), getattr(record, field.name))
+    assert loaded.static["n_bins"] == 8
+    np.testing.assert_array_equal(loaded.static["offsets"], [0, 4])

@@ -418,7 +418,7 @@ def load_detector(config: DetectorConfig = DetectorConfig(), *, train: bool = Tr
         return _LOADED[config.key]
     path = weights_path(config)
     if path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
         model = TinySSD(len(CLASSES), config.width)
         model.load_state_dict(state["state_dict"])
     elif train:

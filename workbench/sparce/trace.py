@@ -18,15 +18,15 @@ element it names is zero; the block masks follow by a bincount; the block-pair c
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
-import os
-import pickle
+import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.sparce import ops
 from workbench.sparce.emulator import Machine
@@ -90,11 +90,10 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
     path = _record_path(variant, key)
     if path.exists():
         try:
-            record = pickle.loads(path.read_bytes())
-            record = dataclasses.replace(record, index=len(_RECORDS))
+            record = _load_record(path, index=len(_RECORDS))
             _RECORDS[key] = record
             return record
-        except Exception:   # a stale or partial file: record again
+        except (OSError, ValueError, KeyError):   # a stale or partial file: record again
             pass
     machine = _machine(variant)
     gated = {"gemm": "X", "gemm_naive": "X", "fc": "x"}.get(function, "")
@@ -135,13 +134,40 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
     )
     _RECORDS[key] = record
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(record))
-        tmp.replace(path)
+        _save_record(path, record)
     except OSError:
         pass
     return record
+
+
+_ARRAYS = ("block_ids", "addresses", "sizes", "occ_exec", "occ_bit", "occ_entry", "occ_elems", "ptype", "occ_weight")
+_STATIC_ARRAYS = ("width", "cur_w", "offsets", "base_ids")
+
+
+def _save_record(path: Path, record: CallRecord) -> None:
+    """Write ``record`` as plain arrays (``.npz``; loaded with ``allow_pickle=False``, so the cache runs no code)."""
+    arrays = {name: getattr(record, name) for name in _ARRAYS}
+    arrays.update({f"static_{name}": record.static[name] for name in _STATIC_ARRAYS})
+    arrays.update(function=np.array(record.function), gated=np.array(record.gated),
+                  n_bins=np.array(record.static["n_bins"]),
+                  ptype_pairs=np.array(record.ptype_pairs, dtype=np.int64).reshape(-1, 2),
+                  region_blocks=np.array(list(record.region_count), dtype=np.int64),
+                  region_counts=np.array(list(record.region_count.values()), dtype=np.int64))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, buffer.getvalue())
+
+
+def _load_record(path: Path, *, index: int) -> CallRecord:
+    with np.load(path, allow_pickle=False) as data:
+        static = {name: data[f"static_{name}"] for name in _STATIC_ARRAYS}
+        static["n_bins"] = int(data["n_bins"])
+        return CallRecord(
+            function=str(data["function"]), gated=str(data["gated"]), index=index, static=static,
+            ptype_pairs=tuple(map(tuple, data["ptype_pairs"].tolist())),
+            region_count=dict(zip(data["region_blocks"].tolist(), data["region_counts"].tolist())),
+            **{name: data[name] for name in _ARRAYS})
 
 
 def _record_path(variant: str, key: tuple):
@@ -150,7 +176,7 @@ def _record_path(variant: str, key: tuple):
 
     binary = hashlib.sha1((KERNEL_DIR / f"sparce_{variant}.bin").read_bytes()).hexdigest()[:12]
     digest = hashlib.sha1(repr((RECORD_VERSION, binary) + key).encode()).hexdigest()[:16]
-    return data_dir() / "results" / "sparce_records" / f"{variant}_{digest}.pkl"
+    return data_dir() / "results" / "sparce_records" / f"{variant}_{digest}.npz"
 
 
 class TraceModel:
