@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from workbench.cli import voila_serve_options
-from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
+from workbench.dashboards import CHART_SELECTOR, CHROMIUM, voila_server
 
 HERE = Path(__file__).resolve().parent
 PAGE_TIMEOUT_MS = 240_000
@@ -36,15 +36,6 @@ def served(tmp_path_factory):
     extra_args, env = voila_serve_options(pool_size=POOL_SIZE)
     with voila_server(folder, log_path=folder.parent / "voila.log", extra_args=tuple(extra_args), env=env) as url:
         yield url, urlsplit(url).port
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 def kernels(port: int) -> list:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from workbench.dashboards import CHART_SELECTOR as CHART
-from workbench.dashboards import CHROMIUM, launch_chromium, voila_executable, voila_server
+from workbench.dashboards import CHROMIUM, voila_executable, voila_server
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = voila_executable()
@@ -34,15 +34,6 @@ def voila_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("voila") / "voila.log"
     with voila_server(ROOT, log_path=log, extra_args=("--show_tracebacks=True",)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
