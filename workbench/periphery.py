@@ -31,7 +31,7 @@ import functools
 import math
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from workbench.core.manifest import read_preset
 
@@ -108,19 +108,45 @@ class PeripheryTech:
 
     def at_node(self, node_nm: float) -> PeripheryTech:
         """The table scaled to ``node_nm`` (rules in the module docstring); ``ValueError`` for an unknown node."""
-        key = int(node_nm) if float(node_nm).is_integer() else node_nm
-        if key not in self.vdd_by_node_v:
-            raise ValueError(f"node_nm={node_nm!r} is not in the scaling table; allowed: {list(self.nodes)}")
-        if key == self.node_nm:
+        scaled = first_order_scaling(self, node_nm, areas=_AREAS, linear=_DEVICE_CAPS + _DELAYS, energies=_ENERGIES)
+        if scaled is None:
             return self
-        s = key / self.node_nm
-        v2 = (self.vdd_by_node_v[key] / self.vdd_v) ** 2
-        changes: dict = {"node_nm": key, "vdd_v": self.vdd_by_node_v[key]}
-        changes.update({n: getattr(self, n) * s * s for n in _AREAS})
-        changes.update({n: getattr(self, n) * s for n in _DEVICE_CAPS + _DELAYS})
-        changes.update({n: getattr(self, n) * s * v2 for n in _ENERGIES})
+        key, v2, changes = scaled
+        changes["vdd_v"] = self.vdd_by_node_v[key]
         changes["e_wire_per_bit_mm_fj"] = self.e_wire_per_bit_mm_fj * v2
         return replace(self, **changes)
+
+
+def first_order_scaling(table: Any, node_nm: float, *, areas: tuple[str, ...], linear: tuple[str, ...],
+                        energies: tuple[str, ...]) -> tuple[int | float, float, dict] | None:
+    """The first-order (constant-field) node scaling shared by every technology table of the workbench.
+
+    ``table`` has ``node_nm``, ``vdd_v`` and ``vdd_by_node_v``. With ``s = node_nm / table.node_nm`` and
+    ``v2 = (VDD(node) / VDD_ref)^2``: ``areas`` scale by ``s^2``, ``linear`` quantities (device capacitances,
+    delays) by ``s``, dynamic ``energies`` by ``s v2``.
+
+    Returns
+    -------
+    None when ``node_nm`` is the table's own node, else ``(node key, v2, changes)`` where ``changes`` holds
+    ``node_nm`` and the scaled fields (the caller adds its table-specific rules).
+
+    Raises
+    ------
+    ValueError
+        If ``node_nm`` is not in the supply table.
+    """
+    key = int(node_nm) if float(node_nm).is_integer() else node_nm
+    if key not in table.vdd_by_node_v:
+        raise ValueError(f"node_nm={node_nm!r} is not in the scaling table; allowed: {sorted(table.vdd_by_node_v)}")
+    if key == table.node_nm:
+        return None
+    s = key / table.node_nm
+    v2 = (table.vdd_by_node_v[key] / table.vdd_v) ** 2
+    changes: dict = {"node_nm": key}
+    changes.update({n: getattr(table, n) * s * s for n in areas})
+    changes.update({n: getattr(table, n) * s for n in linear})
+    changes.update({n: getattr(table, n) * s * v2 for n in energies})
+    return key, v2, changes
 
 
 def tech_field_names() -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from workbench.core.manifest import read_preset
-from workbench.periphery import DEFAULT_TECH, PeripheryTech, load_tech
+from workbench.periphery import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
 
 DEFAULT_PRESET = "tim_32nm"
 
@@ -106,19 +106,14 @@ class TechParams:
         ValueError
             If ``node_nm`` is not in the supply table.
         """
-        key = int(node_nm) if float(node_nm).is_integer() else node_nm
-        if key not in self.vdd_by_node_v:
-            raise ValueError(f"node_nm={node_nm!r} is not in the scaling table; allowed: {list(self.nodes)}")
-        if key == self.node_nm:
+        scaled = first_order_scaling(self, node_nm, areas=_AREAS, linear=_DEVICE_CAPS + _DELAYS, energies=_ENERGIES)
+        if scaled is None:
             return self
+        key, _, changes = scaled
         s = key / self.node_nm
-        v2 = (self.vdd_by_node_v[key] / self.vdd_v) ** 2
         periphery = self.periphery.at_node(key)
-        changes: dict = {"node_nm": key, "periphery": periphery}
+        changes["periphery"] = periphery
         changes.update({n: getattr(periphery, n) for n in SHARED})
-        changes.update({n: getattr(self, n) * s * s for n in _AREAS})
-        changes.update({n: getattr(self, n) * s for n in _DEVICE_CAPS + _DELAYS})
-        changes.update({n: getattr(self, n) * s * v2 for n in _ENERGIES})
         changes["r_wire_ohm_per_um"] = self.r_wire_ohm_per_um / (s * s)
         changes["i_read_ua"] = self.i_read_ua * s
         return replace(self, **changes)
