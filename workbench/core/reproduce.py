@@ -316,16 +316,15 @@ _TITLE = "# Reproduction: paper vs workbench"
 _SECTION = "## "
 
 
-def _section(run: ThemeRun, command: str | None) -> str:
-    from workbench.core.provenance import provenance
+def _section(run: ThemeRun, command: str | None, path: Path) -> str:
+    from workbench.core.provenance import git_commit, versions
 
-    made = provenance(command or f"workbench reproduce {run.theme}")
-    git = made["git"]
+    git = git_commit(ignore=(path,))
     commit = f"{git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git["commit"] else "unknown"
-    versions = ", ".join(f"{name} {version}" for name, version in made["versions"].items() if version)
+    made_with = ", ".join(f"{name} {version}" for name, version in versions().items() if version)
     return (f"{_SECTION}{run.theme}\n\n"
-            f"Made by `{made['command']}` at commit {commit}; {versions}. {summary(run.rows, run.seconds)}.\n\n"
-            f"{format_table(run.rows)}\n")
+            f"Made by `{command or f'workbench reproduce {run.theme}'}` at commit {commit}; {made_with}. "
+            f"{summary(run.rows, run.seconds)}.\n\n{format_table(run.rows)}\n")
 
 
 def _sections(text: str) -> dict[str, str]:
@@ -345,7 +344,7 @@ def write_report(runs: Sequence[ThemeRun], path: Path, *, command: str | None = 
     rewrites only that theme's rows.
     """
     kept = _sections(path.read_text()) if path.exists() else {}
-    kept.update({run.theme: _section(run, command) for run in runs})
+    kept.update({run.theme: _section(run, command, path) for run in runs})
     order = [m.theme for m in list_manifests()]
     themes = sorted(kept, key=lambda theme: order.index(theme) if theme in order else len(order))
     intro = (f"{_TITLE}\n\nOne section per theme, each made by `workbench reproduce THEME` (all of them: "
