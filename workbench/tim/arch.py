@@ -6,7 +6,7 @@ The paper's circuit details were not available ([R] in DESIGN.md), so the model 
   four 2-transistor read stacks connect them to the bitlines BL/BLB. A ternary input drives one of two read
   wordlines (RWL+ for +1, RWL- for -1; none for 0); a +1 product discharges BL, a -1 product BLB.
 * **TiM tile**: ``rows x cols`` TPCs; ``rows_active`` (the paper's L) rows are enabled per access. Each bitline then
-  carries ``n`` (or ``k``) discharging cells, a voltage step of ``dv_lsb`` each; column ADCs digitise n and k (so
+  carries ``n`` (or ``k``) discharging cells, a voltage step of ``dV`` each; column ADCs digitise n and k (so
   they need ``ceil(log2(L+1))`` bits) and the peripheral compute unit (PCU) forms n-k (unweighted), a(n-k)
   (symmetric) or b n - a k (asymmetric, with two accumulators and scale registers) and accumulates partial sums.
 * **Accelerator**: ``tiles`` TiM tiles, per-tile input buffers, a global activation buffer, a special-function unit
