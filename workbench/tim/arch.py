@@ -11,19 +11,19 @@ The paper's circuit details were not available ([R] in DESIGN.md), so the model 
   (symmetric) or b n - a k (asymmetric, with two accumulators and scale registers) and accumulates partial sums.
 * **Accelerator**: ``tiles`` TiM tiles, per-tile input buffers, a global activation buffer, a special-function unit
   and wires. Peak OPS = tiles x cols x L x 2 / t_access (DESIGN.md § TiM-DNN).
-* **Access period from phases** (paper Sec. III, the TiM tile's access: precharge BL/BLB, enable L read
-  wordlines, let the bitlines develop, digitise, accumulate in the PCU): precharge restores the full-scale swing
+* **Access period from phases** ([R]; the paper's full text was not available): precharge BL/BLB, enable L read
+  wordlines, let the bitlines develop, digitise, accumulate in the PCU. Precharge restores the full-scale swing
   ``L dV`` with the precharge current (row decoding overlaps it); the read wordline settles (Elmore); the bitlines
   develop for ``C_BL dV / I_cell`` where the step ``dV`` per discharging cell is the smallest that resolves the
   L + 1 levels under comparator offset and cell-current spread (:func:`bitline_step_mv`, so develop time grows
   with L and with the spread); the ADCs convert (serialised over columns sharing one ADC); the PCU accumulates
   (serialised over columns sharing one PCU). Without pipelining the period is the sum; with a sample-and-hold per
   bitline the array, conversion and accumulation overlap and the period is the longest stage.
-* **Near-memory baseline** (paper Sec. V: the same memory read row by row into a separate ternary processing
-  array): one row per access with standard small-swing sensing; the row's ``2 cols`` bits travel over wires to a
-  processing-element (PE) array beside the tile (on average half the tile side) and are latched in the PE input
-  registers; ``cols`` digital ternary MAC units (zero products clock-gated) accumulate. The read and the PE stage
-  are pipelined by those registers.
+* **Near-memory baseline** (the abstract's "well-optimized near-memory ternary accelerator", reconstructed [R] as
+  the same memory read row by row into a separate ternary processing array): one row per access with standard
+  small-swing sensing; the row's ``2 cols`` bits travel over wires to a processing-element (PE) array beside the
+  tile (on average half the tile side) and are latched in the PE input registers; ``cols`` digital ternary MAC
+  units (zero products clock-gated) accumulate. The read and the PE stage are pipelined by those registers.
 
 Energy, delay and area per component come from :mod:`workbench.tim.params` (each entry sourced); the knobs of
 :class:`TimConfig` that carry technology values (cell current and its spread, margins, precharge current,
@@ -70,8 +70,8 @@ def bitline_step_mv(rows_active: int, sigma_offset_mv: float, sigma_i_read_rel: 
     ``dV = k sigma_os / sqrt(1/4 - k^2 L sigma_I^2)``,
 
     which grows with L and with the spread and has no solution once ``2 k sigma_I sqrt(L) >= 1``: a longer develop
-    time cannot help, because the current spread scales with the signal (paper Sec. III-B discusses the sensing
-    margin of the L-row access; the Gaussian model is this reconstruction's).
+    time cannot help, because the current spread scales with the signal. [R]: the paper's full text (its sensing
+    analysis) was not available; this Gaussian margin model is the reconstruction's, each input a knob.
 
     Raises
     ------
@@ -439,7 +439,7 @@ class _NearMemory(NamedTuple):
 
 
 def _near_memory(cfg: TimConfig, p: TechParams, a: _Array, phases: dict, tile_side_mm: float) -> _NearMemory:
-    """The near-memory baseline's row read (paper Sec. V): the same phases as a TiM access with one row, a
+    """The near-memory baseline's row read ([R], module docstring): the same phases as a TiM access with one row, a
     small-swing develop (``dv_sense``) restored by the same precharge device and a sense amplifier (one comparator
     decision) in place of the ADC; the row's ``2 cols`` bits cross half the tile side to the PE array (wire energy
     per bit and mm) into its input registers (one register bit costs one adder bit of logic, as the SAR register

@@ -16,7 +16,7 @@ work (LSTM/GRU gates, activations) runs on the SFU, identical for TiM and the ne
 
 The near-memory baseline uses the same memory, blocks and schedule but reads one row per access (``k_b`` accesses per
 vector), moves the row's bits to a separate array of digital ternary processing elements and multiplies there
-(paper Sec. V; :func:`workbench.tim.arch.tile_costs` prices the read, the transport and the MACs); the GPU
+([R]; :func:`workbench.tim.arch.tile_costs` prices the read, the transport and the MACs); the GPU
 reference runs the network's operations at the V100's datasheet peak throughput and power (an optimistic bound for
 the GPU at batch 1).
 """

@@ -1,9 +1,9 @@
 """TiM-DNN headline claims (M1, M2 in ``data/reference/claims.csv``) recomputed by the workbench's model, side by side.
 
 M1: the default 32-tile instance (256x256 TPCs, L=16, 5-bit SAR column ADCs, 32 nm) built from the sourced parameter
-table, with no constant fitted to the paper's outputs; the access period is the sum of its phases (paper Sec. III;
+table, with no constant fitted to the paper's outputs; the access period is the sum of its phases ([R];
 :func:`workbench.tim.arch.tile_costs`); ratios vs the V100 use its datasheet numbers. M2: energy and latency ratios
-vs the near-memory baseline (the same memory read row by row into a separate ternary PE array, paper Sec. V) on the
+vs the near-memory baseline (the same memory read row by row into a separate ternary PE array, [R]) on the
 benchmark networks, at batch 1 (weights rewritten per layer when the network does not fit) and at batch
 :data:`M2_BATCH` (weights written once per batch, near the weight-stationary limit); each note prints both designs'
 energy breakdown. Each miss carries a note computed from the model that says where the gap comes from.

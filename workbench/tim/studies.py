@@ -143,7 +143,7 @@ QUANT = register_study(Study(
                "Energy per inference on the default TiM-DNN with the measured densities.", "energy / inference"),
         Metric("nm_energy_per_inference_nj", "nJ", "min", "The same on the near-memory baseline."),
     ),
-    version="2",
+    version="3",
     cost="batch",
     description=(
         "Ternary weights and activations ({-1,0,1}, {-a,0,a}, {-a,0,b}) trained with a straight-through estimator "

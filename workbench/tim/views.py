@@ -47,7 +47,7 @@ def efficiency_map(metric: str, adc_type: str):
 def period_breakdown(sigma_i_read_rel: float, conversion_pipelined: bool, adc_type: str):
     """The default tile's access period split into its phases (critical-path shares) for L rows active, with the
     ADC just wide enough for L + 1 levels; the near-memory baseline's one-row read beside it. L values the bitline
-    swing or the cell-current spread rule out are left out (paper Sec. III; :func:`workbench.tim.arch.tile_costs`).
+    swing or the cell-current spread rule out are left out ([R]; :func:`workbench.tim.arch.tile_costs`).
     """
     base = TimConfig(sigma_i_read_rel=sigma_i_read_rel, conversion_pipelined=conversion_pipelined, adc_type=adc_type)
     rows, order = [], []
