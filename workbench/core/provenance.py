@@ -11,7 +11,7 @@ from typing import Any
 from workbench import __version__
 from workbench.core.paths import PROJECT_ROOT
 
-_PACKAGES = ("torch", "numpy", "scipy", "pandas", "duckdb", "altair")
+_PACKAGES = ("torch", "numpy", "scipy", "pandas", "pyarrow", "altair")
 
 
 def git_commit(root: Path = PROJECT_ROOT, *, ignore: tuple[Path, ...] = ()) -> dict[str, Any]:
