@@ -66,8 +66,9 @@ def test_x2_band_verdict_follows_the_swept_resistance(monkeypatch):
             (t, r): [scale * (r + 1) + 0.01 * s for s in seeds] for t in tiles for r in resistances}
 
     monkeypatch.setattr(module, "_x2_drops", drops(0.001))  # far below the paper's band at every resistance
-    band = module.x2_rows(quick=True)[0]
+    band, *tiles = module.x2_rows(quick=True)
     assert band.verdict == "NO" and band.workbench == "0.006-0.106"  # seed means at 0 and 100 ohm
+    assert all(row.verdict == "NO" and row.note.startswith("MISS (below the band)") for row in tiles)
     monkeypatch.setattr(module, "_x2_drops", drops(0.2))  # 0.2 pp at 0 ohm, 20 pp at 100 ohm: the band straddles
     band = module.x2_rows(quick=True)[0]
     assert band.verdict == "unresolved" and "100 ohm" in band.note and "at 100 ohm" in band.note
