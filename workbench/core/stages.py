@@ -356,7 +356,7 @@ def get_stage(name: str, kind: str | None = None) -> Stage:
     if stage is None:
         raise ValueError(f"stage={name!r} is not registered; allowed: one of {sorted(_STAGES)}")
     if kind is not None and stage.kind != kind:
-        raise ValueError(f"stage {name!r} is a {stage.kind} stage, not a {kind} stage; allowed {kind} stages: "
+        raise ValueError(f"stage {name!r} is of kind {stage.kind!r}, not {kind!r}; allowed {kind} stages: "
                          f"{list_stages(kind=kind)}")
     return stage
 
@@ -438,7 +438,7 @@ def apply_stage(stage: Stage, artifact: NetworkArtifact, workload: Any, params: 
     in %), which is recorded in the history.
     """
     if stage.kind != "algorithm":
-        raise ValueError(f"stage {stage.name!r} is a {stage.kind} stage; apply_stage needs an algorithm stage")
+        raise ValueError(f"stage {stage.name!r} is of kind {stage.kind!r}; apply_stage needs an algorithm stage")
     missing = [t for t in stage.requires if t not in artifact.tags]
     if missing:
         raise ValueError(f"stage {stage.name!r} requires {missing}; the network carries {sorted(artifact.tags)}")
@@ -463,7 +463,7 @@ def run_target(stage: Stage, artifact: NetworkArtifact, workload: Any, params: M
         When ``stage`` is not a target or the network lacks a tag the target requires.
     """
     if stage.kind != "target":
-        raise ValueError(f"stage {stage.name!r} is an {stage.kind} stage; run_target needs a target stage")
+        raise ValueError(f"stage {stage.name!r} is of kind {stage.kind!r}; run_target needs a target stage")
     missing = [t for t in stage.requires if t not in artifact.tags]
     if missing:
         raise ValueError(f"target {stage.name!r} requires {missing}; the network carries {sorted(artifact.tags)}")
