@@ -101,16 +101,18 @@ def waterfall(pipeline: str, frames: dict[str, pd.DataFrame], **values):
                          "start": level, "end": float(last["accuracy"])})
     data = pd.DataFrame(rows)
     data["change"] = data["end"] - data["start"]
-    data["direction"] = np.where(data["start"] == 0, "level", np.where(data["change"] >= 0, "up", "down"))
+    sign = np.where(data["panel"].str.startswith("accuracy"), 1.0, -1.0)  # more accuracy, less energy is better
+    data["effect"] = np.where(data["start"] == 0, "level", np.where(sign * data["change"] >= 0, "better", "worse"))
     order = list(dict.fromkeys(data["step"]))
-    bars = alt.Chart().mark_bar().encode(
+    bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("step:N", sort=order, title=None), y=alt.Y("start:Q", title=None), y2="end:Q",
-        color=alt.Color("direction:N", scale=alt.Scale(domain=["level", "up", "down"],
+        color=alt.Color("effect:N", scale=alt.Scale(domain=["level", "better", "worse"],
                                                        range=["#4c78a8", "#54a24b", "#e45756"]), legend=None),
         tooltip=["step", alt.Tooltip("start:Q", format=".3g"), alt.Tooltip("end:Q", format=".3g"),
                  alt.Tooltip("change:Q", format="+.3g")])
-    chart = alt.layer(bars, data=data).properties(width=260, height=220).facet(
-        column=alt.Column("panel:N", title=None), data=data).resolve_scale(y="independent")
+    chart = bars.properties(width=260, height=220).facet(
+        column=alt.Column("panel:N", title=None, sort=list(dict.fromkeys(data["panel"])))).resolve_scale(
+        y="independent", x="independent")
     return chart.properties(title=f"Per-stage waterfall: {label(pipeline)}"), data
 
 
