@@ -36,7 +36,7 @@ DATASETS = ("digits",)
 #: Validation images on which the facts (densities) are measured.
 CALIBRATION = 128
 #: Networks kept in the process cache.
-CACHE_SIZE = 24
+CACHE_SIZE = 128
 _CACHE: OrderedDict = OrderedDict()
 
 

@@ -64,8 +64,13 @@ def _match(frame: pd.DataFrame, pipeline: str, values: dict) -> pd.DataFrame:
 def steps(frame: pd.DataFrame, pipeline: str, values: dict) -> list[tuple[str, pd.Series]]:
     """The stored rows of the waterfall of ``pipeline``: every algorithm stage off (an optional stage left out, a
     mandatory one at its ``neutral`` knobs), then switched on one after another. A missing row (not computed, or a
-    combination the target cannot run) is left out and its change folds into the next step."""
+    combination the target cannot run) is left out and its change folds into the next step. Every step uses the
+    target settings of the first stored point of the full pipeline."""
     *algorithms, target = parse_pipeline(pipeline)
+    final = _match(frame, pipeline, values)
+    if len(final):  # every step on the same target settings (tile size, ...) as the first stored final point
+        values = {**values, **{k.name: final.iloc[0][k.name] for k in get_stage(target).knobs
+                               if k.name in final.columns}}
     found = []
     for k in range(len(algorithms) + 1):
         chain, knobs = [], dict(values)

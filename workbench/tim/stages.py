@@ -64,7 +64,7 @@ def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict
                          "values (add the 'tim.ternarize' stage)")
     cfg = TimConfig(rows=tile_size, cols=tile_size, representation=artifact.attrs.get("representation", "symmetric"),
                     weight_density=max(artifact.mean("weight_density", ternary_facts), 1e-3),
-                    input_density=max(artifact.mean("input_density", ternary_facts[1:] or ternary_facts), 1e-3))
+                    input_density=max(artifact.mean("input_density", ternary_facts), 1e-3))
     summary = accelerator(cfg)
     mapping = map_network(layers_from_model(artifact.module, artifact.input_shape), cfg, summary=summary)
     return {
