@@ -1,4 +1,4 @@
-"""The composed study ``stack.compose``: knobs = the pipeline (stage choices) x every registered stage's knobs.
+"""The composed study ``compose.pipeline``: knobs = the pipeline (stage choices) x every registered stage's knobs.
 
 The study is built from the stage registry alone: a new theme that registers a stage adds its pipelines to the
 ``pipeline`` options and its knobs to the study without touching this package. A knob a pipeline does not use is
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import inspect
 
+from workbench.compose.pipeline import DATASETS, run_pipeline
 from workbench.core import Choice, Int, Metric, Study, register_study
 from workbench.core.stages import pipelines, stage_knobs
-from workbench.stack.compose import DATASETS, run_pipeline
 
 #: Knobs of the composition itself (the stages' knobs follow them).
 BASE_KNOBS = (
@@ -49,7 +49,7 @@ KNOBS = knobs()
 
 
 def compose(**params) -> dict:
-    """One composed point: the pipeline's stages on the network (see :func:`workbench.stack.compose.run_pipeline`)."""
+    """One composed point: the pipeline's stages on the network (:func:`workbench.compose.pipeline.run_pipeline`)."""
     pipeline, dataset, width, seed = (params.pop(k) for k in ("pipeline", "dataset", "width", "seed"))
     return run_pipeline(pipeline, params, dataset=dataset, width=width, seed=seed)
 
@@ -59,8 +59,8 @@ compose.__signature__ = inspect.Signature(
     [inspect.Parameter(k.name, inspect.Parameter.KEYWORD_ONLY) for k in KNOBS])
 
 COMPOSE = register_study(Study(
-    name="stack.compose",
-    theme="stack",
+    name="compose.pipeline",
+    theme="compose",
     func=compose,
     knobs=KNOBS,
     metrics=METRICS,

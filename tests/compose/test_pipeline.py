@@ -1,4 +1,4 @@
-"""stack.compose: composed points end to end at tiny scale, facts re-measured after each stage, targets checked
+"""compose.pipeline: composed points end to end at tiny scale, facts re-measured after each stage, targets checked
 against the network they evaluate."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ import math
 
 import pytest
 
+from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import get_study
 from workbench.core.stages import get_stage, run_target
 from workbench.nn import count_macs
-from workbench.stack.compose import network, run_pipeline, workload
 
 TINY = {"epochs": 3, "ternary_epochs": 1, "sparce_images": 1, "prune_criterion": "l1"}
 SCALE = {"width": 4, "seed": 0}
@@ -63,7 +63,7 @@ def test_tim_computes_the_ternary_network_exactly_and_sparce_skips_its_real_zero
 
 
 def test_composed_point_end_to_end_and_bad_input():
-    study = get_study("stack.compose")
+    study = get_study("compose.pipeline")
     assert {"pipeline", "prune_ratio", "ternary_scheme", "tile_size"} <= set(study.knob_names)
     result = study.evaluate(pipeline=TERNARY, prune_ratio=0.25, tile_size=32, **TINY, **SCALE)
     assert all(math.isfinite(result[m]) for m in study.metric_names)

@@ -9,9 +9,9 @@ composition has no paper number of its own; this row shows how the algorithm sta
 
 from __future__ import annotations
 
+from workbench.compose.studies import COMPOSE
 from workbench.core.manifest import paper_range
 from workbench.core.reproduce import ClaimResult, range_claim
-from workbench.stack.studies import COMPOSE
 
 PIPELINES = (("pruning.train>sparce.core", "float"), ("pruning.train>tim.ternarize>sparce.core", "ternary"))
 

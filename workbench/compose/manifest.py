@@ -3,7 +3,7 @@
 from workbench.core.manifest import ThemeManifest
 
 MANIFEST = ThemeManifest(
-    theme="stack",
+    theme="compose",
     title="Cross-stack composition: algorithm to circuit to architecture",
     papers=("2003.02800", "1909.06892", "1809.00072", "1711.06315"),
     notebook="cross_stack.ipynb",

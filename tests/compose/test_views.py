@@ -1,10 +1,10 @@
-"""stack views: the waterfall's steps come from the right stored rows; both views render from stored frames."""
+"""compose views: the waterfall's steps come from the right stored rows; both views render from stored frames."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from workbench.stack.views import pareto, steps, waterfall
+from workbench.compose.views import pareto, steps, waterfall
 
 FULL = "pruning.train>tim.ternarize>crossbar.arrays"
 
@@ -29,7 +29,7 @@ def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_setti
     assert [row["network_accuracy"] for _, row in found] == [95.0, 90.0, 80.0]
     missing = steps(FRAME.drop(index=1), FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
     assert [name for name, _ in missing] == ["baseline", "+ ternarize"]  # the pruning step folds into the next
-    _, data = waterfall(FULL, {"stack.compose": FRAME}, prune_ratio=0.5, prune_criterion="l1", epochs=12,
+    _, data = waterfall(FULL, {"compose.pipeline": FRAME}, prune_ratio=0.5, prune_criterion="l1", epochs=12,
                         ternary_scheme="symmetric", ternary_epochs=6)
     accuracy = data[data["panel"].str.startswith("accuracy")]
     assert accuracy["end"].tolist() == [95.0, 90.0, 80.0, 79.0]  # last step: the hardware's own loss
@@ -37,5 +37,5 @@ def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_setti
 
 
 def test_pareto_view_plots_every_point_with_its_target():
-    _, data = pareto("energy_nj", {"stack.compose": FRAME})
+    _, data = pareto("energy_nj", {"compose.pipeline": FRAME})
     assert len(data) == len(FRAME) and set(data["target"]) == {"crossbars"}

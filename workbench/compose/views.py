@@ -1,6 +1,6 @@
 """Views of the composed study: the cross-stack Pareto chart and the per-stage waterfall.
 
-Both read the stored points of ``stack.compose``; stage names and labels come from the stage registry.
+Both read the stored points of ``compose.pipeline``; stage names and labels come from the stage registry.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from workbench.compose.studies import COMPOSE
 from workbench.core import Choice, View, register_view
 from workbench.core.stages import ARROW, get_stage, parse_pipeline, stage_knobs
-from workbench.stack.studies import COMPOSE
 from workbench.viz.charts import tradeoff
 
 COSTS = ("energy_nj", "latency_us", "area_mm2")
@@ -42,7 +42,7 @@ def pareto(cost: str, frames: dict[str, pd.DataFrame]):
     stages, with the Pareto front across all themes."""
     stored = frames[COMPOSE.name]
     if stored.empty:
-        return _note("no stored points yet: run `workbench sweep stack.compose --grid ...`")
+        return _note("no stored points yet: run `workbench sweep compose.pipeline --grid ...`")
     data = _labelled(stored.dropna(subset=["accuracy", cost]))
     columns = [c for c in COMPOSE.knob_names + COMPOSE.metric_names if c in data.columns]
     plotted = data[columns + ["target", "algorithms"]].reset_index(drop=True)
@@ -151,8 +151,8 @@ def _default_pipeline() -> str:
     return max(options, key=lambda p: (baseline(p) in options, len(parse_pipeline(p)), -options.index(p)))
 
 register_view(View(
-    name="stack.pareto",
-    theme="stack",
+    name="compose.pareto",
+    theme="compose",
     func=pareto,
     title="Cross-stack Pareto front: accuracy on hardware against cost",
     knobs=(Choice("cost", "energy_nj", options=COSTS, help="Cost on the x axis (per inference; area per chip)."),),
@@ -162,8 +162,8 @@ register_view(View(
 ))
 
 register_view(View(
-    name="stack.waterfall",
-    theme="stack",
+    name="compose.waterfall",
+    theme="compose",
     func=_waterfall,
     title="Per-stage waterfall: where accuracy and energy went",
     knobs=(Choice("pipeline", _default_pipeline(), options=COMPOSE.knob("pipeline").options,
