@@ -64,7 +64,7 @@ COMPOSE = register_study(Study(
     func=compose,
     knobs=KNOBS,
     metrics=METRICS,
-    version="1",
+    version="2",
     cost="batch",
     description=(
         "One network from algorithm to hardware: a small VGG trained on the bundled digits while pruning, optionally "
