@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import os
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,11 +14,52 @@ from typing import Any
 import altair as alt
 import ipywidgets as widgets
 
+from workbench.core.paths import results_path
 from workbench.core.registry import get_study
 from workbench.core.study import Study
 from workbench.viz import style as styles
 
 _OFFLINE = False
+
+LABEL_WIDTH = "170px"
+"""Width of the label column of knob widgets; longer labels wrap onto a second line instead of being cut off."""
+
+STYLESHEET = """<style>
+.wb-dashboard .wb-knob { height: auto; min-height: var(--jp-widgets-inline-height); }
+.wb-dashboard .wb-knob > select { height: var(--jp-widgets-inline-height); align-self: center; }
+.wb-dashboard .wb-knob > .widget-label { white-space: normal; overflow: visible; overflow-wrap: anywhere;
+  line-height: 1.2; height: auto; min-height: var(--jp-widgets-inline-height); display: flex; align-items: center;
+  justify-content: flex-end; }
+.wb-dashboard .widget-button { flex: 0 0 auto; overflow: visible; }
+.wb-dashboard .wb-row { flex-wrap: wrap; column-gap: 12px; }
+</style>"""
+"""Dashboard CSS (shipped as an HTML widget, so it applies in Voila and JupyterLab alike): knob labels wrap inside
+their column, buttons keep their full label, and rows of controls and charts wrap below each other on narrow
+screens instead of pushing the chart's legend past the window's right edge."""
+
+FIGURES_ENV = "WORKBENCH_FIGURES"
+
+
+def stylesheet() -> widgets.HTML:
+    """The dashboards' CSS as a widget (include it once per dashboard; repeated copies are harmless)."""
+    return widgets.HTML(STYLESHEET, layout=widgets.Layout(display="none"))
+
+
+def row(children: list[widgets.Widget], **layout: Any) -> widgets.HBox:
+    """A horizontal row that wraps its children onto further lines when the window is too narrow for them."""
+    box = widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", **layout))
+    box.add_class("wb-row")
+    return box
+
+
+def default_export_dir(store: Any = None) -> Path:
+    """Where Export writes: ``$WORKBENCH_FIGURES`` when set, else a ``figures`` folder beside the result store
+    (``store``'s, or the default store's: ``data/results/figures`` in a checkout)."""
+    configured = os.environ.get(FIGURES_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    store_path = Path(store.path) if getattr(store, "path", None) is not None else results_path()
+    return store_path.resolve().parent / "figures"
 
 
 def offline_charts() -> None:
@@ -74,7 +116,7 @@ def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widge
     """x, y and colour dropdowns listing every metric and knob by its human title with unit (values: the names)."""
     columns = [(m.title, m.name) for m in study.metrics] + [(k.title, k.name) for k in study.knobs]
     style = {"description_width": "50px"}
-    layout = widgets.Layout(width="330px")
+    layout = widgets.Layout(width="400px", max_width="100%")
     return (
         widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
         widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),
@@ -100,12 +142,15 @@ class ExportBar(widgets.HBox):
                  report: Callable[[str, str], None]) -> None:
         self.folder = Path(default_stem).parent
         self.path = widgets.Text(value=str(default_stem), description="figure",
-                                 layout=widgets.Layout(width="380px"))
+                                 tooltip="figure path without suffix; a bare name goes into " + str(self.folder),
+                                 layout=widgets.Layout(width="520px", max_width="100%"))
         self.button = widgets.Button(description="Export SVG/PNG/PDF", icon="download",
-                                     layout=widgets.Layout(width="auto"))
+                                     tooltip="write the figure as SVG, PNG and PDF with its data (CSV) and provenance "
+                                             "(JSON)", layout=widgets.Layout(width="auto", flex="0 0 auto"))
         self._write, self._report = write, report
         self.button.on_click(lambda button: self.export())
-        super().__init__([self.path, self.button])
+        super().__init__([self.path, self.button], layout=widgets.Layout(flex_flow="row wrap"))
+        self.add_class("wb-row")
 
     def stem(self) -> Path:
         """The typed figure path; a bare name goes into the default export folder."""
