@@ -23,6 +23,7 @@ Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voi
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import re
 import statistics
@@ -35,6 +36,7 @@ from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
 from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
+from workbench.ui.display import INLINE_CHART_JS_ENV
 
 #: Cells that draw a chart (the dashboards measured; the overview has none).
 CHART_MARKERS = re.compile(r"Explorer\(|tradeoff\(|sweep_heatmap\(")
@@ -99,16 +101,20 @@ def _count_bytes(page) -> list[int]:
     return received
 
 
-def dashboard_first_chart_s(pool_size: int, loads: int, only: list[str] | None = None) -> dict[str, list[dict]]:
+def dashboard_first_chart_s(pool_size: int, loads: int, only: list[str] | None = None, *,
+                            inline_js: bool = False) -> dict[str, list[dict]]:
     """Per chart dashboard and load: seconds from opening the page to its HTML (``html``), first widget
     (``widget``) and first chart (``chart``), and the kilobytes downloaded (``kb``), on a ``workbench serve`` server
     with ``pool_size`` preheated kernels per dashboard; with a pool, each load waits until every dashboard's pool is
-    full again, so no preheating competes with the page for the CPU. ``only``: notebook stems to time."""
+    full again, so no preheating competes with the page for the CPU. ``only``: notebook stems to time;
+    ``inline_js``: every chart widget carries the whole Vega bundle (``WORKBENCH_INLINE_CHART_JS=1``, as before the
+    shared bundle)."""
     from playwright.sync_api import sync_playwright
 
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     charted = [p for p in notebooks if CHART_MARKERS.search(p.read_text()) and (not only or p.stem in only)]
     extra_args, env = voila_serve_options(pool_size=pool_size)
+    env[INLINE_CHART_JS_ENV] = "1" if inline_js else "0"
     log = Path(tempfile.mkdtemp(prefix="bench_ui_")) / "voila.log"
     results: dict[str, list[dict]] = {p.name: [] for p in charted}
     with voila_server(NOTEBOOKS, log_path=log, extra_args=tuple(extra_args), env=env, start_timeout_s=300) as url, \
@@ -152,16 +158,17 @@ def knob_changes(repeats: int) -> None:
         print(f"{name:58s} {ms:10.1f} {count:8d}  {verdict}")
 
 
-def page_loads(loads: int, pool_sizes: list[int], only: list[str] | None) -> None:
+def page_loads(loads: int, pool_sizes: list[int], only: list[str] | None, chart_js: list[str]) -> None:
     if not CHROMIUM.exists():
         print(f"Voila time to first chart: skipped (no Chromium at {CHROMIUM})")
         return
     print("Dashboard page open -> first chart drawn, fresh browser context per load, `workbench serve` options "
           "(target <= 3 s with preheated kernels)")
-    for pool_size in pool_sizes:
-        results = dashboard_first_chart_s(pool_size, loads, only)
-        print(f"pool size {pool_size} ({'no preheating' if pool_size == 0 else 'preheated kernels'}): seconds from "
-              "page open to HTML / first widget / first chart, and KiB received, per load")
+    for pool_size, js in itertools.product(pool_sizes, chart_js):
+        results = dashboard_first_chart_s(pool_size, loads, only, inline_js=js == "inline")
+        print(f"pool size {pool_size} ({'no preheating' if pool_size == 0 else 'preheated kernels'}), Vega bundle "
+              f"{'inline in every chart' if js == 'inline' else 'shared'}: seconds from page open to HTML / first "
+              "widget / first chart, and KiB received, per load")
         print(f"{'dashboard':20s} {'html':>6s} {'widget':>7s} {'chart':>6s} {'KiB':>7s}   first chart per load (s)")
         for name, runs in results.items():
             med = {key: statistics.median(run[key] for run in runs) for key in ("html", "widget", "chart", "kb")}
@@ -181,11 +188,13 @@ def main() -> None:
     parser.add_argument("--pool-sizes", type=int, nargs="+", default=[0, 1],
                         help="preheated kernels per dashboard to measure with (0: none)")
     parser.add_argument("--dashboards", nargs="+", help="notebook stems to time (default: every chart dashboard)")
+    parser.add_argument("--chart-js", nargs="+", choices=["shared", "inline"], default=["shared"],
+                        help="Vega bundle served once per page (shared, the default) and/or inline in every chart")
     args = parser.parse_args()
     if not args.no_kernel:
         knob_changes(args.repeats)
     if not args.no_voila:
-        page_loads(args.voila_loads, args.pool_sizes, args.dashboards)
+        page_loads(args.voila_loads, args.pool_sizes, args.dashboards, args.chart_js)
 
 
 if __name__ == "__main__":

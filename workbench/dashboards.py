@@ -9,7 +9,9 @@ with the flags this machine needs. Like ``cli.py`` this module assembles things;
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -53,6 +55,25 @@ _LAYOUT_JS = """() => {
   }
   return {truncated, legends_outside: outside, legend_titles_under_menu: covered};
 }"""
+
+
+DASHBOARD_CALL = re.compile(r"\b(?:Explorer|ViewPanel|SweepPanel)\(")
+
+
+def dashboards_in(notebook: Path) -> int:
+    """How many dashboard widgets (Explorer, ViewPanel, SweepPanel) a notebook's code cells build."""
+    cells = json.loads(Path(notebook).read_text())["cells"]
+    return sum(len(DASHBOARD_CALL.findall("".join(c["source"]))) for c in cells if c["cell_type"] == "code")
+
+
+def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
+    """Wait until ``page`` shows ``expected`` dashboards, each with its chart drawn or an error in its status line
+    (a SweepPanel draws nothing before its first sweep)."""
+    page.wait_for_function(
+        "([selector, expected]) => { const boards = document.querySelectorAll(selector); return boards.length >= "
+        "expected && Array.from(boards).every(b => b.classList.contains('wb-sweep') || b.querySelector("
+        "'.vega-embed svg.marks, .vega-embed canvas, .wb-error')); }",
+        arg=[DASHBOARD_SELECTOR, expected], timeout=timeout_ms)
 
 
 def layout_problems(page) -> dict[str, list[str]]:

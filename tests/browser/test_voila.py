@@ -9,21 +9,25 @@ both widths (1400 px, then resized to 1000 px) before its export is tried.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import pytest
 
 from workbench.dashboards import CHART_SELECTOR as CHART
-from workbench.dashboards import CHROMIUM, DASHBOARD_SELECTOR, layout_problems, voila_executable, voila_server
+from workbench.dashboards import (
+    CHROMIUM,
+    dashboards_in,
+    layout_problems,
+    voila_executable,
+    voila_server,
+    wait_for_dashboards,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = voila_executable()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PAGE_TIMEOUT_MS = 240_000
 CHART_MARKERS = ("Explorer(", "ViewPanel(")
-DASHBOARD_CALL = re.compile(r"\b(?:Explorer|ViewPanel|SweepPanel)\(")
 WIDTHS = (1400, 1000)
 """Window widths a dashboard must read well at (a laptop and a projector / half-screen window)."""
 
@@ -119,20 +123,10 @@ def test_notebook_renders_under_voila(page, voila_url, notebook):
         _export_first_view(page)
 
 
-def _dashboards_in(notebook: Path) -> int:
-    """How many dashboard widgets the notebook's code cells build."""
-    cells = json.loads(notebook.read_text())["cells"]
-    return sum(len(DASHBOARD_CALL.findall("".join(c["source"]))) for c in cells if c["cell_type"] == "code")
-
-
 def _check_layout(page, notebook: Path) -> None:
     """Once every dashboard of the page has drawn its chart (or shown an error): at each of :data:`WIDTHS` no widget
     label, button or readout is cut off and every chart legend lies inside the window, clear of the chart menu."""
-    expected = _dashboards_in(notebook)
-    page.wait_for_function(
-        "([selector, expected]) => { const boards = document.querySelectorAll(selector); return boards.length >= "
-        "expected && Array.from(boards).every(b => b.querySelector('.vega-embed svg.marks, .vega-embed canvas, "
-        ".wb-error')); }", arg=[DASHBOARD_SELECTOR, expected], timeout=PAGE_TIMEOUT_MS)
+    wait_for_dashboards(page, dashboards_in(notebook), PAGE_TIMEOUT_MS)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 1000})
         page.wait_for_function(f"document.documentElement.clientWidth <= {width}", timeout=30_000)
