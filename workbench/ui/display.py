@@ -99,7 +99,8 @@ def _shared_bundle() -> str | None:
             os.replace(partial, target)  # a page never sees half a file
         except OSError:
             return None
-    return f"{base_url.rstrip('/')}/voila/templates/workbench/static/{name}"
+    # the name changes with the versions, so the browser may keep it for good (Tornado's "v" argument: a 10-year cache)
+    return f"{base_url.rstrip('/')}/voila/templates/workbench/static/{name}?v=1"
 
 
 def offline_charts() -> None:
