@@ -23,6 +23,7 @@ Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import math
 import re
@@ -88,6 +89,30 @@ def _wait_for_log(log: Path, text: str, count: int, timeout_s: float = 600) -> N
         time.sleep(0.5)
 
 
+def _wait_for_idle_kernels(port: int, *, below_percent: float = 5.0, timeout_s: float = 600) -> None:
+    """Wait until the kernels of the Voila server on ``port`` together use less than ``below_percent`` of a CPU over
+    a second (a refilled kernel has finished running its notebook)."""
+    import psutil
+
+    server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        kernels = []
+        for child in server.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    child.cpu_percent(None)
+                    kernels.append(child)
+        time.sleep(1.0)
+        busy = 0.0
+        for kernel in kernels:
+            with contextlib.suppress(psutil.Error):  # a kernel that has just exited
+                busy += kernel.cpu_percent(None)
+        if busy < below_percent:
+            return
+    raise TimeoutError(f"the kernels of the server on port {port} stayed busy for {timeout_s} s")
+
+
 def _count_bytes(page) -> list[int]:
     """A one-item list that adds up the bytes ``page`` receives (HTTP bodies by their Content-Length, and websocket
     frames: the widgets' state comes over the kernel's websocket)."""
@@ -105,8 +130,10 @@ def dashboard_first_chart_s(pool_size: int, loads: int, only: list[str] | None =
                             inline_js: bool = False) -> dict[str, list[dict]]:
     """Per chart dashboard and load: seconds from opening the page to its HTML (``html``), first widget
     (``widget``) and first chart (``chart``), and the kilobytes downloaded (``kb``), on a ``workbench serve`` server
-    with ``pool_size`` preheated kernels per dashboard; with a pool, each load waits until every dashboard's pool is
-    full again, so no preheating competes with the page for the CPU. ``only``: notebook stems to time;
+    with ``pool_size`` preheated kernels per dashboard. Loads go round the dashboards (so a dashboard's refill has the
+    other loads' time to run its notebook), and with a pool each load waits until every pool has reported itself
+    filled and the server's kernels have gone idle, so no preheating competes with the page for the CPU (on a machine
+    shared with other work that is not guaranteed: repeat and take medians). ``only``: notebook stems to time;
     ``inline_js``: every chart widget carries the whole Vega bundle (``WORKBENCH_INLINE_CHART_JS=1``, as before the
     shared bundle)."""
     from playwright.sync_api import sync_playwright
@@ -120,9 +147,11 @@ def dashboard_first_chart_s(pool_size: int, loads: int, only: list[str] | None =
     with voila_server(NOTEBOOKS, log_path=log, extra_args=tuple(extra_args), env=env, start_timeout_s=300) as url, \
             sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        for taken, notebook in enumerate(notebook for notebook in charted for _ in range(loads)):
+        port = int(url.rsplit(":", 1)[1])
+        for taken, notebook in enumerate(notebook for _ in range(loads) for notebook in charted):
             if pool_size:
                 _wait_for_log(log, "Kernel pool of ", len(notebooks) + taken)  # one line per (re)fill
+                _wait_for_idle_kernels(port)
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             received = _count_bytes(page)
