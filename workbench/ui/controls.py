@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
 from workbench.ui.display import LABEL_WIDTH
 
-KNOB_WIDTH = "440px"
+KNOB_WIDTH = "420px"
 """Width of one knob widget: label column, control and readout."""
 
 SLIDER_STEPS = 200

@@ -22,7 +22,7 @@ from workbench.viz import style as styles
 
 _OFFLINE = False
 
-LABEL_WIDTH = "170px"
+LABEL_WIDTH = "160px"
 """Width of the label column of knob widgets; longer labels wrap onto a second line instead of being cut off."""
 
 STYLESHEET = """<style>
@@ -170,7 +170,7 @@ def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widge
     """x, y and colour dropdowns listing every metric and knob by its human title with unit (values: the names)."""
     columns = [(m.title, m.name) for m in study.metrics] + [(k.title, k.name) for k in study.knobs]
     style = {"description_width": "50px"}
-    layout = widgets.Layout(width="400px", max_width="100%")
+    layout = widgets.Layout(width="380px", max_width="100%")
     return (
         widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
         widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),

@@ -140,7 +140,7 @@ class Explorer(widgets.VBox):
 
     def _build_widgets(self, export_dir: Path) -> None:
         """The chart, tables, batch row and export bar, wired to their handlers."""
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
         self.point_info = widgets.HTML()
         self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")

@@ -73,7 +73,7 @@ class SweepPanel(widgets.VBox):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="380px"))
         self.progress_label = widgets.Label()
         self.status = widgets.HTML()
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.run_button.on_click(lambda button: self.run())
         self.cancel_button.on_click(lambda button: self.cancel())
         for picker in (self.x_picker, self.y_picker, self.color_picker):

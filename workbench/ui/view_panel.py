@@ -59,7 +59,7 @@ class ViewPanel(widgets.VBox):
         self.last_error: str | None = None
         offline_charts()
         self.controls = Controls(self.view.knobs, debounce_s=0.15)
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.status = widgets.HTML()
         folder = Path(export_dir) if export_dir is not None else default_export_dir(self.store)
         self.export_bar = ExportBar(folder / self.view.name.replace(".", "_"), self._write, self._report)

@@ -86,10 +86,10 @@ def paper_style(columns: int = 1) -> dict[str, Any]:
     return style
 
 
-SCREEN_WIDTH = 460
-"""Plot width of the screen style: with axes and the chart menu the chart is about 560 px wide, so a dashboard's
-controls (440 px) and its chart sit side by side from about 1050 px and the chart wraps below them on narrower
-windows."""
+SCREEN_WIDTH = 400
+"""Plot width of the screen style: with axes and the chart menu the chart is about 480 px wide, so a dashboard's
+knobs (420 px) and its chart sit side by side in a 1000 px window; on narrower windows the chart wraps below the
+knobs."""
 
 
 def screen_style() -> dict[str, Any]:
