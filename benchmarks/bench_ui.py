@@ -16,6 +16,11 @@ Besides the first chart, each load records when the page's HTML arrived (``domco
 widget was drawn, and the bytes the page downloaded, so a slow dashboard shows whether the time goes to the server,
 to the JavaScript bundles or to the widgets.
 
+Measured 2026-12-01 on the 2-core CI-kind machine while other jobs ran (load average 9-19, so expect noise; medians of
+2 loads, 1 preheated kernel, seconds to first chart, Vega bundle inlined in every chart -> served once per page):
+crossbars 7.1 -> 4.0, mram_cim 11.5 -> 4.6, pruning 4.1 -> 3.3, tim_dnn 4.0 -> 3.6, dyvedeep 5.7 -> 3.2,
+pad 5.2 -> 3.6, sparce 5.5 -> 2.5; bytes per page 12-26 MB -> 6.4-7.1 MB. The target is <= 3 s.
+
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
 [--dashboards tim_dnn pruning] [--no-kernel]``.
 """
