@@ -9,7 +9,9 @@ with the flags this machine needs. Like ``cli.py`` this module assembles things;
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -26,6 +28,59 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Where a rendered Altair chart shows up in the page (SVG or canvas renderer).
 CHART_SELECTOR = ".vega-embed svg.marks, .vega-embed canvas"
+#: Dashboard widgets (Explorer, ViewPanel, SweepPanel) carry this class.
+DASHBOARD_SELECTOR = ".wb-dashboard"
+
+_LAYOUT_JS = """() => {
+  const shown = (e) => e.offsetParent !== null && e.clientWidth > 0;
+  const text = (e) => (e.textContent || "").trim().replace(/\\s+/g, " ").slice(0, 80);
+  const width = document.documentElement.clientWidth;
+  const truncated = [], outside = [], covered = [];
+  for (const e of document.querySelectorAll(".widget-label, .widget-label-basic, .jupyter-button, .widget-readout")) {
+    if (shown(e) && e.scrollWidth > e.clientWidth + 1)
+      truncated.push(`${text(e)} (${e.scrollWidth} > ${e.clientWidth} px)`);
+  }
+  for (const legend of document.querySelectorAll(".vega-embed g.role-legend")) {
+    const box = legend.getBoundingClientRect();
+    if (box.width === 0) continue;
+    if (box.right > width + 0.5 || box.left < -0.5)
+      outside.push(`${text(legend)} (x ${Math.round(box.left)}-${Math.round(box.right)} px)`);
+    const menu = legend.closest(".vega-embed").querySelector("details > summary");
+    const title = legend.querySelector(".role-legend-title") || legend;
+    if (menu) {
+      const m = menu.getBoundingClientRect(), t = title.getBoundingClientRect();
+      if (m.width && t.width && m.left < t.right && t.left < m.right && m.top < t.bottom && t.top < m.bottom)
+        covered.push(text(title));
+    }
+  }
+  return {truncated, legends_outside: outside, legend_titles_under_menu: covered};
+}"""
+
+
+DASHBOARD_CALL = re.compile(r"\b(?:Explorer|ViewPanel|SweepPanel)\(")
+
+
+def dashboards_in(notebook: Path) -> int:
+    """How many dashboard widgets (Explorer, ViewPanel, SweepPanel) a notebook's code cells build."""
+    cells = json.loads(Path(notebook).read_text())["cells"]
+    return sum(len(DASHBOARD_CALL.findall("".join(c["source"]))) for c in cells if c["cell_type"] == "code")
+
+
+def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
+    """Wait until ``page`` shows ``expected`` dashboards, each with its chart drawn or an error in its status line
+    (a SweepPanel draws nothing before its first sweep)."""
+    page.wait_for_function(
+        "([selector, expected]) => { const boards = document.querySelectorAll(selector); return boards.length >= "
+        "expected && Array.from(boards).every(b => b.classList.contains('wb-sweep') || b.querySelector("
+        "'.vega-embed svg.marks, .vega-embed canvas, .wb-error')); }",
+        arg=[DASHBOARD_SELECTOR, expected], timeout=timeout_ms)
+
+
+def layout_problems(page) -> dict[str, list[str]]:
+    """What reads badly on a Playwright ``page`` at its current width: widget labels, buttons and slider readouts cut
+    off (content wider than the element), chart legends reaching past the window's edges, and legend titles under a
+    chart's menu button; each a list of descriptions (all empty when the page reads well)."""
+    return page.evaluate(_LAYOUT_JS)
 
 
 def voila_executable() -> Path:

@@ -3,7 +3,8 @@
 One Voila server (rooted at the repository) serves ``tests/browser/explorer_lens.ipynb``, an Explorer over the toy
 ``sample.lens`` study from ``tests/sample_studies.py`` (importable by the kernel through ``PYTHONPATH``, see
 ``tests/conftest.py``), and every ``notebooks/*.ipynb``. Voila starts a kernel and executes the notebook for each
-page, which takes ~15-20 s here, so the Explorer checks share one page.
+page, which takes ~15-20 s here, so the Explorer checks share one page, and each dashboard's page is checked at
+both widths (1400 px, then resized to 1000 px) before its export is tried.
 """
 
 from __future__ import annotations
@@ -13,13 +14,22 @@ from pathlib import Path
 import pytest
 
 from workbench.dashboards import CHART_SELECTOR as CHART
-from workbench.dashboards import CHROMIUM, voila_executable, voila_server
+from workbench.dashboards import (
+    CHROMIUM,
+    dashboards_in,
+    layout_problems,
+    voila_executable,
+    voila_server,
+    wait_for_dashboards,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VOILA = voila_executable()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PAGE_TIMEOUT_MS = 240_000
 CHART_MARKERS = ("Explorer(", "ViewPanel(")
+WIDTHS = (1400, 1000)
+"""Window widths a dashboard must read well at (a laptop and a projector / half-screen window)."""
 
 pytestmark = [
     pytest.mark.browser,
@@ -108,8 +118,21 @@ def test_notebook_renders_under_voila(page, voila_url, notebook):
     assert page.locator("[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
     errors = page.locator(".wb-error")
     assert errors.count() == 0, errors.all_inner_texts()
+    _check_layout(page, notebook)
     if "ViewPanel(" in notebook.read_text():
         _export_first_view(page)
+
+
+def _check_layout(page, notebook: Path) -> None:
+    """Once every dashboard of the page has drawn its chart (or shown an error): at each of :data:`WIDTHS` no widget
+    label, button or readout is cut off and every chart legend lies inside the window, clear of the chart menu."""
+    wait_for_dashboards(page, dashboards_in(notebook), PAGE_TIMEOUT_MS)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_function(f"document.documentElement.clientWidth <= {width}", timeout=30_000)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # relaid out
+        problems = {kind: found for kind, found in layout_problems(page).items() if found}
+        assert not problems, f"{notebook.name} at {width} px: {problems}"
 
 
 def _export_first_view(page) -> None:

@@ -31,8 +31,9 @@ METRICS = (
     Metric("hardware_loss", "pp", "min", "Network accuracy minus accuracy on hardware.", "hardware loss"),
     Metric("macs_k", "kMAC", "min", "MACs of one inference of the final network (measured with hooks).", "MACs"),
     Metric("params_k", "k", "min", "Weights of the final network.", "parameters"),
-    Metric("weight_density", "", None, "MAC-weighted fraction of nonzero weights (measured)."),
-    Metric("activation_density", "", None, "MAC-weighted fraction of nonzero layer inputs on data (measured)."),
+    Metric("weight_density", "", None, "MAC-weighted fraction of nonzero weights (measured).", label="weight density"),
+    Metric("activation_density", "", None, "MAC-weighted fraction of nonzero layer inputs on data (measured).",
+           label="activation density"),
 )
 
 

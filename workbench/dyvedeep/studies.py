@@ -40,10 +40,14 @@ _OPS_METRICS = (
     Metric("dynamic_mops", "Mops", "min", "Scalar operations per image with dynamic effort (checks included).",
            "dynamic ops"),
     Metric("static_mops", "Mops", None, "Scalar operations per image of the static network.", "static ops"),
-    Metric("overhead_fraction", "", "min", "Share of the dynamic operations spent on checks and interpolation."),
-    Metric("terminated_fraction", "", None, "Computed conv neurons that stopped early (saturation predicted)."),
-    Metric("interpolated_fraction", "", None, "Conv neurons interpolated instead of computed."),
-    Metric("approximated_fraction", "", None, "Conv input channels replaced by their mean."),
+    Metric("overhead_fraction", "", "min", "Share of the dynamic operations spent on checks and interpolation.",
+           label="check overhead share"),
+    Metric("terminated_fraction", "", None, "Computed conv neurons that stopped early (saturation predicted).",
+           label="terminated share"),
+    Metric("interpolated_fraction", "", None, "Conv neurons interpolated instead of computed.",
+           label="interpolated share"),
+    Metric("approximated_fraction", "", None, "Conv input channels replaced by their mean.",
+           label="approximated share"),
 )
 
 
@@ -88,10 +92,10 @@ EFFORT = register_study(Study(
     func=evaluate_effort,
     knobs=(*_THRESHOLD_KNOBS, _SEED),
     metrics=(
-        Metric("accuracy", "%", "max", "Test accuracy with dynamic effort (450 digits test images)."),
+        Metric("accuracy", "%", "max", "Test accuracy with dynamic effort (450 digits test images).", label="accuracy"),
         Metric("accuracy_loss", "pp", "min", "Static minus dynamic test accuracy (one image = 0.22 pp).",
                "accuracy loss"),
-        Metric("static_accuracy", "%", None, "Test accuracy of the static network."),
+        Metric("static_accuracy", "%", None, "Test accuracy of the static network.", label="static accuracy"),
         *_OPS_METRICS,
     ),
     version="2",  # 2: the network's initial weights come from its seed (they came from the process's RNG state)
@@ -127,8 +131,10 @@ OPS = register_study(Study(
            Int("images", 16, low=1, high=450, help="Test images evaluated (the first ones of the split)."), _SEED),
     metrics=(
         Metric("agreement", "%", "max", "Images whose prediction equals the static network's (a live proxy for "
-                                        "accuracy; dyvedeep.effort measures accuracy on the whole test split)."),
-        Metric("accuracy", "%", "max", "Accuracy on the evaluated images (coarse: one image of 16 is 6 points)."),
+                                        "accuracy; dyvedeep.effort measures accuracy on the whole test split).",
+                                        label="agreement with static"),
+        Metric("accuracy", "%", "max", "Accuracy on the evaluated images (coarse: one image of 16 is 6 points).",
+               label="accuracy"),
         *_OPS_METRICS,
     ),
     version="1",

@@ -27,18 +27,19 @@ _LR = Float("lr", 0.05, low=0.001, high=0.5, log=True, help="Initial SGD learnin
 _SEED = Int("seed", 0, low=0, high=10_000, help="Seeds the split, the initial weights, the order and the scoring.")
 
 _RUN_METRICS = (
-    Metric("test_accuracy", "%", "max", "Top-1 accuracy of the final pruned network on the test split."),
-    Metric("filters_pruned", "%", None, "Prunable filters actually removed."),
+    Metric("test_accuracy", "%", "max", "Top-1 accuracy of the final pruned network on the test split.",
+           label="test accuracy"),
+    Metric("filters_pruned", "%", None, "Prunable filters actually removed.", label="filters pruned"),
     Metric("train_gmac", "GMAC", "min", "Training compute: 3 x forward MACs of the live network, summed over "
-           "every sample of every epoch."),
+           "every sample of every epoch.", label="training compute"),
     Metric("train_gaccess", "G accesses", "min", "Training memory accesses (3 x input + weight reads + output "
-           "writes per layer and sample)."),
-    Metric("overhead_gmac", "GMAC", "min", "Compute spent scoring filters."),
-    Metric("total_gmac", "GMAC", "min", "Training plus scoring compute."),
-    Metric("inference_mmac", "MMAC", "min", "Forward MACs per image of the final network."),
-    Metric("params_k", "k", "min", "Parameters of the final network."),
+           "writes per layer and sample).", label="training memory accesses"),
+    Metric("overhead_gmac", "GMAC", "min", "Compute spent scoring filters.", label="scoring compute"),
+    Metric("total_gmac", "GMAC", "min", "Training plus scoring compute.", label="total compute"),
+    Metric("inference_mmac", "MMAC", "min", "Forward MACs per image of the final network.", label="inference MACs"),
+    Metric("params_k", "k", "min", "Parameters of the final network.", label="parameters"),
     Metric("latency_ms", "ms", "min", "Measured CPU latency of one image through the final network (median).",
-           measured=True),
+           measured=True, label="latency"),
 )
 
 
@@ -93,7 +94,8 @@ WHILE_TRAINING = register_study(Study(
            Int("stop_epoch", 10, low=1, high=300, unit="epochs", label="N1 (stop pruning)",
                help="No pruning after this epoch."),
            _RANKING, _EPOCHS, _LR, _SEED),
-    metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x)."),),
+    metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x).",
+                                   label="filters / step"),),
     version="1",
     cost="batch",
     constraints=_check_schedule,
@@ -130,11 +132,15 @@ SCHEDULE_COST = register_study(Study(
                  help="Fraction of every prunable layer's filters removed by the end."),
            Int("retrain_epochs", 10, low=0, high=100, unit="epochs", help="Baseline fine-tuning after its prune.")),
     metrics=(
-        Metric("compute_saving", "%", "max", "1 - training MACs of pruning while training / train + prune + retrain."),
-        Metric("memory_saving", "%", "max", "The same for memory accesses."),
-        Metric("pwt_gmac_per_sample", "GMAC", "min", "Training MACs per training sample, pruning while training."),
-        Metric("baseline_gmac_per_sample", "GMAC", "min", "Training MACs per training sample, train+prune+retrain."),
-        Metric("inference_mac_reduction", "%", "max", "Forward MACs saved by the final pruned network."),
+        Metric("compute_saving", "%", "max", "1 - training MACs of pruning while training / train + prune + retrain.",
+               label="training compute saving"),
+        Metric("memory_saving", "%", "max", "The same for memory accesses.", label="training memory saving"),
+        Metric("pwt_gmac_per_sample", "GMAC", "min", "Training MACs per training sample, pruning while training.",
+               label="training MACs / sample (while training)"),
+        Metric("baseline_gmac_per_sample", "GMAC", "min", "Training MACs per training sample, train+prune+retrain.",
+               label="training MACs / sample (baseline)"),
+        Metric("inference_mac_reduction", "%", "max", "Forward MACs saved by the final pruned network.",
+               label="inference MAC reduction"),
     ),
     version="1",
     cost="interactive",

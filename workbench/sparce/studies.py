@@ -34,12 +34,15 @@ _METRICS = (
            "time reduction"),
     Metric("gemm_time_reduction", "%", "max", "Time reduction of the GEMM and FC kernels alone.",
            "GEMM time reduction"),
-    Metric("skipped_fraction", "", "max", "Instructions skipped / instructions of the baseline run."),
-    Metric("activation_sparsity", "", None, "Fraction of zeros in the GEMM/FC inputs (incl. im2col padding)."),
-    Metric("non_gemm_share", "", None, "Share of baseline cycles outside GEMM/FC (im2col, bias+ReLU, pooling)."),
-    Metric("memory_share", "", None, "Share of baseline cycles stalled on L1 misses."),
-    Metric("cycles_base", "cycles", "min", "Cycles per inference without SparCE."),
-    Metric("cycles_sparce", "cycles", "min", "Cycles per inference with SparCE."),
+    Metric("skipped_fraction", "", "max", "Instructions skipped / instructions of the baseline run.",
+           label="skipped instructions"),
+    Metric("activation_sparsity", "", None, "Fraction of zeros in the GEMM/FC inputs (incl. im2col padding).",
+           label="activation sparsity"),
+    Metric("non_gemm_share", "", None, "Share of baseline cycles outside GEMM/FC (im2col, bias+ReLU, pooling).",
+           label="non-GEMM share"),
+    Metric("memory_share", "", None, "Share of baseline cycles stalled on L1 misses.", label="memory-stall share"),
+    Metric("cycles_base", "cycles", "min", "Cycles per inference without SparCE.", label="cycles (baseline)"),
+    Metric("cycles_sparce", "cycles", "min", "Cycles per inference with SparCE.", label="cycles (SparCE)"),
 )
 
 
@@ -123,7 +126,8 @@ EMULATED = register_study(Study(
     metrics=(
         _METRICS[0], _METRICS[2], _METRICS[6], _METRICS[7],
         Metric("trace_model_agrees", "", "max",
-               "1 when outputs equal numpy and the trace model's cycles equal the emulated ones on every image."),
+               "1 when outputs equal numpy and the trace model's cycles equal the emulated ones on every image.",
+               label="trace agrees with model"),
     ),
     version="1",
     cost="batch",

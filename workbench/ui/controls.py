@@ -2,8 +2,9 @@
 
 Each knob type maps to one widget: ``Float`` to a slider (a log slider for ``log=True``), ``Int`` to an integer
 slider, ``Choice`` to a dropdown, ``Bool`` to a checkbox. The knob's unit is part of the label and its help text and
-allowed range form the tooltip. Batch studies use ``continuous_update=False``, so a slider reports only when it is
-released.
+allowed range form the tooltip. The label column is :data:`~workbench.ui.display.LABEL_WIDTH` wide and a longer
+label wraps onto a second line (the dashboards' stylesheet), so no label is cut off. Batch studies use
+``continuous_update=False``, so a slider reports only when it is released.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 import ipywidgets as widgets
 
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
+from workbench.ui.display import LABEL_WIDTH
+
+KNOB_WIDTH = "420px"
+"""Width of one knob widget: label column, control and readout."""
 
 SLIDER_STEPS = 200
 """Approximate resolution of a slider for a knob without a declared step."""
@@ -52,9 +57,15 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueW
     common = {
         "description": knob.title,
         "tooltip": _tooltip(knob),
-        "style": {"description_width": "150px"},
-        "layout": widgets.Layout(width="380px"),
+        "style": {"description_width": LABEL_WIDTH},
+        "layout": widgets.Layout(width=KNOB_WIDTH, max_width="100%"),
     }
+    widget = _knob_widget(knob, common, continuous_update)
+    widget.add_class("wb-knob")
+    return widget
+
+
+def _knob_widget(knob: Knob, common: dict, continuous_update: bool) -> widgets.ValueWidget:
     if isinstance(knob, Float):
         if knob.log:
             low, high = math.log10(knob.low), math.log10(knob.high)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
+import os
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -13,19 +15,113 @@ from typing import Any
 import altair as alt
 import ipywidgets as widgets
 
+from workbench.core.paths import PROJECT_ROOT, results_path
 from workbench.core.registry import get_study
 from workbench.core.study import Study
 from workbench.viz import style as styles
 
 _OFFLINE = False
 
+LABEL_WIDTH = "160px"
+"""Width of the label column of knob widgets; longer labels wrap onto a second line instead of being cut off."""
+
+STYLESHEET = """<style>
+.wb-dashboard .wb-knob { height: auto; min-height: var(--jp-widgets-inline-height); }
+.wb-dashboard .wb-knob > select { height: var(--jp-widgets-inline-height); align-self: center; }
+.wb-dashboard .wb-knob > .widget-label { white-space: normal; overflow: visible; overflow-wrap: anywhere;
+  line-height: 1.2; height: auto; min-height: var(--jp-widgets-inline-height); display: flex; align-items: center;
+  justify-content: flex-end; }
+.wb-dashboard .widget-button { flex: 0 0 auto; overflow: visible; }
+.wb-dashboard .wb-row { flex-wrap: wrap; column-gap: 12px; }
+</style>"""
+"""Dashboard CSS (shipped as an HTML widget, so it applies in Voila and JupyterLab alike): knob labels wrap inside
+their column, buttons keep their full label, and rows of controls and charts wrap below each other on narrow
+screens instead of pushing the chart's legend past the window's right edge."""
+
+FIGURES_ENV = "WORKBENCH_FIGURES"
+
+
+def stylesheet() -> widgets.HTML:
+    """The dashboards' CSS as a widget (include it once per dashboard; repeated copies are harmless)."""
+    return widgets.HTML(STYLESHEET, layout=widgets.Layout(display="none"))
+
+
+def row(children: list[widgets.Widget], **layout: Any) -> widgets.HBox:
+    """A horizontal row that wraps its children onto further lines when the window is too narrow for them."""
+    box = widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap", **layout))
+    box.add_class("wb-row")
+    return box
+
+
+def default_export_dir(store: Any = None) -> Path:
+    """Where Export writes: ``$WORKBENCH_FIGURES`` when set, else a ``figures`` folder beside the result store
+    (``store``'s, or the default store's: ``data/results/figures`` in a checkout)."""
+    configured = os.environ.get(FIGURES_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    store_path = Path(store.path) if getattr(store, "path", None) is not None else results_path()
+    return store_path.resolve().parent / "figures"
+
+
+TEMPLATE_STATIC = PROJECT_ROOT / "share" / "jupyter" / "voila" / "templates" / "workbench" / "static"
+"""Static folder of the ``workbench`` Voila template, served at ``<base_url>voila/templates/workbench/static/``."""
+
+INLINE_CHART_JS_ENV = "WORKBENCH_INLINE_CHART_JS"
+"""Set to 1 to send the whole bundle with every chart under `workbench serve` too (as before; for comparisons)."""
+
+_SHARED_ESM = """const url = new URL({path}, window.location.origin);
+const module = await import(url.href);
+export default module.default;
+"""
+"""A chart's ESM under `workbench serve`: a stub that imports the one bundle the server serves."""
+
+
+def _shared_bundle() -> str | None:
+    """Under `workbench serve` (a Voila kernel whose server has the ``workbench`` template on ``JUPYTER_PATH``): the
+    URL path of JupyterChart's offline JavaScript bundle as a static file of the template, written there once per
+    Altair / vl-convert version; ``None`` elsewhere (JupyterLab, plain Voila) or when the folder cannot be written."""
+    base_url = os.environ.get("VOILA_BASE_URL")
+    data_dir = str(TEMPLATE_STATIC.parents[3])
+    if base_url is None or data_dir not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+        return None
+    if os.environ.get(INLINE_CHART_JS_ENV, "") not in ("", "0"):
+        return None
+    import vl_convert
+
+    name = f"jupyterchart-altair{alt.__version__}-vlc{vl_convert.__version__}.js"
+    target = TEMPLATE_STATIC / name
+    if not target.exists():
+        try:
+            alt.JupyterChart.enable_offline()
+            TEMPLATE_STATIC.mkdir(exist_ok=True)
+            partial = target.with_name(f".{name}.{os.getpid()}")
+            partial.write_text(alt.JupyterChart._esm)
+            os.replace(partial, target)  # a page never sees half a file
+        except OSError:
+            return None
+    # the name changes with the versions, so the browser may keep it for good (Tornado's "v" argument: a 10-year cache)
+    return f"{base_url.rstrip('/')}/voila/templates/workbench/static/{name}?v=1"
+
 
 def offline_charts() -> None:
-    """Bundle the Vega JavaScript into JupyterChart once, so charts render without internet access."""
+    """Make JupyterChart render without internet access, once per kernel.
+
+    Elsewhere JupyterChart gets vl-convert's self-contained JavaScript bundle (~0.9 MB) as its ESM, which is sent
+    with every chart widget and compiled once per chart. Under `workbench serve` each chart's ESM is instead a
+    three-line stub importing that bundle from the server (:func:`_shared_bundle`): the browser downloads and
+    compiles it once per page (and caches it), a kernel skips building the bundle (seconds) when the file is there,
+    and a dashboard's widget state shrinks by ~0.9 MB per chart.
+    """
     global _OFFLINE
-    if not _OFFLINE:
+    if _OFFLINE:
+        return
+    shared = _shared_bundle()
+    if shared is None:
         alt.JupyterChart.enable_offline()
-        _OFFLINE = True
+    else:
+        alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared))
+        alt.JupyterChart._is_offline = True
+    _OFFLINE = True
 
 
 def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | None) -> None:
@@ -74,7 +170,7 @@ def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widge
     """x, y and colour dropdowns listing every metric and knob by its human title with unit (values: the names)."""
     columns = [(m.title, m.name) for m in study.metrics] + [(k.title, k.name) for k in study.knobs]
     style = {"description_width": "50px"}
-    layout = widgets.Layout(width="330px")
+    layout = widgets.Layout(width="380px", max_width="100%")
     return (
         widgets.Dropdown(options=columns, value=x, description="x", style=style, layout=layout),
         widgets.Dropdown(options=columns, value=y, description="y", style=style, layout=layout),
@@ -100,12 +196,15 @@ class ExportBar(widgets.HBox):
                  report: Callable[[str, str], None]) -> None:
         self.folder = Path(default_stem).parent
         self.path = widgets.Text(value=str(default_stem), description="figure",
-                                 layout=widgets.Layout(width="380px"))
+                                 tooltip="figure path without suffix; a bare name goes into " + str(self.folder),
+                                 layout=widgets.Layout(width="520px", max_width="100%"))
         self.button = widgets.Button(description="Export SVG/PNG/PDF", icon="download",
-                                     layout=widgets.Layout(width="auto"))
+                                     tooltip="write the figure as SVG, PNG and PDF with its data (CSV) and provenance "
+                                             "(JSON)", layout=widgets.Layout(width="auto", flex="0 0 auto"))
         self._write, self._report = write, report
         self.button.on_click(lambda button: self.export())
-        super().__init__([self.path, self.button])
+        super().__init__([self.path, self.button], layout=widgets.Layout(flex_flow="row wrap"))
+        self.add_class("wb-row")
 
     def stem(self) -> Path:
         """The typed figure path; a bare name goes into the default export folder."""

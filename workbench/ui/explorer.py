@@ -27,7 +27,6 @@ import pandas as pd
 
 from workbench.core.executors import Executor
 from workbench.core.knobs import Bool, Choice
-from workbench.core.paths import PROJECT_ROOT
 from workbench.core.runner import evaluate_frame
 from workbench.core.store import ResultStore
 from workbench.core.study import Study
@@ -36,13 +35,16 @@ from workbench.ui.controls import Controls
 from workbench.ui.display import (
     ExportBar,
     axis_pickers,
+    default_export_dir,
     format_value,
     notify_stored,
     offline_charts,
     params_html,
     resolve_study,
+    row,
     show_chart,
     status_html,
+    stylesheet,
 )
 from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
 from workbench.viz.export import export
@@ -71,8 +73,9 @@ class Explorer(widgets.VBox):
     debounce_s : float, optional
         Quiet time after a knob edit before re-evaluating; default 0.15 s for interactive studies and 0 for batch
         studies (whose sliders report on release only).
-    export_dir : str or Path
-        Folder the export button writes into (default ``out/figures`` in the checkout, which git ignores).
+    export_dir : str or Path, optional
+        Folder the export button writes into (default: ``$WORKBENCH_FIGURES``, else ``figures`` beside the result
+        store, ``data/results/figures`` in a checkout, which git ignores).
     style : str or None
         Figure style of the live chart (``"screen"``); exports use the paper style.
     executor : str or Executor
@@ -91,7 +94,7 @@ class Explorer(widgets.VBox):
         *,
         sweep_points: int = 21,
         debounce_s: float | None = None,
-        export_dir: str | Path = PROJECT_ROOT / "out" / "figures",
+        export_dir: str | Path | None = None,
         style: str | None = "screen",
         executor: str | Executor = "serial",
     ) -> None:
@@ -120,12 +123,13 @@ class Explorer(widgets.VBox):
         wait = debounce_s if debounce_s is not None else (0.0 if self.batch else 0.15)
         self.controls = Controls(self.study.knobs, continuous_update=not self.batch, debounce_s=wait)
         self.x_picker, self.y_picker, self.color_picker = axis_pickers(self.study, x, y, color)
-        self._build_widgets(Path(export_dir))
+        self._build_widgets(Path(export_dir) if export_dir is not None else default_export_dir(self.store))
         self.reference = None
         if self.study.reference:
             self.reference = load_reference(True, self.study)
         super().__init__(self._layout())
         self.add_class("wb-explorer")
+        self.add_class("wb-dashboard")
         self.refresh()
 
     def _check_columns(self, *names: str | None) -> None:
@@ -136,7 +140,7 @@ class Explorer(widgets.VBox):
 
     def _build_widgets(self, export_dir: Path) -> None:
         """The chart, tables, batch row and export bar, wired to their handlers."""
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
         self.point_info = widgets.HTML()
         self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")
@@ -150,6 +154,7 @@ class Explorer(widgets.VBox):
         self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
                                               layout=widgets.Layout(display="none", width="380px"))
         self.progress_label = widgets.Label()
+        self._phase: tuple[str, float] = ("", 0.0)  # the running phase's description and the bar value it began at
         self.controls.on_change(lambda values: self.refresh())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
             picker.observe(lambda change: self.redraw(), names="value")
@@ -160,11 +165,10 @@ class Explorer(widgets.VBox):
     def _layout(self) -> list[widgets.Widget]:
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.study.name)}</h3>"
                              f"<div style='max-width:900px'>{html.escape(self.study.description)}</div>")
-        left = widgets.VBox([self.controls, self.x_picker, self.y_picker, self.color_picker],
-                            layout=widgets.Layout(min_width="390px"))
-        batch_row = widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label])
+        left = widgets.VBox([self.controls, self.x_picker, self.y_picker, self.color_picker])
+        batch_row = row([self.run_button, self.cancel_button, self.progress, self.progress_label])
         point_box = widgets.VBox([self.point_info, self.use_point])
-        return [title, widgets.HBox([left, self.chart]), widgets.HBox([self.table, point_box]), batch_row,
+        return [stylesheet(), title, row([left, self.chart]), row([self.table, point_box]), batch_row,
                 self.export_bar, self.status]
 
     # -- evaluation ------------------------------------------------------------------------------------------------
@@ -333,6 +337,7 @@ class Explorer(widgets.VBox):
         self.run_button.disabled = True
         self.cancel_button.disabled = False
         self.progress.value = 0.0
+        self._phase = ("", 0.0)
         self.progress.layout.display = ""
         self._ok("running " + ", ".join(f"{k}={format_value(v)}" for k, v in params.items()), "busy")
         self.thread = threading.Thread(target=self._run, args=(params,), daemon=True,
@@ -364,7 +369,13 @@ class Explorer(widgets.VBox):
             self._ok(f"computed and stored in {time.perf_counter() - started:.1f} s")
 
     def _on_progress(self, done: int, total: int | None, description: str) -> None:
-        self.progress.value = done / total if total else 0.0
+        """Move the bar forward, never back: a point's phases (training, then programming, ...) each fill the part
+        of the bar still left when they begin; the label names the running phase."""
+        if description != self._phase[0]:
+            self._phase = (description, self.progress.value)
+        start = self._phase[1]
+        fraction = min(1.0, done / total) if total else 0.0
+        self.progress.value = max(self.progress.value, start + (1.0 - start) * fraction)
         self.progress_label.value = f"{description} {done}/{total if total else '?'}"
 
     def cancel(self) -> None:

@@ -15,7 +15,15 @@ from workbench.core.store import ResultStore
 from workbench.core.study import Study
 from workbench.core.sweep import SweepReport, run_sweep
 from workbench.ui.controls import knob_widget, widget_value
-from workbench.ui.display import axis_pickers, offline_charts, resolve_study, show_chart, status_html
+from workbench.ui.display import (
+    axis_pickers,
+    offline_charts,
+    resolve_study,
+    row,
+    show_chart,
+    status_html,
+    stylesheet,
+)
 from workbench.viz.charts import tradeoff
 
 
@@ -65,20 +73,22 @@ class SweepPanel(widgets.VBox):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="380px"))
         self.progress_label = widgets.Label()
         self.status = widgets.HTML()
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.run_button.on_click(lambda button: self.run())
         self.cancel_button.on_click(lambda button: self.cancel())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
             picker.observe(lambda change: self.plot(), names="value")
-        rows = [widgets.HBox([self.fixed[n], self.swept[n], self.counts[n]]) for n in self.study.knob_names]
+        rows = [row([self.fixed[n], self.swept[n], self.counts[n]]) for n in self.study.knob_names]
         super().__init__([
+            stylesheet(),
             widgets.HTML(f"<h3 style='margin:4px 0'>Sweep {html.escape(self.study.name)}</h3>"),
             *rows,
-            widgets.HBox([self.run_button, self.cancel_button, self.progress, self.progress_label]),
-            widgets.HBox([widgets.VBox([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
+            row([self.run_button, self.cancel_button, self.progress, self.progress_label]),
+            row([widgets.VBox([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
             self.status,
         ])
         self.add_class("wb-sweep")
+        self.add_class("wb-dashboard")
 
     def grid(self) -> dict[str, list]:
         """Swept knob -> its grid values (every option for Choice/Bool knobs)."""

@@ -15,12 +15,20 @@ import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench.core.paths import PROJECT_ROOT
 from workbench.core.registry import get_view
 from workbench.core.store import ResultStore
 from workbench.core.views import View
 from workbench.ui.controls import Controls
-from workbench.ui.display import ExportBar, offline_charts, on_stored, show_chart, status_html
+from workbench.ui.display import (
+    ExportBar,
+    default_export_dir,
+    offline_charts,
+    on_stored,
+    row,
+    show_chart,
+    status_html,
+    stylesheet,
+)
 from workbench.viz.export import export
 
 
@@ -33,14 +41,15 @@ class ViewPanel(widgets.VBox):
         The view (or its registry name).
     store : ResultStore, optional
         Where a view over stored results reads them (default: the project's store).
-    export_dir : str or Path
-        Folder the Export button writes into (default ``out/figures`` in the checkout).
+    export_dir : str or Path, optional
+        Folder the Export button writes into (default: ``$WORKBENCH_FIGURES``, else ``figures`` beside the result
+        store).
     style : str or None
         Figure style of the live chart (``"screen"``); exports use the paper style.
     """
 
     def __init__(self, view: View | str, store: ResultStore | None = None, *,
-                 export_dir: str | Path = PROJECT_ROOT / "out" / "figures", style: str | None = "screen") -> None:
+                 export_dir: str | Path | None = None, style: str | None = "screen") -> None:
         self.view = get_view(view) if isinstance(view, str) else view
         self.store = store if store is not None or not self.view.studies else ResultStore()
         self.style = style
@@ -50,17 +59,19 @@ class ViewPanel(widgets.VBox):
         self.last_error: str | None = None
         offline_charts()
         self.controls = Controls(self.view.knobs, debounce_s=0.15)
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="520px"))
+        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
         self.status = widgets.HTML()
-        self.export_bar = ExportBar(Path(export_dir) / self.view.name.replace(".", "_"), self._write, self._report)
+        folder = Path(export_dir) if export_dir is not None else default_export_dir(self.store)
+        self.export_bar = ExportBar(folder / self.view.name.replace(".", "_"), self._write, self._report)
         self.controls.on_change(lambda values: self.refresh())
         for study in self.view.studies:
             on_stored(study, self.refresh)
         heading = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.view.title)}</h3>"
                                f"<div style='max-width:900px'>{html.escape(self.view.description)}</div>")
-        body = widgets.HBox([self.controls, self.chart]) if self.view.knobs else self.chart
-        super().__init__([heading, body, self.export_bar, self.status])
+        body = row([self.controls, self.chart]) if self.view.knobs else self.chart
+        super().__init__([stylesheet(), heading, body, self.export_bar, self.status])
         self.add_class("wb-view")
+        self.add_class("wb-dashboard")
         self.refresh()
 
     def _report(self, message: str, kind: str) -> None:

@@ -86,9 +86,21 @@ def paper_style(columns: int = 1) -> dict[str, Any]:
     return style
 
 
+SCREEN_WIDTH = 400
+"""Plot width of the screen style: with axes and the chart menu the chart is about 480 px wide, so a dashboard's
+knobs (420 px) and its chart sit side by side in a 1000 px window; on narrower windows the chart wraps below the
+knobs."""
+
+
 def screen_style() -> dict[str, Any]:
-    """Sans-serif fonts and a size that reads well in a notebook or a Voila dashboard."""
-    return _config(SANS, 11.0, 12.0, 460, 300)
+    """Sans-serif fonts and a size that reads well in a notebook or a Voila dashboard.
+
+    Legends go below the plot, in up to three columns: a legend at the right pushed charts past the right edge of a
+    1000 px window and sat under the chart's menu button."""
+    style = _config(SANS, 11.0, 12.0, SCREEN_WIDTH, 300)
+    style["config"]["legend"].update(orient="bottom", direction="horizontal", columns=3, labelLimit=150,
+                                     titleLimit=SCREEN_WIDTH, gradientLength=200, columnPadding=12, rowPadding=3)
+    return style
 
 
 _STYLES = {"paper": paper_style, "screen": screen_style}
