@@ -16,7 +16,7 @@ def test_paper_numbers_come_from_the_reference_file():
 @pytest.mark.slow
 def test_quick_reproduction():
     results = reproduce(quick=True)
-    assert [r.claim for r in results] == ["X1", "X1", "X2", "X3", "X3"]
+    assert [r.claim for r in results] == ["X1", "X1", "X2", "X3", "X3", "T1", "T1", "T2"]
     speed, error, accuracy = results[:3]
     if ngspice_path():
         assert speed.workbench > 1e3 and speed.within is not None

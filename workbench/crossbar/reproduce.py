@@ -113,3 +113,13 @@ def isaac_sanity() -> list[ClaimResult]:
             "32 nm, macro only (no eDRAM, router, output units)", note,
         ))
     return rows
+
+
+_fcm_claims = reproduce
+
+
+def reproduce(quick: bool = False) -> list[ClaimResult]:  # noqa: F811
+    """The X1-X3 rows above, then the TxSim T1 and T2 rows (:mod:`workbench.crossbar.reproduce_training`)."""
+    from workbench.crossbar.reproduce_training import training_claims
+
+    return _fcm_claims(quick) + training_claims(quick)

@@ -61,6 +61,13 @@ def _run(p: Mapping[str, Any]) -> dict:
     return {"history": result.history, "sizes": sizes}
 
 
+@functools.lru_cache(maxsize=8)
+def _ideal_run(dataset: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
+    """The all-ideal run (plain SGD: the crossbar knobs do not enter it), cached per process."""
+    return _run({**TRAINING.defaults(), "dataset": dataset, "hidden": hidden, "epochs": epochs, "lr": lr,
+                 "seed": seed, "nonideal_ops": "ideal"})
+
+
 def crossbar_training(
     dataset: str, nonideal_ops: str, tile_size: int, r_wire_ohm: float, circuit_model: str, g_max_us: float,
     on_off_ratio: float, nu: float, gamma: float, d2d_sigma: float, pulses: int, input_bits: int, adc_bits: int,
@@ -70,7 +77,7 @@ def crossbar_training(
     with all of them ideal (same seed, data order and initial weights); test accuracy of both per epoch."""
     p = dict(locals())
     run = _run(p)
-    ideal = run if nonideal_ops == "ideal" else _run({**p, "nonideal_ops": "ideal"})
+    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, hidden, epochs, lr, seed)
     acc = [row["test_accuracy"] for row in run["history"]]
     acc_ideal = [row["test_accuracy"] for row in ideal["history"]]
     return {
