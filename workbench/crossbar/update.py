@@ -194,13 +194,47 @@ def pair_update(u: torch.Tensor, dw: torch.Tensor, w_max: float, config: UpdateC
     """
     if not math.isfinite(w_max) or w_max <= 0:
         raise ValueError(f"w_max={w_max!r} is not allowed; allowed: a finite weight > 0")
-    signed = pulse_counts(dw / (2 * w_max), config.delta, config.rounding, generator, uniform)
+    signed = pulse_counts(dw / (2 * w_max), config.delta, config.rounding, generator, uniform).reshape(-1)
+    # Only cells that receive pulses change: with stochastic or nearest rounding and a small learning rate that is a
+    # small fraction, so the write model runs on those cells alone (gathered, programmed, scattered back).
+    idx = torch.nonzero(signed, as_tuple=True)[0]
+    flat_u = u.reshape(2, -1)
+    new = flat_u.clone()
+    if idx.numel() == 0:
+        return new.view_as(u)
+    sub = lambda t: None if t is None or not torch.is_tensor(t) else t.reshape(2, -1)[:, idx]  # noqa: E731
+    n = signed[idx]
+    if normal is not None:
+        normal = normal.reshape(-1)[: 2 * idx.numel()].view(2, -1)
+    d = delta if delta is None or not torch.is_tensor(delta) else sub(delta)
+    programmed = _program_pair(flat_u[:, idx], n, config, d, generator, normal)
+    if frozen is not None:
+        programmed = torch.where(sub(frozen), flat_u[:, idx], programmed)
+    new[:, idx] = programmed
+    return new.view_as(u)
+
+
+def _program_pair(u: torch.Tensor, signed: torch.Tensor, config: UpdateConfig, delta, generator, normal
+                  ) -> torch.Tensor:
+    """Pair state ``u`` (2, m) after ``signed`` pulses (m,): up on the positive cell and down on the negative one for
+    positive counts. Same model as :func:`apply_pulses`, written with fewer passes (the update's hot loop)."""
+    delta = config.delta if delta is None else delta
+    pm = torch.tensor([[1.0], [-1.0]], dtype=u.dtype, device=u.device)
     if config.nu == 0 and not config.gamma:
-        # Linear, noiseless: u +- n delta in one pass over both arrays.
-        pm = torch.tensor([1.0, -1.0], dtype=u.dtype, device=u.device).view(2, *([1] * dw.ndim))
-        step = pm * (config.delta if delta is None else delta)
-        new = torch.addcmul(u, signed.unsqueeze(0), step).clamp_(0.0, 1.0)
+        return torch.addcmul(u, signed, pm * delta).clamp_(0.0, 1.0)
+    s = torch.sign(signed) * pm  # direction of each cell, (2, m)
+    n = signed.abs()
+    nu = config.nu
+    distance = torch.addcmul(torch.full_like(u, 0.5), s, u - 0.5)  # u for up pulses, 1 - u for down pulses
+    if nu:
+        nd = distance.mul_(nu)
+        e = torch.exp(nd)
+        moved = torch.log(e + (nu * n) * delta).sub_(nd).div_(nu)
     else:
-        sign = torch.sign(signed)
-        new = apply_pulses(u, signed.abs(), torch.stack([sign, -sign]), config, delta, generator, normal)
-    return new if frozen is None else torch.where(frozen, u, new)
+        e = torch.ones_like(u)
+        moved = n * delta
+    if config.gamma:
+        if normal is None:
+            normal = torch.randn(u.shape, generator=generator, dtype=u.dtype).to(u.device)
+        moved.add_(normal.mul(n.sqrt() * config.gamma).mul_(delta).div_(e))
+    return torch.addcmul(u, s, moved).clamp_(0.0, 1.0)
