@@ -133,7 +133,7 @@ def main() -> None:
     parser.add_argument("--aihwkit", action="store_true", help="only the 512x512 comparison with aihwkit")
     args = parser.parse_args()
     if not args.aihwkit:
-        mlp_ratios((64,) if args.quick else (64, 256), repeats=2 if args.quick else 3, inner=3 if args.quick else 10)
+        mlp_ratios((64,) if args.quick else (64, 256), repeats=3 if args.quick else 8, inner=3 if args.quick else 5)
     aihwkit_comparison()
 
 

@@ -194,3 +194,19 @@ def test_bad_configs_are_clear_errors(changes, match):
 def test_auto_device_runs_on_cpu_here():
     _, layer = _pair(TxSimConfig(device="auto"))
     assert layer.weight.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_read_matrices_patched_after_an_update_equal_recomputed_ones():
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, model="cumulative", **PARASITICS),
+                              peripherals=PeripheralConfig(input_bits=6, adc_bits=6))
+    config = TxSimConfig(crossbar=crossbar, write=UpdateConfig(nu=2.0, gamma=0.3), refresh_every=5)
+    plain, layer = _pair(config)
+    for _ in _sgd_steps(plain, layer, steps=3, lr=0.5):
+        pass
+    x = torch.randn(4, 20, generator=torch.Generator().manual_seed(5))
+    patched = (layer.read(x, transposed=False), layer.read(x[:, :7], transposed=True))
+    layer._mats = None  # recompute from the state with the same attenuations
+    fresh = (layer.read(x, transposed=False), layer.read(x[:, :7], transposed=True))
+    for a, b in zip(patched, fresh, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(layer.weight.detach(), (layer.w_max * (layer.u[0] - layer.u[1])).T)

@@ -55,7 +55,7 @@ from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import add_read_noise, fault_masks, program
 from workbench.crossbar.fast import effective_conductance, series_resistance
 from workbench.crossbar.peripherals import adc, input_scale, quantize_input
-from workbench.crossbar.update import UpdateConfig, pair_update
+from workbench.crossbar.update import UpdateConfig, program_pairs
 from workbench.nn.device import DEVICES, resolve_device
 
 __all__ = ["TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "transposed_conductance", "tx_mlp"]
@@ -193,7 +193,9 @@ class TxLinear(nn.Module):
         self.steps = 0
         self.refreshes = 0
         self._factors: dict[str, torch.Tensor] | None = None
-        self._cache: tuple[int, dict[str, torch.Tensor]] | None = None
+        self._mats: dict[str, torch.Tensor] | None = None
+        self._mats_step = -1
+        self._patched = False
         K, N = self.in_features, self.out_features
         rng = np.random.default_rng(seed)
         dev = config.crossbar.device
@@ -279,8 +281,8 @@ class TxLinear(nn.Module):
         The attenuations are refreshed every ``refresh_every`` iterations (TxSim Sec. IV); in between the last ones
         act on the present conductances.
         """
-        if self._cache is not None and self._cache[0] == self.steps:
-            return self._cache[1]
+        if self._mats is not None and self._mats_step == self.steps:
+            return self._mats
         scale = self.w_max / self.s_per_weight
         dev, wr = self.config.crossbar.device, self.config.write
         span = dev.g_max_s - dev.g_min_s
@@ -305,7 +307,7 @@ class TxLinear(nn.Module):
         if self.config.crossbar.device.read_noise_sigma:
             G = self.conductances()
             out["g_square"] = (G[0] ** 2 + G[1] ** 2) * scale**2
-        self._cache = (self.steps, out)
+        self._mats, self._mats_step = out, self.steps
         return out
 
     def read(self, x: torch.Tensor, *, transposed: bool) -> torch.Tensor:
@@ -335,7 +337,10 @@ class TxLinear(nn.Module):
         pad = n_tiles * tile_in - mat.shape[0]
         if self.config.batched:
             vt = F.pad(v, (0, pad)).reshape(v.shape[0], n_tiles, tile_in).transpose(0, 1)
-            mt = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1)
+            key = "tiles_bwd" if transposed else "tiles_fwd"
+            if key not in m:  # the padded tile stack, built once per iteration
+                m[key] = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1).contiguous()
+            mt = m[key]
             currents = torch.bmm(vt, mt)
             if sigma:
                 variance = torch.bmm(vt * vt, F.pad(g_sq, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1))
@@ -379,26 +384,57 @@ class TxLinear(nn.Module):
         offset = int(torch.randint(0, pool.numel() - size + 1, (1,), generator=self.generator))
         return pool[offset:offset + size]
 
+    def _program(self, lr: float) -> None:
+        """Program ``-lr grad`` as pulses (:func:`~workbench.crossbar.update.program_pairs`, in place), then bring the
+        weights and, between refreshes, this iteration's read matrices up to date at the pulsed cells only (the
+        attenuations are fixed until the next refresh, so patching equals recomputing)."""
+        wr = self.config.write
+        K, N = self.in_features, self.out_features
+        signed = (self.weight.grad.T * (-lr / (2 * self.w_max * wr.delta))).contiguous()
+        if wr.rounding == "stochastic":
+            uniform = self._draw("uniform", K * N)
+            signed = signed.add_(uniform.view(K, N) if uniform is not None
+                                 else torch.rand((K, N), generator=self.generator).to(self.dev)).floor_()
+        elif wr.rounding == "nearest":
+            signed = signed.round_()
+        normal = self._draw("normal", 2 * K * N) if wr.gamma else None
+        idx = program_pairs(self.u, signed, wr, None if self._uniform_step else self.delta,
+                            self.stuck if self.has_faults else None, self.generator, normal)
+        k, n = idx // N, idx % N
+        flat = self.u.view(2, -1)[:, idx]
+        self.weight.data[n, k] = (flat[0] - flat[1]) * self.w_max
+        next_refresh = (self.steps + 1) % self.config.refresh_every == 0
+        valid = self._mats is not None and self._mats_step == self.steps
+        if valid and not next_refresh and not self.has_faults and not self.config.crossbar.device.read_noise_sigma:
+            if idx.numel():
+                for key, (fa, fb) in self._factors.items():
+                    mat = self._mats[key]
+                    if key == "bwd" and mat is self._mats["fwd"]:
+                        continue
+                    vals = fa.view(2, -1)[:, idx] * flat + fb.view(2, -1)[:, idx]
+                    mat.view(-1)[idx] = vals[0] - vals[1]
+                    tiles = self._mats.get(f"tiles_{key}")
+                    if tiles is not None:
+                        tiles.view(-1)[idx if key == "fwd" else n * K + k] = vals[0] - vals[1]
+                if "bwd" in self._mats and self._mats["bwd"] is self._mats["fwd"] and "tiles_bwd" in self._mats:
+                    self._mats["tiles_bwd"].view(-1)[n * K + k] = self._mats["fwd"].view(-1)[idx]
+            self._patched = True
+
     @torch.no_grad()
     def apply_update(self, lr: float) -> None:
         """One SGD step: ``W -= lr grad`` ideal, or programmed as pulses (:func:`~workbench.crossbar.update
-        .pair_update`); the bias is updated digitally. Advances the iteration counter."""
+        .program_pairs`); the bias is updated digitally. Advances the iteration counter."""
+        self._patched = False
         if self.weight.grad is not None:
             if self.config.update:
-                wr = self.config.write
-                uniform = self._draw("uniform", self.u[0].numel()) if wr.rounding == "stochastic" else None
-                normal = self._draw("normal", self.u.numel()) if wr.gamma else None
-                self.u = pair_update(self.u, -lr * self.weight.grad.T, self.w_max, wr,
-                                     None if self._uniform_step else self.delta,
-                                     self.stuck if self.has_faults else None, self.generator,
-                                     None if uniform is None else uniform.view(self.u.shape[1:]),
-                                     None if normal is None else normal.view(self.u.shape))
-                self._sync_weight()
+                self._program(lr)
             else:
                 self.weight.add_(self.weight.grad, alpha=-lr)
         if self.bias is not None and self.bias.grad is not None:
             self.bias.add_(self.bias.grad, alpha=-lr)
         self.steps += 1
+        if self.config.update and self._patched:
+            self._mats_step = self.steps  # patched in place: still this iteration's matrices
 
 
 def crossbar_sgd_step(model: nn.Module, lr: float) -> None:

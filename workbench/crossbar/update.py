@@ -37,8 +37,8 @@ import torch
 
 from workbench.core.knobs import knob_field, validate_config
 
-__all__ = ["ROUNDINGS", "UpdateConfig", "apply_pulses", "apply_pulses_sequential", "pair_update", "pulse_counts",
-           "step_size"]
+__all__ = ["ROUNDINGS", "UpdateConfig", "apply_pulses", "apply_pulses_sequential", "pair_update", "program_pairs",
+           "pulse_counts", "step_size"]
 
 ROUNDINGS = ("stochastic", "nearest", "none")
 
@@ -194,24 +194,40 @@ def pair_update(u: torch.Tensor, dw: torch.Tensor, w_max: float, config: UpdateC
     """
     if not math.isfinite(w_max) or w_max <= 0:
         raise ValueError(f"w_max={w_max!r} is not allowed; allowed: a finite weight > 0")
-    signed = pulse_counts(dw / (2 * w_max), config.delta, config.rounding, generator, uniform).reshape(-1)
-    # Only cells that receive pulses change: with stochastic or nearest rounding and a small learning rate that is a
-    # small fraction, so the write model runs on those cells alone (gathered, programmed, scattered back).
+    signed = pulse_counts(dw / (2 * w_max), config.delta, config.rounding, generator, uniform)
+    new = u.clone()
+    program_pairs(new, signed, config, delta, frozen, generator, normal)
+    return new
+
+
+def program_pairs(u: torch.Tensor, signed: torch.Tensor, config: UpdateConfig, delta: torch.Tensor | None = None,
+                  frozen: torch.Tensor | None = None, generator: torch.Generator | None = None,
+                  normal: torch.Tensor | None = None) -> torch.Tensor:
+    """Program ``signed`` pulses (shape of ``u[0]``; + up on the positive cell and down on the negative one) into the
+    pair state ``u`` (2, ...) in place; returns the flat indices of the cells that received pulses.
+
+    Only those cells change: with stochastic or nearest rounding and a small learning rate they are a small fraction,
+    so the write model runs on them alone (gathered, programmed, scattered back). ``normal`` (optional) supplies the
+    write noise's standard normal draws (the first ``2 m`` are used for ``m`` pulsed cells).
+    """
+    signed = signed.reshape(-1)
     idx = torch.nonzero(signed, as_tuple=True)[0]
-    flat_u = u.reshape(2, -1)
-    new = flat_u.clone()
     if idx.numel() == 0:
-        return new.view_as(u)
-    sub = lambda t: None if t is None or not torch.is_tensor(t) else t.reshape(2, -1)[:, idx]  # noqa: E731
-    n = signed[idx]
+        return idx
+    flat_u = u.view(2, -1)
+
+    def sub(t):
+        return t.reshape(2, -1)[:, idx]
+
     if normal is not None:
         normal = normal.reshape(-1)[: 2 * idx.numel()].view(2, -1)
-    d = delta if delta is None or not torch.is_tensor(delta) else sub(delta)
-    programmed = _program_pair(flat_u[:, idx], n, config, d, generator, normal)
+    d = sub(delta) if torch.is_tensor(delta) else delta
+    old = flat_u[:, idx]
+    programmed = _program_pair(old, signed[idx], config, d, generator, normal)
     if frozen is not None:
-        programmed = torch.where(sub(frozen), flat_u[:, idx], programmed)
-    new[:, idx] = programmed
-    return new.view_as(u)
+        programmed = torch.where(sub(frozen), old, programmed)
+    flat_u[:, idx] = programmed
+    return idx
 
 
 def _program_pair(u: torch.Tensor, signed: torch.Tensor, config: UpdateConfig, delta, generator, normal
