@@ -50,12 +50,15 @@ def mlp_ratios(batches, repeats: int, inner: int) -> None:
     }
     print("# crossbar-aware training step vs plain torch, MLP 784-256-10, 64x64 tiles, parasitics "
           f"{PARASITICS}, 1 torch thread (target: ratio <= 3)")
-    print(f"{'batch':>6} {'torch ms':>9} {'crossbar ms':>12} {'ratio':>7}  setting")
+    print("  crossbar ms = steady step (no refresh) + refresh of the read matrices / L")
+    print(f"{'batch':>6} {'torch ms':>9} {'crossbar ms':>12} {'steady ms':>10} {'refresh ms':>11} {'ratio':>7}  "
+          "setting")
     for batch in batches:
         for name, cfg in variants.items():
             r = step_timing((784, 256, 10), cfg, batch=batch, repeats=repeats, inner=inner)
             flag = "" if r["slowdown"] <= 3 else "  (> 3x target)"
-            print(f"{batch:>6} {1e3 * r['t_torch_s']:>9.3g} {1e3 * r['t_crossbar_s']:>12.3g} {r['slowdown']:>7.2f}  "
+            print(f"{batch:>6} {1e3 * r['t_torch_s']:>9.3g} {1e3 * r['t_crossbar_s']:>12.3g} "
+                  f"{1e3 * r['t_steady_s']:>10.3g} {1e3 * r['t_refresh_s']:>11.3g} {r['slowdown']:>7.2f}  "
                   f"{name}{flag}")
 
 
