@@ -325,13 +325,15 @@ class TxLinear(nn.Module):
         mat, g_sq = (m["bwd"].T, None if g_sq is None else g_sq.T) if transposed else (m["fwd"], g_sq)
         lines = cfg.circuit.cols if transposed else cfg.circuit.rows
         linear = not per.adc_bits and not sigma
-        xq = quantize_input(x, per)
         if linear and self.config.batched:
-            return xq @ mat
+            return quantize_input(x, per) @ mat
         tile_in = min(lines, mat.shape[0])
         tile_out = min(cfg.circuit.rows if transposed else cfg.circuit.cols, mat.shape[1])
-        scale = input_scale(x) if not linear else torch.ones((), device=x.device)
-        v = xq / scale
+        scale = input_scale(x)
+        v = x / scale  # normalised to [-1, 1]; the DAC quantizes it (same as quantize_input(x) / scale, one norm)
+        if per.input_bits:
+            levels = 2**per.input_bits - 1
+            v = v.mul_(levels).round_().clamp_(-levels, levels).div_(levels)
         full_scale = per.adc_range_fraction * tile_in * self.w_max
         n_tiles = math.ceil(mat.shape[0] / tile_in)
         pad = n_tiles * tile_in - mat.shape[0]
