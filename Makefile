@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.setup-done
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: setup serve lab test test-fast bench reproduce lint clean-venv sparce-kernels
+.PHONY: setup serve lab test test-fast bench bench-aihwkit reproduce lint clean-venv sparce-kernels
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ test-fast: setup
 
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Optional: TxSim vs IBM aihwkit (not a dependency: it builds from the PyPI sdist in ~25 min; without it the
+# comparison prints why it is skipped).
+bench-aihwkit: setup
+	$(PY) benchmarks/bench_txsim.py --aihwkit
 
 reproduce: setup
 	$(VENV)/bin/workbench reproduce

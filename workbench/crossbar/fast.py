@@ -40,7 +40,7 @@ from workbench.crossbar.circuit import (
     solve_crossbar,
 )
 
-__all__ = ["MODELS", "FastCrossbar", "effective_conductance", "relaxation_solve"]
+__all__ = ["MODELS", "FastCrossbar", "effective_conductance", "relaxation_solve", "series_resistance"]
 
 
 def _secant(G: np.ndarray, v_cell: np.ndarray, v_nl: float) -> np.ndarray:
@@ -52,11 +52,22 @@ def _secant(G: np.ndarray, v_cell: np.ndarray, v_nl: float) -> np.ndarray:
     return G * ratio
 
 
-def _cumulative(G: np.ndarray, c: CircuitConfig) -> np.ndarray:
-    rows, cols = G.shape
+def series_resistance(rows: int, cols: int, c: CircuitConfig) -> np.ndarray:
+    """Wire and terminal resistance in series with each cell on its shortest path (ohm), shape (rows, cols).
+
+    ``r_driver + j r_wire_row + (rows-1-i) r_wire_col + r_sense``: the path from row ``i``'s driver along its row to
+    cell ``(i, j)`` and down column ``j`` to its sense resistor. The ``"cumulative"`` (short-path) model is
+    ``G_eff = 1 / (1/G + series)``; TxSim's analytical model keeps the same short paths (arXiv 2002.11151, Sec. IV,
+    valid when R_cell >> R_wire). The path is the same for the transposed read with the column drivers at the sense
+    ends and the row sensing at the driver ends, so both reads share it.
+    """
     to_driver = c.r_driver_ohm + c.r_wire_row_ohm * np.arange(cols)[None, :]
     to_sense = c.r_sense_ohm + c.r_wire_col_ohm * (rows - 1 - np.arange(rows))[:, None]
-    series = to_driver + to_sense
+    return to_driver + to_sense
+
+
+def _cumulative(G: np.ndarray, c: CircuitConfig) -> np.ndarray:
+    series = series_resistance(*G.shape, c)
     out = np.zeros_like(G)
     on = G > 0
     out[on] = 1.0 / (1.0 / G[on] + series[on])

@@ -56,6 +56,14 @@ X2_EPOCHS, X2_EPOCHS_QUICK = 8, 1
 
 
 def reproduce(quick: bool = False) -> list[ClaimResult]:
+    """The Rx-Caffe / FCM rows (:func:`fcm_claims`), then the TxSim T1 and T2 rows
+    (:mod:`workbench.crossbar.reproduce_training`)."""
+    from workbench.crossbar.reproduce_training import training_claims
+
+    return fcm_claims(quick) + training_claims(quick)
+
+
+def fcm_claims(quick: bool = False) -> list[ClaimResult]:
     """The X1 and X2 rows of the reproduction table (``quick``: 16/32 arrays for speed; for X2 2 seeds x 1 epoch,
     two resistances and the diagonal closed form), then the X3 sanity rows."""
     config = load_preset("rx_caffe")

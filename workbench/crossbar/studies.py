@@ -320,3 +320,7 @@ COST = register_study(
         ),
     )
 )
+
+
+# Crossbar-aware training (TxSim): its studies live in their own module and register on import.
+from workbench.crossbar import training_studies  # noqa: E402, F401

@@ -137,3 +137,7 @@ register_view(View(
                 "t_read), row DACs, column ADCs, sample-and-holds, shift-and-add, buffers and wires. Settings where "
                 "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed.",
 ))
+
+
+# Crossbar-aware training (TxSim): its views live in their own module and register on import.
+from workbench.crossbar import training_views  # noqa: E402, F401

@@ -1,0 +1,212 @@
+"""Tests of crossbar-aware training (TxSim): ideal limits, the transposed read, refresh-every-L, speed-up knobs."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from workbench.crossbar.circuit import CircuitConfig
+from workbench.crossbar.config import CrossbarConfig
+from workbench.crossbar.device import DeviceConfig
+from workbench.crossbar.fast import effective_conductance
+from workbench.crossbar.peripherals import PeripheralConfig
+from workbench.crossbar.training import TxLinear, TxSimConfig, crossbar_sgd_step, transposed_conductance, tx_mlp
+from workbench.crossbar.update import UpdateConfig
+
+PARASITICS = dict(r_wire_row_ohm=2.0, r_wire_col_ohm=1.0, r_driver_ohm=80.0, r_sense_ohm=40.0)
+
+
+def _pair(config, seed=0, shape=(20, 7)):
+    torch.manual_seed(seed)
+    plain = nn.Linear(*shape).double().float()
+    return plain, TxLinear(*shape, config, linear=plain, seed=seed)
+
+
+def _sgd_steps(plain, layer, steps=3, lr=0.05, seed=1):
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        x = torch.randn(16, plain.in_features, generator=gen)
+        target = torch.randint(0, plain.out_features, (16,), generator=gen)
+        for model in (plain, layer):
+            model.zero_grad()
+            F.cross_entropy(model(x), target).backward()
+        grads = (plain.weight.grad.clone(), layer.weight.grad.clone())
+        with torch.no_grad():
+            for p in plain.parameters():
+                p.add_(p.grad, alpha=-lr)
+        crossbar_sgd_step(layer, lr)
+        yield grads
+
+
+def test_all_ideal_is_plain_torch_bit_for_bit():
+    plain, layer = _pair(TxSimConfig(forward=False, backward=False, update=False))
+    for g_plain, g_layer in _sgd_steps(plain, layer):
+        assert torch.equal(g_plain, g_layer)
+    assert torch.equal(plain.weight, layer.weight) and torch.equal(plain.bias, layer.bias)
+
+
+def test_crossbar_path_with_every_nonideality_off_equals_torch():
+    # Forward, backward and update all go through the crossbar machinery, with ideal wires, cells and periphery
+    # and analog, linear, noiseless pulses.
+    config = TxSimConfig(write=UpdateConfig(rounding="none", weight_range=4.0))
+    plain, layer = _pair(config)
+    x = torch.randn(5, 20, requires_grad=True)
+    x2 = x.detach().clone().requires_grad_(True)
+    torch.testing.assert_close(layer(x), plain(x2), atol=1e-6, rtol=1e-5)
+    layer(x).square().sum().backward()
+    plain(x2).square().sum().backward()
+    torch.testing.assert_close(x.grad, x2.grad, atol=1e-5, rtol=1e-5)
+    for g_plain, g_layer in _sgd_steps(plain, layer):
+        torch.testing.assert_close(g_layer, g_plain, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(layer.weight, plain.weight, atol=1e-6, rtol=1e-5)
+
+
+def _dense_transposed_read(G, c: CircuitConfig):
+    """Independent nodal solve (dense) of the array with unit voltages on the columns: drivers (r_driver) at the
+    bottom of every column, each row sensed at its left end through r_sense to ground; returns M (cols x rows)."""
+    R, C = G.shape
+    n = 2 * R * C
+    r = lambda i, j: i * C + j  # noqa: E731
+    k = lambda i, j: R * C + i * C + j  # noqa: E731
+    A = np.zeros((n, n))
+
+    def link(a, b, g):
+        A[a, a] += g
+        A[b, b] += g
+        A[a, b] -= g
+        A[b, a] -= g
+
+    for i in range(R):
+        for j in range(C):
+            link(r(i, j), k(i, j), G[i, j])
+            if j + 1 < C:
+                link(r(i, j), r(i, j + 1), 1 / c.r_wire_row_ohm)
+            if i + 1 < R:
+                link(k(i, j), k(i + 1, j), 1 / c.r_wire_col_ohm)
+        A[r(i, 0), r(i, 0)] += 1 / c.r_sense_ohm
+    for j in range(C):
+        A[k(R - 1, j), k(R - 1, j)] += 1 / c.r_driver_ohm
+    M = np.zeros((C, R))
+    for j in range(C):
+        b = np.zeros(n)
+        b[k(R - 1, j)] = 1 / c.r_driver_ohm
+        v = np.linalg.solve(A, b)
+        M[j] = [v[r(i, 0)] / c.r_sense_ohm for i in range(R)]
+    return M
+
+
+def test_transposed_read_matches_circuit_solve_with_inputs_on_the_columns():
+    c = CircuitConfig(**PARASITICS)
+    G = np.random.default_rng(0).uniform(1e-5, 1e-4, (6, 9))
+    M = transposed_conductance(G, c)
+    np.testing.assert_allclose(M, _dense_transposed_read(G, c), rtol=1e-9)
+    # It is not the forward matrix transposed (drivers and sense sit on the other sides) ...
+    assert np.abs(M - effective_conductance(G, c).T).max() > 1e-3 * np.abs(M).max()
+    # ... except by reciprocity when the driver and sense resistances are equal.
+    sym = replace(c, r_sense_ohm=c.r_driver_ohm)
+    np.testing.assert_allclose(transposed_conductance(G, sym), effective_conductance(G, sym).T, rtol=1e-9)
+
+
+def test_layer_reads_use_each_tile_matrix():
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, **PARASITICS))
+    _, layer = _pair(TxSimConfig(crossbar=crossbar, update=False), shape=(12, 6))
+    m = layer.matrices()
+    G = layer.conductances().double().numpy()
+    scale = layer.w_max / layer.s_per_weight
+    rs, cs = slice(8, 12), slice(4, 6)  # the corner tile, a 4 x 2 sub-array
+    fwd = (effective_conductance(G[0, rs, cs], crossbar.circuit) - effective_conductance(G[1, rs, cs],
+                                                                                         crossbar.circuit)) * scale
+    bwd = (transposed_conductance(G[0, rs, cs], crossbar.circuit)
+           - transposed_conductance(G[1, rs, cs], crossbar.circuit)) * scale
+    np.testing.assert_allclose(m["fwd"][rs, cs].double().numpy(), fwd, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(m["bwd"][rs, cs].double().numpy(), bwd.T, rtol=1e-4, atol=1e-7)
+
+
+def _trajectory(refresh_every, steps=12):
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=8, model="cumulative", r_wire_row_ohm=50.0,
+                                                    r_wire_col_ohm=50.0, r_driver_ohm=500.0, r_sense_ohm=500.0))
+    config = TxSimConfig(crossbar=crossbar, write=UpdateConfig(rounding="none"), refresh_every=refresh_every)
+    plain, layer = _pair(config, shape=(16, 8))
+    for _ in _sgd_steps(plain, layer, steps=steps, lr=0.5):
+        pass
+    return layer(torch.linspace(-1, 1, 16)[None]).detach()
+
+
+def test_refresh_every_l_converges_to_the_full_model():
+    full = _trajectory(1)
+    errors = [float((_trajectory(L) - full).abs().max()) for L in (8, 4, 2, 1)]
+    assert errors[-1] == 0.0
+    assert errors[0] > errors[1] > errors[2] > 0
+
+
+def test_batched_tiles_equal_the_tile_loop():
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, model="cumulative", **PARASITICS),
+                              peripherals=PeripheralConfig(input_bits=6, adc_bits=6))
+    x = torch.randn(9, 20, generator=torch.Generator().manual_seed(3))
+    out = {}
+    for batched in (True, False):
+        _, layer = _pair(TxSimConfig(crossbar=crossbar, batched=batched))
+        out[batched] = (layer.read(x, transposed=False), layer.read(x[:, :7], transposed=True))
+    for a, b in zip(out[True], out[False], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_short_path_error_shrinks_as_cells_dominate_the_wires():
+    def error(g_max_us):
+        crossbar = CrossbarConfig(circuit=CircuitConfig(rows=16, cols=16, **PARASITICS),
+                                  device=DeviceConfig(g_max_us=g_max_us))
+        exact = _pair(TxSimConfig(crossbar=crossbar), shape=(16, 16))[1].matrices()["fwd"]
+        short = replace(crossbar, circuit=replace(crossbar.circuit, model="cumulative"))
+        approx = _pair(TxSimConfig(crossbar=short), shape=(16, 16))[1].matrices()["fwd"]
+        return float((approx - exact).abs().max() / exact.abs().max())
+
+    assert error(1.0) < 0.1 * error(100.0)
+
+
+def test_mlp_learns_digits_with_nonidealities():
+    from workbench.crossbar.training import train
+    from workbench.datasets import digits
+
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=32, cols=32, model="cumulative", r_wire_row_ohm=1.0,
+                                                    r_wire_col_ohm=1.0))
+    config = TxSimConfig(crossbar=crossbar, write=UpdateConfig(nu=1.0, gamma=0.1, pulses=200))
+    result = train(tx_mlp((64, 32, 10), config), digits(), epochs=2, lr=0.1)
+    assert result.history[-1]["test_accuracy"] > 70
+
+
+@pytest.mark.parametrize("changes, match", [
+    (dict(refresh_every=0), r"TxSimConfig\.refresh_every=0 is not allowed; allowed: .*1"),
+    (dict(device="tpu"), r"TxSimConfig\.device='tpu' is not allowed"),
+    (dict(crossbar=CrossbarConfig(device=DeviceConfig(v_nl_v=0.3))), "v_nl_v=0.3 is not allowed in training"),
+    (dict(crossbar=CrossbarConfig(device=DeviceConfig(bits_per_cell=2))), "bits_per_cell=2"),
+    (dict(crossbar=CrossbarConfig(device=DeviceConfig(mapping="offset"))), "mapping='offset'"),
+])
+def test_bad_configs_are_clear_errors(changes, match):
+    with pytest.raises(ValueError, match=match):
+        TxSimConfig(**changes)
+    with pytest.raises(ValueError, match="sizes"):
+        tx_mlp((10,), TxSimConfig())
+
+
+def test_auto_device_runs_on_cpu_here():
+    _, layer = _pair(TxSimConfig(device="auto"))
+    assert layer.weight.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_read_matrices_patched_after_an_update_equal_recomputed_ones():
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, model="cumulative", **PARASITICS),
+                              peripherals=PeripheralConfig(input_bits=6, adc_bits=6))
+    config = TxSimConfig(crossbar=crossbar, write=UpdateConfig(nu=2.0, gamma=0.3), refresh_every=5)
+    plain, layer = _pair(config)
+    for _ in _sgd_steps(plain, layer, steps=3, lr=0.5):
+        pass
+    x = torch.randn(4, 20, generator=torch.Generator().manual_seed(5))
+    patched = (layer.read(x, transposed=False), layer.read(x[:, :7], transposed=True))
+    layer._mats = None  # recompute from the state with the same attenuations
+    fresh = (layer.read(x, transposed=False), layer.read(x[:, :7], transposed=True))
+    for a, b in zip(patched, fresh, strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(layer.weight.detach(), (layer.w_max * (layer.u[0] - layer.u[1])).T)

@@ -1,0 +1,512 @@
+"""Crossbar-aware training (TxSim, arXiv 2002.11151): forward, backward and weight update on non-ideal crossbars.
+
+TxSim (Sec. III, as summarised in DESIGN.md) runs every layer of a training step on crossbars:
+
+* **forward**: ``y = ADC(DAC(x) G_fwd)`` per tile, tile outputs summed, with ``G_fwd`` the non-ideal effective
+  conductance of the positive minus the negative array (inputs on the rows, drivers on the left, sensing at the
+  bottom of the columns);
+* **backward**: ``dx = ADC(DAC(dy) G_bwd)``, the *transposed read*: the errors drive the columns and the rows are
+  sensed, so the drivers and sense circuits sit on the other sides of the array and ``G_bwd`` is its own non-ideal
+  matrix, not ``G_fwd^T``. [R] The column drivers sit at the columns' sense ends (bottom) and the row sensing at the
+  rows' driver ends (left), i.e. every line has one bidirectional periphery block at one end (a documented choice;
+  :func:`transposed_conductance`);
+* **update**: the outer product ``dW = -lr dy^T x`` is computed digitally and programmed as pulses on the array
+  pair with the nonlinear, asymmetric, noisy write of :mod:`workbench.crossbar.update`.
+
+Each of the three can be ideal or non-ideal on its own (:class:`TxSimConfig` ``forward``, ``backward``,
+``update``), so a study shows which hurts most. With all three ideal the layer is ``nn.Linear`` trained by plain
+SGD, bit for bit.
+
+Speed-up techniques (TxSim Sec. IV), each a knob whose error against the full model is measured
+(:func:`speedup_error`):
+
+* the analytical short-path model (``CircuitConfig.model="cumulative"``, valid when R_cell >> R_wire): every cell in
+  series with the wires on its shortest path, ``G_eff = G / (1 + G R_series)``, elementwise over the whole layer;
+* refreshing the non-ideal matrices only every ``refresh_every = L`` iterations: between refreshes each array
+  reuses its per-cell attenuation ``G_eff / G`` from the last refresh on the present conductances (``L = 1`` is the
+  full model);
+* ``batched``: one batched GEMM over all tiles of a layer (a single GEMM when the periphery is linear) instead of a
+  loop over tiles;
+* ``device="auto"``: CUDA when present.
+
+The exact model (``"exact"``, and ``"diagonal"``) pre-solves each tile with :func:`~workbench.crossbar.fast
+.effective_conductance`. Layers smaller than a tile, and the last tiles of a layer, use a sub-array of the size they
+need (unused lines are not wired). Biases are kept and updated digitally (plain SGD).
+
+Not supported in training (``ValueError``): nonlinear (sinh) cells, bit-sliced weights (``bits_per_cell`` /
+``weight_bits``), offset mapping and multi-cycle DACs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from workbench.core.knobs import knob_field, validate_config
+from workbench.core.progress import track
+from workbench.crossbar.circuit import CircuitConfig
+from workbench.crossbar.config import CrossbarConfig
+from workbench.crossbar.device import add_read_noise, fault_masks, program
+from workbench.crossbar.fast import effective_conductance, series_resistance
+from workbench.crossbar.peripherals import adc, input_scale, quantize_input
+from workbench.crossbar.update import UpdateConfig, program_pairs
+from workbench.nn.device import DEVICES, resolve_device
+
+__all__ = ["TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "transposed_conductance", "tx_mlp"]
+
+
+@dataclass(frozen=True)
+class TxSimConfig:
+    """A crossbar-aware training run: the crossbar (circuit, device, periphery), the write model, which operations
+    are non-ideal, and the speed-up knobs.
+
+    Each scalar field declares its range and help once (:func:`~workbench.core.knobs.knob_field`).
+    """
+
+    crossbar: CrossbarConfig = field(default_factory=CrossbarConfig)
+    """Tile size, parasitics, read non-idealities of the cells, DAC / ADC, seed."""
+    write: UpdateConfig = field(default_factory=UpdateConfig)
+    """Programming pulses: nonlinearity, noise, variation, bounds, levels."""
+    forward: bool = knob_field(True, help="Forward read through the non-ideal crossbars (else an ideal GEMM).")
+    backward: bool = knob_field(True, help="Backward (transposed) read through the non-ideal crossbars.")
+    update: bool = knob_field(True, help="Weight update as device programming pulses (else ideal SGD).")
+    refresh_every: int = knob_field(1, low=1, high=100000,
+                                    help="Recompute the non-ideal read matrices every L iterations (1 = always).")
+    batched: bool = knob_field(True, help="One batched GEMM over all tiles of a layer (else a loop over tiles).")
+    random_pool: bool = knob_field(True, help="Draw the update's random numbers from a pre-drawn pool at a random "
+                                              "offset each iteration (fast), else fresh draws.")
+    device: str = knob_field("auto", options=DEVICES, help="Where to compute: auto = CUDA when present, else CPU.")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
+        dev, per = self.crossbar.device, self.crossbar.peripherals
+        if dev.v_nl is not None:
+            raise ValueError(f"DeviceConfig.v_nl_v={dev.v_nl_v!r} is not allowed in training; allowed: 0 (linear "
+                             "cells)")
+        if dev.bits_per_cell or dev.weight_bits:
+            raise ValueError(f"DeviceConfig.bits_per_cell={dev.bits_per_cell}, weight_bits={dev.weight_bits} are "
+                             "not allowed in training; allowed: 0 (analog cells; levels come from "
+                             "UpdateConfig.pulses)")
+        if dev.mapping != "differential":
+            raise ValueError(f"DeviceConfig.mapping={dev.mapping!r} is not allowed in training; allowed: "
+                             "'differential' (positive / negative array pairs)")
+        if per.n_cycles != 1:
+            raise ValueError(f"PeripheralConfig.dac_bits={per.dac_bits} (multi-cycle DAC) is not allowed in "
+                             "training; allowed: 0 or >= input_bits")
+
+    @property
+    def nonideal(self) -> bool:
+        """Whether any of forward, backward, update is non-ideal."""
+        return self.forward or self.backward or self.update
+
+
+def transposed_conductance(G: np.ndarray, circuit: CircuitConfig) -> np.ndarray:
+    """The transposed read's effective conductance ``M`` (cols x rows): row currents are ``v_cols @ M``.
+
+    The columns are driven (behind ``r_driver``) at their bottom ends, where the forward read senses them, and the
+    rows are sensed (through ``r_sense`` to virtual ground) at their left ends, where the forward read drives them.
+    The same nodal solver handles it by relabelling: the array flipped in both directions and transposed is an
+    ordinary crossbar (drivers on the left, sensing at the bottom) with the row and column wire resistances swapped.
+    For linear cells and ``r_driver == r_sense`` reciprocity gives ``M = G_eff^T`` of the forward read exactly.
+    """
+    G = np.asarray(G, dtype=float)
+    swapped = replace(circuit, r_wire_row_ohm=circuit.r_wire_col_ohm, r_wire_col_ohm=circuit.r_wire_row_ohm)
+    return effective_conductance(np.ascontiguousarray(G[::-1, ::-1].T), swapped)[::-1, ::-1].copy()
+
+
+def layer_tiles(K: int, N: int, circuit: CircuitConfig) -> list[tuple[slice, slice]]:
+    """Row and column slices of every tile of a ``K x N`` matrix (sub-arrays at the edges)."""
+    rows, cols = min(circuit.rows, K), min(circuit.cols, N)
+    return [(slice(r, min(r + rows, K)), slice(c, min(c + cols, N)))
+            for r in range(0, K, rows) for c in range(0, N, cols)]
+
+
+def _series(K: int, N: int, circuit: CircuitConfig) -> np.ndarray:
+    """Short-path series resistance of every cell of a tiled ``K x N`` layer (ohm)."""
+    out = np.zeros((K, N))
+    for rs, cs in layer_tiles(K, N, circuit):
+        out[rs, cs] = series_resistance(rs.stop - rs.start, cs.stop - cs.start, circuit)
+    return out
+
+
+class _TxMatmul(torch.autograd.Function):
+    """``x @ W^T`` whose forward and backward reads go through the layer's crossbars."""
+
+    @staticmethod
+    def forward(ctx, x, weight, layer):
+        ctx.save_for_backward(x, weight)
+        ctx.layer = layer
+        if layer.config.forward:
+            return layer.read(x, transposed=False)
+        return x @ weight.T
+
+    @staticmethod
+    def backward(ctx, grad_y):
+        x, weight = ctx.saved_tensors
+        layer = ctx.layer
+        grad_x = layer.read(grad_y, transposed=True) if layer.config.backward else grad_y @ weight
+        return grad_x, grad_y.T @ x, None
+
+
+class TxLinear(nn.Module):
+    """A fully connected layer trained on crossbars (TxSim, arXiv 2002.11151, Sec. III).
+
+    Parameters
+    ----------
+    in_features, out_features : int
+        As ``nn.Linear``; inputs map to crossbar rows, outputs to columns (``K x N`` matrix ``W^T``).
+    config : TxSimConfig
+        Crossbar, write model, non-ideal operations, speed-up knobs.
+    seed : int
+        Seed of the initial weights (``nn.Linear``'s initialisation), programming variation, faults, step
+        variation, read noise and pulse rounding.
+    linear : nn.Linear, optional
+        Start from its weights instead (copied).
+
+    Notes
+    -----
+    ``weight`` (``out x in``) always holds the weights the arrays store: with a non-ideal update it is
+    ``w_max (u_pos - u_neg)^T`` after every step; with an ideal update it is the truth, and the arrays are
+    programmed from it (clipped to ``[-w_max, w_max]``) whenever the read matrices are recomputed.
+    """
+
+    def __init__(self, in_features: int, out_features: int, config: TxSimConfig, *, bias: bool = True, seed: int = 0,
+                 linear: nn.Linear | None = None):
+        super().__init__()
+        if linear is None:
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                linear = nn.Linear(in_features, out_features, bias=bias)
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.config = config
+        self.dev = resolve_device(config.device)
+        self.weight = nn.Parameter(linear.weight.detach().clone().float().to(self.dev))
+        self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone().float().to(self.dev))
+        self.generator = torch.Generator().manual_seed(seed)
+        self.w_max = config.write.weight_range * max(float(self.weight.detach().abs().max()), 1e-12)
+        self.steps = 0
+        self.refreshes = 0
+        self._factors: dict[str, torch.Tensor] | None = None
+        self._mats: dict[str, torch.Tensor] | None = None
+        self._mats_step = -1
+        self._patched = False
+        K, N = self.in_features, self.out_features
+        rng = np.random.default_rng(seed)
+        dev = config.crossbar.device
+        w = torch.clamp(self.weight.detach().T.double().cpu() / self.w_max, -1, 1).numpy()
+        u_target = np.stack([0.5 + w / 2, 0.5 - w / 2])
+        # Initial programming: the device model's quantization-free variation and faults act on the conductances.
+        g = self._window_to_g(u_target)
+        programmed = program(g, replace(dev, stuck_on_fraction=0.0, stuck_off_fraction=0.0), rng)
+        stuck_on, stuck_off = fault_masks(g.shape, dev, rng)
+        programmed = np.where(stuck_on, dev.g_max_s, np.where(stuck_off, dev.g_min_s, programmed))
+        u = np.clip(self._g_to_window(programmed), 0.0, 1.0) if config.update else u_target
+        self.register_buffer("u", torch.tensor(u, dtype=torch.float32, device=self.dev))  # (2, K, N)
+        self.register_buffer("stuck", torch.tensor(stuck_on | stuck_off, device=self.dev))
+        self.register_buffer("g_fixed", torch.tensor(programmed, dtype=torch.float32, device=self.dev))
+        step = 1.0 + config.write.d2d_sigma * rng.standard_normal((2, K, N))
+        self.register_buffer("delta", torch.tensor(config.write.delta * np.clip(step, 0.0, None),
+                                                   dtype=torch.float32, device=self.dev))
+        self.register_buffer("series", torch.tensor(_series(K, N, config.crossbar.circuit), dtype=torch.float32,
+                                                    device=self.dev))
+        self._pools: dict[str, torch.Tensor] = {}
+        self.has_faults = bool(stuck_on.any() or stuck_off.any())
+        self._uniform_step = not config.write.d2d_sigma
+        if config.update:
+            self._sync_weight()
+
+    # --- conductance bookkeeping --------------------------------------------------------------------------------
+    def _window_to_g(self, u):
+        """Conductance (S) of window state ``u`` (array or tensor)."""
+        dev, wr = self.config.crossbar.device, self.config.write
+        span = dev.g_max_s - dev.g_min_s
+        return u * (span * (wr.bound_high - wr.bound_low)) + (dev.g_min_s + span * wr.bound_low)
+
+    def _g_to_window(self, g):
+        dev, wr = self.config.crossbar.device, self.config.write
+        return ((g - dev.g_min_s) / (dev.g_max_s - dev.g_min_s) - wr.bound_low) / (wr.bound_high - wr.bound_low)
+
+    @property
+    def s_per_weight(self) -> float:
+        """Conductance difference (S) that represents a weight of ``w_max``."""
+        dev, wr = self.config.crossbar.device, self.config.write
+        return (dev.g_max_s - dev.g_min_s) * (wr.bound_high - wr.bound_low)
+
+    def _sync_weight(self) -> None:
+        with torch.no_grad():
+            torch.sub(self.u[0], self.u[1], out=self.weight.data.T).mul_(self.w_max)
+
+    def _state(self) -> torch.Tensor:
+        """Window state of both arrays, (2, K, N): the programmed state, or, with an ideal update, the weights mapped
+        symmetrically about the middle of the window (clipped to ``[-w_max, w_max]``)."""
+        if self.config.update:
+            return self.u
+        w = torch.clamp(self.weight.detach().T / self.w_max, -1, 1)
+        return torch.stack([0.5 + w / 2, 0.5 - w / 2])
+
+    def conductances(self) -> torch.Tensor:
+        """The conductances (S) the arrays hold now, shape (2, K, N): positive and negative array."""
+        G = self._window_to_g(self._state())
+        return torch.where(self.stuck, self.g_fixed, G) if self.has_faults else G
+
+    # --- read matrices ------------------------------------------------------------------------------------------
+    def _attenuation(self, G: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-cell ``G_eff / G`` of both arrays for the forward and the transposed read (full model)."""
+        circuit = self.config.crossbar.circuit
+        if circuit.model == "ideal":
+            one = torch.ones_like(G)
+            return {"fwd": one, "bwd": one}
+        if circuit.model == "cumulative":
+            factor = 1.0 / (1.0 + G * self.series)
+            return {"fwd": factor, "bwd": factor}
+        g = G.detach().double().cpu().numpy()
+        fwd, bwd = np.zeros_like(g), np.zeros_like(g)
+        for a in range(2):
+            for rs, cs in layer_tiles(self.in_features, self.out_features, circuit):
+                block = g[a, rs, cs]
+                fwd[a, rs, cs] = effective_conductance(block, circuit) / block
+                bwd[a, rs, cs] = transposed_conductance(block, circuit).T / block
+        return {k: torch.tensor(v, dtype=torch.float32, device=self.dev) for k, v in (("fwd", fwd), ("bwd", bwd))}
+
+    def matrices(self) -> dict[str, torch.Tensor]:
+        """Read matrices of this iteration in weight units, shape (K, N) each: ``"fwd"`` (``y = x @ fwd``) and
+        ``"bwd"`` (``dx = dy @ bwd.T``), plus ``"g_square"`` (sum of squared conductances, for read noise).
+
+        The attenuations are refreshed every ``refresh_every`` iterations (TxSim Sec. IV); in between the last ones
+        act on the present conductances.
+        """
+        if self._mats is not None and self._mats_step == self.steps:
+            return self._mats
+        scale = self.w_max / self.s_per_weight
+        dev, wr = self.config.crossbar.device, self.config.write
+        span = dev.g_max_s - dev.g_min_s
+        a = span * (wr.bound_high - wr.bound_low)
+        if self._factors is None or self.steps % self.config.refresh_every == 0:
+            G = self.conductances()
+            # The attenuation f = G_eff / G of every cell, folded with the state-to-conductance map G = a u + b and the
+            # weight scale, so that an iteration costs one fused multiply-add: G_eff scale = u (f a scale) + f b scale.
+            b = dev.g_min_s + span * wr.bound_low
+            self._factors = {k: (f * (a * scale), f * (b * scale)) for k, f in self._attenuation(G).items()}
+            self.refreshes += 1
+        u = self._state()
+        out = {}
+        for k, (fa, fb) in self._factors.items():
+            if k == "bwd" and self.config.crossbar.circuit.model in ("ideal", "cumulative"):
+                out[k] = out["fwd"]  # short-path and ideal reads are reciprocal: the same matrix
+                continue
+            fg = torch.addcmul(fb, u, fa)
+            if self.has_faults:
+                fg = torch.where(self.stuck, fa / (a * scale) * self.g_fixed * scale, fg)
+            out[k] = torch.sub(fg[0], fg[1])
+        if self.config.crossbar.device.read_noise_sigma:
+            G = self.conductances()
+            out["g_square"] = (G[0] ** 2 + G[1] ** 2) * scale**2
+        self._mats, self._mats_step = out, self.steps
+        return out
+
+    def read(self, x: torch.Tensor, *, transposed: bool) -> torch.Tensor:
+        """``x @ M`` through DAC -> tiles -> ADC, tile outputs summed (``M`` = forward or transposed read matrix).
+
+        Forward: ``x`` is (batch, K), inputs on the rows; transposed: ``x`` is (batch, N), inputs on the columns.
+        [R] The DAC scales each call's input by its largest magnitude (as :mod:`workbench.crossbar.layers`); the ADC
+        full scale is ``adc_range_fraction`` of a full tile's largest current; read noise as
+        :func:`~workbench.crossbar.device.add_read_noise`.
+        """
+        cfg = self.config.crossbar
+        per, sigma = cfg.peripherals, cfg.device.read_noise_sigma
+        m = self.matrices()
+        g_sq = m.get("g_square")
+        mat, g_sq = (m["bwd"].T, None if g_sq is None else g_sq.T) if transposed else (m["fwd"], g_sq)
+        lines = cfg.circuit.cols if transposed else cfg.circuit.rows
+        linear = not per.adc_bits and not sigma
+        if linear and self.config.batched:
+            return quantize_input(x, per) @ mat
+        tile_in = min(lines, mat.shape[0])
+        tile_out = min(cfg.circuit.rows if transposed else cfg.circuit.cols, mat.shape[1])
+        scale = input_scale(x)
+        v = x / scale  # normalised to [-1, 1]; the DAC quantizes it (same as quantize_input(x) / scale, one norm)
+        if per.input_bits:
+            levels = 2**per.input_bits - 1
+            v = v.mul_(levels).round_().clamp_(-levels, levels).div_(levels)
+        full_scale = per.adc_range_fraction * tile_in * self.w_max
+        n_tiles = math.ceil(mat.shape[0] / tile_in)
+        pad = n_tiles * tile_in - mat.shape[0]
+        if self.config.batched:
+            vt = F.pad(v, (0, pad)).reshape(v.shape[0], n_tiles, tile_in).transpose(0, 1)
+            key = "tiles_bwd" if transposed else "tiles_fwd"
+            if key not in m:  # the padded tile stack, built once per iteration
+                m[key] = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1).contiguous()
+            mt = m[key]
+            currents = torch.bmm(vt, mt)
+            if sigma:
+                variance = torch.bmm(vt * vt, F.pad(g_sq, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1))
+                currents = add_read_noise(currents, variance, sigma, self.generator)
+            return adc(currents, full_scale, per).sum(0) * scale
+        # Reference: one GEMM per tile.
+        out = torch.zeros(v.shape[0], mat.shape[1], device=v.device)
+        for r in range(0, mat.shape[0], tile_in):
+            part = []
+            for c in range(0, mat.shape[1], tile_out):
+                cur = v[:, r:r + tile_in] @ mat[r:r + tile_in, c:c + tile_out]
+                if sigma:
+                    var = (v[:, r:r + tile_in] ** 2) @ g_sq[r:r + tile_in, c:c + tile_out]
+                    cur = add_read_noise(cur, var, sigma, self.generator)
+                part.append(adc(cur, full_scale, per))
+            out += torch.cat(part, dim=1)
+        return out * scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        x = x.reshape(-1, self.in_features)
+        if not (self.config.forward or self.config.backward):
+            y = F.linear(x, self.weight, self.bias)
+        else:
+            y = _TxMatmul.apply(x, self.weight, self)
+            if self.bias is not None:
+                y = y + self.bias
+        return y.reshape(*shape[:-1], self.out_features)
+
+    def _draw(self, kind: str, size: int) -> torch.Tensor | None:
+        """``size`` random numbers (``"uniform"`` in [0, 1) or ``"normal"``) for the update, or ``None`` to let the
+        update draw them itself. With ``random_pool`` they are a window of a pool of ``4 size`` numbers drawn once,
+        at an offset drawn every iteration: a speed-up (one integer draw instead of ``size`` numbers) whose draws are
+        each exactly distributed but repeat across iterations at random offsets."""
+        if not self.config.random_pool:
+            return None
+        pool = self._pools.get(kind)
+        if pool is None:
+            draw = torch.rand if kind == "uniform" else torch.randn
+            pool = self._pools[kind] = draw(4 * size, generator=self.generator).to(self.dev)
+        offset = int(torch.randint(0, pool.numel() - size + 1, (1,), generator=self.generator))
+        return pool[offset:offset + size]
+
+    def _program(self, lr: float) -> None:
+        """Program ``-lr grad`` as pulses (:func:`~workbench.crossbar.update.program_pairs`, in place), then bring the
+        weights and, between refreshes, this iteration's read matrices up to date at the pulsed cells only (the
+        attenuations are fixed until the next refresh, so patching equals recomputing)."""
+        wr = self.config.write
+        K, N = self.in_features, self.out_features
+        signed = (self.weight.grad.T * (-lr / (2 * self.w_max * wr.delta))).contiguous()
+        if wr.rounding == "stochastic":
+            uniform = self._draw("uniform", K * N)
+            signed = signed.add_(uniform.view(K, N) if uniform is not None
+                                 else torch.rand((K, N), generator=self.generator).to(self.dev)).floor_()
+        elif wr.rounding == "nearest":
+            signed = signed.round_()
+        normal = self._draw("normal", 2 * K * N) if wr.gamma else None
+        idx = program_pairs(self.u, signed, wr, None if self._uniform_step else self.delta,
+                            self.stuck if self.has_faults else None, self.generator, normal)
+        k, n = idx // N, idx % N
+        flat = self.u.view(2, -1)[:, idx]
+        self.weight.data[n, k] = (flat[0] - flat[1]) * self.w_max
+        next_refresh = (self.steps + 1) % self.config.refresh_every == 0
+        valid = self._mats is not None and self._mats_step == self.steps
+        if valid and not next_refresh and not self.has_faults and not self.config.crossbar.device.read_noise_sigma:
+            if idx.numel():
+                for key, (fa, fb) in self._factors.items():
+                    mat = self._mats[key]
+                    if key == "bwd" and mat is self._mats["fwd"]:
+                        continue
+                    vals = fa.view(2, -1)[:, idx] * flat + fb.view(2, -1)[:, idx]
+                    mat.view(-1)[idx] = vals[0] - vals[1]
+                    tiles = self._mats.get(f"tiles_{key}")
+                    if tiles is not None:
+                        tiles.view(-1)[idx if key == "fwd" else n * K + k] = vals[0] - vals[1]
+                if "bwd" in self._mats and self._mats["bwd"] is self._mats["fwd"] and "tiles_bwd" in self._mats:
+                    self._mats["tiles_bwd"].view(-1)[n * K + k] = self._mats["fwd"].view(-1)[idx]
+            self._patched = True
+
+    @torch.no_grad()
+    def apply_update(self, lr: float) -> None:
+        """One SGD step: ``W -= lr grad`` ideal, or programmed as pulses (:func:`~workbench.crossbar.update
+        .program_pairs`); the bias is updated digitally. Advances the iteration counter."""
+        self._patched = False
+        if self.weight.grad is not None:
+            if self.config.update:
+                self._program(lr)
+            else:
+                self.weight.add_(self.weight.grad, alpha=-lr)
+        if self.bias is not None and self.bias.grad is not None:
+            self.bias.add_(self.bias.grad, alpha=-lr)
+        self.steps += 1
+        if self.config.update and self._patched:
+            self._mats_step = self.steps  # patched in place: still this iteration's matrices
+
+
+def crossbar_sgd_step(model: nn.Module, lr: float) -> None:
+    """Plain SGD on every parameter, except :class:`TxLinear` layers, which program their crossbars."""
+    tx_params = set()
+    for module in model.modules():
+        if isinstance(module, TxLinear):
+            module.apply_update(lr)
+            tx_params.update(id(p) for p in module.parameters())
+    with torch.no_grad():
+        for p in model.parameters():
+            if id(p) not in tx_params and p.grad is not None:
+                p.add_(p.grad, alpha=-lr)
+
+
+def tx_mlp(sizes: tuple[int, ...], config: TxSimConfig, seed: int = 0) -> nn.Sequential:
+    """An MLP of :class:`TxLinear` layers (``sizes`` = input, hidden..., classes) with ReLUs; layer ``k`` seeded
+    ``seed + k``."""
+    if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
+        raise ValueError(f"sizes={sizes!r} is not allowed; allowed: >= 2 positive layer widths")
+    layers: list[nn.Module] = [nn.Flatten()]
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(TxLinear(a, b, config, seed=seed + k))
+        if k < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns: the model and one row per epoch."""
+
+    model: nn.Module
+    history: list[dict]
+
+
+def _accuracy(model: nn.Module, data, device) -> float:
+    x, y = data.tensors
+    with torch.no_grad():
+        pred = model(x.to(device)).argmax(1).cpu()
+    return 100.0 * float((pred == y).float().mean())
+
+
+def train(model: nn.Module, splits, *, epochs: int, lr: float, batch_size: int = 64, seed: int = 0,
+          description: str = "crossbar-aware training") -> TrainResult:
+    """Train ``model`` (with :class:`TxLinear` layers) by SGD with cross-entropy; one history row per epoch with
+    ``epoch``, ``train_loss``, ``test_accuracy`` (%) and ``wall_s`` (training time of the epoch).
+
+    The shuffle is seeded by ``seed``; evaluation reads the crossbars as the forward pass does.
+    """
+    device = next(model.parameters()).device
+    x_train, y_train = splits.train.tensors
+    gen = torch.Generator().manual_seed(seed)
+    history = []
+    for epoch in track(range(1, epochs + 1), description=description):
+        order = torch.randperm(len(y_train), generator=gen)
+        start, total, count = time.perf_counter(), 0.0, 0
+        model.train()
+        for i in range(0, len(order), batch_size):
+            idx = order[i:i + batch_size]
+            xb, yb = x_train[idx].to(device), y_train[idx].to(device)
+            model.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(xb), yb)
+            loss.backward()
+            crossbar_sgd_step(model, lr)
+            total += loss.item() * len(idx)
+            count += len(idx)
+        wall = time.perf_counter() - start
+        model.eval()
+        history.append({"epoch": epoch, "train_loss": total / count, "test_accuracy": _accuracy(model, splits.test,
+                                                                                                device),
+                        "wall_s": wall})
+    return TrainResult(model, history)

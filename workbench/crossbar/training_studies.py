@@ -1,0 +1,220 @@
+"""Crossbar-aware training studies (TxSim, arXiv 2002.11151): accuracy as forward, backward and update become
+non-ideal, and the speed and error of the speed-up techniques. Registered on import (``studies.py`` imports this)."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core.knobs import config_knobs
+from workbench.crossbar.circuit import CircuitConfig
+from workbench.crossbar.config import CrossbarConfig
+from workbench.crossbar.device import DeviceConfig
+from workbench.crossbar.peripherals import PeripheralConfig
+from workbench.crossbar.training import TxSimConfig, train, tx_mlp
+from workbench.crossbar.training_speed import speedup_errors, step_timing
+from workbench.crossbar.update import UpdateConfig
+
+__all__ = ["OPS", "SPEED", "TRAINING", "crossbar_training", "training_config", "training_speed"]
+
+#: Which operations are non-ideal: the four curves of TxSim's accuracy-vs-epochs comparison.
+OPS = {"ideal": (False, False, False), "forward": (True, False, False), "forward+backward": (True, True, False),
+       "all": (True, True, True)}
+DATASETS = ("digits", "mnist5k")
+
+
+@functools.lru_cache(maxsize=4)
+def _splits(dataset: str, seed: int):
+    from workbench.datasets import digits, mnist5k
+
+    return digits(seed=seed) if dataset == "digits" else mnist5k(size=14, seed=seed)
+
+
+def training_config(p: Mapping[str, Any]) -> TxSimConfig:
+    """The :class:`TxSimConfig` of a ``crossbar.training`` point (building it checks every field)."""
+    forward, backward, update = OPS[p["nonideal_ops"]]
+    size = p["tile_size"]
+    crossbar = CrossbarConfig(
+        circuit=CircuitConfig(rows=size, cols=size, r_wire_row_ohm=p["r_wire_ohm"], r_wire_col_ohm=p["r_wire_ohm"],
+                              model=p["circuit_model"]),
+        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"]),
+        peripherals=PeripheralConfig(input_bits=p["input_bits"], adc_bits=p["adc_bits"]),
+        seed=p["seed"],
+    )
+    write = UpdateConfig(nu=p["nu"], gamma=p["gamma"], d2d_sigma=p["d2d_sigma"], pulses=p["pulses"])
+    return TxSimConfig(crossbar=crossbar, write=write, forward=forward, backward=backward, update=update,
+                       refresh_every=p["refresh_every"], device="cpu")
+
+
+def _run(p: Mapping[str, Any]) -> dict:
+    splits = _splits(p["dataset"], 0)
+    sizes = (math.prod(splits.train.tensors[0].shape[1:]), p["hidden"], splits.num_classes)
+    config = training_config(p)
+    torch.manual_seed(p["seed"])
+    result = train(tx_mlp(sizes, config, seed=p["seed"]), splits, epochs=p["epochs"], lr=p["lr"], seed=p["seed"],
+                   description=f"crossbar-aware training ({p['nonideal_ops']})")
+    return {"history": result.history, "sizes": sizes}
+
+
+@functools.lru_cache(maxsize=8)
+def _ideal_run(dataset: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
+    """The all-ideal run (plain SGD: the crossbar knobs do not enter it), cached per process."""
+    return _run({**TRAINING.defaults(), "dataset": dataset, "hidden": hidden, "epochs": epochs, "lr": lr,
+                 "seed": seed, "nonideal_ops": "ideal"})
+
+
+def crossbar_training(
+    dataset: str, nonideal_ops: str, tile_size: int, r_wire_ohm: float, circuit_model: str, g_max_us: float,
+    on_off_ratio: float, nu: float, gamma: float, d2d_sigma: float, pulses: int, input_bits: int, adc_bits: int,
+    refresh_every: int, hidden: int, epochs: int, lr: float, seed: int,
+) -> dict:
+    """Train an MLP (input - hidden - classes) on crossbars with the chosen operations non-ideal, and the same MLP
+    with all of them ideal (same seed, data order and initial weights); test accuracy of both per epoch."""
+    p = dict(locals())
+    run = _run(p)
+    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, hidden, epochs, lr, seed)
+    acc = [row["test_accuracy"] for row in run["history"]]
+    acc_ideal = [row["test_accuracy"] for row in ideal["history"]]
+    return {
+        "accuracy": acc[-1],
+        "accuracy_ideal": acc_ideal[-1],
+        "degradation_pct": acc_ideal[-1] - acc[-1],
+        "wall_per_epoch_s": sum(r["wall_s"] for r in run["history"]) / len(run["history"]),
+        "accuracy_per_epoch": acc,
+        "accuracy_ideal_per_epoch": acc_ideal,
+        "layer_sizes": list(run["sizes"]),
+    }
+
+
+_TILE = config_knobs(CircuitConfig, ("tile_size",),
+                     tile_size=dict(field="rows", options=(8, 16, 32, 64, 128), default=32,
+                                    label="tile size, rows = cols"))
+
+TRAINING = register_study(
+    Study(
+        name="crossbar.training",
+        theme="crossbar",
+        func=crossbar_training,
+        knobs=(
+            Choice("dataset", "digits", options=DATASETS,
+                   help="digits: scikit-learn 8x8 digits; mnist5k: 5,000 real MNIST images at 14x14."),
+            Choice("nonideal_ops", "all", options=tuple(OPS),
+                   help="Which operations run on non-ideal crossbars: none, forward, forward + backward, or all "
+                        "three including the pulse-programmed update."),
+            *_TILE,
+            *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
+                          r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
+                                          label="r_wire, row = column"),
+                          circuit_model=dict(field="model", default="cumulative",
+                                             options=("exact", "cumulative", "ideal"))),
+            *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
+                          g_max_us=dict(default=100.0, low=1.0, high=200.0, log=True),
+                          on_off_ratio=dict(low=2.0, high=1000.0, log=True)),
+            *config_knobs(UpdateConfig, ("nu", "gamma", "d2d_sigma", "pulses"),
+                          nu=dict(default=2.0, high=6.0), gamma=dict(default=0.2, high=1.0),
+                          d2d_sigma=dict(default=0.1, high=0.5), pulses=dict(default=100, low=4, high=4096, log=True)),
+            *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=12),
+                          adc_bits=dict(default=8, high=12)),
+            *config_knobs(TxSimConfig, ("refresh_every",), refresh_every=dict(default=1, high=100)),
+            Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP."),
+            Int("epochs", 10, low=1, high=50, help="Training epochs."),
+            Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
+            Int("seed", 0, low=0, high=1000, help="Seed of the initial weights, data order and device randomness."),
+        ),
+        metrics=(
+            Metric("accuracy", unit="%", better="max", label="accuracy on crossbars",
+                   help="Test accuracy after training with the chosen operations non-ideal (read on crossbars)."),
+            Metric("accuracy_ideal", unit="%", better="max", label="ideal accuracy",
+                   help="Test accuracy of the same MLP trained with all operations ideal (plain SGD)."),
+            Metric("degradation_pct", unit="%", better="min", label="degradation",
+                   help="Ideal minus crossbar test accuracy (percentage points)."),
+            Metric("wall_per_epoch_s", unit="s", better="min", label="wall time / epoch", measured=True,
+                   help="Training wall time per epoch on crossbars (this machine, one thread)."),
+        ),
+        version="1",
+        cost="batch",
+        constraints=training_config,
+        description=(
+            "TxSim-style crossbar-aware training of an MLP: forward and transposed backward reads through DAC -> "
+            "tiled crossbars with wire parasitics -> ADC, and the weight update programmed as quantised pulses with "
+            "a nonlinear asymmetric (nu), noisy (gamma), varying (d2d) write on positive/negative array pairs. "
+            "Each operation can be ideal or not (claim T2 at the scale available here)."
+        ),
+    )
+)
+
+
+def training_speed(tile_size: int, r_wire_ohm: float, circuit_model: str, refresh_every: int, batched: bool,
+                   random_pool: bool, hidden: int, batch: int) -> dict:
+    """Wall time of one training step of a 784 - hidden - 10 MLP on crossbars (all operations non-ideal, 8-bit DAC
+    and ADC, nu = 2, gamma = 0.2) against plain torch, and the error of each speed-up against the full model on a
+    small MLP (64 - 32 - 10, 16x16 tiles)."""
+    crossbar = CrossbarConfig(
+        circuit=CircuitConfig(rows=tile_size, cols=tile_size, r_wire_row_ohm=r_wire_ohm, r_wire_col_ohm=r_wire_ohm,
+                              model=circuit_model),
+        peripherals=PeripheralConfig(input_bits=8, adc_bits=8))
+    write = UpdateConfig(nu=2.0, gamma=0.2)
+    config = TxSimConfig(crossbar=crossbar, write=write, refresh_every=refresh_every, batched=batched,
+                         random_pool=random_pool, device="cpu")
+    timing = step_timing((784, hidden, 10), config, batch=batch, repeats=2, inner=3)
+    small = replace_circuit(config, rows=16, cols=16)
+    errors = speedup_errors((64, 32, 10), small, steps=3, refresh_every=max(refresh_every, 2))
+    return {"step_ms": 1e3 * timing["t_crossbar_s"], "torch_step_ms": 1e3 * timing["t_torch_s"],
+            "slowdown": timing["slowdown"], **{f"error_{k}_pct": v for k, v in errors.items()}}
+
+
+def replace_circuit(config: TxSimConfig, **circuit) -> TxSimConfig:
+    """``config`` with circuit fields replaced."""
+    from dataclasses import replace
+
+    return replace(config, crossbar=config.crossbar.with_changes(circuit=circuit))
+
+
+SPEED = register_study(
+    Study(
+        name="crossbar.training_speed",
+        theme="crossbar",
+        func=training_speed,
+        knobs=(
+            *config_knobs(CircuitConfig, ("tile_size",),
+                          tile_size=dict(field="rows", options=(16, 32, 64, 128), default=64,
+                                         label="tile size, rows = cols")),
+            *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
+                          r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
+                                          label="r_wire, row = column"),
+                          circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
+            *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),
+                          refresh_every=dict(default=10, high=100)),
+            Int("hidden", 256, low=16, high=1024, help="Hidden units of the timed 784 - hidden - 10 MLP."),
+            Int("batch", 64, low=1, high=1024, help="Batch size of the timed step."),
+        ),
+        metrics=(
+            Metric("step_ms", unit="ms", better="min", label="crossbar step", measured=True,
+                   help="Wall time of one training step on crossbars (one thread)."),
+            Metric("torch_step_ms", unit="ms", better="min", label="torch step", measured=True,
+                   help="Wall time of the same step in plain torch (one thread)."),
+            Metric("slowdown", unit="x", better="min", label="slowdown vs torch", measured=True,
+                   help="Crossbar step / plain torch step (target <= 3 at 64x64 tiles)."),
+            Metric("error_short_path_pct", unit="%", better="min", label="short-path error",
+                   help="Output deviation after 3 steps, short-path model vs exact (full model), % of max output."),
+            Metric("error_refresh_every_pct", unit="%", better="min", label="refresh-every-L error",
+                   help="Output deviation after 3 steps, refreshing every L vs every iteration."),
+            Metric("error_batched_pct", unit="%", better="min", label="batched-GEMM error",
+                   help="Output deviation after 3 steps, batched GEMM vs a loop over tiles (rounding only)."),
+            Metric("error_random_pool_pct", unit="%", better="min", label="random-pool error",
+                   help="Output deviation after 3 steps, pooled vs fresh random numbers (different draws)."),
+        ),
+        version="1",
+        cost="batch",
+        description=(
+            "Speed-up techniques of crossbar-aware training (TxSim Sec. IV): the analytical short-path model, "
+            "refreshing the non-ideal matrices every L iterations, batched GEMM over tiles, pooled random numbers; "
+            "wall time per training step against plain torch and each technique's error against the full model."
+        ),
+    )
+)
