@@ -31,8 +31,8 @@ _RUN_METRICS = (
     Metric("filters_pruned", "%", None, "Prunable filters actually removed."),
     Metric("train_gmac", "GMAC", "min", "Training compute: 3 x forward MACs of the live network, summed over "
            "every sample of every epoch."),
-    Metric("train_gaccess", "G accesses", "min", "Training memory accesses (3 x input + weight reads + output "
-           "writes per layer and sample)."),
+    Metric("train_gaccess", "G accesses", "min", "Training memory accesses of conv / linear layers: forward reads "
+           "and writes, input- and weight-gradient reads and writes per sample, SGD update per step."),
     Metric("overhead_gmac", "GMAC", "min", "Compute spent scoring filters."),
     Metric("total_gmac", "GMAC", "min", "Training plus scoring compute."),
     Metric("inference_mmac", "MMAC", "min", "Forward MACs per image of the final network."),
@@ -94,7 +94,7 @@ WHILE_TRAINING = register_study(Study(
                help="No pruning after this epoch."),
            _RANKING, _EPOCHS, _LR, _SEED),
     metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x)."),),
-    version="1",
+    version="2",
     cost="batch",
     constraints=_check_schedule,
     description="Train a network and remove filters every n epochs until N1 (no retraining), scored by L1, mean "
@@ -110,7 +110,7 @@ PRUNE_RETRAIN = register_study(Study(
            Int("retrain_epochs", 10, low=0, high=100, unit="epochs", help="Fine-tuning epochs after the prune."),
            _LR, _SEED),
     metrics=_RUN_METRICS,
-    version="1",
+    version="2",
     cost="batch",
     description="The baseline: train the full network, prune once to the target, retrain (learning rate / 5).",
 ))
@@ -136,7 +136,7 @@ SCHEDULE_COST = register_study(Study(
         Metric("baseline_gmac_per_sample", "GMAC", "min", "Training MACs per training sample, train+prune+retrain."),
         Metric("inference_mac_reduction", "%", "max", "Forward MACs saved by the final pruned network."),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     constraints=_check_schedule,
     description="Training compute of a per-layer pruning schedule vs train + prune + retrain, counted layer by "
