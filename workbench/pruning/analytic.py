@@ -181,3 +181,41 @@ def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retra
         "inference_mac_reduction": 1 - profile.cost(final_widths)[0] / profile.cost(profile.widths)[0],
         "final_widths": final_widths,
     }
+
+
+def saving_curve(profile: NetworkProfile, *, epochs: int, every_n: int, retrain_epochs: int,
+                 targets: tuple[float, ...], stop_fractions: tuple[float, ...], batch_size: int = 128) -> list[dict]:
+    """Compute and memory savings of pruning while training over a grid of targets and ``N1 / E`` (claim P3 of
+    arXiv:2003.02800 § 4 as a curve: the paper states neither its target nor its ``N1``).
+
+    Parameters
+    ----------
+    profile : NetworkProfile
+        The network (:func:`profile`).
+    epochs, every_n, retrain_epochs : int
+        ``E``, ``n`` and the baseline's retraining epochs, fixed along the curve.
+    targets : tuple of float
+        Fractions of every prunable layer's filters removed by the end.
+    stop_fractions : tuple of float
+        ``N1 / E`` values; ``N1 = max(n, round(fraction * E))``.
+    batch_size : int
+        Samples per optimiser step.
+
+    Returns
+    -------
+    list of dict
+        One per (target, fraction): ``target_ratio``, ``stop_fraction``, ``stop_epoch``, ``compute_saving`` and
+        ``memory_saving`` (%).
+    """
+    rows = []
+    for fraction in stop_fractions:
+        if not 0 < fraction <= 1:
+            raise ValueError(f"stop fraction {fraction} is not allowed; allowed: 0 < N1 / E <= 1")
+        stop = min(epochs, max(every_n, round(fraction * epochs)))
+        for target in targets:
+            result = compare(profile, PruneSchedule(every_n, stop, target, "layer"), epochs, retrain_epochs,
+                             batch_size)
+            rows.append({"target_ratio": target, "stop_fraction": fraction, "stop_epoch": stop,
+                         "compute_saving": 100 * result["compute_saving"],
+                         "memory_saving": 100 * result["memory_saving"]})
+    return rows
