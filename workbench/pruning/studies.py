@@ -14,7 +14,7 @@ _NETWORK = Choice("network", "vgg8", options=NETWORKS, help="VGG (global-average
 _WIDTH = Float("width_mult", 0.25, low=0.125, high=1.0, step=0.125,
                help="Multiplies every layer width (1 = the published network; 0.25 trains in seconds on a CPU).")
 _DATASET = Choice("dataset", "digits", options=DATASETS,
-                  help="digits / synthetic: bundled, 16x16; CIFAR from data/datasets (not downloaded).")
+                  help="digits / MNIST-5k / synthetic: bundled, 16x16; CIFAR from data/datasets (not downloaded).")
 _CRITERION = Choice("criterion", "l1", options=tuple(CRITERIA),
                     help="Filter importance: L1 of weights, mean activation, random, or Feature Relevance Score.")
 _TARGET = Float("target_ratio", 0.5, low=0.0, high=0.9, step=0.05, label="filters pruned (target)",
