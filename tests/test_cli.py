@@ -97,7 +97,7 @@ def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsy
     assert "key" not in seed.columns and "brightness" in seed.columns
     sidecar = json.loads((tmp_path / "reference" / "seeds" / "sample.lens.json").read_text())
     assert sidecar["command"].startswith("workbench") and sidecar["points"] == 3
-    assert sidecar["versions"]["duckdb"] and "commit" in sidecar["git"]
+    assert sidecar["versions"]["pyarrow"] and "commit" in sidecar["git"]
 
 
 def test_ctrl_c_stops_a_sweep_that_then_resumes(tmp_path):

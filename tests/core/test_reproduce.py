@@ -5,8 +5,10 @@ import pytest
 
 from workbench.core.reproduce import (
     ClaimResult,
+    ThemeRun,
     format_table,
     range_claim,
+    read_report,
     relative_claim,
     run_reproductions,
     write_report,
@@ -34,10 +36,36 @@ def test_table_and_report(tmp_path):
     assert lines[0].startswith("| claim | quantity | paper | workbench")
     assert "| M1 | power (W) | 0.9 | 0.95 | +-15% | yes | analytic |" in table
     assert "| n/a |" in lines[3] and "a/b" in lines[3]
-    path = write_report(rows, tmp_path / "r" / "reproduction.md", command="workbench reproduce tim")
+    path = write_report([ThemeRun("tim", rows, 3.0)], tmp_path / "r" / "reproduction.md",
+                        command="workbench reproduce tim")
     text = path.read_text()
     assert text.count("\n| ") == 3
     assert "Made by `workbench reproduce tim` at commit" in text and "torch" in text
+    assert "2 rows: 1 within tolerance, 1 not comparable; 3 s." in text
+    assert read_report(path)["tim"][1] == {
+        "claim": "P3", "quantity": "saving", "paper": "0.41", "workbench": "0.3", "tolerance": "+-10%",
+        "within tolerance": "n/a", "scale used": "digits", "note": "a/b"}
+
+
+def test_rewriting_one_theme_keeps_the_others_sections_in_manifest_order(tmp_path):
+    path = tmp_path / "reproduction.md"
+    tim = [relative_claim("M1", "power (W)", 0.9, 0.95, 0.15)]
+    pruning = [ClaimResult("P3", "saving", 0.41, 0.3, "+-10%", None, "digits", "")]
+    write_report([ThemeRun("tim", tim, 1.0)], path)
+    write_report([ThemeRun("pruning", pruning, 2.0)], path)
+    report = read_report(path)
+    assert list(report) == ["pruning", "tim"]  # the manifests' order, whatever order the runs came in
+    assert report["tim"][0]["workbench"] == "0.95" and report["pruning"][0]["note"] == ""
+    write_report([ThemeRun("tim", [relative_claim("M1", "power (W)", 0.9, 1.5, 0.15)], 1.0)], path)
+    report = read_report(path)
+    assert report["tim"][0]["workbench"] == "1.5" and report["tim"][0]["within tolerance"] == "NO"
+    assert [row["workbench"] for row in report["pruning"]] == ["0.3"]
+    assert path.read_text().count("## pruning") == 1 and path.read_text().count("## tim") == 1
+
+
+def test_measured_rows_say_so():
+    row = ClaimResult("X1", "speed-up (x)", 1e5, 2e5, ">= 1e5", True, measured=True)
+    assert "| 2e+05 (measured) |" in format_table([row])
 
 
 def test_unknown_theme_is_named():

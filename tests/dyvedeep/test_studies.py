@@ -108,3 +108,7 @@ def test_quick_reproduction_gives_d1():
     assert all(isinstance(r.workbench, float) and math.isfinite(r.workbench) for r in rows)
     assert rows[0].workbench > 1.0  # fewer scalar operations than the static network, checks included
     assert all(r.note for r in rows)
+    loss = rows[2]  # paired over the test images: the mean of per-image differences is the accuracy difference
+    static, dynamic = (float(part.split(" %")[0]) for part in loss.note.removeprefix("static ").split(" vs dynamic "))
+    assert loss.interval.n == 450 and loss.interval.low <= loss.workbench <= loss.interval.high
+    assert abs(loss.workbench - (static - dynamic)) < 0.01

@@ -2,11 +2,14 @@
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from workbench.tim.arch import TimConfig, accelerator, adc_bits_needed, tile_costs
-from workbench.tim.params import load_params
+from workbench.core.manifest import read_preset
+from workbench.tim.arch import PHASES, TECH_KNOBS, TimConfig, accelerator, adc_bits_needed, bitline_step_mv, tile_costs
+from workbench.tim.params import DEFAULT_PRESET, load_params
 
 BASE = TimConfig()
 
@@ -20,7 +23,16 @@ def test_adc_bits_needed():
     [
         ({"rows_active": 32, "rows": 16, "adc_bits": 6}, "rows_active"),
         ({"adc_bits": 4}, "adc_bits"),
-        ({"rows_active": 32, "adc_bits": 6}, "rows_active"),  # bitline swing 32 x 40 mV > 0.8 VDD
+        ({"rows_active": 32, "adc_bits": 6, "sigma_i_read_rel": 0.0}, "rows_active"),  # swing 32 x 38 mV > 0.8 VDD
+        ({"sigma_i_read_rel": 0.05}, "sigma_i_read_rel"),  # 2 k sigma sqrt(L) = 1.2 >= 1: no step resolves 17 levels
+        ({"sigma_i_read_rel": 0.6}, "sigma_i_read_rel"),
+        ({"sense_margin_sigma": 0.0}, "sense_margin_sigma"),
+        ({"i_read_ua": -1.0}, "i_read_ua"),
+        ({"i_precharge_ua": 0.0}, "i_precharge_ua"),
+        ({"sigma_offset_mv": -0.1}, "sigma_offset_mv"),
+        ({"acc_bits": 5}, "acc_bits"),
+        ({"acc_bits": 65}, "acc_bits"),
+        ({"cols_per_pcu": 3}, "cols_per_pcu"),
         ({"cols_per_adc": 3}, "cols_per_adc"),
         ({"representation": "binary"}, "representation"),
         ({"adc_type": "pipeline"}, "adc_type"),
@@ -64,8 +76,15 @@ def test_hand_computed_bitline_and_tpc():
     height = math.sqrt(a_tpc / 2)  # aspect 2: width = 2 x height
     c_bl = 256 * (2 * 0.05 + 0.2 * height)
     assert t.c_bitline_ff == pytest.approx(c_bl)
+    # Step for 17 levels: k sigma_os / sqrt(1/4 - k^2 L sigma_I^2) with k = 3, 6.3 mV, L = 16, 2 %.
+    dv = 3 * 6.3 / math.sqrt(0.25 - 9 * 16 * 0.02**2)
+    assert t.dv_step_mv == pytest.approx(dv)
     # Expected discharging cells per bitline: L x d_in x d_w / 2 = 2; E = C V dV.
-    assert t.e_bitline_fj == pytest.approx(c_bl * 0.9 * 2 * 0.040)
+    assert t.e_bitline_fj == pytest.approx(c_bl * 0.9 * 2 * dv * 1e-3)
+    # Develop: C dV / I (fF mV / uA = ps) plus the bitline's Elmore delay; precharge restores L dV at 110 uA.
+    rc = 0.38 * (3.0 * height * 256) * c_bl * 1e-6
+    assert t.t_develop_ns == pytest.approx(c_bl * dv / 20.0 * 1e-3 + rc)
+    assert t.t_precharge_ns == pytest.approx(c_bl * 16 * dv / 110.0 * 1e-3 + rc)
     assert t.area_um2["tpc_array"] == pytest.approx(256 * 256 * a_tpc)
     # SAR conversion: B (comparator + SAR bit) + 1.33 x 2^B x C_u x VDD^2.
     assert t.e_conversion_fj == pytest.approx(5 * (10 + 2.2) + 1.33 * 32 * 1.0 * 0.81)
@@ -109,3 +128,105 @@ def test_near_memory_reads_one_row():
         BASE.cols * BASE.rows_active)
     assert tim_per_mac < nm_per_mac
     assert t.nm_t_access_ns < t.t_min_ns
+
+
+def test_step_grows_with_levels_and_spread():
+    assert bitline_step_mv(16, 6.3, 0.0, 3.0) == pytest.approx(2 * 3 * 6.3)  # offset only: 2 k sigma_os
+    steps = [bitline_step_mv(n, 6.3, 0.02, 3.0) for n in (1, 4, 8, 16)]
+    assert steps == sorted(steps) and steps[0] < steps[-1]
+    spreads = [bitline_step_mv(16, 6.3, s, 3.0) for s in (0.0, 0.01, 0.02, 0.03)]
+    assert spreads == sorted(spreads) and spreads[0] < spreads[-1]
+
+
+@pytest.mark.parametrize("sigma", [0.0, 0.02])
+def test_period_grows_with_rows_active(sigma):
+    """At a fixed ADC the develop and precharge phases, and so the period, grow with L."""
+    periods, develop = [], []
+    for n in (2, 4, 8, 16):
+        t = tile_costs(replace(BASE, rows_active=n, sigma_i_read_rel=sigma))
+        periods.append(t.t_min_ns)
+        develop.append(t.t_develop_ns)
+    assert periods == sorted(periods) and periods[0] < periods[-1]
+    assert develop == sorted(develop)
+    if sigma:
+        assert develop[0] < develop[-1]
+
+
+def test_period_grows_with_cell_current_variation():
+    ts = [tile_costs(replace(BASE, rows_active=8, sigma_i_read_rel=s)) for s in (0.0, 0.01, 0.02, 0.04)]
+    assert [t.t_develop_ns for t in ts] == sorted(t.t_develop_ns for t in ts)
+    assert [t.t_min_ns for t in ts] == sorted(t.t_min_ns for t in ts)
+    assert ts[0].t_min_ns < ts[-1].t_min_ns
+
+
+def test_period_is_the_sum_of_its_phases_or_the_longest_stage():
+    t = tile_costs(BASE)
+    assert set(t.phases_ns) == set(PHASES) and set(t.critical_path_ns) == set(PHASES)
+    assert sum(t.critical_path_ns.values()) == pytest.approx(t.t_min_ns)
+    ph = t.phases_ns
+    assert t.t_min_ns == pytest.approx(max(ph["decode"], ph["precharge"]) + ph["wordline"] + ph["develop"]
+                                       + ph["conversion"] + ph["accumulate"])
+    piped = tile_costs(replace(BASE, conversion_pipelined=True))
+    stages = (max(ph["decode"], ph["precharge"]) + ph["wordline"] + ph["develop"], ph["conversion"],
+              ph["accumulate"])
+    assert piped.t_min_ns == pytest.approx(max(stages))
+    assert sum(piped.critical_path_ns.values()) == pytest.approx(piped.t_min_ns)
+    assert "sample_hold" in piped.area_um2 and "sample_hold" in piped.energy_breakdown_fj
+    # Sharing an ADC or a PCU serialises its phase.
+    shared = tile_costs(replace(BASE, cols_per_adc=2, cols_per_pcu=4))
+    assert shared.t_adc_ns == pytest.approx(2 * t.t_adc_ns)
+    assert shared.t_accumulate_ns == pytest.approx(4 * t.t_accumulate_ns)
+    assert shared.area_um2["pcu"] < t.area_um2["pcu"]
+
+
+def test_accumulator_width_costs_time_energy_and_area():
+    narrow, wide = tile_costs(replace(BASE, acc_bits=8)), tile_costs(replace(BASE, acc_bits=24))
+    assert wide.t_accumulate_ns > narrow.t_accumulate_ns
+    assert wide.e_pcu_column_fj > narrow.e_pcu_column_fj
+    assert wide.area_um2["pcu"] > narrow.area_um2["pcu"]
+
+
+def test_tech_knobs_default_to_the_preset_and_replace_it():
+    p = load_params()
+    for name in TECH_KNOBS:
+        assert getattr(BASE, name) == getattr(p, name), name
+    assert BASE.technology(p).i_read_ua == p.i_read_ua
+    assert replace(BASE, i_read_ua=40.0).technology(p).i_read_ua == 40.0
+    assert tile_costs(replace(BASE, i_read_ua=40.0)).t_develop_ns < tile_costs(BASE).t_develop_ns
+    assert tile_costs(replace(BASE, i_precharge_ua=220.0)).t_precharge_ns < tile_costs(BASE).t_precharge_ns
+
+
+def _numbers(tree):
+    for section, entries in tree.items():
+        for name, entry in entries.items():
+            value = entry["value"]
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                yield section, name, float(value)
+
+
+def test_no_preset_value_is_a_paper_headline_number():
+    """No TiM preset entry equals a number derived from the paper's headline figures (tim_paper.csv).
+
+    Derived: every headline value and range end, the access period the 114 TOPS implies for the default
+    organisation, energy per op, power and area per tile, per column and per TPC, and the period's scaled copies
+    (ps, us) and the energies in fJ/pJ. Excluded: ``node_nm`` (the paper's stated node is an input, not a
+    result) and the ``gpu_reference`` section (V100 datasheet numbers, the denominators of the paper's ratios).
+    """
+    paper = pd.read_csv(Path(__file__).resolve().parents[2] / "data" / "reference" / "tim_paper.csv")
+    values = {row.quantity: row.low for row in paper.itertuples()}
+    derived = set(paper["low"]) | set(paper["high"])
+    cfg = TimConfig()
+    ops_per_access = cfg.tiles * cfg.cols * cfg.rows_active * 2
+    period_ns = ops_per_access / (values["peak_tops"] * 1e3)  # ~2.3 ns
+    fj_per_op = values["power_w"] / (values["peak_tops"] * 1e12) * 1e15
+    tile_mm2 = values["area_mm2"] / cfg.tiles
+    tile_w = values["power_w"] / cfg.tiles
+    derived |= {period_ns, period_ns * 1e3, period_ns * 1e-3, 1 / period_ns, fj_per_op, fj_per_op * 1e-3,
+                fj_per_op * ops_per_access / cfg.tiles, tile_mm2, tile_mm2 * 1e6, tile_mm2 * 1e6 / cfg.cols,
+                tile_mm2 * 1e6 / (cfg.rows * cfg.cols), tile_w, tile_w * 1e3, tile_w * period_ns * 1e3,
+                values["peak_tops"] / cfg.tiles}
+    assert any(math.isclose(d, 2.3, rel_tol=0.01) for d in derived)
+    hits = [(section, name, v, d) for section, name, v in _numbers(read_preset("tim", DEFAULT_PRESET))
+            if section != "gpu_reference" and name != "node_nm"
+            for d in derived if d and math.isclose(v, d, rel_tol=5e-3)]
+    assert not hits, f"preset values equal to numbers derived from the paper's headline figures: {hits}"

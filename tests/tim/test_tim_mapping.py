@@ -97,3 +97,36 @@ def test_more_tiles_do_not_slow_a_network_down():
 def test_unknown_network():
     with pytest.raises(ValueError, match="network"):
         map_network("vgg99")
+
+
+@pytest.mark.parametrize("batch", [1, 16])
+@pytest.mark.parametrize("name", ["alexnet", "lstm_ptb", "digits_vgg"])
+def test_energy_breakdowns_sum_to_the_totals(name, batch):
+    """Energy conservation: both designs' breakdowns (leakage included) add up to their totals."""
+    m = map_network(name, CFG, batch=batch)
+    tim, nm = m.energy_breakdown_pj("tim"), m.energy_breakdown_pj("near_memory")
+    assert sum(tim.values()) == pytest.approx(m.energy_pj, rel=1e-12)
+    assert sum(nm.values()) == pytest.approx(m.nm_energy_pj, rel=1e-12)
+    assert all(v >= 0 for v in (*tim.values(), *nm.values()))
+    # Work that does not depend on the design is counted identically in both.
+    for part in ("inputs", "outputs", "sfu", "weight_writes"):
+        assert tim[part] == pytest.approx(nm[part])
+    with pytest.raises(ValueError, match="design"):
+        m.energy_breakdown_pj("gpu")
+
+
+def test_near_memory_row_read_by_hand():
+    """One near-memory row read: small-swing bitlines, 2 cols bits over half the tile side, PE registers, MACs."""
+    t = map_network("digits_vgg", CFG).summary.tile
+    p = load_params()
+    side_mm = (sum(t.area_um2.values())) ** 0.5 * 1e-3
+    assert t.nm_transport_mm == pytest.approx(side_mm / 2)
+    parts = t.nm_energy_breakdown_fj
+    assert parts["transport"] == pytest.approx(2 * CFG.cols * p.e_wire_per_bit_mm_fj * side_mm / 2)
+    assert parts["pe_registers"] == pytest.approx(2 * CFG.cols * p.e_add_per_bit_fj)
+    assert parts["macs"] == pytest.approx(CFG.cols * (p.e_ternary_mult_fj + 0.25 * CFG.acc_bits * p.e_add_per_bit_fj))
+    assert parts["bitlines"] == pytest.approx(2 * CFG.cols * t.nm_e_bitline_fj)
+    assert sum(t.nm_critical_path_ns.values()) == pytest.approx(t.nm_t_access_ns)
+    # A layer's near-memory transport is one such row read per row and vector.
+    layer = map_network((Layer("x", "fc", 256, 256, 3, 0),), CFG).layers[0]
+    assert layer.nm_energy_breakdown_pj["transport"] == pytest.approx(3 * 256 * parts["transport"] * 1e-3)

@@ -31,7 +31,8 @@ def test_scaling_rules():
     assert q.r_wire_ohm_per_um == pytest.approx(p.r_wire_ohm_per_um / s**2)
     # C dV / I is node-independent: capacitance and current both scale with s.
     assert q.c_drain_ff / q.i_read_ua == pytest.approx(p.c_drain_ff / p.i_read_ua)
-    assert q.dv_lsb_mv == p.dv_lsb_mv
+    assert q.sigma_offset_mv == p.sigma_offset_mv and q.sigma_i_read_rel == p.sigma_i_read_rel
+    assert q.i_precharge_ua == pytest.approx(p.i_precharge_ua * s)
     assert p.at_node(32) is p
     assert not math.isclose(q.vdd_v, p.vdd_v)
 

@@ -11,16 +11,22 @@ from typing import Any
 from workbench import __version__
 from workbench.core.paths import PROJECT_ROOT
 
-_PACKAGES = ("torch", "numpy", "scipy", "pandas", "duckdb", "altair")
+_PACKAGES = ("torch", "numpy", "scipy", "pandas", "pyarrow", "altair")
 
 
-def git_commit(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout at ``root`` (``None`` outside git)."""
+def git_commit(root: Path = PROJECT_ROOT, *, ignore: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout at ``root`` (``None`` outside git).
+
+    Changes to the files in ``ignore`` do not make it dirty (a report that records the commit it was made at is
+    itself a change to the checkout while it is rewritten).
+    """
+    excluded = [f":(exclude){path.resolve().relative_to(root.resolve())}" for path in ignore
+                if path.resolve().is_relative_to(root.resolve())]
     try:
         sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=10, check=True).stdout.strip()
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                 *excluded], capture_output=True, text=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": sha, "dirty": bool(status.strip())}

@@ -1,8 +1,10 @@
 """Machinery for the per-theme reproduction checks: paper headline numbers vs workbench numbers, side by side.
 
 Each theme (every :class:`~workbench.core.manifest.ThemeManifest`) provides ``workbench/<theme>/reproduce.py`` with
-``reproduce(quick: bool = False) -> list[ClaimResult]``. :func:`run_reproductions` collects them into one table
-(also written as Markdown), showing per-theme progress with an estimate when asked; :func:`summary` says how it went.
+``reproduce(quick: bool = False) -> list[ClaimResult]``. :func:`run_themes` runs them (all, or one theme's),
+showing per-theme progress with an estimate when asked; :func:`summary` says how it went. :func:`write_report` keeps
+one Markdown section per theme, each saying how and when it was made, so regenerating one theme rewrites only its
+section; :func:`read_report` reads the rows back (the test that regenerated rows equal the committed ones uses it).
 Numbers that miss are reported as missing; nothing here tunes them. A number that cannot be computed here (a tool or
 data set missing) is a row saying why, never a bare NaN.
 """
@@ -85,6 +87,9 @@ class ClaimResult:
     resolved : bool
         ``False`` when the interval overlaps the tolerance's edge: the difference is inside its uncertainty, so the
         row is "unresolved", neither a hit nor a miss (``within`` is then ``None``).
+    measured : bool
+        ``True`` for a wall-clock number (a speed-up timed on this machine): it differs from run to run and machine to
+        machine, so regenerated reports are compared on every row but these.
     """
 
     claim: str
@@ -97,6 +102,7 @@ class ClaimResult:
     note: str = ""
     interval: Interval | None = None
     resolved: bool = True
+    measured: bool = False
 
     @property
     def verdict(self) -> str:
@@ -110,11 +116,12 @@ class ClaimResult:
 
 
 def relative_claim(
-    claim: str, quantity: str, paper: float, workbench: float, rel_tol: float, *, scale: str = "", note: str = ""
+    claim: str, quantity: str, paper: float, workbench: float, rel_tol: float, *, scale: str = "", note: str = "",
+    measured: bool = False,
 ) -> ClaimResult:
-    """A claim checked as ``|workbench - paper| <= rel_tol * |paper|``."""
+    """A claim checked as ``|workbench - paper| <= rel_tol * |paper|`` (``measured``: see :class:`ClaimResult`)."""
     within = bool(math.isfinite(workbench) and abs(workbench - paper) <= rel_tol * abs(paper))
-    return ClaimResult(claim, quantity, paper, workbench, f"+-{rel_tol:.0%}", within, scale, note)
+    return ClaimResult(claim, quantity, paper, workbench, f"+-{rel_tol:.0%}", within, scale, note, measured=measured)
 
 
 def _range_text(low: float, high: float) -> str:
@@ -136,12 +143,14 @@ def range_claim(
     slack: float = 0.0,
     scale: str = "",
     note: str = "",
+    measured: bool = False,
 ) -> ClaimResult:
     """A claim checked as ``low * (1 - slack) <= workbench <= high * (1 + slack)`` (the paper gives a range; an
-    infinite ``low`` or ``high`` makes it a bound)."""
+    infinite ``low`` or ``high`` makes it a bound; ``measured``: see :class:`ClaimResult`)."""
     within = bool(low * (1 - slack) <= workbench <= high * (1 + slack))
     tolerance = "within range" if slack == 0 else f"within range +-{slack:.0%}"
-    return ClaimResult(claim, quantity, _range_text(low, high), workbench, tolerance, within, scale, note)
+    return ClaimResult(claim, quantity, _range_text(low, high), workbench, tolerance, within, scale, note,
+                       measured=measured)
 
 
 def interval_claim(claim: str, quantity: str, paper: float | str, low: float, high: float,
@@ -206,8 +215,27 @@ NOT_COMPUTED = "not computed"
 """The workbench value of a row that could not be computed here (its note says why)."""
 
 
+@dataclass(frozen=True)
+class ThemeRun:
+    """One theme's reproduction: its rows and how long they took (seconds)."""
+
+    theme: str
+    rows: list[ClaimResult]
+    seconds: float
+
+
+def all_rows(runs: Sequence[ThemeRun]) -> list[ClaimResult]:
+    """Every row of ``runs``, in order."""
+    return [row for run in runs for row in run.rows]
+
+
 def run_reproductions(theme: str | None = None, *, quick: bool = False, progress: bool = False) -> list[ClaimResult]:
-    """Run every theme's ``reproduce`` (or only ``theme``'s), in manifest order, and return all claim results.
+    """The rows of :func:`run_themes` (every theme's, or only ``theme``'s), in manifest order."""
+    return all_rows(run_themes(theme, quick=quick, progress=progress))
+
+
+def run_themes(theme: str | None = None, *, quick: bool = False, progress: bool = False) -> list[ThemeRun]:
+    """Run every theme's ``reproduce`` (or only ``theme``'s), in manifest order.
 
     ``progress`` shows a bar over the themes on stderr (the estimate assumes the themes left take as long as the
     ones done) and a line per finished theme with its time. A theme whose tool or data set is missing
@@ -226,7 +254,7 @@ def run_reproductions(theme: str | None = None, *, quick: bool = False, progress
         manifests = [m for m in manifests if m.theme == theme]
         if not manifests:
             raise ValueError(f"no theme {theme!r}; themes: {[m.theme for m in list_manifests()]}")
-    results: list[ClaimResult] = []
+    runs: list[ThemeRun] = []
     bar = tqdm(manifests, desc="reproduce", unit="theme", file=sys.stderr, disable=not progress)
     for manifest in bar:
         bar.set_postfix_str(manifest.theme)
@@ -239,11 +267,11 @@ def run_reproductions(theme: str | None = None, *, quick: bool = False, progress
         foreign = sorted({r.claim for r in rows} - set(manifest.claims))
         if foreign:
             raise ValueError(f"theme {manifest.theme!r} reports claims {foreign} its manifest does not declare")
-        results.extend(rows)
+        runs.append(ThemeRun(manifest.theme, list(rows), time.perf_counter() - started))
         if progress:
-            seconds = time.perf_counter() - started
-            bar.write(f"{manifest.theme}: {len(rows)} row{'s' * (len(rows) != 1)} in {seconds:.0f} s", file=sys.stderr)
-    return results
+            bar.write(f"{manifest.theme}: {len(rows)} row{'s' * (len(rows) != 1)} in {runs[-1].seconds:.0f} s",
+                      file=sys.stderr)
+    return runs
 
 
 def summary(results: list[ClaimResult], seconds: float) -> str:
@@ -264,31 +292,71 @@ def _format(value: float | str) -> str:
     return f"{value:.3e}"
 
 
+def workbench_cell(result: ClaimResult) -> str:
+    """The workbench column of ``result`` as the report shows it: the value (mean [CI] for repeated runs), marked
+    "(measured)" for a wall-clock number."""
+    value = str(result.interval) if result.interval is not None else _format(result.workbench)
+    return value + " (measured)" * result.measured
+
+
+_COLUMNS = ("claim", "quantity", "paper", "workbench", "tolerance", "within tolerance", "scale used", "note")
+
+
 def format_table(results: list[ClaimResult]) -> str:
     """A Markdown table: claim id | quantity | paper | workbench (mean [CI] for repeated runs) | tolerance | verdict
-    (yes / NO / unresolved / n/a) | scale | note."""
-    header = "| claim | quantity | paper | workbench | tolerance | within tolerance | scale used | note |"
-    rule = "|---|---|---|---|---|---|---|---|"
-    lines = [header, rule]
+    (yes / NO / unresolved / n/a) | scale | note. Wall-clock rows are marked "(measured)" after their value."""
+    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for r in results:
-        value = str(r.interval) if r.interval is not None else _format(r.workbench)
-        cells = [r.claim, r.quantity, _format(r.paper), value, r.tolerance, r.verdict, r.scale, r.note]
+        cells = [r.claim, r.quantity, _format(r.paper), workbench_cell(r), r.tolerance, r.verdict, r.scale, r.note]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
 
 
-def write_report(results: list[ClaimResult], path: Path, *, command: str | None = None) -> Path:
-    """Write the Markdown table atomically to ``path``, with how it was made (command, commit, versions)."""
-    from workbench.core.provenance import provenance
+_TITLE = "# Reproduction: paper vs workbench"
+_SECTION = "## "
 
-    made = provenance(command)
-    git = made["git"]
+
+def _section(run: ThemeRun, command: str | None, path: Path) -> str:
+    from workbench.core.provenance import git_commit, versions
+
+    git = git_commit(ignore=(path,))
     commit = f"{git['commit'][:12]}{' (uncommitted changes)' if git['dirty'] else ''}" if git["commit"] else "unknown"
-    versions = ", ".join(f"{name} {version}" for name, version in made["versions"].items() if version)
-    header = (
-        "# Reproduction: paper vs workbench\n\n"
-        f"Made by `{command or 'workbench reproduce'}` at commit {commit}; {versions}. "
-        "Regenerate it; do not edit it by hand.\n\n"
-    )
-    return atomic_write(path, header + format_table(results) + "\n")
+    made_with = ", ".join(f"{name} {version}" for name, version in versions().items() if version)
+    return (f"{_SECTION}{run.theme}\n\n"
+            f"Made by `{command or f'workbench reproduce {run.theme}'}` at commit {commit}; {made_with}. "
+            f"{summary(run.rows, run.seconds)}.\n\n{format_table(run.rows)}\n")
 
+
+def _sections(text: str) -> dict[str, str]:
+    """The theme sections of a report (theme -> its Markdown, heading included), in file order."""
+    sections: dict[str, str] = {}
+    for chunk in text.split("\n" + _SECTION)[1:]:
+        theme = chunk.split("\n", 1)[0].strip()
+        sections[theme] = _SECTION + chunk.rstrip("\n") + "\n"
+    return sections
+
+
+def write_report(runs: Sequence[ThemeRun], path: Path, *, command: str | None = None) -> Path:
+    """Write the Markdown report atomically to ``path``: one section per theme, in manifest order.
+
+    The sections of ``runs`` are (re)made, each saying how it was made (command, commit, versions, its summary and
+    time); the other themes' sections already in ``path`` are kept as they are, so ``workbench reproduce THEME``
+    rewrites only that theme's rows.
+    """
+    kept = _sections(path.read_text()) if path.exists() else {}
+    kept.update({run.theme: _section(run, command, path) for run in runs})
+    order = [m.theme for m in list_manifests()]
+    themes = sorted(kept, key=lambda theme: order.index(theme) if theme in order else len(order))
+    intro = (f"{_TITLE}\n\nOne section per theme, each made by `workbench reproduce THEME` (all of them: "
+             "`workbench reproduce`) at the commit it names. Regenerate it; do not edit it by hand.\n")
+    return atomic_write(path, intro + "".join("\n" + kept[theme] for theme in themes))
+
+
+def read_report(path: Path) -> dict[str, list[dict[str, str]]]:
+    """The rows of a report written by :func:`write_report`: theme -> one dict per row, keyed by column name."""
+    report: dict[str, list[dict[str, str]]] = {}
+    for theme, section in _sections(path.read_text()).items():
+        lines = [line for line in section.splitlines() if line.startswith("| ")][1:]
+        report[theme] = [dict(zip(_COLUMNS, (cell.strip() for cell in line.strip().strip("|").split(" | ")),
+                                  strict=True)) for line in lines]
+    return report

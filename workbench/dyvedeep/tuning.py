@@ -184,17 +184,19 @@ def _trial(step: int, move: str, effort: Effort, result, acc: float, ok: bool) -
 
 
 def evaluate(trained: TrainedNet, effort: Effort, split: str = "test") -> dict:
-    """Accuracy and ops of one setting on ``split`` ("val" or "test") against the static network."""
+    """Accuracy and ops of one setting on ``split`` ("val" or "test") against the static network, with each image's
+    correctness under both (``static_correct``, ``correct``: the paired samples of the accuracy loss)."""
     if split not in ("val", "test"):
         raise ValueError(f"split={split!r} is not allowed; allowed: 'val' or 'test'")
     x, y = (trained.x_val, trained.y_val) if split == "val" else (trained.x_test, trained.y_test)
     result = trained.net.run(x, effort)
-    static = float((trained.net.static_forward(x).argmax(1) == y).mean())
+    static_correct = trained.net.static_forward(x).argmax(1) == y
+    static = float(static_correct.mean())
     acc = result.accuracy(y)
     return {"accuracy": acc, "static_accuracy": static, "accuracy_loss": static - acc,
             "static_ops": result.static_ops, "dynamic_ops": result.dynamic_ops,
             "ops_reduction": result.ops_reduction, "layers": result.table(), "images": int(len(y)),
-            "labels": np.asarray(y)}
+            "labels": np.asarray(y), "static_correct": static_correct, "correct": result.logits.argmax(1) == y}
 
 
 PRESET = "tuned_seed0"

@@ -15,8 +15,10 @@ Outputs of a layer whose dot product fits one block leave the tile requantised t
 work (LSTM/GRU gates, activations) runs on the SFU, identical for TiM and the near-memory baseline.
 
 The near-memory baseline uses the same memory, blocks and schedule but reads one row per access (``k_b`` accesses per
-vector) and multiplies on separate digital ternary MAC units; the GPU reference runs the network's operations at the
-V100's datasheet peak throughput and power (an optimistic bound for the GPU at batch 1).
+vector), moves the row's bits to a separate array of digital ternary processing elements and multiplies there
+([R]; :func:`workbench.tim.arch.tile_costs` prices the read, the transport and the MACs); the GPU
+reference runs the network's operations at the V100's datasheet peak throughput and power (an optimistic bound for
+the GPU at batch 1).
 """
 
 from __future__ import annotations
@@ -158,6 +160,8 @@ class LayerMapping:
     """Near-memory latency of the layer."""
     nm_energy_pj: float
     """Near-memory energy of the layer per inference."""
+    nm_energy_breakdown_pj: dict
+    """Near-memory energy by component (row reads, transport to the PE array, PE registers, MACs, shared work)."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +219,19 @@ class NetworkMapping:
                  "utilisation": m.utilisation, "nm_latency_ns": m.nm_latency_ns, "nm_energy_pj": m.nm_energy_pj,
                  **{f"energy_{k}_pj": v for k, v in m.energy_breakdown_pj.items()}} for m in self.layers]
 
+    def energy_breakdown_pj(self, design: str = "tim") -> dict:
+        """Energy per inference by component of ``design`` ("tim" or "near_memory"), chip leakage included."""
+        if design not in ("tim", "near_memory"):
+            raise ValueError(f"design={design!r}; allowed: 'tim', 'near_memory'")
+        attr = "energy_breakdown_pj" if design == "tim" else "nm_energy_breakdown_pj"
+        latency = self.latency_ns if design == "tim" else self.nm_latency_ns
+        parts: dict = {}
+        for m in self.layers:
+            for k, v in getattr(m, attr).items():
+                parts[k] = parts.get(k, 0.0) + v
+        parts["leakage"] = self.summary.power_breakdown_w["leakage"] * latency * 1e3
+        return parts
+
 
 def block_rows(k: int, rows: int) -> list[int]:
     """Row counts of the row blocks a dot product of length ``k`` is cut into."""
@@ -268,8 +285,15 @@ def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: Tech
         "pcu": V * N * tim_steps * t.e_pcu_column_fj,
         **shared,
     }
-    nm_energy = (V * col_blocks * K * t.e_rwl_fj + V * 2 * N * K * t.nm_e_bitline_fj
-                 + layer.macs * batch * t.nm_e_mac_fj + sum(shared.values()))
+    # Near-memory: every row of every block is read for every vector and its 2 N bits cross to the PE array.
+    nm = {
+        "wordlines": V * col_blocks * K * t.e_rwl_fj,
+        "bitlines": V * 2 * N * K * t.nm_e_bitline_fj,
+        "transport": V * 2 * N * K * t.nm_e_transport_bit_fj,
+        "pe_registers": V * 2 * N * K * t.nm_e_register_bit_fj,
+        "macs": layer.macs * batch * t.nm_e_mac_fj,
+        **shared,
+    }
     per_inference_pj = 1e-3 / batch  # fJ per batch -> pJ per inference
     return LayerMapping(
         layer=layer, blocks=blocks, accesses=accesses // batch, cycles=cycles / batch,
@@ -278,7 +302,8 @@ def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: Tech
         energy_breakdown_pj={k: v * per_inference_pj for k, v in tim.items()},
         utilisation=layer.macs * batch / (cycles * cfg.tiles * cfg.rows_active * cfg.cols),
         nm_accesses=nm_accesses // batch, nm_latency_ns=(max(nm_cycles * t.nm_t_access_ns, sfu_ns) + write_ns) / batch,
-        nm_energy_pj=nm_energy * per_inference_pj,
+        nm_energy_pj=sum(nm.values()) * per_inference_pj,
+        nm_energy_breakdown_pj={k: v * per_inference_pj for k, v in nm.items()},
     )
 
 
@@ -303,7 +328,7 @@ def map_network(layers: tuple[Layer, ...] | str, cfg: TimConfig | None = None,
     cfg = cfg or TimConfig()
     base = params if params is not None else load_params()
     summary = summary or accelerator(cfg, base)
-    p = base.at_node(cfg.node_nm)
+    p = cfg.technology(base)
     total_blocks = sum(len(block_rows(ly.in_features, cfg.rows)) * math.ceil(ly.out_features / cfg.cols)
                        for ly in layers)
     stationary = total_blocks <= cfg.tiles

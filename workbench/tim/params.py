@@ -34,10 +34,11 @@ _ENERGIES = ("e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj")
 class TechParams:
     """Per-component technology parameters (units in the field names; sources in the YAML preset).
 
-    Field groups: ``technology`` (node, supply, FO4), ``cell`` (TPC geometry, parasitics, read current, leakage),
-    ``sensing`` (bitline step, ADC comparators and CDAC), ``digital`` (adders, multipliers, special-function unit,
-    periphery areas), ``buffers`` (SRAM buffers, wires, routing), ``activity`` (default operand densities) and
-    ``gpu_reference`` (V100 datasheet numbers). ``sources`` maps every field to its stated source.
+    Field groups: ``technology`` (node, supply, FO4), ``cell`` (TPC geometry, parasitics, read current and its
+    spread, leakage), ``sensing`` (comparator offset, sense margin, precharge current, swing limits), ``digital``
+    (multipliers, special-function unit, periphery areas, accumulator width, PCU sharing, conversion pipelining),
+    ``buffers`` (SRAM buffers, wires, routing), ``activity`` (default operand densities) and ``gpu_reference``
+    (V100 datasheet numbers). ``sources`` maps every field to its stated source.
     """
 
     node_nm: float
@@ -52,8 +53,11 @@ class TechParams:
     c_wire_ff_per_um: float
     r_wire_ohm_per_um: float
     i_read_ua: float
+    sigma_i_read_rel: float
     i_leak_per_bit_na: float
-    dv_lsb_mv: float
+    sigma_offset_mv: float
+    sense_margin_sigma: float
+    i_precharge_ua: float
     max_swing_fraction: float
     dv_sense_mv: float
     e_comparator_fj: float
@@ -73,6 +77,8 @@ class TechParams:
     a_wl_driver_um2: float
     a_precharge_um2: float
     acc_bits: int
+    cols_per_pcu: int
+    conversion_pipelined: bool
     e_sram_buffer_per_bit_fj: float
     a_sram_buffer_per_bit_um2: float
     input_buffer_kb_per_tile: float
@@ -99,7 +105,9 @@ class TechParams:
 
         With ``s = node_nm / node_ref``: areas ~ s^2, device capacitances ~ s, wire capacitance per um unchanged,
         wire resistance per um ~ 1/s^2, delays ~ s, dynamic energies ~ s (VDD/VDD_ref)^2, wire energy per bit-mm ~
-        (VDD/VDD_ref)^2, read current ~ s, leakage per bit and the bitline step (comparator offset) unchanged.
+        (VDD/VDD_ref)^2, read and precharge currents ~ s (device width); leakage per bit, the comparator offset
+        and the relative cell-current spread unchanged (a first-order simplification: Pelgrom mismatch grows as
+        devices shrink).
 
         Raises
         ------
@@ -116,6 +124,7 @@ class TechParams:
         changes.update({n: getattr(periphery, n) for n in SHARED})
         changes["r_wire_ohm_per_um"] = self.r_wire_ohm_per_um / (s * s)
         changes["i_read_ua"] = self.i_read_ua * s
+        changes["i_precharge_ua"] = self.i_precharge_ua * s
         return replace(self, **changes)
 
 

@@ -14,10 +14,15 @@ _SIZES = (64, 128, 256, 512, 1024)
 _CONFIG_KNOBS = config_knobs(
     TimConfig,
     ("representation", "rows", "cols", "rows_active", "tiles", "adc_bits", "adc_type", "cols_per_adc", "node_nm",
-     "t_access_ns", "input_density", "weight_density"),
+     "t_access_ns", "input_density", "weight_density", "i_read_ua", "sigma_i_read_rel", "sigma_offset_mv",
+     "sense_margin_sigma", "i_precharge_ua", "acc_bits", "cols_per_pcu", "conversion_pipelined"),
     rows=dict(options=_SIZES), cols=dict(options=_SIZES), rows_active=dict(high=64), tiles=dict(high=256),
     adc_bits=dict(high=8), cols_per_adc=dict(options=(1, 2, 4, 8)), node_nm=dict(options=(22, 32, 45, 65)),
     t_access_ns=dict(high=20.0), input_density=dict(low=0.05), weight_density=dict(low=0.05),
+    i_read_ua=dict(low=2.0, high=80.0), sigma_i_read_rel=dict(high=0.1, step=0.0025),
+    sigma_offset_mv=dict(high=20.0), sense_margin_sigma=dict(low=1.0, high=6.0),
+    i_precharge_ua=dict(low=10.0, high=1000.0),
+    acc_bits=dict(low=8, high=32), cols_per_pcu=dict(options=(1, 2, 4, 8, 16)),
 )
 _ARCH_KNOBS = (
     *_CONFIG_KNOBS,
@@ -37,7 +42,9 @@ def _check_arch(params: dict) -> None:
 
 def evaluate_arch(representation: str, rows: int, cols: int, rows_active: int, tiles: int, adc_bits: int,
                   adc_type: str, cols_per_adc: int, node_nm: int, t_access_ns: float, input_density: float,
-                  weight_density: float, network: str, batch: int) -> dict:
+                  weight_density: float, i_read_ua: float, sigma_i_read_rel: float, sigma_offset_mv: float,
+                  sense_margin_sigma: float, i_precharge_ua: float, acc_bits: int, cols_per_pcu: int,
+                  conversion_pipelined: bool, network: str, batch: int) -> dict:
     """Chip figures of merit and per-inference energy/latency of ``network`` on TiM-DNN (see module docs)."""
     cfg = _config(locals())
     s = accelerator(cfg)
@@ -56,6 +63,8 @@ def evaluate_arch(representation: str, rows: int, cols: int, rows_active: int, t
         "speedup_vs_near_memory": m.nm_latency_ns / m.latency_ns,
         "tops_per_w_vs_v100": s.tops_per_w / (p.v100_peak_tops / p.v100_power_w),
         "access_period_ns": s.tile.t_access_ns,
+        "bitline_step_mv": s.tile.dv_step_mv,
+        "period_breakdown_ns": dict(s.tile.critical_path_ns),
         "energy_breakdown_pj": {k: sum(ly.energy_breakdown_pj[k] for ly in m.layers)
                                 for k in m.layers[0].energy_breakdown_pj},
         "layers": m.table(),
@@ -82,8 +91,9 @@ ARCH = register_study(Study(
         Metric("speedup_vs_near_memory", "x", "max", "Near-memory latency / TiM latency for the network."),
         Metric("tops_per_w_vs_v100", "x", "max", "TOPS/W relative to the V100 datasheet (125 TOPS, 300 W)."),
         Metric("access_period_ns", "ns", None, "Tile access period used."),
+        Metric("bitline_step_mv", "mV", None, "Bitline step per discharging cell that resolves L + 1 levels."),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "TiM-DNN (arXiv:1909.06892) architecture model: ternary processing cells in tiles of rows x cols with L rows "
@@ -133,7 +143,7 @@ QUANT = register_study(Study(
                "Energy per inference on the default TiM-DNN with the measured densities.", "energy / inference"),
         Metric("nm_energy_per_inference_nj", "nJ", "min", "The same on the near-memory baseline."),
     ),
-    version="2",
+    version="3",
     cost="batch",
     description=(
         "Ternary weights and activations ({-1,0,1}, {-a,0,a}, {-a,0,b}) trained with a straight-through estimator "

@@ -1,14 +1,20 @@
-"""TiM-DNN views: per-layer energy of a mapped network, and the efficiency map over L and ADC precision."""
+"""TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, and the access
+period's phases over L."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import altair as alt
 import pandas as pd
 
 from workbench.core import Choice, View, register_view
 from workbench.core.runner import evaluate_frame
+from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
+
+_PERIOD_L = (1, 2, 4, 8, 12, 16, 24, 32)
 
 
 def layer_energy(network: str, batch: int):
@@ -38,6 +44,41 @@ def efficiency_map(metric: str, adc_type: str):
     return sweep_heatmap(plotted, ARCH, "rows_active", "adc_bits", metric), plotted
 
 
+def period_breakdown(sigma_i_read_rel: float, conversion_pipelined: bool, adc_type: str):
+    """The default tile's access period split into its phases (critical-path shares) for L rows active, with the
+    ADC just wide enough for L + 1 levels; the near-memory baseline's one-row read beside it. L values the bitline
+    swing or the cell-current spread rule out are left out ([R]; :func:`workbench.tim.arch.tile_costs`).
+    """
+    base = TimConfig(sigma_i_read_rel=sigma_i_read_rel, conversion_pipelined=conversion_pipelined, adc_type=adc_type)
+    rows, order = [], []
+    for n in _PERIOD_L:
+        try:
+            t = tile_costs(replace(base, rows_active=n, adc_bits=adc_bits_needed(n)))
+        except ValueError:
+            continue
+        label = f"TiM L={n}"
+        order.append(label)
+        rows += [{"design": label, "phase": ph, "ns": t.critical_path_ns[ph], "step_mv": t.dv_step_mv}
+                 for ph in PHASES]
+    nm = tile_costs(base)
+    order.append("near-memory, 1 row")
+    rows += [{"design": "near-memory, 1 row", "phase": ph, "ns": v, "step_mv": 0.0}
+             for ph, v in nm.nm_critical_path_ns.items()]
+    frame = pd.DataFrame(rows)
+    phase_order = [*PHASES, "sense", "mac"]
+    chart = alt.Chart(frame, title=f"Access period by phase ({sigma_i_read_rel:.1%} cell-current spread, "
+                                   f"{'pipelined' if conversion_pipelined else 'serial'} {adc_type} conversion)")
+    chart = chart.mark_bar().encode(
+        x=alt.X("design:N", sort=order, title=None),
+        y=alt.Y("ns:Q", stack="zero", title="period (ns)"),
+        color=alt.Color("phase:N", sort=phase_order, title="phase"),
+        order=alt.Order("phase_rank:Q"),
+        tooltip=["design", "phase", alt.Tooltip("ns:Q", format=".3f"),
+                 alt.Tooltip("step_mv:Q", format=".1f", title="bitline step (mV)")],
+    ).transform_calculate(phase_rank=f"indexof({phase_order!r}, datum.phase)").properties(width=460, height=240)
+    return chart, frame
+
+
 register_view(View(
     name="tim.layer_energy",
     theme="tim",
@@ -59,4 +100,15 @@ register_view(View(
            ARCH.knob("adc_type")),
     description="Each cell is the default chip (256x256 tiles, 32 tiles, 32 nm) with L rows active and a B-bit "
                 "column ADC; pairs where B < log2(L+1) or the bitline swing exceeds its limit are infeasible.",
+))
+
+register_view(View(
+    name="tim.period_breakdown",
+    theme="tim",
+    func=period_breakdown,
+    title="Access period by phase over rows active",
+    knobs=(ARCH.knob("sigma_i_read_rel"), ARCH.knob("conversion_pipelined"), ARCH.knob("adc_type")),
+    description="Precharge, decode, wordline, bitline develop, conversion and accumulate of one TiM access for L rows "
+                "active (ADC bits = ceil(log2(L+1)), 5 at L = 16): develop and precharge grow with L and with the "
+                "cell-current spread; the near-memory baseline's one-row read is the last bar.",
 ))
