@@ -14,9 +14,10 @@ import argparse
 
 import torch
 
+from workbench.core.manifest import paper_value
 from workbench.crossbar.config import load_preset
 from workbench.crossbar.inference import DIGITS_CNN
-from workbench.crossbar.speed import compare_models, inference_timing
+from workbench.crossbar.speed import amortising_batch, charged_speedup, compare_models, inference_timing
 from workbench.nn.models import vgg
 
 
@@ -35,12 +36,21 @@ def main() -> None:
               f"{'fast vs spice':>14} {'fast vs circ':>13} {'err fast %':>11} {'err circ-spice %':>17} "
               f"{'diag %':>8} {'cumul %':>8} {'ideal %':>8}")
     print(header)
+    charged = []
     for size in args.sizes:
         r = compare_models(size, config, n_spice=args.n_spice)
         print(f"{size:>5} {r['t_spice_s']:>14.3g} {r['t_circuit_s']:>14.3g} {r['t_extract_s']:>13.3g} "
               f"{r['t_fast_s']:>11.3g} {r['speedup_vs_spice']:>14.3g} {r['speedup_vs_circuit']:>13.3g} "
               f"{100 * r['err_fast']:>11.2g} {100 * r['err_circuit_vs_spice']:>17.2g} {100 * r['err_diagonal']:>8.3g} "
               f"{100 * r['err_cumulative']:>8.3g} {100 * r['err_ideal']:>8.3g}")
+        charged.append((size, r))
+    target = paper_value("crossbar", "speedup_vs_circuit_simulation")
+    print(f"\n# G_eff extraction charged: speed-up over ngspice for one vector, and the batch per extraction that "
+          f"reaches the paper's {target:.0e}x")
+    for size, r in charged:
+        single = charged_speedup(r["t_spice_s"], r["t_extract_s"], r["t_fast_single_s"], 1)
+        need = amortising_batch(r["t_spice_s"], r["t_extract_s"], r["t_fast_s"], target)
+        print(f"{size:>5} one vector + extraction: {single:>9.3g}x   batch for {target:.0e}x: {need:>9.3g}")
     print("\n# crossbar-aware inference, digits VGG 16-M-32-M-32, batch 256 of 1x8x8, 1 torch thread "
           "(programming excluded)")
     torch.manual_seed(0)

@@ -6,7 +6,7 @@ its own temporary store. The hypervolume of each front is measured against one r
 value of each objective over all methods' points, 1 % beyond it), so the numbers compare side by side. Sobol and grid
 draw several seeds' worth of points and keep the first feasible ones.
 
-Run: ``.venv/bin/python benchmarks/bench_search.py [--budget 64] [--seeds 3]``.
+Run: ``.venv/bin/python benchmarks/bench_search.py [--budget 64] [--seeds 3] [--studies NAME ...]``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ CASES = (
                                                                  "adc_type", "rows", "cols"]),
     ("crossbar.circuit", {"model_error_pct": "min", "min_cell_voltage_pct": "max"},
      ["size", "r_wire_ohm", "r_driver_ohm", "r_sense_ohm", "g_max_us", "on_off_ratio"]),
+    # the composed cross-stack study: a batch study (each new network trains for seconds), so run it with a small
+    # budget: --budget 24 --seeds 1 --studies compose.pipeline
+    ("compose.pipeline", {"accuracy": "max", "energy_nj": "min"}, ["pipeline", "prune_ratio", "ternary_scheme",
+                                                                 "tile_size"]),
 )
 
 
@@ -49,9 +53,11 @@ def _sobol(study, knobs: list[str], budget: int, seed: int) -> list[dict]:
     return sobol_points(study, draws, seed=seed, knobs=knobs)[:budget]
 
 
-def run(budget: int, seeds: int) -> pd.DataFrame:
+def run(budget: int, seeds: int, studies: list[str] | None = None) -> pd.DataFrame:
     rows = []
     for name, objectives, knobs in CASES:
+        if studies and name not in studies:
+            continue
         study = get_study(name)
         fronts: dict[tuple[str, int], pd.DataFrame] = {}
         for seed in range(seeds):
@@ -86,8 +92,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=64)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--studies", nargs="+", help="only these cases (default: every case)")
     args = parser.parse_args()
-    table = run(args.budget, args.seeds)
+    table = run(args.budget, args.seeds, args.studies)
     summary = table.groupby(["study", "method"]).agg(points=("points", "mean"), hypervolume=("hypervolume", "mean"),
                                                      hv_min=("hypervolume", "min"), hv_max=("hypervolume", "max"),
                                                      seconds=("seconds", "mean"))

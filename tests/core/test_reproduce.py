@@ -61,6 +61,9 @@ def test_rewriting_one_theme_keeps_the_others_sections_in_manifest_order(tmp_pat
     assert report["tim"][0]["workbench"] == "1.5" and report["tim"][0]["within tolerance"] == "NO"
     assert [row["workbench"] for row in report["pruning"]] == ["0.3"]
     assert path.read_text().count("## pruning") == 1 and path.read_text().count("## tim") == 1
+    path.write_text(path.read_text() + "\n## retired\n\nMade by an old theme.\n")
+    write_report([ThemeRun("tim", tim, 1.0)], path)
+    assert list(read_report(path)) == ["pruning", "tim"]  # a theme without a manifest loses its section
 
 
 def test_measured_rows_say_so():

@@ -105,7 +105,7 @@ def test_read_noise_matches_per_cell_monte_carlo():
 @pytest.mark.parametrize(
     "field, value",
     [("g_max_us", -1.0), ("g_max_us", 0.0), ("on_off_ratio", 0.5), ("bits_per_cell", -1), ("mapping", "bipolar"),
-     ("program_sigma", -0.1), ("stuck_on_fraction", 1.5), ("v_nl_v", 0.0)],
+     ("program_sigma", -0.1), ("stuck_on_fraction", 1.5), ("v_nl_v", -0.1)],
 )
 def test_invalid_fields_raise_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):

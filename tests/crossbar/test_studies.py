@@ -16,7 +16,10 @@ def test_studies_are_registered():
     [("crossbar.circuit", {"size": "CircuitConfig.rows", "r_wire_ohm": "CircuitConfig.r_wire_row_ohm",
                            "g_max_us": "DeviceConfig.g_max_us", "v_read_v": "PeripheralConfig.v_read_v"}),
      ("crossbar.inference", {"tile_size": "CircuitConfig.rows", "circuit_model": "CircuitConfig.model",
-                             "adc_bits": "PeripheralConfig.adc_bits", "program_sigma": "DeviceConfig.program_sigma"}),
+                             "adc_bits": "PeripheralConfig.adc_bits", "program_sigma": "DeviceConfig.program_sigma",
+                             "v_nl_v": "DeviceConfig.v_nl_v", "read_noise_sigma": "DeviceConfig.read_noise_sigma",
+                             "stuck_on_fraction": "DeviceConfig.stuck_on_fraction",
+                             "stuck_off_fraction": "DeviceConfig.stuck_off_fraction"}),
      ("crossbar.cost", {"tile_size": "CircuitConfig.rows", "adc_bits": "PeripheralConfig.adc_bits",
                         "dac_bits": "PeripheralConfig.dac_bits", "bits_per_cell": "DeviceConfig.bits_per_cell",
                         "cols_per_adc": "CostConfig.cols_per_adc", "t_read_ns": "CostConfig.t_read_ns"})],
@@ -94,3 +97,38 @@ def test_inference_study_ideal_vs_harsh():
     assert harsh["accuracy_drop"] > ideal["accuracy_drop"] + 5
     with pytest.raises(ValueError, match="adc_bits=1"):
         study.validate(adc_bits=1)
+
+
+def test_inference_nonlinear_cells_need_the_exact_model():
+    study = get_study("crossbar.inference")
+    with pytest.raises(ValueError, match="v_nl_v"):
+        study.validate(v_nl_v=0.2, circuit_model="diagonal")
+    with pytest.raises(ValueError, match="stuck_on_fraction"):
+        study.validate(stuck_on_fraction=0.5)
+    study.validate(v_nl_v=0.2, circuit_model="exact")
+
+
+def test_inference_degrades_with_tile_size_driver_resistance_noise_and_faults():
+    # a small real version: digits CNN, 2 epochs, the diagonal closed form (milliseconds per tile)
+    study = get_study("crossbar.inference")
+    common = dict(epochs=2, circuit_model="diagonal", program_sigma=0.0)
+
+    def drop(**knobs):
+        return study.evaluate(**{**common, **knobs})["accuracy_drop"]
+
+    assert drop(tile_size=16) < drop(tile_size=64)
+    assert drop(tile_size=64, r_driver_ohm=0.0, r_sense_ohm=0.0) < drop(tile_size=64, r_driver_ohm=200.0,
+                                                                           r_sense_ohm=200.0)
+    base = drop(tile_size=16)
+    assert drop(tile_size=16, read_noise_sigma=0.3) > base + 1
+    assert drop(tile_size=16, stuck_on_fraction=0.1) > base + 5
+    assert drop(tile_size=16, stuck_off_fraction=0.2) > base + 1
+
+
+@pytest.mark.slow
+def test_inference_nonlinear_cells_change_the_result():
+    study = get_study("crossbar.inference")
+    linear = study.evaluate(tile_size=16, epochs=2)
+    sinh = study.evaluate(tile_size=16, epochs=2, v_nl_v=0.1)
+    assert sinh["accuracy_float"] == linear["accuracy_float"]
+    assert sinh["accuracy_crossbar"] != linear["accuracy_crossbar"]

@@ -341,11 +341,12 @@ def write_report(runs: Sequence[ThemeRun], path: Path, *, command: str | None = 
 
     The sections of ``runs`` are (re)made, each saying how it was made (command, commit, versions, its summary and
     time); the other themes' sections already in ``path`` are kept as they are, so ``workbench reproduce THEME``
-    rewrites only that theme's rows.
+    rewrites only that theme's rows. A section of a theme that no longer has a manifest is dropped.
     """
-    kept = _sections(path.read_text()) if path.exists() else {}
-    kept.update({run.theme: _section(run, command, path) for run in runs})
     order = [m.theme for m in list_manifests()]
+    kept = {theme: text for theme, text in (_sections(path.read_text()) if path.exists() else {}).items()
+            if theme in order}
+    kept.update({run.theme: _section(run, command, path) for run in runs})
     themes = sorted(kept, key=lambda theme: order.index(theme) if theme in order else len(order))
     intro = (f"{_TITLE}\n\nOne section per theme, each made by `workbench reproduce THEME` (all of them: "
              "`workbench reproduce`) at the commit it names. Regenerate it; do not edit it by hand.\n")

@@ -62,16 +62,23 @@ class DeviceConfig:
                                          help="Relative standard deviation of each cell's current on every read.")
     stuck_on_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_max.")
     stuck_off_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_min.")
-    v_nl_v: float | None = None
-    """Sinh I-V nonlinearity voltage (V) of ``I = g v_nl sinh(v / v_nl)``; ``None`` = linear (ohmic) cells."""
+    v_nl_v: float = knob_field(0.0, low=0.0, high=math.inf, unit="V",
+                               help="Sinh nonlinearity voltage of I = g v_nl sinh(v / v_nl); 0 = linear cells.")
+    """Smaller is more nonlinear; ``0`` (or ``None``, kept for older callers) means linear (ohmic) cells. Read it
+    through :attr:`v_nl`, which gives the solvers' ``None`` for linear cells."""
 
     def __post_init__(self) -> None:
+        if self.v_nl_v is None:
+            object.__setattr__(self, "v_nl_v", 0.0)
         validate_config(self)
         stuck = self.stuck_on_fraction + self.stuck_off_fraction
         if stuck > 1:
             raise ValueError(f"stuck_on_fraction + stuck_off_fraction={stuck!r} is not allowed; allowed: <= 1")
-        if self.v_nl_v is not None and not (math.isfinite(self.v_nl_v) and self.v_nl_v > 0):
-            raise ValueError(f"v_nl_v={self.v_nl_v!r} is not allowed; allowed: None (linear) or a voltage > 0 V")
+
+    @property
+    def v_nl(self) -> float | None:
+        """The sinh nonlinearity voltage (V) as the circuit solvers take it: ``None`` for linear cells."""
+        return self.v_nl_v or None
 
     @property
     def g_max_s(self) -> float:

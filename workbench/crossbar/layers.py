@@ -91,7 +91,7 @@ def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: 
     padded[:, :K, :N] = digits
     geff = np.zeros_like(padded)
     g_square = np.zeros_like(padded)
-    v_op = None if dev.v_nl_v is None else np.full(rows, circ.v_op_fraction * per.v_read_v)
+    v_op = None if dev.v_nl is None else np.full(rows, circ.v_op_fraction * per.v_read_v)
     s_per_unit = 1.0
     for s in range(padded.shape[0]):
         for t in range(n_rt):
@@ -103,7 +103,7 @@ def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: 
                 if cmap.g_neg is not None:
                     arrays.append(program(cmap.g_neg, dev, rng))
                 solved = [
-                    effective_conductance(g, circ, v_nl=dev.v_nl_v, v_op=v_op)
+                    effective_conductance(g, circ, v_nl=dev.v_nl, v_op=v_op)
                     for g in arrays
                 ]
                 diff = solved[0] - (solved[1] if len(solved) > 1 else cmap.g_ref_s)

@@ -113,16 +113,35 @@ CIRCUIT = register_study(
 )
 
 
+#: Cell non-idealities of ``crossbar.inference`` beyond programming variation (Rx-Caffe Sec. III lists device
+#: nonlinearity and variation; read noise and stuck-at faults as in TxSim, arXiv 2002.11151). Off at 0.
+_CELL_KNOBS = config_knobs(
+    DeviceConfig, ("v_nl_v", "read_noise_sigma", "stuck_on_fraction", "stuck_off_fraction"),
+    v_nl_v=dict(high=2.0), read_noise_sigma=dict(high=0.3), stuck_on_fraction=dict(high=0.2),
+    stuck_off_fraction=dict(high=0.2),
+)
+
+
 def _inference_config(p: Mapping[str, Any]) -> CrossbarConfig:
     """The crossbar a ``crossbar.inference`` point ``p`` describes; building it checks the joint constraints."""
     return CrossbarConfig(
         circuit=square_circuit(p["tile_size"], p["r_wire_ohm"], p["r_driver_ohm"], p["r_sense_ohm"],
                                p["circuit_model"]),
         device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"], bits_per_cell=p["bits_per_cell"],
-                            weight_bits=p["weight_bits"], program_sigma=p["program_sigma"]),
+                            weight_bits=p["weight_bits"], program_sigma=p["program_sigma"],
+                            **{k.name: p[k.name] for k in _CELL_KNOBS}),
         peripherals=PeripheralConfig(input_bits=p["input_bits"], adc_bits=p["adc_bits"]),
         seed=p["seed"],
     )
+
+
+def _check_inference(p: Mapping[str, Any]) -> None:
+    """Joint constraints of a ``crossbar.inference`` point: the configuration's own (e.g. stuck-on + stuck-off
+    fractions <= 1), and nonlinear cells only with the exact model (a closed form has no operating point)."""
+    if p["v_nl_v"] and p["circuit_model"] != "exact":
+        raise ValueError(f"v_nl_v={p['v_nl_v']!r} (nonlinear cells) needs circuit_model='exact', got "
+                         f"{p['circuit_model']!r}; allowed: v_nl_v=0 (linear cells) with a closed-form model")
+    _inference_config(p)
 
 
 #: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``.
@@ -168,7 +187,8 @@ def inference_cost(config: CrossbarConfig, layers, copies: int = 1, **cost_field
 def inference_accuracy(
     tile_size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_ohm: float, g_max_us: float,
     on_off_ratio: float, bits_per_cell: int, weight_bits: int, input_bits: int, adc_bits: int, program_sigma: float,
-    circuit_model: str, epochs: int, seed: int,
+    v_nl_v: float, read_noise_sigma: float, stuck_on_fraction: float, stuck_off_fraction: float, circuit_model: str,
+    epochs: int, seed: int,
 ) -> dict[str, float]:
     """Digits-CNN test accuracy in floating point and on crossbars with these non-idealities (%), and the energy,
     latency and area of one inference of the same trained network on a crossbar accelerator built from the same
@@ -198,6 +218,7 @@ INFERENCE = register_study(
             *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=8),
                           adc_bits=dict(default=8, high=12)),
             *config_knobs(DeviceConfig, ("program_sigma",), program_sigma=dict(default=0.02, high=0.3)),
+            *_CELL_KNOBS,
             *config_knobs(CircuitConfig, ("circuit_model",),
                           circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
             Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
@@ -212,14 +233,15 @@ INFERENCE = register_study(
                    help="Test accuracy of the same CNN in floating point."),
             *COST_METRICS,
         ),
-        version="2",
+        version="3",
         cost="batch",
-        constraints=_inference_config,
+        constraints=_check_inference,
         description=(
             "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "
-            "crossbar model with parasitics, quantized and sliced cells, variation, DAC/ADC): accuracy as the "
-            "non-idealities grow (Rx-Caffe claim X2, at the scale available here), next to the energy, latency and "
-            "area of one inference on an ISAAC-style accelerator built from the same configuration."
+            "crossbar model with parasitics, quantized and sliced cells, variation, sinh nonlinearity, read noise, "
+            "stuck-at faults, DAC/ADC): accuracy as the non-idealities grow (Rx-Caffe claim X2, at the scale "
+            "available here), next to the energy, latency and area of one inference on an ISAAC-style accelerator "
+            "built from the same configuration."
         ),
     )
 )

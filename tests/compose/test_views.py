@@ -1,0 +1,41 @@
+"""compose views: the waterfall's steps come from the right stored rows; both views render from stored frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workbench.compose.views import pareto, steps, waterfall
+
+FULL = "pruning.train>tim.ternarize>crossbar.arrays"
+
+
+def _row(pipeline, prune_ratio, tile_size, accuracy, energy):
+    return {"pipeline": pipeline, "prune_ratio": prune_ratio, "tile_size": tile_size, "ternary_scheme": "symmetric",
+            "accuracy": accuracy - 1, "network_accuracy": accuracy, "energy_nj": energy, "latency_us": 1.0,
+            "area_mm2": 1.0}
+
+
+FRAME = pd.DataFrame([
+    _row(FULL, 0.5, 64, 80.0, 4.0),
+    _row("pruning.train>crossbar.arrays", 0.5, 64, 90.0, 4.5),
+    _row("pruning.train>crossbar.arrays", 0.0, 64, 95.0, 8.0),
+    _row("pruning.train>crossbar.arrays", 0.0, 128, 99.0, 20.0),  # another tile size: never mixed in
+])
+
+
+def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_settings():
+    found = steps(FRAME, FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
+    assert [name for name, _ in found] == ["baseline", "+ prune while training", "+ ternarize"]
+    assert [row["network_accuracy"] for _, row in found] == [95.0, 90.0, 80.0]
+    missing = steps(FRAME.drop(index=1), FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
+    assert [name for name, _ in missing] == ["baseline", "+ ternarize"]  # the pruning step folds into the next
+    _, data = waterfall(FULL, {"compose.pipeline": FRAME}, prune_ratio=0.5, prune_criterion="l1", epochs=12,
+                        ternary_scheme="symmetric", ternary_epochs=6)
+    accuracy = data[data["panel"].str.startswith("accuracy")]
+    assert accuracy["end"].tolist() == [95.0, 90.0, 80.0, 79.0]  # last step: the hardware's own loss
+    assert (data["effect"] == "worse").sum() == 3 and (data["effect"] == "better").sum() == 2
+
+
+def test_pareto_view_plots_every_point_with_its_target():
+    _, data = pareto("energy_nj", {"compose.pipeline": FRAME})
+    assert len(data) == len(FRAME) and set(data["target"]) == {"crossbars"}

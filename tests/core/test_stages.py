@@ -1,0 +1,124 @@
+"""core.stages: the stage registry, pipeline checks and measured facts."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from workbench.core import Choice, Float
+from workbench.core.stages import (
+    NetworkArtifact,
+    Stage,
+    check_pipeline,
+    get_stage,
+    list_stages,
+    measure_facts,
+    pipelines,
+    register_stage,
+    stage_knobs,
+)
+from workbench.nn import count_macs, vgg
+
+
+def _algorithm(artifact, workload, alpha):
+    return artifact.module
+
+
+def _target(artifact, workload):
+    return {"accuracy": 0.0, "energy_nj": 1.0, "latency_us": 1.0, "area_mm2": 1.0}
+
+
+def test_registry_lists_both_kinds_and_the_themes_stages():
+    algorithms, targets = list_stages(kind="algorithm"), list_stages(kind="target")
+    assert {"pruning.train", "tim.ternarize"} <= set(algorithms)
+    assert {"tim.tiles", "crossbar.arrays", "sparce.core"} <= set(targets)
+    assert not set(algorithms) & set(targets)
+    assert list_stages("tim.*") == ["tim.ternarize", "tim.tiles"]
+    with pytest.raises(ValueError, match="kind='gpu'"):
+        list_stages(kind="gpu")
+
+
+def test_unknown_stage_and_wrong_kind_are_one_clear_error():
+    with pytest.raises(ValueError, match="stage='tim.nope' is not registered"):
+        get_stage("tim.nope")
+    with pytest.raises(ValueError, match="'tim.tiles' is of kind 'target', not 'algorithm'"):
+        get_stage("tim.tiles", "algorithm")
+    with pytest.raises(ValueError, match="'pruning.train' is of kind 'algorithm', not 'target'"):
+        check_pipeline("tim.ternarize>pruning.train")
+
+
+def test_incompatible_combination_names_the_missing_tag_and_who_provides_it():
+    with pytest.raises(ValueError, match=r"'tim.tiles' requires \['ternary'\].*tim.ternarize"):
+        check_pipeline("pruning.train>tim.tiles")
+    with pytest.raises(ValueError, match="requires \\['trained'\\]"):
+        check_pipeline(["tim.ternarize", "crossbar.arrays"])
+    with pytest.raises(ValueError, match="declared order"):
+        check_pipeline("tim.ternarize>pruning.train>crossbar.arrays")
+    with pytest.raises(ValueError, match="empty"):
+        check_pipeline("")
+
+
+def test_pipelines_are_exactly_the_valid_chains():
+    found = pipelines()
+    assert "pruning.train>tim.ternarize>tim.tiles" in found
+    assert "pruning.train>sparce.core" in found
+    assert "pruning.train>tim.tiles" not in found
+    for pipeline in found:
+        check_pipeline(pipeline)
+
+
+def test_stage_declarations_are_checked():
+    knob = Float("alpha", 0.5, low=0.0, high=1.0)
+    with pytest.raises(ValueError, match="kind='circuit'"):
+        Stage("test.bad", "circuit", "test", _algorithm, knobs=(knob,))
+    with pytest.raises(ValueError, match="do not match its knobs"):
+        Stage("test.bad", "algorithm", "test", _algorithm)
+    with pytest.raises(ValueError, match="a target provides nothing"):
+        Stage("test.bad", "target", "test", _target, provides=("x",))
+    with pytest.raises(ValueError, match="alpha"):
+        Stage("test.bad", "algorithm", "test", _algorithm, knobs=(knob,), neutral={"alpha": 2.0})
+    with pytest.raises(ValueError, match="already registered"):
+        register_stage(Stage("tim.tiles", "target", "test", _target))
+    clash = Choice("prune_ratio", "a", options=("a", "b"))
+    with pytest.raises(ValueError, match="declared differently"):
+        register_stage(Stage("test.clash", "algorithm", "test", lambda artifact, workload, prune_ratio: None,
+                             knobs=(clash,)))
+    assert "test.clash" not in list_stages()
+
+
+def test_stage_knobs_are_each_knob_once_and_validate_like_a_study():
+    names = [k.name for k in stage_knobs()]
+    assert len(names) == len(set(names)) and "tile_size" in names
+    stage = get_stage("pruning.train")
+    assert stage.validate({"prune_ratio": 0.25, "tile_size": 64})["prune_ratio"] == 0.25
+    with pytest.raises(ValueError, match="prune_ratio"):
+        stage.validate({"prune_ratio": 0.99})
+
+
+def test_facts_are_measured_on_data():
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(64, 3))
+    with torch.no_grad():
+        net[0].weight[:2] = 0  # half the filters zero
+        net[3].weight.copy_(torch.sign(torch.randn(3, 64)))  # binary weights
+    x = torch.randn(8, 1, 4, 4)
+    x[:, :, :2] = 0  # half the input pixels zero
+    conv, linear = measure_facts(net, x)
+    assert conv.weight_density == 0.5 and conv.input_density == 0.5
+    assert conv.macs == 4 * 4 * 4 * 9 and linear.macs == 64 * 3
+    with torch.no_grad():
+        conv_out = net[0](x)
+    assert conv.output_density == float((conv_out != 0).float().mean())
+    assert linear.input_density == float((conv_out > 0).float().mean())  # the ReLU's zeros, counted independently
+    assert linear.precision == "binary" and conv.precision == "float"
+    assert conv.in_shape == (1, 4, 4) and linear.out_shape == (3,)
+
+
+def test_macs_equal_an_independent_count():
+    model = vgg([4, "M", 8], num_classes=10, in_channels=1, input_size=8)
+    facts = measure_facts(model, torch.randn(4, 1, 8, 8))
+    counted = count_macs(model, (1, 8, 8))
+    assert [f.macs for f in facts] == [layer.macs for layer in counted.layers.values()]
+    artifact = NetworkArtifact(model, (1, 8, 8), facts)
+    assert artifact.params == sum(p.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+                                  for p in m.parameters(recurse=False))

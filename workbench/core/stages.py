@@ -1,0 +1,475 @@
+"""Stages for cross-stack composition: one network flows from algorithm stages to a hardware target.
+
+An **algorithm** stage transforms a :class:`NetworkArtifact` (prune while training, ternarize, ...); a **target**
+stage evaluates one on a hardware model (TiM tiles, resistive crossbars, the SparCE core, ...) and reports the
+accuracy of the network *as that hardware computes it* plus energy, latency and area. Themes declare stages in
+``workbench/<theme>/stages.py`` with :func:`register_stage` (found by walking the package, like studies), each with
+its knobs (:mod:`workbench.core.knobs`) exactly as a study declares them, so a composed study's knobs are the stage
+choices and the stages' own knobs.
+
+Compatibility is declared, not discovered by failing: a stage ``provides`` tags (``"trained"``, ``"ternary"``) and
+``requires`` tags; :func:`check_pipeline` accepts a chain only when every stage finds the tags it needs among those
+provided before it, and :func:`pipelines` enumerates every valid chain of the registered stages.
+
+The artifact carries per-layer facts (:class:`LayerFacts`) **measured** on the actual module with forward hooks on
+data (:func:`measure_facts`), never assumed; :func:`apply_stage` re-measures them after every algorithm stage.
+Torch is imported only inside the functions that need it, so ``core`` stays light for interactive studies.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from workbench.core.knobs import Choice, Knob, check_signature, validate_params
+from workbench.core.registry import discover
+
+StageKind = Literal["algorithm", "target"]
+KINDS = ("algorithm", "target")
+#: Separator of stage names in a pipeline string, e.g. ``"pruning.train>tim.ternarize>tim.tiles"``.
+ARROW = ">"
+#: Keys every target stage returns (accuracy in %, energy in nJ, latency in us, area in mm2 per inference).
+TARGET_KEYS = ("accuracy", "energy_nj", "latency_us", "area_mm2")
+
+#: Tile side shared by the array targets (TiM tiles, crossbar tiles): one declaration, listed by each stage that
+#: uses it, so one composed knob sweeps the tile size of every array target.
+TILE_SIZE = Choice("tile_size", 64, options=(32, 64, 128, 256), unit="rows = cols", label="tile size",
+                   help="Rows = columns of one array tile (TiM tile, crossbar tile).")
+
+_STAGES: dict[str, Stage] = {}
+
+
+# -- facts -----------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerFacts:
+    """What was measured about one conv or linear layer of a network (batch of one for shapes and MACs).
+
+    Parameters
+    ----------
+    name : str
+        Module name in ``module.named_modules()``.
+    kind : {"conv", "linear"}
+    in_shape, out_shape : tuple of int
+        Input and output shape of one sample.
+    macs : int
+        Multiply-accumulates of one sample: output elements x (input channels / groups) x kernel area for a
+        convolution, output elements x input features for a linear layer.
+    params : int
+        Weights and biases.
+    weight_density : float
+        Fraction of nonzero weights the layer multiplies with (after any quantizer it applies).
+    input_density : float
+        Fraction of nonzero inputs on the measured data (activation density seen by the layer).
+    output_density : float
+        Fraction of nonzero outputs on the measured data.
+    weight_levels : int
+        Distinct weight values (capped at 257): 3 or fewer is a ternary layer.
+    input_levels : int
+        Distinct input values on the measured data (capped at 257).
+    """
+
+    name: str
+    kind: str
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    macs: int
+    params: int
+    weight_density: float
+    input_density: float
+    output_density: float
+    weight_levels: int
+    input_levels: int
+
+    @property
+    def precision(self) -> str:
+        """``"ternary"`` when the weights take at most three values, ``"binary"`` for two, else ``"float"``."""
+        if self.weight_levels <= 2:
+            return "binary"
+        return "ternary" if self.weight_levels <= 3 else "float"
+
+
+@dataclass
+class StageRecord:
+    """One stage applied to a network: its name and knob values, and what the network measured after it."""
+
+    stage: str
+    params: dict
+    accuracy: float
+    macs: int
+    extras: dict = field(default_factory=dict)
+
+
+@dataclass
+class NetworkArtifact:
+    """A network flowing through stages, with its measured facts.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network itself (evaluation mode between stages).
+    input_shape : tuple of int
+        One sample's shape (C, H, W).
+    facts : tuple of LayerFacts
+        Per conv / linear layer, in forward order, measured by :func:`measure_facts`.
+    tags : frozenset of str
+        What the stages applied so far provide (``"trained"``, ``"ternary"``, ...).
+    history : list of StageRecord
+        The stages applied, in order.
+    attrs : dict
+        Settings a stage applied that later stages need to know (e.g. the ternary representation).
+    """
+
+    module: Any
+    input_shape: tuple[int, ...]
+    facts: tuple[LayerFacts, ...] = ()
+    tags: frozenset = frozenset()
+    history: list[StageRecord] = field(default_factory=list)
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def macs(self) -> int:
+        """MACs of one sample over every conv / linear layer."""
+        return sum(f.macs for f in self.facts)
+
+    @property
+    def params(self) -> int:
+        """Weights and biases of every conv / linear layer."""
+        return sum(f.params for f in self.facts)
+
+    def mean(self, fact: str, layers: Sequence[LayerFacts] | None = None) -> float:
+        """MAC-weighted mean of a density fact (``"weight_density"``, ``"input_density"``) over ``layers``."""
+        layers = self.facts if layers is None else layers
+        macs = sum(f.macs for f in layers)
+        if not macs:
+            raise ValueError(f"no layers to average {fact!r} over")
+        return sum(getattr(f, fact) * f.macs for f in layers) / macs
+
+
+def _levels(values, cap: int = 257) -> int:
+    import torch
+
+    flat = values.detach().flatten()
+    if flat.numel() > 200_000:
+        flat = flat[:: flat.numel() // 200_000 + 1]
+    return min(int(torch.unique(flat).numel()), cap)
+
+
+def measure_facts(module, x) -> tuple[LayerFacts, ...]:
+    """Measure every conv / linear layer of ``module`` on the batch ``x`` with forward hooks (evaluation mode).
+
+    Shapes and MACs are per sample; densities are fractions of nonzero values over the whole batch; the weights are
+    the ones the layer multiplies with: the output of its ``weight_quantizer`` when it has one.
+    """
+    import torch
+    from torch import nn
+
+    records: dict[str, dict] = {}
+
+    def hook(name):
+        def record(layer, inputs, output):
+            inp = inputs[0]
+            weight = layer.weight
+            quantizer = getattr(layer, "weight_quantizer", None)
+            if quantizer is not None:
+                weight = quantizer(weight)
+            if isinstance(layer, nn.Conv2d):
+                kernel = layer.kernel_size[0] * layer.kernel_size[1]
+                macs = output[0].numel() * (layer.in_channels // layer.groups) * kernel
+                kind = "conv"
+            else:
+                macs = output[0].numel() * layer.in_features
+                kind = "linear"
+            records[name] = dict(
+                name=name, kind=kind, in_shape=tuple(inp.shape[1:]), out_shape=tuple(output.shape[1:]), macs=macs,
+                params=sum(p.numel() for p in layer.parameters(recurse=False)),
+                weight_density=float((weight != 0).float().mean()), input_density=float((inp != 0).float().mean()),
+                output_density=float((output != 0).float().mean()), weight_levels=_levels(weight),
+                input_levels=_levels(inp))
+        return record
+
+    layers = [(n, m) for n, m in module.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    if not layers:
+        raise ValueError("the network has no Conv2d or Linear layer to measure")
+    handles = [m.register_forward_hook(hook(n)) for n, m in layers]
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            module(x)
+    finally:
+        module.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return tuple(LayerFacts(**records[n]) for n, _ in layers if n in records)
+
+
+@dataclass
+class Workload:
+    """The data a pipeline runs on, shared by its stages.
+
+    Parameters
+    ----------
+    loaders : Loaders
+        Train / validation / test loaders (:func:`workbench.datasets.make_loaders`).
+    input_shape : tuple of int
+        One sample's shape (C, H, W).
+    num_classes : int
+    calibration : torch.Tensor
+        A fixed batch of validation inputs on which facts (densities) are measured.
+    accuracy : callable
+        ``accuracy(module) -> float``: test accuracy in % of a network evaluated as torch computes it.
+    seed : int
+        Seed of the split, the initial weights and every stage's randomness.
+    """
+
+    loaders: Any
+    input_shape: tuple[int, ...]
+    num_classes: int
+    calibration: Any
+    accuracy: Callable[[Any], float]
+    seed: int = 0
+
+
+# -- stages ----------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Stage:
+    """One step of a composed design: an algorithm that transforms a network or a hardware target that evaluates it.
+
+    Parameters
+    ----------
+    name : str
+        Registry name, ``"<theme>.<stage>"``, e.g. ``"tim.ternarize"``.
+    kind : {"algorithm", "target"}
+    theme : str
+        Theme package that declares it.
+    func : callable
+        Module-level function taking ``(artifact, workload, **knob values)``. An algorithm stage returns the new
+        :class:`NetworkArtifact`'s module (a ``torch.nn.Module``) or ``(module, attrs)``; :func:`apply_stage`
+        re-measures the facts. A target stage returns a dict with at least :data:`TARGET_KEYS` (extra keys are
+        kept, e.g. ``"layers"`` for breakdowns).
+    knobs : tuple of Knob
+        Its parameters; names unique across stages unless the very same knob object is shared (:data:`TILE_SIZE`).
+    requires : tuple of str
+        Tags the incoming network must carry (``"trained"``, ``"ternary"``).
+    provides : tuple of str
+        Tags an algorithm stage adds.
+    order : int
+        Position of an algorithm stage in a pipeline (lower first: training before quantization).
+    neutral : mapping, optional
+        Knob values that make a mandatory algorithm stage change nothing but train (``{"prune_ratio": 0.0}``): the
+        baseline a per-stage waterfall starts from.
+    label : str
+        Short human name for charts (defaults to ``name``).
+    description : str
+        A paragraph for ``workbench list`` and the dashboard.
+    """
+
+    name: str
+    kind: StageKind
+    theme: str
+    func: Callable[..., Any]
+    knobs: tuple[Knob, ...] = ()
+    requires: tuple[str, ...] = ()
+    provides: tuple[str, ...] = ()
+    order: int = 0
+    neutral: Mapping[str, Any] | None = None
+    label: str = ""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "knobs", tuple(self.knobs))
+        object.__setattr__(self, "requires", tuple(self.requires))
+        object.__setattr__(self, "provides", tuple(self.provides))
+        if self.kind not in KINDS:
+            raise ValueError(f"stage {self.name!r}: kind={self.kind!r} is not allowed; allowed: one of {KINDS}")
+        if ARROW in self.name or "," in self.name:
+            raise ValueError(f"stage {self.name!r}: a name may not contain {ARROW!r} or ','")
+        if self.kind == "target" and self.provides:
+            raise ValueError(f"stage {self.name!r}: a target provides nothing, got provides={self.provides}")
+        names = [k.name for k in self.knobs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stage {self.name!r}: duplicated knob names in {names}")
+        check_signature(f"stage {self.name!r}", self.func, ["artifact", "workload", *names])
+        if self.neutral is not None:
+            validate_params(f"stage {self.name!r} neutral", self.knobs, dict(self.neutral))
+
+    @property
+    def knob_names(self) -> list[str]:
+        return [k.name for k in self.knobs]
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+    def validate(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """This stage's knob values from ``params`` (other keys ignored), completed with defaults and checked."""
+        params = dict(params or {})
+        return validate_params(f"stage {self.name!r}", self.knobs, {k: params[k] for k in self.knob_names
+                                                                   if k in params})
+
+
+def register_stage(stage: Stage, *, replace: bool = False) -> Stage:
+    """Add ``stage`` to the registry and return it.
+
+    Raises
+    ------
+    ValueError
+        For a second stage of the same name (unless ``replace``), or a knob whose name another stage declares
+        differently (stage knobs become the knobs of one composed study, so a name means one thing).
+    """
+    existing = _STAGES.get(stage.name)
+    if existing is not None and existing is not stage and not replace:
+        raise ValueError(f"a stage named {stage.name!r} is already registered (theme {existing.theme!r})")
+    for other in _STAGES.values():
+        if other.name == stage.name:
+            continue
+        for knob in stage.knobs:
+            for theirs in other.knobs:
+                if theirs.name == knob.name and theirs != knob:
+                    raise ValueError(f"stage {stage.name!r}: knob {knob.name!r} is declared differently by stage "
+                                     f"{other.name!r}; share the same knob object or rename it")
+    _STAGES[stage.name] = stage
+    return stage
+
+
+def list_stages(pattern: str = "*", *, kind: str | None = None) -> list[str]:
+    """Sorted names of registered stages matching the glob ``pattern`` (and ``kind`` when given)."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind={kind!r} is not allowed; allowed: one of {KINDS} or None")
+    discover("stages")
+    return sorted(n for n, s in _STAGES.items() if fnmatch.fnmatch(n, pattern) and (kind is None or s.kind == kind))
+
+
+def get_stage(name: str, kind: str | None = None) -> Stage:
+    """The registered stage ``name``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (listing the registered stages) or a stage of another ``kind`` than asked.
+    """
+    discover("stages")
+    stage = _STAGES.get(name)
+    if stage is None:
+        raise ValueError(f"stage={name!r} is not registered; allowed: one of {sorted(_STAGES)}")
+    if kind is not None and stage.kind != kind:
+        raise ValueError(f"stage {name!r} is of kind {stage.kind!r}, not {kind!r}; allowed {kind} stages: "
+                         f"{list_stages(kind=kind)}")
+    return stage
+
+
+def stage_knobs() -> tuple[Knob, ...]:
+    """Every registered stage's knobs, each once, algorithm stages first (in pipeline order), then targets."""
+    seen: dict[str, Knob] = {}
+    for stage in _ordered([get_stage(n) for n in list_stages()]):
+        for knob in stage.knobs:
+            seen.setdefault(knob.name, knob)
+    return tuple(seen.values())
+
+
+def _ordered(stages: Sequence[Stage]) -> list[Stage]:
+    return sorted(stages, key=lambda s: (s.kind != "algorithm", s.order, s.name))
+
+
+# -- pipelines -------------------------------------------------------------------------------------------------------
+def parse_pipeline(pipeline: str | Sequence[str]) -> tuple[str, ...]:
+    """Stage names of a pipeline given as ``"a>b>c"`` or a sequence of names."""
+    names = pipeline.split(ARROW) if isinstance(pipeline, str) else list(pipeline)
+    return tuple(n.strip() for n in names)
+
+
+def check_pipeline(pipeline: str | Sequence[str]) -> tuple[Stage, ...]:
+    """The stages of a valid pipeline: algorithm stages in increasing ``order`` then exactly one target, each
+    finding the tags it requires among those provided before it.
+
+    Raises
+    ------
+    ValueError
+        One clear message for an unknown stage, a stage of the wrong kind in its position, a repeated stage, an
+        order violation or an incompatible combination (naming the missing tag and who provides it).
+    """
+    names = parse_pipeline(pipeline)
+    if not names or not names[-1]:
+        raise ValueError(f"pipeline={pipeline!r} is empty; allowed: algorithm stages then one target, joined by "
+                         f"{ARROW!r}")
+    *algorithms, target = names
+    stages = [get_stage(n, "algorithm") for n in algorithms] + [get_stage(target, "target")]
+    if len(set(names)) != len(names):
+        raise ValueError(f"pipeline {ARROW.join(names)!r} repeats a stage")
+    orders = [s.order for s in stages[:-1]]
+    if orders != sorted(orders):
+        raise ValueError(f"pipeline {ARROW.join(names)!r}: algorithm stages must run in their declared order "
+                         f"({', '.join(f'{s.name}={s.order}' for s in stages[:-1])})")
+    have: set[str] = set()
+    for stage in stages:
+        missing = [t for t in stage.requires if t not in have]
+        if missing:
+            makers = sorted(n for n in list_stages(kind="algorithm") if set(missing) & set(get_stage(n).provides))
+            raise ValueError(f"pipeline {ARROW.join(names)!r} is incompatible: stage {stage.name!r} requires "
+                             f"{missing}, which no stage before it provides (provided by: {makers or 'none'})")
+        have |= set(stage.provides)
+    return tuple(stages)
+
+
+def pipelines() -> tuple[str, ...]:
+    """Every valid pipeline of the registered stages (ordered subsets of algorithm stages, then a target)."""
+    algorithms = _ordered([get_stage(n) for n in list_stages(kind="algorithm")])
+    targets = list_stages(kind="target")
+    found = []
+    for mask in range(1 << len(algorithms)):
+        chosen = [s.name for i, s in enumerate(algorithms) if mask >> i & 1]
+        for target in targets:
+            try:
+                check_pipeline([*chosen, target])
+            except ValueError:
+                continue
+            found.append(ARROW.join([*chosen, target]))
+    return tuple(sorted(found, key=lambda p: (p.split(ARROW)[-1], len(p), p)))
+
+
+# -- running ---------------------------------------------------------------------------------------------------------
+def apply_stage(stage: Stage, artifact: NetworkArtifact, workload: Any, params: Mapping[str, Any]) -> NetworkArtifact:
+    """Apply an algorithm stage and re-measure the facts of the network it returns on ``workload.calibration``.
+
+    ``workload`` provides ``calibration`` (a batch of inputs for the facts) and ``accuracy(module)`` (test accuracy
+    in %), which is recorded in the history.
+    """
+    if stage.kind != "algorithm":
+        raise ValueError(f"stage {stage.name!r} is of kind {stage.kind!r}; apply_stage needs an algorithm stage")
+    missing = [t for t in stage.requires if t not in artifact.tags]
+    if missing:
+        raise ValueError(f"stage {stage.name!r} requires {missing}; the network carries {sorted(artifact.tags)}")
+    values = stage.validate(params)
+    out = stage.func(artifact=artifact, workload=workload, **values)
+    module, attrs = out if isinstance(out, tuple) else (out, {})
+    module.eval()
+    facts = measure_facts(module, workload.calibration)
+    new = NetworkArtifact(module=module, input_shape=artifact.input_shape, facts=facts,
+                          tags=artifact.tags | frozenset(stage.provides), history=list(artifact.history),
+                          attrs={**artifact.attrs, **attrs})
+    new.history.append(StageRecord(stage.name, values, workload.accuracy(module), new.macs))
+    return new
+
+
+def run_target(stage: Stage, artifact: NetworkArtifact, workload: Any, params: Mapping[str, Any]) -> dict:
+    """Evaluate ``artifact`` on a target stage; the dict has :data:`TARGET_KEYS` as finite numbers.
+
+    Raises
+    ------
+    ValueError
+        When ``stage`` is not a target or the network lacks a tag the target requires.
+    """
+    if stage.kind != "target":
+        raise ValueError(f"stage {stage.name!r} is of kind {stage.kind!r}; run_target needs a target stage")
+    missing = [t for t in stage.requires if t not in artifact.tags]
+    if missing:
+        raise ValueError(f"target {stage.name!r} requires {missing}; the network carries {sorted(artifact.tags)}")
+    result = dict(stage.func(artifact=artifact, workload=workload, **stage.validate(params)))
+    for key in TARGET_KEYS:
+        value = result.get(key)
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise RuntimeError(f"target {stage.name!r} returned {key}={value!r}; a finite number is required")
+    return result

@@ -1,0 +1,159 @@
+"""The SparCE theme's target stage for cross-stack composition: ``sparce.core``.
+
+The network runs as integer GEMM / FC kernels (:mod:`workbench.sparce.ops`: im2col + GEMM per 3x3 convolution,
+FC for a linear layer) on the in-order AArch64 core, with and without SparCE (SpRF + SASA), timed by the trace
+model (:class:`~workbench.sparce.trace.TraceModel`) on the network's **own** activations: each layer's inputs are
+captured with forward hooks on ``sparce_images`` validation images and quantized to 8 bits per layer (weights to
+int8 per layer, scale max|W| / 127; inputs to max|x| / 127 of the calibration batch), so the zeros SparCE skips
+are the trained (pruned, possibly ternary) network's real ones. Output channels are padded with zero weights to
+the kernels' 4-row block (16 for the NEON FC).
+
+Accuracy is the test accuracy of the network with those 8-bit weights and inputs (int32 accumulation is exact;
+SparCE skips only products with a zero operand, so it changes no result). Batch norm, ReLU and pooling run
+between the kernels and are not timed (the kernels are the MACs). Energy, latency and area come from the cycles
+with SparCE and :class:`CoreCosts` [R], a first-order core model (the SparCE paper reports time only).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from workbench.core import Choice, Int
+from workbench.core.knobs import knob_field, validate_config
+from workbench.core.stages import NetworkArtifact, Stage, Workload, register_stage
+from workbench.sparce.ops import im2col_ref
+from workbench.sparce.trace import TraceModel
+
+#: Levels of the 8-bit operands (symmetric: -127..127).
+INT8 = 127
+
+
+@dataclass(frozen=True)
+class CoreCosts:
+    """[R] First-order energy and area of the in-order core the kernels run on (not in the SparCE paper)."""
+
+    clock_ghz: float = knob_field(1.0, low=0.0, low_open=True, high=10.0, unit="GHz",
+                                  help="Core clock [R]: a 1 GHz in-order ARMv8 core (Cortex-A53 class).")
+    e_cycle_pj: float = knob_field(30.0, low=0.0, high=math.inf, unit="pJ",
+                                   help="Core + L1 energy per cycle [R]: ~30 mW at 1 GHz, an in-order ARMv8 core "
+                                        "at 28 nm (order of published Cortex-A7/A53 figures).")
+    area_mm2: float = knob_field(0.5, low=0.0, high=math.inf, unit="mm2",
+                                 help="Core with 32 KiB L1 [R] (~0.5 mm2 at 28 nm); SpRF (1 bit per register) and a "
+                                      "64-entry SASA table add well under 1 % and are neglected.")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
+
+
+def _pad_rows(w: np.ndarray, block: int) -> np.ndarray:
+    rows = -(-w.shape[0] // block) * block
+    return np.vstack([w, np.zeros((rows - w.shape[0], w.shape[1]), dtype=w.dtype)])
+
+
+def _scale(t: torch.Tensor) -> float:
+    return float(t.detach().abs().max()) / INT8 or 1.0
+
+
+def _layers(module: nn.Module) -> list[tuple[str, nn.Module]]:
+    found = []
+    for name, m in module.named_modules():
+        if isinstance(m, nn.Conv2d):
+            if m.kernel_size != (3, 3) or m.stride != (1, 1) or m.padding != (1, 1) or m.groups != 1:
+                raise ValueError(f"layer {name!r} cannot run on the SparCE kernels: kernel {m.kernel_size}, stride "
+                                 f"{m.stride}, padding {m.padding}, groups {m.groups}; allowed: 3x3, stride 1, pad 1")
+            found.append((name, m))
+        elif isinstance(m, nn.Linear):
+            found.append((name, m))
+    return found
+
+
+def capture_inputs(module: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Each conv / linear layer's input on the batch ``x`` (forward pre-hooks, evaluation mode)."""
+    seen: dict[str, torch.Tensor] = {}
+    handles = [m.register_forward_pre_hook(lambda mod, args, n=n: seen.__setitem__(n, args[0].detach().clone()))
+               for n, m in _layers(module)]
+    try:
+        with torch.no_grad():
+            module.eval()(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return seen
+
+
+def int8_network(module: nn.Module, scales: dict[str, float]) -> nn.Module:
+    """A copy of ``module`` computing with int8-grid weights and inputs (input scales per layer from ``scales``)."""
+    net = copy.deepcopy(module).eval()
+    for name, m in _layers(net):
+        with torch.no_grad():
+            s = _scale(m.weight)
+            m.weight.copy_(torch.round(m.weight / s).clamp(-INT8, INT8) * s)
+        s_x = scales[name]
+        m.register_forward_pre_hook(lambda mod, args, s_x=s_x: (torch.round(args[0] / s_x).clamp(-INT8, INT8) * s_x,))
+    return net
+
+
+def kernel_calls(module: nn.Module, inputs: dict[str, torch.Tensor], scales: dict[str, float], image: int,
+                 variant: str) -> list[tuple[str, dict]]:
+    """The GEMM / FC kernel calls of one image, with int32 operands (see the module docstring)."""
+    calls = []
+    for name, m in _layers(module):
+        w = m.weight.detach()
+        w_int = torch.round(w / _scale(w)).clamp(-INT8, INT8).to(torch.int32).numpy()
+        x_int = torch.round(inputs[name][image] / scales[name]).clamp(-INT8, INT8).to(torch.int32).numpy()
+        if isinstance(m, nn.Conv2d):
+            cols = im2col_ref(x_int, 3, 1).astype(np.int32)
+            calls.append(("gemm", {"W": _pad_rows(w_int.reshape(w_int.shape[0], -1), 4), "X": cols}))
+        else:
+            block = 16 if variant == "neon" else 4
+            calls.append(("fc", {"W": _pad_rows(w_int, block), "x": x_int.reshape(-1)}))
+    return calls
+
+
+def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, sparce_images: int) -> dict:
+    """Accuracy, energy, latency and area of one inference on the SparCE core (see the module docstring)."""
+    module = artifact.module
+    inputs = capture_inputs(module, workload.calibration)
+    scales = {name: _scale(x) for name, x in inputs.items()}
+    images = min(sparce_images, len(workload.calibration))
+    with_sparce = TraceModel(sparce_variant, sparce=True)
+    baseline = TraceModel(sparce_variant, sparce=False)
+    cycles = base = skipped = instructions = 0
+    for i in range(images):
+        calls = kernel_calls(module, inputs, scales, i, sparce_variant)
+        on, off = with_sparce.run(calls), baseline.run(calls)
+        cycles, base = cycles + on["cycles"], base + off["cycles"]
+        skipped, instructions = skipped + on["skipped"], instructions + off["instructions"]
+    costs = CoreCosts()
+    cycles, base = cycles / images, base / images
+    return {
+        "accuracy": workload.accuracy(int8_network(module, scales)),
+        "energy_nj": cycles * costs.e_cycle_pj * 1e-3,
+        "latency_us": cycles / costs.clock_ghz * 1e-3,
+        "area_mm2": costs.area_mm2,
+        "time_reduction": 100 * (1 - cycles / base),
+        "skipped_fraction": skipped / instructions,
+        "cycles_base": base,
+    }
+
+
+CORE = register_stage(Stage(
+    name="sparce.core",
+    kind="target",
+    theme="sparce",
+    func=core,
+    knobs=(
+        Choice("sparce_variant", "scalar", options=("scalar", "neon"), label="SparCE core",
+               help="Scalar in-order core, or with 4-lane NEON kernels (a skip needs all 4 lanes zero)."),
+        Int("sparce_images", 2, low=1, high=16, help="Validation images whose kernel calls are timed (averaged)."),
+    ),
+    requires=("trained",),
+    label="SparCE core",
+    description="In-order AArch64 core with SpRF + SASA skipping the zero activations the network really has.",
+))

@@ -1,0 +1,106 @@
+"""TiM-DNN stages for cross-stack composition: ``tim.ternarize`` (algorithm) and ``tim.tiles`` (target).
+
+``tim.ternarize`` turns the trained network into a ternary one with :func:`~workbench.tim.quant.ternarize`
+(weights and activations, first and last weight layers kept in full precision as TWN/TTQ do) and trains it on with
+the straight-through estimator, then freezes the quantized weights into plain ``Conv2d`` / ``Linear`` layers: the
+network that leaves the stage multiplies with exactly the ternary values, so its measured facts (weight levels,
+densities) and every later target see the ternary network itself.
+
+``tim.tiles`` maps the network onto TiM-DNN tiles of ``tile_size x tile_size`` TPCs (:func:`~workbench.tim.mapping.
+map_network`, L = 16 rows per access, 32 tiles, the measured MAC-weighted weight and input densities of the ternary
+layers). A TiM tile computes a ternary dot product exactly when its ADC resolves every count 0..L, which
+:class:`~workbench.tim.arch.TimConfig` enforces, so the accuracy on TiM is the test accuracy of the ternary network
+as it is. Layers kept in full precision are charged as ternary layers (the approximation ``tim.quant`` makes).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+
+from workbench.core import Choice, Int
+from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload, register_stage
+from workbench.nn.train import fit
+from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
+from workbench.tim.mapping import layers_from_model, map_network
+from workbench.tim.quant import TernaryConv2d, TernaryLinear, ternarize
+
+
+def freeze_weights(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose ternary conv / linear layers are plain layers holding their quantized weights
+    (activation quantizers stay: they are part of the network's arithmetic)."""
+    model = copy.deepcopy(model).eval()
+    for module in list(model.modules()):
+        if not isinstance(module, (TernaryConv2d, TernaryLinear)):
+            continue
+        with torch.no_grad():
+            weight = module.weight_quantizer(module.weight).detach().clone()
+        module.__class__ = nn.Conv2d if isinstance(module, TernaryConv2d) else nn.Linear
+        del module.weight_quantizer
+        module.weight = nn.Parameter(weight)
+    return model
+
+
+def ternary(artifact: NetworkArtifact, workload: Workload, ternary_scheme: str, ternary_epochs: int):
+    """Ternarize weights and activations and fine-tune with the STE (see the module docstring)."""
+    net = ternarize(artifact.module, ternary_scheme, "statistics", 0.7, activations=True, keep_first_last=True)
+    fit(net, workload.loaders.train, workload.loaders.val, epochs=ternary_epochs, lr=0.05, device="cpu",
+        seed=workload.seed + 1, description="ternary STE training")
+    return freeze_weights(net), {"representation": ternary_scheme}
+
+
+def ternary_layers(artifact: NetworkArtifact) -> list:
+    """Facts of the layers whose measured weights take at most three values."""
+    return [f for f in artifact.facts if f.weight_levels <= 3]
+
+
+def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict:
+    """Accuracy, energy, latency and area of one inference on TiM-DNN (see the module docstring)."""
+    ternary_facts = ternary_layers(artifact)
+    if not ternary_facts:
+        raise ValueError("target 'tim.tiles' needs ternary weights; no layer of the network has at most 3 weight "
+                         "values (add the 'tim.ternarize' stage)")
+    cfg = TimConfig(rows=tile_size, cols=tile_size, representation=artifact.attrs.get("representation", "symmetric"),
+                    weight_density=max(artifact.mean("weight_density", ternary_facts), 1e-3),
+                    input_density=max(artifact.mean("input_density", ternary_facts), 1e-3))
+    summary = accelerator(cfg)
+    mapping = map_network(layers_from_model(artifact.module, artifact.input_shape), cfg, summary=summary)
+    return {
+        "accuracy": workload.accuracy(artifact.module),
+        "energy_nj": mapping.energy_pj * 1e-3,
+        "latency_us": mapping.latency_ns * 1e-3,
+        "area_mm2": summary.area_mm2,
+        "utilisation": mapping.utilisation,
+        "layers": mapping.table(),
+    }
+
+
+TERNARIZE = register_stage(Stage(
+    name="tim.ternarize",
+    kind="algorithm",
+    theme="tim",
+    func=ternary,
+    knobs=(
+        Choice("ternary_scheme", "symmetric", options=REPRESENTATIONS, label="ternary scheme",
+               help="Ternary system of weights and activations: {-1,0,1}, {-a,0,a} or {-a,0,b}."),
+        Int("ternary_epochs", 6, low=1, high=100, unit="epochs", help="Straight-through-estimator fine-tuning."),
+    ),
+    requires=("trained",),
+    provides=("ternary",),
+    order=20,
+    label="ternarize",
+    description="Ternary weights and activations (TWN thresholds), fine-tuned with the straight-through estimator.",
+))
+
+TILES = register_stage(Stage(
+    name="tim.tiles",
+    kind="target",
+    theme="tim",
+    func=tiles,
+    knobs=(TILE_SIZE,),
+    requires=("trained", "ternary"),
+    label="TiM-DNN",
+    description="Ternary in-memory tiles (32 tiles, L = 16 rows per access, 32 nm): exact ternary dot products.",
+))
