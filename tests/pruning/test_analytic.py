@@ -57,3 +57,32 @@ def test_global_ranking_is_not_analytic():
         schedule_costs(profile("vgg8", 16), PruneSchedule(2, 4, 0.5, "global"), 4)
     with pytest.raises(ValueError, match="stop_epoch=20"):
         compare(profile("vgg8", 16), PruneSchedule(2, 20, 0.5, "layer"), 10, 1)
+
+
+def test_saving_curve_grows_with_the_target_and_as_pruning_stops_earlier():
+    from workbench.pruning.analytic import saving_curve
+
+    stops = (0.25, 0.5, 0.75, 1.0)
+    targets = (0.3, 0.5, 0.8)
+    rows = saving_curve(profile("vgg8", 16), epochs=40, every_n=5, retrain_epochs=2, targets=targets,
+                        stop_fractions=stops)
+    assert len(rows) == len(stops) * len(targets)
+    for key in ("compute_saving", "memory_saving"):
+        for target in targets:
+            along = [r[key] for r in rows if r["target_ratio"] == target]  # N1 / E growing
+            assert along == sorted(along, reverse=True) and along[0] > along[-1]
+        for stop in stops:
+            along = [r[key] for r in rows if r["stop_fraction"] == stop]  # target growing
+            assert along == sorted(along) and along[0] < along[-1]
+    assert any(r["compute_saving"] != pytest.approx(r["memory_saving"], abs=1e-6) for r in rows)
+    with pytest.raises(ValueError, match="N1 / E"):
+        saving_curve(profile("vgg8", 16), epochs=40, every_n=5, retrain_epochs=2, targets=(0.5,),
+                     stop_fractions=(1.5,))
+
+
+def test_memory_saving_depends_on_the_batch_through_the_update_traffic():
+    prof = profile("vgg8", 16)
+    schedule = PruneSchedule(3, 9, 0.5, "layer")
+    small, large = (compare(prof, schedule, 12, 1, batch)["memory_saving"] for batch in (1, 512))
+    assert small != pytest.approx(large, abs=1e-6)
+    assert compare(prof, schedule, 12, 1, 1)["compute_saving"] == compare(prof, schedule, 12, 1, 512)["compute_saving"]

@@ -4,8 +4,11 @@ With per-layer ranking the width of every prunable layer after each step is know
 (:meth:`PruneSchedule.removals`), whatever the criterion. A layer's MACs scale with (live input channels) x (live
 output channels), its input reads with the live input channels, its weight reads with both and its output writes
 with the live output channels, so one count of the full network (:func:`workbench.nn.count_macs`) gives the cost of
-every epoch. Training costs :data:`~workbench.pruning.accounting.TRAIN_PASSES` forward passes per sample, as in
-:mod:`workbench.pruning.accounting`; the number of samples per epoch cancels in the saving.
+every epoch. Training compute is :data:`~workbench.pruning.accounting.TRAIN_PASSES` forward passes per sample and
+training memory the per-phase traffic of :func:`~workbench.pruning.accounting.training_traffic` (forward, input and
+weight gradients, the optimiser update spread over the batch), as in :mod:`workbench.pruning.accounting`, so this
+is the count arXiv:2003.02800 § 4 compares (training + 10 retraining epochs vs pruning while training) made layer by
+layer; the number of samples per epoch cancels in the saving.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from torch import nn
 
 from workbench.nn.counting import LayerCount, count_macs
 from workbench.nn.models import VGG, ResNet, resnet, vgg
-from workbench.pruning.accounting import TRAIN_PASSES
+from workbench.pruning.accounting import TRAIN_PASSES, TrainingTraffic, training_traffic
 from workbench.pruning.schedule import PruneSchedule
 
 
@@ -65,19 +68,32 @@ class NetworkProfile:
     other_macs: int
     biases: dict[str, int]
 
+    def layer_traffic(self, widths: dict[str, int]) -> list[tuple[float, float, float]]:
+        """Per conv / linear layer in forward order: (input reads, parameter reads, output writes) per sample with
+        the prunable layers at ``widths``."""
+        rows = []
+        for name, layer in self.layers.items():
+            src, own = self.links[name]
+            fi = widths[src] / self.widths[src] if src else 1.0
+            fo = widths[own] / self.widths[own] if own else 1.0
+            bias = self.biases[name]
+            rows.append((layer.input_reads * fi, (layer.weight_reads - bias) * fi * fo + bias * fo,
+                         layer.output_writes * fo))
+        return rows
+
     def cost(self, widths: dict[str, int]) -> tuple[float, float]:
         """(forward MACs, forward memory accesses) per sample with the prunable layers at ``widths``."""
         macs = float(self.other_macs)
-        memory = 0.0
         for name, layer in self.layers.items():
             src, own = self.links[name]
             fi = widths[src] / self.widths[src] if src else 1.0
             fo = widths[own] / self.widths[own] if own else 1.0
             macs += layer.macs * fi * fo
-            bias = self.biases[name]
-            weights = (layer.weight_reads - bias) * fi * fo + bias * fo
-            memory += layer.input_reads * fi + weights + layer.output_writes * fo
-        return macs, memory
+        return macs, sum(sum(row) for row in self.layer_traffic(widths))
+
+    def training_memory(self, widths: dict[str, int], batch_size: int) -> TrainingTraffic:
+        """Training memory accesses per sample, by phase, with the prunable layers at ``widths``."""
+        return training_traffic(self.layer_traffic(widths), batch_size)
 
 
 @lru_cache(maxsize=32)
@@ -97,37 +113,64 @@ def profile(network: str, input_size: int, in_channels: int = 3, num_classes: in
     return NetworkProfile(count.layers, channel_links(model), model.widths(), count.macs - conv_linear, biases)
 
 
-def schedule_costs(profile: NetworkProfile, schedule: PruneSchedule, epochs: int) -> list[tuple[float, float]]:
-    """Per-epoch (forward MACs, forward memory) per sample under a per-layer schedule over ``epochs``."""
+def schedule_widths(profile: NetworkProfile, schedule: PruneSchedule, epochs: int) -> list[dict[str, int]]:
+    """The prunable layers' widths during each of ``epochs`` epochs under a per-layer schedule."""
     if schedule.ranking != "layer":
         raise ValueError(f"ranking={schedule.ranking!r} is not allowed here; allowed: 'layer' (global ranking "
                          "depends on the learned scores, so it needs a training run)")
     widths = dict(profile.widths)
     steps = dict(zip(schedule.steps(), schedule.removals(profile.widths)))
-    costs = []
+    per_epoch = []
     for epoch in range(epochs):
-        costs.append(profile.cost(widths))
+        per_epoch.append(dict(widths))
         for name, n in steps.get(epoch, {}).items():
             widths[name] -= n
-    return costs
+    return per_epoch
 
 
-def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retrain_epochs: int) -> dict:
-    """Training compute of pruning while training vs training ``epochs`` + pruning once + ``retrain_epochs``.
+def schedule_costs(profile: NetworkProfile, schedule: PruneSchedule, epochs: int) -> list[tuple[float, float]]:
+    """Per-epoch (forward MACs, forward memory) per sample under a per-layer schedule over ``epochs``."""
+    return [profile.cost(widths) for widths in schedule_widths(profile, schedule, epochs)]
 
-    Returns per-sample totals (MACs and memory accesses, already x TRAIN_PASSES) and the savings.
+
+def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retrain_epochs: int,
+            batch_size: int = 128) -> dict:
+    """Training compute and memory of pruning while training vs training ``epochs`` + pruning once +
+    ``retrain_epochs`` (arXiv:2003.02800 § 4).
+
+    Parameters
+    ----------
+    profile : NetworkProfile
+        The network (:func:`profile`).
+    schedule : PruneSchedule
+        Per-layer schedule of pruning while training; the baseline prunes once to its target.
+    epochs, retrain_epochs : int
+        Training epochs of both methods (E) and the baseline's retraining epochs.
+    batch_size : int
+        Samples per optimiser step (sets the share of the update traffic).
+
+    Returns
+    -------
+    dict
+        Per-sample totals (``pwt_macs``, ``baseline_macs`` already x TRAIN_PASSES; ``pwt_memory``,
+        ``baseline_memory`` in elements), the savings, the inference MAC reduction and the final widths.
     """
     if schedule.stop_epoch > epochs:
         raise ValueError(f"stop_epoch={schedule.stop_epoch} is not allowed; allowed: <= epochs={epochs}")
-    pwt = schedule_costs(profile, schedule, epochs)
-    full = profile.cost(profile.widths)
+    pwt = schedule_widths(profile, schedule, epochs)
     once = PruneSchedule(1, 1, schedule.target_ratio, "layer", schedule.min_channels)
     final_widths = {k: w - once.removals(profile.widths)[0][k] for k, w in profile.widths.items()}
-    pruned = profile.cost(final_widths)
-    pwt_macs = TRAIN_PASSES * sum(c[0] for c in pwt)
-    pwt_memory = TRAIN_PASSES * sum(c[1] for c in pwt)
-    base_macs = TRAIN_PASSES * (epochs * full[0] + retrain_epochs * pruned[0])
-    base_memory = TRAIN_PASSES * (epochs * full[1] + retrain_epochs * pruned[1])
+
+    def macs(widths: dict[str, int]) -> float:
+        return TRAIN_PASSES * profile.cost(widths)[0]
+
+    def memory(widths: dict[str, int]) -> float:
+        return profile.training_memory(widths, batch_size).total
+
+    pwt_macs = sum(macs(w) for w in pwt)
+    pwt_memory = sum(memory(w) for w in pwt)
+    base_macs = epochs * macs(profile.widths) + retrain_epochs * macs(final_widths)
+    base_memory = epochs * memory(profile.widths) + retrain_epochs * memory(final_widths)
     return {
         "pwt_macs": pwt_macs,
         "pwt_memory": pwt_memory,
@@ -135,6 +178,44 @@ def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retra
         "baseline_memory": base_memory,
         "compute_saving": 1 - pwt_macs / base_macs,
         "memory_saving": 1 - pwt_memory / base_memory,
-        "inference_mac_reduction": 1 - pruned[0] / full[0],
+        "inference_mac_reduction": 1 - profile.cost(final_widths)[0] / profile.cost(profile.widths)[0],
         "final_widths": final_widths,
     }
+
+
+def saving_curve(profile: NetworkProfile, *, epochs: int, every_n: int, retrain_epochs: int,
+                 targets: tuple[float, ...], stop_fractions: tuple[float, ...], batch_size: int = 128) -> list[dict]:
+    """Compute and memory savings of pruning while training over a grid of targets and ``N1 / E`` (claim P3 of
+    arXiv:2003.02800 § 4 as a curve: the paper states neither its target nor its ``N1``).
+
+    Parameters
+    ----------
+    profile : NetworkProfile
+        The network (:func:`profile`).
+    epochs, every_n, retrain_epochs : int
+        ``E``, ``n`` and the baseline's retraining epochs, fixed along the curve.
+    targets : tuple of float
+        Fractions of every prunable layer's filters removed by the end.
+    stop_fractions : tuple of float
+        ``N1 / E`` values; ``N1 = max(n, round(fraction * E))``.
+    batch_size : int
+        Samples per optimiser step.
+
+    Returns
+    -------
+    list of dict
+        One per (target, fraction): ``target_ratio``, ``stop_fraction``, ``stop_epoch``, ``compute_saving`` and
+        ``memory_saving`` (%).
+    """
+    rows = []
+    for fraction in stop_fractions:
+        if not 0 < fraction <= 1:
+            raise ValueError(f"stop fraction {fraction} is not allowed; allowed: 0 < N1 / E <= 1")
+        stop = min(epochs, max(every_n, round(fraction * epochs)))
+        for target in targets:
+            result = compare(profile, PruneSchedule(every_n, stop, target, "layer"), epochs, retrain_epochs,
+                             batch_size)
+            rows.append({"target_ratio": target, "stop_fraction": fraction, "stop_epoch": stop,
+                         "compute_saving": 100 * result["compute_saving"],
+                         "memory_saving": 100 * result["memory_saving"]})
+    return rows

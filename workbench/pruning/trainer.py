@@ -140,7 +140,7 @@ def prune_while_training(
     input_shape = tuple(train_set.tensors[0].shape[1:])
 
     def log(net: nn.Module) -> dict:
-        return {**epoch_cost(net, input_shape, len(train_set)), "widths": net.widths()}
+        return {**epoch_cost(net, input_shape, len(train_set), loaders.train.batch_size), "widths": net.widths()}
 
     def hook(epoch: int, net: nn.Module) -> bool:
         if epoch not in steps:
@@ -196,7 +196,7 @@ def train_prune_retrain(
     input_shape = tuple(train_set.tensors[0].shape[1:])
 
     def log(net: nn.Module) -> dict:
-        return {**epoch_cost(net, input_shape, len(train_set)), "widths": net.widths()}
+        return {**epoch_cost(net, input_shape, len(train_set), loaders.train.batch_size), "widths": net.widths()}
 
     trained = fit(model, loaders.train, loaders.val, epochs=epochs, lr=lr, seed=seed, device=device,
                   epoch_log=log, description="training (baseline)")

@@ -1,5 +1,5 @@
-"""Pruning views over stored runs: accuracy against training compute for both methods, and remaining width per
-layer."""
+"""Pruning views: accuracy against training compute for both methods and remaining width per layer (over stored
+runs), and the training saving of pruning while training as a curve over target and N1 / E (counted, no runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import altair as alt
 import pandas as pd
 
 from workbench.core import View, register_view
-from workbench.pruning.studies import PRUNE_RETRAIN, WHILE_TRAINING
+from workbench.core.manifest import paper_value
+from workbench.pruning.analytic import profile, saving_curve
+from workbench.pruning.studies import PRUNE_RETRAIN, SCHEDULE_COST, WHILE_TRAINING
 from workbench.viz.charts import tradeoff
 
 METHODS = {WHILE_TRAINING.name: "while training", PRUNE_RETRAIN.name: "train + prune + retrain"}
@@ -51,6 +53,42 @@ def remaining_width(target_ratio: float, frames: dict[str, pd.DataFrame]):
     title = f"Remaining width per layer at {target_ratio:.0%} target (tick: initial)"
     return (bars + ticks).properties(width=460, height=220, title=title), widths
 
+
+CURVE_TARGETS = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9)
+CURVE_STOPS = (0.25, 0.5, 0.75, 1.0)
+
+
+def saving_curve_view(network: str, input_size: int, epochs: int, every_n: int, retrain_epochs: int):
+    """Compute and memory-access savings of pruning while training against the target, one line per N1 / E (the
+    schedule arXiv:2003.02800 leaves unstated); the rule is the paper's 41 %."""
+    rows = saving_curve(profile(network, input_size), epochs=epochs, every_n=every_n, retrain_epochs=retrain_epochs,
+                        targets=CURVE_TARGETS, stop_fractions=CURVE_STOPS)
+    frame = pd.DataFrame(rows).melt(id_vars=["target_ratio", "stop_fraction", "stop_epoch"],
+                                    value_vars=["compute_saving", "memory_saving"], var_name="count",
+                                    value_name="saving")
+    frame["count"] = frame["count"].map({"compute_saving": "MACs", "memory_saving": "memory accesses"})
+    frame["N1 / E"] = frame["stop_fraction"].map(lambda f: f"{f:g}")
+    lines = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("target_ratio:Q", title="filters pruned (target)", axis=alt.Axis(format="%")),
+        y=alt.Y("saving:Q", title="training saving vs train + prune + retrain (%)"),
+        color=alt.Color("N1 / E:N"), strokeDash=alt.StrokeDash("count:N", title="count"),
+        tooltip=["target_ratio", "N1 / E", "stop_epoch", "count", alt.Tooltip("saving:Q", format=".1f")])
+    paper = paper_value("pruning", "compute_saving", label="PWT paper (VGG-16 CIFAR-10)")
+    rule = alt.Chart(pd.DataFrame({"saving": [paper]})).mark_rule(color="black", strokeDash=[2, 2]).encode(y="saving:Q")
+    title = f"{network} {input_size}px, E={epochs}, n={every_n}, retrain {retrain_epochs} (dotted: paper)"
+    return (lines + rule).properties(width=420, height=260, title=title), frame
+
+
+register_view(View(
+    name="pruning.saving_curve",
+    theme="pruning",
+    func=saving_curve_view,
+    title="Training saving over target and N1 / E",
+    knobs=tuple(SCHEDULE_COST.knob(name) for name in ("network", "input_size", "epochs", "every_n",
+                                                         "retrain_epochs")),
+    description="Claim P3 as a curve: the saving grows with the target and as pruning stops earlier (smaller N1 / E); "
+                "counted layer by layer on the published network, no training.",
+))
 
 register_view(View(
     name="pruning.accuracy_vs_compute",
