@@ -6,7 +6,6 @@ import sys
 import textwrap
 import time
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,12 +79,13 @@ def test_damaged_shard_is_named_and_left_untouched(store):
     assert shard.read_bytes() == damaged and len(list(store.points_dir.iterdir())) == 2
 
 
-def test_legacy_duckdb_file_is_named_with_what_to_do(tmp_path):
-    path = tmp_path / "results.duckdb"
-    duckdb.connect(str(path)).close()
+@pytest.mark.parametrize("name", ["results.duckdb", "results.db"])
+def test_legacy_duckdb_file_is_named_with_what_to_do(tmp_path, name):
+    path = tmp_path / name  # known by its suffix, or by DuckDB's magic bytes at offset 8 of its header block
+    path.write_bytes(bytes(8) + b"DUCK" + bytes(4084))
     before = path.read_bytes()
     for use in (lambda s: s.put(LENS, {}, {"brightness": 1}), lambda s: s.frame(LENS)):
-        with pytest.raises(StoreError, match=r"results\.duckdb is a DuckDB file of an older workbench.*"
+        with pytest.raises(StoreError, match=rf"{name.replace('.', '[.]')} is a DuckDB file of an older workbench.*"
                                              r"--store .*/results, to start a new store"):
             use(ResultStore(path))
     assert path.read_bytes() == before
