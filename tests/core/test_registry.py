@@ -4,7 +4,7 @@ import math
 import pytest
 from sample_studies import LENS
 
-from workbench.core import Choice, Study, get_study, list_studies, register_study
+from workbench.core import Bool, Choice, Study, get_study, list_studies, register_study
 from workbench.core.knobs import field_knob
 from workbench.core.registry import theme_modules
 
@@ -41,9 +41,11 @@ def test_every_registered_study_evaluates_its_defaults_or_is_batch(name):
 
 
 def _outside(knob):
-    """A value the declared knob refuses: below its low (or at an open low), above its high, or no option."""
+    """A value the declared knob refuses: below its low (or at an open low), above its high, no option, no flag."""
     if isinstance(knob, Choice):
         return "__not_an_option__"
+    if isinstance(knob, Bool):
+        return "__not_a_flag__"
     if knob.low_open:
         return knob.low
     return knob.low - 1 if math.isfinite(knob.low) else knob.high + 1
