@@ -13,12 +13,12 @@ aihwkit is not a dependency (it builds from the sdist in ~25 min): without it th
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 
+from workbench.core.timing import best_time
 from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.peripherals import PeripheralConfig
@@ -72,15 +72,8 @@ def layer_step_ms(size: int = 512, batch: int = 64, repeats: int = 3, inner: int
         F.mse_loss(layer(x), target).backward()
         crossbar_sgd_step(layer, 0.01)
 
-    step()
     with torch_threads(1):
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(inner):
-                step()
-            best = min(best, (time.perf_counter() - start) / inner)
-    return 1e3 * best
+        return 1e3 * best_time(step, repeats, inner=inner)
 
 
 def aihwkit_step_ms(size: int = 512, batch: int = 64, ir_drop: bool = True, repeats: int = 3, inner: int = 5):
@@ -106,15 +99,8 @@ def aihwkit_step_ms(size: int = 512, batch: int = 64, ir_drop: bool = True, repe
         F.mse_loss(layer(x), target).backward()
         opt.step()
 
-    step()
     with torch_threads(1):
-        best = float("inf")
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(inner):
-                step()
-            best = min(best, (time.perf_counter() - start) / inner)
-    return 1e3 * best
+        return 1e3 * best_time(step, repeats, inner=inner)
 
 
 def aihwkit_comparison() -> None:

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
+from workbench.core.timing import best_time
 from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.fast import MODELS, effective_conductance
@@ -22,17 +23,6 @@ from workbench.crossbar.spice import ngspice_path, ngspice_solve
 from workbench.nn.device import torch_threads
 
 __all__ = ["amortising_batch", "charged_speedup", "compare_models", "inference_timing", "linearisation_error"]
-
-
-def _best_time(fn, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls after one warm-up call (the machine is shared: best-of filters noise)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def compare_models(
@@ -68,16 +58,16 @@ def compare_models(
     out: dict[str, float] = {"size": size, "cols": cols}
     n_check = max(n_spice, 8)
     exact = solve_crossbar(G, v[:n_check], circuit)
-    out["t_circuit_s"] = _best_time(lambda: solve_crossbar(G, v[0], circuit), repeats)
-    out["t_extract_s"] = _best_time(lambda: effective_conductance(G, circuit), repeats)
+    out["t_circuit_s"] = best_time(lambda: solve_crossbar(G, v[0], circuit), repeats)
+    out["t_extract_s"] = best_time(lambda: effective_conductance(G, circuit), repeats)
     g_eff = effective_conductance(G, circuit)
     # The GEMM runs in torch on one thread, as ngspice does (NumPy's OpenBLAS threads contend with torch's OpenMP
     # pool once torch is imported, and a multi-threaded GEMM on a busy shared machine is orders slower).
     v_t, g_t = torch.from_numpy(v), torch.from_numpy(g_eff)
     with torch_threads(1):
-        out["t_fast_s"] = _best_time(lambda: v_t @ g_t, 10 * repeats) / batch
+        out["t_fast_s"] = best_time(lambda: v_t @ g_t, 10 * repeats) / batch
         single = v_t[0].clone()
-        out["t_fast_single_s"] = _best_time(lambda: single @ g_t, 20 * repeats)
+        out["t_fast_single_s"] = best_time(lambda: single @ g_t, 20 * repeats)
     scale = np.abs(exact).max()
     for model in MODELS:
         approx = v[:n_check] @ effective_conductance(G, replace(circuit, model=model))
@@ -203,6 +193,6 @@ def inference_timing(model, x, config: CrossbarConfig, repeats: int = 5, threads
     t_program = time.perf_counter() - start
     model = model.eval()
     with torch_threads(threads), torch.no_grad():
-        t_torch = _best_time(lambda: model(x), repeats)
-        t_xbar = _best_time(lambda: converted(x), repeats)
+        t_torch = best_time(lambda: model(x), repeats)
+        t_xbar = best_time(lambda: converted(x), repeats)
     return {"t_torch_s": t_torch, "t_crossbar_s": t_xbar, "t_program_s": t_program, "slowdown": t_xbar / t_torch}

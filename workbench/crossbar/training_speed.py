@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from workbench.core.timing import best_time
 from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.training import TxLinear, TxSimConfig, crossbar_sgd_step, layer_tiles, tx_mlp
 from workbench.nn.device import torch_threads
@@ -34,17 +35,6 @@ from workbench.nn.device import torch_threads
 __all__ = ["SPEEDUPS", "circuit_step_time", "speedup_errors", "step_timing"]
 
 SPEEDUPS = ("short_path", "refresh_every", "batched", "random_pool")
-
-
-def _best(fn, repeats: int, inner: int) -> float:
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn()
-        best = min(best, (time.perf_counter() - start) / inner)
-    return best
 
 
 def _batch(sizes, batch: int, seed: int):
@@ -90,8 +80,8 @@ def step_timing(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64,
         # Interleaved, best of each: on a shared machine the load drifts, and both sides should see the same.
         t_torch = t_steady = float("inf")
         for _ in range(repeats):
-            t_torch = min(t_torch, _best(torch_step, 1, inner))
-            t_steady = min(t_steady, _best(tx_step, 1, inner))
+            t_torch = min(t_torch, best_time(torch_step, 1, inner=inner))
+            t_steady = min(t_steady, best_time(tx_step, 1, inner=inner))
         needs_refresh = config.crossbar.circuit.model != "ideal" and (config.forward or config.backward)
         t_refresh = 0.0
         if needs_refresh:  # one refresh, timed once (the exact model's refresh of a large layer takes minutes)

@@ -9,13 +9,13 @@ shared, the minimum is the least disturbed run).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from workbench.core.timing import best_time
 from workbench.dyvedeep import kernels
 from workbench.dyvedeep.effort import Effort
 from workbench.dyvedeep.engine import DynamicNet, _maxpool
@@ -56,15 +56,6 @@ class Timing:
                 for t in self.layers]
 
 
-def _best(fn, repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
-
-
 def measure(net: DynamicNet, images: np.ndarray, effort: Effort, *, repeats: int = 5) -> Timing:
     """Time every conv layer of ``net`` on ``images`` [N, C, H, W] three ways (see the module docstring)."""
     if repeats < 1:
@@ -91,10 +82,11 @@ def measure(net: DynamicNet, images: np.ndarray, effort: Effort, *, repeats: int
             run_torch()
             times = {"torch": [], "static": [], "dynamic": []}
             for _ in range(repeats):
-                times["torch"].append(_best(run_torch, 1))
-                times["static"].append(_best(lambda prep=prep, xq=xq_s: kernels.conv_static(prep, xq), 1))
-                times["dynamic"].append(_best(lambda prep=prep, xq=xq_d, le=le: kernels.conv_dynamic(prep, xq, le, net),
-                                              1))
+                times["torch"].append(1e3 * best_time(run_torch, warmup=False))
+                times["static"].append(1e3 * best_time(lambda prep=prep, xq=xq_s: kernels.conv_static(prep, xq),
+                                                       warmup=False))
+                times["dynamic"].append(1e3 * best_time(
+                    lambda prep=prep, xq=xq_d, le=le: kernels.conv_dynamic(prep, xq, le, net), warmup=False))
             rows.append(LayerTiming(layer.name, min(times["torch"]), min(times["static"]), min(times["dynamic"])))
             x_static = _maxpool(static) if layer.pool else static
             x_dyn = _maxpool(dynamic) if layer.pool else dynamic
