@@ -20,6 +20,10 @@ Measured 2026-12-01 on the 2-core CI-kind machine while other jobs ran (load ave
 2 loads, 1 preheated kernel, seconds to first chart, Vega bundle inlined in every chart -> served once per page):
 crossbars 7.1 -> 4.0, mram_cim 11.5 -> 4.6, pruning 4.1 -> 3.3, tim_dnn 4.0 -> 3.6, dyvedeep 5.7 -> 3.2,
 pad 5.2 -> 3.6, sparce 5.5 -> 2.5; bytes per page 12-26 MB -> 6.4-7.1 MB. The target is <= 3 s.
+The same day on the quiet machine (load < 1), shared bundle, medians of 2 loads: cross_stack 2.8, crossbars 5.8,
+dyvedeep 2.8, mram_cim 3.7, pad 3.5, pruning 2.5, sparce 3.1, tim_dnn 3.3 (7 of 16 loads within 3 s). The time to the
+first widget follows the number of widget models a page holds (crossbars 818, mram_cim 626, pad 324, pruning 227,
+cross_stack 186; about 4 ms each): two thirds of them are per-control Layout and Style models.
 
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
 [--dashboards tim_dnn pruning] [--no-kernel]``.
