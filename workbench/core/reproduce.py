@@ -343,14 +343,12 @@ def write_report(runs: Sequence[ThemeRun], path: Path, *, command: str | None = 
     time); the other themes' sections already in ``path`` are kept as they are, so ``workbench reproduce THEME``
     rewrites only that theme's rows. A section of a theme that no longer has a manifest is dropped.
     """
-    order = [m.theme for m in list_manifests()]
-    kept = {theme: text for theme, text in (_sections(path.read_text()) if path.exists() else {}).items()
-            if theme in order}
-    kept.update({run.theme: _section(run, command, path) for run in runs})
-    themes = sorted(kept, key=lambda theme: order.index(theme) if theme in order else len(order))
+    sections = _sections(path.read_text()) if path.exists() else {}
+    sections.update({run.theme: _section(run, command, path) for run in runs})
     intro = (f"{_TITLE}\n\nOne section per theme, each made by `workbench reproduce THEME` (all of them: "
              "`workbench reproduce`) at the commit it names. Regenerate it; do not edit it by hand.\n")
-    return atomic_write(path, intro + "".join("\n" + kept[theme] for theme in themes))
+    return atomic_write(path, intro + "".join("\n" + sections[m.theme] for m in list_manifests()
+                                              if m.theme in sections))
 
 
 def read_report(path: Path) -> dict[str, list[dict[str, str]]]:
