@@ -49,7 +49,7 @@ from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voil
 from workbench.ui.display import INLINE_CHART_JS_ENV
 
 #: Cells that draw a chart (the dashboards measured; the overview has none).
-CHART_MARKERS = re.compile(r"Explorer\(|tradeoff\(|sweep_heatmap\(")
+CHART_MARKERS = re.compile(r"Explorer(?:\.deferred)?\(|tradeoff\(|sweep_heatmap\(")
 
 
 def rc_filter(r_ohm: float, c_nf: float, f_signal_khz: float) -> dict:

@@ -57,7 +57,8 @@ _LAYOUT_JS = """() => {
 }"""
 
 
-DASHBOARD_CALL = re.compile(r"\b(?:Explorer|ViewPanel|SweepPanel)\(")
+DASHBOARD_CALL = re.compile(r"\b(?:Explorer|ViewPanel|SweepPanel)(?:\.deferred)?\(")
+"""A code cell's call that builds a dashboard widget, at once or when the reader nears it (``.deferred``)."""
 
 
 def dashboards_in(notebook: Path) -> int:
@@ -68,12 +69,17 @@ def dashboards_in(notebook: Path) -> int:
 
 def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
     """Wait until ``page`` shows ``expected`` dashboards, each with its chart drawn or an error in its status line
-    (a SweepPanel draws nothing before its first sweep)."""
+    (a SweepPanel draws nothing before its first sweep). Sections (``.deferred``) are built and charts drawn when
+    they near the visible page, so the page is scrolled to each one still waiting, and back to the top at the end."""
     page.wait_for_function(
-        "([selector, expected]) => { const boards = document.querySelectorAll(selector); return boards.length >= "
-        "expected && Array.from(boards).every(b => b.classList.contains('wb-sweep') || b.querySelector("
-        "'.vega-embed svg.marks, .vega-embed canvas, .wb-error')); }",
+        "([selector, expected]) => { const boards = Array.from(document.querySelectorAll(selector)); "
+        "const waiting = Array.from(document.querySelectorAll('.wb-deferred')).concat(boards.filter(b => "
+        "!b.classList.contains('wb-sweep') && !b.querySelector('.vega-embed svg.marks, .vega-embed canvas, "
+        ".wb-error'))); "
+        "if (waiting.length) waiting[0].scrollIntoView(); "
+        "return boards.length >= expected && !waiting.length; }",
         arg=[DASHBOARD_SELECTOR, expected], timeout=timeout_ms)
+    page.evaluate("document.querySelector('.wb-dashboard')?.scrollIntoView()")
 
 
 def layout_problems(page) -> dict[str, list[str]]:

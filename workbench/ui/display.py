@@ -69,11 +69,48 @@ TEMPLATE_STATIC = PROJECT_ROOT / "share" / "jupyter" / "voila" / "templates" / "
 INLINE_CHART_JS_ENV = "WORKBENCH_INLINE_CHART_JS"
 """Set to 1 to send the whole bundle with every chart under `workbench serve` too (as before; for comparisons)."""
 
+WHEN_NEAR_JS = """
+function whenNear(el, margin, callback) {
+  // the page's scrolling box (Voila's #rendered_cells, JupyterLab's notebook panel), else the window
+  const scroller = () => {
+    for (let box = el.parentElement; box; box = box.parentElement) {
+      if (["auto", "scroll"].includes(getComputedStyle(box).overflowY)) return box;
+    }
+    return null;
+  };
+  let tries = 0;
+  const observe = () => {
+    if (!el.isConnected && tries++ < 600) { setTimeout(observe, 100); return; }
+    const observer = new IntersectionObserver((entries) => {
+      if (!entries.some((entry) => entry.isIntersecting)) return;
+      observer.disconnect();
+      callback();
+    }, {root: scroller(), rootMargin: margin});
+    observer.observe(el);
+  };
+  observe();
+}
+"""
+"""JavaScript ``whenNear(el, margin, callback)``: call ``callback`` once ``el`` comes within ``margin`` (a CSS
+margin, e.g. ``"400px 0px"``) of the visible part of the page's scrolling box (waiting for ``el`` to be attached)."""
+
 _SHARED_ESM = """const url = new URL({path}, window.location.origin);
 const module = await import(url.href);
-export default module.default;
+{when_near}
+function render(view) {{
+  const el = view.el;
+  const height = view.model.get("spec")?.height;
+  el.style.minHeight = `${{typeof height === "number" ? height + 60 : 300}}px`;
+  whenNear(el, "{margin}px 0px", () => module.default.render(view).finally(() => {{ el.style.minHeight = ""; }}));
+}}
+export default {{render}};
 """
-"""A chart's ESM under `workbench serve`: a stub that imports the one bundle the server serves."""
+"""A chart's ESM under `workbench serve`: a stub that imports the one bundle the server serves and draws the chart
+when it comes within ``CHART_DRAW_MARGIN_PX`` of the visible page (the space it will take is held meanwhile), so a
+page draws the charts a reader sees first instead of every chart before any."""
+
+CHART_DRAW_MARGIN_PX = 400
+"""How far below (or above) the visible part of the page a chart starts being drawn."""
 
 
 def _shared_bundle() -> str | None:
@@ -119,7 +156,8 @@ def offline_charts() -> None:
     if shared is None:
         alt.JupyterChart.enable_offline()
     else:
-        alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared))
+        alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared), when_near=WHEN_NEAR_JS,
+                                                   margin=CHART_DRAW_MARGIN_PX)
         alt.JupyterChart._is_offline = True
     _OFFLINE = True
 

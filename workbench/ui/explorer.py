@@ -32,6 +32,7 @@ from workbench.core.store import ResultStore
 from workbench.core.study import Study
 from workbench.core.sweep import SweepReport, run_sweep
 from workbench.ui.controls import Controls
+from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
     axis_pickers,
@@ -50,7 +51,7 @@ from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
 from workbench.viz.export import export
 
 
-class Explorer(widgets.VBox):
+class Explorer(DeferredBuild, widgets.VBox):
     """Controls for every knob, a live trade-off chart, the current metrics, export and a status line.
 
     Parameters

@@ -15,6 +15,7 @@ from workbench.core.store import ResultStore
 from workbench.core.study import Study
 from workbench.core.sweep import SweepReport, run_sweep
 from workbench.ui.controls import knob_widget, widget_value
+from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     axis_pickers,
     offline_charts,
@@ -27,7 +28,7 @@ from workbench.ui.display import (
 from workbench.viz.charts import tradeoff
 
 
-class SweepPanel(widgets.VBox):
+class SweepPanel(DeferredBuild, widgets.VBox):
     """Pick knobs and grid sizes, run the sweep with progress and Cancel, then plot every point.
 
     Parameters

@@ -19,6 +19,7 @@ from workbench.core.registry import get_view
 from workbench.core.store import ResultStore
 from workbench.core.views import View
 from workbench.ui.controls import Controls
+from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
     default_export_dir,
@@ -32,7 +33,7 @@ from workbench.ui.display import (
 from workbench.viz.export import export
 
 
-class ViewPanel(widgets.VBox):
+class ViewPanel(DeferredBuild, widgets.VBox):
     """A view's controls, its chart, an Export bar and a status line.
 
     Parameters

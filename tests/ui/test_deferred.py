@@ -1,0 +1,44 @@
+"""Deferred sections: a dashboard section built when the reader nears it holds almost no widgets until then, is
+built once (on the placeholder's message, on request, or by ``build_all``), and shows a build error in its place.
+The browser side (placeholders and charts drawn as they near the visible page) is checked by tests/browser."""
+
+import ipywidgets as widgets
+from sample_studies import LENS
+
+from workbench.ui import Deferred, Explorer, ViewPanel, build_all
+
+
+def widget_models() -> int:
+    return len(widgets.Widget.get_manager_state(drop_defaults=True)["state"])
+
+
+def near(section: Deferred) -> None:
+    """What the browser sends when the placeholder comes within a window height of the visible page."""
+    section.placeholder._handle_custom_msg({"event": "near"}, [])
+
+
+def test_a_deferred_section_holds_a_few_widgets_until_the_reader_nears_it(store):
+    before = widget_models()
+    section = Explorer.deferred(LENS, x="weight_g", y="brightness", store=store)
+    placeholder_models = widget_models() - before
+    assert not section.built and section.children == (section.placeholder,)
+    assert "sample.lens" in section.placeholder.label and "wb-deferred" in section.placeholder._dom_classes
+    before = widget_models()
+    near(section)
+    explorer = section.children[0]
+    assert isinstance(explorer, Explorer) and section.panel is explorer and explorer.chart.spec is not None
+    assert widget_models() - before > 5 * placeholder_models  # what the deferral saves at page open
+    near(section)  # a second message (another view of the page) builds nothing new
+    assert section.panel is explorer
+
+
+def test_build_all_builds_what_is_pending_and_reports_failures(store):
+    good = ViewPanel.deferred("sample.lens_curve", store=store)
+    bad = ViewPanel.deferred("sample.no_such_view", store=store)
+    errors = build_all()
+    assert isinstance(good.panel, ViewPanel) and good.error is None
+    assert bad.panel is None and errors == [bad.error]
+    assert "sample.no_such_view could not be built: KeyError" in bad.error
+    shown = bad.children[0]
+    assert "wb-error" in shown.value and "wb-dashboard" in shown._dom_classes
+    assert build_all() == []  # nothing left pending
