@@ -54,7 +54,7 @@ from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import add_read_noise, fault_masks, program
 from workbench.crossbar.fast import effective_conductance, series_resistance
-from workbench.crossbar.peripherals import adc, input_scale, quantize_input
+from workbench.crossbar.peripherals import adc_codes_, adc_step, dac_codes, input_scale, quantize_input
 from workbench.crossbar.update import UpdateConfig, program_pairs
 from workbench.nn.device import DEVICES, resolve_device
 
@@ -99,6 +99,12 @@ class TxSimConfig:
         if per.n_cycles != 1:
             raise ValueError(f"PeripheralConfig.dac_bits={per.dac_bits} (multi-cycle DAC) is not allowed in "
                              "training; allowed: 0 or >= input_bits")
+
+    @property
+    def elementwise(self) -> bool:
+        """Whether every cell's read attenuation depends on its own conductance alone (the ideal and short-path
+        circuit models), so that a refresh needs recomputing only the cells programmed since the last one."""
+        return self.crossbar.circuit.model in ("ideal", "cumulative")
 
     @property
     def nonideal(self) -> bool:
@@ -150,8 +156,12 @@ class _TxMatmul(torch.autograd.Function):
     def backward(ctx, grad_y):
         x, weight = ctx.saved_tensors
         layer = ctx.layer
-        grad_x = layer.read(grad_y, transposed=True) if layer.config.backward else grad_y @ weight
-        return grad_x, grad_y.T @ x, None
+        grad_x = grad_w = None
+        if ctx.needs_input_grad[0]:  # not for a first layer: its transposed read would be thrown away
+            grad_x = layer.read(grad_y, transposed=True) if layer.config.backward else grad_y @ weight
+        if ctx.needs_input_grad[1]:
+            grad_w = grad_y.T @ x
+        return grad_x, grad_w, None
 
 
 class TxLinear(nn.Module):
@@ -195,6 +205,8 @@ class TxLinear(nn.Module):
         self._factors: dict[str, torch.Tensor] | None = None
         self._mats: dict[str, torch.Tensor] | None = None
         self._mats_step = -1
+        self._refreshed_step = -1
+        self._dirty: list[torch.Tensor] | None = []  # cells programmed since the last refresh (None: too many)
         self._patched = False
         K, N = self.in_features, self.out_features
         rng = np.random.default_rng(seed)
@@ -250,20 +262,27 @@ class TxLinear(nn.Module):
         w = torch.clamp(self.weight.detach().T / self.w_max, -1, 1)
         return torch.stack([0.5 + w / 2, 0.5 - w / 2])
 
-    def conductances(self) -> torch.Tensor:
-        """The conductances (S) the arrays hold now, shape (2, K, N): positive and negative array."""
-        G = self._window_to_g(self._state())
-        return torch.where(self.stuck, self.g_fixed, G) if self.has_faults else G
+    def conductances(self, cells: torch.Tensor | None = None) -> torch.Tensor:
+        """The conductances (S) the arrays hold now, shape (2, K, N): positive and negative array; or, given flat
+        indices ``cells`` of a (K, N) array, those cells' conductances, shape (2, len(cells))."""
+        u, stuck, fixed = self._state(), self.stuck, self.g_fixed
+        if cells is not None:
+            u, stuck, fixed = (t.reshape(2, -1).index_select(1, cells) for t in (u, stuck, fixed))
+        G = self._window_to_g(u)
+        return torch.where(stuck, fixed, G) if self.has_faults else G
 
     # --- read matrices ------------------------------------------------------------------------------------------
-    def _attenuation(self, G: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Per-cell ``G_eff / G`` of both arrays for the forward and the transposed read (full model)."""
+    def _attenuation(self, G: torch.Tensor, cells: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Per-cell ``G_eff / G`` of both arrays for the forward and the transposed read (full model): of the whole
+        arrays, ``G`` (2, K, N), or, for an elementwise model, of the cells at flat indices ``cells``, ``G`` (2, m).
+        Reciprocal reads (ideal, short-path) return the same tensor for both."""
         circuit = self.config.crossbar.circuit
         if circuit.model == "ideal":
             one = torch.ones_like(G)
             return {"fwd": one, "bwd": one}
         if circuit.model == "cumulative":
-            factor = 1.0 / (1.0 + G * self.series)
+            series = self.series if cells is None else self.series.view(-1).index_select(0, cells)
+            factor = 1.0 / (1.0 + G * series)
             return {"fwd": factor, "bwd": factor}
         g = G.detach().double().cpu().numpy()
         fwd, bwd = np.zeros_like(g), np.zeros_like(g)
@@ -274,39 +293,55 @@ class TxLinear(nn.Module):
                 bwd[a, rs, cs] = transposed_conductance(block, circuit).T / block
         return {k: torch.tensor(v, dtype=torch.float32, device=self.dev) for k, v in (("fwd", fwd), ("bwd", bwd))}
 
+    def _folded(self, G: torch.Tensor, cells: torch.Tensor | None = None) -> dict[str, tuple]:
+        """The attenuation f = G_eff / G of every cell (or of ``cells``), folded with the state-to-conductance map
+        G = a u + b and the weight scale, so that an iteration costs one fused multiply-add per cell:
+        G_eff scale = u (f a scale) + f b scale. Returns ``{read: (f a scale, f b scale)}``; reciprocal reads share
+        one pair."""
+        a_scale, b_scale = self._affine
+        att = self._attenuation(G, cells)
+        fwd = (att["fwd"] * a_scale, att["fwd"] * b_scale)
+        bwd = fwd if att["bwd"] is att["fwd"] else (att["bwd"] * a_scale, att["bwd"] * b_scale)
+        return {"fwd": fwd, "bwd": bwd}
+
+    @property
+    def _affine(self) -> tuple[float, float]:
+        """``(a scale, b scale)``: the state-to-conductance map ``G = a u + b`` (S) times the conductance-to-weight
+        scale ``w_max / s_per_weight``."""
+        dev, wr = self.config.crossbar.device, self.config.write
+        span = dev.g_max_s - dev.g_min_s
+        scale = self.w_max / self.s_per_weight
+        return span * (wr.bound_high - wr.bound_low) * scale, (dev.g_min_s + span * wr.bound_low) * scale
+
     def matrices(self) -> dict[str, torch.Tensor]:
         """Read matrices of this iteration in weight units, shape (K, N) each: ``"fwd"`` (``y = x @ fwd``) and
         ``"bwd"`` (``dx = dy @ bwd.T``), plus ``"g_square"`` (sum of squared conductances, for read noise).
 
         The attenuations are refreshed every ``refresh_every`` iterations (TxSim Sec. IV); in between the last ones
-        act on the present conductances.
+        act on the present conductances. An elementwise model's refresh recomputes only the cells programmed since
+        the last one (:meth:`_program`; the same numbers as recomputing all).
         """
         if self._mats is not None and self._mats_step == self.steps:
             return self._mats
-        scale = self.w_max / self.s_per_weight
-        dev, wr = self.config.crossbar.device, self.config.write
-        span = dev.g_max_s - dev.g_min_s
-        a = span * (wr.bound_high - wr.bound_low)
-        if self._factors is None or self.steps % self.config.refresh_every == 0:
-            G = self.conductances()
-            # The attenuation f = G_eff / G of every cell, folded with the state-to-conductance map G = a u + b and the
-            # weight scale, so that an iteration costs one fused multiply-add: G_eff scale = u (f a scale) + f b scale.
-            b = dev.g_min_s + span * wr.bound_low
-            self._factors = {k: (f * (a * scale), f * (b * scale)) for k, f in self._attenuation(G).items()}
+        due = self.steps % self.config.refresh_every == 0 and self._refreshed_step != self.steps
+        if self._factors is None or due:
+            self._factors = self._folded(self.conductances())
+            self._refreshed_step, self._dirty = self.steps, []
             self.refreshes += 1
         u = self._state()
         out = {}
         for k, (fa, fb) in self._factors.items():
-            if k == "bwd" and self.config.crossbar.circuit.model in ("ideal", "cumulative"):
-                out[k] = out["fwd"]  # short-path and ideal reads are reciprocal: the same matrix
+            if k == "bwd" and self._factors["bwd"] is self._factors["fwd"]:
+                out[k] = out["fwd"]  # reciprocal reads (short-path, ideal): the same matrix
                 continue
             fg = torch.addcmul(fb, u, fa)
             if self.has_faults:
-                fg = torch.where(self.stuck, fa / (a * scale) * self.g_fixed * scale, fg)
+                scale = self.w_max / self.s_per_weight
+                fg = torch.where(self.stuck, fa / self._affine[0] * self.g_fixed * scale, fg)
             out[k] = torch.sub(fg[0], fg[1])
         if self.config.crossbar.device.read_noise_sigma:
             G = self.conductances()
-            out["g_square"] = (G[0] ** 2 + G[1] ** 2) * scale**2
+            out["g_square"] = (G[0] ** 2 + G[1] ** 2) * (self.w_max / self.s_per_weight) ** 2
         self._mats, self._mats_step = out, self.steps
         return out
 
@@ -317,6 +352,11 @@ class TxLinear(nn.Module):
         [R] The DAC scales each call's input by its largest magnitude (as :mod:`workbench.crossbar.layers`); the ADC
         full scale is ``adc_range_fraction`` of a full tile's largest current; read noise as
         :func:`~workbench.crossbar.device.add_read_noise`.
+
+        The tile currents are computed directly in ADC steps: the DAC codes are scaled once by ``input step /
+        (full scale x ADC step)`` (a pass over the inputs instead of two over the larger tile outputs), the ADC rounds
+        and clips them in place (:func:`~workbench.crossbar.peripherals.adc_codes_`), and the summed codes are scaled
+        back once.
         """
         cfg = self.config.crossbar
         per, sigma = cfg.peripherals, cfg.device.read_noise_sigma
@@ -330,24 +370,21 @@ class TxLinear(nn.Module):
         tile_in = min(lines, mat.shape[0])
         tile_out = min(cfg.circuit.rows if transposed else cfg.circuit.cols, mat.shape[1])
         scale = input_scale(x)
-        v = x / scale  # normalised to [-1, 1]; the DAC quantizes it (same as quantize_input(x) / scale, one norm)
-        if per.input_bits:
-            levels = 2**per.input_bits - 1
-            v = v.mul_(levels).round_().clamp_(-levels, levels).div_(levels)
-        full_scale = per.adc_range_fraction * tile_in * self.w_max
-        n_tiles = math.ceil(mat.shape[0] / tile_in)
-        pad = n_tiles * tile_in - mat.shape[0]
+        codes, step_in = dac_codes(x, per, scale)
+        step_out = adc_step(per.adc_range_fraction * tile_in * self.w_max, per)
+        v = codes.mul_(step_in / (scale * step_out))  # inputs normalised to [-1, 1], per ADC step
         if self.config.batched:
-            vt = F.pad(v, (0, pad)).reshape(v.shape[0], n_tiles, tile_in).transpose(0, 1)
+            n_tiles = math.ceil(mat.shape[0] / tile_in)
+            pad = n_tiles * tile_in - mat.shape[0]
+            vt = F.pad(v, (0, pad)).view(v.shape[0], n_tiles, tile_in).transpose(0, 1)
             key = "tiles_bwd" if transposed else "tiles_fwd"
             if key not in m:  # the padded tile stack, built once per iteration
                 m[key] = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1).contiguous()
-            mt = m[key]
-            currents = torch.bmm(vt, mt)
+            currents = torch.bmm(vt, m[key])
             if sigma:
                 variance = torch.bmm(vt * vt, F.pad(g_sq, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1))
                 currents = add_read_noise(currents, variance, sigma, self.generator)
-            return adc(currents, full_scale, per).sum(0) * scale
+            return adc_codes_(currents, per).sum(0).mul_(scale * step_out)
         # Reference: one GEMM per tile.
         out = torch.zeros(v.shape[0], mat.shape[1], device=v.device)
         for r in range(0, mat.shape[0], tile_in):
@@ -357,9 +394,9 @@ class TxLinear(nn.Module):
                 if sigma:
                     var = (v[:, r:r + tile_in] ** 2) @ g_sq[r:r + tile_in, c:c + tile_out]
                     cur = add_read_noise(cur, var, sigma, self.generator)
-                part.append(adc(cur, full_scale, per))
+                part.append(adc_codes_(cur, per))
             out += torch.cat(part, dim=1)
-        return out * scale
+        return out.mul_(scale * step_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
@@ -389,10 +426,13 @@ class TxLinear(nn.Module):
     def _program(self, lr: float) -> None:
         """Program ``-lr grad`` as pulses (:func:`~workbench.crossbar.update.program_pairs`, in place), then bring the
         weights and, between refreshes, this iteration's read matrices up to date at the pulsed cells only (the
-        attenuations are fixed until the next refresh, so patching equals recomputing)."""
+        attenuations are fixed until the next refresh, so patching equals recomputing). An elementwise model
+        (:attr:`TxSimConfig.elementwise`) refreshes here, before the next iteration, at the cells programmed since
+        the last refresh: the other cells' attenuations have not changed, so this equals recomputing all."""
         wr = self.config.write
         K, N = self.in_features, self.out_features
-        signed = (self.weight.grad.T * (-lr / (2 * self.w_max * wr.delta))).contiguous()
+        signed = torch.mul(self.weight.grad.T, -lr / (2 * self.w_max * wr.delta),
+                           out=torch.empty((K, N), device=self.dev))  # contiguous (K, N) in one pass
         if wr.rounding == "stochastic":
             uniform = self._draw("uniform", K * N)
             signed = signed.add_(uniform.view(K, N) if uniform is not None
@@ -400,27 +440,52 @@ class TxLinear(nn.Module):
         elif wr.rounding == "nearest":
             signed = signed.round_()
         normal = self._draw("normal", 2 * K * N) if wr.gamma else None
-        idx = program_pairs(self.u, signed, wr, None if self._uniform_step else self.delta,
-                            self.stuck if self.has_faults else None, self.generator, normal)
-        k, n = idx // N, idx % N
-        flat = self.u.view(2, -1)[:, idx]
-        self.weight.data[n, k] = (flat[0] - flat[1]) * self.w_max
+        idx, programmed = program_pairs(self.u, signed, wr, None if self._uniform_step else self.delta,
+                                        self.stuck if self.has_faults else None, self.generator, normal)
+        self.weight.data.view(-1).index_copy_(0, (idx % N) * K + idx // N, (programmed[0] - programmed[1]) * self.w_max)
+        cells, states = idx, programmed
+        if self.config.elementwise and self._factors is not None and self._dirty is not None:
+            self._dirty.append(idx)
+            if sum(d.numel() for d in self._dirty) > K * N:
+                self._dirty = None  # a full refresh is cheaper
         next_refresh = (self.steps + 1) % self.config.refresh_every == 0
+        if next_refresh and self._dirty:
+            if len(self._dirty) > 1:  # repeated cells are recomputed to equal values
+                cells, states = torch.cat(self._dirty), None
+            fresh = self._folded(self.conductances(cells), cells)
+            for key, (fa, fb) in self._factors.items():
+                if key == "bwd" and self._factors["bwd"] is self._factors["fwd"]:
+                    continue
+                fa.view(2, -1).index_copy_(1, cells, fresh[key][0])
+                fb.view(2, -1).index_copy_(1, cells, fresh[key][1])
+            self._refreshed_step, self._dirty = self.steps + 1, []
+            self.refreshes += 1
+            next_refresh = False
         valid = self._mats is not None and self._mats_step == self.steps
         if valid and not next_refresh and not self.has_faults and not self.config.crossbar.device.read_noise_sigma:
-            if idx.numel():
-                for key, (fa, fb) in self._factors.items():
-                    mat = self._mats[key]
-                    if key == "bwd" and mat is self._mats["fwd"]:
-                        continue
-                    vals = fa.view(2, -1)[:, idx] * flat + fb.view(2, -1)[:, idx]
-                    mat.view(-1)[idx] = vals[0] - vals[1]
-                    tiles = self._mats.get(f"tiles_{key}")
-                    if tiles is not None:
-                        tiles.view(-1)[idx if key == "fwd" else n * K + k] = vals[0] - vals[1]
-                if "bwd" in self._mats and self._mats["bwd"] is self._mats["fwd"] and "tiles_bwd" in self._mats:
-                    self._mats["tiles_bwd"].view(-1)[n * K + k] = self._mats["fwd"].view(-1)[idx]
+            self._patch(cells, states)
             self._patched = True
+
+    def _patch(self, cells: torch.Tensor, states: torch.Tensor | None = None) -> None:
+        """Recompute this iteration's read matrices (and their tile stacks) at the flat indices ``cells``, whose
+        window states are ``states`` (2, len(cells)) (default: gathered)."""
+        if not cells.numel():
+            return
+        K, N = self.in_features, self.out_features
+        mats = self._mats
+        u = self.u.view(2, -1).index_select(1, cells) if states is None else states
+        diff = {}
+        for key, (fa, fb) in self._factors.items():
+            if key == "bwd" and mats["bwd"] is mats["fwd"]:
+                diff[key] = diff["fwd"]
+                continue
+            vals = torch.addcmul(fb.view(2, -1).index_select(1, cells), u, fa.view(2, -1).index_select(1, cells))
+            diff[key] = vals[0] - vals[1]
+            mats[key].view(-1).index_copy_(0, cells, diff[key])
+        if "tiles_fwd" in mats:  # padded rows come last: the same flat indices
+            mats["tiles_fwd"].view(-1).index_copy_(0, cells, diff["fwd"])
+        if "tiles_bwd" in mats:  # the transposed matrix's stack, (N, K) order
+            mats["tiles_bwd"].view(-1).index_copy_(0, (cells % N) * K + cells // N, diff["bwd"])
 
     @torch.no_grad()
     def apply_update(self, lr: float) -> None:
