@@ -58,7 +58,8 @@ from workbench.crossbar.peripherals import adc_codes_, adc_step, dac_codes, inpu
 from workbench.crossbar.update import UpdateConfig, program_pairs
 from workbench.nn.device import DEVICES, resolve_device
 
-__all__ = ["TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "transposed_conductance", "tx_mlp"]
+__all__ = ["TxConv2d", "TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "transposed_conductance",
+           "tx_cnn", "tx_mlp"]
 
 
 @dataclass(frozen=True)
@@ -504,6 +505,95 @@ class TxLinear(nn.Module):
             self._mats_step = self.steps  # patched in place: still this iteration's matrices
 
 
+def _pair(value, name: str, low: int) -> tuple[int, int]:
+    """An int or pair of ints (``nn.Conv2d``'s convention) as a pair, each ``>= low``."""
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= low for v in pair):
+        raise ValueError(f"TxConv2d.{name}={value!r} is not allowed; allowed: an int >= {low} or a pair of them")
+    return pair
+
+
+class TxConv2d(TxLinear):
+    """A 2-D convolution trained on crossbars (TxSim, arXiv 2002.11151, Sec. III), mapped the standard way (im2col):
+    the kernel is the ``(C_in k_h k_w) x C_out`` matrix of :class:`TxLinear`, tiled over the arrays exactly like it,
+    and every output position's patch (``F.unfold``) is one input vector on the rows.
+
+    Forward and transposed backward reads and the pulse-programmed update are :class:`TxLinear`'s, on the patch
+    matrix: the transposed read gives each patch's gradient, which ``F.fold`` (unfold's adjoint, digital) sums into
+    the input gradient; the weight gradient sums over all positions, as ``nn.Conv2d``'s. The DAC's full scale is the
+    largest input magnitude of the call (the patches hold the input's values, and zero padding).
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, stride, padding, dilation, bias
+        As ``nn.Conv2d`` (``groups = 1``).
+    config : TxSimConfig
+        Crossbar, write model, non-ideal operations, speed-up knobs.
+    seed : int
+        As :class:`TxLinear` (initial weights are ``nn.Conv2d``'s initialisation under this seed).
+    conv : nn.Conv2d, optional
+        Start from its weights and geometry instead (copied; ``groups`` must be 1).
+
+    Notes
+    -----
+    ``weight`` is :class:`TxLinear`'s ``out x (in k_h k_w)`` matrix; :attr:`conv_weight` is the same tensor in
+    ``nn.Conv2d``'s shape.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, config: TxSimConfig, *, stride=1,
+                 padding=0, dilation=1, bias: bool = True, seed: int = 0, conv: nn.Conv2d | None = None):
+        if conv is None:
+            for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+                if not isinstance(value, int) or value < 1:
+                    raise ValueError(f"TxConv2d.{name}={value!r} is not allowed; allowed: an int >= 1")
+            kernel = _pair(kernel_size, "kernel_size", 1)
+            geometry = dict(stride=_pair(stride, "stride", 1), padding=_pair(padding, "padding", 0),
+                            dilation=_pair(dilation, "dilation", 1))
+            with torch.random.fork_rng():
+                torch.manual_seed(seed)
+                conv = nn.Conv2d(in_channels, out_channels, kernel, bias=bias, **geometry)
+        elif conv.groups != 1 or not isinstance(conv.padding, tuple):
+            raise ValueError(f"TxConv2d: conv with groups={conv.groups}, padding={conv.padding!r} is not allowed; "
+                             "allowed: groups 1 and numeric padding")
+        linear = nn.Linear(conv.weight[0].numel(), conv.out_channels, bias=conv.bias is not None)
+        with torch.no_grad():
+            linear.weight.copy_(conv.weight.reshape(conv.out_channels, -1))
+            if conv.bias is not None:
+                linear.bias.copy_(conv.bias)
+        super().__init__(linear.in_features, linear.out_features, config, bias=conv.bias is not None, seed=seed,
+                         linear=linear)
+        self.in_channels, self.out_channels = conv.in_channels, conv.out_channels
+        self.kernel_size, self.stride, self.padding, self.dilation = (conv.kernel_size, conv.stride, conv.padding,
+                                                                      conv.dilation)
+
+    @property
+    def conv_weight(self) -> torch.Tensor:
+        """The weights in ``nn.Conv2d``'s shape ``(out, in, k_h, k_w)`` (a view of ``weight``)."""
+        return self.weight.view(self.out_channels, self.in_channels, *self.kernel_size)
+
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
+        """Output height and width for an input of ``height x width`` (``nn.Conv2d``'s formula); ``ValueError`` when
+        the dilated kernel is larger than the padded input."""
+        out = []
+        for name, size, k, s, p, d in zip(("height", "width"), (height, width), self.kernel_size, self.stride,
+                                          self.padding, self.dilation, strict=True):
+            span = d * (k - 1) + 1
+            if span > size + 2 * p:
+                raise ValueError(f"TxConv2d.kernel_size={self.kernel_size} (dilated extent {span}) is not allowed for "
+                                 f"an input {name} of {size} with padding {p}; allowed: extent <= {size + 2 * p}")
+            out.append((size + 2 * p - span) // s + 1)
+        return out[0], out[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"TxConv2d input of shape {tuple(x.shape)} is not allowed; allowed: (batch, "
+                             f"in_channels={self.in_channels}, height, width)")
+        h, w = self.output_size(x.shape[2], x.shape[3])
+        patches = F.unfold(x, self.kernel_size, dilation=self.dilation, padding=self.padding, stride=self.stride)
+        y = super().forward(patches.transpose(1, 2))  # (batch, positions, out)
+        return y.transpose(1, 2).reshape(x.shape[0], self.out_channels, h, w)
+
+
 def crossbar_sgd_step(model: nn.Module, lr: float) -> None:
     """Plain SGD on every parameter, except :class:`TxLinear` layers, which program their crossbars."""
     tx_params = set()
@@ -527,6 +617,32 @@ def tx_mlp(sizes: tuple[int, ...], config: TxSimConfig, seed: int = 0) -> nn.Seq
         layers.append(TxLinear(a, b, config, seed=seed + k))
         if k < len(sizes) - 2:
             layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def tx_cnn(input_shape: tuple[int, int, int], channels: tuple[int, ...], classes: int, config: TxSimConfig,
+           seed: int = 0) -> nn.Sequential:
+    """A small CNN on crossbars: per entry of ``channels`` a 3x3 :class:`TxConv2d` (padding 1), ReLU and 2x2 max
+    pooling, then a :class:`TxLinear` classifier; layer ``k`` seeded ``seed + k``. E.g. ``(1, 28, 28)`` MNIST or
+    ``(3, 32, 32)`` CIFAR with ``channels=(8, 16)``.
+
+    Pooling and ReLU are digital (TxSim maps the conv and fully connected layers onto crossbars).
+    """
+    if len(input_shape) != 3 or any(int(s) < 1 for s in input_shape):
+        raise ValueError(f"input_shape={input_shape!r} is not allowed; allowed: (channels, height, width) >= 1")
+    if not channels or any(int(c) < 1 for c in channels):
+        raise ValueError(f"channels={channels!r} is not allowed; allowed: one or more positive widths")
+    if int(classes) < 1:
+        raise ValueError(f"classes={classes!r} is not allowed; allowed: >= 1")
+    c, h, w = input_shape
+    if min(h, w) < 2 ** len(channels):
+        raise ValueError(f"input_shape={input_shape!r} is not allowed with {len(channels)} 2x2 poolings; allowed: "
+                         f"height and width >= {2 ** len(channels)}")
+    layers: list[nn.Module] = []
+    for k, out in enumerate(channels):
+        layers += [TxConv2d(c, out, 3, config, padding=1, seed=seed + k), nn.ReLU(), nn.MaxPool2d(2)]
+        c, h, w = out, h // 2, w // 2
+    layers += [nn.Flatten(), TxLinear(c * h * w, classes, config, seed=seed + len(channels))]
     return nn.Sequential(*layers)
 
 
