@@ -161,7 +161,7 @@ class _TxMatmul(torch.autograd.Function):
         if ctx.needs_input_grad[0]:  # not for a first layer: its transposed read would be thrown away
             grad_x = layer.read(grad_y, transposed=True) if layer.config.backward else grad_y @ weight
         if ctx.needs_input_grad[1]:
-            grad_w = grad_y.T @ x
+            grad_w = (x.T @ grad_y).T  # in the weight's (K, N) storage order (TxLinear's notes)
         return grad_x, grad_w, None
 
 
@@ -184,7 +184,9 @@ class TxLinear(nn.Module):
     -----
     ``weight`` (``out x in``) always holds the weights the arrays store: with a non-ideal update it is
     ``w_max (u_pos - u_neg)^T`` after every step; with an ideal update it is the truth, and the arrays are
-    programmed from it (clipped to ``[-w_max, w_max]``) whenever the read matrices are recomputed.
+    programmed from it (clipped to ``[-w_max, w_max]``) whenever the read matrices are recomputed. It is stored in
+    the arrays' ``in x out`` order (a transposed view), so that its gradient, the pulse counts and the weights
+    written back share one contiguous layout.
     """
 
     def __init__(self, in_features: int, out_features: int, config: TxSimConfig, *, bias: bool = True, seed: int = 0,
@@ -197,7 +199,8 @@ class TxLinear(nn.Module):
         self.in_features, self.out_features = linear.in_features, linear.out_features
         self.config = config
         self.dev = resolve_device(config.device)
-        self.weight = nn.Parameter(linear.weight.detach().clone().float().to(self.dev))
+        # Stored (K, N)-contiguous like the arrays, shown (out, in): gradient, update and weight share one layout.
+        self.weight = nn.Parameter(linear.weight.detach().float().to(self.dev).T.contiguous().T)
         self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone().float().to(self.dev))
         self.generator = torch.Generator().manual_seed(seed)
         self.w_max = config.write.weight_range * max(float(self.weight.detach().abs().max()), 1e-12)
@@ -403,7 +406,7 @@ class TxLinear(nn.Module):
         shape = x.shape
         x = x.reshape(-1, self.in_features)
         if not (self.config.forward or self.config.backward):
-            y = F.linear(x, self.weight, self.bias)
+            y = F.linear(x, self.weight.contiguous(), self.bias)  # nn.Linear's GEMM, bit for bit
         else:
             y = _TxMatmul.apply(x, self.weight, self)
             if self.bias is not None:
@@ -443,7 +446,7 @@ class TxLinear(nn.Module):
         normal = self._draw("normal", 2 * K * N) if wr.gamma else None
         idx, programmed = program_pairs(self.u, signed, wr, None if self._uniform_step else self.delta,
                                         self.stuck if self.has_faults else None, self.generator, normal)
-        self.weight.data.view(-1).index_copy_(0, (idx % N) * K + idx // N, (programmed[0] - programmed[1]) * self.w_max)
+        self.weight.data.T.view(-1).index_copy_(0, idx, (programmed[0] - programmed[1]) * self.w_max)
         cells, states = idx, programmed
         if self.config.elementwise and self._factors is not None and self._dirty is not None:
             self._dirty.append(idx)
