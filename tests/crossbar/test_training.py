@@ -118,8 +118,9 @@ def test_transposed_read_matches_circuit_solve_with_inputs_on_the_columns():
     np.testing.assert_allclose(transposed_conductance(G, sym), effective_conductance(G, sym).T, rtol=1e-9)
 
 
-def test_layer_reads_use_each_tile_matrix():
-    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, **PARASITICS))
+@pytest.mark.parametrize("r_sense_ohm", [40.0, 80.0])  # 80: reciprocal, the transposed read is not solved again
+def test_layer_reads_use_each_tile_matrix(r_sense_ohm):
+    crossbar = CrossbarConfig(circuit=CircuitConfig(rows=8, cols=4, **{**PARASITICS, "r_sense_ohm": r_sense_ohm}))
     _, layer = _pair(TxSimConfig(crossbar=crossbar, update=False), shape=(12, 6))
     m = layer.matrices()
     G = layer.conductances().double().numpy()

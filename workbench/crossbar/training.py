@@ -266,12 +266,15 @@ class TxLinear(nn.Module):
         w = torch.clamp(self.weight.detach().T / self.w_max, -1, 1)
         return torch.stack([0.5 + w / 2, 0.5 - w / 2])
 
-    def conductances(self, cells: torch.Tensor | None = None) -> torch.Tensor:
+    def conductances(self, cells: torch.Tensor | None = None, states: torch.Tensor | None = None) -> torch.Tensor:
         """The conductances (S) the arrays hold now, shape (2, K, N): positive and negative array; or, given flat
-        indices ``cells`` of a (K, N) array, those cells' conductances, shape (2, len(cells))."""
+        indices ``cells`` of a (K, N) array, those cells' conductances, shape (2, len(cells)) (``states``: their
+        window states when known, else gathered)."""
         u, stuck, fixed = self._state(), self.stuck, self.g_fixed
         if cells is not None:
-            u, stuck, fixed = (t.reshape(2, -1).index_select(1, cells) for t in (u, stuck, fixed))
+            u = u.reshape(2, -1).index_select(1, cells) if states is None else states
+            if self.has_faults:
+                stuck, fixed = (t.view(2, -1).index_select(1, cells) for t in (stuck, fixed))
         G = self._window_to_g(u)
         return torch.where(stuck, fixed, G) if self.has_faults else G
 
@@ -279,7 +282,7 @@ class TxLinear(nn.Module):
     def _attenuation(self, G: torch.Tensor, cells: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Per-cell ``G_eff / G`` of both arrays for the forward and the transposed read (full model): of the whole
         arrays, ``G`` (2, K, N), or, for an elementwise model, of the cells at flat indices ``cells``, ``G`` (2, m).
-        Reciprocal reads (ideal, short-path) return the same tensor for both."""
+        Reciprocal reads (ideal, short-path, exact with ``r_driver == r_sense``) return the same tensor for both."""
         circuit = self.config.crossbar.circuit
         if circuit.model == "ideal":
             one = torch.ones_like(G)
@@ -288,14 +291,18 @@ class TxLinear(nn.Module):
             series = self.series if cells is None else self.series.view(-1).index_select(0, cells)
             factor = 1.0 / (1.0 + G * series)
             return {"fwd": factor, "bwd": factor}
+        # Exact linear cells with r_driver == r_sense are reciprocal (transposed_conductance): one solve per tile.
+        reciprocal = circuit.model == "exact" and circuit.r_driver_ohm == circuit.r_sense_ohm
         g = G.detach().double().cpu().numpy()
         fwd, bwd = np.zeros_like(g), np.zeros_like(g)
         for a in range(2):
             for rs, cs in layer_tiles(self.in_features, self.out_features, circuit):
                 block = g[a, rs, cs]
                 fwd[a, rs, cs] = effective_conductance(block, circuit) / block
-                bwd[a, rs, cs] = transposed_conductance(block, circuit).T / block
-        return {k: torch.tensor(v, dtype=torch.float32, device=self.dev) for k, v in (("fwd", fwd), ("bwd", bwd))}
+                if not reciprocal:
+                    bwd[a, rs, cs] = transposed_conductance(block, circuit).T / block
+        fwd = torch.tensor(fwd, dtype=torch.float32, device=self.dev)
+        return {"fwd": fwd, "bwd": fwd if reciprocal else torch.tensor(bwd, dtype=torch.float32, device=self.dev)}
 
     def _folded(self, G: torch.Tensor, cells: torch.Tensor | None = None) -> dict[str, tuple]:
         """The attenuation f = G_eff / G of every cell (or of ``cells``), folded with the state-to-conductance map
@@ -336,18 +343,32 @@ class TxLinear(nn.Module):
         out = {}
         for k, (fa, fb) in self._factors.items():
             if k == "bwd" and self._factors["bwd"] is self._factors["fwd"]:
-                out[k] = out["fwd"]  # reciprocal reads (short-path, ideal): the same matrix
+                out[k] = out["fwd"]  # reciprocal reads: the same matrix
                 continue
             fg = torch.addcmul(fb, u, fa)
             if self.has_faults:
                 scale = self.w_max / self.s_per_weight
                 fg = torch.where(self.stuck, fa / self._affine[0] * self.g_fixed * scale, fg)
-            out[k] = torch.sub(fg[0], fg[1])
+            if k == "fwd" and self.config.batched:  # stored in its zero-padded tile stack, which read() uses
+                tile_in, n_tiles, _ = self._tiling(transposed=False)
+                out["tiles_fwd"] = fg.new_zeros((n_tiles, tile_in, self.out_features))
+                out[k] = torch.sub(fg[0], fg[1], out=out["tiles_fwd"].view(-1, self.out_features)[:self.in_features])
+            else:
+                out[k] = torch.sub(fg[0], fg[1])
         if self.config.crossbar.device.read_noise_sigma:
             G = self.conductances()
             out["g_square"] = (G[0] ** 2 + G[1] ** 2) * (self.w_max / self.s_per_weight) ** 2
         self._mats, self._mats_step = out, self.steps
         return out
+
+    def _tiling(self, *, transposed: bool) -> tuple[int, int, int]:
+        """Lines per tile on the input side, number of tiles and zero lines padding the last one, of the forward
+        (inputs on the K rows) or the transposed read (inputs on the N columns)."""
+        circuit = self.config.crossbar.circuit
+        lines, size = (circuit.cols, self.out_features) if transposed else (circuit.rows, self.in_features)
+        tile_in = min(lines, size)
+        n_tiles = math.ceil(size / tile_in)
+        return tile_in, n_tiles, n_tiles * tile_in - size
 
     def read(self, x: torch.Tensor, *, transposed: bool) -> torch.Tensor:
         """``x @ M`` through DAC -> tiles -> ADC, tile outputs summed (``M`` = forward or transposed read matrix).
@@ -367,22 +388,19 @@ class TxLinear(nn.Module):
         m = self.matrices()
         g_sq = m.get("g_square")
         mat, g_sq = (m["bwd"].T, None if g_sq is None else g_sq.T) if transposed else (m["fwd"], g_sq)
-        lines = cfg.circuit.cols if transposed else cfg.circuit.rows
         linear = not per.adc_bits and not sigma
         if linear and self.config.batched:
             return quantize_input(x, per) @ mat
-        tile_in = min(lines, mat.shape[0])
+        tile_in, n_tiles, pad = self._tiling(transposed=transposed)
         tile_out = min(cfg.circuit.rows if transposed else cfg.circuit.cols, mat.shape[1])
         scale = input_scale(x)
         codes, step_in = dac_codes(x, per, scale)
         step_out = adc_step(per.adc_range_fraction * tile_in * self.w_max, per)
         v = codes.mul_(step_in / (scale * step_out))  # inputs normalised to [-1, 1], per ADC step
         if self.config.batched:
-            n_tiles = math.ceil(mat.shape[0] / tile_in)
-            pad = n_tiles * tile_in - mat.shape[0]
             vt = F.pad(v, (0, pad)).view(v.shape[0], n_tiles, tile_in).transpose(0, 1)
             key = "tiles_bwd" if transposed else "tiles_fwd"
-            if key not in m:  # the padded tile stack, built once per iteration
+            if key not in m:  # the transposed read's padded tile stack, built once per iteration
                 m[key] = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1).contiguous()
             currents = torch.bmm(vt, m[key])
             if sigma:
@@ -456,7 +474,7 @@ class TxLinear(nn.Module):
         if next_refresh and self._dirty:
             if len(self._dirty) > 1:  # repeated cells are recomputed to equal values
                 cells, states = torch.cat(self._dirty), None
-            fresh = self._folded(self.conductances(cells), cells)
+            fresh = self._folded(self.conductances(cells, states), cells)
             for key, (fa, fb) in self._factors.items():
                 if key == "bwd" and self._factors["bwd"] is self._factors["fwd"]:
                     continue
@@ -465,14 +483,17 @@ class TxLinear(nn.Module):
             self._refreshed_step, self._dirty = self.steps + 1, []
             self.refreshes += 1
             next_refresh = False
+        else:
+            fresh = None
         valid = self._mats is not None and self._mats_step == self.steps
         if valid and not next_refresh and not self.has_faults and not self.config.crossbar.device.read_noise_sigma:
-            self._patch(cells, states)
+            self._patch(cells, states, fresh)
             self._patched = True
 
-    def _patch(self, cells: torch.Tensor, states: torch.Tensor | None = None) -> None:
-        """Recompute this iteration's read matrices (and their tile stacks) at the flat indices ``cells``, whose
-        window states are ``states`` (2, len(cells)) (default: gathered)."""
+    def _patch(self, cells: torch.Tensor, states: torch.Tensor | None = None, factors: dict | None = None) -> None:
+        """Recompute this iteration's read matrices (and the transposed read's tile stack; the forward one holds the
+        forward matrix) at the flat indices ``cells``, whose window states are ``states`` (2, len(cells)) and folded
+        attenuations ``factors`` (as :meth:`_folded` returns them; both default: gathered)."""
         if not cells.numel():
             return
         K, N = self.in_features, self.out_features
@@ -483,11 +504,10 @@ class TxLinear(nn.Module):
             if key == "bwd" and mats["bwd"] is mats["fwd"]:
                 diff[key] = diff["fwd"]
                 continue
-            vals = torch.addcmul(fb.view(2, -1).index_select(1, cells), u, fa.view(2, -1).index_select(1, cells))
-            diff[key] = vals[0] - vals[1]
+            fa, fb = (fa.view(2, -1).index_select(1, cells), fb.view(2, -1).index_select(1, cells)) \
+                if factors is None else factors[key]
+            diff[key] = torch.sub(*torch.addcmul(fb, u, fa))
             mats[key].view(-1).index_copy_(0, cells, diff[key])
-        if "tiles_fwd" in mats:  # padded rows come last: the same flat indices
-            mats["tiles_fwd"].view(-1).index_copy_(0, cells, diff["fwd"])
         if "tiles_bwd" in mats:  # the transposed matrix's stack, (N, K) order
             mats["tiles_bwd"].view(-1).index_copy_(0, (cells % N) * K + cells // N, diff["bwd"])
 
