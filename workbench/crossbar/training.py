@@ -184,9 +184,10 @@ class TxLinear(nn.Module):
     -----
     ``weight`` (``out x in``) always holds the weights the arrays store: with a non-ideal update it is
     ``w_max (u_pos - u_neg)^T`` after every step; with an ideal update it is the truth, and the arrays are
-    programmed from it (clipped to ``[-w_max, w_max]``) whenever the read matrices are recomputed. It is stored in
-    the arrays' ``in x out`` order (a transposed view), so that its gradient, the pulse counts and the weights
-    written back share one contiguous layout.
+    programmed from it (clipped to ``[-w_max, w_max]``) whenever the read matrices are recomputed. Unless every
+    operation is ideal (then it is ``nn.Linear``'s, bit for bit) it is stored in the arrays' ``in x out`` order (a
+    transposed view), so that its gradient, the pulse counts and the weights written back share one contiguous
+    layout.
     """
 
     def __init__(self, in_features: int, out_features: int, config: TxSimConfig, *, bias: bool = True, seed: int = 0,
@@ -199,8 +200,9 @@ class TxLinear(nn.Module):
         self.in_features, self.out_features = linear.in_features, linear.out_features
         self.config = config
         self.dev = resolve_device(config.device)
-        # Stored (K, N)-contiguous like the arrays, shown (out, in): gradient, update and weight share one layout.
-        self.weight = nn.Parameter(linear.weight.detach().float().to(self.dev).T.contiguous().T)
+        # Stored (K, N)-contiguous like the arrays, shown (out, in), unless all is ideal (nn.Linear's layout and GEMMs).
+        weight = linear.weight.detach().float().to(self.dev)
+        self.weight = nn.Parameter(weight.T.contiguous().T if config.nonideal else weight.clone())
         self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone().float().to(self.dev))
         self.generator = torch.Generator().manual_seed(seed)
         self.w_max = config.write.weight_range * max(float(self.weight.detach().abs().max()), 1e-12)
@@ -424,7 +426,7 @@ class TxLinear(nn.Module):
         shape = x.shape
         x = x.reshape(-1, self.in_features)
         if not (self.config.forward or self.config.backward):
-            y = F.linear(x, self.weight.contiguous(), self.bias)  # nn.Linear's GEMM, bit for bit
+            y = F.linear(x, self.weight, self.bias)
         else:
             y = _TxMatmul.apply(x, self.weight, self)
             if self.bias is not None:
