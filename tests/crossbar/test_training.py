@@ -327,6 +327,14 @@ def test_bad_conv_input_is_a_clear_error(build, match):
         build(TxSimConfig())
 
 
+@pytest.mark.parametrize("shape, matrices", [((1, 28, 28), [(9, 8), (72, 16), (784, 10)]),
+                                             ((3, 32, 32), [(27, 8), (72, 16), (1024, 10)])])
+def test_cnn_maps_mnist_and_cifar_shapes_onto_tiles(shape, matrices):
+    model = tx_cnn(shape, (8, 16), 10, TxSimConfig())
+    assert [(m.in_features, m.out_features) for m in model if isinstance(m, TxLinear)] == matrices
+    assert model(torch.randn(2, *shape)).shape == (2, 10)
+
+
 def test_cnn_learns_digits_with_nonidealities():
     from workbench.crossbar.training import train
     from workbench.datasets import digits
