@@ -15,7 +15,8 @@ TxSim (Sec. III, as summarised in DESIGN.md) runs every layer of a training step
 
 Each of the three can be ideal or non-ideal on its own (:class:`TxSimConfig` ``forward``, ``backward``,
 ``update``), so a study shows which hurts most. With all three ideal the layer is ``nn.Linear`` trained by plain
-SGD, bit for bit.
+SGD, bit for bit. Convolutions (:class:`TxConv2d`) map onto the same tiles the standard way (im2col): the kernel is a
+``(C_in k k) x C_out`` matrix and every output position's patch one input vector (:func:`tx_cnn` builds a small CNN).
 
 Speed-up techniques (TxSim Sec. IV), each a knob whose error against the full model is measured
 (:func:`speedup_error`):
@@ -24,14 +25,17 @@ Speed-up techniques (TxSim Sec. IV), each a knob whose error against the full mo
   series with the wires on its shortest path, ``G_eff = G / (1 + G R_series)``, elementwise over the whole layer;
 * refreshing the non-ideal matrices only every ``refresh_every = L`` iterations: between refreshes each array
   reuses its per-cell attenuation ``G_eff / G`` from the last refresh on the present conductances (``L = 1`` is the
-  full model);
+  full model). With the short-path (and ideal) model a cell's attenuation depends on its own conductance only, so a
+  refresh recomputes just the cells programmed since the last one (the same numbers as recomputing all);
 * ``batched``: one batched GEMM over all tiles of a layer (a single GEMM when the periphery is linear) instead of a
   loop over tiles;
 * ``device="auto"``: CUDA when present.
 
 The exact model (``"exact"``, and ``"diagonal"``) pre-solves each tile with :func:`~workbench.crossbar.fast
-.effective_conductance`. Layers smaller than a tile, and the last tiles of a layer, use a sub-array of the size they
-need (unused lines are not wired). Biases are kept and updated digitally (plain SGD).
+.effective_conductance`, and the transposed read with :func:`transposed_conductance` (for ``"exact"`` with
+``r_driver == r_sense`` reciprocity makes it the forward one transposed: solved once). Layers smaller than a tile,
+and the last tiles of a layer, use a sub-array of the size they need (unused lines are not wired). Biases are kept
+and updated digitally (plain SGD).
 
 Not supported in training (``ValueError``): nonlinear (sinh) cells, bit-sliced weights (``bits_per_cell`` /
 ``weight_bits``), offset mapping and multi-cycle DACs.
