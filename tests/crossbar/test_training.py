@@ -18,6 +18,8 @@ from workbench.crossbar.training import (
     TxLinear,
     TxSimConfig,
     crossbar_sgd_step,
+    to_crossbars,
+    to_torch,
     transposed_conductance,
     tx_cnn,
     tx_mlp,
@@ -346,3 +348,19 @@ def test_cnn_learns_digits_with_nonidealities():
     assert [type(m).__name__ for m in model if isinstance(m, TxLinear)] == ["TxConv2d", "TxConv2d", "TxLinear"]
     result = train(model, digits(), epochs=4, lr=0.3)
     assert result.history[-1]["test_accuracy"] > 70
+
+
+def test_to_crossbars_and_back_keeps_the_network():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(64, 5))
+    net.eval()
+    x = torch.randn(3, 1, 4, 4)
+    ref = net(x)
+    tx = to_crossbars(net, TxSimConfig(forward=False, backward=False, update=False), seed=2)
+    assert [type(m) for m in (tx[0], tx[4])] == [TxConv2d, TxLinear] and tx[4].generator.initial_seed() == 3
+    torch.testing.assert_close(tx(x), ref, atol=1e-6, rtol=1e-5)
+    back = to_torch(tx)
+    assert [type(m) for m in (back[0], back[4])] == [nn.Conv2d, nn.Linear] and back[0].padding == (1, 1)
+    torch.testing.assert_close(back(x), ref, atol=1e-6, rtol=1e-5)
+    with pytest.raises(ValueError, match="padding_mode='reflect'"):
+        to_crossbars(nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect")), TxSimConfig())

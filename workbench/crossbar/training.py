@@ -62,8 +62,8 @@ from workbench.crossbar.peripherals import adc_codes_, adc_step, dac_codes, inpu
 from workbench.crossbar.update import UpdateConfig, program_pairs
 from workbench.nn.device import DEVICES, resolve_device
 
-__all__ = ["TxConv2d", "TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "transposed_conductance",
-           "tx_cnn", "tx_mlp"]
+__all__ = ["TxConv2d", "TxLinear", "TxSimConfig", "crossbar_sgd_step", "layer_tiles", "to_crossbars", "to_torch",
+           "transposed_conductance", "tx_cnn", "tx_mlp"]
 
 
 @dataclass(frozen=True)
@@ -673,6 +673,44 @@ def tx_cnn(input_shape: tuple[int, int, int], channels: tuple[int, ...], classes
         c, h, w = out, h // 2, w // 2
     layers += [nn.Flatten(), TxLinear(c * h * w, classes, config, seed=seed + len(channels))]
     return nn.Sequential(*layers)
+
+
+def to_crossbars(module: nn.Module, config: TxSimConfig, seed: int = 0) -> nn.Module:
+    """``module`` with every ``nn.Conv2d`` and ``nn.Linear`` replaced (in place) by a :class:`TxConv2d` /
+    :class:`TxLinear` starting from its weights; the ``k``-th layer in module order is seeded ``seed + k``."""
+    layers = [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
+              if type(child) in (nn.Conv2d, nn.Linear)]
+    for k, (parent, name, child) in enumerate(layers):
+        if isinstance(child, nn.Conv2d):
+            if child.padding_mode != "zeros":
+                raise ValueError(f"{name}: padding_mode={child.padding_mode!r} is not allowed; allowed: 'zeros'")
+            tx = TxConv2d(child.in_channels, child.out_channels, child.kernel_size, config, conv=child, seed=seed + k)
+        else:
+            tx = TxLinear(child.in_features, child.out_features, config, linear=child, seed=seed + k)
+        setattr(parent, name, tx)
+    return module
+
+
+def to_torch(module: nn.Module) -> nn.Module:
+    """``module`` with every :class:`TxConv2d` / :class:`TxLinear` replaced (in place) by the ``nn.Conv2d`` /
+    ``nn.Linear`` holding the weights its arrays store (:func:`to_crossbars` undone)."""
+    layers = [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
+              if isinstance(child, TxLinear)]
+    for parent, name, child in layers:
+        bias = child.bias is not None
+        if isinstance(child, TxConv2d):
+            plain = nn.Conv2d(child.in_channels, child.out_channels, child.kernel_size, stride=child.stride,
+                              padding=child.padding, dilation=child.dilation, bias=bias)
+            weight = child.conv_weight
+        else:
+            plain, weight = nn.Linear(child.in_features, child.out_features, bias=bias), child.weight
+        plain = plain.to(weight.device)
+        with torch.no_grad():
+            plain.weight.copy_(weight)
+            if bias:
+                plain.bias.copy_(child.bias)
+        setattr(parent, name, plain)
+    return module
 
 
 @dataclass
