@@ -5,6 +5,28 @@ parasitics on; optionally (``--aihwkit``, ``make bench-aihwkit``) the time per t
 batch 64 against IBM aihwkit with its IR-drop model on (measured here once: 12.4 ms without, 62 ms with IR drop).
 aihwkit is not a dependency (it builds from the sdist in ~25 min): without it that part prints why it is skipped.
 
+Measured on this machine (2 cores shared with other jobs, 1 torch thread, ratio = crossbar / torch step, best of
+interleaved repeats; three runs after, the spread given), MLP 784-256-10, short-path parasitics, 8-bit DAC/ADC,
+nu = 2, gamma = 0.2 unless said:
+
+    setting                          batch 64: before -> after    batch 256: before -> after
+    L = 1                            8.05x -> 3.48-3.65x          5.80x -> 2.41-2.43x
+    L = 10                           5.83x -> 3.47-4.56x          4.47x -> 2.36-2.42x
+    L = 10, linear periphery/write   3.63x -> 2.33-2.72x          2.27x -> 1.57-1.59x
+    L = 10, tile loop, fresh draws   9.34x -> 4.85-5.43x          5.61x -> 2.88-3.00x
+    exact G_eff, L = 100              367x -> 74-294x              161x -> 30-131x
+    all ideal                        1.04x -> 1.01-1.02x          1.01x -> 1.00-1.01x
+    512x512 layer, batch 64 step     8.92 ms -> 1.95-2.23 ms
+
+(before: main at 9dfef37; after: branch txsim-speed, all-ideal row from the two runs after its layout fix.)
+The <= 3x target with parasitics on is met at batch 256 by the batched short-path settings (L = 1 and L = 10, 8-bit
+DAC/ADC, nonlinear noisy write: ~2.4x; the tile loop is at the line), not at batch 64 (~3.5x): the update costs
+~1.5-2 ms per step whatever the batch (pulse counts and the search for the ~1.5 % of the 200k cells that get
+pulses, the write model on those, the weight and read-matrix patches, and ~80 small torch ops for the 256x10
+layer), while the torch step shrinks to ~0.9 ms. The exact model's refresh solves each tile once instead of twice
+when r_driver == r_sense (one 64x64 tile ~55 ms: ~11.6 s -> ~5.8 s per refresh of this MLP when the machine is
+quiet; the before run, 35.8 s, and one after run, 33.6 s, were under load).
+
     .venv/bin/python benchmarks/bench_txsim.py            # MLP 784-256-10, batch 64 and 256; 512x512 layer
     .venv/bin/python benchmarks/bench_txsim.py --quick    # batch 64 only, fewer repeats
     .venv/bin/python benchmarks/bench_txsim.py --aihwkit  # only the aihwkit comparison

@@ -3,7 +3,16 @@
 import pytest
 import torch
 
-from workbench.crossbar.peripherals import PeripheralConfig, adc, dac_slices, input_scale, quantize_input
+from workbench.crossbar.peripherals import (
+    PeripheralConfig,
+    adc,
+    adc_codes_,
+    adc_step,
+    dac_codes,
+    dac_slices,
+    input_scale,
+    quantize_input,
+)
 
 
 def test_ideal_dac_is_a_scaling():
@@ -56,3 +65,26 @@ def test_quantize_input_equals_recombined_dac_cycles(input_bits, dac_bits):
     volts, factors = dac_slices(x / scale, cfg)
     recombined = sum(f * v for f, v in zip(factors, volts, strict=True)) * scale / 0.25
     torch.testing.assert_close(quantize_input(x, cfg), recombined)
+
+
+@pytest.mark.parametrize("input_bits", [0, 6])
+def test_dac_codes_count_steps_of_the_quantized_input(input_bits):
+    cfg = PeripheralConfig(input_bits=input_bits)
+    x = torch.randn(500, dtype=torch.float64) * 3
+    scale = input_scale(x)
+    assert float(scale) == float(x.abs().max())
+    codes, step = dac_codes(x, cfg, scale)
+    torch.testing.assert_close(codes * step, quantize_input(x, cfg))
+    if input_bits:
+        assert torch.equal(codes, codes.round()) and float(codes.abs().max()) == 2**input_bits - 1
+
+
+def test_adc_codes_are_the_adc_in_steps():
+    cfg = PeripheralConfig(adc_bits=5)
+    current = torch.linspace(-3, 3, 1001, dtype=torch.float64)
+    step = adc_step(2.0, cfg)
+    assert step == 2.0 / 15
+    codes = adc_codes_(current / step, cfg)
+    assert float(codes.abs().max()) == 15 and torch.equal(codes, codes.round())
+    torch.testing.assert_close(codes * step, adc(current, 2.0, cfg))
+    assert adc_step(2.0, PeripheralConfig()) == 1.0

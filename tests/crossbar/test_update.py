@@ -12,6 +12,7 @@ from workbench.crossbar.update import (
     apply_pulses_sequential,
     pair_update,
     pulse_counts,
+    pulsed_cells,
     step_size,
 )
 
@@ -94,3 +95,11 @@ def test_inverted_bounds_are_an_error():
         UpdateConfig(bound_low=0.8, bound_high=0.2)
     with pytest.raises(ValueError, match="w_max"):
         pair_update(torch.zeros(2, 1), torch.zeros(1), 0.0, UpdateConfig())
+
+
+def test_pulsed_cells_are_the_nonzero_counts_in_order():
+    gen = torch.Generator().manual_seed(4)
+    signed = pulse_counts(0.004 * torch.randn(300, 70, generator=gen), 0.01, "stochastic", gen)
+    idx = pulsed_cells(signed)
+    assert torch.equal(idx, torch.nonzero(signed.reshape(-1), as_tuple=True)[0])
+    assert 0 < idx.numel() < signed.numel() and bool((signed.reshape(-1)[idx] != 0).all())

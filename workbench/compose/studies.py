@@ -65,12 +65,13 @@ COMPOSE = register_study(Study(
     func=compose,
     knobs=KNOBS,
     metrics=METRICS,
-    version="2",
+    version="3",
     cost="batch",
     description=(
         "One network from algorithm to hardware: a small VGG trained on the bundled digits while pruning, optionally "
-        "ternarized, then evaluated on a target (TiM-DNN tiles, resistive crossbars with their non-idealities in the "
-        "forward pass, the SparCE core on the network's real sparsity). Accuracy is the network's as that hardware "
+        "fine-tuned on crossbars (TxSim) and ternarized, then evaluated on a target (TiM-DNN tiles, resistive "
+        "crossbars with their non-idealities in the forward pass, the SparCE core on the network's real sparsity). "
+        "Accuracy is the network's as that hardware "
         "computes it, next to energy, latency and area per inference; facts (MACs, densities, precision) are "
         "measured on the network after every stage."
     ),

@@ -18,7 +18,8 @@ import torch
 
 from workbench.core.knobs import knob_field, validate_config
 
-__all__ = ["PeripheralConfig", "adc", "dac_slices", "input_scale", "quantize_input"]
+__all__ = ["PeripheralConfig", "adc", "adc_codes_", "adc_step", "dac_codes", "dac_slices", "input_scale",
+           "quantize_input"]
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,37 @@ class PeripheralConfig:
 
 
 def input_scale(x: torch.Tensor) -> torch.Tensor:
-    """[R] The DAC's full scale for ``x``: its largest magnitude (per-tensor dynamic range), never 0."""
-    return torch.linalg.vector_norm(x.detach(), float("inf")).clamp_min(1e-30)
+    """[R] The DAC's full scale for ``x``: its largest magnitude (per-tensor dynamic range), never 0.
+
+    ``abs().amax()`` rather than ``vector_norm(x, inf)``: the same number, ~15x faster on the CPU.
+    """
+    return x.detach().abs().amax().clamp_min(1e-30)
+
+
+def dac_codes(x: torch.Tensor, config: PeripheralConfig, scale: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The DAC's signed integer codes of ``x`` (full scale ``scale``) and the input step they count: ``x`` as the DAC
+    reproduces it over all its cycles (recombined) is ``codes * step``. A new tensor.
+
+    ``codes = round(x (2**input_bits - 1) / scale)``; no clamp is needed since ``|x| <= scale`` keeps them within
+    ``2**input_bits - 1`` (one rounding error cannot reach the next half level). ``input_bits = 0`` (analog):
+    ``codes = x / scale``, ``step = scale``.
+    """
+    if not config.input_bits:
+        return x / scale, scale
+    k = (2**config.input_bits - 1) / scale
+    return torch.round(x * k), 1.0 / k
 
 
 def quantize_input(x: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
     """``x`` as the DAC reproduces it over all its cycles (recombined), in the units of ``x``.
 
     Equals ``sum_c factors[c] * volts[c] * input_scale(x) / v_read`` of :func:`dac_slices` applied to
-    ``x / input_scale(x)``, in four in-place passes (the fast path when the crossbar after the DAC is linear).
+    ``x / input_scale(x)``, in three passes (the fast path when the crossbar after the DAC is linear).
     """
     if not config.input_bits:
         return x
     k = (2**config.input_bits - 1) / input_scale(x)
-    return torch.round(x * k).clamp_(-(2**config.input_bits - 1), 2**config.input_bits - 1).div_(k)
+    return torch.round(x * k).div_(k)  # |x| <= scale keeps the codes in range (dac_codes)
 
 
 def dac_slices(x: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor, list[float]]:
@@ -94,10 +112,23 @@ def dac_slices(x: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor,
     return volts, [top * base**c / full for c in range(config.n_cycles)]
 
 
+def adc_step(full_scale: float, config: PeripheralConfig) -> float:
+    """The ADC's step (LSB) for ``full_scale``: ``full_scale / (2**(adc_bits - 1) - 1)``; 1 for ``adc_bits=0``."""
+    return full_scale / (2 ** (config.adc_bits - 1) - 1) if config.adc_bits else 1.0
+
+
+def adc_codes_(current: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
+    """Digitise column currents given in ADC steps (:func:`adc_step`) to the ADC's signed integer codes, in place;
+    identity for ``adc_bits=0``."""
+    if not config.adc_bits:
+        return current
+    levels = 2 ** (config.adc_bits - 1) - 1
+    return current.round_().clamp_(-levels, levels)
+
+
 def adc(current: torch.Tensor, full_scale: float, config: PeripheralConfig) -> torch.Tensor:
     """Digitise column currents (any unit, ``full_scale`` in the same unit); identity for ``adc_bits=0``."""
     if not config.adc_bits:
         return current
-    levels = 2 ** (config.adc_bits - 1) - 1
-    step = full_scale / levels
-    return current.mul(1.0 / step).round_().clamp_(-levels, levels).mul_(step)
+    step = adc_step(full_scale, config)
+    return adc_codes_(current.mul(1.0 / step), config).mul_(step)

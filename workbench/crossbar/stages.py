@@ -1,4 +1,5 @@
-"""The crossbar theme's target stage for cross-stack composition: ``crossbar.arrays``.
+"""The crossbar theme's stages for cross-stack composition: the target ``crossbar.arrays`` and the algorithm stage
+``crossbar.train`` (crossbar-aware fine-tuning, TxSim).
 
 The network is converted layer by layer onto tiled resistive crossbars (:func:`~workbench.crossbar.layers.convert`)
 at the Rx-Caffe-like operating point of ``data/presets/crossbar/rx_caffe.yaml`` (4-bit cells holding 8-bit weights,
@@ -10,11 +11,22 @@ rounding): the check that the crossbar model reproduces the network.
 Energy, latency and area come from :func:`~workbench.crossbar.studies.inference_cost` on the same configuration and
 the network's actual layer shapes and weights (chip sized to the tiles the network needs, lossy ADCs priced as
 configured), whichever accuracy model is chosen: the chip is the same.
+
+``crossbar.train`` fine-tunes the trained network by crossbar-aware training (TxSim, arXiv 2002.11151; :mod:`workbench
+.crossbar.training`): every conv and linear layer on tiles of the shared tile size and wire resistance, forward,
+transposed backward read and pulse-programmed update non-ideal at the ``crossbar.training`` study's default operating
+point (short-path parasitics, 8-bit DAC/ADC, nu = 2, gamma = 0.2, device-to-device variation, 100 pulses), batch
+norm and biases digital; the network it hands on holds the weights the arrays store. [R] Its cells are analog and
+pulse-programmed (TxSim's device), while ``crossbar.arrays`` reads 4-bit cells holding 8-bit weights (Rx-Caffe's):
+the two stages model different devices on the same tiles.
 """
 
 from __future__ import annotations
 
-from workbench.core import Bool
+import copy
+from types import SimpleNamespace
+
+from workbench.core import Bool, Float, Int
 from workbench.core.knobs import config_knobs
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload, register_stage
 from workbench.crossbar.circuit import CircuitConfig
@@ -23,6 +35,9 @@ from workbench.crossbar.cost import layer_shapes
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.layers import convert
 from workbench.crossbar.studies import inference_cost
+from workbench.crossbar.training import to_crossbars, to_torch
+from workbench.crossbar.training import train as train_on_crossbars
+from workbench.crossbar.training_studies import TRAINING, training_config
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).
 PRESET = "rx_caffe"
@@ -52,6 +67,10 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
     }
 
 
+#: Wire segment resistance, shared by the target and the training stage (one knob for both).
+R_WIRE = config_knobs(CircuitConfig, ("xbar_r_wire_ohm",),
+                      xbar_r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="wire segment"))[0]
+
 ARRAYS = register_stage(Stage(
     name="crossbar.arrays",
     kind="target",
@@ -59,8 +78,7 @@ ARRAYS = register_stage(Stage(
     func=arrays,
     knobs=(
         TILE_SIZE,
-        *config_knobs(CircuitConfig, ("xbar_r_wire_ohm",),
-                      xbar_r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="wire segment")),
+        R_WIRE,
         *config_knobs(DeviceConfig, ("xbar_sigma",),
                       xbar_sigma=dict(field="program_sigma", default=0.02, high=0.3, label="programming variation")),
         Bool("xbar_nonideal", True, label="crossbar non-idealities",
@@ -70,4 +88,38 @@ ARRAYS = register_stage(Stage(
     label="crossbars",
     description="Resistive crossbars (Rx-Caffe-like: parasitics, 4-bit cells, 8-bit DAC/ADC, variation) with an "
                 "ISAAC-style periphery.",
+))
+
+
+def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_wire_ohm: float,
+          xbar_train_epochs: int, xbar_train_lr: float):
+    """Crossbar-aware fine-tuning of ``artifact.module`` (see the module docstring); plain SGD, data order seeded."""
+    config = training_config({**TRAINING.defaults(), "tile_size": tile_size, "r_wire_ohm": xbar_r_wire_ohm,
+                              "seed": workload.seed})
+    model = to_crossbars(copy.deepcopy(artifact.module), config, seed=workload.seed)
+    data = SimpleNamespace(train=workload.loaders.train.dataset, test=workload.loaders.test.dataset)
+    run = train_on_crossbars(model, data, epochs=xbar_train_epochs, lr=xbar_train_lr, seed=workload.seed,
+                             description="crossbar-aware fine-tuning")
+    return to_torch(model), {"crossbar_train_accuracy": run.history[-1]["test_accuracy"]}
+
+
+TRAIN = register_stage(Stage(
+    name="crossbar.train",
+    kind="algorithm",
+    theme="crossbar",
+    func=train,
+    knobs=(
+        TILE_SIZE,
+        R_WIRE,
+        Int("xbar_train_epochs", 2, low=1, high=20, unit="epochs", label="crossbar training epochs",
+            help="Epochs of crossbar-aware fine-tuning (forward, backward and update on the non-ideal tiles)."),
+        Float("xbar_train_lr", 0.02, low=0.001, high=0.5, log=True, label="crossbar training lr",
+              help="SGD learning rate of the fine-tuning (no momentum: the update is programmed as pulses)."),
+    ),
+    requires=("trained",),
+    provides=("crossbar_trained",),
+    order=15,
+    label="crossbar-aware training",
+    description="Fine-tunes the trained network on resistive crossbars (TxSim): non-ideal forward and transposed "
+                "backward reads, pulse-programmed nonlinear noisy updates.",
 ))

@@ -49,11 +49,18 @@ def step_timing(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64,
     Both run single-threaded, interleaved, on the same random batch, plain torch with ``torch.optim.SGD``. The
     crossbar step is amortised over the refresh interval ``L``: the steady step (read matrices patched, no refresh)
     plus the refresh of every layer's read matrices divided by ``L`` (timed separately, so that a short timing
-    window neither misses nor over-counts refreshes). Returns ``t_crossbar_s`` (amortised), ``t_steady_s``,
-    ``t_refresh_s``, ``t_torch_s`` and ``slowdown`` (amortised crossbar / torch).
+    window neither misses nor over-counts refreshes). Layers that refresh incrementally inside the update
+    (:attr:`TxSimConfig.elementwise` models with a programmed update) are timed as they run, over windows of a whole
+    number of refresh intervals, the refresh included in the step (``t_refresh_s`` 0). Returns ``t_crossbar_s``
+    (amortised), ``t_steady_s``, ``t_refresh_s``, ``t_torch_s`` and ``slowdown`` (amortised crossbar / torch).
     """
     x, y = _batch(sizes, batch, seed)
-    model = tx_mlp(sizes, replace(config, refresh_every=100000), seed)  # steady state: no refresh while timed
+    needs_refresh = config.crossbar.circuit.model != "ideal" and (config.forward or config.backward)
+    incremental = needs_refresh and config.update and config.elementwise
+    steady = config if incremental else replace(config, refresh_every=100000)  # steady state: no refresh while timed
+    model = tx_mlp(sizes, steady, seed)
+    if incremental:
+        inner = config.refresh_every * -(-inner // config.refresh_every)
     x, y = x.to(model[1].dev), y.to(model[1].dev)
     plain = nn.Sequential(*[m if not isinstance(m, TxLinear) else nn.Linear(m.in_features, m.out_features)
                             for m in model]).to(x.device)
@@ -82,10 +89,9 @@ def step_timing(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64,
         for _ in range(repeats):
             t_torch = min(t_torch, best_time(torch_step, 1, inner=inner))
             t_steady = min(t_steady, best_time(tx_step, 1, inner=inner))
-        needs_refresh = config.crossbar.circuit.model != "ideal" and (config.forward or config.backward)
         t_refresh = 0.0
-        if needs_refresh:  # one refresh, timed once (the exact model's refresh of a large layer takes minutes)
-            start = time.perf_counter()
+        if needs_refresh and not incremental:  # one refresh, timed once (the exact model's refresh of a large
+            start = time.perf_counter()        # layer takes minutes)
             refresh()
             t_refresh = time.perf_counter() - start
     t_tx = t_steady + t_refresh / config.refresh_every

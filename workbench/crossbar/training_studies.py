@@ -16,16 +16,18 @@ from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.peripherals import PeripheralConfig
-from workbench.crossbar.training import TxSimConfig, train, tx_mlp
+from workbench.crossbar.training import TxLinear, TxSimConfig, train, tx_cnn, tx_mlp
 from workbench.crossbar.training_speed import speedup_errors, step_timing
 from workbench.crossbar.update import UpdateConfig
 
-__all__ = ["OPS", "SPEED", "TRAINING", "crossbar_training", "training_config", "training_speed"]
+__all__ = ["NETWORKS", "OPS", "SPEED", "TRAINING", "crossbar_training", "network", "training_config",
+           "training_speed"]
 
 #: Which operations are non-ideal: the four curves of TxSim's accuracy-vs-epochs comparison.
 OPS = {"ideal": (False, False, False), "forward": (True, False, False), "forward+backward": (True, True, False),
        "all": (True, True, True)}
 DATASETS = ("digits", "mnist5k")
+NETWORKS = ("mlp", "cnn")
 
 
 @functools.lru_cache(maxsize=4)
@@ -51,33 +53,46 @@ def training_config(p: Mapping[str, Any]) -> TxSimConfig:
                        refresh_every=p["refresh_every"], device="cpu")
 
 
+def network(name: str, input_shape: tuple[int, ...], hidden: int, classes: int, config: TxSimConfig,
+            seed: int) -> torch.nn.Sequential:
+    """The study's network on crossbars: ``"mlp"``, input - ``hidden`` - classes (:func:`~workbench.crossbar
+    .training.tx_mlp`), or ``"cnn"``, two 3x3 conv blocks of ``hidden // 2`` and ``hidden`` channels and a linear
+    classifier (:func:`~workbench.crossbar.training.tx_cnn`)."""
+    if name == "cnn":
+        return tx_cnn(tuple(input_shape), (max(hidden // 2, 1), hidden), classes, config, seed=seed)
+    return tx_mlp((math.prod(input_shape), hidden, classes), config, seed=seed)
+
+
 def _run(p: Mapping[str, Any]) -> dict:
     splits = _splits(p["dataset"], 0)
-    sizes = (math.prod(splits.train.tensors[0].shape[1:]), p["hidden"], splits.num_classes)
     config = training_config(p)
     torch.manual_seed(p["seed"])
-    result = train(tx_mlp(sizes, config, seed=p["seed"]), splits, epochs=p["epochs"], lr=p["lr"], seed=p["seed"],
-                   description=f"crossbar-aware training ({p['nonideal_ops']})")
-    return {"history": result.history, "sizes": sizes}
+    model = network(p["network"], splits.train.tensors[0].shape[1:], p["hidden"], splits.num_classes, config,
+                    p["seed"])
+    matrices = [[m.in_features, m.out_features] for m in model if isinstance(m, TxLinear)]
+    result = train(model, splits, epochs=p["epochs"], lr=p["lr"], seed=p["seed"],
+                   description=f"crossbar-aware training ({p['network']}, {p['nonideal_ops']})")
+    return {"history": result.history, "matrices": matrices}
 
 
 @functools.lru_cache(maxsize=8)
-def _ideal_run(dataset: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
+def _ideal_run(dataset: str, network: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
     """The all-ideal run (plain SGD: the crossbar knobs do not enter it), cached per process."""
-    return _run({**TRAINING.defaults(), "dataset": dataset, "hidden": hidden, "epochs": epochs, "lr": lr,
-                 "seed": seed, "nonideal_ops": "ideal"})
+    return _run({**TRAINING.defaults(), "dataset": dataset, "network": network, "hidden": hidden, "epochs": epochs,
+                 "lr": lr, "seed": seed, "nonideal_ops": "ideal"})
 
 
 def crossbar_training(
-    dataset: str, nonideal_ops: str, tile_size: int, r_wire_ohm: float, circuit_model: str, g_max_us: float,
-    on_off_ratio: float, nu: float, gamma: float, d2d_sigma: float, pulses: int, input_bits: int, adc_bits: int,
-    refresh_every: int, hidden: int, epochs: int, lr: float, seed: int,
+    dataset: str, network: str, nonideal_ops: str, tile_size: int, r_wire_ohm: float, circuit_model: str,
+    g_max_us: float, on_off_ratio: float, nu: float, gamma: float, d2d_sigma: float, pulses: int, input_bits: int,
+    adc_bits: int, refresh_every: int, hidden: int, epochs: int, lr: float, seed: int,
 ) -> dict:
-    """Train an MLP (input - hidden - classes) on crossbars with the chosen operations non-ideal, and the same MLP
-    with all of them ideal (same seed, data order and initial weights); test accuracy of both per epoch."""
+    """Train a network (an MLP or a small CNN, :func:`network`) on crossbars with the chosen operations non-ideal,
+    and the same network with all of them ideal (same seed, data order and initial weights); test accuracy of both
+    per epoch."""
     p = dict(locals())
     run = _run(p)
-    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, hidden, epochs, lr, seed)
+    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, network, hidden, epochs, lr, seed)
     acc = [row["test_accuracy"] for row in run["history"]]
     acc_ideal = [row["test_accuracy"] for row in ideal["history"]]
     return {
@@ -87,7 +102,7 @@ def crossbar_training(
         "wall_per_epoch_s": sum(r["wall_s"] for r in run["history"]) / len(run["history"]),
         "accuracy_per_epoch": acc,
         "accuracy_ideal_per_epoch": acc_ideal,
-        "layer_sizes": list(run["sizes"]),
+        "layer_matrices": run["matrices"],
     }
 
 
@@ -103,6 +118,10 @@ TRAINING = register_study(
         knobs=(
             Choice("dataset", "digits", options=DATASETS,
                    help="digits: scikit-learn 8x8 digits; mnist5k: 5,000 real MNIST images at 14x14."),
+            Choice("network", "mlp", options=NETWORKS,
+                   help="mlp: input - hidden - classes; cnn: two 3x3 conv blocks (hidden/2 and hidden channels, "
+                        "ReLU, 2x2 max pooling) and a linear classifier, the convolutions mapped onto the tiles by "
+                        "im2col."),
             Choice("nonideal_ops", "all", options=tuple(OPS),
                    help="Which operations run on non-ideal crossbars: none, forward, forward + backward, or all "
                         "three including the pulse-programmed update."),
@@ -121,7 +140,8 @@ TRAINING = register_study(
             *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=12),
                           adc_bits=dict(default=8, high=12)),
             *config_knobs(TxSimConfig, ("refresh_every",), refresh_every=dict(default=1, high=100)),
-            Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP."),
+            Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP; channels of the CNN's second conv "
+                                                    "layer (its first has half)."),
             Int("epochs", 10, low=1, high=50, help="Training epochs."),
             Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
             Int("seed", 0, low=0, high=1000, help="Seed of the initial weights, data order and device randomness."),
@@ -136,11 +156,12 @@ TRAINING = register_study(
             Metric("wall_per_epoch_s", unit="s", better="min", label="wall time / epoch", measured=True,
                    help="Training wall time per epoch on crossbars (this machine, one thread)."),
         ),
-        version="1",
+        version="2",
         cost="batch",
         constraints=training_config,
         description=(
-            "TxSim-style crossbar-aware training of an MLP: forward and transposed backward reads through DAC -> "
+            "TxSim-style crossbar-aware training of an MLP or a small CNN (convolutions mapped onto the tiles by "
+            "im2col): forward and transposed backward reads through DAC -> "
             "tiled crossbars with wire parasitics -> ADC, and the weight update programmed as quantised pulses with "
             "a nonlinear asymmetric (nu), noisy (gamma), varying (d2d) write on positive/negative array pairs. "
             "Each operation can be ideal or not (claim T2 at the scale available here)."

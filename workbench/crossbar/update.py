@@ -33,12 +33,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from workbench.core.knobs import knob_field, validate_config
 
 __all__ = ["ROUNDINGS", "UpdateConfig", "apply_pulses", "apply_pulses_sequential", "pair_update", "program_pairs",
-           "pulse_counts", "step_size"]
+           "pulse_counts", "pulsed_cells", "step_size"]
 
 ROUNDINGS = ("stochastic", "nearest", "none")
 
@@ -202,32 +203,45 @@ def pair_update(u: torch.Tensor, dw: torch.Tensor, w_max: float, config: UpdateC
 
 def program_pairs(u: torch.Tensor, signed: torch.Tensor, config: UpdateConfig, delta: torch.Tensor | None = None,
                   frozen: torch.Tensor | None = None, generator: torch.Generator | None = None,
-                  normal: torch.Tensor | None = None) -> torch.Tensor:
+                  normal: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Program ``signed`` pulses (shape of ``u[0]``; + up on the positive cell and down on the negative one) into the
-    pair state ``u`` (2, ...) in place; returns the flat indices of the cells that received pulses.
+    pair state ``u`` (2, ...) in place; returns the flat indices of the cells that received pulses (ascending) and
+    their new states, shape (2, len(indices)).
 
     Only those cells change: with stochastic or nearest rounding and a small learning rate they are a small fraction,
     so the write model runs on them alone (gathered, programmed, scattered back). ``normal`` (optional) supplies the
     write noise's standard normal draws (the first ``2 m`` are used for ``m`` pulsed cells).
     """
     signed = signed.reshape(-1)
-    idx = torch.nonzero(signed, as_tuple=True)[0]
-    if idx.numel() == 0:
-        return idx
+    idx = pulsed_cells(signed)
     flat_u = u.view(2, -1)
+    if idx.numel() == 0:
+        return idx, flat_u[:, :0]
 
     def sub(t):
-        return t.reshape(2, -1)[:, idx]
+        return t.reshape(2, -1).index_select(1, idx)
 
     if normal is not None:
         normal = normal.reshape(-1)[: 2 * idx.numel()].view(2, -1)
     d = sub(delta) if torch.is_tensor(delta) else delta
-    old = flat_u[:, idx]
-    programmed = _program_pair(old, signed[idx], config, d, generator, normal)
+    old = flat_u.index_select(1, idx)
+    programmed = _program_pair(old, signed.index_select(0, idx), config, d, generator, normal)
     if frozen is not None:
         programmed = torch.where(sub(frozen), old, programmed)
-    flat_u[:, idx] = programmed
-    return idx
+    flat_u.index_copy_(1, idx, programmed)
+    return idx, programmed
+
+
+def pulsed_cells(signed: torch.Tensor) -> torch.Tensor:
+    """Flat indices (ascending) of the nonzero entries of ``signed``.
+
+    On the CPU numpy's ``flatnonzero`` of the mask is ~5x faster than ``torch.nonzero`` (single-threaded, two passes);
+    elsewhere ``torch.nonzero``.
+    """
+    flat = signed.detach().reshape(-1)
+    if flat.device.type == "cpu":
+        return torch.from_numpy(np.flatnonzero(flat.numpy() != 0))
+    return torch.nonzero(flat, as_tuple=True)[0]
 
 
 def _program_pair(u: torch.Tensor, signed: torch.Tensor, config: UpdateConfig, delta, generator, normal
