@@ -51,7 +51,7 @@ class CostConfig:
                                help="Column ADC architecture (shared periphery model).")
     cols_per_adc: int = knob_field(8, low=1, high=1024, label="columns per ADC",
                                    help="Columns sharing one ADC, converted one after another (ISAAC: 128).")
-    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="CMOS node",
+    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="technology node",
                               help="CMOS node of the periphery (the shared table is scaled to it).")
     t_read_ns: float = knob_field(10.0, low=0.0, low_open=True, high=math.inf, unit="ns", label="read pulse t_read",
                                   help="Read pulse per input cycle: the time the array conducts.")

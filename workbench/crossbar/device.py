@@ -49,7 +49,7 @@ class DeviceConfig:
                                      help="G_max / G_min of the cells.")
     bits_per_cell: int = knob_field(0, low=0, high=16, unit="bit", label="bits per cell",
                                     help="Bits per cell: 2**bits evenly spaced conductance levels (0 = analog).")
-    weight_bits: int = knob_field(0, low=0, high=32, unit="bit", label="weight bits",
+    weight_bits: int = knob_field(0, low=0, high=32, unit="bit", label="weight precision",
                                   help="Weight magnitude bits, sliced over cells of bits_per_cell (0 = unquantized).")
     """With ``bits_per_cell`` > 0 a weight spans ``ceil(weight_bits / bits_per_cell)`` slices (cells in separate
     arrays, recombined by shift-and-add)."""

@@ -31,9 +31,9 @@ class PeripheralConfig:
 
     v_read_v: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="V", label="read voltage v_read",
                                  help="Full-scale row voltage for an input of magnitude 1.")
-    input_bits: int = knob_field(0, low=0, high=32, unit="bit", label="input bits",
+    input_bits: int = knob_field(0, low=0, high=32, unit="bit", label="input precision",
                                  help="DAC input magnitude bits (0 = analog).")
-    dac_bits: int = knob_field(0, low=0, high=32, unit="bit", label="DAC bits per cycle",
+    dac_bits: int = knob_field(0, low=0, high=32, unit="bit", label="DAC slice per cycle",
                                help="Bits the DAC applies per cycle; 0 or >= input_bits = one cycle, else bit-sliced.")
     adc_bits: int = knob_field(0, low=0, high=24, unit="bit", label="ADC resolution",
                                help="ADC resolution (0 = ideal); 1 is not allowed.")
