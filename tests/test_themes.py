@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -32,6 +33,15 @@ THEMES = [m.theme for m in MANIFESTS]
 STUDIES = [name for name in list_studies() if get_study(name).theme in THEMES]
 VIEWS = [name for name in list_views() if get_view(name).theme in THEMES]
 SEEDS = sorted((reference_dir() / "seeds").glob("*.parquet"))
+#: A raw Python name in a title: lower-case words joined by underscores ("sigma_rp", "v_read_v"), not a paper symbol
+#: with a one-letter or capitalised base or subscript ("t_sw", "r_wire", "G_max", "tau_D").
+RAW_NAME = re.compile(r"\b(?:[a-z][a-z0-9]+(?:_[a-z0-9]+)+|[a-z](?:_[a-z0-9]+){2,})\b")
+#: Knobs declared in modules another change is rewriting; they get labels there. Exact: the test fails when one of
+#: them gains its label (remove it here) or when any other knob of these entries shows a raw name.
+PENDING_LABELS = {
+    "study:crossbar.training": {"nonideal_ops", "d2d_sigma", "refresh_every"},
+    "study:crossbar.training_speed": {"refresh_every", "random_pool"},
+}
 
 
 def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
@@ -84,6 +94,24 @@ def test_every_view_renders_on_defaults_and_exports(name, tmp_path):
     assert len(pd.read_csv(written["csv"])) == len(frame)
     record = json.loads(written["json"].read_text())
     assert record["view"]["name"] == name and set(record["knobs"]) == set(view.knob_names)
+
+
+@pytest.mark.parametrize("name", [f"study:{n}" for n in STUDIES] + [f"view:{n}" for n in VIEWS])
+def test_every_knob_and_metric_reads_as_a_human_label(name):
+    kind, _, short = name.partition(":")
+    entry = get_study(short) if kind == "study" else get_view(short)
+    items = list(entry.knobs) + list(getattr(entry, "metrics", ()))
+    raw = {item.name for item in items
+           if ("_" in item.name and (not item.label or item.name in item.title)) or RAW_NAME.search(item.title)}
+    long = {item.label for item in entry.knobs if len(item.label) > 40}
+    assert not long, f"{short}: labels {sorted(long)} must wrap onto two lines of a 160 px control column (<= 40 chars)"
+    pending = PENDING_LABELS.get(name, set())
+    assert raw == pending, (f"{short}: {sorted(raw - pending)} show a raw name; give each a short human `label=` where "
+                            f"it is declared (no unit: the unit field adds it)"
+                            + (f"; {sorted(pending - raw)} are labelled now: drop them from PENDING_LABELS"
+                               if pending - raw else ""))
+    if pending:
+        pytest.xfail(f"{short}: labels of {sorted(pending)} pending in the module that declares them")
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)

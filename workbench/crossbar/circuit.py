@@ -62,20 +62,20 @@ class CircuitConfig:
     (:func:`~workbench.core.knobs.knob_field`); the crossbar studies derive their knobs from them.
     """
 
-    rows: int = knob_field(64, low=1, high=1024, help="Rows (inputs) per crossbar tile.")
-    cols: int = knob_field(64, low=1, high=1024, help="Columns (outputs) per crossbar tile.")
-    r_wire_row_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+    rows: int = knob_field(64, low=1, high=1024, label="tile rows", help="Rows (inputs) per crossbar tile.")
+    cols: int = knob_field(64, low=1, high=1024, label="tile columns", help="Columns (outputs) per crossbar tile.")
+    r_wire_row_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", label="row-wire segment",
                                        help="Resistance of one row-wire segment between adjacent cells.")
-    r_wire_col_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+    r_wire_col_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", label="column-wire segment",
                                        help="Resistance of one column-wire segment between adjacent cells.")
-    r_driver_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+    r_driver_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", label="driver resistance",
                                      help="Output resistance of each row driver.")
-    r_sense_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm",
+    r_sense_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", label="sense resistance",
                                     help="Input resistance of each column's sensing circuit to virtual ground.")
-    model: str = knob_field("exact", options=MODELS,
+    model: str = knob_field("exact", options=MODELS, label="circuit model",
                             help="How each tile's G_eff is computed: exact nodal analysis or a closed form.")
     v_op_fraction: float = knob_field(
-        0.5, low=0.0, high=1.0,
+        0.5, low=0.0, high=1.0, label="linearisation point (x v_read)",
         help="Nonlinear cells only: they are linearised with every row at v_op_fraction x v_read.")
 
     def __post_init__(self) -> None:

@@ -45,25 +45,28 @@ _BITS_PER_KB = 8 * 1024
 class CostConfig:
     """The accelerator around the crossbars (what the accuracy model does not need). Defaults: ISAAC-like [R]."""
 
-    tiles: int = knob_field(128, low=1, high=math.inf,
+    tiles: int = knob_field(128, low=1, high=math.inf, label="tiles on the chip",
                             help="Crossbar arrays of rows x cols on the chip (a differential pair is two).")
-    adc_type: str = knob_field("sar", options=pc.ADC_TYPES, help="Column ADC architecture (shared periphery model).")
-    cols_per_adc: int = knob_field(8, low=1, high=1024,
+    adc_type: str = knob_field("sar", options=pc.ADC_TYPES, label="ADC type",
+                               help="Column ADC architecture (shared periphery model).")
+    cols_per_adc: int = knob_field(8, low=1, high=1024, label="columns per ADC",
                                    help="Columns sharing one ADC, converted one after another (ISAAC: 128).")
-    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm",
+    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="technology node",
                               help="CMOS node of the periphery (the shared table is scaled to it).")
-    t_read_ns: float = knob_field(10.0, low=0.0, low_open=True, high=math.inf, unit="ns",
+    t_read_ns: float = knob_field(10.0, low=0.0, low_open=True, high=math.inf, unit="ns", label="read pulse t_read",
                                   help="Read pulse per input cycle: the time the array conducts.")
     """[R] NeuroSim-style read pulses are ~10 ns; ISAAC's 100 ns cycle includes the shared ADC's conversions."""
-    input_activity: float = knob_field(0.5, low=0.0, high=1.0,
+    input_activity: float = knob_field(0.5, low=0.0, high=1.0, label="input activity",
                                        help="Mean (v_row / v_read)^2 over rows and cycles (bit-serial: share of 1s).")
-    cell_area_f2: float = knob_field(4.0, low=1.0, high=math.inf, unit="F^2",
+    cell_area_f2: float = knob_field(4.0, low=1.0, high=math.inf, unit="F^2", label="cell area",
                                      help="Area of one cell in squared feature sizes (4 F^2: a crosspoint cell).")
-    acc_bits: int = knob_field(16, low=1, high=64, unit="bit", help="Shift-and-add accumulator width (ISAAC: 16).")
-    buffer_kb: float = knob_field(64.0, low=0.0, high=math.inf, unit="KB",
+    acc_bits: int = knob_field(16, low=1, high=64, unit="bit", label="accumulator width",
+                               help="Shift-and-add accumulator width (ISAAC: 16).")
+    buffer_kb: float = knob_field(64.0, low=0.0, high=math.inf, unit="KB", label="activation buffer",
                                   help="SRAM activation buffer on the chip (ISAAC: 64 KB eDRAM per tile).")
-    allow_lossy_adc: bool = False
-    """Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds)."""
+    allow_lossy_adc: bool = knob_field(
+        False, label="allow lossy ADCs",
+        help="Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds).")
     tech: str = pc.DEFAULT_TECH
     """Shared periphery table (``data/presets/periphery/<tech>.yaml``)."""
 

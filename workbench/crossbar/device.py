@@ -43,26 +43,29 @@ class DeviceConfig:
     :attr:`g_min_s` are the one place they become S, and the device model computes in S.
     """
 
-    g_max_us: float = knob_field(100.0, low=0.0, low_open=True, high=math.inf, unit="uS",
+    g_max_us: float = knob_field(100.0, low=0.0, low_open=True, high=math.inf, unit="uS", label="max conductance G_max",
                                  help="Highest programmable cell conductance (on state); 100 uS is a 10 kOhm cell.")
-    on_off_ratio: float = knob_field(10.0, low=1.0, high=math.inf, help="G_max / G_min of the cells.")
-    bits_per_cell: int = knob_field(0, low=0, high=16, unit="bit",
+    on_off_ratio: float = knob_field(10.0, low=1.0, high=math.inf, label="on/off ratio G_max/G_min",
+                                     help="G_max / G_min of the cells.")
+    bits_per_cell: int = knob_field(0, low=0, high=16, unit="bit", label="bits per cell",
                                     help="Bits per cell: 2**bits evenly spaced conductance levels (0 = analog).")
-    weight_bits: int = knob_field(0, low=0, high=32, unit="bit",
+    weight_bits: int = knob_field(0, low=0, high=32, unit="bit", label="weight precision",
                                   help="Weight magnitude bits, sliced over cells of bits_per_cell (0 = unquantized).")
     """With ``bits_per_cell`` > 0 a weight spans ``ceil(weight_bits / bits_per_cell)`` slices (cells in separate
     arrays, recombined by shift-and-add)."""
-    mapping: str = knob_field("differential", options=MAPPINGS,
+    mapping: str = knob_field("differential", options=MAPPINGS, label="signed-weight mapping",
                               help="Signed weights on two arrays (differential) or one array with an offset.")
     """``"differential"``: positive and negative weights in two arrays, currents subtracted; ``"offset"``: one array
     holding ``w + w_max``, the reference current ``sum(v) G_mid`` subtracted (an ideal reference column)."""
-    program_sigma: float = knob_field(0.0, low=0.0, high=math.inf,
+    program_sigma: float = knob_field(0.0, low=0.0, high=math.inf, label="programming variation sigma",
                                       help="Relative standard deviation of each programmed conductance.")
-    read_noise_sigma: float = knob_field(0.0, low=0.0, high=math.inf,
+    read_noise_sigma: float = knob_field(0.0, low=0.0, high=math.inf, label="read noise sigma",
                                          help="Relative standard deviation of each cell's current on every read.")
-    stuck_on_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_max.")
-    stuck_off_fraction: float = knob_field(0.0, low=0.0, high=1.0, help="Fraction of cells stuck at G_min.")
-    v_nl_v: float = knob_field(0.0, low=0.0, high=math.inf, unit="V",
+    stuck_on_fraction: float = knob_field(0.0, low=0.0, high=1.0, label="stuck-on cells (at G_max)",
+                                          help="Fraction of cells stuck at G_max.")
+    stuck_off_fraction: float = knob_field(0.0, low=0.0, high=1.0, label="stuck-off cells (at G_min)",
+                                           help="Fraction of cells stuck at G_min.")
+    v_nl_v: float = knob_field(0.0, low=0.0, high=math.inf, unit="V", label="nonlinearity voltage v_nl",
                                help="Sinh nonlinearity voltage of I = g v_nl sinh(v / v_nl); 0 = linear cells.")
     """Smaller is more nonlinear; ``0`` (or ``None``, kept for older callers) means linear (ohmic) cells. Read it
     through :attr:`v_nl`, which gives the solvers' ``None`` for linear cells."""

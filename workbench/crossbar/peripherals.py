@@ -30,14 +30,16 @@ class PeripheralConfig:
     derive their knobs from them.
     """
 
-    v_read_v: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="V",
+    v_read_v: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="V", label="read voltage v_read",
                                  help="Full-scale row voltage for an input of magnitude 1.")
-    input_bits: int = knob_field(0, low=0, high=32, unit="bit", help="DAC input magnitude bits (0 = analog).")
-    dac_bits: int = knob_field(0, low=0, high=32, unit="bit",
+    input_bits: int = knob_field(0, low=0, high=32, unit="bit", label="input precision",
+                                 help="DAC input magnitude bits (0 = analog).")
+    dac_bits: int = knob_field(0, low=0, high=32, unit="bit", label="DAC slice per cycle",
                                help="Bits the DAC applies per cycle; 0 or >= input_bits = one cycle, else bit-sliced.")
-    adc_bits: int = knob_field(0, low=0, high=24, unit="bit", help="ADC resolution (0 = ideal); 1 is not allowed.")
+    adc_bits: int = knob_field(0, low=0, high=24, unit="bit", label="ADC resolution",
+                               help="ADC resolution (0 = ideal); 1 is not allowed.")
     adc_range_fraction: float = knob_field(
-        0.25, low=0.0, low_open=True, high=1.0,
+        0.25, low=0.0, low_open=True, high=1.0, label="ADC full scale (x max current)",
         help="ADC full scale as a fraction of the largest column current v_read x rows x (G_max - G_min).")
 
     def __post_init__(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.core import Bool, Choice, Int, Metric, Study, register_study
+from workbench.core import Choice, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
 from workbench.crossbar.circuit import CircuitConfig, solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
@@ -248,13 +248,10 @@ INFERENCE = register_study(
 
 #: Accelerator knobs of ``crossbar.cost`` (the fields the accuracy model does not need).
 _COST_KNOBS = config_knobs(
-    CostConfig, ("adc_type", "cols_per_adc", "node_nm", "t_read_ns", "input_activity"),
+    CostConfig, ("adc_type", "cols_per_adc", "node_nm", "t_read_ns", "input_activity", "allow_lossy_adc"),
     cols_per_adc=dict(options=(1, 2, 4, 8, 16, 32, 64, 128)), node_nm=dict(options=(22, 32, 45, 65)),
     t_read_ns=dict(low=1.0, high=100.0, log=True), input_activity=dict(low=0.05),
 )
-#: ``CostConfig.allow_lossy_adc`` as a knob (a plain flag field: knob fields are ranged numbers or choices).
-_LOSSY = Bool("allow_lossy_adc", False,
-              help="Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds).")
 
 
 def _cost_config(p: Mapping[str, Any]) -> CrossbarConfig:
@@ -268,7 +265,7 @@ def _cost_config(p: Mapping[str, Any]) -> CrossbarConfig:
 
 
 def _cost_fields(p: Mapping[str, Any]) -> dict:
-    return {k.name: p[k.name] for k in (*_COST_KNOBS, _LOSSY)}
+    return {k.name: p[k.name] for k in _COST_KNOBS}
 
 
 def _check_cost(p: Mapping[str, Any]) -> None:
@@ -304,7 +301,6 @@ COST = register_study(
                           v_read_v=dict(low=0.05, high=1.0), input_bits=dict(default=8, low=1, high=16),
                           dac_bits=dict(default=1, low=1, high=16), adc_bits=dict(default=9, high=16)),
             *_COST_KNOBS,
-            _LOSSY,
             Int("copies", 1, low=1, high=16,
                 help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
         ),

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,17 +23,27 @@ from workbench.mram.writepath import KINDS, WriteKnobs, build_path
 
 ORG_NAMES = tuple(ORGANISATIONS)
 
+#: Knobs several studies and views share, declared once.
+TARGET_WER = Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER",
+                   help="Iso write error rate; below 10/n of the LLG table the exponential tail is extrapolated.")
+SENSE_MARGIN = Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", label="sense margin",
+                     help="Iso sense margin of a normal read at the SA input.")
+SENSE_MODE = Choice("sense_mode", "voltage", options=SENSE_MODES, label="sense mode",
+                    help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node integrates).")
+TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", label="temperature",
+                    help="Temperature of Delta and retention (the LLG tables are at 300 K).")
+
 _WRITE_KNOBS = (
-    Float("write_voltage_v", 1.0, low=0.3, high=1.8, step=0.05, unit="V",
+    Float("write_voltage_v", 1.0, low=0.3, high=1.8, step=0.05, unit="V", label="write supply",
           help="Write driver supply, the same for every path (iso-voltage comparison)."),
-    Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER",
-          help="Iso write error rate; below 10/n of the LLG table the exponential tail is extrapolated."),
-    Float("spin_hall_angle", 0.3, low=0.05, high=1.0, help="GSH heavy-metal spin Hall angle (beta-W ~0.3)."),
-    Float("vsh_efficiency", 0.38, low=0.05, high=2.0,
+    TARGET_WER,
+    Float("spin_hall_angle", 0.3, low=0.05, high=1.0, label="spin Hall angle theta_SH",
+          help="GSH heavy-metal spin Hall angle (beta-W ~0.3)."),
+    Float("vsh_efficiency", 0.38, low=0.05, high=2.0, label="VSH spin efficiency I_s/I_c",
           help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R]."),
-    Float("vsh_gate_drive", 1.0, low=0.5, high=1.0, step=0.05,
+    Float("vsh_gate_drive", 1.0, low=0.5, high=1.0, step=0.05, label="VSH gate drive (x full swing)",
           help="VSH gate drive (fraction of full swing): sets the channel sheet resistance."),
-    Float("access_width_um", 0.2, low=0.05, high=1.0, step=0.05, unit="um",
+    Float("access_width_um", 0.2, low=0.05, high=1.0, step=0.05, unit="um", label="access transistor width",
           help="Access/write transistor width (STT, GSH)."),
 )
 
@@ -90,11 +101,12 @@ DEVICE = register_study(Study(
     func=evaluate_device,
     knobs=(
         Choice("path", "vsh", options=KINDS, help="Write path: STT (PMA), GSH (in-plane), VSH (PMA); sets the magnet."),
-        Float("current_ua", 60.0, low=5.0, high=500.0, log=True, unit="uA", help="Write (charge) current."),
-        Float("pulse_ns", 5.0, low=0.1, high=20.0, log=True, unit="ns", help="Pulse width for the WER metric."),
-        Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER", help="Iso write error rate."),
-        Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K",
-              help="Temperature of Delta and retention (the LLG tables are at 300 K)."),
+        Float("current_ua", 60.0, low=5.0, high=500.0, log=True, unit="uA", label="write current",
+              help="Write (charge) current."),
+        Float("pulse_ns", 5.0, low=0.1, high=20.0, log=True, unit="ns", label="pulse width",
+              help="Pulse width for the WER metric."),
+        TARGET_WER,
+        TEMPERATURE,
     ),
     metrics=(
         Metric("write_time_ns", "ns", "min", "Pulse width reaching the target WER (LLG, 300 K).", "write time"),
@@ -123,11 +135,11 @@ _ARRAY_KNOBS = (
     Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
     Choice("rows", 256, options=(64, 128, 256, 512, 1024), help="Cells per bitline."),
     Choice("cols", 256, options=(64, 128, 256, 512, 1024), help="Cells per wordline."),
-    Choice("word_bits", 32, options=(8, 16, 32, 64), unit="bit", help="Bits per access."),
-    Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin at the SA input."),
-    Float("read_voltage_v", 0.1, low=0.02, high=0.3, step=0.01, unit="V", help="Bitline read bias."),
-    Choice("sense_mode", "voltage", options=SENSE_MODES,
-           help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node integrates)."),
+    Choice("word_bits", 32, options=(8, 16, 32, 64), unit="bit", label="word width", help="Bits per access."),
+    SENSE_MARGIN,
+    Float("read_voltage_v", 0.1, low=0.02, high=0.3, step=0.01, unit="V", label="read bias",
+          help="Bitline read bias."),
+    SENSE_MODE,
 )
 
 
@@ -230,12 +242,15 @@ CIM = register_study(Study(
     knobs=(
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Choice("op", "XOR", options=CIM_OPS, help="Operation (OR/AND single-ended; AND/NOR differential)."),
-        Float("sigma_rp", 0.05, low=0.0, high=0.2, step=0.005, help="Relative 1-sigma of R_P."),
-        Float("sigma_tmr", 0.05, low=0.0, high=0.2, step=0.005, help="Relative 1-sigma of the TMR."),
-        Float("sigma_vt_mv", 30.0, low=0.0, high=80.0, unit="mV", help="1-sigma V_T of the series transistor."),
+        Float("sigma_rp", 0.05, low=0.0, high=0.2, step=0.005, label="R_P spread sigma",
+              help="Relative 1-sigma of R_P."),
+        Float("sigma_tmr", 0.05, low=0.0, high=0.2, step=0.005, label="TMR spread sigma",
+              help="Relative 1-sigma of the TMR."),
+        Float("sigma_vt_mv", 30.0, low=0.0, high=80.0, unit="mV", label="V_T spread sigma",
+              help="1-sigma V_T of the series transistor."),
         Int("samples", 2000, low=1, high=200000, log=True, help="Monte Carlo draws per input combination."),
-        Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", help="Iso sense margin of a normal read."),
-        Choice("sense_mode", "voltage", options=SENSE_MODES, help="Voltage- or current-mode sense amplifier."),
+        SENSE_MARGIN,
+        SENSE_MODE,
         Float("ref_fraction", 0.5, low=0.0, high=1.0, step=0.01, label="reference position",
               help="Where each CiM reference sits between its two read levels (0.5 = midpoint; 0 or 1 = on a level, "
                    "refused)."),
@@ -296,8 +311,9 @@ SYSTEM = register_study(Study(
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Int("n", 4096, low=8, high=1_000_000, log=True,
             help="Elements (32-bit words); for dnn_net the mix of n / 64 digit images."),
-        Int("k_partial", 9, low=2, high=512, log=True, help="Partial sums per output (dnn_acc)."),
-        Bool("use_cim", True, help="Absolute figures with (True) or without CiM."),
+        Int("k_partial", 9, low=2, high=512, log=True, label="partial sums per output",
+            help="Partial sums per output (dnn_acc)."),
+        Bool("use_cim", True, label="with CiM", help="Absolute figures with (True) or without CiM."),
     ),
     metrics=(
         Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
@@ -371,14 +387,17 @@ LLG = register_study(Study(
         Float("ku_kj_per_m3", 860.0, low=1.0, high=3000.0, log=True, unit="kJ/m3", label="Ku",
               help="Uniaxial anisotropy (PMA: before the demag correction)."),
         Float("alpha", 0.01, low=0.001, high=0.5, log=True, help="Gilbert damping."),
-        Float("length_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer length (ellipse)."),
-        Float("width_nm", 40.0, low=5.0, high=300.0, unit="nm", help="Free-layer width."),
-        Float("thickness_nm", 1.3, low=0.5, high=5.0, unit="nm", help="Free-layer thickness."),
+        Float("length_nm", 40.0, low=5.0, high=300.0, unit="nm", label="free-layer length",
+              help="Free-layer length (ellipse)."),
+        Float("width_nm", 40.0, low=5.0, high=300.0, unit="nm", label="free-layer width", help="Free-layer width."),
+        Float("thickness_nm", 1.3, low=0.5, high=5.0, unit="nm", label="free-layer thickness",
+              help="Free-layer thickness."),
         Float("overdrive", 3.0, low=1.05, high=20.0, log=True, help="B_DL / B_DL,c0 = I / I_c0."),
-        Float("temperature_k", 300.0, low=0.0, high=500.0, unit="K", help="Temperature (0 = no thermal field)."),
+        replace(TEMPERATURE, low=0.0, high=500.0, help="Temperature (0 = no thermal field)."),
         Int("magnets", 200, low=1, high=100_000, log=True, help="Monte Carlo magnets."),
-        Float("t_max_ns", 10.0, low=0.1, high=200.0, log=True, unit="ns", help="Longest pulse simulated."),
-        Float("dt_ps", 1.0, low=0.05, high=5.0, log=True, unit="ps", help="Heun time step."),
+        Float("t_max_ns", 10.0, low=0.1, high=200.0, log=True, unit="ns", label="longest pulse simulated",
+              help="Longest pulse simulated."),
+        Float("dt_ps", 1.0, low=0.05, high=5.0, log=True, unit="ps", label="time step dt", help="Heun time step."),
         Int("seed", 0, low=0, high=1_000_000, help="Thermal-noise seed."),
     ),
     metrics=(

@@ -11,6 +11,7 @@ from workbench.core import Choice, Float, Int, View, register_view
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.device import switching_table
+from workbench.mram.studies import ARRAY, CIM
 from workbench.mram.system import KERNELS, compare
 from workbench.mram.writepath import KINDS, build_path
 
@@ -146,7 +147,8 @@ def mtj_view(preset: str, v_max: float) -> tuple[alt.Chart, pd.DataFrame]:
 register_view(View(name="mram.mtj", theme="mram", func=mtj_view, title="MTJ resistance vs bias",
                    knobs=(Choice("preset", "pma_cofeb", options=("pma_cofeb", "inplane_cofeb"),
                                  help="Magnet/MTJ preset."),
-                          Float("v_max", 1.0, low=0.1, high=1.5, unit="V", help="Largest bias shown.")),
+                          Float("v_max", 1.0, low=0.1, high=1.5, unit="V", label="largest bias",
+                                help="Largest bias shown.")),
                    description="Parallel and antiparallel resistance of the junction as the TMR falls with bias."))
 register_view(View(name="mram.switching", theme="mram", func=switching_view, title="Switching-time distribution",
                    knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
@@ -156,12 +158,11 @@ register_view(View(name="mram.wer", theme="mram", func=wer_view, title="Write er
                    description="WER = P(t_switch > pulse) at each write current, from the LLG runs."))
 register_view(View(name="mram.organisations", theme="mram", func=organisations_view,
                    title="STT / GSH / DGSH / VSH / DVSH arrays",
-                   knobs=(Choice("rows", 256, options=(64, 128, 256, 512, 1024), help="Cells per bitline."),
-                          Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, help="Iso write error rate.")),
+                   knobs=(ARRAY.knob("rows"), ARRAY.knob("target_wer")),
                    description="Per-word read/write energy and latency at iso sense margin and iso WER."))
 register_view(View(name="mram.margins", theme="mram", func=margins_view, title="CiM sense margins under variation",
                    knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
-                          Float("sigma_rp", 0.05, low=0.0, high=0.2, help="Relative 1-sigma of R_P."),
+                          CIM.knob("sigma_rp"),
                           Int("samples", 2000, low=100, high=100000, log=True, help="Draws per input combination.")),
                    description="Signed margin at the SA input of every operation; negative = wrong output."))
 register_view(View(name="mram.kernels", theme="mram", func=kernels_view, title="CiM per kernel",

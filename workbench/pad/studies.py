@@ -3,8 +3,16 @@ the trained detector on synthetic video, full frame vs Pack and Detect; accuracy
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.pad import analytic
+
+#: ROI expansion, declared once; ``pad.detect`` narrows it to its 128 px frames.
+ROI_STEP = Int("step_px", 4, low=0, high=32, unit="px", label="ROI expansion step",
+               help="ROI expansion step per side (0 = no expansion).")
+ROI_MARGIN = Int("max_margin_px", 32, low=0, high=128, unit="px", label="max ROI expansion",
+                 help="Largest ROI expansion per side.")
 
 
 def evaluate_flops(input_px: int, canvas_px: int, k: int, trigger_rate: float, extras: str, num_classes: int,
@@ -18,21 +26,23 @@ FLOPS = register_study(Study(
     theme="pad",
     func=evaluate_flops,
     knobs=(
-        Int("input_px", 300, low=64, high=600, step=4, unit="px", help="Full-frame (anchor) input side of SSD300."),
+        Int("input_px", 300, low=64, high=600, step=4, unit="px", label="full-frame input side",
+            help="Full-frame (anchor) input side of SSD300."),
         Int("canvas_px", 152, low=32, high=600, step=4, unit="px", label="S_p",
             help="Side S_p of the packed canvas the detector runs on between anchors."),
         Int("k", 5, low=1, high=60, help="Anchor interval: a full-size frame every k frames."),
-        Float("trigger_rate", 0.0, low=0.0, high=1.0, step=0.01,
+        Float("trigger_rate", 0.0, low=0.0, high=1.0, step=0.01, label="trigger rate (extra anchors)",
               help="Fraction of inter-anchor frames turned into anchors by a trigger (packing failure, no "
                    "detections, scene change)."),
         Choice("extras", "pad", options=("pad", "drop"),
                help="Below ~260 px SSD300's 3x3 valid extra layers run out of map: pad them or drop them."),
-        Int("num_classes", 21, low=2, high=91, help="Scores per default box (21 = PASCAL VOC with background)."),
+        Int("num_classes", 21, low=2, high=91, label="classes (with background)",
+            help="Scores per default box (21 = PASCAL VOC with background)."),
         Float("fps", 30.0, low=1.0, high=120.0, unit="frames/s", help="Video frame rate for the TFLOPS figure."),
         Int("rois", 4, low=1, high=16, help="ROIs per inter-anchor frame (squares, for the packing check)."),
-        Int("roi_px", 60, low=8, high=300, unit="px", help="Side of each ROI before expansion."),
-        Int("step_px", 4, low=0, high=32, unit="px", help="Expansion step per side (0 = no expansion)."),
-        Int("max_margin_px", 32, low=0, high=128, unit="px", help="Largest expansion per side."),
+        Int("roi_px", 60, low=8, high=300, unit="px", label="ROI side", help="Side of each ROI before expansion."),
+        ROI_STEP,
+        ROI_MARGIN,
     ),
     metrics=(
         Metric("gflops_full", "GFLOP", "min", "SSD300 FLOPs on one full frame (flop_counter, meta tensors).",
@@ -79,15 +89,18 @@ DETECT = register_study(Study(
         Int("k", 4, low=1, high=30, help="Anchor interval: a full-size frame every k frames (1 = full frame)."),
         Int("canvas_px", 64, low=32, high=128, step=16, unit="px", label="S_p",
             help="Side of the packed canvas (the 128 px frame's detector takes multiples of 16)."),
-        Int("step_px", 4, low=0, high=16, unit="px", help="ROI expansion step per side (0 = no expansion)."),
-        Int("max_margin_px", 12, low=0, high=32, unit="px", help="Largest ROI expansion per side."),
-        Float("roi_score", 0.2, low=0.1, high=0.95, step=0.05, help="Detections at or above it become ROIs."),
+        replace(ROI_STEP, high=16),
+        replace(ROI_MARGIN, default=12, high=32),
+        Float("roi_score", 0.2, low=0.1, high=0.95, step=0.05, label="ROI score threshold",
+              help="Detections at or above it become ROIs."),
         Int("objects", 3, low=1, high=8, help="Objects in the video at a time."),
-        Float("speed_px", 2.0, low=0.0, high=8.0, step=0.5, unit="px/frame", help="Object speed."),
+        Float("speed_px", 2.0, low=0.0, high=8.0, step=0.5, unit="px/frame", label="object speed",
+              help="Object speed."),
         Int("occluders", 0, low=0, high=3, help="Moving bars drawn over the objects."),
         Float("churn", 0.02, low=0.0, high=0.2, step=0.01,
               help="Per frame: probability an object disappears, and that a missing one appears."),
-        Int("cut_every", 30, low=0, high=300, help="A scene cut every this many frames (0 = none)."),
+        Int("cut_every", 30, low=0, high=300, label="frames between scene cuts",
+            help="A scene cut every this many frames (0 = none)."),
         Int("frames", 60, low=10, high=600, help="Frames in the video."),
         Int("seed", 0, low=0, high=9_999, help="Seed of the video (the detector's training videos use 10000+)."),
     ),

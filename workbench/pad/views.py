@@ -17,7 +17,7 @@ from workbench.core import Choice, Int, View, register_view
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
 from workbench.pad.packing import CanvasPlan, Placement, render_canvas
 from workbench.pad.ssd300 import ssd300_flops
-from workbench.pad.studies import DETECT
+from workbench.pad.studies import DETECT, FLOPS
 
 VIDEO_KNOBS = ("objects", "speed_px", "occluders", "churn", "cut_every", "frames", "seed")
 PAD_KNOBS = ("k", "canvas_px", "step_px", "max_margin_px")
@@ -223,9 +223,7 @@ register_view(View(
     theme="pad",
     func=ssd300_by_size,
     title="SSD300 FLOPs over input size",
-    knobs=(Choice("extras", "pad", options=("pad", "drop"),
-                  help="Small inputs: pad SSD300's 3x3 valid extra layers or drop them."),
-           Int("num_classes", 21, low=2, high=91, help="Scores per default box.")),
+    knobs=(FLOPS.knob("extras"), FLOPS.knob("num_classes")),
     description="FLOPs of SSD300-VGG16 (flop_counter on meta tensors) from 100 to 600 px: the VGG backbone grows as "
                 "the input area; the extra layers are padded or dropped where the map runs out.",
 ))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.pruning.analytic import compare, profile
 from workbench.pruning.criteria import CRITERIA
@@ -11,7 +13,7 @@ from workbench.pruning.schedule import RANKINGS, PruneSchedule
 from workbench.pruning.trainer import prune_while_training, train_prune_retrain
 
 _NETWORK = Choice("network", "vgg8", options=NETWORKS, help="VGG (global-average-pool classifier) or CIFAR ResNet.")
-_WIDTH = Float("width_mult", 0.25, low=0.125, high=1.0, step=0.125,
+_WIDTH = Float("width_mult", 0.25, low=0.125, high=1.0, step=0.125, label="width multiplier",
                help="Multiplies every layer width (1 = the published network; 0.25 trains in seconds on a CPU).")
 _DATASET = Choice("dataset", "digits", options=DATASETS,
                   help="digits / MNIST-5k / synthetic: bundled, 16x16; CIFAR from data/datasets (not downloaded).")
@@ -25,6 +27,12 @@ _RANKING = Choice("ranking", "layer", options=RANKINGS,
 _EPOCHS = Int("epochs", 15, low=1, high=300, unit="epochs", help="Training epochs (E).")
 _LR = Float("lr", 0.05, low=0.001, high=0.5, log=True, help="Initial SGD learning rate (cosine decay).")
 _SEED = Int("seed", 0, low=0, high=10_000, help="Seeds the split, the initial weights, the order and the scoring.")
+_EVERY_N = Int("every_n", 2, low=1, high=100, unit="epochs", label="n (prune every)",
+               help="Prune after every n-th epoch.")
+_STOP = Int("stop_epoch", 10, low=1, high=300, unit="epochs", label="N1 (stop pruning)",
+            help="No pruning after this epoch.")
+_RETRAIN = Int("retrain_epochs", 10, low=0, high=100, unit="epochs", label="retraining",
+               help="The baseline's fine-tuning epochs after its one prune.")
 
 _RUN_METRICS = (
     Metric("test_accuracy", "%", "max", "Top-1 accuracy of the final pruned network on the test split.",
@@ -89,12 +97,7 @@ WHILE_TRAINING = register_study(Study(
     name="pruning.while_training",
     theme="pruning",
     func=while_training,
-    knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET,
-           Int("every_n", 2, low=1, high=100, unit="epochs", label="n (prune every)",
-               help="Prune after every n-th epoch."),
-           Int("stop_epoch", 10, low=1, high=300, unit="epochs", label="N1 (stop pruning)",
-               help="No pruning after this epoch."),
-           _RANKING, _EPOCHS, _LR, _SEED),
+    knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET, _EVERY_N, _STOP, _RANKING, _EPOCHS, _LR, _SEED),
     metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x).",
                                    label="filters / step"),),
     version="2",
@@ -109,9 +112,7 @@ PRUNE_RETRAIN = register_study(Study(
     name="pruning.train_prune_retrain",
     theme="pruning",
     func=prune_retrain,
-    knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET, _RANKING, _EPOCHS,
-           Int("retrain_epochs", 10, low=0, high=100, unit="epochs", help="Fine-tuning epochs after the prune."),
-           _LR, _SEED),
+    knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET, _RANKING, _EPOCHS, _RETRAIN, _LR, _SEED),
     metrics=_RUN_METRICS,
     version="2",
     cost="batch",
@@ -123,15 +124,13 @@ SCHEDULE_COST = register_study(Study(
     theme="pruning",
     func=schedule_cost,
     knobs=(Choice("network", "vgg16", options=NETWORKS, help="Published-width network."),
-           Choice("input_size", 32, options=(16, 32, 64, 224), unit="px", help="Input image side."),
+           Choice("input_size", 32, options=(16, 32, 64, 224), unit="px", label="input side",
+                  help="Input image side."),
            Int("epochs", 200, low=2, high=400, unit="epochs", help="Training epochs (E) of both methods."),
-           Int("every_n", 21, low=1, high=100, unit="epochs", label="n (prune every)",
-               help="Prune after every n-th epoch."),
-           Int("stop_epoch", 150, low=1, high=400, unit="epochs", label="N1 (stop pruning)",
-               help="No pruning after this epoch."),
-           Float("target_ratio", 0.5, low=0.0, high=0.95, step=0.05, label="filters pruned (target)",
-                 help="Fraction of every prunable layer's filters removed by the end."),
-           Int("retrain_epochs", 10, low=0, high=100, unit="epochs", help="Baseline fine-tuning after its prune.")),
+           replace(_EVERY_N, default=21),
+           replace(_STOP, default=150, high=400),
+           replace(_TARGET, high=0.95, help="Fraction of every prunable layer's filters removed by the end."),
+           _RETRAIN),
     metrics=(
         Metric("compute_saving", "%", "max", "1 - training MACs of pruning while training / train + prune + retrain.",
                label="training compute saving"),

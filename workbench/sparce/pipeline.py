@@ -38,20 +38,27 @@ CLASSES = ("alu", "mul", "load", "store", "neon", "branch")
 class PipelineConfig:
     """Timing knobs of the in-order core and its L1 data cache."""
 
-    alu_latency: int = knob_field(1, low=1, high=4, unit="cycles", help="ALU result latency (EX to use).")
-    mul_latency: int = knob_field(3, low=1, high=8, unit="cycles", help="Scalar MUL/MAC result latency.")
-    load_latency: int = knob_field(2, low=1, high=6, unit="cycles", help="Load-to-use latency on an L1 hit.")
-    neon_latency: int = knob_field(3, low=1, high=8, unit="cycles", help="NEON (4-lane) operation latency.")
-    mul_interval: int = knob_field(1, low=1, high=4, unit="cycles",
+    alu_latency: int = knob_field(1, low=1, high=4, unit="cycles", label="ALU latency",
+                                  help="ALU result latency (EX to use).")
+    mul_latency: int = knob_field(3, low=1, high=8, unit="cycles", label="MUL latency",
+                                  help="Scalar MUL/MAC result latency.")
+    load_latency: int = knob_field(2, low=1, high=6, unit="cycles", label="load-to-use latency",
+                                   help="Load-to-use latency on an L1 hit.")
+    neon_latency: int = knob_field(3, low=1, high=8, unit="cycles", label="NEON latency",
+                                   help="NEON (4-lane) operation latency.")
+    mul_interval: int = knob_field(1, low=1, high=4, unit="cycles", label="MUL issue interval",
                                    help="Cycles between two multiplies (1 = pipelined multiplier).")
-    neon_interval: int = knob_field(1, low=1, high=4, unit="cycles", help="Cycles between two NEON operations.")
-    branch_penalty: int = knob_field(2, low=0, high=20, unit="cycles", help="Bubbles after a taken branch.")
-    fetch_to_issue: int = knob_field(2, low=1, high=6, unit="cycles",
+    neon_interval: int = knob_field(1, low=1, high=4, unit="cycles", label="NEON issue interval",
+                                    help="Cycles between two NEON operations.")
+    branch_penalty: int = knob_field(2, low=0, high=20, unit="cycles", label="taken-branch penalty",
+                                     help="Bubbles after a taken branch.")
+    fetch_to_issue: int = knob_field(2, low=1, high=6, unit="cycles", label="fetch to EX",
                                      help="Cycles from fetch to EX (IF, ID): how early SparCE looks at the SpRF.")
-    cache_kb: int = knob_field(32, low=1, high=256, unit="KiB", help="L1 data cache size.")
-    line_bytes: int = knob_field(64, low=16, high=256, unit="B", help="Cache line size.")
-    assoc: int = knob_field(4, low=1, high=16, help="Cache associativity (ways).")
-    miss_penalty: int = knob_field(12, low=0, high=400, unit="cycles", help="Cycles the pipeline freezes per miss.")
+    cache_kb: int = knob_field(32, low=1, high=256, unit="KiB", label="L1 D-cache size", help="L1 data cache size.")
+    line_bytes: int = knob_field(64, low=16, high=256, unit="B", label="cache line size", help="Cache line size.")
+    assoc: int = knob_field(4, low=1, high=16, label="L1 ways", help="Cache associativity (ways).")
+    miss_penalty: int = knob_field(12, low=0, high=400, unit="cycles", label="L1 miss penalty",
+                                   help="Cycles the pipeline freezes per miss.")
 
     def __post_init__(self):
         validate_config(self)

@@ -151,7 +151,8 @@ CORE = register_stage(Stage(
     knobs=(
         Choice("sparce_variant", "scalar", options=("scalar", "neon"), label="SparCE core",
                help="Scalar in-order core, or with 4-lane NEON kernels (a skip needs all 4 lanes zero)."),
-        Int("sparce_images", 2, low=1, high=16, help="Validation images whose kernel calls are timed (averaged)."),
+        Int("sparce_images", 2, low=1, high=16, label="SparCE timed images",
+            help="Validation images whose kernel calls are timed (averaged)."),
     ),
     requires=("trained",),
     label="SparCE core",

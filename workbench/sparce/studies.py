@@ -22,9 +22,9 @@ _KNOBS = (
     Float("sparsity", 0.5, low=0.0, high=1.0, step=0.05,
           help="Fraction of zero activations per layer input (activations='synthetic' only)."),
     Int("images", 2, low=1, high=16, help="Test images averaged (each one inference)."),
-    Choice("sasa_size", 64, options=(1, 2, 4, 8, 16, 32, 64), help="SASA table entries."),
-    Choice("sasa_assoc", 4, options=(1, 2, 4), help="SASA table ways (size must be a multiple)."),
-    Choice("input_size", 8, options=(8, 16), unit="px",
+    Choice("sasa_size", 64, options=(1, 2, 4, 8, 16, 32, 64), label="SASA entries", help="SASA table entries."),
+    Choice("sasa_assoc", 4, options=(1, 2, 4), label="SASA ways", help="SASA table ways (size must be a multiple)."),
+    Choice("input_size", 8, options=(8, 16), unit="px", label="input side",
            help="Digits at 8x8 (native) or upsampled to 16x16: the same CNN on 4x the pixels (first use of 16 trains "
                 "it and records its kernel traces, ~1 min)."),
     *_PIPELINE_KNOBS,

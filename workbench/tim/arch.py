@@ -111,26 +111,26 @@ class TimConfig:
     rows_active: int = knob_field(16, low=1, high=math.inf, label="L (rows active)",
                                   help="Rows enabled per access (the paper's L); L x cols products per access.")
     tiles: int = knob_field(32, low=1, high=math.inf, help="Number of TiM tiles.")
-    adc_bits: int = knob_field(5, low=1, high=math.inf, unit="bit",
+    adc_bits: int = knob_field(5, low=1, high=math.inf, unit="bit", label="ADC resolution",
                                help="Column ADC precision; must be >= ceil(log2(L+1)).")
-    adc_type: str = knob_field("sar", options=ADC_TYPES,
+    adc_type: str = knob_field("sar", options=ADC_TYPES, label="ADC type",
                                help="SAR (B decisions + CDAC) or flash (2^B - 1 comparators, one decision).")
     """SAR is the default [R] because one ADC per bitline must fit the column pitch: with the table's parts a 5-bit
     flash (31 comparators) takes ~3x the area and energy of a 5-bit SAR, close to the area of the 256 TPCs on its
     bitline."""
-    cols_per_adc: int = knob_field(1, low=1, high=math.inf,
+    cols_per_adc: int = knob_field(1, low=1, high=math.inf, label="columns per ADC",
                                    help="Columns sharing one ADC pair (conversions serialised within an access).")
     representation: str = knob_field(
         "unweighted", options=REPRESENTATIONS,
         help="Ternary system: {-1,0,1}, {-a,0,a} or {-a,0,b}; sets the peripheral scale/accumulate cost.")
-    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm",
+    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="technology node",
                               help="Technology node; the parameter table is scaled to it (first-order rules).")
     t_access_ns: float = knob_field(
-        0.0, low=0.0, high=math.inf, unit="ns",
+        0.0, low=0.0, high=math.inf, unit="ns", label="tile access period",
         help="Tile access period; 0 = the circuit model's minimum, below the minimum is an error.")
-    input_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0,
+    input_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0, label="input density",
                                       help="Fraction of nonzero ternary activations (wordline and bitline activity).")
-    weight_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0,
+    weight_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0, label="weight density",
                                        help="Fraction of nonzero ternary weights (bitline activity).")
     i_read_ua: float = knob_field(_REF.i_read_ua, low=0.0, low_open=True, high=math.inf, unit="uA",
                                   label="cell read current",

@@ -85,7 +85,8 @@ TERNARIZE = register_stage(Stage(
     knobs=(
         Choice("ternary_scheme", "symmetric", options=REPRESENTATIONS, label="ternary scheme",
                help="Ternary system of weights and activations: {-1,0,1}, {-a,0,a} or {-a,0,b}."),
-        Int("ternary_epochs", 6, low=1, high=100, unit="epochs", help="Straight-through-estimator fine-tuning."),
+        Int("ternary_epochs", 6, low=1, high=100, unit="epochs", label="ternary fine-tuning",
+            help="Straight-through-estimator fine-tuning."),
     ),
     requires=("trained",),
     provides=("ternary",),
