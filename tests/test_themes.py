@@ -36,12 +36,6 @@ SEEDS = sorted((reference_dir() / "seeds").glob("*.parquet"))
 #: A raw Python name in a title: lower-case words joined by underscores ("sigma_rp", "v_read_v"), not a paper symbol
 #: with a one-letter or capitalised base or subscript ("t_sw", "r_wire", "G_max", "tau_D").
 RAW_NAME = re.compile(r"\b(?:[a-z][a-z0-9]+(?:_[a-z0-9]+)+|[a-z](?:_[a-z0-9]+){2,})\b")
-#: Knobs declared in modules another change is rewriting; they get labels there. Exact: the test fails when one of
-#: them gains its label (remove it here) or when any other knob of these entries shows a raw name.
-PENDING_LABELS = {
-    "study:crossbar.training": {"nonideal_ops", "d2d_sigma", "refresh_every"},
-    "study:crossbar.training_speed": {"refresh_every", "random_pool"},
-}
 
 
 def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
@@ -105,13 +99,8 @@ def test_every_knob_and_metric_reads_as_a_human_label(name):
            if ("_" in item.name and (not item.label or item.name in item.title)) or RAW_NAME.search(item.title)}
     long = {item.label for item in entry.knobs if len(item.label) > 40}
     assert not long, f"{short}: labels {sorted(long)} must wrap onto two lines of a 160 px control column (<= 40 chars)"
-    pending = PENDING_LABELS.get(name, set())
-    assert raw == pending, (f"{short}: {sorted(raw - pending)} show a raw name; give each a short human `label=` where "
-                            f"it is declared (no unit: the unit field adds it)"
-                            + (f"; {sorted(pending - raw)} are labelled now: drop them from PENDING_LABELS"
-                               if pending - raw else ""))
-    if pending:
-        pytest.xfail(f"{short}: labels of {sorted(pending)} pending in the module that declares them")
+    assert not raw, (f"{short}: {sorted(raw)} show a raw name; give each a short human `label=` where it is declared "
+                     "(no unit: the unit field adds it)")
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)

@@ -50,6 +50,11 @@ __all__ = [
 #: How ``G_eff`` is computed (:func:`workbench.crossbar.fast.effective_conductance`): nodal analysis or a closed form.
 MODELS = ("exact", "cumulative", "diagonal", "ideal")
 
+SQUARE_TILE_LABEL = "tile size, rows = cols"
+"""Label of a knob that sets both ``rows`` and ``cols`` (square tiles)."""
+SHARED_WIRE_LABEL = "r_wire, row = column"
+"""Label of a knob that sets ``r_wire_row_ohm`` and ``r_wire_col_ohm`` together."""
+
 
 @dataclass(frozen=True)
 class CircuitConfig:

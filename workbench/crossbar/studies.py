@@ -11,7 +11,7 @@ import numpy as np
 
 from workbench.core import Choice, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
-from workbench.crossbar.circuit import CircuitConfig, solve_crossbar
+from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig, solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.cost import CostConfig, adc_bits_priced, network_cost, tiles_needed
 from workbench.crossbar.device import DeviceConfig
@@ -28,7 +28,7 @@ CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 _RESISTANCE_KNOBS = (
     *config_knobs(
         CircuitConfig, ("r_wire_ohm", "r_driver_ohm", "r_sense_ohm"),
-        r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="r_wire, row = column"),
+        r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label=SHARED_WIRE_LABEL),
         r_driver_ohm=dict(default=100.0, high=1000.0), r_sense_ohm=dict(default=100.0, high=1000.0),
     ),
     *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
@@ -211,7 +211,7 @@ INFERENCE = register_study(
         func=inference_accuracy,
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field="rows", options=(16, 32, 64, 128), label="tile size, rows = cols")),
+                          tile_size=dict(field="rows", options=(16, 32, 64, 128), label=SQUARE_TILE_LABEL)),
             *_RESISTANCE_KNOBS,
             *config_knobs(DeviceConfig, ("bits_per_cell", "weight_bits"), bits_per_cell=dict(default=4, high=8),
                           weight_bits=dict(default=8, high=8)),
@@ -292,7 +292,7 @@ COST = register_study(
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
                           tile_size=dict(field="rows", options=(16, 32, 64, 128, 256), default=64,
-                                         label="tile size, rows = cols")),
+                                         label=SQUARE_TILE_LABEL)),
             *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio", "bits_per_cell", "weight_bits"),
                           g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
                           on_off_ratio=dict(low=2.0, high=1000.0, log=True),

@@ -81,12 +81,15 @@ class TxSimConfig:
     forward: bool = knob_field(True, help="Forward read through the non-ideal crossbars (else an ideal GEMM).")
     backward: bool = knob_field(True, help="Backward (transposed) read through the non-ideal crossbars.")
     update: bool = knob_field(True, help="Weight update as device programming pulses (else ideal SGD).")
-    refresh_every: int = knob_field(1, low=1, high=100000,
+    refresh_every: int = knob_field(1, low=1, high=100000, label="refresh read matrices every L",
                                     help="Recompute the non-ideal read matrices every L iterations (1 = always).")
-    batched: bool = knob_field(True, help="One batched GEMM over all tiles of a layer (else a loop over tiles).")
-    random_pool: bool = knob_field(True, help="Draw the update's random numbers from a pre-drawn pool at a random "
-                                              "offset each iteration (fast), else fresh draws.")
-    device: str = knob_field("auto", options=DEVICES, help="Where to compute: auto = CUDA when present, else CPU.")
+    batched: bool = knob_field(True, label="batched tile GEMM",
+                               help="One batched GEMM over all tiles of a layer (else a loop over tiles).")
+    random_pool: bool = knob_field(True, label="random numbers from a pool",
+                                   help="Draw the update's random numbers from a pre-drawn pool at a random offset "
+                                        "each iteration (fast), else fresh draws.")
+    device: str = knob_field("auto", options=DEVICES, label="compute device",
+                             help="Where to compute: auto = CUDA when present, else CPU.")
 
     def __post_init__(self) -> None:
         validate_config(self)

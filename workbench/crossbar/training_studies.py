@@ -12,7 +12,7 @@ import torch
 
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
-from workbench.crossbar.circuit import CircuitConfig
+from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.peripherals import PeripheralConfig
@@ -108,7 +108,7 @@ def crossbar_training(
 
 _TILE = config_knobs(CircuitConfig, ("tile_size",),
                      tile_size=dict(field="rows", options=(8, 16, 32, 64, 128), default=32,
-                                    label="tile size, rows = cols"))
+                                    label=SQUARE_TILE_LABEL))
 
 TRAINING = register_study(
     Study(
@@ -122,13 +122,13 @@ TRAINING = register_study(
                    help="mlp: input - hidden - classes; cnn: two 3x3 conv blocks (hidden/2 and hidden channels, "
                         "ReLU, 2x2 max pooling) and a linear classifier, the convolutions mapped onto the tiles by "
                         "im2col."),
-            Choice("nonideal_ops", "all", options=tuple(OPS),
+            Choice("nonideal_ops", "all", options=tuple(OPS), label="non-ideal operations",
                    help="Which operations run on non-ideal crossbars: none, forward, forward + backward, or all "
                         "three including the pulse-programmed update."),
             *_TILE,
             *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
                           r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
-                                          label="r_wire, row = column"),
+                                          label=SHARED_WIRE_LABEL),
                           circuit_model=dict(field="model", default="cumulative",
                                              options=("exact", "cumulative", "ideal"))),
             *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
@@ -204,10 +204,10 @@ SPEED = register_study(
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
                           tile_size=dict(field="rows", options=(16, 32, 64, 128), default=64,
-                                         label="tile size, rows = cols")),
+                                         label=SQUARE_TILE_LABEL)),
             *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
                           r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
-                                          label="r_wire, row = column"),
+                                          label=SHARED_WIRE_LABEL),
                           circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
             *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),
                           refresh_every=dict(default=10, high=100)),

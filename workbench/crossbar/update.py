@@ -57,7 +57,7 @@ class UpdateConfig:
                                 "exp(-nu (1-u)) / pulses (0 = linear, symmetric).")
     gamma: float = knob_field(0.0, low=0.0, high=2.0,
                               help="Cycle-to-cycle write noise: relative standard deviation of each pulse's step.")
-    d2d_sigma: float = knob_field(0.0, low=0.0, high=1.0,
+    d2d_sigma: float = knob_field(0.0, low=0.0, high=1.0, label="device-to-device step spread sigma",
                                   help="Device-to-device variation: relative standard deviation of each cell's step.")
     pulses: int = knob_field(100, low=1, high=100000,
                              help="Pulses that take a linear cell across its whole write window (levels - 1).")
