@@ -23,7 +23,12 @@ pad 5.2 -> 3.6, sparce 5.5 -> 2.5; bytes per page 12-26 MB -> 6.4-7.1 MB. The ta
 The same day on the quiet machine (load < 1), shared bundle, medians of 2 loads: cross_stack 2.8, crossbars 5.8,
 dyvedeep 2.8, mram_cim 3.7, pad 3.5, pruning 2.5, sparce 3.1, tim_dnn 3.3 (7 of 16 loads within 3 s). The time to the
 first widget follows the number of widget models a page holds (crossbars 818, mram_cim 626, pad 324, pruning 227,
-cross_stack 186; about 4 ms each): two thirds of them are per-control Layout and Style models.
+cross_stack 186; about 4 ms each): two thirds of them are per-control Layout and Style models. A browser profile of
+crossbars (5.4 s) showed ~2 s of Voila's own JavaScript, 0.7 s for the kernel to send 818 widget states, 1 s to build
+and draw the widgets and 1.8 s drawing all 14 charts before the first appeared.
+After that (later sections built when the reader nears them, charts drawn when they near the visible page), quiet
+machine, medians of 2 loads: cross_stack 2.9, crossbars 2.3, dyvedeep 2.4, mram_cim 3.1 (3.9, 2.3), pad 2.9,
+pruning 2.7, sparce 2.4, tim_dnn 2.6; median 2.7 s, 13 of 16 loads within 3 s.
 
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
 [--dashboards tim_dnn pruning] [--no-kernel]``.
