@@ -216,8 +216,8 @@ class Explorer(DeferredBuild, widgets.VBox):
                              for value in self.study.knob(self.sweep_knob).grid(self.sweep_points)]
                     self.frame, skipped = evaluate_frame(self.study, curve)
                     if skipped:
-                        note = (f"; {len(skipped)} of the {self.sweep_knob} grid values violate a constraint and are "
-                                "left out")
+                        swept = self.study.knob(self.sweep_knob).title
+                        note = f"; {len(skipped)} of the {swept} grid values violate a constraint and are left out"
                 else:
                     key = tuple(params.values())
                     self.history.pop(key, None)
