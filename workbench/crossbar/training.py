@@ -678,11 +678,17 @@ def tx_cnn(input_shape: tuple[int, int, int], channels: tuple[int, ...], classes
     return nn.Sequential(*layers)
 
 
+def _children_where(module: nn.Module, keep) -> list[tuple[nn.Module, str, nn.Module]]:
+    """``(parent, attribute name, child)`` of every submodule of ``module`` for which ``keep(child)`` holds, parents
+    in module order (the order :func:`to_crossbars` seeds the layers in)."""
+    return [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
+            if keep(child)]
+
+
 def to_crossbars(module: nn.Module, config: TxSimConfig, seed: int = 0) -> nn.Module:
     """``module`` with every ``nn.Conv2d`` and ``nn.Linear`` replaced (in place) by a :class:`TxConv2d` /
     :class:`TxLinear` starting from its weights; the ``k``-th layer in module order is seeded ``seed + k``."""
-    layers = [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
-              if type(child) in (nn.Conv2d, nn.Linear)]
+    layers = _children_where(module, lambda child: type(child) in (nn.Conv2d, nn.Linear))
     for k, (parent, name, child) in enumerate(layers):
         if isinstance(child, nn.Conv2d):
             if child.padding_mode != "zeros":
@@ -697,8 +703,7 @@ def to_crossbars(module: nn.Module, config: TxSimConfig, seed: int = 0) -> nn.Mo
 def to_torch(module: nn.Module) -> nn.Module:
     """``module`` with every :class:`TxConv2d` / :class:`TxLinear` replaced (in place) by the ``nn.Conv2d`` /
     ``nn.Linear`` holding the weights its arrays store (:func:`to_crossbars` undone)."""
-    layers = [(parent, name, child) for parent in module.modules() for name, child in parent.named_children()
-              if isinstance(child, TxLinear)]
+    layers = _children_where(module, lambda child: isinstance(child, TxLinear))
     for parent, name, child in layers:
         bias = child.bias is not None
         if isinstance(child, TxConv2d):
