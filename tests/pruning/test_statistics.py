@@ -19,6 +19,17 @@ def test_interval_is_the_student_t_interval():
     assert single.low == -INF and single.high == INF
 
 
+def test_a_report_cell_reads_back_as_its_interval_and_overlap_is_symmetric():
+    ci = Interval.of([0.2, 1.8, 0.5, 1.5, 1.0])
+    parsed = Interval.parse(str(ci))
+    assert (parsed.n, parsed.confidence) == (5, 0.95)
+    assert parsed.low == pytest.approx(ci.low, rel=1e-3) and parsed.high == pytest.approx(ci.high, rel=1e-3)
+    assert Interval.parse("1.95") is None and Interval.parse(str(Interval.of([7.0]))).high == INF
+    apart = Interval(5.0, 4.0, 6.0, 5)
+    assert parsed.overlaps(ci) and not parsed.overlaps(apart) and not apart.overlaps(parsed)
+    assert Interval(3.0, 1.0, 4.0, 5).overlaps(apart) and apart.overlaps(Interval(3.0, 1.0, 4.0, 5))
+
+
 @pytest.mark.parametrize("drops,verdict", [
     ([-0.5, -0.4, -0.6, -0.5, -0.45], "yes"),  # accuracy gains count as within a "drop below 1 %" claim
     ([0.1, 0.2, 0.15, 0.1, 0.2], "yes"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 import sys
 import time
 from collections import Counter
@@ -24,6 +25,9 @@ import numpy as np
 
 from workbench.core.files import atomic_write
 from workbench.core.manifest import claim_text, list_manifests
+
+
+_INTERVAL_CELL = re.compile(r"^(\S+) \[(\S+), (\S+)\] \((\d+)% CI, n=(\d+)\)")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,20 @@ class Interval:
     def __str__(self) -> str:
         bounds = f"[{_format(self.low)}, {_format(self.high)}]"
         return f"{_format(self.mean)} {bounds} ({self.confidence:.0%} CI, n={self.n})"
+
+    @classmethod
+    def parse(cls, text: str) -> Interval | None:
+        """The interval a report cell shows (what ``str`` writes, e.g. ``"0.67 [-0.64, 1.98] (95% CI, n=5)"``), or
+        ``None`` for a cell without one."""
+        match = _INTERVAL_CELL.match(text)
+        if not match:
+            return None
+        mean, low, high, confidence, n = match.groups()
+        return cls(float(mean), float(low), float(high), int(n), float(confidence) / 100)
+
+    def overlaps(self, other: Interval) -> bool:
+        """Whether the two intervals share a point (two runs of a trained claim agree within their uncertainty)."""
+        return self.low <= other.high and other.low <= self.high
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,14 @@ def evaluate(trained: TrainedNet, effort: Effort, split: str = "test") -> dict:
             "labels": np.asarray(y), "static_correct": static_correct, "correct": result.logits.argmax(1) == y}
 
 
-PRESET = "tuned_seed0"
+#: The independently trained networks (one per training seed, each with its own data split) whose tuned settings
+#: are stored, one preset each: D1's intervals run over them (issue 23: training and tuning, not only the test set).
+SEEDS = tuple(range(5))
+
+
+def preset_name(seed: int) -> str:
+    """``tuned_seed<seed>``: the preset holding the setting tuned for ``trained_network(seed)``."""
+    return f"tuned_seed{seed}"
 
 
 def preset_tree(result: TuningResult, *, seed: int, command: str) -> dict:
@@ -228,7 +235,7 @@ def effort_from_preset(tree: dict) -> Effort:
     return Effort(**values, layers=layers)
 
 
-def main() -> None:  # pragma: no cover - writes the stored preset; run `python -m workbench.dyvedeep.tuning`
+def main() -> None:  # pragma: no cover - writes the stored presets; run `python -m workbench.dyvedeep.tuning`
     import sys
 
     import yaml
@@ -237,17 +244,19 @@ def main() -> None:  # pragma: no cover - writes the stored preset; run `python 
     from workbench.core.paths import presets_dir
     from workbench.dyvedeep.network import trained_network
 
-    trained = trained_network(0)
-    result = tune(trained, progress=lambda step, effort, acc, ops: print(f"step {step}: val accuracy {acc:.4f}, "
-                                                                          f"{ops:,.0f} ops/image", flush=True))
-    print(f"validation: {result.val_accuracy:.4f} vs static {result.val_static_accuracy:.4f}, "
-          f"{result.val_ops_reduction:.2f}x fewer ops; test (once): loss {100 * result.test_accuracy_loss:.2f} pp, "
-          f"{result.test_ops_reduction:.2f}x")
-    header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
-              "# Regenerate with `python -m workbench.dyvedeep.tuning`; do not edit by hand.\n")
-    tree = preset_tree(result, seed=0, command=" ".join(["python -m workbench.dyvedeep.tuning", *sys.argv[1:]]))
-    path = atomic_write(presets_dir() / "dyvedeep" / f"{PRESET}.yaml", header + yaml.safe_dump(tree, sort_keys=False))
-    print(f"wrote {path}")
+    for seed in SEEDS:
+        result = tune(trained_network(seed), progress=lambda step, effort, acc, ops, seed=seed: print(
+            f"seed {seed} step {step}: val accuracy {acc:.4f}, {ops:,.0f} ops/image", flush=True))
+        print(f"seed {seed} validation: {result.val_accuracy:.4f} vs static {result.val_static_accuracy:.4f}, "
+              f"{result.val_ops_reduction:.2f}x fewer ops; test (once): loss {100 * result.test_accuracy_loss:.2f} "
+              f"pp, {result.test_ops_reduction:.2f}x")
+        header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
+                  "# Regenerate with `python -m workbench.dyvedeep.tuning`; do not edit by hand.\n")
+        tree = preset_tree(result, seed=seed,
+                           command=" ".join(["python -m workbench.dyvedeep.tuning", *sys.argv[1:]]))
+        path = atomic_write(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
+                            header + yaml.safe_dump(tree, sort_keys=False))
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover
