@@ -237,11 +237,6 @@ def boltzmann_cdf_easy(magnet: Magnet, temperature_k: float, grid: int = 4001):
     return lambda x: np.interp(x, c, cdf)
 
 
-def spin_current_for(magnet: Magnet, overdrive: float) -> float:
-    """Spin current (A) at a given overdrive."""
-    return overdrive * magnet.spin_current_critical_a()
-
-
 def main(argv=None) -> None:
     """Write the shipped reference tables for the presets' magnets (n magnets per overdrive)."""
     from workbench.mram.params import load_magnet
