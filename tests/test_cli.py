@@ -178,7 +178,7 @@ def test_serve_root_url_lands_on_the_overview(tmp_path):
     """`workbench serve`'s Voila (same arguments and environment) sends `/` to the rendered overview, whose relative
     links reach the other dashboards, and still lists the notebooks at `/voila/tree`."""
     from workbench.cli import NOTEBOOKS, voila_serve_options
-    from workbench.dashboards import CHROMIUM, launch_chromium, voila_server
+    from workbench.testing.dashboards import CHROMIUM, launch_chromium, voila_server
 
     if not CHROMIUM.exists():
         pytest.skip(f"headless browser tests need Chromium at {CHROMIUM}")
