@@ -7,7 +7,7 @@ dynamic-effort convolution against the compiled static one with the same loop st
 (:mod:`workbench.dyvedeep.speed`), torch's convolution timed beside them.
 
 ``quick=True`` skips the tuning and evaluates the stored tuned setting (``data/presets/dyvedeep/tuned_seed0.yaml``,
-written by ``python -m workbench.dyvedeep.tuning``) and times 64 images; the full run tunes afresh and times 256.
+written by ``workbench regenerate dyvedeep``) and times 64 images; the full run tunes afresh and times 256.
 Nothing here is tuned toward the paper's numbers.
 """
 

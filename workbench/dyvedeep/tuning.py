@@ -18,6 +18,7 @@ inputs (:meth:`workbench.dyvedeep.engine.DynamicNet.run` with ``start``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -228,15 +229,22 @@ def effort_from_preset(tree: dict) -> Effort:
     return Effort(**values, layers=layers)
 
 
-def main() -> None:  # pragma: no cover - writes the stored preset; run `python -m workbench.dyvedeep.tuning`
-    import sys
+def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (tens of minutes) and rewrites the stored preset
+    """Tune the seed-0 network's DyVEDeep thresholds afresh on the validation split and write the stored preset
+    ``data/presets/dyvedeep/tuned_seed0.yaml``.
 
+    Returns
+    -------
+    list of Path
+        The preset written.
+    """
     import yaml
 
     from workbench.core.files import atomic_write
     from workbench.core.paths import presets_dir
     from workbench.dyvedeep.network import trained_network
 
+    command = "workbench regenerate dyvedeep"
     trained = trained_network(0)
     result = tune(trained, progress=lambda step, effort, acc, ops: print(f"step {step}: val accuracy {acc:.4f}, "
                                                                           f"{ops:,.0f} ops/image", flush=True))
@@ -244,11 +252,8 @@ def main() -> None:  # pragma: no cover - writes the stored preset; run `python 
           f"{result.val_ops_reduction:.2f}x fewer ops; test (once): loss {100 * result.test_accuracy_loss:.2f} pp, "
           f"{result.test_ops_reduction:.2f}x")
     header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
-              "# Regenerate with `python -m workbench.dyvedeep.tuning`; do not edit by hand.\n")
-    tree = preset_tree(result, seed=0, command=" ".join(["python -m workbench.dyvedeep.tuning", *sys.argv[1:]]))
+              f"# Regenerate with `{command}`; do not edit by hand.\n")
+    tree = preset_tree(result, seed=0, command=command)
     path = atomic_write(presets_dir() / "dyvedeep" / f"{PRESET}.yaml", header + yaml.safe_dump(tree, sort_keys=False))
     print(f"wrote {path}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+    return [path]
