@@ -50,7 +50,7 @@ from workbench.cli import NOTEBOOKS, voila_serve_options
 from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
-from workbench.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
+from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
 from workbench.ui.display import INLINE_CHART_JS_ENV
 
 #: Cells that draw a chart (the dashboards measured; the overview has none).

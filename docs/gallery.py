@@ -5,8 +5,9 @@
 Each notebook under ``notebooks/`` is rendered by Voila (the ``workbench serve`` template) in headless Chromium; the
 script waits until every dashboard of the page has drawn its chart, scrolls the first dashboard to the top and saves
 the window (``--height`` px tall). PNGs are reduced to a 256-colour palette to keep them small. A dashboard that reads
-badly at a width (a label cut off, a legend past the window edge; see ``workbench.dashboards.layout_problems``) is
-reported. Regenerate after a dashboard changes; the pictures are never edited by hand.
+badly at a width (a label cut off, a legend past the window edge; see
+``workbench.testing.dashboards.layout_problems``) is reported. Regenerate after a dashboard changes; the pictures are
+never edited by hand.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from workbench.cli import voila_serve_options
-from workbench.dashboards import (
+from workbench.testing.dashboards import (
     DASHBOARD_SELECTOR,
     dashboards_in,
     launch_chromium,

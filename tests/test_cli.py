@@ -84,6 +84,26 @@ def test_list_groups_studies_and_views_by_theme(capsys):
     assert out.startswith("== TiM-DNN") and "tim.arch" in out and "tim.layer_energy" in out and "view" in out
 
 
+def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(tmp_path, monkeypatch, capsys):
+    import dataclasses
+
+    from workbench.core.manifest import list_manifests
+
+    declared = [m.theme for m in list_manifests() if m.regenerate is not None]
+    assert {"dyvedeep", "mram", "pad"} <= set(declared)
+    assert main(["regenerate"]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert listed == declared
+
+    import workbench.pad.manifest
+
+    written = tmp_path / "weights.pt"
+    monkeypatch.setattr(workbench.pad.manifest, "MANIFEST",
+                        dataclasses.replace(workbench.pad.manifest.MANIFEST, regenerate=lambda: [written]))
+    assert main(["regenerate", "pad"]) == 0
+    assert capsys.readouterr().out.splitlines() == [str(written)]
+
+
 def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsys):
     import json
 
@@ -178,7 +198,7 @@ def test_serve_root_url_lands_on_the_overview(tmp_path):
     """`workbench serve`'s Voila (same arguments and environment) sends `/` to the rendered overview, whose relative
     links reach the other dashboards, and still lists the notebooks at `/voila/tree`."""
     from workbench.cli import NOTEBOOKS, voila_serve_options
-    from workbench.dashboards import CHROMIUM, launch_chromium, voila_server
+    from workbench.testing.dashboards import CHROMIUM, launch_chromium, voila_server
 
     if not CHROMIUM.exists():
         pytest.skip(f"headless browser tests need Chromium at {CHROMIUM}")

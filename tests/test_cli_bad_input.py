@@ -156,6 +156,12 @@ CASES = [
      lambda tmp, mp: (stored(tmp, mp), a_file(tmp, mp))),
     ("export-unknown-metric", [*EXPORT[:4], "colour", *EXPORT[5:]], r"'colour' is neither a knob nor a metric",
      stored),
+    # regenerators
+    ("regenerate-unknown-theme", ["regenerate", "nothing"], r"workbench regenerate: error: no theme 'nothing'; "
+     r"themes: \[.*'tim'", None),
+    ("regenerate-no-regenerator", ["regenerate", "tim"],
+     r"theme 'tim' has no regenerator; themes with one: .*pad", None),
+    ("regenerate-two-themes", ["regenerate", "pad", "mram"], r"unrecognized arguments: mram", None),
 ]
 
 

@@ -69,3 +69,18 @@ def test_make_targets_and_ci_entry_point():
 def test_console_script_points_at_the_cli():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["workbench"] == "workbench.cli:main"
+
+
+def test_every_design_citation_names_a_section_of_docs_design_md():
+    headings = re.findall(r"^#{2,3} (.+)$", (ROOT / "docs" / "design.md").read_text(), re.M)
+    files = [*(ROOT / "workbench").rglob("*.py"), *(ROOT / "notebooks").glob("*.ipynb"),
+             *(ROOT / "data" / "presets").rglob("*.yaml"), *(ROOT / "data" / "reference").glob("*.csv")]
+    cited = 0
+    for path in files:
+        text = path.read_text()
+        assert "DESIGN.md" not in text, f"{path.relative_to(ROOT)} cites DESIGN.md; the design notes are docs/design.md"
+        for section in re.findall(r"docs/design\.md`? § ([^\n]+)", text):
+            cited += 1
+            assert any(section.startswith(h.split(" (")[0]) for h in headings), \
+                f"{path.relative_to(ROOT)} cites docs/design.md § {section[:40]!r}, not a section of it: {headings}"
+    assert cited, "no docstring cites docs/design.md"

@@ -6,6 +6,7 @@ A new theme is covered the moment its package declares a manifest, studies and v
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import math
 import re
@@ -32,6 +33,7 @@ MANIFESTS = list_manifests()
 THEMES = [m.theme for m in MANIFESTS]
 STUDIES = [name for name in list_studies() if get_study(name).theme in THEMES]
 VIEWS = [name for name in list_views() if get_view(name).theme in THEMES]
+REGENERATING = [m.theme for m in MANIFESTS if m.regenerate is not None]
 SEEDS = sorted((reference_dir() / "seeds").glob("*.parquet"))
 #: A raw Python name in a title: lower-case words joined by underscores ("sigma_rp", "v_read_v"), not a paper symbol
 #: with a one-letter or capitalised base or subscript ("t_sw", "r_wire", "G_max", "tau_D").
@@ -46,6 +48,15 @@ def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
         assert f"workbench.{manifest.theme}.reproduce" in theme_modules("reproduce")
         assert callable(importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce)
         assert manifest.papers and all(p.replace(".", "").isdigit() for p in manifest.papers), manifest.papers
+
+
+@pytest.mark.parametrize("theme", REGENERATING)
+def test_a_declared_regenerator_is_a_documented_call_without_arguments(theme):
+    regenerate = get_manifest(theme).regenerate
+    assert callable(regenerate) and regenerate.__module__.startswith(f"workbench.{theme}.")
+    assert not [p for p in inspect.signature(regenerate).parameters.values() if p.default is p.empty], \
+        "`workbench regenerate THEME` calls it with no arguments"
+    assert inspect.getdoc(regenerate), "`workbench regenerate` lists the first paragraph of its docstring"
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -2,9 +2,9 @@
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench serve`` ·
-``workbench lab``. Together with the notebooks this is the only
-place that assembles core, themes, viz and ui.
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench regenerate [THEME]``
+· ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only place that assembles core,
+themes, viz and ui.
 """
 
 from __future__ import annotations
@@ -241,6 +241,27 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_regenerate(args: argparse.Namespace) -> int:
+    import inspect
+
+    from workbench.core.manifest import get_manifest, list_manifests
+
+    regenerating = [m for m in list_manifests() if m.regenerate is not None]
+    if args.theme is None:
+        width = max(len(m.theme) for m in regenerating)
+        for manifest in regenerating:
+            what = inspect.getdoc(manifest.regenerate).split("\n\n")[0].replace("``", "")
+            print(f"{manifest.theme:<{width}}  {' '.join(what.split())}")
+        return 0
+    manifest = get_manifest(args.theme)
+    if manifest.regenerate is None:
+        raise ValueError(f"theme {manifest.theme!r} has no regenerator; themes with one: "
+                         f"{', '.join(m.theme for m in regenerating)}")
+    for path in manifest.regenerate():
+        print(path)
+    return 0
+
+
 def _exec(argv: list[str]) -> int:
     print("+", shlex.join(argv), flush=True)
     os.execvp(argv[0], argv)
@@ -368,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="Markdown report path (default data/reference/reproduction.md; only the themes "
                                  "run are rewritten there)")
     p.set_defaults(func=cmd_reproduce)
+
+    p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
+                                               "weights, Monte Carlo tables, tuned presets); minutes to hours")
+    p.add_argument("theme", nargs="?", help="the theme (default: list the themes that have a regenerator)")
+    p.set_defaults(func=cmd_regenerate)
 
     for name, default_port, helptext in (("serve", 8866, "serve the dashboards with Voila"),
                                           ("lab", 8888, "open the notebooks in JupyterLab")):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbench.dashboards import launch_chromium
+from workbench.testing.dashboards import launch_chromium
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from workbench.dashboards import CHART_SELECTOR, CHROMIUM, jupyter_executable, jupyter_lab, launch_chromium
+from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, jupyter_executable, jupyter_lab, launch_chromium
 
 TIMEOUT_MS = 120_000
 EXPLORER = ".jp-OutputArea .wb-explorer"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from workbench.cli import voila_serve_options
-from workbench.dashboards import CHART_SELECTOR, CHROMIUM, voila_server
+from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, voila_server
 
 HERE = Path(__file__).resolve().parent
 PAGE_TIMEOUT_MS = 240_000

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.dashboards import CHART_SELECTOR as CHART
-from workbench.dashboards import (
+from workbench.testing.dashboards import CHART_SELECTOR as CHART
+from workbench.testing.dashboards import (
     CHROMIUM,
     dashboards_in,
     layout_problems,

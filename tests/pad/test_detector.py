@@ -64,7 +64,7 @@ def test_flops_scale_with_the_input_area():
 def test_a_tiny_training_run_learns_and_the_cache_round_trips(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
     config = DetectorConfig(width=8, iterations=40, batch=8, train_videos=2, frame_px=64, lr=5e-3)
-    with pytest.raises(FileNotFoundError, match="python -m workbench.pad.detector"):
+    with pytest.raises(FileNotFoundError, match="workbench regenerate pad"):
         load_detector(config, train=False)
     model, log = train_detector(config, progress=False)
     assert log["last_loss"] < 0.7 * log["first_loss"]

@@ -1,9 +1,9 @@
 """Theme manifests: a theme is one declaration, and its paper numbers, claims and presets are data read in one way.
 
 Each theme package declares ``MANIFEST = ThemeManifest(...)`` in ``workbench/<theme>/manifest.py``: title, papers
-(arXiv ids), dashboard notebook, claim ids. The overview page, ``workbench list``, ``workbench reproduce`` and the
-registry-looped tests derive from the manifests, so adding a theme touches nothing outside its package, notebook and
-data.
+(arXiv ids), dashboard notebook, claim ids and, where it has one, the regenerator of its expensive shipped data. The
+overview page, ``workbench list``, ``workbench reproduce``, ``workbench regenerate`` and the registry-looped tests
+derive from the manifests, so adding a theme touches nothing outside its package, notebook and data.
 
 Data layout (``data/``):
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ class ThemeManifest:
         Ids in ``data/reference/claims.csv`` that its ``reproduce`` checks.
     summary : str
         One sentence for the overview page.
+    regenerate : callable or None
+        Recomputes the data the theme ships or caches because they are too expensive to make on first use (trained
+        weights, Monte Carlo tables, tuned presets): called with no arguments, it runs for minutes to hours, prints
+        its progress and returns the paths it wrote. ``workbench regenerate THEME`` runs it; ``None`` (the default)
+        for a theme whose data all come from its studies and seed sweeps.
     """
 
     theme: str
@@ -60,6 +66,7 @@ class ThemeManifest:
     notebook: str
     claims: tuple[str, ...] = ()
     summary: str = ""
+    regenerate: Callable[[], list[Path]] | None = None
 
     @property
     def notebook_path(self) -> Path:

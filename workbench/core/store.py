@@ -1,6 +1,6 @@
 """ResultStore: every evaluated point of every study, in a folder of Parquet files shared by several processes.
 
-Readers never wait on writers (DESIGN.md § Rules of the house). A store folder holds::
+Readers never wait on writers (docs/design.md § Rules of the house). A store folder holds::
 
     STORE.json                          format tag and schema version
     points/shard-<ns>-<pid>-<hex>.parquet    one finished point (or one seed import)

@@ -1,6 +1,6 @@
 """Exact circuit reference: sparse nodal analysis of a resistive crossbar.
 
-The network (DESIGN.md, theme note "crossbars"; Rx-Caffe / FCM, arXiv 1809.00072, Sec. "crossbar non-idealities")
+The network (docs/design.md § crossbars; Rx-Caffe / FCM, arXiv 1809.00072, Sec. "crossbar non-idealities")
 has one row-wire node and one column-wire node at every cell, ``2 R C`` nodes in all:
 
 * row node ``(i, j)`` connects to column node ``(i, j)`` through the cell, to its left and right neighbours

@@ -1,12 +1,12 @@
 """Resistive cells: weight-to-conductance mapping, quantization, bit slicing, variation, read noise, faults.
 
-The device non-idealities follow the ones Rx-Caffe and TxSim model (arXiv 1809.00072, 2002.11151; DESIGN.md theme
-note): a bounded conductance range ``[G_min, G_max]`` set by the on/off ratio, a finite number of levels per cell
-(weights wider than a cell are bit-sliced over several cells, shift-and-add recombined, as in ISAAC, Shafiee et
-al., ISCA 2016), programming variation, read noise and stuck-at faults. [R] Variation and read noise are Gaussian
-and multiplicative (relative to the target conductance), the usual first-order model (e.g. aihwkit's
-``PCMLikeNoiseModel`` uses the same form); stuck-at cells sit at ``G_max`` (stuck-on) or ``G_min`` (stuck-off).
-Every non-ideality is a field of :class:`DeviceConfig` and is off at its zero value.
+The device non-idealities follow the ones Rx-Caffe and TxSim model (arXiv 1809.00072, 2002.11151;
+docs/design.md § crossbars): a bounded conductance range ``[G_min, G_max]`` set by the on/off ratio, a finite number of
+levels per cell (weights wider than a cell are bit-sliced over several cells, shift-and-add recombined, as in ISAAC,
+Shafiee et al., ISCA 2016), programming variation, read noise and stuck-at faults. [R] Variation and read noise are
+Gaussian and multiplicative (relative to the target conductance), the usual first-order model (e.g. aihwkit's
+``PCMLikeNoiseModel`` uses the same form); stuck-at cells sit at ``G_max`` (stuck-on) or ``G_min`` (stuck-off). Every
+non-ideality is a field of :class:`DeviceConfig` and is off at its zero value.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The Fast Crossbar Model: an effective conductance matrix ``G_eff`` so that ``I = v G_eff``.
 
-Rx-Caffe's FCM (arXiv 1809.00072, Sec. III, as summarised in DESIGN.md) pre-solves the Kirchhoff/Ohm equations of
-a crossbar once and then evaluates every input as ``y = ADC(DAC(x) G_nonideal)``. With linear cells the crossbar is
-a linear network, so this is *exact*: row ``i`` of ``G_eff`` is the output for a unit voltage on row ``i`` and 0 V
-on the others (superposition). :func:`effective_conductance` extracts it from one sparse factorisation and ``R``
+Rx-Caffe's FCM (arXiv 1809.00072, Sec. III, as summarised in docs/design.md § crossbars) pre-solves the Kirchhoff/Ohm
+equations of a crossbar once and then evaluates every input as ``y = ADC(DAC(x) G_nonideal)``. With linear cells the
+crossbar is a linear network, so this is *exact*: row ``i`` of ``G_eff`` is the output for a unit voltage on row ``i``
+and 0 V on the others (superposition). :func:`effective_conductance` extracts it from one sparse factorisation and ``R``
 triangular solves; any later batch is one matrix multiply.
 
 Alternatives, so that accuracy can be traded against speed (all return a ``G_eff`` of the same shape):

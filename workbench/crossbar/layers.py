@@ -1,7 +1,7 @@
 """Torch layers that compute through non-ideal crossbars, and ``convert`` to swap them into a trained network.
 
-Rx-Caffe's flow (arXiv 1809.00072, Sec. IV, as summarised in DESIGN.md): each layer's weight matrix is tiled over
-crossbars of a given size, each tile is programmed (mapping, quantization, variation, faults), its effective
+Rx-Caffe's flow (arXiv 1809.00072, Sec. IV, as summarised in docs/design.md § crossbars): each layer's weight matrix is
+tiled over crossbars of a given size, each tile is programmed (mapping, quantization, variation, faults), its effective
 conductance matrix ``G_eff`` is pre-solved once (:mod:`workbench.crossbar.fast`), and inference evaluates
 ``y = sum_tiles ADC(DAC(x) G_eff)``. The work splits in two so that a later TxSim backward / update can reuse it:
 

@@ -47,7 +47,7 @@ X1_NONLINEAR_SIZE = 32
 #: [R] Row-driver and column-sense resistance (ohm, the same on both ends) swept for X2: 0 is wires only, 100 the
 #: rx_caffe preset's value; no source for either was available, so the rows report the band over this range.
 R_DS_SWEEP_OHM = (0.0, 50.0, 100.0, 200.0)
-#: Tile sizes of the X2 table (the paper tiles its layers on 16/32/64 crossbars, DESIGN.md crossbars note).
+#: Tile sizes of the X2 table (the paper tiles its layers on 16/32/64 crossbars, docs/design.md § crossbars).
 X2_TILES = (16, 32, 64)
 #: Training (and programming) seeds and epochs of X2, full and quick. Quick mode (a smoke test, seconds) also
 #: replaces the exact G_eff extraction by the diagonal closed form and sweeps only 0 and the preset's resistance.

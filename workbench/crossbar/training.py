@@ -1,6 +1,6 @@
 """Crossbar-aware training (TxSim, arXiv 2002.11151): forward, backward and weight update on non-ideal crossbars.
 
-TxSim (Sec. III, as summarised in DESIGN.md) runs every layer of a training step on crossbars:
+TxSim (Sec. III, as summarised in docs/design.md § crossbars) runs every layer of a training step on crossbars:
 
 * **forward**: ``y = ADC(DAC(x) G_fwd)`` per tile, tile outputs summed, with ``G_fwd`` the non-ideal effective
   conductance of the positive minus the negative array (inputs on the rows, drivers on the left, sensing at the

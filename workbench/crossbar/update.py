@@ -1,9 +1,9 @@
 """Weight update on resistive crossbars: programming pulses with a nonlinear, asymmetric, noisy conductance response.
 
-TxSim (arXiv 2002.11151, Sec. III-C, from secondary notes in DESIGN.md) applies the weight update as programming
-pulses on positive / negative array pairs, with an asymmetric nonlinear write (factor ``nu``) and cycle-to-cycle
-Gaussian write noise (``gamma``). The paper's exact equations were not available here, so this module implements a
-documented, physically sound reconstruction [R] whose every choice is a field of :class:`UpdateConfig`:
+TxSim (arXiv 2002.11151, Sec. III-C, from secondary notes in docs/design.md § crossbars) applies the weight update as
+programming pulses on positive / negative array pairs, with an asymmetric nonlinear write (factor ``nu``) and
+cycle-to-cycle Gaussian write noise (``gamma``). The paper's exact equations were not available here, so this module
+implements a documented, physically sound reconstruction [R] whose every choice is a field of :class:`UpdateConfig`:
 
 * **State.** Each cell's conductance inside its write window, ``u`` in [0, 1]: ``G = G_min + (G_max - G_min)
   (bound_low + (bound_high - bound_low) u)``. A weight is ``w = w_max (u_pos - u_neg)``.

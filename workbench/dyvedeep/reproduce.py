@@ -10,8 +10,8 @@ The op-count and accuracy rows run over five independently trained networks (:da
 each seed draws its own initial weights, data split and batch order), each tuned on its own validation split, so
 their intervals cover training, tuning and test-set sampling together: on another processor a network trains to
 slightly other weights (issue 23) and the verdict must not hang on which one. ``quick=True`` skips the tuning and
-evaluates the stored tuned settings (``data/presets/dyvedeep/tuned_seed<k>.yaml``, written by ``python -m
-workbench.dyvedeep.tuning``) and times 64 images of network 0; the full run tunes every network afresh and times
+evaluates the stored tuned settings (``data/presets/dyvedeep/tuned_seed<k>.yaml``, written by ``workbench
+regenerate dyvedeep``) and times 64 images of network 0; the full run tunes every network afresh and times
 256. Nothing here is tuned toward the paper's numbers.
 """
 

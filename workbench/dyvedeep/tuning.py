@@ -18,6 +18,7 @@ inputs (:meth:`workbench.dyvedeep.engine.DynamicNet.run` with ``start``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -235,15 +236,23 @@ def effort_from_preset(tree: dict) -> Effort:
     return Effort(**values, layers=layers)
 
 
-def main() -> None:  # pragma: no cover - writes the stored presets; run `python -m workbench.dyvedeep.tuning`
-    import sys
+def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (minutes per network) and rewrites the presets
+    """Tune every network of :data:`SEEDS` afresh on its validation split and write its stored preset
+    ``data/presets/dyvedeep/tuned_seed<k>.yaml``.
 
+    Returns
+    -------
+    list of Path
+        The presets written.
+    """
     import yaml
 
     from workbench.core.files import atomic_write
     from workbench.core.paths import presets_dir
     from workbench.dyvedeep.network import trained_network
 
+    command = "workbench regenerate dyvedeep"
+    written = []
     for seed in SEEDS:
         result = tune(trained_network(seed), progress=lambda step, effort, acc, ops, seed=seed: print(
             f"seed {seed} step {step}: val accuracy {acc:.4f}, {ops:,.0f} ops/image", flush=True))
@@ -251,13 +260,9 @@ def main() -> None:  # pragma: no cover - writes the stored presets; run `python
               f"{result.val_ops_reduction:.2f}x fewer ops; test (once): loss {100 * result.test_accuracy_loss:.2f} "
               f"pp, {result.test_ops_reduction:.2f}x")
         header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
-                  "# Regenerate with `python -m workbench.dyvedeep.tuning`; do not edit by hand.\n")
-        tree = preset_tree(result, seed=seed,
-                           command=" ".join(["python -m workbench.dyvedeep.tuning", *sys.argv[1:]]))
-        path = atomic_write(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
-                            header + yaml.safe_dump(tree, sort_keys=False))
-        print(f"wrote {path}")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+                  f"# Regenerate with `{command}`; do not edit by hand.\n")
+        tree = preset_tree(result, seed=seed, command=command)
+        written.append(atomic_write(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
+                                    header + yaml.safe_dump(tree, sort_keys=False)))
+        print(f"wrote {written[-1]}")
+    return written

@@ -1,6 +1,6 @@
 """PaD at paper scale without running a detector: SSD300 FLOPs per frame under an anchor schedule, and ROI packing.
 
-Average cost per frame (arXiv:1809.01701, [R] in DESIGN.md): with an anchor every ``k`` frames and a fraction
+Average cost per frame (arXiv:1809.01701, [R] in docs/design.md § PaD): with an anchor every ``k`` frames and a fraction
 ``trigger_rate`` of the inter-anchor frames promoted to anchors by a trigger, the anchor fraction is
 ``a = (1 + (k - 1) r) / k`` and the FLOPs per frame are ``a F(input) + (1 - a) F(S_p)``, F counted on SSD300-VGG16
 (:mod:`workbench.pad.ssd300`). When the ROIs do not pack unexpanded, every frame is an anchor (``a = 1``).

@@ -13,7 +13,8 @@ The detector is fully convolutional and takes any input side that is a multiple 
 map must exist and default boxes must tile the image exactly); other sizes raise ``ValueError`` naming the size.
 
 Weights are never downloaded: :func:`load_detector` returns the cached weights for a :class:`DetectorConfig` from
-``data/results/pad/`` and trains them when absent; ``python -m workbench.pad.detector`` trains and caches them.
+``data/results/pad/`` and trains them when absent; ``workbench regenerate pad`` (:func:`regenerate`) retrains and
+caches them.
 Training data: frames of synthetic videos (:mod:`workbench.datasets.video`, seeds disjoint from the evaluation
 videos) at full size, and, with probability ``canvas_fraction`` per batch, packed canvases of 64-112 px built by the
 same packing code PaD uses at inference from randomly expanded ground-truth ROIs (so the detector has seen the
@@ -22,7 +23,6 @@ filler and crop borders it meets on a canvas; documented choice [R]: the paper's
 
 from __future__ import annotations
 
-import argparse
 import functools
 import hashlib
 import io
@@ -426,30 +426,30 @@ def load_detector(config: DetectorConfig = DetectorConfig(), *, train: bool = Tr
         save_detector(model, config, log)
     else:
         raise FileNotFoundError(f"no cached detector weights at {path}; make them with "
-                                "`python -m workbench.pad.detector` (trains on CPU in minutes)")
+                                "`workbench regenerate pad` (trains on CPU in minutes)")
     model.eval()
     _LOADED[config.key] = model
     return model
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m workbench.pad.detector",
-                                     description="train the PaD TinySSD on synthetic video and cache its weights")
-    parser.add_argument("--iterations", type=int, default=DetectorConfig.iterations)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--force", action="store_true", help="retrain even when cached")
-    args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    config = DetectorConfig(iterations=args.iterations)
-    path = weights_path(config)
-    if path.exists() and not args.force:
-        print(f"cached: {path}")
-        return 0
-    model, log = train_detector(config)
-    save_detector(model, config, log)
+def regenerate() -> list[Path]:
+    """Retrain the default PaD detector on synthetic video with one thread (minutes on CPU) and cache its weights in
+    ``data/results/pad/``, replacing cached ones.
+
+    Torch's thread count is restored afterwards.
+
+    Returns
+    -------
+    list of Path
+        The weights file.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        config = DetectorConfig()
+        model, log = train_detector(config)
+        path = save_detector(model, config, log)
+    finally:
+        torch.set_num_threads(threads)
     print(f"trained in {log['seconds']:.0f} s (loss {log['first_loss']:.2f} -> {log['last_loss']:.2f}): {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return [path]

@@ -1,6 +1,6 @@
 """Pack and Detect over a video: anchor frames at full size, packed canvases in between.
 
-[R] Schedule (arXiv:1809.01701, abstract; the reconstruction is documented in DESIGN.md, PaD): frame t is an
+[R] Schedule (arXiv:1809.01701, abstract; the reconstruction is documented in docs/design.md § PaD): frame t is an
 *anchor* (the detector runs on the full frame) when
 
 * it is the first frame, or ``k`` frames have passed since the last anchor (``interval``);

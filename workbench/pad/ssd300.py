@@ -27,7 +27,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 EXTRAS_MODES = ("pad", "drop")
-#: Published MACs of SSD300-VGG16 at 300x300 with 21 classes (torchvision's ssd300_vgg16 accounting, DESIGN.md PaD).
+#: Published MACs of SSD300-VGG16 at 300x300 with 21 classes (torchvision's ssd300_vgg16 accounting;
+#: docs/design.md § PaD).
 PUBLISHED_GMACS_300 = 31.4
 #: Smallest input the VGG backbone itself takes (five 2x2 pools need at least a 1x1 conv5 map: 2**4 = 16 px).
 MIN_INPUT_PX = 16

@@ -20,7 +20,6 @@ from workbench.pad.ssd300 import ssd300_flops
 from workbench.pad.studies import DETECT, FLOPS
 
 VIDEO_KNOBS = ("objects", "speed_px", "occluders", "churn", "cut_every", "frames", "seed")
-PAD_KNOBS = ("k", "canvas_px", "step_px", "max_margin_px")
 STATUS_COLOURS = {"first": "#4c78a8", "interval": "#4c78a8", "scene change": "#e45756", "no detections": "#f58518",
                   "packing failure": "#b279a2", "packed": "#bab0ac"}
 

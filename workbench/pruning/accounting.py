@@ -1,6 +1,6 @@
 """Training compute and memory-access accounting for pruning while training vs train + prune + retrain.
 
-Compute [R] (DESIGN.md § pruning; the papers, arXiv:2003.02800 § 4 and arXiv:2002.09958 § 4, report "computations"
+Compute [R] (docs/design.md § pruning; the papers, arXiv:2003.02800 § 4 and arXiv:2002.09958 § 4, report "computations"
 without a formula): one training step on one sample costs about three forward passes: the forward pass, the gradient
 with respect to the layer inputs and the gradient with respect to the weights each take the forward MACs of the
 layer (Sze et al., "Efficient processing of deep neural networks", Proc. IEEE 2017; the "6N FLOPs per token" rule of

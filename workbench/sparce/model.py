@@ -6,8 +6,6 @@ the GEMM and FC kernels SparCE accelerates and the non-GEMM glue (im2col, bias +
 
 from __future__ import annotations
 
-import numpy as np
-
 from workbench.sparce.network import calls_numpy, quantised_network
 from workbench.sparce.pipeline import PipelineConfig
 from workbench.sparce.trace import TraceModel
@@ -76,18 +74,3 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
         "layers": rows,
     }
 
-
-def mean_accuracy() -> float:
-    return float(quantised_network().int_accuracy)
-
-
-def layer_sparsity(images: int = 8) -> dict:
-    """Mean fraction of zeros in each layer's GEMM/FC input over ``images`` test images (ReLU zeros + padding)."""
-    net = quantised_network()
-    out: dict = {}
-    for i in range(images):
-        for layer, function, inputs, _ in calls_numpy(net, net.test_x[i]):
-            if function in GEMM_KERNELS:
-                data = inputs["X"] if function == "gemm" else inputs["x"]
-                out.setdefault(layer, []).append(float((data == 0).mean()))
-    return {k: float(np.mean(v)) for k, v in out.items()}

@@ -28,7 +28,6 @@ import numpy as np
 
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
-from workbench.sparce import ops
 from workbench.sparce.emulator import Machine
 from workbench.sparce.pipeline import PipelineConfig, cache_misses
 
@@ -300,7 +299,3 @@ def _static_core(variant: str, config: PipelineConfig, sasa_size: int, sasa_asso
     active = np.array([e.visible and e.pc in resident for e in candidates], dtype=bool)
     return m.timer, candidates, active
 
-
-def gemm_calls(W: np.ndarray, X: np.ndarray, function: str = "gemm"):
-    ops.check_gemm_shape(W.shape[0], W.shape[1], X.shape[1])
-    return [(function, {"W": W, "X": X})]

@@ -1,6 +1,7 @@
 """Architecture model of TiM-DNN (arXiv:1909.06892): TPC -> TiM tile -> accelerator, plus the near-memory baseline.
 
-The paper's circuit details were not available ([R] in DESIGN.md), so the model is a documented reconstruction:
+The paper's circuit details were not available ([R] in docs/design.md § TiM-DNN), so the model is a documented
+reconstruction:
 
 * **TPC** (ternary processing cell): two 6T storage cells hold a ternary weight, (1,0)=+1, (0,1)=-1, (0,0)=0, and
   four 2-transistor read stacks connect them to the bitlines BL/BLB. A ternary input drives one of two read
@@ -10,7 +11,7 @@ The paper's circuit details were not available ([R] in DESIGN.md), so the model 
   they need ``ceil(log2(L+1))`` bits) and the peripheral compute unit (PCU) forms n-k (unweighted), a(n-k)
   (symmetric) or b n - a k (asymmetric, with two accumulators and scale registers) and accumulates partial sums.
 * **Accelerator**: ``tiles`` TiM tiles, per-tile input buffers, a global activation buffer, a special-function unit
-  and wires. Peak OPS = tiles x cols x L x 2 / t_access (DESIGN.md § TiM-DNN).
+  and wires. Peak OPS = tiles x cols x L x 2 / t_access (docs/design.md § TiM-DNN).
 * **Access period from phases** ([R]; the paper's full text was not available): precharge BL/BLB, enable L read
   wordlines, let the bitlines develop, digitise, accumulate in the PCU. Precharge restores the full-scale swing
   ``L dV`` with the precharge current (row decoding overlaps it); the read wordline settles (Elmore); the bitlines
@@ -565,7 +566,7 @@ def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile: TileCosts) -> dict:
 def accelerator(cfg: TimConfig | None = None, params: TechParams | None = None) -> AcceleratorSummary:
     """Peak TOPS, power, area, TOPS/W and TOPS/mm2 of a TiM-DNN instance.
 
-    Peak OPS = tiles x cols x L x 2 / t_access ([R] DESIGN.md § TiM-DNN); power is the full-access energy of every
+    Peak OPS = tiles x cols x L x 2 / t_access ([R] docs/design.md § TiM-DNN); power is the full-access energy of every
     tile per period plus storage and buffer leakage. Area is computed first, so the buffer-to-tile wire length
     (half the chip side) follows from it.
     """

@@ -4,7 +4,7 @@ Every layer is a matrix-vector product repeated ``vectors`` times per inference:
 ``K = C_in k_h k_w`` by ``N = C_out`` applied at every output position; a fully connected layer is one vector; a
 recurrent layer multiplies ``[x_t; h_{t-1}]`` (``K = inputs + hidden``) by the stacked gate weights (``N = 4 hidden``
 for an LSTM, ``3 hidden`` for a GRU) once per time step. The matrix is cut into ``rows x cols`` blocks, one block per
-tile; a TiM tile needs ``ceil(k_b / L)`` accesses per vector for a block of ``k_b`` rows (DESIGN.md § TiM-DNN).
+tile; a TiM tile needs ``ceil(k_b / L)`` accesses per vector for a block of ``k_b`` rows (docs/design.md § TiM-DNN).
 
 Schedule [R] (layer after layer, ``batch`` inferences per weight load): when every block of the network fits in the
 tiles the weights stay in place (no writes per inference); otherwise each layer's blocks are written before it runs
