@@ -26,7 +26,6 @@ import numpy as np
 from workbench.core.files import atomic_write
 from workbench.core.manifest import claim_text, list_manifests
 
-
 _INTERVAL_CELL = re.compile(r"^(\S+) \[(\S+), (\S+)\] \((\d+)% CI, n=(\d+)\)")
 
 
