@@ -2,9 +2,10 @@
 
 :func:`trace_layers` hooks the selected modules (by default every ``nn.Conv2d`` and ``nn.Linear``), runs the network
 once in evaluation mode without gradients and returns one :class:`LayerTrace` per call: the layer's input and output
-(copies, so later in-place operations cannot change them), the weight it multiplies with, shapes and MACs. Every
-per-layer count in the workbench (MACs and memory traffic, measured facts of a composed network, TiM and crossbar
-layer mappings, MRAM partial sums, activation densities) is computed from these records.
+(copies, so later in-place operations cannot change them), the weight it multiplies with, shapes and MACs. Whatever
+the workbench observes per layer (MACs and memory traffic, the measured facts of a composed network, TiM and crossbar
+layer mappings, MRAM partial sums and output peaks, activation densities and scores, SparCE kernel inputs) is read
+from these records; hooks that change what a layer computes (error injection, input quantization) are not traces.
 
 MACs follow the usual first-order accounting (Sze et al., "Efficient processing of deep neural networks", Proc.
 IEEE 2017, Sec. II): a convolution does ``C_in / groups x k_h x k_w`` multiply-accumulates per output element, a
