@@ -11,9 +11,10 @@ from torch import nn
 
 from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import get_study
-from workbench.core.stages import NetworkArtifact, get_stage, measure_facts, run_target
+from workbench.core.stages import NetworkArtifact, get_stage, run_target
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.stages import WORD_BITS, layer_work, memory_area_mm2, with_add_errors
+from workbench.nn.facts import measure_facts
 
 TINY = {"epochs": 3, "prune_ratio": 0.5, "prune_criterion": "l1"}
 SCALE = {"width": 4, "seed": 0}

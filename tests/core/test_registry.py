@@ -7,6 +7,7 @@ from sample_studies import LENS
 from workbench.core import Bool, Choice, Study, get_study, list_studies, register_study
 from workbench.core.knobs import field_knob
 from workbench.core.registry import theme_modules
+from workbench.threads import one_torch_thread
 
 
 def test_sample_study_is_registered_and_filterable():
@@ -38,6 +39,13 @@ def test_every_registered_study_evaluates_its_defaults_or_is_batch(name):
     if study.cost == "interactive":
         result = study.evaluate()
         assert set(study.metric_names) <= set(result)
+
+
+def test_every_theme_batch_study_runs_on_one_torch_thread():
+    """Training rounds differently with more threads: a batch study's stored result must not depend on the executor
+    (the sample studies train nothing)."""
+    batch = [get_study(n) for n in list_studies() if get_study(n).cost == "batch" and get_study(n).theme != "sample"]
+    assert len(batch) >= 10 and all(study.context is one_torch_thread for study in batch)
 
 
 def _outside(knob):

@@ -1,24 +1,19 @@
-"""core.stages: the stage registry, pipeline checks and measured facts."""
+"""core.stages: the stage registry and pipeline checks (the facts are measured in workbench.nn.facts)."""
 
 from __future__ import annotations
 
 import pytest
-import torch
-from torch import nn
 
 from workbench.core import Choice, Float
 from workbench.core.stages import (
-    NetworkArtifact,
     Stage,
     check_pipeline,
     get_stage,
     list_stages,
-    measure_facts,
     pipelines,
     register_stage,
     stage_knobs,
 )
-from workbench.nn import count_macs, vgg
 
 
 def _algorithm(artifact, workload, alpha):
@@ -94,31 +89,3 @@ def test_stage_knobs_are_each_knob_once_and_validate_like_a_study():
     assert stage.validate({"prune_ratio": 0.25, "tile_size": 64})["prune_ratio"] == 0.25
     with pytest.raises(ValueError, match="prune_ratio"):
         stage.validate({"prune_ratio": 0.99})
-
-
-def test_facts_are_measured_on_data():
-    net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.ReLU(), nn.Flatten(), nn.Linear(64, 3))
-    with torch.no_grad():
-        net[0].weight[:2] = 0  # half the filters zero
-        net[3].weight.copy_(torch.sign(torch.randn(3, 64)))  # binary weights
-    x = torch.randn(8, 1, 4, 4)
-    x[:, :, :2] = 0  # half the input pixels zero
-    conv, linear = measure_facts(net, x)
-    assert conv.weight_density == 0.5 and conv.input_density == 0.5
-    assert conv.macs == 4 * 4 * 4 * 9 and linear.macs == 64 * 3
-    with torch.no_grad():
-        conv_out = net[0](x)
-    assert conv.output_density == float((conv_out != 0).float().mean())
-    assert linear.input_density == float((conv_out > 0).float().mean())  # the ReLU's zeros, counted independently
-    assert linear.precision == "binary" and conv.precision == "float"
-    assert conv.in_shape == (1, 4, 4) and linear.out_shape == (3,)
-
-
-def test_macs_equal_an_independent_count():
-    model = vgg([4, "M", 8], num_classes=10, in_channels=1, input_size=8)
-    facts = measure_facts(model, torch.randn(4, 1, 8, 8))
-    counted = count_macs(model, (1, 8, 8))
-    assert [f.macs for f in facts] == [layer.macs for layer in counted.layers.values()]
-    artifact = NetworkArtifact(model, (1, 8, 8), facts)
-    assert artifact.params == sum(p.numel() for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))
-                                  for p in m.parameters(recurse=False))

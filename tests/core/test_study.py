@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from sample_studies import LENS
 
@@ -48,3 +50,20 @@ def test_declaration_errors():
         Study("t.e", "t", _missing_metric, knobs, (Metric("m"),), cost="slow")
     with pytest.raises(ValueError, match="better"):
         Metric("m", better="up")
+
+
+def test_every_evaluation_runs_inside_the_study_context():
+    entered = []
+
+    @contextlib.contextmanager
+    def context():
+        entered.append("in")
+        yield
+        entered.append("out")
+
+    def model(a):
+        assert entered == ["in"]
+        return {"m": a}
+
+    study = Study("t.f", "t", model, (Float("a", 1.0, low=0, high=2),), (Metric("m"),), context=context)
+    assert study.evaluate(a=2.0)["m"] == 2.0 and entered == ["in", "out"]

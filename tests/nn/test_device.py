@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from workbench.nn import resolve_device, torch_threads
+from workbench.threads import one_torch_thread
 
 
 def test_auto_gives_cuda_only_when_available():
@@ -39,3 +40,10 @@ def test_torch_threads_pins_and_restores_even_on_error():
     with pytest.raises(ValueError, match="threads=0"):
         with torch_threads(0):
             pass
+
+
+def test_one_torch_thread_pins_one_thread_and_restores():
+    with torch_threads(2):
+        with one_torch_thread():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2

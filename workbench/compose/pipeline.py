@@ -26,11 +26,11 @@ from workbench.core.stages import (
     Workload,
     apply_stage,
     check_pipeline,
-    measure_facts,
     run_target,
 )
 from workbench.datasets import digits, make_loaders
 from workbench.nn import evaluate_accuracy, vgg
+from workbench.nn.facts import measure_facts
 
 DATASETS = ("digits",)
 #: Validation images on which the facts (densities) are measured.
@@ -53,9 +53,11 @@ def workload(dataset: str = "digits", seed: int = 0) -> Workload:
         raise ValueError(f"dataset={dataset!r} is not allowed; allowed: one of {DATASETS}")
     splits = digits(seed=seed)
     loaders = make_loaders(splits, batch_size=64)
+    calibration = splits.val.tensors[0][:CALIBRATION]
     return Workload(loaders=loaders, input_shape=tuple(splits.input_shape), num_classes=splits.num_classes,
-                    calibration=splits.val.tensors[0][:CALIBRATION],
-                    accuracy=lambda module: 100 * evaluate_accuracy(module, loaders.test, "cpu"), seed=seed)
+                    calibration=calibration,
+                    accuracy=lambda module: 100 * evaluate_accuracy(module, loaders.test, "cpu"),
+                    measure=lambda module: measure_facts(module, calibration), seed=seed)
 
 
 def initial(work: Workload, width: int, seed: int) -> NetworkArtifact:
@@ -63,7 +65,7 @@ def initial(work: Workload, width: int, seed: int) -> NetworkArtifact:
     torch.manual_seed(seed)
     channels, size = work.input_shape[0], work.input_shape[-1]
     module = vgg([width, "M", 2 * width, "M", 4 * width], work.num_classes, channels, size).eval()
-    return NetworkArtifact(module=module, input_shape=work.input_shape, facts=measure_facts(module, work.calibration))
+    return NetworkArtifact(module=module, input_shape=work.input_shape, facts=work.measure(module))
 
 
 def _cached(key: tuple, build) -> NetworkArtifact:

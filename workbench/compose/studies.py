@@ -12,6 +12,7 @@ import inspect
 from workbench.compose.pipeline import DATASETS, run_pipeline
 from workbench.core import Choice, Int, Metric, Study, register_study
 from workbench.core.stages import pipelines, stage_knobs
+from workbench.threads import one_torch_thread
 
 #: Knobs of the composition itself (the stages' knobs follow them).
 BASE_KNOBS = (
@@ -67,6 +68,7 @@ COMPOSE = register_study(Study(
     metrics=METRICS,
     version="3",
     cost="batch",
+    context=one_torch_thread,
     description=(
         "One network from algorithm to hardware: a small VGG trained on the bundled digits while pruning, optionally "
         "fine-tuned on crossbars (TxSim) and ternarized, then evaluated on a target (TiM-DNN tiles, resistive "

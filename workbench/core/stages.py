@@ -11,9 +11,10 @@ Compatibility is declared, not discovered by failing: a stage ``provides`` tags 
 ``requires`` tags; :func:`check_pipeline` accepts a chain only when every stage finds the tags it needs among those
 provided before it, and :func:`pipelines` enumerates every valid chain of the registered stages.
 
-The artifact carries per-layer facts (:class:`LayerFacts`) **measured** on the actual module with forward hooks on
-data (:func:`measure_facts`), never assumed; :func:`apply_stage` re-measures them after every algorithm stage.
-Torch is imported only inside the functions that need it, so ``core`` stays light for interactive studies.
+The artifact carries per-layer facts (:class:`LayerFacts`) **measured** on the actual module on data
+(:func:`workbench.nn.facts.measure_facts`, which the workload provides), never assumed; :func:`apply_stage`
+re-measures them after every algorithm stage. Nothing here imports torch: ``core`` stays light for interactive
+studies.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class NetworkArtifact:
     input_shape : tuple of int
         One sample's shape (C, H, W).
     facts : tuple of LayerFacts
-        Per conv / linear layer, in forward order, measured by :func:`measure_facts`.
+        Per conv / linear layer, in forward order, measured by :func:`workbench.nn.facts.measure_facts`.
     tags : frozenset of str
         What the stages applied so far provide (``"trained"``, ``"ternary"``, ...).
     history : list of StageRecord
@@ -148,64 +149,6 @@ class NetworkArtifact:
         return sum(getattr(f, fact) * f.macs for f in layers) / macs
 
 
-def _levels(values, cap: int = 257) -> int:
-    import torch
-
-    flat = values.detach().flatten()
-    if flat.numel() > 200_000:
-        flat = flat[:: flat.numel() // 200_000 + 1]
-    return min(int(torch.unique(flat).numel()), cap)
-
-
-def measure_facts(module, x) -> tuple[LayerFacts, ...]:
-    """Measure every conv / linear layer of ``module`` on the batch ``x`` with forward hooks (evaluation mode).
-
-    Shapes and MACs are per sample; densities are fractions of nonzero values over the whole batch; the weights are
-    the ones the layer multiplies with: the output of its ``weight_quantizer`` when it has one.
-    """
-    import torch
-    from torch import nn
-
-    records: dict[str, dict] = {}
-
-    def hook(name):
-        def record(layer, inputs, output):
-            inp = inputs[0]
-            weight = layer.weight
-            quantizer = getattr(layer, "weight_quantizer", None)
-            if quantizer is not None:
-                weight = quantizer(weight)
-            if isinstance(layer, nn.Conv2d):
-                kernel = layer.kernel_size[0] * layer.kernel_size[1]
-                macs = output[0].numel() * (layer.in_channels // layer.groups) * kernel
-                kind = "conv"
-            else:
-                macs = output[0].numel() * layer.in_features
-                kind = "linear"
-            records[name] = dict(
-                name=name, kind=kind, in_shape=tuple(inp.shape[1:]), out_shape=tuple(output.shape[1:]), macs=macs,
-                params=sum(p.numel() for p in layer.parameters(recurse=False)),
-                weight_density=float((weight != 0).float().mean()), input_density=float((inp != 0).float().mean()),
-                output_density=float((output != 0).float().mean()), weight_levels=_levels(weight),
-                input_levels=_levels(inp))
-        return record
-
-    layers = [(n, m) for n, m in module.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    if not layers:
-        raise ValueError("the network has no Conv2d or Linear layer to measure")
-    handles = [m.register_forward_hook(hook(n)) for n, m in layers]
-    was_training = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            module(x)
-    finally:
-        module.train(was_training)
-        for handle in handles:
-            handle.remove()
-    return tuple(LayerFacts(**records[n]) for n, _ in layers if n in records)
-
-
 @dataclass
 class Workload:
     """The data a pipeline runs on, shared by its stages.
@@ -221,6 +164,9 @@ class Workload:
         A fixed batch of validation inputs on which facts (densities) are measured.
     accuracy : callable
         ``accuracy(module) -> float``: test accuracy in % of a network evaluated as torch computes it.
+    measure : callable
+        ``measure(module) -> tuple of LayerFacts``: the facts of a network on ``calibration``
+        (:func:`workbench.nn.facts.measure_facts`).
     seed : int
         Seed of the split, the initial weights and every stage's randomness.
     """
@@ -230,6 +176,7 @@ class Workload:
     num_classes: int
     calibration: Any
     accuracy: Callable[[Any], float]
+    measure: Callable[[Any], tuple[LayerFacts, ...]]
     seed: int = 0
 
 
@@ -434,8 +381,8 @@ def pipelines() -> tuple[str, ...]:
 def apply_stage(stage: Stage, artifact: NetworkArtifact, workload: Any, params: Mapping[str, Any]) -> NetworkArtifact:
     """Apply an algorithm stage and re-measure the facts of the network it returns on ``workload.calibration``.
 
-    ``workload`` provides ``calibration`` (a batch of inputs for the facts) and ``accuracy(module)`` (test accuracy
-    in %), which is recorded in the history.
+    ``workload`` provides ``measure(module)`` (the facts on its calibration batch) and ``accuracy(module)`` (test
+    accuracy in %), which is recorded in the history.
     """
     if stage.kind != "algorithm":
         raise ValueError(f"stage {stage.name!r} is of kind {stage.kind!r}; apply_stage needs an algorithm stage")
@@ -446,7 +393,7 @@ def apply_stage(stage: Stage, artifact: NetworkArtifact, workload: Any, params: 
     out = stage.func(artifact=artifact, workload=workload, **values)
     module, attrs = out if isinstance(out, tuple) else (out, {})
     module.eval()
-    facts = measure_facts(module, workload.calibration)
+    facts = workload.measure(module)
     new = NetworkArtifact(module=module, input_shape=artifact.input_shape, facts=facts,
                           tags=artifact.tags | frozenset(stage.provides), history=list(artifact.history),
                           attrs={**artifact.attrs, **attrs})

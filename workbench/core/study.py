@@ -86,6 +86,10 @@ class Study:
         knob ranges cannot express, e.g. "L must not exceed rows".
     reference : bool
         Overlay the paper points of the theme's paper table (``data/reference/<theme>_paper.csv``) on its charts.
+    context : callable
+        ``context()`` returns the context manager every evaluation runs in (:meth:`run`), whichever process or
+        executor runs it; a study that trains declares :func:`workbench.threads.one_torch_thread`, so its metrics
+        are a function of the point alone. Core itself never loads torch.
     """
 
     name: str
@@ -98,6 +102,7 @@ class Study:
     description: str = ""
     constraints: Callable[[dict], None] | None = None
     reference: bool = False
+    context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "knobs", tuple(self.knobs))
@@ -163,10 +168,9 @@ class Study:
         """Run the model on ``full``, params already returned by :meth:`validate` (the point runner validates each
         point once, then runs it here, possibly in another process), and check the metrics.
 
-        A batch study runs with one intra-op torch thread (:meth:`_pinned`), so its metrics are a function of the
-        point alone, whichever process evaluates it.
+        The model runs inside the study's :attr:`context` (one torch thread for a study that trains).
         """
-        with self._pinned():
+        with self.context():
             result = dict(self.func(**full))
         missing = [m for m in self.metric_names if m not in result]
         if missing:
@@ -183,17 +187,3 @@ class Study:
                         f"study {self.name!r}: metric {name!r} must be a number, got {type(value).__name__}"
                     ) from None
         return result
-
-    def _pinned(self) -> contextlib.AbstractContextManager:
-        """One intra-op torch thread for a batch study (a no-op for interactive ones, which never load torch here).
-
-        Training sums gradients in an order that depends on the thread count, and the count differs between a
-        terminal (all cores), a process pool (all cores per worker) and a Dask worker (one thread): a seeded tim.quant
-        point gave 41.111 % with two threads and 40.741 % with one. Pinning one thread everywhere makes the stored
-        result the same whichever executor computed it.
-        """
-        if self.cost != "batch":
-            return contextlib.nullcontext()
-        from workbench.nn.device import torch_threads  # core does not load torch for interactive studies
-
-        return torch_threads(1)

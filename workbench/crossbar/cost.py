@@ -91,7 +91,8 @@ class LayerShape:
 
 
 def layer_shapes(model, input_shape: tuple[int, ...]) -> list[LayerShape]:
-    """The ``nn.Linear`` and ``nn.Conv2d`` layers of ``model`` for one input of ``input_shape`` (C, H, W or F).
+    """The ``nn.Linear`` and ``nn.Conv2d`` layers of ``model`` for one input of ``input_shape`` (C, H, W or F), from
+    one traced forward pass (:func:`workbench.nn.trace.trace_layers`), with their unquantized weights.
 
     Raises
     ------
@@ -99,36 +100,17 @@ def layer_shapes(model, input_shape: tuple[int, ...]) -> list[LayerShape]:
         Naming a layer that cannot be mapped onto crossbars (grouped / depthwise convolutions, non-zero padding
         modes: the crossbar layers support neither).
     """
-    import torch
-    from torch import nn
+    from workbench.nn.trace import trace_layers
 
-    shapes, hooks = [], []
-
-    def hook(name):
-        def record(module, args, output):
-            if isinstance(module, nn.Conv2d):
-                if module.groups != 1 or module.padding_mode != "zeros":
-                    raise ValueError(f"layer {name!r} cannot be mapped onto crossbars: groups={module.groups}, "
-                                     f"padding_mode={module.padding_mode!r}; allowed: groups=1, zero padding")
-                w = module.weight.detach()
-                reads = int(np.prod(output.shape[2:]))
-                shapes.append(LayerShape(name, w[0].numel(), w.shape[0], reads,
-                                         w.reshape(w.shape[0], -1).T.double().numpy()))
-            else:
-                w = module.weight.detach()
-                reads = int(np.prod(output.shape[1:-1])) if output.dim() > 2 else 1
-                shapes.append(LayerShape(name, w.shape[1], w.shape[0], reads, w.T.double().numpy()))
-        return record
-
-    for name, module in model.named_modules():
-        if isinstance(module, (nn.Linear, nn.Conv2d)):
-            hooks.append(module.register_forward_hook(hook(name)))
-    try:
-        with torch.no_grad():
-            model.eval()(torch.zeros(1, *input_shape))
-    finally:
-        for h in hooks:
-            h.remove()
+    shapes = []
+    for t in trace_layers(model, input_shape):
+        m, w = t.module, t.module.weight.detach()
+        if t.kind == "conv" and (m.groups != 1 or m.padding_mode != "zeros"):
+            raise ValueError(f"layer {t.name!r} cannot be mapped onto crossbars: groups={m.groups}, "
+                             f"padding_mode={m.padding_mode!r}; allowed: groups=1, zero padding")
+        # a convolution reads one input vector per output position, a linear layer one per leading output index
+        reads = math.prod(t.out_shape[1:] if t.kind == "conv" else t.out_shape[:-1])
+        shapes.append(LayerShape(t.name, w[0].numel(), w.shape[0], reads, w.reshape(w.shape[0], -1).T.double().numpy()))
     return shapes
 
 

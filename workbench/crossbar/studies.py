@@ -18,6 +18,7 @@ from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.fast import effective_conductance, relaxation_solve
 from workbench.crossbar.inference import crossbar_accuracy, digits_cnn_layers
 from workbench.crossbar.peripherals import PeripheralConfig
+from workbench.threads import one_torch_thread
 
 __all__ = ["CIRCUIT", "COST", "INFERENCE", "circuit_error", "cost_metrics", "inference_accuracy", "inference_cost"]
 
@@ -235,6 +236,7 @@ INFERENCE = register_study(
         ),
         version="3",
         cost="batch",
+        context=one_torch_thread,
         constraints=_check_inference,
         description=(
             "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "

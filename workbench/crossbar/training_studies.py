@@ -19,6 +19,7 @@ from workbench.crossbar.peripherals import PeripheralConfig
 from workbench.crossbar.training import TxLinear, TxSimConfig, train, tx_cnn, tx_mlp
 from workbench.crossbar.training_speed import speedup_errors, step_timing
 from workbench.crossbar.update import UpdateConfig
+from workbench.threads import one_torch_thread
 
 __all__ = ["NETWORKS", "OPS", "SPEED", "TRAINING", "crossbar_training", "network", "training_config",
            "training_speed"]
@@ -158,6 +159,7 @@ TRAINING = register_study(
         ),
         version="2",
         cost="batch",
+        context=one_torch_thread,
         constraints=training_config,
         description=(
             "TxSim-style crossbar-aware training of an MLP or a small CNN (convolutions mapped onto the tiles by "
@@ -232,6 +234,7 @@ SPEED = register_study(
         ),
         version="1",
         cost="batch",
+        context=one_torch_thread,
         description=(
             "Speed-up techniques of crossbar-aware training (TxSim Sec. IV): the analytical short-path model, "
             "refreshing the non-ideal matrices every L iterations, batched GEMM over tiles, pooled random numbers; "

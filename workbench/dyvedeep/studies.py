@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from workbench.core import Float, Int, Metric, Study, register_study
 from workbench.dyvedeep.effort import Effort
+from workbench.threads import one_torch_thread
 
 _THRESHOLD_KNOBS = (
     Float("spet_fraction", 1.0, low=0.05, high=1.0, step=0.05, label="f (first check)",
@@ -100,6 +101,7 @@ EFFORT = register_study(Study(
     ),
     version="2",  # 2: the network's initial weights come from its seed (they came from the process's RNG state)
     cost="batch",
+    context=one_torch_thread,
     description=(
         "DyVEDeep (arXiv:1704.01137) dynamic effort on a trained VGG (3 conv layers, digits 16x16): saturation "
         "prediction and early termination per neuron, significance-driven selective sampling per feature map, "

@@ -45,6 +45,7 @@ from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.cim import VariationKnobs, sense_statistics
 from workbench.mram.studies import ORG_NAMES
 from workbench.mram.system import run_kernel
+from workbench.nn.trace import is_weight_layer, trace_layers
 
 #: Bits of a partial-sum word (the system's 32-bit word); the fixed-point LSB keeps one bit of headroom.
 WORD_BITS = 32
@@ -100,16 +101,8 @@ def with_add_errors(module: nn.Module, calibration: torch.Tensor, adds: dict[str
     """A copy of ``module`` whose conv / linear outputs carry the bit flips of ``adds[name]`` error-prone adds per
     output at ``ber`` per bit (32-bit fixed point, LSB = max |output| on ``calibration`` / 2^30)."""
     net = copy.deepcopy(module).eval()
-    layers = {n: m for n, m in net.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))}
-    peak: dict[str, float] = {}
-    handles = [m.register_forward_hook(lambda mod, args, out, n=n: peak.__setitem__(n, float(out.abs().max())))
-               for n, m in layers.items()]
-    try:
-        with torch.no_grad():
-            net(calibration)
-    finally:
-        for h in handles:
-            h.remove()
+    layers = {n: m for n, m in net.named_modules() if is_weight_layer(m)}
+    peak = {t.name: float(t.output.abs().max()) for t in trace_layers(net, calibration)}
     rng = np.random.default_rng(seed)
     weights = 2.0 ** np.arange(WORD_BITS)
 

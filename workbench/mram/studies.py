@@ -20,6 +20,7 @@ from workbench.mram.array import ORGANISATIONS, SENSE_MODES, ArrayKnobs, evaluat
 from workbench.mram.device import critical_current_a, switching_table
 from workbench.mram.system import KERNELS, compare
 from workbench.mram.writepath import KINDS, WriteKnobs, build_path
+from workbench.threads import one_torch_thread
 
 ORG_NAMES = tuple(ORGANISATIONS)
 
@@ -412,6 +413,7 @@ LLG = register_study(Study(
     ),
     version="1",
     cost="batch",
+    context=one_torch_thread,
     description=(
         "The stochastic macrospin LLG on a free layer of your own (any Ms, Ku, alpha, geometry) at one write "
         "overdrive: switching-time distribution and write time, next to the closed-form Delta and I_c0. Batch: "

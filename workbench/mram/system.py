@@ -58,32 +58,20 @@ def network_layers(images: int = 64, seed: int = 0) -> tuple[tuple[str, int, flo
     """Per conv/linear layer of the digits VGG-8: (name, outputs per image, mean active input channels per image),
     measured from the network's activations on ``images`` real digits (cached)."""
     import torch
-    from torch import nn
 
     from workbench.datasets.digits import digits
     from workbench.nn.models import vgg
+    from workbench.nn.trace import trace_layers
 
     torch.manual_seed(seed)
     model = vgg("vgg8", num_classes=10, in_channels=1, input_size=8, width_mult=0.25).eval()
-    x = digits().test.tensors[0][:images]
     found: dict[str, tuple[int, float]] = {}
-    names = {m: name for name, m in model.named_modules()}
-
-    def hook(module, inputs, output):
-        act = inputs[0]
-        if act.dim() == 4:  # channels with any nonzero activation, per image
-            active = (act.abs().amax(dim=(2, 3)) > 0).float().sum(dim=1).mean()
+    for t in trace_layers(model, digits().test.tensors[0][:images]):
+        if t.input.dim() == 4:  # channels with any nonzero activation, per image
+            active = (t.input.abs().amax(dim=(2, 3)) > 0).float().sum(dim=1).mean()
         else:
-            active = (act != 0).float().sum(dim=1).mean()
-        found[names[module]] = (int(output[0].numel()), float(active))
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in handles:
-            h.remove()
+            active = (t.input != 0).float().sum(dim=1).mean()
+        found[t.name] = (math.prod(t.out_shape), float(active))
     return tuple((name, outputs, active) for name, (outputs, active) in found.items())
 
 

@@ -1,19 +1,22 @@
 """Counting multiply-accumulates (MACs) and memory accesses of one forward pass.
 
-MACs come from ``torch.utils.flop_counter.FlopCounterMode`` (which counts 2 FLOPs per MAC for convolutions and
-matrix products); memory accesses from forward hooks on every convolution and linear layer, counted in elements as
-input reads + weight (and bias) reads + output writes, each once per layer (no reuse across layers, no cache
-model: the usual first-order accounting of Sze et al., "Efficient processing of deep neural networks", 2017).
+The total comes from ``torch.utils.flop_counter.FlopCounterMode`` (which counts 2 FLOPs per MAC for convolutions and
+matrix products, so every such operation of the forward pass is included); the per-layer MACs and memory accesses
+from one trace of every convolution and linear layer (:func:`workbench.nn.trace.trace_layers`), memory counted in
+elements as input reads + weight (and bias) reads + output writes, each once per layer (no reuse across layers, no
+cache model: the usual first-order accounting of Sze et al., "Efficient processing of deep neural networks", 2017).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+
+from workbench.nn.trace import trace_layers
 
 
 @dataclass(frozen=True)
@@ -73,34 +76,11 @@ def count_macs(model: nn.Module, input_shape: Sequence[int]) -> ModelCount:
     """Count one forward pass of ``model`` on one sample of shape ``input_shape`` (C, H, W) or (features,).
 
     The model runs in eval mode on a zero input on its own device (batch norm statistics are not touched) and is
-    put back in its previous mode.
+    put back in its previous mode (:func:`~workbench.nn.trace.trace_layers`).
     """
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    x = torch.zeros((1, *input_shape), device=device)
-    names = {module: name for name, module in model.named_modules()}
-    traffic: dict[str, tuple[str, int, int, int]] = {}
-
-    def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
-        weights = sum(p.numel() for p in module.parameters(recurse=False))
-        kind = "conv" if isinstance(module, nn.Conv2d) else "linear"
-        traffic[names[module]] = (kind, inputs[0].numel(), weights, output.numel())
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(x)
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
-    flops = counter.get_flop_counts()
-    root = type(model).__name__
-    layers = {}
-    for name, (kind, reads, weights, writes) in traffic.items():
-        layer_flops = sum(flops.get(f"{root}.{name}", {}).values())
-        layers[name] = LayerCount(name, kind, int(layer_flops) // 2, reads, weights, writes)
+    with FlopCounterMode(display=False) as counter:
+        traces = trace_layers(model, input_shape)
+    layers = {t.name: LayerCount(t.name, t.kind, t.macs, math.prod(t.in_shape), t.params, math.prod(t.out_shape))
+              for t in traces}
     params = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return ModelCount(macs=int(counter.get_total_flops()) // 2, layers=layers, params=params)

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.pad import analytic
+from workbench.threads import one_torch_thread
 
 #: ROI expansion, declared once; ``pad.detect`` narrows it to its 128 px frames.
 ROI_STEP = Int("step_px", 4, low=0, high=32, unit="px", label="ROI expansion step",
@@ -123,6 +124,7 @@ DETECT = register_study(Study(
     ),
     version="1",
     cost="batch",
+    context=one_torch_thread,
     description=(
         "Pack and Detect with a single-shot detector trained here (TinySSD, SSD-style heads, cached weights) on a "
         "synthetic video of moving digits and shapes with exact boxes: anchor frames at 128 px every k frames and "

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from workbench.nn.trace import trace_layers
 from workbench.pruning.lrp import relevance
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -34,20 +35,9 @@ def l1_scores(model: nn.Module, batch: Batch | None = None, seed: int = 0) -> di
 def activation_scores(model: nn.Module, batch: Batch, seed: int = 0) -> dict[str, torch.Tensor]:
     """Mean post-ReLU activation of each channel over the batch and the spatial positions (eval mode)."""
     layers = model.prunable()
-    means: dict[str, torch.Tensor] = {}
-    handles = [
-        p.relu.register_forward_hook(lambda m, i, o, name=p.name: means.__setitem__(name, o.mean(dim=(0, 2, 3))))
-        for p in layers
-    ]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(batch[0])
-    finally:
-        model.train(was_training)
-        for h in handles:
-            h.remove()
+    relus = {id(p.relu): p.name for p in layers}
+    means = {relus[id(t.module)]: t.output.mean(dim=(0, 2, 3))
+             for t in trace_layers(model, batch[0], select=lambda m: id(m) in relus)}
     return {p.name: means[p.name] for p in layers}
 
 

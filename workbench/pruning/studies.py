@@ -11,6 +11,7 @@ from workbench.pruning.criteria import CRITERIA
 from workbench.pruning.experiment import DATASETS, NETWORKS, setup, summarise
 from workbench.pruning.schedule import RANKINGS, PruneSchedule
 from workbench.pruning.trainer import prune_while_training, train_prune_retrain
+from workbench.threads import one_torch_thread
 
 _NETWORK = Choice("network", "vgg8", options=NETWORKS, help="VGG (global-average-pool classifier) or CIFAR ResNet.")
 _WIDTH = Float("width_mult", 0.25, low=0.125, high=1.0, step=0.125, label="width multiplier",
@@ -102,6 +103,7 @@ WHILE_TRAINING = register_study(Study(
                                    label="filters / step"),),
     version="2",
     cost="batch",
+    context=one_torch_thread,
     constraints=_check_schedule,
     description="Train a network and remove filters every n epochs until N1 (no retraining), scored by L1, mean "
                 "activation, random or FRS; reports accuracy, training compute and memory accesses, and the pruned "
@@ -116,6 +118,7 @@ PRUNE_RETRAIN = register_study(Study(
     metrics=_RUN_METRICS,
     version="2",
     cost="batch",
+    context=one_torch_thread,
     description="The baseline: train the full network, prune once to the target, retrain (learning rate / 5).",
 ))
 

@@ -27,6 +27,7 @@ from torch import nn
 from workbench.core import Choice, Int
 from workbench.core.knobs import knob_field, validate_config
 from workbench.core.stages import NetworkArtifact, Stage, Workload, register_stage
+from workbench.nn.trace import trace_layers
 from workbench.sparce.ops import im2col_ref
 from workbench.sparce.trace import TraceModel
 
@@ -74,17 +75,10 @@ def _layers(module: nn.Module) -> list[tuple[str, nn.Module]]:
 
 
 def capture_inputs(module: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Each conv / linear layer's input on the batch ``x`` (forward pre-hooks, evaluation mode)."""
-    seen: dict[str, torch.Tensor] = {}
-    handles = [m.register_forward_pre_hook(lambda mod, args, n=n: seen.__setitem__(n, args[0].detach().clone()))
-               for n, m in _layers(module)]
-    try:
-        with torch.no_grad():
-            module.eval()(x)
-    finally:
-        for h in handles:
-            h.remove()
-    return seen
+    """Each conv / linear layer's input on the batch ``x`` (one trace, :func:`workbench.nn.trace.trace_layers`),
+    once every layer is known to run on the SparCE kernels."""
+    _layers(module)
+    return {t.name: t.input for t in trace_layers(module, x)}
 
 
 def int8_network(module: nn.Module, scales: dict[str, float]) -> nn.Module:

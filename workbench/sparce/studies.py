@@ -6,6 +6,7 @@ from __future__ import annotations
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
 from workbench.sparce.pipeline import PipelineConfig
+from workbench.threads import one_torch_thread
 
 _PIPELINE_KNOBS = config_knobs(
     PipelineConfig,
@@ -131,6 +132,7 @@ EMULATED = register_study(Study(
     ),
     version="1",
     cost="batch",
+    context=one_torch_thread,
     description="The sparce.core point on the default pipeline, run instruction by instruction in Unicorn "
                 "(seconds per image) with real PC jumps over the skipped regions; a cross-check of the trace model.",
     constraints=lambda p: _check({**p, **{k.name: k.default for k in _PIPELINE_KNOBS}}),

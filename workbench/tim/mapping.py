@@ -103,34 +103,20 @@ NETWORKS: dict[str, tuple[Layer, ...]] = {
 
 
 def layers_from_model(model, input_shape: tuple[int, ...]) -> tuple[Layer, ...]:
-    """The conv and linear layers of a PyTorch ``model`` as :class:`Layer` specs, from one forward pass of a single
-    input of ``input_shape`` (C, H, W) with hooks recording each layer's output size."""
-    import torch
-    from torch import nn
+    """The conv and linear layers of a PyTorch ``model`` as :class:`Layer` specs, from one traced forward pass of a
+    single input of ``input_shape`` (C, H, W) (:func:`workbench.nn.trace.trace_layers`): a convolution is applied
+    at each of its output positions, a linear layer to one vector."""
+    from workbench.nn.trace import trace_layers
 
-    found: list[Layer] = []
-
-    def hook(name):
-        def record(module, _inputs, output):
-            if isinstance(module, nn.Conv2d):
-                k = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
-                positions = output.shape[-2] * output.shape[-1]
-                found.append(Layer(name, "conv", k, module.out_channels, positions, positions * module.out_channels))
-            else:
-                found.append(fc(name, module.in_features, module.out_features))
-        return record
-
-    handles = [m.register_forward_hook(hook(n)) for n, m in model.named_modules()
-               if isinstance(m, (nn.Conv2d, nn.Linear))]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, *input_shape))
-    finally:
-        model.train(was_training)
-        for handle in handles:
-            handle.remove()
+    found = []
+    for t in trace_layers(model, input_shape):
+        m = t.module
+        if t.kind == "conv":
+            k = m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+            positions = t.out_shape[-2] * t.out_shape[-1]
+            found.append(Layer(t.name, "conv", k, m.out_channels, positions, positions * m.out_channels))
+        else:
+            found.append(fc(t.name, m.in_features, m.out_features))
     return tuple(found)
 
 

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from workbench.nn.trace import trace_layers
 from workbench.tim.arch import REPRESENTATIONS
 
 SCALE_MODES = ("statistics", "learnable")
@@ -199,22 +200,10 @@ def weight_density(model: nn.Module) -> float:
 
 def activation_density(model: nn.Module, x: torch.Tensor) -> float:
     """Fraction of nonzero outputs of the activation quantizers of ``model`` on inputs ``x`` (eval mode)."""
-    counts = [0, 0]
-
-    def hook(_module, _inputs, output):
-        counts[0] += int((output != 0).sum())
-        counts[1] += output.numel()
-
-    handles = [m.register_forward_hook(hook) for m in model.modules()
-               if isinstance(m, TernaryQuantizer) and m.activation]
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        model(x.to(next(model.parameters()).device))
-    model.train(was_training)
-    for handle in handles:
-        handle.remove()
-    return counts[0] / counts[1] if counts[1] else 1.0
+    quantizers = trace_layers(model, x, select=lambda m: isinstance(m, TernaryQuantizer) and m.activation)
+    outputs = [t.output for t in quantizers]
+    total = sum(o.numel() for o in outputs)
+    return sum(int((o != 0).sum()) for o in outputs) / total if total else 1.0
 
 
 def digits_model(width: int = 16) -> nn.Module:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
+from workbench.threads import one_torch_thread
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
 from workbench.tim.mapping import NETWORKS, map_network
 from workbench.tim.params import load_params
@@ -153,6 +154,7 @@ QUANT = register_study(Study(
     ),
     version="3",
     cost="batch",
+    context=one_torch_thread,
     description=(
         "Ternary weights and activations ({-1,0,1}, {-a,0,a}, {-a,0,b}) trained with a straight-through estimator "
         "on the bundled 8x8 digits, starting from the full-precision network; accuracy against full precision, and "
