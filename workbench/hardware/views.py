@@ -17,9 +17,10 @@ from workbench.core import Choice, View, register_view
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE, SINCE_YEAR, adc_energy_pj, population
 from workbench.hardware.adc_survey import load_survey
 
-PERCENTILES = (5.0, 10.0, 25.0, 50.0, 75.0, 90.0)
-SAMPLE_RATES_HZ = (1e6, 1e7, 1e8, 1e9, 1e10)
-ENOBS = (4.0, 6.0, 8.0, 10.0, 12.0)
+# Integer options, so that command-line values such as ``--set percentile=50`` match them.
+PERCENTILES = (5, 10, 25, 50, 75, 90)
+SAMPLE_RATES_HZ = tuple(10**e for e in range(6, 11))
+ENOBS = (4, 6, 8, 10, 12)
 SAR_BITS = tuple(range(2, 15))
 
 
@@ -87,9 +88,9 @@ register_view(View(
     knobs=(
         Choice("percentile", DEFAULT_PERCENTILE, options=PERCENTILES, label="percentile of the population",
                help="Share (%) of the fitted published designs that lie below the model's curve."),
-        Choice("fs_hz", 1e9, options=SAMPLE_RATES_HZ, unit="Hz", label="sample rate of the SNDR curve",
+        Choice("fs_hz", 10**9, options=SAMPLE_RATES_HZ, unit="Hz", label="sample rate of the SNDR curve",
                help="Nyquist sample rate at which the left panel draws the model."),
-        Choice("enob", 8.0, options=ENOBS, unit="bit", label="ENOB of the speed curve",
+        Choice("enob", 8, options=ENOBS, unit="bit", label="ENOB of the speed curve",
                help="Effective bits at which the right panel draws the model."),
     ),
     description="Every converter of B. Murmann's ADC Performance Survey (ISSCC and VLSI, 1997-2025), the empirical "
