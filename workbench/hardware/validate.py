@@ -115,23 +115,23 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
         Check("ADC", f"8-bit SAR, {where}: bottom-up (periphery.adc)", isaac,
               v["isaac_adc_power"] * 1e-3 / 8 / rate_hz * 1e12, sar.energy_fj * 1e-3, "pJ", FACTOR_2,
               "energy per conversion = 16 mW / 8 ADCs / 1.2 GS/s.",
-              "ideal ENOB = bits, 10 fJ comparator decisions and the CDAC only; no sample-rate term, no reference "
-              "buffer, clock or bootstrapped switch."),
+              f"ideal ENOB = bits, {tech.e_comparator_fj:g} fJ comparator decisions and the CDAC only; no "
+              "sample-rate term, no reference buffer, clock or bootstrapped switch."),
         Check("ADC", f"ENOB {kull['enob']:.2f} (Kull 2013) at 1.2 GS/s: survey model, "
                      f"{DEFAULT_PERCENTILE:g}th percentile", isaac,
               v["isaac_adc_power"] * 1e-3 / 8 / rate_hz * 1e12,
               fit_energy(DEFAULT_PERCENTILE).energy_pj(kull["enob"], rate_hz).item(), "pJ", FACTOR_2,
               "the frontier of the population.",
-              "ISAAC's ADC (Kull 2013, 2.55 pJ in the survey) is not a frontier design at its speed; the "
-              "50th-percentile model lands near it (survey rows)."),
+              f"ISAAC's ADC (Kull 2013, {kull['energy_pj']:.3g} pJ in the survey) is not a frontier design at its "
+              "speed; the 50th-percentile model lands near it (survey rows)."),
         Check("ADC", f"8-bit SAR, {where}: bottom-up (periphery.adc)", isaac, v["isaac_adc_area"] * 1e6 / 8,
               sar.area_um2, "um2", FACTOR_2,
-              "area per ADC.", "comparator, 256 unit capacitors and 8 flip-flops only; no SAR logic, clock "
+              "area per ADC.", f"comparator, {2**8} unit capacitors and 8 flip-flops only; no SAR logic, clock "
               "generation, reference or wiring."),
         Check("ADC", f"ENOB {kull['enob']:.2f} at 1.2 GS/s, 32 nm: survey area trend, "
                      f"{DEFAULT_PERCENTILE:g}th percentile", isaac, v["isaac_adc_area"] * 1e6 / 8,
               fit_area(DEFAULT_PERCENTILE).area_um2(kull["enob"], 32, rate_hz).item(), "um2", FACTOR_2,
-              "area per ADC; Kull's own design reports 1,500 um2.",
+              f"area per ADC; Kull's own design reports {kull['area_mm2'] * 1e6:.4g} um2.",
               "the trend's 10th percentile at 1.2 GS/s still carries interleaved and calibrated designs; Kull's "
               "single-channel 32 nm SAR is among the smallest at its speed."),
         Check("DAC", "1-bit row driver of a 128-column line (crossbar.cost, isaac_like)", isaac,
@@ -141,7 +141,7 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
               "latch."),
         Check("DAC", "1-bit row driver (periphery.dac)", isaac, v["isaac_dac_area"] * 1e6 / drives,
               macro.extras["dac"].area_um2, "um2", FACTOR_2,
-              "area per DAC.", "the preset's 1 um2 line driver is an assumption."),
+              "area per DAC.", f"the preset's {tech.a_driver_um2:g} um2 line driver is an assumption."),
         Check("sample-and-hold", "per column sample (periphery.sample_hold)", isaac,
               v["isaac_sh_power"] * 1e-3 * cycle_s / drives * 1e15, pc.sample_hold(tech).energy_fj, "fJ",
               FACTOR_2, "10 uW x 100 ns / 1024; the preset was read from this table", circular=True),
@@ -150,19 +150,22 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
         Check("crossbar array", "128 x 128 read, 2-bit cells (crossbar.cost, isaac_like defaults)", isaac,
               v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, macro.energy_pj["array"] / (cycles * arrays),
               "pJ", FACTOR_2, "energy per array per read = 2.4 mW / 8 x 100 ns.",
-              "the workbench's default cells (50 uS, on/off 10) at 0.2 V for 10 ns with half the inputs on, not "
-              "ISAAC's devices."),
+              f"the workbench's default cells ({config.device.g_max_us:g} uS, on/off {config.device.on_off_ratio:g}) "
+              f"at {config.peripherals.v_read_v:g} V for {cost.t_read_ns:g} ns with input activity "
+              f"{cost.input_activity:g}, not ISAAC's devices."),
         Check("crossbar array", "128 x 128 cells at 4 F^2, 32 nm (crossbar.cost)", isaac,
               v["isaac_array_area"] * 1e6 / 8, macro.area_mm2["array"] * 1e6 / arrays, "um2", FACTOR_2,
-              "area per array.", "4 F^2 per cell at F = 32 nm; ISAAC's 25 um2 per array is 1.5 F^2 per cell."),
+              "area per array.", f"{cost.cell_area_f2:g} F^2 per cell at F = 32 nm; ISAAC's array is "
+              f"{v['isaac_array_area'] * 1e6 / 8 / (128 * 128 * 0.032**2):.2g} F^2 per cell."),
         Check("shift-and-add", "16-bit add + register (periphery.shift_add)", isaac,
               v["isaac_shift_add_power"] * 1e-3 / (8 * rate_hz) * 1e12,
               pc.shift_add(cost.acc_bits, tech).energy_fj * 1e-3, "pJ", FACTOR_2,
-              "energy per operation = 0.2 mW / (8 ADCs x 1.2 GS/s), one per conversion; 2.2 fJ per adder bit "
-              "(Horowitz, scaled), no register or shifter energy."),
+              f"energy per operation = 0.2 mW / (8 ADCs x 1.2 GS/s), one per conversion; {tech.e_add_per_bit_fj:g} fJ "
+              "per adder bit (Horowitz, scaled), no register or shifter energy."),
         Check("shift-and-add", "16-bit unit (periphery.shift_add)", isaac, v["isaac_shift_add_area"] * 1e6 / 4,
               pc.shift_add(cost.acc_bits, tech).area_um2, "um2", FACTOR_2,
-              "area per unit: 16 full-adder cells of 2 um2 and 16 flip-flops of 4 um2 (assumed cell areas)."),
+              f"area per unit: {cost.acc_bits} full-adder cells of {tech.a_adder_per_bit_um2:g} um2 and flip-flops "
+              f"of {tech.a_flipflop_um2:g} um2 (assumed cell areas)."),
         Check("input register", "SRAM buffer per bit (periphery.buffer_access)", isaac,
               v["isaac_ir_power"] * 1e-3 * cycle_s / (2 * drives) * 1e15, pc.buffer_access(1, tech), "fJ",
               FACTOR_2, "1.24 mW x 100 ns over 2048 bit accesses per cycle (1024 bits to the DACs, 1024 written "
@@ -182,10 +185,10 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
         Check("macro", "ADC share of energy, ISAAC-like macro (crossbar.cost)", isaac,
               100 * v["isaac_adc_power"] / isaac_power, 100 * energy["adc"] / sum(energy.values()), "%", SHARE_25,
               "arrays, DACs, sample-and-holds, ADCs, shift-and-add; no registers.",
-              "the array's energy 3x high and the ADC's 4.5x low (rows above)."),
+              "the array's energy high and the ADC's low (rows above)."),
         Check("macro", "ADC share of area, ISAAC-like macro (crossbar.cost)", isaac,
               100 * v["isaac_adc_area"] / isaac_area, 100 * area["adc"] / sum(area.values()), "%", SHARE_25,
-              "the same components.", "ADC area 7x low, DAC and array areas high (rows above)."),
+              "the same components.", "ADC area low, DAC and array areas high (rows above)."),
     ]
     return rows
 
@@ -216,7 +219,8 @@ def _survey() -> list[Check]:
     rows += [
         Check("ADC", "8-bit SAR, 32 nm: bottom-up (periphery.adc)",
               f"{survey}, ENOB {lo}-{hi}: 10th percentile ({len(eight)} designs)", p10, sar, "pJ",
-              FACTOR_2_SURVEY, "", "below 9 in 10 published 8-bit converters (causes: the ISAAC ADC row)."),
+              FACTOR_2_SURVEY, "", f"below {100 * (eight['energy_pj'] > sar).mean():.0f}% of the class's published "
+              "converters (causes: the ISAAC ADC row)."),
         Check("ADC", f"ENOB 8 at {fs_hz:.3g} Hz (the class's median rate): survey model, "
                      f"{DEFAULT_PERCENTILE:g}th percentile",
               f"{survey}, ENOB {lo}-{hi}: 10th percentile", p10,
