@@ -43,6 +43,7 @@ bench-aihwkit: setup
 
 reproduce: setup
 	$(VENV)/bin/workbench reproduce
+	$(VENV)/bin/python -m workbench.hardware.validate
 
 lint: setup
 	$(VENV)/bin/ruff check .
