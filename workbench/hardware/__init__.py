@@ -1,5 +1,5 @@
-"""The component library (``DESIGN.md``: grown from ``workbench/periphery.py``): circuits priced once, each checked
-against a published figure in ``data/reference/components.md``.
+"""The component library (``docs/design.md`` § Trust; grown from ``workbench/periphery.py``): circuits priced once,
+each checked against a published figure in ``data/reference/components.md``.
 
 Today it holds the ADC survey (:mod:`workbench.hardware.adc_survey`), the empirical ADC model fitted to it
 (:mod:`workbench.hardware.adc_model`) and the validation report (:mod:`workbench.hardware.validate`); the
