@@ -170,11 +170,16 @@ class Float(_Range):
         return number
 
     def grid(self, n: int) -> list[float]:
+        """``n`` values spread over the range (log-spaced for a log knob), ends exact; with a step, each snapped onto
+        the knob's own lattice (duplicates dropped), so every value the grid offers is one the knob accepts."""
         if n < 1:
             raise ValueError(f"knob {self.name!r}: grid needs n >= 1, got {n}")
         if n == 1:
             return [self.default]
-        return [self._unit_to_real(i / (n - 1)) for i in range(n)]
+        values = [self.low, *(self._unit_to_real(i / (n - 1)) for i in range(1, n - 1)), self.high]
+        if self.step is None:
+            return values
+        return sorted({float(f"{self.snap(value):.12g}") for value in values})
 
     def from_unit(self, u: float) -> float:
         return self.snap(self._unit_to_real(u))
