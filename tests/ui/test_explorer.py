@@ -75,6 +75,7 @@ def test_sweep_curve_follows_knob_changes(sweep_explorer):
     # grid values below the aperture violate the joint constraint and are left out, with a note
     assert after["focal_mm"].min() >= 20.0
     assert "left out" in text(e.status) and e.last_error is None
+    assert "the aperture must not exceed the focal length" in text(e.status)  # the reason, by knob, not "a constraint"
     assert f"{LENS.evaluate(aperture_mm=20.0)['weight_g']:.4g}" in e.table.value
 
 

@@ -217,7 +217,8 @@ class Explorer(DeferredBuild, widgets.VBox):
                     self.frame, skipped = evaluate_frame(self.study, curve)
                     if skipped:
                         swept = self.study.knob(self.sweep_knob).title
-                        note = f"; {len(skipped)} of the {swept} grid values violate a constraint and are left out"
+                        note = (f"; {len(skipped)} of the {swept} grid values are left out, e.g. {skipped[0]}"
+                                if len(skipped) > 1 else f"; one {swept} grid value is left out: {skipped[0]}")
                 else:
                     key = tuple(params.values())
                     self.history.pop(key, None)
