@@ -156,6 +156,19 @@ CASES = [
      lambda tmp, mp: (stored(tmp, mp), a_file(tmp, mp))),
     ("export-unknown-metric", [*EXPORT[:4], "colour", *EXPORT[5:]], r"'colour' is neither a knob nor a metric",
      stored),
+    # server ports and addresses (a port above 65535 used to wrap modulo 65536: 70000 listened on 4464)
+    ("serve-port-70000", ["serve", "--port", "70000"], r"serve: error: --port 70000 is not allowed; allowed: 1 to "
+     r"65535$", None),
+    ("serve-port-0", ["serve", "--port", "0"], r"--port 0 is not allowed; allowed: 1 to 65535", None),
+    ("serve-port-negative", ["serve", "--port", "-1"], r"--port -1 is not allowed", None),
+    ("serve-port-text", ["serve", "--port", "http"], r"argument --port: invalid int value: 'http'", None),
+    ("lab-port-70000", ["lab", "--port", "70000"], r"lab: error: --port 70000 is not allowed; allowed: 1 to 65535",
+     None),
+    ("serve-foreign-address", ["serve", "--ip", "192.0.2.1"],
+     r"cannot listen on --ip 192.0.2.1 --port 8866 \(Cannot assign requested address\); allowed: an address of "
+     r"this machine", None),
+    ("lab-foreign-address", ["lab", "--ip", "192.0.2.1", "--port", "9999"], r"cannot listen on --ip 192.0.2.1 "
+     r"--port 9999", None),
 ]
 
 
@@ -174,6 +187,24 @@ def test_bad_input_gives_one_clear_line_and_a_nonzero_exit(argv, match, setup, t
     if setup not in (None, cluster_fails):  # damaged, legacy, foreign and read-only inputs are left untouched
         assert sorted((p, p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file() and p.name != "compact.lock") \
             == before
+
+
+def test_a_port_in_use_is_refused_before_the_server_starts(capsys, monkeypatch):
+    import socket
+
+    from workbench import cli
+
+    monkeypatch.setattr(cli, "_exec", lambda argv: pytest.fail(f"started {argv[0]} on a busy port"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for command in ("serve", "lab"):
+            assert main([command, "--port", str(port)]) == 2
+            err = capsys.readouterr().err
+            assert err.strip() == f"workbench {command}: error: cannot listen on --ip 127.0.0.1 --port {port} " \
+                                  "(Address already in use); allowed: an address of this machine (127.0.0.1, " \
+                                  "0.0.0.0 for every interface) and a free port"
 
 
 def test_the_installed_script_prints_one_line_and_no_traceback(tmp_path):

@@ -287,7 +287,30 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     return args, env
 
 
+def check_address(ip: str, port: int) -> None:
+    """Raise ``ValueError`` (one line naming ``--ip``/``--port`` and what is allowed) unless a server can listen on
+    ``ip:port``: the port must be 1-65535 (a larger one would wrap modulo 65536) and the address bindable here.
+
+    The probe binds with ``SO_REUSEADDR``, as Tornado does, so a port that is merely in ``TIME_WAIT`` passes.
+    """
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise ValueError(f"--port {port} is not allowed; allowed: 1 to 65535")
+    host = None if ip in ("", "*") else ip
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        raise ValueError(f"cannot listen on --ip {ip} --port {port} ({error.strerror or error}); allowed: an "
+                         "address of this machine (127.0.0.1, 0.0.0.0 for every interface) and a free port") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    check_address(args.ip, args.port)
     extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle)
     os.environ.update(env)
     print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
@@ -297,6 +320,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    check_address(args.ip, args.port)
     return _exec([_tool("jupyter"), "lab", f"--notebook-dir={NOTEBOOKS}", f"--ServerApp.ip={args.ip}",
                   f"--ServerApp.port={args.port}", *(["--no-browser"] if args.no_browser else []),
                   *(["--allow-root"] if args.allow_root else [])])
