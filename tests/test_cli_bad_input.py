@@ -34,12 +34,6 @@ def stored(tmp, monkeypatch):
     ResultStore(tmp / "store").put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
 
 
-def damaged(tmp, monkeypatch):
-    stored(tmp, monkeypatch)
-    shard = next((tmp / "store" / "points").iterdir())
-    shard.write_bytes(shard.read_bytes()[:40])
-
-
 def read_only(tmp, monkeypatch):
     stored(tmp, monkeypatch)
     os.chmod(tmp / "store" / "points", 0o555)
@@ -140,8 +134,6 @@ CASES = [
      r"the local Dask cluster failed to start 2 times \(RuntimeError: Nanny failed to start.\); use --executor "
      r"processes", cluster_fails),
     # stores
-    ("store-damaged", SWEEP, r"store/points/shard-\S+ is damaged .*left untouched.*start a new store", damaged),
-    ("store-damaged-export", EXPORT, r"is damaged .*left untouched", damaged),
     ("store-read-only", [*SWEEP, "--set", "aperture_mm=20"],
      r"permission denied to write a point .*the store is intact", read_only),
     ("store-legacy", ["sweep", "sample.lens", "--store", "{tmp}/results.duckdb"],
@@ -187,6 +179,20 @@ def test_bad_input_gives_one_clear_line_and_a_nonzero_exit(argv, match, setup, t
     if setup not in (None, cluster_fails):  # damaged, legacy, foreign and read-only inputs are left untouched
         assert sorted((p, p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file() and p.name != "compact.lock") \
             == before
+
+
+@pytest.mark.parametrize("argv", [SWEEP, EXPORT], ids=["sweep", "export"])
+def test_a_damaged_shard_is_one_warning_line_and_the_command_goes_on(argv, tmp_path, capsys, monkeypatch):
+    stored(tmp_path, monkeypatch)
+    shard = next((tmp_path / "store" / "points").iterdir())
+    ResultStore(tmp_path / "store").put(LENS, {"aperture_mm": 20.0}, {"brightness": 1.0, "weight_g": 2.0,
+                                                                      "f_number": 5.0})
+    shard.write_bytes(shard.read_bytes()[:40])
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if ": warning: " in line]
+    assert len(warned) == 1 and re.match(rf"workbench {argv[0]}: warning: result store \S+: skipped every row of "
+                                         rf"{shard}: damaged or not a store file .*left untouched", warned[0]), warned
+    assert shard.stat().st_size == 40
 
 
 def test_a_port_in_use_is_refused_before_the_server_starts(capsys, monkeypatch):

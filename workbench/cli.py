@@ -2,8 +2,8 @@
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench serve`` ·
-``workbench lab``. Together with the notebooks this is the only
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench store check`` ·
+``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
 """
 
@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from workbench.core.paths import PROJECT_ROOT, reference_dir
@@ -222,6 +223,19 @@ def _export_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_store_check(args: argparse.Namespace) -> int:
+    """List every problem of a result store (skipped files and rows, conflicting points); exit 1 if there is one."""
+    from workbench.core.registry import get_study, list_studies
+    from workbench.core.store import ResultStore
+
+    store = ResultStore(args.store) if args.store else ResultStore()
+    problems = store.check({name: get_study(name) for name in list_studies()})
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} problem(s) in {store.path}" if problems else f"no problems in {store.path}")
+    return 1 if problems else 0
+
+
 def cmd_reproduce(args: argparse.Namespace) -> int:
     import time
 
@@ -386,6 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store")
     p.set_defaults(func=cmd_export)
 
+    p = commands.add_parser("store", help="look after a result store: `store check` lists every file and row a read "
+                                          "skips and every point stored with disagreeing results")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("--store", help="result store folder (default data/results/store)")
+    p.set_defaults(func=cmd_store_check)
+
     p = commands.add_parser("reproduce", help="recompute the papers' headline numbers, paper vs workbench")
     p.add_argument("theme", nargs="?")
     p.add_argument("--quick", action="store_true", help="smallest scale (seconds)")
@@ -411,6 +431,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_line(command: str):
+    """A ``warnings.showwarning`` that prints a warning as one line on stderr (no source line)."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"workbench {command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every error a user can cause is one line on stderr and a nonzero exit (2), no traceback."""
     from workbench.core.executors import ExecutorError
@@ -422,7 +450,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line(args.command)
+            return args.func(args)
     except (ValueError, KeyError, StoreError, ExecutorError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
     except OSError as error:  # a path given on the command line: missing folder, no permission, full disk
