@@ -52,6 +52,7 @@ import pyarrow.parquet as pq
 from workbench import __version__
 from workbench.core.files import atomic_write
 from workbench.core.paths import reference_dir, results_path
+from workbench.core.seeds import read_seed
 from workbench.core.store_rows import (
     bad_metric_rows,
     check_file_rows,
@@ -546,7 +547,8 @@ class ResultStore:
 
     # -- seed results ----------------------------------------------------------------------------------------------
     def ensure_seeded(self, study: Study) -> int:
-        """Import ``data/reference/seeds/<study>.parquet`` once, if the study ships seed results.
+        """Import ``data/reference/seeds/<study>.parquet`` once, if the study ships seed results (and they pass
+        :func:`~workbench.core.seeds.read_seed`; a warning says why not otherwise).
 
         Reads (:meth:`get`, :meth:`frame`) call this on their first use of a study, so a dashboard opens on the
         seeded points of a fresh machine. Returns how many points were imported now.
@@ -555,20 +557,13 @@ class ResultStore:
         seed = reference_dir() / "seeds" / f"{study.name}.parquet"
         if not seed.exists():
             return 0
-        sidecar = seed.with_suffix(".json")
-        made_by = json.loads(sidecar.read_text()).get("study_version") if sidecar.exists() else None
-        if made_by != study.version:
-            warnings.warn(
-                f"seed results {seed} were made by {study.name} version {made_by!r}, not the current version "
-                f"{study.version!r}; not imported (regenerate them with `workbench sweep {study.name} ... "
-                "--write-seed`)",
-                stacklevel=2,
-            )
-            return 0
         marker = self.path / "seeded" / quote(f"{study.name}@{study.version}", safe="@.")
         if self._check(write=False) and marker.exists():
             return 0
-        count = self.import_seed(study, pd.read_parquet(seed))
+        frame = read_seed(study, seed)
+        if frame is None:
+            return 0
+        count = self.import_seed(study, frame)
         with self._os_errors("mark the seed import as done"):
             atomic_write(marker, f"{seed}\n")
         return count
