@@ -153,10 +153,12 @@ def _write_seed(study, frame) -> Path:
 
     from workbench.core.files import atomic_write
     from workbench.core.provenance import provenance
+    from workbench.core.timings import RUNS, SPREAD
 
     target = reference_dir() / "seeds" / f"{study.name}.parquet"
-    columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in
-                                  ("key", "version", "elapsed_s", "seeded", "created_at")]
+    summaries = {RUNS} | {m.name + SPREAD for m in study.metrics if m.measured}
+    columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in summaries and
+                                  c not in ("key", "version", "elapsed_s", "seeded", "created_at")]
     atomic_write(target, frame[columns].to_parquet(index=False))
     record = provenance(shlex.join(["workbench", *sys.argv[1:]]))
     record.update(study=study.name, study_version=study.version, points=len(frame))

@@ -121,7 +121,7 @@ def test_two_runs_that_differ_only_in_a_measured_metric_are_one_point(store):
     store.put(timed, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
     store.put(timed, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.5})  # another run, another machine load
     frame = store.frame(timed)
-    assert len(frame) == 1 and frame.loc[0, "f_number"] == 5.0
+    assert len(frame) == 1 and frame.loc[0, ["f_number", "f_number_spread", "runs"]].tolist() == [5.25, 0.5, 2]
     assert store.check({timed.name: timed}) == []
 
 

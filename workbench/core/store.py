@@ -26,6 +26,11 @@ is left out, with a warning naming both files, rather than decided by which row 
 
 A point's key is the SHA-256 of (study name, study version, validated params), so changing a study's ``version``
 invalidates its old points without deleting them.
+
+Measured metrics (``Metric(measured=True)``: wall-clock timings) are not part of a point's row: each run's
+measurements go to a store of their own in ``timings/`` with the run's machine, load and executor
+(:mod:`workbench.core.timings`), and a read reports their median over the runs, its spread and the number of runs.
+Rows written before that (seed results, older stores) keep their measurements in the row, read as one run.
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from workbench.core.store_rows import (
     stored_json,
 )
 from workbench.core.study import Study
+from workbench.core.timings import RUNS, SPREAD, run_context, summarise
 
 FORMAT_TAG = "dse-workbench-results"
 SCHEMA_VERSION = "2"
@@ -73,6 +79,8 @@ SHARDS_PER_SEGMENT = 64
 MAX_SEGMENTS = 8
 #: Age after which a hidden temporary file is a leftover of a killed writer (no write takes this long).
 STALE_TEMPORARY_S = 3600.0
+#: The folder of the store of measured runs, inside a store folder.
+TIMINGS = "timings"
 #: How often a read lists the folder again when files vanish under it (each time a compaction finished meanwhile).
 READ_ATTEMPTS = 20
 
@@ -319,8 +327,7 @@ class ResultStore:
         rows disagree are left out with a warning (:meth:`_study_rows`)."""
         table = self._select(where)
         table = _READ_SCHEMA.empty_table() if table is None else table
-        points = self._study_rows(table, study.metric_names, study.version,
-                                  {m.name for m in study.metrics if m.measured})
+        points = self._study_rows(table, _model_metrics(study), study.version, set(study.measured_names))
         for line in points.problems:
             warnings.warn(f"result store {self.path}: {line}", stacklevel=3)
         return points
@@ -372,7 +379,11 @@ class ResultStore:
         rows = self._points(study, {"key": key}).rows
         if rows.num_rows == 0:
             return None
-        return json.loads(rows["metrics"][0].as_py())
+        metrics = json.loads(rows["metrics"][0].as_py())
+        runs = self.runs(study, key)
+        if not runs.empty:
+            metrics.update(summarise(runs, study.measured_names).iloc[0].to_dict())
+        return metrics
 
     def keys(self, study: Study) -> set[str]:
         """Keys of every stored point of the study's current version, those whose rows disagree included (a sweep
@@ -385,7 +396,39 @@ class ResultStore:
         where = {"study": study.name} if all_versions else {"study": study.name, "version": study.version}
         self._seed_once(study)
         points = self._points(study, where)
-        return _table_to_frame(study, points.rows, points.params, points.metrics)
+        frame = _table_to_frame(study, points.rows, points.params, points.metrics)
+        return self._with_runs(study, frame) if study.measured_names and not frame.empty else frame
+
+    def runs(self, study: Study, key: str | None = None) -> pd.DataFrame:
+        """The measured runs of ``study`` (current version), of every point or of the point ``key``: one row per run
+        with ``point`` (its key), the measured metrics, ``machine``, ``load``, ``executor`` and ``created_at``."""
+        timings = ResultStore(self.path / TIMINGS)
+        rows = timings._select({"study": study.name, "version": study.version})
+        if rows is not None and key is not None:
+            rows = rows.filter(pc.match_substring(rows["metrics"], f'"point": "{key}"'))
+        if rows is None or rows.num_rows == 0:
+            return pd.DataFrame(columns=["point", *study.measured_names, "machine", "load", "executor", "created_at"])
+        runs, _ = decode_objects(rows["metrics"], "metrics")
+        return runs.assign(created_at=rows["created_at"].to_pandas())
+
+    def _with_runs(self, study: Study, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with each measured metric as the median of the point's runs, its spread and the run count;
+        a row that holds its own measurement (written before runs were kept apart) counts as one run."""
+        measured = study.measured_names
+        runs = self.runs(study)
+        summary = summarise(runs, measured) if not runs.empty else pd.DataFrame(columns=[RUNS])
+        own = frame[[m for m in measured if m in frame.columns]].notna().any(axis=1)
+        missing = pd.Series(float("nan"), frame.index)
+
+        def per_point(column: str) -> pd.Series:
+            return frame["key"].map(summary[column]) if column in summary else missing
+
+        for name in measured:
+            median = per_point(name)
+            frame[name] = median.fillna(frame[name] if name in frame.columns else missing)
+            frame[name + SPREAD] = per_point(name + SPREAD).where(median.notna(), 0.0).where(frame[name].notna())
+        frame[RUNS] = per_point(RUNS).fillna(own.astype(int)).astype(int)
+        return frame
 
     def count(self) -> int:
         """Number of stored points over all studies."""
@@ -393,8 +436,8 @@ class ResultStore:
         return 0 if table is None else len(pc.unique(table["key"]))
 
     def check(self, studies: Mapping[str, Study]) -> list[str]:
-        """Every problem of the store, one line each, without warnings: files and rows that are skipped, rows a
-        study cannot read, and keys whose rows disagree.
+        """Every problem of the store (and of its store of measured runs), one line each, without warnings: files
+        and rows that are skipped, rows a study cannot read, and keys whose rows disagree.
 
         Parameters
         ----------
@@ -409,15 +452,13 @@ class ResultStore:
             read = self._load() or {}
             table = self._select()
         lines = [f"{name}: {line}" for name, file in read.items() for line in file.problems]
-        if table is None:
-            return lines
-        for name in sorted(set(table["study"].to_pylist())):
+        for name in sorted(set(table["study"].to_pylist())) if table is not None else []:
             study = studies.get(name)
             rows = table.filter(pc.equal(table["study"], name))
-            declared = study.metric_names if study else ()
-            measured = {m.name for m in study.metrics if m.measured} if study else set()
+            declared = _model_metrics(study) if study else ()
+            measured = set(study.measured_names) if study else set()
             lines += self._study_rows(rows, declared, study.version if study else None, measured).problems
-        return lines
+        return lines + ResultStore(self.path / TIMINGS).check({})
 
     # -- writing ---------------------------------------------------------------------------------------------------
     def put(
@@ -428,13 +469,20 @@ class ResultStore:
         *,
         elapsed_s: float | None = None,
         seeded: bool = False,
+        executor: str | None = None,
     ) -> str:
         """Store one evaluated point as its own shard and return its key.
 
-        First write wins: a later write of a stored key is never read (and is dropped by the next compaction).
+        The measured metrics go to the store of runs (``timings/``) with the run's context (:func:`run_context`;
+        ``executor`` names how the point was evaluated). A later write of a stored key with the same model metrics
+        is read once (and merged away by the next compaction); with other model metrics it is a conflict.
         """
-        row = _row(study, params, metrics, elapsed_s, seeded)
+        measured = set(study.measured_names)
+        row = _row(study, params, {k: v for k, v in metrics.items() if k not in measured}, elapsed_s, seeded)
         self._write_shard([row])
+        timing = {k: metrics[k] for k in sorted(measured) if k in metrics}
+        if timing:
+            ResultStore(self.path / TIMINGS)._write_shard([_run_row(study, row, timing, executor, elapsed_s)])
         return row["key"]
 
     def import_seed(self, study: Study, frame: pd.DataFrame) -> int:
@@ -530,6 +578,8 @@ class ResultStore:
             count = pc.sum(pc.equal(rows["study"], study.name)).as_py() or 0
             if count:
                 self._rewrite(files, rows.filter(pc.not_equal(rows["study"], study.name)))
+        if study.measured_names:
+            ResultStore(self.path / TIMINGS).delete(study)
         return count
 
     def _rewrite(self, files: list[str], rows: pa.Table) -> None:
@@ -596,6 +646,20 @@ def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], el
         "workbench_version": __version__,
         "created_at": datetime.now(UTC).replace(tzinfo=None),
     }
+
+
+def _run_row(study: Study, point: dict, timing: Mapping[str, Any], executor: str | None,
+             elapsed_s: float | None) -> dict:
+    """The row of one measured run of the point ``point`` (a row of :func:`_row`) in the store of runs: keyed by the
+    point's params and a run id (so every run is its own row), its metrics the measurements and the run's context."""
+    params = {**json.loads(point["params"]), "_run": f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"}
+    return {**point, "key": key_of(study.name, study.version, params), "params": stored_json(params),
+            "metrics": stored_json({"point": point["key"], **timing, **run_context(executor)}), "elapsed_s": elapsed_s}
+
+
+def _model_metrics(study: Study) -> list[str]:
+    """The study's metrics that are model results: every row of its current version holds them."""
+    return [m.name for m in study.metrics if not m.measured]
 
 
 def _listed(problems: list[str], shown: int = 3) -> str:
