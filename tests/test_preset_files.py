@@ -73,3 +73,15 @@ def test_a_shipped_preset_of_the_wrong_type_says_how_to_restore_it(monkeypatch, 
             params.load_mtj("pma_cofeb")
     finally:
         params.preset_values.cache_clear()
+
+
+def test_a_bad_dyvedeep_setting_names_the_file_and_how_to_regenerate_it(monkeypatch, tmp_path):
+    from workbench.core import manifest
+    from workbench.dyvedeep.reproduce import stored_effort
+
+    folder = edited(tmp_path, "dyvedeep", "tuned_seed0", "spet_fraction:\n    value: 0.25",
+                    "spet_fraction:\n    value: lots")
+    monkeypatch.setattr(manifest, "presets_dir", lambda: tmp_path)
+    with pytest.raises(ValueError, match=rf"^preset {folder}/tuned_seed0.yaml: spet_fraction='lots' is not allowed; "
+                                         r"allowed: .* \(regenerate it with `python -m workbench.dyvedeep.tuning`\)$"):
+        stored_effort()

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 
-from workbench.core.manifest import paper_range, read_preset
+from workbench.core.manifest import paper_range, preset_path, read_preset
 from workbench.core.reproduce import ClaimResult, range_claim, range_claim_samples
+from workbench.dyvedeep.effort import Effort
 from workbench.dyvedeep.network import trained_network
 from workbench.dyvedeep.speed import measure
 from workbench.dyvedeep.tuning import PRESET, effort_from_preset, evaluate, tune
@@ -25,11 +26,22 @@ PAPER_POINT = "DyVEDeep (paper)"
 SCALE = "VGG 16-32-64 on 16x16 digits (450 test images), 1 CPU thread, numba kernels; paper: CIFAR-10 / ImageNet"
 
 
+def stored_effort() -> Effort:
+    """The tuned setting stored in ``data/presets/dyvedeep/<PRESET>.yaml``; a bad entry is a ``ValueError`` naming
+    the file, the entry and how to regenerate the file."""
+    tree = read_preset("dyvedeep", PRESET)
+    try:
+        return effort_from_preset(tree)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"preset {preset_path('dyvedeep', PRESET)}: {error} (regenerate it with `python -m "
+                         "workbench.dyvedeep.tuning`)") from None
+
+
 def reproduce(quick: bool = False) -> list[ClaimResult]:
     """Paper vs workbench for D1: ops reduction, measured speed-up, accuracy loss."""
     trained = trained_network(0)
     if quick:
-        effort = effort_from_preset(read_preset("dyvedeep", PRESET))
+        effort = stored_effort()
         how = f"stored tuned setting ({PRESET}.yaml)"
     else:
         effort = tune(trained, budget=0.005).effort
