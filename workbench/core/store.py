@@ -7,6 +7,7 @@ Readers never wait on writers (DESIGN.md § Rules of the house). A store folder 
     points/segment-<ns>-<hex>.parquet        shards merged by a compaction
     seeded/<study>@<version>            a seed import that is done
     compact.lock                        held (``flock``) by the one process compacting or deleting
+    timings/                            a store of the same layout: one row per measured run
 
 Every Parquet file is written under a hidden temporary name and renamed into place, so a reader never sees half a
 point and a crash loses at most the point being written. Readers list ``points/``, read the files they have not read
@@ -14,14 +15,15 @@ before (a file never changes once in place) and query the rows in memory with py
 read never waits for a sweep. Every :data:`SHARDS_PER_SEGMENT` points a writer merges the shards into a segment (and
 the segments into one when there are more than :data:`MAX_SEGMENTS`): the merged file is renamed into place *before*
 the merged files are deleted, so a ``kill -9`` at any moment loses nothing. A point can therefore be on disk twice
-for a moment (or twice because two processes computed it at once); reads keep the first write of each key (earliest
-``created_at``), so every point is seen exactly once. A file that vanishes between listing and reading (a compaction
+for a moment (or twice because two processes computed it at once); reads keep one row of each key whose rows agree
+(the earliest), so every point is seen exactly once. A file that vanishes between listing and reading (a compaction
 finished) makes the read list again.
 
 Every row is checked before it is read (:mod:`workbench.core.store_rows`): a damaged or foreign file, or a row with
 a null column, params or metrics that are not JSON objects, a key that is not the hash of its params, or a declared
-metric that is not a number, is skipped with one warning naming the file (``workbench store check`` lists them all);
-such files are never merged or deleted. Two rows of one key that disagree on a model metric are a conflict: the point
+metric that is not a number, is skipped with one warning naming the file (``workbench store check`` lists them all).
+A compaction never merges (nor deletes) a file with a damaged or skipped row or with a row of a disputed point, so
+the file can be moved out by name. Two rows of one key that disagree on a model metric are a conflict: the point
 is left out, with a warning naming both files, rather than decided by which row claims to be older.
 
 A point's key is the SHA-256 of (study name, study version, validated params), so changing a study's ``version``
