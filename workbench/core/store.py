@@ -22,9 +22,10 @@ finished) makes the read list again.
 Every row is checked before it is read (:mod:`workbench.core.store_rows`): a damaged or foreign file, or a row with
 a null column, params or metrics that are not JSON objects, a key that is not the hash of its params, or a declared
 metric that is not a number, is skipped with one warning naming the file (``workbench store check`` lists them all).
-A compaction never merges (nor deletes) a file with a damaged or skipped row or with a row of a disputed point, so
-the file can be moved out by name. Two rows of one key that disagree on a model metric are a conflict: the point
-is left out, with a warning naming both files, rather than decided by which row claims to be older.
+A compaction never merges (nor deletes) a file with a problem found without a study (damaged, a null column, not
+JSON, a wrong key) or with a row of a disputed point, so the file can be moved out by name. Two rows of one key that
+disagree on a model metric are a conflict: the point is left out, with a warning naming both files, rather than
+decided by which row claims to be older.
 
 A point's key is the SHA-256 of (study name, study version, validated params), so changing a study's ``version``
 invalidates its old points without deleting them.
