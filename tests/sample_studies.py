@@ -75,6 +75,29 @@ SLOW = register_study(
 )
 
 
+def timed_square(x: float) -> dict:
+    """``x**2`` and how long computing it took (a measurement: another run gives another time)."""
+    import time
+
+    started = time.perf_counter()
+    square = x * x
+    return {"square": square, "wall_s": time.perf_counter() - started}
+
+
+TIMED = register_study(
+    Study(
+        name="sample.timed",
+        theme="sample",
+        func=timed_square,
+        knobs=(Float("x", 1.0, low=0.0, high=100.0),),
+        metrics=(Metric("square", better="min"), Metric("wall_s", "s", "min", measured=True, label="wall time")),
+        cost="batch",
+        description="A toy study with a measured metric, for the store of runs.",
+    ),
+    replace=True,
+)
+
+
 def lens_weight_curve(focal_mm: float, frames) -> tuple:
     """A toy view over stored results: the stored lenses' weight against aperture, plus the model curve at
     ``focal_mm`` (fails for focal_mm > 150, to test error reporting)."""

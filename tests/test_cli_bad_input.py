@@ -34,12 +34,6 @@ def stored(tmp, monkeypatch):
     ResultStore(tmp / "store").put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
 
 
-def damaged(tmp, monkeypatch):
-    stored(tmp, monkeypatch)
-    shard = next((tmp / "store" / "points").iterdir())
-    shard.write_bytes(shard.read_bytes()[:40])
-
-
 def read_only(tmp, monkeypatch):
     stored(tmp, monkeypatch)
     os.chmod(tmp / "store" / "points", 0o555)
@@ -140,8 +134,6 @@ CASES = [
      r"the local Dask cluster failed to start 2 times \(RuntimeError: Nanny failed to start.\); use --executor "
      r"processes", cluster_fails),
     # stores
-    ("store-damaged", SWEEP, r"store/points/shard-\S+ is damaged .*left untouched.*start a new store", damaged),
-    ("store-damaged-export", EXPORT, r"is damaged .*left untouched", damaged),
     ("store-read-only", [*SWEEP, "--set", "aperture_mm=20"],
      r"permission denied to write a point .*the store is intact", read_only),
     ("store-legacy", ["sweep", "sample.lens", "--store", "{tmp}/results.duckdb"],
@@ -162,6 +154,19 @@ CASES = [
     ("regenerate-no-regenerator", ["regenerate", "tim"],
      r"theme 'tim' has no regenerator; themes with one: .*pad", None),
     ("regenerate-two-themes", ["regenerate", "pad", "mram"], r"unrecognized arguments: mram", None),
+    # server ports and addresses (a port above 65535 used to wrap modulo 65536: 70000 listened on 4464)
+    ("serve-port-70000", ["serve", "--port", "70000"], r"serve: error: --port 70000 is not allowed; allowed: 1 to "
+     r"65535$", None),
+    ("serve-port-0", ["serve", "--port", "0"], r"--port 0 is not allowed; allowed: 1 to 65535", None),
+    ("serve-port-negative", ["serve", "--port", "-1"], r"--port -1 is not allowed", None),
+    ("serve-port-text", ["serve", "--port", "http"], r"argument --port: invalid int value: 'http'", None),
+    ("lab-port-70000", ["lab", "--port", "70000"], r"lab: error: --port 70000 is not allowed; allowed: 1 to 65535",
+     None),
+    ("serve-foreign-address", ["serve", "--ip", "192.0.2.1"],
+     r"cannot listen on --ip 192.0.2.1 --port 8866 \(Cannot assign requested address\); allowed: an address of "
+     r"this machine", None),
+    ("lab-foreign-address", ["lab", "--ip", "192.0.2.1", "--port", "9999"], r"cannot listen on --ip 192.0.2.1 "
+     r"--port 9999", None),
 ]
 
 
@@ -180,6 +185,38 @@ def test_bad_input_gives_one_clear_line_and_a_nonzero_exit(argv, match, setup, t
     if setup not in (None, cluster_fails):  # damaged, legacy, foreign and read-only inputs are left untouched
         assert sorted((p, p.stat().st_size) for p in tmp_path.rglob("*") if p.is_file() and p.name != "compact.lock") \
             == before
+
+
+@pytest.mark.parametrize("argv", [SWEEP, EXPORT], ids=["sweep", "export"])
+def test_a_damaged_shard_is_one_warning_line_and_the_command_goes_on(argv, tmp_path, capsys, monkeypatch):
+    stored(tmp_path, monkeypatch)
+    shard = next((tmp_path / "store" / "points").iterdir())
+    ResultStore(tmp_path / "store").put(LENS, {"aperture_mm": 20.0}, {"brightness": 1.0, "weight_g": 2.0,
+                                                                      "f_number": 5.0})
+    shard.write_bytes(shard.read_bytes()[:40])
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if ": warning: " in line]
+    assert len(warned) == 1 and re.match(rf"workbench {argv[0]}: warning: result store \S+: skipped every row of "
+                                         rf"{shard}: damaged or not a store file .*left untouched", warned[0]), warned
+    assert shard.stat().st_size == 40
+
+
+def test_a_port_in_use_is_refused_before_the_server_starts(capsys, monkeypatch):
+    import socket
+
+    from workbench import cli
+
+    monkeypatch.setattr(cli, "_exec", lambda argv: pytest.fail(f"started {argv[0]} on a busy port"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for command in ("serve", "lab"):
+            assert main([command, "--port", str(port)]) == 2
+            err = capsys.readouterr().err
+            assert err.strip() == f"workbench {command}: error: cannot listen on --ip 127.0.0.1 --port {port} " \
+                                  "(Address already in use); allowed: an address of this machine (127.0.0.1, " \
+                                  "0.0.0.0 for every interface) and a free port"
 
 
 def test_the_installed_script_prints_one_line_and_no_traceback(tmp_path):

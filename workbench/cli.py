@@ -3,8 +3,8 @@
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
 ``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench regenerate [THEME]``
-· ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only place that assembles core,
-themes, viz and ui.
+· ``workbench store check`` · ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
+place that assembles core, themes, viz and ui.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 from workbench.core.paths import PROJECT_ROOT, reference_dir
@@ -152,10 +153,12 @@ def _write_seed(study, frame) -> Path:
 
     from workbench.core.files import atomic_write
     from workbench.core.provenance import provenance
+    from workbench.core.timings import RUNS, SPREAD
 
     target = reference_dir() / "seeds" / f"{study.name}.parquet"
-    columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in
-                                  ("key", "version", "elapsed_s", "seeded", "created_at")]
+    summaries = {RUNS} | {m.name + SPREAD for m in study.metrics if m.measured}
+    columns = study.knob_names + [c for c in frame.columns if c not in study.knob_names and c not in summaries and
+                                  c not in ("key", "version", "elapsed_s", "seeded", "created_at")]
     atomic_write(target, frame[columns].to_parquet(index=False))
     record = provenance(shlex.join(["workbench", *sys.argv[1:]]))
     record.update(study=study.name, study_version=study.version, points=len(frame))
@@ -220,6 +223,19 @@ def _export_study(args: argparse.Namespace) -> int:
     for path in written.values():
         print(path)
     return 0
+
+
+def cmd_store_check(args: argparse.Namespace) -> int:
+    """List every problem of a result store (skipped files and rows, conflicting points); exit 1 if there is one."""
+    from workbench.core.registry import get_study, list_studies
+    from workbench.core.store import ResultStore
+
+    store = ResultStore(args.store) if args.store else ResultStore()
+    problems = store.check({name: get_study(name) for name in list_studies()})
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} problem(s) in {store.path}" if problems else f"no problems in {store.path}")
+    return 1 if problems else 0
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
@@ -308,7 +324,30 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     return args, env
 
 
+def check_address(ip: str, port: int) -> None:
+    """Raise ``ValueError`` (one line naming ``--ip``/``--port`` and what is allowed) unless a server can listen on
+    ``ip:port``: the port must be 1-65535 (a larger one would wrap modulo 65536) and the address bindable here.
+
+    The probe binds with ``SO_REUSEADDR``, as Tornado does, so a port that is merely in ``TIME_WAIT`` passes.
+    """
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise ValueError(f"--port {port} is not allowed; allowed: 1 to 65535")
+    host = None if ip in ("", "*") else ip
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        raise ValueError(f"cannot listen on --ip {ip} --port {port} ({error.strerror or error}); allowed: an "
+                         "address of this machine (127.0.0.1, 0.0.0.0 for every interface) and a free port") from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    check_address(args.ip, args.port)
     extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle)
     os.environ.update(env)
     print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
@@ -318,6 +357,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
+    check_address(args.ip, args.port)
     return _exec([_tool("jupyter"), "lab", f"--notebook-dir={NOTEBOOKS}", f"--ServerApp.ip={args.ip}",
                   f"--ServerApp.port={args.port}", *(["--no-browser"] if args.no_browser else []),
                   *(["--allow-root"] if args.allow_root else [])])
@@ -383,6 +423,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store")
     p.set_defaults(func=cmd_export)
 
+    p = commands.add_parser("store", help="look after a result store: `store check` lists every file and row a read "
+                                          "skips and every point stored with disagreeing results")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("--store", help="result store folder (default data/results/store)")
+    p.set_defaults(func=cmd_store_check)
+
     p = commands.add_parser("reproduce", help="recompute the papers' headline numbers, paper vs workbench")
     p.add_argument("theme", nargs="?")
     p.add_argument("--quick", action="store_true", help="smallest scale (seconds)")
@@ -413,6 +459,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warning_line(command: str):
+    """A ``warnings.showwarning`` that prints a warning as one line on stderr (no source line)."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"workbench {command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every error a user can cause is one line on stderr and a nonzero exit (2), no traceback."""
     from workbench.core.executors import ExecutorError
@@ -424,7 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line(args.command)
+            return args.func(args)
     except (ValueError, KeyError, StoreError, ExecutorError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
     except OSError as error:  # a path given on the command line: missing folder, no permission, full disk

@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from workbench.core.manifest import read_preset
+from workbench.core.manifest import check_preset_types, preset_path, read_preset
 
 __all__ = [
     "ADC_TYPES",
@@ -176,6 +176,7 @@ def load_tech(name: str = DEFAULT_TECH, directory: Path | None = None) -> Periph
     unsourced = sorted(k for k, s in sources.items() if not str(s).strip())
     if unsourced:
         raise ValueError(f"periphery table {name!r}: entries without a source: {unsourced}")
+    check_preset_types(preset_path("periphery", name, directory), values, PeripheryTech)
     values["vdd_by_node_v"] = {int(k): float(v) for k, v in values["vdd_by_node_v"].items()}
     return PeripheryTech(**values, sources=sources)
 

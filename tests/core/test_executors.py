@@ -84,4 +84,6 @@ def test_a_seeded_batch_point_gives_the_same_metrics_on_every_executor(tmp_path)
             executor.close()
         results[name] = outcome.metrics
     assert serial.error is None and 30 < serial.metrics["accuracy"] < 60
-    assert results["processes"] == results["serial"] and results["dask"] == results["serial"]
+    model = {name: {k: v for k, v in metrics.items() if k not in study.measured_names}  # timings may differ
+             for name, metrics in results.items()}
+    assert model["processes"] == model["serial"] and model["dask"] == model["serial"]

@@ -13,7 +13,7 @@ from workbench.threads import one_torch_thread
 def test_sample_study_is_registered_and_filterable():
     assert get_study("sample.lens") is LENS
     assert "sample.lens" in list_studies("sample.*")
-    assert list_studies(theme="sample") == ["sample.lens", "sample.slow"]
+    assert list_studies(theme="sample") == ["sample.lens", "sample.slow", "sample.timed"]
     assert list_studies("nothing.*") == []
 
 

@@ -159,3 +159,21 @@ def test_shipped_pma_table_wer_tail_follows_the_precessional_law():
         sel = np.isfinite(t) & (wer >= 5 / table.n) & (wer <= 0.3)
         slope = np.polyfit(t[sel], np.log(wer[sel]), 1)[0]
         assert slope == pytest.approx(-2 * (i - 1) / tau, rel=0.12), i
+
+
+def test_a_damaged_switching_table_is_named_and_computed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    m = load_magnet("pma_cofeb")
+    kwargs = dict(n=20, t_max_s=2e-9, seed=7)
+    first = d.switching_table(m, (6.0,), **kwargs)
+    [path] = (tmp_path / "results" / "mram_llg").glob("*.npz")
+    whole = path.read_bytes()
+    path.write_bytes(whole[:40])
+    d.switching_table.cache_clear()
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \(BadZipFile: .*\); computing the table "
+                                         r"again, which replaces it"):
+        again = d.switching_table(m, (6.0,), **kwargs)
+    np.testing.assert_allclose(again.times_s, first.times_s, rtol=1e-6)
+    d.switching_table.cache_clear()
+    assert d.switching_table(m, (6.0,), compute=False, **kwargs).n == 20  # the rebuilt file reads back
+    d.switching_table.cache_clear()

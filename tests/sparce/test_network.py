@@ -54,3 +54,28 @@ def test_larger_input_scales_the_same_network():
     small = evaluate("scalar", images=1)
     big = evaluate("scalar", images=1, input_size=16)
     assert big["cycles_base"] > 3 * small["cycles_base"] and big["time_reduction"] > 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "missing-array"])
+def test_a_damaged_network_cache_is_named_and_rebuilt(damage, tmp_path, monkeypatch):
+    """A truncated cache (BadZipFile) or one without an array (KeyError 'w1') is retrained, not a failed point."""
+    from workbench.sparce import network
+
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    layer = (np.ones((2, 9), np.int32), np.zeros(2, np.int32), 3)
+    built = network.QuantNet((layer,) * 3, np.ones((16, 4), np.int32), np.zeros(16, np.int32),
+                             np.zeros((1, 1, 8, 8), np.int32), np.zeros(1, np.int64), 0.9, 0.9)
+    monkeypatch.setattr(network, "_train", lambda seed, epochs, size: (None, None))
+    monkeypatch.setattr(network, "_quantise", lambda model, splits: built)
+    path = tmp_path / "results" / "sparce_net_5_1.npz"
+    path.parent.mkdir(parents=True)
+    if damage == "truncated":
+        path.write_bytes(b"PK\x03\x04 half a zip")
+    else:
+        np.savez(path, w0=layer[0])
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \((BadZipFile|KeyError): .*\); retraining "
+                                         r"the seed-5 network, which replaces it"):
+        assert network.quantised_network(seed=5, epochs=1) is built
+    network.quantised_network.cache_clear()
+    np.testing.assert_array_equal(network.quantised_network(seed=5, epochs=1).fc_w, built.fc_w)  # read back
+    network.quantised_network.cache_clear()

@@ -85,3 +85,26 @@ def test_the_record_cache_is_plain_arrays_and_round_trips(tmp_path):
             np.testing.assert_array_equal(getattr(loaded, field.name), getattr(record, field.name))
     assert loaded.static["n_bins"] == 8
     np.testing.assert_array_equal(loaded.static["offsets"], [0, 4])
+
+
+def test_a_damaged_record_file_is_named_and_recorded_again(tmp_path, monkeypatch):
+    """A truncated record (BadZipFile) or one missing an array (KeyError) is re-recorded, not a failed point."""
+    import pytest
+
+    from workbench.sparce import trace
+
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    monkeypatch.setattr(trace, "_RECORDS", {})
+    rng = np.random.default_rng(0)
+    inputs = {"W": rng.integers(-4, 4, (4, 3)).astype(np.int32), "X": rng.integers(0, 4, (3, 4)).astype(np.int32)}
+    first = trace.record_call("scalar", "gemm", inputs)
+    [path] = (tmp_path / "results" / "sparce_records").iterdir()
+    whole = path.read_bytes()
+    for damage in (whole[: len(whole) // 2], b""):
+        path.write_bytes(damage)
+        monkeypatch.setattr(trace, "_RECORDS", {})
+        with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \((BadZipFile|EOFError): .*\); "
+                                             r"recording the scalar gemm call again, which replaces it"):
+            again = trace.record_call("scalar", "gemm", inputs)
+        np.testing.assert_array_equal(again.block_ids, first.block_ids)
+        assert path.read_bytes() == whole

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,8 +175,8 @@ def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[st
     ValueError
         For a missing preset (listing the available ones) or a file that is not a YAML mapping.
     """
-    folder = presets_dir() / theme if directory is None else Path(directory)
-    path = folder / f"{name}.yaml"
+    path = preset_path(theme, name, directory)
+    folder = path.parent
     if not path.is_file():
         available = sorted(p.stem for p in folder.glob("*.yaml"))
         raise ValueError(f"no {theme} preset {name!r} in {folder}; available: {available}")
@@ -186,3 +187,42 @@ def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[st
     if not isinstance(tree, dict):
         raise ValueError(f"preset {path} must be a YAML mapping, got {type(tree).__name__}")
     return tree
+
+
+def preset_path(theme: str, name: str, directory: Path | None = None) -> Path:
+    """The file of preset ``name``: ``data/presets/<theme>/<name>.yaml``, or ``<directory>/<name>.yaml``."""
+    return (presets_dir() / theme if directory is None else Path(directory)) / f"{name}.yaml"
+
+
+def check_preset_types(path: Path, values: dict[str, Any], config: type) -> None:
+    """Raise ``ValueError`` naming the preset file and the entry of ``values`` whose value is not of the type its
+    field of the dataclass ``config`` declares (bool, int, float, str; an int or a number written as text is a float).
+
+    A preset value of the wrong type would otherwise fail far from the file, e.g. in a knob declared from it.
+    """
+    hints = typing.get_type_hints(config)
+    for name, value in values.items():
+        kind = hints.get(name)
+        if kind not in _TYPE_WORDS or _has_type(value, kind):
+            continue
+        raise ValueError(f"preset {path}: {name}={value!r} is not allowed; allowed: {_TYPE_WORDS[kind]}{_remedy(path)}")
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _remedy(path: Path) -> str:
+    """How to repair a preset file: a shipped one is restored from git."""
+    shipped = Path(path).resolve().is_relative_to(presets_dir().resolve())
+    return f" (restore the shipped file with `git checkout -- {path}`)" if shipped else ""
+
+
+def _has_type(value: Any, kind: type) -> bool:
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float and isinstance(value, str):
+        try:
+            return math.isfinite(float(value))
+        except ValueError:
+            return False
+    return isinstance(value, (int, float) if kind is float else kind)

@@ -52,9 +52,12 @@ class Metric:
 
     @property
     def title(self) -> str:
-        """Axis title with unit, e.g. ``"energy (uJ)"`` (no repeat when the label is the unit, e.g. ``"TOPS/W"``)."""
+        """Axis title with unit, e.g. ``"energy (uJ)"`` (no repeat when the label is the unit, e.g. ``"TOPS/W"``); a
+        measured metric says so and that it is a median, e.g. ``"throughput (frames/s, measured, median)"``."""
         text = self.label or self.name
-        return f"{text} ({self.unit})" if self.unit and self.unit != text else text
+        notes = [self.unit] if self.unit and self.unit != text else []
+        notes += ["measured", "median"] if self.measured else []
+        return f"{text} ({', '.join(notes)})" if notes else text
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,11 @@ class Study:
     @property
     def metric_names(self) -> list[str]:
         return [m.name for m in self.metrics]
+
+    @property
+    def measured_names(self) -> list[str]:
+        """The metrics that are measurements of a run (wall-clock timings), not model results."""
+        return [m.name for m in self.metrics if m.measured]
 
     def defaults(self) -> dict[str, Any]:
         """Every knob at its default."""

@@ -190,6 +190,7 @@ def run_sweep(
     report.total, report.cached = len(unique), len(unique) - len(todo_keys)
 
     todo = [unique[k] for k in todo_keys]
+    executor_name = executor if isinstance(executor, str) else executor.name
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(unique), initial=report.cached, desc=study.name, disable=not progress or None)
@@ -197,7 +198,7 @@ def run_sweep(
         for index, outcome in run_points(study, todo, executor=executor, cancel=cancel, on_progress=on_progress):
             params = todo[index]
             if outcome.metrics is not None:
-                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s)
+                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s, executor=executor_name)
                 report.computed += 1
                 if on_point is not None:
                     on_point(params, outcome.metrics)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from workbench.core.manifest import read_preset
+from workbench.core.manifest import preset_path, read_preset
 from workbench.core.paths import presets_dir
 from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.device import DeviceConfig
@@ -72,5 +72,9 @@ def load_preset(name: str, directory: Path | None = None) -> CrossbarConfig:
             raise ValueError(
                 f"preset {name!r}, section {section!r}: unknown field(s) {extra}; allowed {sorted(allowed)}"
             )
-        built[section] = cls(**values)
+        try:
+            built[section] = cls(**values)
+        except ValueError as error:
+            raise ValueError(f"preset {preset_path('crossbar', name, directory)}, section {section!r}: {error}") \
+                from None
     return CrossbarConfig(**built, seed=int(raw.get("seed", 0)))

@@ -14,10 +14,12 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from workbench.core.caches import load_cached
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.dyvedeep.engine import DynamicNet
@@ -62,6 +64,16 @@ def build_model() -> torch.nn.Module:
     return vgg(list(CFG), num_classes=10, in_channels=1, input_size=IMAGE_SIZE)
 
 
+def _load_state(path: Path, shapes: dict[str, tuple]) -> dict:
+    """The state dict stored at ``path``; ``KeyError`` unless it holds exactly the tensors of ``shapes``."""
+    state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
+    found = {name: tuple(t.shape) for name, t in state.items()} if isinstance(state, dict) else {}
+    if found != shapes:
+        differ = sorted(n for n in set(found) | set(shapes) if found.get(n) != shapes.get(n))
+        raise KeyError(f"its tensors are not those of the network: {differ[:3]} differ")
+    return state
+
+
 @functools.cache
 def trained_network(seed: int = 0) -> TrainedNet:
     """The digits VGG for ``seed`` (trained on first use, then loaded from ``data/results/dyvedeep/``)."""
@@ -75,8 +87,11 @@ def trained_network(seed: int = 0) -> TrainedNet:
         torch.manual_seed(seed)
         model = build_model()
     path = data_dir() / "results" / "dyvedeep" / f"digits_vgg_seed{seed}_{_key(seed)}.pt"
-    if path.exists():
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    shapes = {name: tuple(t.shape) for name, t in model.state_dict().items()}
+    state = load_cached(path, functools.partial(_load_state, shapes=shapes),
+                        instead=f"training the seed-{seed} network again")
+    if state is not None:
+        model.load_state_dict(state)
     else:
         loaders = make_loaders(splits, batch_size=64)
         with torch_threads(1):

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 
-from workbench.core.manifest import paper_range, read_preset
+from workbench.core.manifest import paper_range, preset_path, read_preset
 from workbench.core.reproduce import ClaimResult, range_claim, range_claim_samples
+from workbench.dyvedeep.effort import Effort
 from workbench.dyvedeep.network import trained_network
 from workbench.dyvedeep.speed import measure
 from workbench.dyvedeep.tuning import SEEDS, effort_from_preset, evaluate, preset_name, tune
@@ -29,12 +30,24 @@ PAPER_POINT = "DyVEDeep (paper)"
 SCALE = "VGG 16-32-64 on 16x16 digits (450 test images), 1 CPU thread, numba kernels; paper: CIFAR-10 / ImageNet"
 
 
+def stored_effort(seed: int) -> Effort:
+    """The setting tuned for network ``seed``, stored in ``data/presets/dyvedeep/tuned_seed<seed>.yaml``; a bad entry
+    is a ``ValueError`` naming the file, the entry and how to regenerate the file."""
+    name = preset_name(seed)
+    tree = read_preset("dyvedeep", name)
+    try:
+        return effort_from_preset(tree)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"preset {preset_path('dyvedeep', name)}: {error} (regenerate it with `workbench regenerate "
+                         "dyvedeep`)") from None
+
+
 def reproduce(quick: bool = False) -> list[ClaimResult]:
     """Paper vs workbench for D1: ops reduction, measured speed-up, accuracy loss."""
     tests = []
     for seed in SEEDS:
         trained = trained_network(seed)
-        effort = (effort_from_preset(read_preset("dyvedeep", preset_name(seed))) if quick
+        effort = (stored_effort(seed) if quick
                   else tune(trained, budget=0.005).effort)
         tests.append(evaluate(trained, effort, "test"))
         if seed == SEEDS[0]:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.caches import load_cached
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir, reference_dir
 from workbench.mram.llg import Magnet, b_dl_from_spin_current, equilibrium_states, simulate
@@ -125,6 +126,12 @@ def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n:
     return SwitchingTable(magnet, od, times, t_max_s, dt_s, temperature_k, seed)
 
 
+def _load_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The overdrives and switching times of a stored table."""
+    with np.load(path, allow_pickle=False) as data:
+        return data["overdrives"], data["times_s"]
+
+
 @functools.lru_cache(maxsize=32)
 def switching_table(magnet: Magnet, overdrives: tuple = DEFAULT_OVERDRIVES, *, n: int = 2000,
                     t_max_s: float = 20e-9, dt_s: float = 1e-12, temperature_k: float = 300.0, seed: int = 0,
@@ -132,10 +139,13 @@ def switching_table(magnet: Magnet, overdrives: tuple = DEFAULT_OVERDRIVES, *, n
     """The cached switching table for these parameters: memory, then the shipped reference tables, then the user
     cache, else computed (and saved to the user cache). ``compute=False`` raises ``LookupError`` instead."""
     key = _key(magnet, overdrives, n, t_max_s, dt_s, temperature_k, seed)
-    for path in _paths(key):
-        if path.is_file():
-            with np.load(path) as data:
-                return SwitchingTable(magnet, data["overdrives"], data["times_s"], t_max_s, dt_s, temperature_k, seed)
+    shipped, user = _paths(key)
+    for path, instead in ((shipped, f"reading the user cache or computing the table (restore the shipped file with "
+                                    f"`git checkout -- {shipped}`)"),
+                          (user, "computing the table again")):
+        arrays = load_cached(path, _load_arrays, instead=instead)
+        if arrays is not None:
+            return SwitchingTable(magnet, *arrays, t_max_s, dt_s, temperature_k, seed)
     if not compute:
         raise LookupError(f"no stored LLG switching table {key} for {magnet}")
     table = compute_switching_table(magnet, overdrives, n=n, t_max_s=t_max_s, dt_s=dt_s, temperature_k=temperature_k,

@@ -14,7 +14,7 @@ import functools
 import math
 from dataclasses import dataclass, fields, replace
 
-from workbench.core.manifest import read_preset
+from workbench.core.manifest import check_preset_types, preset_path, read_preset
 from workbench.mram.llg import Magnet
 
 
@@ -86,6 +86,7 @@ class MTJ:
 def load_magnet(preset: str = "pma_cofeb", **overrides) -> Magnet:
     """The preset's free layer as a :class:`~workbench.mram.llg.Magnet`; ``overrides`` replace fields (knobs)."""
     values = dict(preset_values(preset)[0]["magnet"])
+    check_preset_types(preset_path("mram", preset), values, Magnet)
     values.update(overrides)
     names = {f.name for f in fields(Magnet)}
     unknown = sorted(set(values) - names)
@@ -96,7 +97,9 @@ def load_magnet(preset: str = "pma_cofeb", **overrides) -> Magnet:
 
 def load_mtj(preset: str = "pma_cofeb", magnet: Magnet | None = None, **overrides) -> MTJ:
     """The preset's MTJ on ``magnet``'s footprint (default the preset's magnet)."""
-    values = {k: float(v) for k, v in preset_values(preset)[0]["mtj"].items()}
+    stored = preset_values(preset)[0]["mtj"]
+    check_preset_types(preset_path("mram", preset), stored, MTJ)
+    values = {k: float(v) for k, v in stored.items()}
     values.update(overrides)
     magnet = magnet if magnet is not None else load_magnet(preset)
     return MTJ(area_m2=magnet.area_m2, **values)

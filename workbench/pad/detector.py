@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from workbench.core.caches import load_cached
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.core.progress import track
@@ -406,6 +407,13 @@ def save_detector(model: TinySSD, config: DetectorConfig, log: dict, path: Path 
 _LOADED: dict[str, TinySSD] = {}
 
 
+def _load_weights(path: Path, config: DetectorConfig) -> TinySSD:
+    state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
+    model = TinySSD(len(CLASSES), config.width)
+    model.load_state_dict(state["state_dict"])
+    return model
+
+
 def load_detector(config: DetectorConfig = DetectorConfig(), *, train: bool = True) -> TinySSD:
     """The detector for ``config``: from memory, else from the cached weights, else trained now (minutes) and cached.
 
@@ -417,16 +425,14 @@ def load_detector(config: DetectorConfig = DetectorConfig(), *, train: bool = Tr
     if config.key in _LOADED:
         return _LOADED[config.key]
     path = weights_path(config)
-    if path.exists():
-        state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
-        model = TinySSD(len(CLASSES), config.width)
-        model.load_state_dict(state["state_dict"])
-    elif train:
+    remake = "`workbench regenerate pad` (trains on CPU in minutes)"
+    model = load_cached(path, functools.partial(_load_weights, config=config),
+                        instead="training the detector again (minutes)" if train else f"make new weights with {remake}")
+    if model is None and not train:
+        raise FileNotFoundError(f"no usable cached detector weights at {path}; make them with {remake}")
+    if model is None:
         model, log = train_detector(config)
         save_detector(model, config, log)
-    else:
-        raise FileNotFoundError(f"no cached detector weights at {path}; make them with "
-                                "`workbench regenerate pad` (trains on CPU in minutes)")
     model.eval()
     _LOADED[config.key] = model
     return model

@@ -16,11 +16,13 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
+from workbench.core.caches import load_cached
 from workbench.core.paths import data_dir
 from workbench.sparce import ops
 from workbench.sparce.emulator import CallTrace, Machine
@@ -137,6 +139,13 @@ def _quantise(model: DigitsCNN, splits) -> QuantNet:
     return QuantNet(tuple(convs), fc_w, fc_b, xq_test, test_y, float_acc, int_acc)
 
 
+def _load_network(path: Path) -> QuantNet:
+    with np.load(path, allow_pickle=False) as z:
+        convs = tuple((z[f"w{i}"], z[f"b{i}"], int(z[f"s{i}"])) for i in range(3))
+        return QuantNet(convs, z["fc_w"], z["fc_b"], z["test_x"], z["test_y"], float(z["float_acc"]),
+                        float(z["int_acc"]))
+
+
 @functools.lru_cache(maxsize=4)
 def quantised_network(seed: int = 0, epochs: int = 12, size: int = 8) -> QuantNet:
     """The trained, quantised digits CNN at ``size`` x ``size`` input (8, 16 or 32), cached in memory and in
@@ -145,11 +154,9 @@ def quantised_network(seed: int = 0, epochs: int = 12, size: int = 8) -> QuantNe
         raise ValueError(f"input_size={size!r} is not allowed; allowed: one of {INPUT_SIZES}")
     suffix = "" if size == 8 else f"_{size}"
     path = data_dir() / "results" / f"sparce_net_{seed}_{epochs}{suffix}.npz"
-    if path.exists():
-        z = np.load(path)
-        convs = tuple((z[f"w{i}"], z[f"b{i}"], int(z[f"s{i}"])) for i in range(3))
-        return QuantNet(convs, z["fc_w"], z["fc_b"], z["test_x"], z["test_y"], float(z["float_acc"]),
-                        float(z["int_acc"]))
+    cached = load_cached(path, _load_network, instead=f"retraining the seed-{seed} network")
+    if cached is not None:
+        return cached
     model, splits = _train(seed, epochs, size)
     net = _quantise(model, splits)
     path.parent.mkdir(parents=True, exist_ok=True)

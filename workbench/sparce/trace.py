@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.caches import load_cached
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.sparce.emulator import Machine
@@ -87,13 +88,11 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
     if found is not None:
         return found
     path = _record_path(variant, key)
-    if path.exists():
-        try:
-            record = _load_record(path, index=len(_RECORDS))
-            _RECORDS[key] = record
-            return record
-        except (OSError, ValueError, KeyError):   # a stale or partial file: record again
-            pass
+    record = load_cached(path, functools.partial(_load_record, index=len(_RECORDS)),
+                         instead=f"recording the {variant} {function} call again")
+    if record is not None:
+        _RECORDS[key] = record
+        return record
     machine = _machine(variant)
     gated = {"gemm": "X", "gemm_naive": "X", "fc": "x"}.get(function, "")
     _, trace = run_call(machine, function, _tagged(inputs, gated))

@@ -14,7 +14,7 @@ import functools
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from workbench.core.manifest import read_preset
+from workbench.core.manifest import check_preset_types, preset_path, read_preset
 from workbench.periphery import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
 
 DEFAULT_PRESET = "tim_32nm"
@@ -168,4 +168,5 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
     unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
     if unsourced:
         raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
+    check_preset_types(preset_path("tim", name, directory), values, TechParams)
     return TechParams(**values, sources=sources, periphery=shared)

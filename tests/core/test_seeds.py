@@ -1,0 +1,58 @@
+"""Seed-result files that cannot be imported are named in one warning (what is wrong, how to regenerate them) and
+the store is read without them: never a traceback, never a half import."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from sample_studies import LENS
+
+GOOD = {**LENS.defaults(), **LENS.evaluate()}
+
+
+def seed_files(tmp_path, monkeypatch, rows=(GOOD,), sidecar=None, parquet=None):
+    seeds = tmp_path / "reference" / "seeds"
+    seeds.mkdir(parents=True)
+    path = seeds / f"{LENS.name}.parquet"
+    if parquet is None:
+        pd.DataFrame(list(rows)).to_parquet(path)
+    else:
+        path.write_bytes(parquet)
+    meta = {"study_version": LENS.version, "command": "workbench sweep sample.lens --write-seed"}
+    (seeds / f"{LENS.name}.json").write_text(json.dumps(meta) if sidecar is None else sidecar)
+    monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
+    return path
+
+
+CASES = [
+    ("damaged-parquet", dict(parquet=b"PAR1 and then nothing"), r"is damaged or not a Parquet file"),
+    ("sidecar-not-json", dict(sidecar="{version: 1"), r"cannot be checked: its sidecar sample.lens.json is not "
+     r"readable JSON"),
+    ("sidecar-a-list", dict(sidecar="[1, 2]"), r"were made by sample.lens version None, not the current version"),
+    ("other-version", dict(sidecar=json.dumps({"study_version": "0"})), r"were made by sample.lens version '0'"),
+    ("knob-out-of-range", dict(rows=[GOOD, {**GOOD, "aperture_mm": 1e9}]), r"row 1: .*aperture_mm.* is not allowed"),
+    ("knob-as-text", dict(rows=[{**GOOD, "focal_mm": "long"}]), r"row 0: .*focal_mm"),
+    ("metric-as-text", dict(rows=[{**GOOD, "brightness": "bright"}]), r"row 0: metric 'brightness' is 'bright'; "
+     r"allowed: a number"),
+    ("metric-missing", dict(rows=[{k: v for k, v in GOOD.items() if k != "weight_g"}]),
+     r"row 0: metric 'weight_g' is None; allowed: a number"),
+]
+
+
+@pytest.mark.parametrize("files,says", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_seed_file_that_cannot_be_imported_is_named_and_skipped(files, says, store, tmp_path, monkeypatch):
+    path = seed_files(tmp_path, monkeypatch, **files)
+    with pytest.warns(UserWarning) as caught:
+        assert store.frame(LENS).empty
+    [message] = [str(w.message) for w in caught]
+    assert message.startswith(f"seed results {path} ") and re.search(says, message), message
+    assert message.endswith("not imported (regenerate them with `workbench sweep sample.lens ... --write-seed`; the "
+                            "sidecar sample.lens.json records the command that made them)")
+
+
+def test_a_good_seed_file_is_imported_once(store, tmp_path, monkeypatch):
+    seed_files(tmp_path, monkeypatch)
+    frame = store.frame(LENS)
+    assert len(frame) == 1 and bool(frame["seeded"].iloc[0]) and frame["brightness"].iloc[0] == GOOD["brightness"]
+    assert store.ensure_seeded(LENS) == 0
