@@ -105,9 +105,10 @@ def _stored_json(values: Mapping[str, Any]) -> str:
     return json.dumps(_json_value(dict(values), nan_as_text=False), sort_keys=True, default=str)
 
 
-def point_key(study: Study, params: Mapping[str, Any]) -> str:
-    """Stable hash of (study name, version, validated params) used as the store key."""
-    full = study.validate(params)
+def point_key(study: Study, params: Mapping[str, Any], *, validated: bool = False) -> str:
+    """Stable hash of (study name, version, validated params) used as the store key; ``validated`` when ``params``
+    were returned by ``study.validate`` (they are not validated again)."""
+    full = params if validated else study.validate(params)
     payload = json.dumps(
         {"study": study.name, "version": study.version, "params": {k: _json_value(v) for k, v in full.items()}},
         sort_keys=True,
@@ -321,12 +322,14 @@ class ResultStore:
         *,
         elapsed_s: float | None = None,
         seeded: bool = False,
+        validated: bool = False,
     ) -> str:
-        """Store one evaluated point as its own shard and return its key.
+        """Store one evaluated point as its own shard and return its key; ``validated`` when ``params`` were
+        returned by ``study.validate`` (they are not validated again).
 
         First write wins: a later write of a stored key is never read (and is dropped by the next compaction).
         """
-        row = _row(study, params, metrics, elapsed_s, seeded)
+        row = _row(study, params if validated else study.validate(params), metrics, elapsed_s, seeded)
         self._write_shard([row])
         return row["key"]
 
@@ -337,7 +340,7 @@ class ResultStore:
         for record in frame.to_dict("records"):
             params = {k: record[k] for k in study.knob_names if k in record}
             metrics = {k: v for k, v in record.items() if k not in study.knob_names}
-            rows.append(_row(study, params, metrics, None, True))
+            rows.append(_row(study, study.validate(params), metrics, None, True))
         if rows:
             self._write_shard(rows)
         return len(rows)
@@ -465,12 +468,11 @@ class ResultStore:
             warnings.warn(f"seed results of {study.name} not imported: {error}", stacklevel=3)
 
 
-def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
+def _row(study: Study, full: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
          seeded: bool) -> dict:
-    """One stored row (the columns of :data:`SCHEMA`) of an evaluated point."""
-    full = study.validate(params)
+    """One stored row (the columns of :data:`SCHEMA`) of an evaluated point with validated params ``full``."""
     return {
-        "key": point_key(study, full),
+        "key": point_key(study, full, validated=True),
         "study": study.name,
         "version": study.version,
         "params": _stored_json(full),
