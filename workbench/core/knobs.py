@@ -497,8 +497,8 @@ def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[st
 
     Parameters
     ----------
-    config : dataclass instance
-        The configuration the knobs override.
+    config : dataclass type or instance
+        The configuration the knobs set (a type's sections are its fields' defaults).
     knobs : sequence of Knob
 
     Raises
@@ -508,10 +508,10 @@ def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[st
     """
     sections: dict[type, list[tuple[str, ...]]] = {}
 
-    def walk(instance: Any, prefix: tuple[str, ...]) -> None:
-        sections.setdefault(type(instance), []).append(prefix)
-        for f in dataclasses.fields(instance):
-            value = getattr(instance, f.name)
+    def walk(section: Any, prefix: tuple[str, ...]) -> None:
+        sections.setdefault(section if isinstance(section, type) else type(section), []).append(prefix)
+        for f in dataclasses.fields(section):
+            value = _section(section, f.name)
             if dataclasses.is_dataclass(value) and not isinstance(value, type):
                 walk(value, (*prefix, f.name))
 
@@ -520,7 +520,7 @@ def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[st
     for knob in knobs:
         found = sections.get(knob.config, [])
         if len(found) > 1:
-            raise ValueError(f"knob {knob.name!r}: {type(config).__name__} holds {knob.config.__name__} at "
+            raise ValueError(f"knob {knob.name!r}: the configuration holds {knob.config.__name__} at "
                              f"{['.'.join(p) for p in found]}; derive the knob from one section's own class")
         if found:
             paths[knob.name] = tuple((*found[0], name) for name in knob.fields)
@@ -528,7 +528,8 @@ def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[st
 
 
 def replace_fields(config: Any, values: Mapping[tuple[str, ...], Any]) -> Any:
-    """``config`` with the field at each path (:func:`config_paths`) set to its value.
+    """``config`` (a dataclass instance, or a type: built from its defaults) with the field at each path
+    (:func:`config_paths`) set to its value.
 
     Each changed section is built once, inner sections first, so its ``__post_init__`` (its own validation and
     joint constraints) runs once on the final values.
@@ -539,6 +540,17 @@ def replace_fields(config: Any, values: Mapping[tuple[str, ...], Any]) -> Any:
         if len(path) > 1:
             nested.setdefault(path[0], {})[path[1:]] = value
     for name, inner in nested.items():
-        own[name] = replace_fields(getattr(config, name), inner)
+        own[name] = replace_fields(_section(config, name), inner)
+    if isinstance(config, type):
+        return config(**own)
     return dataclasses.replace(config, **own) if own else config
 
+
+def _section(config: Any, name: str) -> Any:
+    """Field ``name`` of a dataclass instance, or the default of that field of a dataclass type."""
+    if not isinstance(config, type):
+        return getattr(config, name)
+    declared = {f.name: f for f in dataclasses.fields(config)}[name]
+    if declared.default_factory is not dataclasses.MISSING:
+        return declared.default_factory()
+    return declared.default

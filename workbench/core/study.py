@@ -90,9 +90,8 @@ class Study:
     reference : bool
         Overlay the paper points of the theme's paper table (``data/reference/<theme>_paper.csv``) on its charts.
     config : dataclass type or instance, optional
-        The configuration ``func`` takes. Each point's knob values replace its fields (of a type: its default
-        instance), and building it runs its own validation (``__post_init__``): that is the point's joint
-        constraint, checked once.
+        The configuration ``func`` takes. Each point's knob values replace its fields (of a type: its defaults), and
+        building it runs its own validation (``__post_init__``): that is the point's joint constraint, checked once.
 
     Examples
     --------
@@ -134,8 +133,6 @@ class Study:
         clash = {k.name for k in self.knobs} & {m.name for m in self.metrics}
         if clash:
             raise ValueError(f"study {self.name!r}: names used as both knob and metric: {sorted(clash)}")
-        if isinstance(self.config, type):
-            object.__setattr__(self, "config", self.config())
         if self.config is not None:
             object.__setattr__(self, "_paths", config_paths(self.config, self.knobs))
         check_signature(f"study {self.name!r}", self.func, list(self.arguments(self.defaults())))
