@@ -287,9 +287,10 @@ class ResultStore:
         first = numbered.group_by("key", use_threads=False).aggregate([("row", "min")])["row_min"]
         return rows.take(np.sort(first.to_numpy()))
 
-    def get(self, study: Study, params: Mapping[str, Any]) -> dict | None:
-        """The stored metrics of one point, or ``None`` if it was never computed."""
-        key = point_key(study, params)
+    def get(self, study: Study, params: Mapping[str, Any], *, validated: bool = False) -> dict | None:
+        """The stored metrics of one point, or ``None`` if it was never computed; ``validated`` when ``params`` were
+        returned by ``study.validate`` (they are not validated again)."""
+        key = point_key(study, params, validated=validated)
         self._seed_once(study)
         table = self._select({"key": key})
         if table is None or table.num_rows == 0:
