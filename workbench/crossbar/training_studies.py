@@ -19,7 +19,8 @@ from workbench.crossbar.training import TxLinear, TxSimConfig, train, tx_cnn, tx
 from workbench.crossbar.training_speed import speedup_errors, step_timing
 from workbench.crossbar.update import UpdateConfig
 
-__all__ = ["NETWORKS", "OPS", "SPEED", "TRAINING", "crossbar_training", "network", "training_speed", "with_ops"]
+__all__ = ["NETWORKS", "OPS", "SPEED", "SPEED_CONFIG", "TRAINING", "crossbar_training", "network", "training_speed",
+           "with_ops"]
 
 #: Which operations are non-ideal: the four curves of TxSim's accuracy-vs-epochs comparison.
 OPS = {"ideal": (False, False, False), "forward": (True, False, False), "forward+backward": (True, True, False),
@@ -158,29 +159,25 @@ TRAINING = register_study(
 )
 
 
-def training_speed(tile_size: int, r_wire_ohm: float, circuit_model: str, refresh_every: int, batched: bool,
-                   random_pool: bool, hidden: int, batch: int) -> dict:
-    """Wall time of one training step of a 784 - hidden - 10 MLP on crossbars (all operations non-ideal, 8-bit DAC
-    and ADC, nu = 2, gamma = 0.2) against plain torch, and the error of each speed-up against the full model on a
-    small MLP (64 - 32 - 10, 16x16 tiles)."""
-    crossbar = CrossbarConfig(
-        circuit=CircuitConfig(rows=tile_size, cols=tile_size, r_wire_row_ohm=r_wire_ohm, r_wire_col_ohm=r_wire_ohm,
-                              model=circuit_model),
-        peripherals=PeripheralConfig(input_bits=8, adc_bits=8))
-    write = UpdateConfig(nu=2.0, gamma=0.2)
-    config = TxSimConfig(crossbar=crossbar, write=write, refresh_every=refresh_every, batched=batched,
-                         random_pool=random_pool, device="cpu")
+#: The training ``crossbar.training_speed`` times, before its knobs: all operations non-ideal, 8-bit DAC and ADC,
+#: nu = 2, gamma = 0.2.
+SPEED_CONFIG = TxSimConfig(crossbar=CrossbarConfig(peripherals=PeripheralConfig(input_bits=8, adc_bits=8)),
+                           write=UpdateConfig(nu=2.0, gamma=0.2), device="cpu")
+
+
+def training_speed(config: TxSimConfig, hidden: int, batch: int) -> dict:
+    """Wall time of one training step of a 784 - hidden - 10 MLP on crossbars (:data:`SPEED_CONFIG` with the
+    study's knobs) against plain torch, and the error of each speed-up against the full model on a small MLP
+    (64 - 32 - 10, 16x16 tiles)."""
     timing = step_timing((784, hidden, 10), config, batch=batch, repeats=2, inner=3)
     small = replace_circuit(config, rows=16, cols=16)
-    errors = speedup_errors((64, 32, 10), small, steps=3, refresh_every=max(refresh_every, 2))
+    errors = speedup_errors((64, 32, 10), small, steps=3, refresh_every=max(config.refresh_every, 2))
     return {"step_ms": 1e3 * timing["t_crossbar_s"], "torch_step_ms": 1e3 * timing["t_torch_s"],
             "slowdown": timing["slowdown"], **{f"error_{k}_pct": v for k, v in errors.items()}}
 
 
 def replace_circuit(config: TxSimConfig, **circuit) -> TxSimConfig:
     """``config`` with circuit fields replaced."""
-    from dataclasses import replace
-
     return replace(config, crossbar=config.crossbar.with_changes(circuit=circuit))
 
 
@@ -189,12 +186,13 @@ SPEED = register_study(
         name="crossbar.training_speed",
         theme="crossbar",
         func=training_speed,
+        config=SPEED_CONFIG,
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field="rows", options=(16, 32, 64, 128), default=64,
+                          tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128), default=64,
                                          label=SQUARE_TILE_LABEL)),
             *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
-                          r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
+                          r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
                                           label=SHARED_WIRE_LABEL),
                           circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
             *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),
