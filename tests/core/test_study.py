@@ -124,3 +124,17 @@ def test_a_knob_setting_several_fields_must_suit_each():
 
     with pytest.raises(ValueError, match="Odd.b as knob 'ab': 8 is outside"):
         config_knobs(Odd, ("ab",), ab=dict(field=("a", "b")))
+
+
+def test_a_knob_of_a_section_class_nested_twice_is_refused():
+    @dataclass(frozen=True)
+    class Twin:
+        left: _Tile = field(default_factory=_Tile)
+        right: _Tile = field(default_factory=_Tile)
+
+    def twin(config: Twin) -> dict:
+        return {"m": 1.0}
+
+    with pytest.raises(ValueError, match=r"holds _Tile at \['left', 'right'\]"):
+        Study("demo.twin", "demo", twin, config=Twin, metrics=(Metric("m"),),
+              knobs=config_knobs(_Tile, ("rows",), rows=dict(high=128)))

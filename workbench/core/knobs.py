@@ -4,8 +4,9 @@ A knob declares its range, step, unit, scale and help text once; widgets, the CL
 derived from that declaration (scikit-learn's declared parameter constraints are the model).
 
 A configuration dataclass declares its fields the same way (:func:`knob_field`, aihwkit's documented config
-fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that wraps the
-config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place.
+fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that takes the
+config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place; the
+study builds the config from a point's knob values with :func:`config_paths` and :func:`replace_fields`.
 """
 
 from __future__ import annotations
