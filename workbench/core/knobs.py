@@ -12,6 +12,7 @@ study builds the config from a point's knob values with :func:`config_paths` and
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -378,6 +379,7 @@ def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **co
     return dataclasses.field(default=default, metadata={_KNOB: declare})
 
 
+@functools.cache
 def field_knob(config: type, name: str) -> Knob:
     """The knob that field ``name`` of the dataclass ``config`` declares with :func:`knob_field`.
 
@@ -513,7 +515,7 @@ def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[st
         sections.setdefault(section if isinstance(section, type) else type(section), []).append(prefix)
         for f in dataclasses.fields(section):
             value = _section(section, f.name)
-            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            if dataclasses.is_dataclass(value):
                 walk(value, (*prefix, f.name))
 
     walk(config, ())
@@ -548,10 +550,12 @@ def replace_fields(config: Any, values: Mapping[tuple[str, ...], Any]) -> Any:
 
 
 def _section(config: Any, name: str) -> Any:
-    """Field ``name`` of a dataclass instance, or the default of that field of a dataclass type."""
+    """Field ``name`` of a dataclass instance; of a dataclass type, that field's default, or the dataclass type its
+    default factory is (a section then built once, from the knob values, not first from its defaults)."""
     if not isinstance(config, type):
         return getattr(config, name)
     declared = {f.name: f for f in dataclasses.fields(config)}[name]
-    if declared.default_factory is not dataclasses.MISSING:
-        return declared.default_factory()
-    return declared.default
+    factory = declared.default_factory
+    if factory is dataclasses.MISSING:
+        return declared.default
+    return factory if isinstance(factory, type) and dataclasses.is_dataclass(factory) else factory()
