@@ -186,7 +186,7 @@ class Study:
             names the knob, the value and what is allowed.
         """
         full = validate_params(f"study {self.name!r}", self.knobs, dict(params or {}, **kwargs))
-        arguments = self.arguments(full)
+        arguments = self.arguments(full)  # builds the configuration: its own validation runs here
         if self.constraints is not None:
             self.constraints(arguments)
         return full
