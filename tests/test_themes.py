@@ -75,7 +75,7 @@ def test_claims_and_paper_numbers_refer_to_the_claims_table(theme):
 @pytest.mark.parametrize("name", STUDIES)
 def test_study_signature_matches_its_knobs_and_overlay_has_its_columns(name):
     study = get_study(name)
-    check_signature(name, study.func, study.knob_names)  # raises naming the difference
+    check_signature(name, study.func, list(study.arguments(study.defaults())))  # raises naming the difference
     if study.reference:
         points = reference_points(study.theme)
         columns = set(study.metric_names + study.knob_names)

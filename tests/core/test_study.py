@@ -1,9 +1,12 @@
 import contextlib
+import math
+from dataclasses import dataclass, field
 
 import pytest
 from sample_studies import LENS
 
-from workbench.core import Float, Metric, Study
+from workbench.core import Float, Int, Metric, Study
+from workbench.core.knobs import config_knobs, knob_field, validate_config
 
 
 def test_validate_fills_defaults_and_coerces():
@@ -67,3 +70,89 @@ def test_every_evaluation_runs_inside_the_study_context():
 
     study = Study("t.f", "t", model, (Float("a", 1.0, low=0, high=2),), (Metric("m"),), context=context)
     assert study.evaluate(a=2.0)["m"] == 2.0 and entered == ["in", "out"]
+
+
+# -- a study over a configuration dataclass -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Tile:
+    rows: int = knob_field(64, low=1, high=math.inf, help="Rows.")
+    cols: int = knob_field(64, low=1, high=math.inf, help="Columns.")
+
+    def __post_init__(self):
+        validate_config(self)
+
+
+@dataclass(frozen=True)
+class _Chip:
+    tile: _Tile = field(default_factory=_Tile)
+    active: int = knob_field(8, low=1, high=math.inf, help="Rows active per access.")
+    seed: int = 0
+
+    def __post_init__(self):
+        validate_config(self)
+        if self.active > self.tile.rows:
+            raise ValueError(f"active={self.active} exceeds rows={self.tile.rows}")
+
+
+BUILT = []
+
+
+def _chip_study(config: _Chip, batch: int) -> dict:
+    BUILT.append(config)
+    return {"macs": config.active * config.tile.cols * batch}
+
+
+CHIP = Study("demo.chip", "demo", _chip_study, config=_Chip(seed=7), metrics=(Metric("macs", "", "max"),), knobs=(
+    *config_knobs(_Tile, ("size",), size=dict(field=("rows", "cols"), high=256)),
+    *config_knobs(_Chip, ("active",), active=dict(high=64)),
+    Int("batch", 1, low=1, high=8),
+))
+
+
+def test_a_config_study_passes_the_built_config_and_the_other_knobs():
+    """Knobs of a nested section set its fields (one knob may set several), the others reach the function as
+    keywords; fields without a knob keep the given instance's values."""
+    BUILT.clear()
+    assert CHIP.evaluate(size=32, active=4, batch=2)["macs"] == 4 * 32 * 2
+    assert BUILT == [_Chip(tile=_Tile(rows=32, cols=32), active=4, seed=7)]
+    assert CHIP.arguments(CHIP.validate())["config"] == _Chip(seed=7)
+
+
+def test_the_config_validation_is_the_joint_constraint_and_runs_once_per_validation(monkeypatch):
+    with pytest.raises(ValueError, match="active=9 exceeds rows=8"):
+        CHIP.validate(size=8, active=9)
+    calls = []
+    check = _Chip.__post_init__
+    monkeypatch.setattr(_Chip, "__post_init__", lambda self: (calls.append(self), check(self)))
+    CHIP.validate(size=16)
+    assert len(calls) == 1
+
+
+def test_a_config_study_function_must_take_config_and_the_other_knobs():
+    with pytest.raises(ValueError, match=r"knobs without a parameter \['config'\]"):
+        Study("demo.bad", "demo", _missing_metric, config=_Chip, metrics=(Metric("m"),),
+              knobs=(*config_knobs(_Chip, ("active",), active=dict(high=8)), Float("a", 1.0)))
+
+
+def test_a_knob_setting_several_fields_must_suit_each():
+    @dataclass(frozen=True)
+    class Odd:
+        a: int = knob_field(4, low=1, high=8, help="A.")
+        b: int = knob_field(4, low=1, high=4, help="B.")
+
+    with pytest.raises(ValueError, match="Odd.b as knob 'ab': 8 is outside"):
+        config_knobs(Odd, ("ab",), ab=dict(field=("a", "b")))
+
+
+def test_a_knob_of_a_section_class_nested_twice_is_refused():
+    @dataclass(frozen=True)
+    class Twin:
+        left: _Tile = field(default_factory=_Tile)
+        right: _Tile = field(default_factory=_Tile)
+
+    def twin(config: Twin) -> dict:
+        return {"m": 1.0}
+
+    with pytest.raises(ValueError, match=r"holds _Tile at \['left', 'right'\]"):
+        Study("demo.twin", "demo", twin, config=Twin, metrics=(Metric("m"),),
+              knobs=config_knobs(_Tile, ("rows",), rows=dict(high=128)))

@@ -5,6 +5,7 @@ import sys
 import textwrap
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from sample_studies import LENS, SLOW
@@ -88,7 +89,7 @@ def test_run_sweep_stores_and_then_reuses(store):
 
 def test_failures_are_reported_not_stored(store):
     points = grid_points(LENS, {"aperture_mm": [1.0, 2.0]})
-    broken = type(LENS)(**{**LENS.__dict__, "name": "sample.broken", "func": _explode})
+    broken = replace(LENS, name="sample.broken", func=_explode)
     report = SweepReport(total=0)
     frame = run_sweep(broken, points, store=store, progress=False, report=report)
     assert frame.empty and len(report.failed) == 2

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from workbench.crossbar.reproduce_training import _ops_row
-from workbench.crossbar.training_studies import OPS, TRAINING, training_config
+from workbench.crossbar.training_studies import OPS, TRAINING, with_ops
 from workbench.crossbar.training_views import accuracy_curves, degradation, step_time
 
 SMALL = dict(epochs=1, hidden=8, tile_size=16, dataset="digits")
@@ -12,7 +12,7 @@ SMALL = dict(epochs=1, hidden=8, tile_size=16, dataset="digits")
 
 def test_each_ops_setting_maps_to_the_three_switches():
     for name, flags in OPS.items():
-        config = training_config({**TRAINING.defaults(), "nonideal_ops": name})
+        config = with_ops(TRAINING.arguments(TRAINING.defaults())["config"], name)
         assert (config.forward, config.backward, config.update) == flags
 
 

@@ -4,13 +4,15 @@ A knob declares its range, step, unit, scale and help text once; widgets, the CL
 derived from that declaration (scikit-learn's declared parameter constraints are the model).
 
 A configuration dataclass declares its fields the same way (:func:`knob_field`, aihwkit's documented config
-fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that wraps the
-config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place.
+fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that takes the
+config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place; the
+study builds the config from a point's knob values with :func:`config_paths` and :func:`replace_fields`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -35,9 +37,12 @@ class Knob:
         Physical unit shown next to the value ("" for dimensionless).
     label : str
         Human label for widgets; defaults to ``name``.
-    source : str
-        ``"<module>.<Class>.<field>"`` of the configuration field the knob derives from (set by
-        :func:`config_knobs`); empty for a knob its study declares itself.
+    config : type, optional
+        The configuration dataclass the knob derives from (set by :func:`config_knobs`); ``None`` for a knob its
+        study declares itself.
+    fields : tuple of str
+        The fields of ``config`` the knob sets, the first giving its declaration (usually one; ``size`` may set
+        rows and columns).
     """
 
     name: str
@@ -45,12 +50,21 @@ class Knob:
     help: str = ""
     unit: str = ""
     label: str = ""
-    source: str = field(default="", kw_only=True, compare=False)
+    config: type | None = field(default=None, kw_only=True, compare=False)
+    fields: tuple[str, ...] = field(default=(), kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise ValueError(f"knob name {self.name!r} must be a Python identifier")
         object.__setattr__(self, "default", self.validate(self.default))
+
+    @property
+    def source(self) -> str:
+        """``"<module>.<Class>.<field>"`` of the configuration field the knob derives from; empty for a knob its
+        study declares itself."""
+        if self.config is None:
+            return ""
+        return f"{self.config.__module__}.{self.config.__qualname__}.{self.fields[0]}"
 
     @property
     def title(self) -> str:
@@ -370,6 +384,7 @@ def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **co
     return dataclasses.field(default=default, metadata={_KNOB: declare})
 
 
+@functools.cache
 def field_knob(config: type, name: str) -> Knob:
     """The knob that field ``name`` of the dataclass ``config`` declares with :func:`knob_field`.
 
@@ -382,7 +397,7 @@ def field_knob(config: type, name: str) -> Knob:
     if name not in declared or _KNOB not in declared[name].metadata:
         knobs = [n for n, f in declared.items() if _KNOB in f.metadata]
         raise ValueError(f"{config.__name__} has no knob field {name!r}; knob fields: {knobs}")
-    return declared[name].metadata[_KNOB](name=name, source=f"{config.__module__}.{config.__qualname__}.{name}")
+    return declared[name].metadata[_KNOB](name=name, config=config, fields=(name,))
 
 
 def validate_config(instance: Any) -> None:
@@ -422,8 +437,8 @@ def config_knobs(config: type, names: Sequence[str] | None = None, **narrowed: M
         Its fields declared with :func:`knob_field`.
     names : sequence of str, optional
         The knobs in display order (default: every knob field, in declaration order). A name that is not a field
-        needs ``field=`` in its entry of ``narrowed``: one study knob may set several fields (``size`` sets rows and
-        columns), its declaration is the named field's.
+        needs ``field=`` in its entry of ``narrowed``: a field name, or a tuple of them for one study knob that sets
+        several fields (``size=dict(field=("rows", "cols"))``), its declaration the first field's.
     **narrowed : mapping
         Per knob name: ``field``, ``default``, ``label``, ``low``, ``high``, ``step``, ``log``, ``options``.
 
@@ -442,8 +457,11 @@ def config_knobs(config: type, names: Sequence[str] | None = None, **narrowed: M
 
 
 def _derive(config: type, name: str, changes: dict[str, Any]) -> Knob:
-    """Knob ``name`` from the field ``changes.pop("field", name)`` of ``config``, narrowed by ``changes``."""
-    base = field_knob(config, changes.pop("field", name))
+    """Knob ``name`` from the field(s) ``changes.pop("field", name)`` of ``config``, narrowed by ``changes``; every
+    value it allows must suit each field it sets."""
+    targets = changes.pop("field", name)
+    targets = (targets,) if isinstance(targets, str) else tuple(targets)
+    base, *others = (field_knob(config, target) for target in targets)
     owner = f"{config.__name__}.{base.name} as knob {name!r}"
     unknown = sorted(set(changes) - set(_NARROWING))
     if unknown:
@@ -456,14 +474,17 @@ def _derive(config: type, name: str, changes: dict[str, Any]) -> Knob:
             _within(owner, base, option)
     declared = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
     if "options" in changes and not isinstance(base, Choice):
-        keep = {k: declared[k] for k in ("default", "help", "unit", "label", "source")}
-        knob = Choice(name=name, **{**keep, **changes})
+        keep = {k: declared[k] for k in ("default", "help", "unit", "label", "config")}
+        knob = Choice(name=name, fields=targets, **{**keep, **changes})
     else:
         if "low" in changes:
             changes["low_open"] = False  # the study's range is closed at the low it gives
-        knob = dataclasses.replace(base, name=name, **changes)
+        knob = dataclasses.replace(base, name=name, fields=targets, **changes)
     if isinstance(knob, _Range) and not knob.bounded:
         raise ValueError(f"{owner}: the range {knob.allowed()} is open or unbounded; give the study's low= and high=")
+    for other in others:
+        for value in (knob.default, *knob.grid(2)):
+            _within(f"{config.__name__}.{other.name} as knob {name!r}", other, value)
     return knob
 
 
@@ -473,3 +494,73 @@ def _within(owner: str, base: Knob, value: Any) -> None:
     except ValueError:
         raise ValueError(f"{owner}: {value!r} is outside what the configuration accepts ({base.allowed()})") \
             from None
+
+
+def config_paths(config: Any, knobs: Sequence[Knob]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Where each knob derived from ``config`` or a configuration nested in it goes: knob name -> field paths.
+
+    A knob derived from the class of ``config`` (:func:`config_knobs`) sets ``(field,)``; one derived from the class
+    of a nested section (``CrossbarConfig.circuit`` is a :class:`CircuitConfig`) sets ``("circuit", field)``. Knobs
+    of other classes, and a study's own knobs, are left out.
+
+    Parameters
+    ----------
+    config : dataclass type or instance
+        The configuration the knobs set (a type's sections are its fields' defaults).
+    knobs : sequence of Knob
+
+    Raises
+    ------
+    ValueError
+        When a knob's class is nested more than once (which section it sets would be a guess).
+    """
+    sections: dict[type, list[tuple[str, ...]]] = {}
+
+    def walk(section: Any, prefix: tuple[str, ...]) -> None:
+        sections.setdefault(section if isinstance(section, type) else type(section), []).append(prefix)
+        for f in dataclasses.fields(section):
+            value = _section(section, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, (*prefix, f.name))
+
+    walk(config, ())
+    paths = {}
+    for knob in knobs:
+        found = sections.get(knob.config, [])
+        if len(found) > 1:
+            raise ValueError(f"knob {knob.name!r}: the configuration holds {knob.config.__name__} at "
+                             f"{['.'.join(p) for p in found]}; derive the knob from one section's own class")
+        if found:
+            paths[knob.name] = tuple((*found[0], name) for name in knob.fields)
+    return paths
+
+
+def replace_fields(config: Any, values: Mapping[tuple[str, ...], Any]) -> Any:
+    """``config`` (a dataclass instance, or a type: built from its defaults) with the field at each path
+    (:func:`config_paths`) set to its value.
+
+    Each changed section is built once, inner sections first, so its ``__post_init__`` (its own validation and
+    joint constraints) runs once on the final values.
+    """
+    own = {path[0]: value for path, value in values.items() if len(path) == 1}
+    nested: dict[str, dict[tuple[str, ...], Any]] = {}
+    for path, value in values.items():
+        if len(path) > 1:
+            nested.setdefault(path[0], {})[path[1:]] = value
+    for name, inner in nested.items():
+        own[name] = replace_fields(_section(config, name), inner)
+    if isinstance(config, type):
+        return config(**own)
+    return dataclasses.replace(config, **own) if own else config
+
+
+def _section(config: Any, name: str) -> Any:
+    """Field ``name`` of a dataclass instance; of a dataclass type, that field's default, or the dataclass type its
+    default factory is (a section then built once, from the knob values, not first from its defaults)."""
+    if not isinstance(config, type):
+        return getattr(config, name)
+    declared = {f.name: f for f in dataclasses.fields(config)}[name]
+    factory = declared.default_factory
+    if factory is dataclasses.MISSING:
+        return declared.default
+    return factory if isinstance(factory, type) and dataclasses.is_dataclass(factory) else factory()

@@ -225,8 +225,8 @@ def _round(study: Study, search: Any, store: ResultStore, objectives: Mapping[st
     report.cancelled = sweep.cancelled
     keys: set[str] = set()
     for trial, params in zip(asked, points):
-        key = point_key(study, params)
-        metrics = store.get(study, params)
+        key = point_key(study, params, validated=True)
+        metrics = store.get(study, params, validated=True)
         if metrics is None:
             search.tell(trial, state=TrialState.FAIL)
             if not sweep.cancelled:

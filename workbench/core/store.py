@@ -130,9 +130,10 @@ class StoreError(RuntimeError):
     """The store cannot be used (damaged, foreign, not permitted); the message names the file and what to do."""
 
 
-def point_key(study: Study, params: Mapping[str, Any]) -> str:
-    """Stable hash of (study name, version, validated params) used as the store key."""
-    return key_of(study.name, study.version, study.validate(params))
+def point_key(study: Study, params: Mapping[str, Any], *, validated: bool = False) -> str:
+    """Stable hash of (study name, version, validated params) used as the store key; ``validated`` when ``params``
+    were returned by ``study.validate`` (they are not validated again)."""
+    return key_of(study.name, study.version, params if validated else study.validate(params))
 
 
 class ResultStore:
@@ -375,9 +376,10 @@ class ResultStore:
                          f"to be older: move the wrong file out of {self.points_dir}")
         return lines
 
-    def get(self, study: Study, params: Mapping[str, Any]) -> dict | None:
-        """The stored metrics of one point, or ``None`` if it was never computed (or its stored rows disagree)."""
-        key = point_key(study, params)
+    def get(self, study: Study, params: Mapping[str, Any], *, validated: bool = False) -> dict | None:
+        """The stored metrics of one point, or ``None`` if it was never computed (or its stored rows disagree);
+        ``validated`` when ``params`` were returned by ``study.validate`` (they are not validated again)."""
+        key = point_key(study, params, validated=validated)
         self._seed_once(study)
         rows = self._points(study, {"key": key}).rows
         if rows.num_rows == 0:
@@ -473,15 +475,18 @@ class ResultStore:
         elapsed_s: float | None = None,
         seeded: bool = False,
         executor: str | None = None,
+        validated: bool = False,
     ) -> str:
-        """Store one evaluated point as its own shard and return its key.
+        """Store one evaluated point as its own shard and return its key; ``validated`` when ``params`` were
+        returned by ``study.validate`` (they are not validated again).
 
         The measured metrics go to the store of runs (``timings/``) with the run's context (:func:`run_context`;
         ``executor`` names how the point was evaluated). A later write of a stored key with the same model metrics
         is read once (and merged away by the next compaction); with other model metrics it is a conflict.
         """
         measured = set(study.measured_names)
-        row = _row(study, params, {k: v for k, v in metrics.items() if k not in measured}, elapsed_s, seeded)
+        row = _row(study, params if validated else study.validate(params),
+                   {k: v for k, v in metrics.items() if k not in measured}, elapsed_s, seeded)
         self._write_shard([row])
         timing = {k: metrics[k] for k in sorted(measured) if k in metrics}
         if timing:
@@ -495,7 +500,7 @@ class ResultStore:
         for record in frame.to_dict("records"):
             params = {k: record[k] for k in study.knob_names if k in record}
             metrics = {k: v for k, v in record.items() if k not in study.knob_names}
-            rows.append(_row(study, params, metrics, None, True))
+            rows.append(_row(study, study.validate(params), metrics, None, True))
         if rows:
             self._write_shard(rows)
         return len(rows)
@@ -634,12 +639,11 @@ class ResultStore:
             warnings.warn(f"seed results of {study.name} not imported: {error}", stacklevel=3)
 
 
-def _row(study: Study, params: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
+def _row(study: Study, full: Mapping[str, Any], metrics: Mapping[str, Any], elapsed_s: float | None,
          seeded: bool) -> dict:
-    """One stored row (the columns of :data:`SCHEMA`) of an evaluated point."""
-    full = study.validate(params)
+    """One stored row (the columns of :data:`SCHEMA`) of an evaluated point with validated params ``full``."""
     return {
-        "key": point_key(study, full),
+        "key": point_key(study, full, validated=True),
         "study": study.name,
         "version": study.version,
         "params": stored_json(full),

@@ -9,10 +9,10 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workbench.core.knobs import Knob, check_signature, validate_params
+from workbench.core.knobs import Knob, check_signature, config_paths, replace_fields, validate_params
 
 Better = Literal["min", "max"]
 Cost = Literal["interactive", "batch"]
@@ -72,9 +72,11 @@ class Study:
         Theme package it belongs to (``"tim"``, ``"pruning"``, ...).
     func : callable
         ``func(**params) -> dict`` mapping every metric name to a number (extra keys are kept as descriptive
-        outputs). Must be a module-level function (picklable) and a pure function of its params.
+        outputs); with a ``config``, ``func(config, **others)``: the configuration object, then the knobs that do not
+        set it. Must be a module-level function (picklable) and a pure function of its arguments.
     knobs : tuple of Knob
-        The parameters, in display order.
+        The parameters, in display order. Those derived from the fields of ``config`` or of a configuration nested
+        in it (:func:`~workbench.core.knobs.config_knobs`) set those fields.
     metrics : tuple of Metric
         The outputs, in display order.
     version : str
@@ -85,14 +87,32 @@ class Study:
     description : str
         A paragraph for the dashboards and ``workbench list``.
     constraints : callable, optional
-        ``constraints(params)`` raising ``ValueError`` (naming the knobs involved) for joint constraints that single
-        knob ranges cannot express, e.g. "L must not exceed rows".
+        ``constraints(arguments)`` raising ``ValueError`` (naming the knobs involved) for joint constraints that
+        neither single knob ranges nor the configuration's own validation express; ``arguments`` are what ``func``
+        receives (:meth:`arguments`).
     reference : bool
         Overlay the paper points of the theme's paper table (``data/reference/<theme>_paper.csv``) on its charts.
     context : callable
         ``context()`` returns the context manager every evaluation runs in (:meth:`run`), whichever process or
         executor runs it; a study that trains declares :func:`workbench.threads.one_torch_thread`, so its metrics
         are a function of the point alone. Core itself never loads torch.
+    config : dataclass type or instance, optional
+        The configuration ``func`` takes. Each point's knob values replace its fields (of a type: its defaults), and
+        building it runs its own validation (``__post_init__``): that is the point's joint constraint, checked once.
+
+    Examples
+    --------
+    >>> @dataclass(frozen=True)
+    ... class Wire:
+    ...     r_ohm: float = knob_field(1.0, low=0.0, high=math.inf, unit="ohm", help="Segment resistance.")
+    ...     def __post_init__(self):
+    ...         validate_config(self)
+    >>> def drop(config: Wire, amps: float) -> dict:
+    ...     return {"drop_v": config.r_ohm * amps}
+    >>> WIRE = Study("demo.wire", "demo", drop, config=Wire, metrics=(Metric("drop_v", "V", "min"),),
+    ...              knobs=(*config_knobs(Wire, r_ohm=dict(high=10.0)), Float("amps", 1.0, low=0.0, high=2.0)))
+    >>> WIRE.evaluate(r_ohm=2.0)
+    {'drop_v': 2.0}
     """
 
     name: str
@@ -106,6 +126,8 @@ class Study:
     constraints: Callable[[dict], None] | None = None
     reference: bool = False
     context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
+    config: Any = None
+    _paths: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "knobs", tuple(self.knobs))
@@ -119,7 +141,9 @@ class Study:
         clash = {k.name for k in self.knobs} & {m.name for m in self.metrics}
         if clash:
             raise ValueError(f"study {self.name!r}: names used as both knob and metric: {sorted(clash)}")
-        check_signature(f"study {self.name!r}", self.func, self.knob_names)
+        if self.config is not None:
+            object.__setattr__(self, "_paths", config_paths(self.config, self.knobs))
+        check_signature(f"study {self.name!r}", self.func, list(self.arguments(self.defaults())))
 
     # -- declarations -------------------------------------------------------------------------------------------
     def knob(self, name: str) -> Knob:
@@ -153,9 +177,20 @@ class Study:
         """Every knob at its default."""
         return {k.name: k.default for k in self.knobs}
 
+    def arguments(self, full: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword arguments of ``func`` for validated params ``full``: the params themselves, or with a
+        ``config``, the configuration built from its knobs' values (its validation runs here), then the other knobs.
+        """
+        if self.config is None:
+            return dict(full)
+        values = {path: full[name] for name, paths in self._paths.items() for path in paths}
+        others = {name: full[name] for name in self.knob_names if name not in self._paths}
+        return {"config": replace_fields(self.config, values), **others}
+
     # -- evaluation ---------------------------------------------------------------------------------------------
     def validate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
-        """Complete ``params`` with defaults, coerce and check every value and the joint constraints.
+        """Complete ``params`` with defaults, coerce and check every value and the joint constraints (building the
+        configuration, then ``constraints``).
 
         Raises
         ------
@@ -164,8 +199,9 @@ class Study:
             names the knob, the value and what is allowed.
         """
         full = validate_params(f"study {self.name!r}", self.knobs, dict(params or {}, **kwargs))
+        arguments = self.arguments(full)  # builds the configuration: its own validation runs here
         if self.constraints is not None:
-            self.constraints(full)
+            self.constraints(arguments)
         return full
 
     def evaluate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -179,7 +215,7 @@ class Study:
         The model runs inside the study's :attr:`context` (one torch thread for a study that trains).
         """
         with self.context():
-            result = dict(self.func(**full))
+            result = dict(self.func(**self.arguments(full)))
         missing = [m for m in self.metric_names if m not in result]
         if missing:
             raise RuntimeError(f"study {self.name!r} returned no value for metric(s) {missing}")

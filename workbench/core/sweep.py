@@ -121,7 +121,7 @@ def _from_unit_cube(study: Study, unit: np.ndarray, knobs: Sequence[str] | None,
             full = study.validate(params)
         except ValueError:
             continue  # a joint constraint rules this corner of the space out
-        key = point_key(study, full)
+        key = point_key(study, full, validated=True)
         if key not in seen:
             seen.add(key)
             points.append(full)
@@ -182,7 +182,7 @@ def run_sweep(
     store = store if store is not None else ResultStore()
     store.ensure_seeded(study)
     full_points, _ = validate_points(study, points)
-    keys = [point_key(study, p) for p in full_points]
+    keys = [point_key(study, p, validated=True) for p in full_points]
     unique = dict(zip(keys, full_points))
     stored = store.keys(study)
     todo_keys = [k for k in unique if k not in stored]
@@ -198,7 +198,8 @@ def run_sweep(
         for index, outcome in run_points(study, todo, executor=executor, cancel=cancel, on_progress=on_progress):
             params = todo[index]
             if outcome.metrics is not None:
-                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s, executor=executor_name)
+                store.put(study, params, outcome.metrics, elapsed_s=outcome.elapsed_s, executor=executor_name,
+                          validated=True)
                 report.computed += 1
                 if on_point is not None:
                     on_point(params, outcome.metrics)

@@ -10,9 +10,11 @@ Presets live in ``data/presets/crossbar/<name>.yaml`` with one mapping per secti
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.core.manifest import preset_path, read_preset
 from workbench.core.paths import presets_dir
 from workbench.crossbar.circuit import CircuitConfig
@@ -34,8 +36,10 @@ class CrossbarConfig:
     """Cells: conductance range, levels, slicing, variation, noise, faults, nonlinearity."""
     peripherals: PeripheralConfig = field(default_factory=PeripheralConfig)
     """DAC, input slicing and ADC."""
-    seed: int = 0
-    """Seed of the programming variation, faults and read noise (integer)."""
+    seed: int = knob_field(0, low=0, high=math.inf, help="Seed of the programming variation, faults and read noise.")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
 
     def with_changes(self, **sections: dict) -> CrossbarConfig:
         """A copy with fields of the named sections replaced, e.g. ``with_changes(device={"program_sigma": 0.1})``."""

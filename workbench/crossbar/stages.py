@@ -31,13 +31,13 @@ from workbench.core.knobs import config_knobs
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload, register_stage
 from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.config import CrossbarConfig, load_preset
-from workbench.crossbar.cost import layer_shapes
+from workbench.crossbar.cost import CostConfig, layer_shapes
 from workbench.crossbar.device import DeviceConfig
 from workbench.crossbar.layers import convert
 from workbench.crossbar.studies import inference_cost
 from workbench.crossbar.training import to_crossbars, to_torch
 from workbench.crossbar.training import train as train_on_crossbars
-from workbench.crossbar.training_studies import TRAINING, training_config
+from workbench.crossbar.training_studies import TRAINING
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).
 PRESET = "rx_caffe"
@@ -56,7 +56,8 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
     """Accuracy through the crossbars and the accelerator's energy, latency and area (see the module docstring)."""
     config = configure(tile_size, xbar_r_wire_ohm, xbar_sigma, workload.seed)
     forward = config if xbar_nonideal else CrossbarConfig(circuit=CircuitConfig(rows=tile_size, cols=tile_size))
-    cost = inference_cost(config, layer_shapes(artifact.module, artifact.input_shape), allow_lossy_adc=True)
+    cost = inference_cost(config, layer_shapes(artifact.module, artifact.input_shape),
+                          cost=CostConfig(allow_lossy_adc=True))
     return {
         "accuracy": workload.accuracy(convert(artifact.module, forward)),
         "energy_nj": cost["energy_per_inference_nj"],
@@ -94,8 +95,8 @@ ARRAYS = register_stage(Stage(
 def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_wire_ohm: float,
           xbar_train_epochs: int, xbar_train_lr: float):
     """Crossbar-aware fine-tuning of ``artifact.module`` (see the module docstring); plain SGD, data order seeded."""
-    config = training_config({**TRAINING.defaults(), "tile_size": tile_size, "r_wire_ohm": xbar_r_wire_ohm,
-                              "seed": workload.seed})
+    config = TRAINING.arguments({**TRAINING.defaults(), "tile_size": tile_size, "r_wire_ohm": xbar_r_wire_ohm,
+                                 "seed": workload.seed})["config"]
     model = to_crossbars(copy.deepcopy(artifact.module), config, seed=workload.seed)
     data = SimpleNamespace(train=workload.loaders.train.dataset, test=workload.loaders.test.dataset)
     run = train_on_crossbars(model, data, epochs=xbar_train_epochs, lr=xbar_train_lr, seed=workload.seed,

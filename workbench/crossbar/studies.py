@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,7 +19,8 @@ from workbench.crossbar.inference import crossbar_accuracy, digits_cnn_layers
 from workbench.crossbar.peripherals import PeripheralConfig
 from workbench.threads import one_torch_thread
 
-__all__ = ["CIRCUIT", "COST", "INFERENCE", "circuit_error", "cost_metrics", "inference_accuracy", "inference_cost"]
+__all__ = ["CIRCUIT", "COST", "INFERENCE", "AcceleratorConfig", "circuit_error", "cost_metrics", "inference_accuracy",
+           "inference_cost"]
 
 CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 
@@ -29,7 +29,7 @@ CIRCUIT_MODELS = ("diagonal", "cumulative", "ideal", "relaxation", "exact")
 _RESISTANCE_KNOBS = (
     *config_knobs(
         CircuitConfig, ("r_wire_ohm", "r_driver_ohm", "r_sense_ohm"),
-        r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label=SHARED_WIRE_LABEL),
+        r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=1.0, high=10.0, label=SHARED_WIRE_LABEL),
         r_driver_ohm=dict(default=100.0, high=1000.0), r_sense_ohm=dict(default=100.0, high=1000.0),
     ),
     *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
@@ -123,26 +123,13 @@ _CELL_KNOBS = config_knobs(
 )
 
 
-def _inference_config(p: Mapping[str, Any]) -> CrossbarConfig:
-    """The crossbar a ``crossbar.inference`` point ``p`` describes; building it checks the joint constraints."""
-    return CrossbarConfig(
-        circuit=square_circuit(p["tile_size"], p["r_wire_ohm"], p["r_driver_ohm"], p["r_sense_ohm"],
-                               p["circuit_model"]),
-        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"], bits_per_cell=p["bits_per_cell"],
-                            weight_bits=p["weight_bits"], program_sigma=p["program_sigma"],
-                            **{k.name: p[k.name] for k in _CELL_KNOBS}),
-        peripherals=PeripheralConfig(input_bits=p["input_bits"], adc_bits=p["adc_bits"]),
-        seed=p["seed"],
-    )
-
-
-def _check_inference(p: Mapping[str, Any]) -> None:
-    """Joint constraints of a ``crossbar.inference`` point: the configuration's own (e.g. stuck-on + stuck-off
-    fractions <= 1), and nonlinear cells only with the exact model (a closed form has no operating point)."""
-    if p["v_nl_v"] and p["circuit_model"] != "exact":
-        raise ValueError(f"v_nl_v={p['v_nl_v']!r} (nonlinear cells) needs circuit_model='exact', got "
-                         f"{p['circuit_model']!r}; allowed: v_nl_v=0 (linear cells) with a closed-form model")
-    _inference_config(p)
+def _check_inference(arguments: dict) -> None:
+    """Nonlinear cells only with the exact model (a closed form has no operating point); the configuration checks
+    its own joint constraints (e.g. stuck-on + stuck-off fractions <= 1) when it is built."""
+    config = arguments["config"]
+    if config.device.v_nl_v and config.circuit.model != "exact":
+        raise ValueError(f"v_nl_v={config.device.v_nl_v!r} (nonlinear cells) needs circuit_model='exact', got "
+                         f"{config.circuit.model!r}; allowed: v_nl_v=0 (linear cells) with a closed-form model")
 
 
 #: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``.
@@ -179,29 +166,26 @@ def cost_metrics(config: CrossbarConfig, cost: CostConfig, layers) -> dict:
     }
 
 
-def inference_cost(config: CrossbarConfig, layers, copies: int = 1, **cost_fields) -> dict:
-    """Cost metrics with the chip sized to ``copies`` x the tiles ``layers`` need."""
-    tiles = copies * tiles_needed(list(layers), config)
-    return cost_metrics(config, CostConfig(tiles=tiles, **cost_fields), layers)
+def inference_cost(config: CrossbarConfig, layers, copies: int = 1, cost: CostConfig | None = None) -> dict:
+    """Cost metrics with the chip of ``cost`` (default :class:`CostConfig`) sized to ``copies`` x the tiles
+    ``layers`` need."""
+    layers = list(layers)
+    tiles = copies * tiles_needed(layers, config)
+    return cost_metrics(config, replace(cost or CostConfig(), tiles=tiles), layers)
 
 
-def inference_accuracy(
-    tile_size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_ohm: float, g_max_us: float,
-    on_off_ratio: float, bits_per_cell: int, weight_bits: int, input_bits: int, adc_bits: int, program_sigma: float,
-    v_nl_v: float, read_noise_sigma: float, stuck_on_fraction: float, stuck_off_fraction: float, circuit_model: str,
-    epochs: int, seed: int,
-) -> dict[str, float]:
+def inference_accuracy(config: CrossbarConfig, epochs: int) -> dict[str, float]:
     """Digits-CNN test accuracy in floating point and on crossbars with these non-idealities (%), and the energy,
     latency and area of one inference of the same trained network on a crossbar accelerator built from the same
     configuration (:mod:`workbench.crossbar.cost`; the chip holds exactly the tiles the network needs, periphery at
     the :class:`~workbench.crossbar.cost.CostConfig` defaults, lossy ADCs allowed: accuracy shows their effect).
     Analog cells or inputs (``bits_per_cell = weight_bits = 0`` or ``input_bits = 0``) have no ADC/DAC resolution
     to price: their cost metrics are NaN."""
-    config = _inference_config(locals())
     result = crossbar_accuracy(config, epochs=epochs, train_seed=0)
-    if not (bits_per_cell or weight_bits) or not input_bits:
+    if not (config.device.bits_per_cell or config.device.weight_bits) or not config.peripherals.input_bits:
         return {**result, **{m.name: math.nan for m in COST_METRICS}}
-    cost = inference_cost(config, digits_cnn_layers(trained=True, epochs=epochs), allow_lossy_adc=True)
+    cost = inference_cost(config, digits_cnn_layers(trained=True, epochs=epochs),
+                          cost=CostConfig(allow_lossy_adc=True))
     return {**result, **{m.name: cost[m.name] for m in COST_METRICS}}
 
 
@@ -210,9 +194,11 @@ INFERENCE = register_study(
         name="crossbar.inference",
         theme="crossbar",
         func=inference_accuracy,
+        config=CrossbarConfig,
         knobs=(
-            *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field="rows", options=(16, 32, 64, 128), label=SQUARE_TILE_LABEL)),
+            *config_knobs(CircuitConfig, ("tile_size",), tile_size=dict(field=("rows", "cols"),
+                                                                         options=(16, 32, 64, 128),
+                                                                         label=SQUARE_TILE_LABEL)),
             *_RESISTANCE_KNOBS,
             *config_knobs(DeviceConfig, ("bits_per_cell", "weight_bits"), bits_per_cell=dict(default=4, high=8),
                           weight_bits=dict(default=8, high=8)),
@@ -223,7 +209,7 @@ INFERENCE = register_study(
             *config_knobs(CircuitConfig, ("circuit_model",),
                           circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
             Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
-            Int("seed", 0, low=0, high=1000, help="Seed of variation (the training seed is fixed)."),
+            *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
         ),
         metrics=(
             Metric("accuracy_crossbar", unit="%", better="max", label="crossbar accuracy",
@@ -256,34 +242,22 @@ _COST_KNOBS = config_knobs(
 )
 
 
-def _cost_config(p: Mapping[str, Any]) -> CrossbarConfig:
-    return CrossbarConfig(
-        circuit=CircuitConfig(rows=p["tile_size"], cols=p["tile_size"]),
-        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"], bits_per_cell=p["bits_per_cell"],
-                            weight_bits=p["weight_bits"]),
-        peripherals=PeripheralConfig(v_read_v=p["v_read_v"], input_bits=p["input_bits"], dac_bits=p["dac_bits"],
-                                     adc_bits=p["adc_bits"]),
-    )
+@dataclass(frozen=True)
+class AcceleratorConfig:
+    """The configuration ``crossbar.cost`` takes: the crossbars and the chip's periphery. Building it checks that the
+    ADCs resolve a column (unless lossy ADCs are allowed); the chip holds every layer by construction (copies x the
+    tiles the network needs)."""
+
+    crossbar: CrossbarConfig = field(default_factory=CrossbarConfig)
+    cost: CostConfig = field(default_factory=CostConfig)
+
+    def __post_init__(self) -> None:
+        adc_bits_priced(self.crossbar, self.cost)
 
 
-def _cost_fields(p: Mapping[str, Any]) -> dict:
-    return {k.name: p[k.name] for k in _COST_KNOBS}
-
-
-def _check_cost(p: Mapping[str, Any]) -> None:
-    """Joint constraint: ADC bits enough for a column (unless lossy ADCs are allowed); the chip holds every layer
-    by construction (copies x the tiles the network needs)."""
-    adc_bits_priced(_cost_config(p), CostConfig(**_cost_fields(p)))
-
-
-def crossbar_cost(
-    tile_size: int, g_max_us: float, on_off_ratio: float, bits_per_cell: int, weight_bits: int, v_read_v: float,
-    input_bits: int, dac_bits: int, adc_bits: int, adc_type: str, cols_per_adc: int, node_nm: int, t_read_ns: float,
-    input_activity: float, allow_lossy_adc: bool, copies: int,
-) -> dict:
+def crossbar_cost(config: AcceleratorConfig, copies: int) -> dict:
     """Energy, latency and area per inference of the digits CNN (initial weights) on the crossbar accelerator."""
-    p = locals()
-    return inference_cost(_cost_config(p), digits_cnn_layers(), copies, **_cost_fields(p))
+    return inference_cost(config.crossbar, digits_cnn_layers(), copies, config.cost)
 
 
 COST = register_study(
@@ -291,9 +265,10 @@ COST = register_study(
         name="crossbar.cost",
         theme="crossbar",
         func=crossbar_cost,
+        config=AcceleratorConfig,
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field="rows", options=(16, 32, 64, 128, 256), default=64,
+                          tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128, 256), default=64,
                                          label=SQUARE_TILE_LABEL)),
             *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio", "bits_per_cell", "weight_bits"),
                           g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
@@ -309,7 +284,6 @@ COST = register_study(
         metrics=COST_METRICS,
         version="1",
         cost="interactive",
-        constraints=_check_cost,
         description=(
             "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
             "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import replace
 
 import torch
 
@@ -21,8 +20,8 @@ from workbench.crossbar.training_speed import speedup_errors, step_timing
 from workbench.crossbar.update import UpdateConfig
 from workbench.threads import one_torch_thread
 
-__all__ = ["NETWORKS", "OPS", "SPEED", "TRAINING", "crossbar_training", "network", "training_config",
-           "training_speed"]
+__all__ = ["NETWORKS", "OPS", "SPEED", "SPEED_CONFIG", "TRAINING", "crossbar_training", "network", "training_speed",
+           "with_ops"]
 
 #: Which operations are non-ideal: the four curves of TxSim's accuracy-vs-epochs comparison.
 OPS = {"ideal": (False, False, False), "forward": (True, False, False), "forward+backward": (True, True, False),
@@ -38,22 +37,6 @@ def _splits(dataset: str, seed: int):
     return digits(seed=seed) if dataset == "digits" else mnist5k(size=14, seed=seed)
 
 
-def training_config(p: Mapping[str, Any]) -> TxSimConfig:
-    """The :class:`TxSimConfig` of a ``crossbar.training`` point (building it checks every field)."""
-    forward, backward, update = OPS[p["nonideal_ops"]]
-    size = p["tile_size"]
-    crossbar = CrossbarConfig(
-        circuit=CircuitConfig(rows=size, cols=size, r_wire_row_ohm=p["r_wire_ohm"], r_wire_col_ohm=p["r_wire_ohm"],
-                              model=p["circuit_model"]),
-        device=DeviceConfig(g_max_us=p["g_max_us"], on_off_ratio=p["on_off_ratio"]),
-        peripherals=PeripheralConfig(input_bits=p["input_bits"], adc_bits=p["adc_bits"]),
-        seed=p["seed"],
-    )
-    write = UpdateConfig(nu=p["nu"], gamma=p["gamma"], d2d_sigma=p["d2d_sigma"], pulses=p["pulses"])
-    return TxSimConfig(crossbar=crossbar, write=write, forward=forward, backward=backward, update=update,
-                       refresh_every=p["refresh_every"], device="cpu")
-
-
 def network(name: str, input_shape: tuple[int, ...], hidden: int, classes: int, config: TxSimConfig,
             seed: int) -> torch.nn.Sequential:
     """The study's network on crossbars: ``"mlp"``, input - ``hidden`` - classes (:func:`~workbench.crossbar
@@ -64,36 +47,42 @@ def network(name: str, input_shape: tuple[int, ...], hidden: int, classes: int, 
     return tx_mlp((math.prod(input_shape), hidden, classes), config, seed=seed)
 
 
-def _run(p: Mapping[str, Any]) -> dict:
-    splits = _splits(p["dataset"], 0)
-    config = training_config(p)
-    torch.manual_seed(p["seed"])
-    model = network(p["network"], splits.train.tensors[0].shape[1:], p["hidden"], splits.num_classes, config,
-                    p["seed"])
+def with_ops(config: TxSimConfig, nonideal_ops: str) -> TxSimConfig:
+    """``config`` with the operations :data:`OPS` lists for ``nonideal_ops`` non-ideal and the others ideal."""
+    forward, backward, update = OPS[nonideal_ops]
+    return replace(config, forward=forward, backward=backward, update=update)
+
+
+def _run(config: TxSimConfig, nonideal_ops: str, dataset: str, name: str, hidden: int, epochs: int,
+         lr: float) -> dict:
+    """Train network ``name`` on ``config`` with the operations ``nonideal_ops`` non-ideal; the crossbar's seed
+    also seeds the initial weights and the data order."""
+    config = with_ops(config, nonideal_ops)
+    seed = config.crossbar.seed
+    splits = _splits(dataset, 0)
+    torch.manual_seed(seed)
+    model = network(name, splits.train.tensors[0].shape[1:], hidden, splits.num_classes, config, seed)
     matrices = [[m.in_features, m.out_features] for m in model if isinstance(m, TxLinear)]
-    result = train(model, splits, epochs=p["epochs"], lr=p["lr"], seed=p["seed"],
-                   description=f"crossbar-aware training ({p['network']}, {p['nonideal_ops']})")
+    result = train(model, splits, epochs=epochs, lr=lr, seed=seed,
+                   description=f"crossbar-aware training ({name}, {nonideal_ops})")
     return {"history": result.history, "matrices": matrices}
 
 
 @functools.lru_cache(maxsize=8)
-def _ideal_run(dataset: str, network: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
+def _ideal_run(dataset: str, name: str, hidden: int, epochs: int, lr: float, seed: int) -> dict:
     """The all-ideal run (plain SGD: the crossbar knobs do not enter it), cached per process."""
-    return _run({**TRAINING.defaults(), "dataset": dataset, "network": network, "hidden": hidden, "epochs": epochs,
-                 "lr": lr, "seed": seed, "nonideal_ops": "ideal"})
+    config = TRAINING.arguments({**TRAINING.defaults(), "seed": seed})["config"]
+    return _run(config, "ideal", dataset, name, hidden, epochs, lr)
 
 
-def crossbar_training(
-    dataset: str, network: str, nonideal_ops: str, tile_size: int, r_wire_ohm: float, circuit_model: str,
-    g_max_us: float, on_off_ratio: float, nu: float, gamma: float, d2d_sigma: float, pulses: int, input_bits: int,
-    adc_bits: int, refresh_every: int, hidden: int, epochs: int, lr: float, seed: int,
-) -> dict:
+def crossbar_training(config: TxSimConfig, dataset: str, network: str, nonideal_ops: str, hidden: int, epochs: int,
+                      lr: float) -> dict:
     """Train a network (an MLP or a small CNN, :func:`network`) on crossbars with the chosen operations non-ideal,
     and the same network with all of them ideal (same seed, data order and initial weights); test accuracy of both
     per epoch."""
-    p = dict(locals())
-    run = _run(p)
-    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, network, hidden, epochs, lr, seed)
+    run = _run(config, nonideal_ops, dataset, network, hidden, epochs, lr)
+    ideal = run if nonideal_ops == "ideal" else _ideal_run(dataset, network, hidden, epochs, lr,
+                                                            config.crossbar.seed)
     acc = [row["test_accuracy"] for row in run["history"]]
     acc_ideal = [row["test_accuracy"] for row in ideal["history"]]
     return {
@@ -108,7 +97,7 @@ def crossbar_training(
 
 
 _TILE = config_knobs(CircuitConfig, ("tile_size",),
-                     tile_size=dict(field="rows", options=(8, 16, 32, 64, 128), default=32,
+                     tile_size=dict(field=("rows", "cols"), options=(8, 16, 32, 64, 128), default=32,
                                     label=SQUARE_TILE_LABEL))
 
 TRAINING = register_study(
@@ -116,6 +105,7 @@ TRAINING = register_study(
         name="crossbar.training",
         theme="crossbar",
         func=crossbar_training,
+        config=TxSimConfig(device="cpu"),
         knobs=(
             Choice("dataset", "digits", options=DATASETS,
                    help="digits: scikit-learn 8x8 digits; mnist5k: 5,000 real MNIST images at 14x14."),
@@ -128,7 +118,7 @@ TRAINING = register_study(
                         "three including the pulse-programmed update."),
             *_TILE,
             *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
-                          r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
+                          r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
                                           label=SHARED_WIRE_LABEL),
                           circuit_model=dict(field="model", default="cumulative",
                                              options=("exact", "cumulative", "ideal"))),
@@ -145,7 +135,7 @@ TRAINING = register_study(
                                                     "layer (its first has half)."),
             Int("epochs", 10, low=1, high=50, help="Training epochs."),
             Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
-            Int("seed", 0, low=0, high=1000, help="Seed of the initial weights, data order and device randomness."),
+            *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
         ),
         metrics=(
             Metric("accuracy", unit="%", better="max", label="accuracy on crossbars",
@@ -160,7 +150,6 @@ TRAINING = register_study(
         version="2",
         cost="batch",
         context=one_torch_thread,
-        constraints=training_config,
         description=(
             "TxSim-style crossbar-aware training of an MLP or a small CNN (convolutions mapped onto the tiles by "
             "im2col): forward and transposed backward reads through DAC -> "
@@ -172,29 +161,25 @@ TRAINING = register_study(
 )
 
 
-def training_speed(tile_size: int, r_wire_ohm: float, circuit_model: str, refresh_every: int, batched: bool,
-                   random_pool: bool, hidden: int, batch: int) -> dict:
-    """Wall time of one training step of a 784 - hidden - 10 MLP on crossbars (all operations non-ideal, 8-bit DAC
-    and ADC, nu = 2, gamma = 0.2) against plain torch, and the error of each speed-up against the full model on a
-    small MLP (64 - 32 - 10, 16x16 tiles)."""
-    crossbar = CrossbarConfig(
-        circuit=CircuitConfig(rows=tile_size, cols=tile_size, r_wire_row_ohm=r_wire_ohm, r_wire_col_ohm=r_wire_ohm,
-                              model=circuit_model),
-        peripherals=PeripheralConfig(input_bits=8, adc_bits=8))
-    write = UpdateConfig(nu=2.0, gamma=0.2)
-    config = TxSimConfig(crossbar=crossbar, write=write, refresh_every=refresh_every, batched=batched,
-                         random_pool=random_pool, device="cpu")
+#: The training ``crossbar.training_speed`` times, before its knobs: all operations non-ideal, 8-bit DAC and ADC,
+#: nu = 2, gamma = 0.2.
+SPEED_CONFIG = TxSimConfig(crossbar=CrossbarConfig(peripherals=PeripheralConfig(input_bits=8, adc_bits=8)),
+                           write=UpdateConfig(nu=2.0, gamma=0.2), device="cpu")
+
+
+def training_speed(config: TxSimConfig, hidden: int, batch: int) -> dict:
+    """Wall time of one training step of a 784 - hidden - 10 MLP on crossbars (:data:`SPEED_CONFIG` with the
+    study's knobs) against plain torch, and the error of each speed-up against the full model on a small MLP
+    (64 - 32 - 10, 16x16 tiles)."""
     timing = step_timing((784, hidden, 10), config, batch=batch, repeats=2, inner=3)
     small = replace_circuit(config, rows=16, cols=16)
-    errors = speedup_errors((64, 32, 10), small, steps=3, refresh_every=max(refresh_every, 2))
+    errors = speedup_errors((64, 32, 10), small, steps=3, refresh_every=max(config.refresh_every, 2))
     return {"step_ms": 1e3 * timing["t_crossbar_s"], "torch_step_ms": 1e3 * timing["t_torch_s"],
             "slowdown": timing["slowdown"], **{f"error_{k}_pct": v for k, v in errors.items()}}
 
 
 def replace_circuit(config: TxSimConfig, **circuit) -> TxSimConfig:
     """``config`` with circuit fields replaced."""
-    from dataclasses import replace
-
     return replace(config, crossbar=config.crossbar.with_changes(circuit=circuit))
 
 
@@ -203,12 +188,13 @@ SPEED = register_study(
         name="crossbar.training_speed",
         theme="crossbar",
         func=training_speed,
+        config=SPEED_CONFIG,
         knobs=(
             *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field="rows", options=(16, 32, 64, 128), default=64,
+                          tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128), default=64,
                                          label=SQUARE_TILE_LABEL)),
             *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
-                          r_wire_ohm=dict(field="r_wire_row_ohm", default=2.0, high=20.0,
+                          r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
                                           label=SHARED_WIRE_LABEL),
                           circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
             *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.params import section
 from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 
@@ -33,43 +34,27 @@ SENSE_MODES = ("voltage", "current")
 
 @dataclass(frozen=True)
 class ArrayKnobs:
-    """Array organisation and sensing knobs.
+    """Array organisation and sensing knobs; each field declares its range, unit and help with
+    :func:`~workbench.core.knobs.knob_field` (the ``mram`` study knobs derive from them). ``word_bits`` divides
+    ``cols``; a read bias below the write voltage is checked where both are known (:func:`evaluate`)."""
 
-    Parameters
-    ----------
-    rows, cols : int
-        Cells per bitline and per wordline (>= 2).
-    word_bits : int
-        Bits per access (divides ``cols``).
-    sense_margin_mv : float
-        Iso sense margin at the sense-amplifier input (mV), > 0.
-    read_voltage_v : float
-        Bitline read bias (V), > 0 and below the write voltage.
-    sense_mode : str
-        ``"voltage"`` (the bitline integrates the cell current) or ``"current"`` (the bitline is clamped at
-        ``V_read`` and the SA integrates the current difference on its own node).
-    """
-
-    rows: int = 256
-    cols: int = 256
-    word_bits: int = 32
-    sense_margin_mv: float = 40.0
-    read_voltage_v: float = 0.1
-    sense_mode: str = "voltage"
+    rows: int = knob_field(256, low=2, high=math.inf, help="Cells per bitline.")
+    cols: int = knob_field(256, low=2, high=math.inf, help="Cells per wordline.")
+    word_bits: int = knob_field(32, low=2, high=math.inf, unit="bit", label="word width", help="Bits per access.")
+    sense_margin_mv: float = knob_field(40.0, low=0.0, low_open=True, high=math.inf, unit="mV", label="sense margin",
+                                        help="Iso sense margin of a normal read at the SA input.")
+    read_voltage_v: float = knob_field(0.1, low=0.0, low_open=True, high=math.inf, unit="V", label="read bias",
+                                       help="Bitline read bias.")
+    sense_mode: str = knob_field("voltage", options=SENSE_MODES, label="sense mode",
+                                 help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node "
+                                      "integrates).")
+    """``"voltage"``: the bitline integrates the cell current; ``"current"``: the bitline is clamped at ``V_read``
+    and the SA integrates the current difference on its own node."""
 
     def __post_init__(self) -> None:
-        if self.sense_mode not in SENSE_MODES:
-            raise ValueError(f"sense_mode={self.sense_mode!r}; allowed: {SENSE_MODES}")
-        for name in ("rows", "cols", "word_bits"):
-            value = getattr(self, name)
-            if int(value) != value or value < 2:
-                raise ValueError(f"{name}={value!r}; allowed: an integer >= 2")
+        validate_config(self)
         if self.cols % self.word_bits:
             raise ValueError(f"word_bits={self.word_bits} must divide cols={self.cols}")
-        for name in ("sense_margin_mv", "read_voltage_v"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r}; allowed: > 0")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.array import ArrayKnobs, ArrayResult, evaluate
 from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs
@@ -163,21 +164,20 @@ def ecc_xor_overhead(data_bits: int = 32) -> float:
 # -- variation Monte Carlo ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class VariationKnobs:
-    """Process variation (relative 1-sigma) and Monte Carlo size."""
+    """Process variation (relative 1-sigma) and Monte Carlo size; each field declares its range, unit and help with
+    :func:`~workbench.core.knobs.knob_field` (the ``mram.cim`` knobs derive from them)."""
 
-    sigma_rp: float = 0.05
-    sigma_tmr: float = 0.05
-    sigma_vt_mv: float = 30.0
-    samples: int = 20000
-    seed: int = 0
+    sigma_rp: float = knob_field(0.05, low=0.0, high=math.inf, label="R_P spread sigma",
+                                 help="Relative 1-sigma of R_P.")
+    sigma_tmr: float = knob_field(0.05, low=0.0, high=math.inf, label="TMR spread sigma",
+                                  help="Relative 1-sigma of the TMR.")
+    sigma_vt_mv: float = knob_field(30.0, low=0.0, high=math.inf, unit="mV", label="V_T spread sigma",
+                                    help="1-sigma V_T of the series transistor.")
+    samples: int = knob_field(20000, low=1, high=math.inf, help="Monte Carlo draws per input combination.")
+    seed: int = knob_field(0, low=0, high=math.inf, help="Monte Carlo seed.")
 
     def __post_init__(self) -> None:
-        for name in ("sigma_rp", "sigma_tmr", "sigma_vt_mv"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ValueError(f"{name}={value!r}; allowed: >= 0")
-        if int(self.samples) != self.samples or self.samples < 1:
-            raise ValueError(f"samples={self.samples!r}: a Monte Carlo needs samples >= 1")
+        validate_config(self)
 
 
 @dataclass(frozen=True)

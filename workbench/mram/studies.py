@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.core.knobs import config_knobs
 from workbench.mram import cim as cim_model
-from workbench.mram.array import ORGANISATIONS, SENSE_MODES, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.device import critical_current_a, switching_table
 from workbench.mram.system import KERNELS, compare
 from workbench.mram.writepath import KINDS, WriteKnobs, build_path
@@ -24,28 +25,30 @@ from workbench.threads import one_torch_thread
 
 ORG_NAMES = tuple(ORGANISATIONS)
 
-#: Knobs several studies and views share, declared once.
-TARGET_WER = Float("target_wer", 1e-4, low=1e-9, high=0.1, log=True, label="target WER",
-                   help="Iso write error rate; below 10/n of the LLG table the exponential tail is extrapolated.")
-SENSE_MARGIN = Float("sense_margin_mv", 40.0, low=5.0, high=150.0, unit="mV", label="sense margin",
-                     help="Iso sense margin of a normal read at the SA input.")
-SENSE_MODE = Choice("sense_mode", "voltage", options=SENSE_MODES, label="sense mode",
-                    help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node integrates).")
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """The configuration the ``mram.array`` and ``mram.cim`` studies take: an array, its write path and its process
+    variation (each section checks its own fields)."""
+
+    array: ArrayKnobs = field(default_factory=ArrayKnobs)
+    write: WriteKnobs = field(default_factory=WriteKnobs)
+    variation: cim_model.VariationKnobs = field(default_factory=cim_model.VariationKnobs)
+
+
+#: Knobs several studies and views share, declared once (ranges, units and help from the configuration fields).
+(TARGET_WER,) = config_knobs(WriteKnobs, ("target_wer",), target_wer=dict(low=1e-9, high=0.1, log=True))
+SENSE_MARGIN, SENSE_MODE = config_knobs(ArrayKnobs, ("sense_margin_mv", "sense_mode"),
+                                        sense_margin_mv=dict(low=5.0, high=150.0))
 TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", label="temperature",
                     help="Temperature of Delta and retention (the LLG tables are at 300 K).")
 
 _WRITE_KNOBS = (
-    Float("write_voltage_v", 1.0, low=0.3, high=1.8, step=0.05, unit="V", label="write supply",
-          help="Write driver supply, the same for every path (iso-voltage comparison)."),
+    *config_knobs(WriteKnobs, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
-    Float("spin_hall_angle", 0.3, low=0.05, high=1.0, label="spin Hall angle theta_SH",
-          help="GSH heavy-metal spin Hall angle (beta-W ~0.3)."),
-    Float("vsh_efficiency", 0.38, low=0.05, high=2.0, label="VSH spin efficiency I_s/I_c",
-          help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R]."),
-    Float("vsh_gate_drive", 1.0, low=0.5, high=1.0, step=0.05, label="VSH gate drive (x full swing)",
-          help="VSH gate drive (fraction of full swing): sets the channel sheet resistance."),
-    Float("access_width_um", 0.2, low=0.05, high=1.0, step=0.05, unit="um", label="access transistor width",
-          help="Access/write transistor width (STT, GSH)."),
+    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_efficiency", "vsh_gate_drive", "access_width_um"),
+                  spin_hall_angle=dict(low=0.05, high=1.0), vsh_efficiency=dict(low=0.05, high=2.0),
+                  vsh_gate_drive=dict(low=0.5, step=0.05), access_width_um=dict(low=0.05, high=1.0, step=0.05)),
 )
 
 
@@ -53,10 +56,6 @@ def _finite(value: float) -> float:
     """NaN for 'not reached' (an infinite write time: the current is below the LLG table's range or the pulse would
     exceed its 20 ns), so charts and the store skip the point instead of drawing infinity."""
     return float(value) if math.isfinite(value) else math.nan
-
-
-def _write_knobs(p: dict) -> WriteKnobs:
-    return WriteKnobs(**{k.name: p[k.name] for k in _WRITE_KNOBS})
 
 
 # -- device ---------------------------------------------------------------------------------------------------------
@@ -132,31 +131,21 @@ DEVICE = register_study(Study(
 
 
 # -- array ----------------------------------------------------------------------------------------------------------
+_SIZES = (64, 128, 256, 512, 1024)
 _ARRAY_KNOBS = (
     Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
-    Choice("rows", 256, options=(64, 128, 256, 512, 1024), help="Cells per bitline."),
-    Choice("cols", 256, options=(64, 128, 256, 512, 1024), help="Cells per wordline."),
-    Choice("word_bits", 32, options=(8, 16, 32, 64), unit="bit", label="word width", help="Bits per access."),
+    *config_knobs(ArrayKnobs, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
+                  word_bits=dict(options=(8, 16, 32, 64))),
     SENSE_MARGIN,
-    Float("read_voltage_v", 0.1, low=0.02, high=0.3, step=0.01, unit="V", label="read bias",
-          help="Bitline read bias."),
+    *config_knobs(ArrayKnobs, ("read_voltage_v",), read_voltage_v=dict(low=0.02, high=0.3, step=0.01)),
     SENSE_MODE,
 )
 
 
-def _array(p: dict) -> ArrayKnobs:
-    return ArrayKnobs(rows=p["rows"], cols=p["cols"], word_bits=p["word_bits"], sense_margin_mv=p["sense_margin_mv"],
-                      read_voltage_v=p["read_voltage_v"], sense_mode=p["sense_mode"])
-
-
-def evaluate_array(organisation: str, rows: int, cols: int, word_bits: int, sense_margin_mv: float,
-                   read_voltage_v: float, sense_mode: str, write_voltage_v: float, target_wer: float,
-                   spin_hall_angle: float, vsh_efficiency: float, vsh_gate_drive: float,
-                   access_width_um: float) -> dict:
+def evaluate_array(config: MemoryConfig, organisation: str) -> dict:
     """Per-word read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
-    p = locals()
     kind, diff = ORGANISATIONS[organisation]
-    r = evaluate(kind, diff, _array(p), _write_knobs(p))
+    r = evaluate(kind, diff, config.array, config.write)
     w = r.write
     return {
         "read_energy_pj": r.read_energy_j * 1e12,
@@ -177,6 +166,7 @@ ARRAY = register_study(Study(
     name="mram.array",
     theme="mram",
     func=evaluate_array,
+    config=MemoryConfig,
     knobs=_ARRAY_KNOBS + _WRITE_KNOBS,
     metrics=(
         Metric("read_energy_pj", "pJ", "min", "Read energy per word at the iso sense margin.", "read energy"),
@@ -204,22 +194,19 @@ ARRAY = register_study(Study(
 CIM_OPS = ("READ", "OR", "AND", "NOR", "XOR", "ADD")
 
 
-def _check_cim(params: dict) -> None:
-    kind, diff = ORGANISATIONS[params["organisation"]]
+def _check_cim(arguments: dict) -> None:
+    """The operation is one the organisation senses."""
+    kind, diff = ORGANISATIONS[arguments["organisation"]]
     allowed = cim_model.DIFF_OPS if diff else cim_model.STT_OPS
-    if params["op"] not in allowed:
-        raise ValueError(f"op={params['op']!r} is not sensed by {params['organisation']}; allowed: {allowed}")
+    if arguments["op"] not in allowed:
+        raise ValueError(f"op={arguments['op']!r} is not sensed by {arguments['organisation']}; allowed: {allowed}")
 
 
-def evaluate_cim(organisation: str, op: str, sigma_rp: float, sigma_tmr: float, sigma_vt_mv: float, samples: int,
-                 sense_margin_mv: float, sense_mode: str, ref_fraction: float, seed: int) -> dict:
+def evaluate_cim(config: MemoryConfig, organisation: str, op: str, ref_fraction: float) -> dict:
     """Sense margin and bit error rate of ``op`` under variation, and its array-level energy vs two reads."""
     kind, diff = ORGANISATIONS[organisation]
-    _check_cim(locals())
-    var = cim_model.VariationKnobs(sigma_rp=sigma_rp, sigma_tmr=sigma_tmr, sigma_vt_mv=sigma_vt_mv, samples=samples,
-                                   seed=seed)
-    a = ArrayKnobs(sense_margin_mv=sense_margin_mv, sense_mode=sense_mode)
-    stats = cim_model.sense_statistics(kind, diff, var, a, ref_fraction=ref_fraction)[op]
+    a = config.array
+    stats = cim_model.sense_statistics(kind, diff, config.variation, a, ref_fraction=ref_fraction)[op]
     e = cim_model.cim_access_energy(kind, diff, a)
     return {
         "margin_mean_mv": stats.margin_mean_v * 1e3,
@@ -240,22 +227,19 @@ CIM = register_study(Study(
     name="mram.cim",
     theme="mram",
     func=evaluate_cim,
+    config=MemoryConfig,
     knobs=(
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Choice("op", "XOR", options=CIM_OPS, help="Operation (OR/AND single-ended; AND/NOR differential)."),
-        Float("sigma_rp", 0.05, low=0.0, high=0.2, step=0.005, label="R_P spread sigma",
-              help="Relative 1-sigma of R_P."),
-        Float("sigma_tmr", 0.05, low=0.0, high=0.2, step=0.005, label="TMR spread sigma",
-              help="Relative 1-sigma of the TMR."),
-        Float("sigma_vt_mv", 30.0, low=0.0, high=80.0, unit="mV", label="V_T spread sigma",
-              help="1-sigma V_T of the series transistor."),
-        Int("samples", 2000, low=1, high=200000, log=True, help="Monte Carlo draws per input combination."),
+        *config_knobs(cim_model.VariationKnobs, ("sigma_rp", "sigma_tmr", "sigma_vt_mv", "samples"),
+                      sigma_rp=dict(high=0.2, step=0.005), sigma_tmr=dict(high=0.2, step=0.005),
+                      sigma_vt_mv=dict(high=80.0), samples=dict(default=2000, high=200000, log=True)),
         SENSE_MARGIN,
         SENSE_MODE,
         Float("ref_fraction", 0.5, low=0.0, high=1.0, step=0.01, label="reference position",
               help="Where each CiM reference sits between its two read levels (0.5 = midpoint; 0 or 1 = on a level, "
                    "refused)."),
-        Int("seed", 0, low=0, high=1_000_000, help="Monte Carlo seed."),
+        *config_knobs(cim_model.VariationKnobs, ("seed",), seed=dict(high=1_000_000)),
     ),
     metrics=(
         Metric("margin_mean_mv", "mV", "max", "Mean signed sense margin (correct side positive).", "mean margin"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.device import switching_table
 from workbench.mram.llg import Magnet
 from workbench.mram.params import MTJ, load_magnet, load_mtj, section
@@ -34,44 +35,33 @@ PRESET_OF = {"stt": "pma_cofeb", "gsh": "inplane_cofeb", "vsh": "pma_cofeb"}
 
 @dataclass(frozen=True)
 class WriteKnobs:
-    """The write path's tunable knobs (defaults from the presets).
+    """The write path's tunable knobs (defaults from the presets); each field declares its range, unit and help with
+    :func:`~workbench.core.knobs.knob_field` (the ``mram`` study knobs derive from them)."""
 
-    Parameters
-    ----------
-    write_voltage_v : float
-        Driver supply (V), > 0 (same for every path: iso-voltage comparison).
-    target_wer : float
-        Iso write error rate, 0 < WER < 1.
-    spin_hall_angle : float
-        GSH heavy-metal spin Hall angle, > 0.
-    hm_thickness_nm : float
-        GSH heavy-metal thickness, > 0.
-    vsh_efficiency : float
-        VSH interface spin efficiency ``I_s / I_c``, > 0.
-    vsh_gate_drive : float
-        Gate drive as a fraction of the full gate swing in (0, 1]; the channel sheet resistance interpolates
-        log-linearly between off (``R_on x on_off_ratio``) and on.
-    access_width_um : float
-        Width of the write access transistor (STT, GSH), > 0.
-    """
-
-    write_voltage_v: float = 1.0
-    target_wer: float = 1e-4
-    spin_hall_angle: float = 0.3
-    hm_thickness_nm: float = 3.0
-    vsh_efficiency: float = 0.38
-    vsh_gate_drive: float = 1.0
-    access_width_um: float = 0.2
+    write_voltage_v: float = knob_field(1.0, low=0.0, low_open=True, high=math.inf, unit="V", label="write supply",
+                                        help="Write driver supply, the same for every path (iso-voltage comparison).")
+    target_wer: float = knob_field(1e-4, low=0.0, low_open=True, high=1.0, label="target WER",
+                                   help="Iso write error rate; below 10/n of the LLG table the exponential tail is "
+                                        "extrapolated.")
+    spin_hall_angle: float = knob_field(0.3, low=0.0, low_open=True, high=math.inf, label="spin Hall angle theta_SH",
+                                        help="GSH heavy-metal spin Hall angle (beta-W ~0.3).")
+    hm_thickness_nm: float = knob_field(3.0, low=0.0, low_open=True, high=math.inf, unit="nm",
+                                        label="heavy-metal thickness", help="GSH heavy-metal thickness.")
+    vsh_efficiency: float = knob_field(0.38, low=0.0, low_open=True, high=math.inf,
+                                       label="VSH spin efficiency I_s/I_c",
+                                       help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R].")
+    vsh_gate_drive: float = knob_field(1.0, low=0.0, low_open=True, high=1.0, label="VSH gate drive (x full swing)",
+                                       help="VSH gate drive (fraction of full swing): sets the channel sheet "
+                                            "resistance.")
+    """The channel sheet resistance interpolates log-linearly between off (``R_on x on_off_ratio``) and on."""
+    access_width_um: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="um",
+                                        label="access transistor width",
+                                        help="Access/write transistor width (STT, GSH).")
 
     def __post_init__(self) -> None:
-        for name in ("write_voltage_v", "spin_hall_angle", "hm_thickness_nm", "vsh_efficiency", "access_width_um"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r}; allowed: > 0")
-        if not 0 < self.target_wer < 1:
+        validate_config(self)
+        if self.target_wer == 1.0:
             raise ValueError(f"target_wer={self.target_wer!r}; allowed: 0 < WER < 1")
-        if not 0 < self.vsh_gate_drive <= 1:
-            raise ValueError(f"vsh_gate_drive={self.vsh_gate_drive!r}; allowed: 0 < drive <= 1")
 
 
 @dataclass(frozen=True)

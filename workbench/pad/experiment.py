@@ -59,16 +59,14 @@ def trace(run: PadRun) -> list[dict]:
     return out
 
 
-def detect_experiment(k: int, canvas_px: int, step_px: int, max_margin_px: int, roi_score: float, objects: int,
-                      speed_px: float, occluders: int, churn: float, cut_every: int, frames: int, seed: int,
-                      detector: DetectorConfig | None = None, repeats: int = 3) -> dict:
+def detect_experiment(config: PadConfig, objects: int, speed_px: float, occluders: int, churn: float, cut_every: int,
+                      frames: int, seed: int, detector: DetectorConfig | None = None, repeats: int = 3) -> dict:
     """Metrics of ``pad.detect`` (percentages for mAP) plus ``trace`` (a JSON string) and run details."""
-    config = PadConfig(k=k, canvas_px=canvas_px, step_px=step_px, max_margin_px=max_margin_px, roi_score=roi_score)
     video = make_video(VideoConfig(frames=frames, objects=objects, speed_px=speed_px, occluders=occluders,
                                    churn=churn, cut_every=cut_every, seed=seed))
     model = load_detector(detector or DetectorConfig())
     with torch_threads(1):
-        for side in (video.config.size, canvas_px):
+        for side in (video.config.size, config.canvas_px):
             detect(model, np.full((1, side, side), 0.5, np.float32))
         full, pad = interleaved(video, model, config, repeats)
     acc_full = coco_map(video, full.detections)

@@ -19,14 +19,25 @@ With ``k = 1`` every frame is an anchor, and the result is full-frame detection 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from workbench.core.knobs import knob_field, validate_config
 from workbench.datasets.video import Video
-from workbench.pad.detector import Detections, TinySSD, batched_nms, check_input_px, detect, detector_flops
+from workbench.pad.detector import (
+    MIN_INPUT_PX,
+    STRIDES,
+    Detections,
+    TinySSD,
+    batched_nms,
+    check_input_px,
+    detect,
+    detector_flops,
+)
 from workbench.pad.packing import CanvasPlan, map_back, plan_canvas, render_canvas
 
 REASONS = ("interval", "scene change", "no detections", "packing failure")
@@ -34,44 +45,28 @@ REASONS = ("interval", "scene change", "no detections", "packing failure")
 
 @dataclass(frozen=True)
 class PadConfig:
-    """PaD settings (each validated; a bad one raises ``ValueError`` naming it).
+    """PaD settings; each field declares its range, unit and help with :func:`~workbench.core.knobs.knob_field`
+    (the ``pad.detect`` and ``pad.flops`` knobs derive from them), and a bad value raises ``ValueError`` naming it."""
 
-    Parameters
-    ----------
-    k : int
-        Anchor interval: a full-size frame at least every ``k`` frames (1 = every frame = full-frame detection).
-    canvas_px : int
-        Side S_p of the packed canvas (an input size the detector takes).
-    step_px : int
-        Expansion step of the ROIs per side (0 = no expansion).
-    max_margin_px : int
-        Largest expansion per side.
-    roi_score : float
-        Detections at or above this score become the next frame's ROIs.
-    cut_threshold : float
-        Mean absolute frame difference (grey levels in [0, 1]) above which a frame is a scene change.
-    score_threshold : float
-        Detections below this score are discarded (low, as usual for mAP).
-    """
-
-    k: int = 4
-    canvas_px: int = 64
-    step_px: int = 4
-    max_margin_px: int = 12
-    roi_score: float = 0.2
-    cut_threshold: float = 0.05
-    score_threshold: float = 0.05
+    k: int = knob_field(4, low=1, high=math.inf,
+                        help="Anchor interval: a full-size frame every k frames (1 = full frame).")
+    canvas_px: int = knob_field(64, low=MIN_INPUT_PX, high=math.inf, step=STRIDES[-1], unit="px", label="S_p",
+                                help="Side of the packed canvas (an input size the detector takes: multiples of its "
+                                     "coarsest stride).")
+    step_px: int = knob_field(4, low=0, high=math.inf, unit="px", label="ROI expansion step",
+                              help="ROI expansion step per side (0 = no expansion).")
+    max_margin_px: int = knob_field(12, low=0, high=math.inf, unit="px", label="max ROI expansion",
+                                    help="Largest ROI expansion per side.")
+    roi_score: float = knob_field(0.2, low=0.0, high=1.0, label="ROI score threshold",
+                                  help="Detections at or above it become ROIs.")
+    cut_threshold: float = knob_field(0.05, low=0.0, high=1.0, label="scene-cut threshold",
+                                      help="Mean absolute frame difference (grey levels in [0, 1]) above which a "
+                                           "frame is a scene change.")
+    score_threshold: float = knob_field(0.05, low=0.0, high=1.0, label="score threshold",
+                                        help="Detections below this score are discarded (low, as usual for mAP).")
 
     def __post_init__(self) -> None:
-        if self.k < 1:
-            raise ValueError(f"k={self.k} is not allowed; allowed: k >= 1 (an anchor frame every k frames)")
-        check_input_px(self.canvas_px, "canvas_px")
-        for name in ("step_px", "max_margin_px"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name}={getattr(self, name)} is not allowed; allowed: >= 0")
-        for name in ("roi_score", "cut_threshold", "score_threshold"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name}={getattr(self, name)} is not allowed; allowed: 0 <= {name} <= 1")
+        validate_config(self)
 
 
 @dataclass

@@ -3,29 +3,16 @@ the trained detector on synthetic video, full frame vs Pack and Detect; accuracy
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core.knobs import config_knobs
 from workbench.pad import analytic
+from workbench.pad.pipeline import PadConfig
 from workbench.threads import one_torch_thread
-
-#: ROI expansion, declared once; ``pad.detect`` narrows it to its 128 px frames.
-ROI_STEP = Int("step_px", 4, low=0, high=32, unit="px", label="ROI expansion step",
-               help="ROI expansion step per side (0 = no expansion).")
-ROI_MARGIN = Int("max_margin_px", 32, low=0, high=128, unit="px", label="max ROI expansion",
-                 help="Largest ROI expansion per side.")
-
-
-def evaluate_flops(input_px: int, canvas_px: int, k: int, trigger_rate: float, extras: str, num_classes: int,
-                   fps: float, rois: int, roi_px: int, step_px: int, max_margin_px: int) -> dict:
-    """SSD300-VGG16 FLOPs per frame under PaD at paper scale, and how ``rois`` square ROIs pack (see analytic)."""
-    return analytic.pad_flops(**locals())
-
 
 FLOPS = register_study(Study(
     name="pad.flops",
     theme="pad",
-    func=evaluate_flops,
+    func=analytic.pad_flops,
     knobs=(
         Int("input_px", 300, low=64, high=600, step=4, unit="px", label="full-frame input side",
             help="Full-frame (anchor) input side of SSD300."),
@@ -42,8 +29,8 @@ FLOPS = register_study(Study(
         Float("fps", 30.0, low=1.0, high=120.0, unit="frames/s", help="Video frame rate for the TFLOPS figure."),
         Int("rois", 4, low=1, high=16, help="ROIs per inter-anchor frame (squares, for the packing check)."),
         Int("roi_px", 60, low=8, high=300, unit="px", label="ROI side", help="Side of each ROI before expansion."),
-        ROI_STEP,
-        ROI_MARGIN,
+        *config_knobs(PadConfig, ("step_px", "max_margin_px"), step_px=dict(high=32),
+                      max_margin_px=dict(default=32, high=128)),
     ),
     metrics=(
         Metric("gflops_full", "GFLOP", "min", "SSD300 FLOPs on one full frame (flop_counter, meta tensors).",
@@ -73,27 +60,24 @@ FLOPS = register_study(Study(
 ))
 
 
-def evaluate_detect(k: int, canvas_px: int, step_px: int, max_margin_px: int, roi_score: float, objects: int,
-                    speed_px: float, occluders: int, churn: float, cut_every: int, frames: int, seed: int) -> dict:
+def evaluate_detect(config: PadConfig, objects: int, speed_px: float, occluders: int, churn: float, cut_every: int,
+                    frames: int, seed: int) -> dict:
     """Full-frame detection vs PaD with the cached TinySSD on one synthetic video (see experiment)."""
-    params = locals()
     from workbench.pad.experiment import detect_experiment
 
-    return detect_experiment(**params)
+    return detect_experiment(config, objects=objects, speed_px=speed_px, occluders=occluders, churn=churn,
+                             cut_every=cut_every, frames=frames, seed=seed)
 
 
 DETECT = register_study(Study(
     name="pad.detect",
     theme="pad",
     func=evaluate_detect,
+    config=PadConfig,
     knobs=(
-        Int("k", 4, low=1, high=30, help="Anchor interval: a full-size frame every k frames (1 = full frame)."),
-        Int("canvas_px", 64, low=32, high=128, step=16, unit="px", label="S_p",
-            help="Side of the packed canvas (the 128 px frame's detector takes multiples of 16)."),
-        replace(ROI_STEP, high=16),
-        replace(ROI_MARGIN, default=12, high=32),
-        Float("roi_score", 0.2, low=0.1, high=0.95, step=0.05, label="ROI score threshold",
-              help="Detections at or above it become ROIs."),
+        *config_knobs(PadConfig, ("k", "canvas_px", "step_px", "max_margin_px", "roi_score"), k=dict(high=30),
+                      canvas_px=dict(high=128), step_px=dict(high=16), max_margin_px=dict(high=32),
+                      roi_score=dict(low=0.1, high=0.95, step=0.05)),
         Int("objects", 3, low=1, high=8, help="Objects in the video at a time."),
         Float("speed_px", 2.0, low=0.0, high=8.0, step=0.5, unit="px/frame", label="object speed",
               help="Object speed."),

@@ -47,32 +47,26 @@ _METRICS = (
 )
 
 
-def _config(params: dict) -> PipelineConfig:
-    return PipelineConfig(**{k.name: params[k.name] for k in _PIPELINE_KNOBS})
+def _check_sasa(arguments: dict) -> None:
+    """The SASA table's ways divide its entries (the pipeline's own fields are checked by :class:`PipelineConfig`)."""
+    if arguments["sasa_size"] % arguments["sasa_assoc"]:
+        raise ValueError(f"sasa_assoc={arguments['sasa_assoc']} is not allowed with sasa_size="
+                         f"{arguments['sasa_size']}; allowed: a divisor of sasa_size")
 
 
-def _check(params: dict) -> None:
-    if params["sasa_size"] % params["sasa_assoc"]:
-        raise ValueError(f"sasa_assoc={params['sasa_assoc']} is not allowed with sasa_size={params['sasa_size']}; "
-                         "allowed: a divisor of sasa_size")
-    _config(params)
-
-
-def evaluate_core(variant: str, activations: str, sparsity: float, images: int, sasa_size: int, sasa_assoc: int,
-                  input_size: int, mul_latency: int, load_latency: int, neon_latency: int, branch_penalty: int,
-                  fetch_to_issue: int, cache_kb: int, assoc: int, miss_penalty: int) -> dict:
+def evaluate_core(config: PipelineConfig, variant: str, activations: str, sparsity: float, images: int,
+                  sasa_size: int, sasa_assoc: int, input_size: int) -> dict:
     """SparCE on the trained digits CNN, from the trace model (identical to emulation, see tests)."""
     from workbench.sparce.model import evaluate
 
-    params = locals()
-    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, _config(params),
-                    input_size=input_size)
+    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, config, input_size=input_size)
 
 
 CORE = register_study(Study(
     name="sparce.core",
     theme="sparce",
     func=evaluate_core,
+    config=PipelineConfig,
     knobs=_KNOBS,
     metrics=_METRICS,
     version="1",
@@ -84,7 +78,7 @@ CORE = register_study(Study(
         "in-order pipeline model with an L1 data cache; the trace model reproduces the emulated cycle counts "
         "exactly."
     ),
-    constraints=_check,
+    constraints=_check_sasa,
 ))
 
 
@@ -135,5 +129,5 @@ EMULATED = register_study(Study(
     context=one_torch_thread,
     description="The sparce.core point on the default pipeline, run instruction by instruction in Unicorn "
                 "(seconds per image) with real PC jumps over the skipped regions; a cross-check of the trace model.",
-    constraints=lambda p: _check({**p, **{k.name: k.default for k in _PIPELINE_KNOBS}}),
+    constraints=_check_sasa,
 ))

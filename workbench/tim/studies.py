@@ -5,7 +5,7 @@ from __future__ import annotations
 from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
 from workbench.core.knobs import config_knobs
 from workbench.threads import one_torch_thread
-from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
+from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator, tile_costs
 from workbench.tim.mapping import NETWORKS, map_network
 from workbench.tim.params import load_params
 
@@ -32,24 +32,16 @@ _ARCH_KNOBS = (
 )
 
 
-def _config(params: dict) -> TimConfig:
-    return TimConfig(**{k.name: params[k.name] for k in _CONFIG_KNOBS})
+def _check_arch(arguments: dict) -> None:
+    """The joint constraints the technology table decides (bitline swing, access period >= the circuit minimum);
+    :class:`TimConfig` checks the others (L <= rows, ADC bits >= ceil(log2(L+1)), ...) when it is built."""
+    tile_costs(arguments["config"])
 
 
-def _check_arch(params: dict) -> None:
-    """Joint constraints (L <= rows, ADC bits >= ceil(log2(L+1)), bitline swing, access period >= minimum)."""
-    accelerator(_config(params))
-
-
-def evaluate_arch(representation: str, rows: int, cols: int, rows_active: int, tiles: int, adc_bits: int,
-                  adc_type: str, cols_per_adc: int, node_nm: int, t_access_ns: float, input_density: float,
-                  weight_density: float, i_read_ua: float, sigma_i_read_rel: float, sigma_offset_mv: float,
-                  sense_margin_sigma: float, i_precharge_ua: float, acc_bits: int, cols_per_pcu: int,
-                  conversion_pipelined: bool, network: str, batch: int) -> dict:
+def evaluate_arch(config: TimConfig, network: str, batch: int) -> dict:
     """Chip figures of merit and per-inference energy/latency of ``network`` on TiM-DNN (see module docs)."""
-    cfg = _config(locals())
-    s = accelerator(cfg)
-    m = map_network(network, cfg, summary=s, batch=batch)
+    s = accelerator(config)
+    m = map_network(network, config, summary=s, batch=batch)
     p = load_params()
     return {
         "peak_tops": s.peak_tops,
@@ -76,6 +68,7 @@ ARCH = register_study(Study(
     name="tim.arch",
     theme="tim",
     func=evaluate_arch,
+    config=TimConfig,
     knobs=_ARCH_KNOBS,
     metrics=(
         Metric("peak_tops", "TOPS", "max", "Peak throughput: tiles x cols x L x 2 per access period.", "peak TOPS"),
@@ -114,10 +107,11 @@ ARCH = register_study(Study(
 def evaluate_quant(representation: str, scale_mode: str, threshold: float, quantize_activations: bool,
                    keep_first_last: bool, width: int, epochs: int, lr: float, seed: int) -> dict:
     """Train a small VGG on digits in full precision and ternary (STE); accuracy and TiM energy per inference."""
-    params = locals()
     from workbench.tim.quant import ternary_experiment
 
-    return ternary_experiment(**params)
+    return ternary_experiment(representation=representation, scale_mode=scale_mode, threshold=threshold,
+                              quantize_activations=quantize_activations, keep_first_last=keep_first_last,
+                              width=width, epochs=epochs, lr=lr, seed=seed)
 
 
 QUANT = register_study(Study(

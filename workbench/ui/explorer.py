@@ -207,7 +207,7 @@ class Explorer(DeferredBuild, widgets.VBox):
         note = ""
         try:
             if self.batch:
-                self.metrics = self.store.get(self.study, params)
+                self.metrics = self.store.get(self.study, params, validated=True)
                 self.frame = self.store.frame(self.study)
             else:
                 self.metrics = self.study.run(params)
