@@ -43,7 +43,7 @@ bench-aihwkit: setup
 
 reproduce: setup
 	$(VENV)/bin/workbench reproduce
-	$(VENV)/bin/python -m workbench.hardware.validate
+	$(VENV)/bin/workbench regenerate components
 
 lint: setup
 	$(VENV)/bin/ruff check .

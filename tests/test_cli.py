@@ -93,7 +93,7 @@ def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(
     assert {"dyvedeep", "mram", "pad"} <= set(declared)
     assert main(["regenerate"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == declared
+    assert listed == [*declared, "seed-spread", "adc-survey", "components"]
 
     import workbench.pad.manifest
 
@@ -102,6 +102,12 @@ def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(
                         dataclasses.replace(workbench.pad.manifest.MANIFEST, regenerate=lambda: [written]))
     assert main(["regenerate", "pad"]) == 0
     assert capsys.readouterr().out.splitlines() == [str(written)]
+
+    from workbench.core import seed_spread
+
+    monkeypatch.setattr(seed_spread, "regenerate", lambda: [tmp_path / "spread.csv"])  # data no one theme owns
+    assert main(["regenerate", "seed-spread"]) == 0
+    assert capsys.readouterr().out.splitlines() == [str(tmp_path / "spread.csv")]
 
 
 def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsys):

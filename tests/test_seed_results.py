@@ -33,11 +33,10 @@ def test_every_seed_file_has_a_current_spread_measurement(path):
     measured = TOLERANCES.xs(study.name, level="study") if study.name in TOLERANCES.index.levels[0] else None
     scalar = sorted(m.name for m in study.metrics if not m.measured)
     assert measured is not None and sorted(measured.index) == scalar, (
-        f"{spread_path()} has no spread for every metric of {study.name}: run `python -m workbench.core.seed_spread "
-        f"{study.name}`")
+        f"{spread_path()} has no spread for every metric of {study.name}: run `workbench regenerate seed-spread`")
     assert set(measured["study_version"]) == {str(study.version)}, (
         f"{study.name} is at version {study.version} but its spread was measured at {set(measured['study_version'])}:"
-        f" run `python -m workbench.core.seed_spread {study.name}`")
+        " run `workbench regenerate seed-spread`")
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)

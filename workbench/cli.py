@@ -257,6 +257,26 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shared_regenerators() -> dict:
+    """Data that no one theme owns: name -> regenerator returning the files it wrote (imported when run)."""
+    from workbench.core import seed_spread
+    from workbench.hardware import adc_survey, validate
+
+    return {
+        "seed-spread": seed_spread.regenerate,
+        "adc-survey": lambda: [adc_survey.write()],
+        "components": lambda: [validate.write_report()],
+    }
+
+
+_SHARED_HELP = {
+    "seed-spread": "Recompute every batch study's seed check point over 5 seeds and 4 kernel sets "
+                   "(data/reference/seeds/spread.csv, the seed test's tolerances; about an hour on 2 cores).",
+    "adc-survey": "Extract data/reference/adc_survey.csv from B. Murmann's ADC survey spreadsheet (needs the xlsx).",
+    "components": "Rewrite data/reference/components.md, the component library against its references.",
+}
+
+
 def cmd_regenerate(args: argparse.Namespace) -> int:
     import inspect
 
@@ -264,16 +284,21 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
     regenerating = [m for m in list_manifests() if m.regenerate is not None]
     if args.theme is None:
-        width = max(len(m.theme) for m in regenerating)
-        for manifest in regenerating:
-            what = inspect.getdoc(manifest.regenerate).split("\n\n")[0].replace("``", "")
-            print(f"{manifest.theme:<{width}}  {' '.join(what.split())}")
+        listed = {m.theme: inspect.getdoc(m.regenerate).split("\n\n")[0].replace("``", "") for m in regenerating}
+        listed.update(_SHARED_HELP)
+        width = max(map(len, listed))
+        for name, what in listed.items():
+            print(f"{name:<{width}}  {' '.join(what.split())}")
         return 0
-    manifest = get_manifest(args.theme)
-    if manifest.regenerate is None:
-        raise ValueError(f"theme {manifest.theme!r} has no regenerator; themes with one: "
-                         f"{', '.join(m.theme for m in regenerating)}")
-    for path in manifest.regenerate():
+    if args.theme in _SHARED_HELP:
+        paths = _shared_regenerators()[args.theme]()
+    else:
+        manifest = get_manifest(args.theme)
+        if manifest.regenerate is None:
+            raise ValueError(f"theme {manifest.theme!r} has no regenerator; themes with one: "
+                             f"{', '.join(m.theme for m in regenerating)}; shared data: {', '.join(_SHARED_HELP)}")
+        paths = manifest.regenerate()
+    for path in paths:
         print(path)
     return 0
 
@@ -438,7 +463,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
                                                "weights, Monte Carlo tables, tuned presets); minutes to hours")
-    p.add_argument("theme", nargs="?", help="the theme (default: list the themes that have a regenerator)")
+    p.add_argument("theme", nargs="?", help="the theme, or shared data (seed-spread, adc-survey, components); "
+                                            "default: list what can be regenerated")
     p.set_defaults(func=cmd_regenerate)
 
     for name, default_port, helptext in (("serve", 8866, "serve the dashboards with Voila"),

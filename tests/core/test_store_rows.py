@@ -25,8 +25,8 @@ EARLY = datetime(2000, 1, 1)
 
 def genuine(aperture=20.0, **metrics):
     """A row as the store writes it, for the point at ``aperture`` (its metrics overridden by ``metrics``)."""
-    return _row(LENS, LENS.validate({"aperture_mm": aperture}), {**LENS.evaluate(aperture_mm=aperture), **metrics}, None,
-                False)
+    metrics = {**LENS.evaluate(aperture_mm=aperture), **metrics}
+    return _row(LENS, LENS.validate({"aperture_mm": aperture}), metrics, None, False)
 
 
 def crafted(**changes):

@@ -11,7 +11,7 @@ from workbench.hardware import validate as v
 
 def test_committed_report_is_current():
     committed = (reference_dir() / v.REPORT_NAME).read_text()
-    assert v.format_report() == committed, "regenerate: python -m workbench.hardware.validate"
+    assert v.format_report() == committed, "regenerate: workbench regenerate components"
 
 
 def test_reference_numbers_have_sources_and_the_rows_are_honest():

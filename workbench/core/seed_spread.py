@@ -152,8 +152,9 @@ def timing_summary(spread: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{f"{k}/native": table[k] / table["native"] for k in KERNEL_SETS if k != "native"})
 
 
-def regenerate(study_names: Iterable[str] | None = None) -> None:
-    """Measure every batch study that ships seed results (or the named ones) and rewrite ``spread.csv``."""
+def regenerate(study_names: Iterable[str] | None = None) -> list:
+    """Measure every batch study that ships seed results (or the named ones), rewrite ``spread.csv`` and return its
+    path (``workbench regenerate seed-spread``)."""
     from workbench.core.files import atomic_write
 
     names = list(study_names or sorted(p.stem for p in (reference_dir() / "seeds").glob("*.parquet")))
@@ -165,8 +166,4 @@ def regenerate(study_names: Iterable[str] | None = None) -> None:
     atomic_write(path, fresh.sort_values(["study", "metric", "source", "setting"]).to_csv(index=False))
     print(timing_summary(fresh).round(2).to_string())
     print(tolerances(fresh).query("tolerance > 0").round(4).to_string(index=False))
-    print(f"wrote {path}")
-
-
-if __name__ == "__main__":  # pragma: no cover - `python -m workbench.core.seed_spread [STUDY ...]`
-    regenerate(sys.argv[1:] or None)
+    return [path]

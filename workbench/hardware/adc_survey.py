@@ -9,7 +9,7 @@ per published converter of the survey's ISSCC and VLSI sheets, with the columns 
 ``adc_survey.json`` records the citation, the spreadsheet's SHA-256 and the row count. :func:`extract` derives the
 table from ``ADCsurvey_latest.xlsx`` with openpyxl; it is a regenerator run by hand::
 
-    python -m workbench.hardware.adc_survey [path/to/ADCsurvey_latest.xlsx]
+    workbench regenerate adc-survey
 
 Definitions (the survey's Readme sheet):
 
@@ -28,7 +28,6 @@ import functools
 import hashlib
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -144,7 +143,7 @@ def write(xlsx_path: Path = DEFAULT_XLSX, folder: Path | None = None) -> Path:
         "sheets": list(SHEETS),
         "rows": len(frame),
         "columns": {column: {"from": name, "unit": unit} for column, (name, unit) in COLUMNS.items()},
-        "regenerate": "python -m workbench.hardware.adc_survey [path/to/ADCsurvey_latest.xlsx]",
+        "regenerate": "workbench regenerate adc-survey",
     }
     atomic_write(path.with_suffix(".json"), json.dumps(sidecar, indent=1) + "\n")
     return path
@@ -157,6 +156,3 @@ def load_survey() -> pd.DataFrame:
                        keep_default_na=False, na_values={c: [""] for c in COLUMNS if c not in (
                            "conference", "paper_id", "type", "architecture", "technology")})
 
-
-if __name__ == "__main__":
-    print(write(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_XLSX))
