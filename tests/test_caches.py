@@ -58,7 +58,7 @@ def test_pad_names_damaged_weights_and_how_to_make_new_ones(tmp_path, monkeypatc
     path = weights_path(DetectorConfig())
     path.parent.mkdir(parents=True)
     path.write_bytes(b"PK\x03\x04 truncated")
-    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged .*make new weights with `python -m "
-                                         r"workbench.pad.detector --force`"), \
-            pytest.raises(FileNotFoundError, match=r"no usable cached detector weights at .*--force"):
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged .*make new weights with `workbench "
+                                         r"regenerate pad`"), \
+            pytest.raises(FileNotFoundError, match=r"no usable cached detector weights at .*regenerate pad"):
         load_detector(DetectorConfig(), train=False)
