@@ -17,11 +17,16 @@ and so the layout, are the same on every machine whatever fonts it has.
 
 from __future__ import annotations
 
+import json
+import math
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import font_source_serif_pro
+import numpy as np
 
 POINTS_PER_INCH = 72
 FIGURE_WIDTH_IN = {1: 3.5, 2: 7.0}
@@ -35,6 +40,10 @@ SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-ser
 
 # Colour-blind-safe categorical palette (Okabe & Ito 2008), readable in greyscale print order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+EXTRA_COLOURS = ["#9ECAE9", "#FFBF79", "#88D27A", "#B79A20", "#83BCB6", "#FF9D98", "#79706E", "#BAB0AC", "#D6A5C9",
+                 "#9E765F", "#E45756", "#4C78A8"]
+"""Colours after :data:`PALETTE` for legends of more than eight categories (from Vega's tableau20), so that no two
+entries of one legend share a colour up to twenty entries."""
 
 _ASPECT = 0.75
 """Paper figure height / width (the whole figure, legend included)."""
@@ -133,3 +142,133 @@ def active() -> str:
     """The active style: ``"paper"``, ``"screen"``, or the name of a non-workbench Altair theme."""
     current = alt.theme.active
     return current.removeprefix("workbench_")
+
+
+# -- colour and label policy ------------------------------------------------------------------------------------------
+_COLOURS: dict[str, str] = {}
+_COLOURS_LOCK = threading.Lock()
+
+
+def category_colours(categories: Iterable[Any]) -> dict[str, str]:
+    """A colour for each of ``categories`` (as text, in order): the same category keeps its colour on every chart of
+    the process (a dashboard page), and no two categories of one legend share a colour (up to twenty).
+
+    A category keeps the colour it got first unless another category of the same legend already holds it; a new
+    category gets the first colour of :data:`PALETTE` (then :data:`EXTRA_COLOURS`) that this legend does not use,
+    preferring colours no other category holds yet.
+    """
+    names = list(dict.fromkeys(str(c) for c in categories))
+    palette = PALETTE + EXTRA_COLOURS
+    chosen: dict[str, str] = {}
+    with _COLOURS_LOCK:
+        for name in names:
+            colour = _COLOURS.get(name)
+            if colour is not None and colour not in chosen.values():
+                chosen[name] = colour
+        for index, name in enumerate(names):
+            if name in chosen:
+                continue
+            free = [c for c in palette if c not in chosen.values()] or [palette[index % len(palette)]]
+            held = set(_COLOURS.values())
+            chosen[name] = next((c for c in free if c not in held), free[0])
+            _COLOURS.setdefault(name, chosen[name])
+    return {name: chosen[name] for name in names}
+
+
+def category_scale(categories: Iterable[Any]) -> alt.Scale:
+    """An Altair colour scale giving ``categories`` their :func:`category_colours` (the domain in the given order)."""
+    colours = category_colours(categories)
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
+
+
+SHORT_LABELS = {
+    "pruning.train": "prune",
+    "tim.ternarize": "ternary",
+    "tim.tiles": "TiM",
+    "crossbar.arrays": "crossbar",
+    "crossbar.train": "crossbar-trained",
+    "mram.cim": "MRAM CiM",
+    "sparce.core": "SparCE",
+}
+"""Declared short names of pipeline stages, used in legends and axis labels: a pipeline
+``"pruning.train>tim.ternarize>tim.tiles"`` reads "prune > ternary > TiM" instead of being cut off."""
+PIPELINE_SEPARATOR = ">"
+
+
+def short_label(value: Any) -> str:
+    """The short label of a category: each stage of a pipeline (stages joined by ``>``) by its :data:`SHORT_LABELS`
+    name, joined by " > "; any other value as its text."""
+    text = str(value)
+    if not any(stage in text for stage in SHORT_LABELS):
+        return text
+    return " > ".join(SHORT_LABELS.get(part.strip(), part.strip()) for part in text.split(PIPELINE_SEPARATOR))
+
+
+def label_expr(categories: Iterable[Any]) -> str | None:
+    """A Vega ``labelExpr`` showing each of ``categories`` by its :func:`short_label`, or ``None`` when every label
+    is already its own text."""
+    labels = {str(c): short_label(c) for c in categories}
+    changed = {k: v for k, v in labels.items() if k != v}
+    if not changed:
+        return None
+    cases = "".join(f"datum.label === {json.dumps(k)} ? {json.dumps(v)} : " for k, v in changed.items())
+    return cases + "datum.label"
+
+
+LOG_DECADES = 1.5
+"""A positive metric spanning more than this many decades (max / min > 10**1.5, about 32x) gets a log axis."""
+
+
+def wants_log(values: Iterable[Any], decades: float = LOG_DECADES) -> bool:
+    """Whether an axis over ``values`` should be logarithmic: every finite value is positive and they span more than
+    ``decades`` decades."""
+    array = np.asarray(_floats(values), dtype=float)
+    finite = array[np.isfinite(array)]
+    if finite.size < 2 or (finite <= 0).any():
+        return False
+    return math.log10(finite.max() / finite.min()) > decades
+
+
+def _floats(values: Iterable[Any]) -> list[float]:
+    out = []
+    for value in values:
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(math.nan)
+    return out
+
+
+def category_order(values: Iterable[Any], declared: Iterable[Any] | None = None) -> list[str]:
+    """The distinct ``values`` as text in reading order: the ``declared`` order (a Choice knob's options) first,
+    otherwise numerically when every value is a number (1, 2, 16, 32, not 1, 16, 2, 32), otherwise as first seen."""
+    seen = list(dict.fromkeys(str(v) for v in values))
+    if declared is not None:
+        order = [str(o) for o in declared if str(o) in seen]
+        return order + [v for v in seen if v not in order]
+    numbers = _floats(seen)
+    if seen and not any(math.isnan(n) for n in numbers):
+        return [v for _, v in sorted(zip(numbers, seen, strict=True))]
+    return seen
+
+
+def line_segments(values: Iterable[Any]) -> np.ndarray:
+    """The segment of each point of a line ordered by ``values``, breaking the line at a categorical gap.
+
+    Over the distinct values in ascending order, a step more than twice the median step (in linear terms, and also
+    in log terms when every value is positive, so a geometric grid 1, 2, 4, 8 is not broken) starts a new segment:
+    a sentinel such as ``adc_bits = 0`` (an ideal ADC) is not joined to 4-9 bits. Values that are not numbers are
+    segment 0.
+    """
+    array = np.asarray(_floats(values), dtype=float)
+    distinct = np.unique(array[np.isfinite(array)])
+    segment = np.zeros(distinct.size, dtype=int)
+    if distinct.size >= 3:
+        gaps = np.diff(distinct)
+        breaks = gaps > 2 * np.median(gaps)
+        if (distinct > 0).all():
+            log_gaps = np.diff(np.log(distinct))
+            breaks &= log_gaps > 2 * np.median(log_gaps)
+        segment[1:] = np.cumsum(breaks)
+    lookup = dict(zip(distinct.tolist(), segment.tolist(), strict=True))
+    return np.array([lookup.get(v, 0) for v in array.tolist()], dtype=int)
