@@ -12,8 +12,8 @@ def _config():
 
 
 def test_paper_style_sizes_the_whole_figure_to_the_column_width():
-    for columns, inches in ((1, 3.5), (2, 7.0)):
-        config = style.paper_style(columns)["config"]
+    for columns, inches in ((1, 3.5), (2, 7.16), (None, 5.0)):
+        config = style.paper_style(columns or 1, width_in=None if columns else inches)["config"]
         assert config["view"]["continuousWidth"] == inches * 72
         assert config["view"]["continuousHeight"] == round(0.75 * inches * 72)
         assert config["autosize"] == {"type": "fit", "contains": "padding"}  # axes, legend and padding included
@@ -32,7 +32,7 @@ def test_enable_switches_and_restores_as_context_manager():
         assert style.active() == "paper"
         config = _config()
         assert config["font"] == style.SERIF
-        assert config["view"]["continuousWidth"] == 7 * 72
+        assert config["view"]["continuousWidth"] == 7.16 * 72
         with style.enable("screen"):
             assert _config()["font"] == style.SANS
         assert style.active() == "paper"

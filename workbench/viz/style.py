@@ -7,12 +7,18 @@ it switches the active style and, used as a context manager, restores the previo
     with enable("paper", columns=2):
         export(chart, "figures/fig3")
 
-Sizes follow the usual two-column conference/journal layout: a one-column figure is 3.5 in wide, a two-column figure
-7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt. The
-paper style sizes the whole figure (axes, labels, legend and padding: Vega's ``fit`` autosize containing the padding),
-so a one-column figure is exactly 252 pt wide, and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that
-the ``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
-and so the layout, are the same on every machine whatever fonts it has.
+Sizes follow the IEEE two-column layout: a one-column figure is 3.5 in wide, a two-column figure 7.16 in (the text
+width), or any chosen width. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a
+3.5 in figure is 252 pt. The paper style sizes the whole figure (axes, labels, legend and padding: Vega's ``fit``
+autosize containing the padding), and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that the
+``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
+and so the layout, are the same on every machine whatever fonts it has. :func:`workbench.viz.export.figure` then
+makes the figure exactly that wide with every label inside it.
+
+The colour and label policy, for every chart of a page: :func:`category_colours` gives a category the same colour on
+every chart and distinct colours within a legend; :func:`short_label` names pipelines by the declared
+:data:`SHORT_LABELS`; :func:`wants_log` picks a log axis for a positive column spanning more than 1.5 decades;
+:func:`category_order` reads numeric categories numerically; :func:`line_segments` breaks a line at a categorical gap.
 """
 
 from __future__ import annotations
@@ -29,8 +35,8 @@ import font_source_serif_pro
 import numpy as np
 
 POINTS_PER_INCH = 72
-FIGURE_WIDTH_IN = {1: 3.5, 2: 7.0}
-"""Printed figure width for one- and two-column figures (IEEE/ACM two-column templates)."""
+FIGURE_WIDTH_IN = {1: 3.5, 2: 7.16}
+"""Printed figure width for one- and two-column figures (IEEE two-column template: column and text width)."""
 
 SERIF = "Source Serif Pro"
 """The paper font: one family with no fallback, so a missing font cannot silently change the layout."""
@@ -72,26 +78,45 @@ def _config(font: str, label_size: float, title_size: float, width: float, heigh
     }
 
 
-def paper_style(columns: int = 1) -> dict[str, Any]:
-    """Serif font at print sizes; the whole figure is ``columns`` (1 or 2) columns of a two-column paper wide.
-
-    Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the column width exactly (a
-    single or layered chart; Vega cannot fit concatenated or faceted charts, which keep their own sizes). Legends go
-    below the plot.
+def figure_width_in(columns: int = 1, width_in: float | None = None) -> float:
+    """Printed width (in) of a paper figure: ``width_in`` when given, else ``columns`` (1 or 2) IEEE columns.
 
     Raises
     ------
     ValueError
-        If ``columns`` is not 1 or 2.
+        If ``columns`` is not 1 or 2, or ``width_in`` is not between 1 and 20 in.
     """
+    if width_in is not None:
+        if not 1.0 <= width_in <= 20.0:
+            raise ValueError(f"width_in={width_in!r} is not allowed; allowed: 1 to 20 (inches)")
+        return float(width_in)
     if columns not in FIGURE_WIDTH_IN:
-        raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
-    width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH
-    label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
+        raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7.16 in)")
+    return FIGURE_WIDTH_IN[columns]
+
+
+def paper_style(columns: int = 1, width_in: float | None = None) -> dict[str, Any]:
+    """Serif font at print sizes; the whole figure is :func:`figure_width_in` wide (one or two IEEE columns).
+
+    Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the width exactly (a single
+    or layered chart; concatenated and faceted charts keep their own sizes, and
+    :func:`workbench.viz.export.figure` scales them to the width). Legends go below the plot, in two columns on a
+    one-column figure and four on a wider one, and no label is cut short.
+
+    Raises
+    ------
+    ValueError
+        For a ``columns`` or ``width_in`` :func:`figure_width_in` refuses.
+    """
+    width = figure_width_in(columns, width_in) * POINTS_PER_INCH
+    narrow = width < 300
+    label, title = (7.0, 8.0) if narrow else (8.0, 9.0)
     style = _config(SERIF, label, title, width, round(width * _ASPECT))
     style["config"]["autosize"] = {"type": "fit", "contains": "padding"}
     style["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
-                                     symbolSize=30, columnPadding=6, labelLimit=width / 3)
+                                     symbolSize=30, columnPadding=6, rowPadding=2, labelLimit=0,
+                                     columns=2 if narrow else 4)
+    style["config"]["axis"]["labelLimit"] = 0
     return style
 
 
@@ -125,7 +150,7 @@ def names() -> list[str]:
 def enable(name: str, **options: Any):
     """Make style ``name`` (``"paper"`` or ``"screen"``) active; use as a context manager to restore the previous one.
 
-    ``options`` go to the style function (``columns=2`` for the paper style).
+    ``options`` go to the style function (``columns=2`` or ``width_in=5.0`` for the paper style).
 
     Raises
     ------
