@@ -15,8 +15,8 @@ def test_paper_style_sizes_the_whole_figure_to_the_column_width():
     for columns, inches in ((1, 3.5), (2, 7.16), (None, 5.0)):
         config = style.paper_style(columns or 1, width_in=None if columns else inches)["config"]
         assert config["view"]["continuousWidth"] == inches * 72
-        assert config["view"]["continuousHeight"] == round(0.75 * inches * 72)
-        assert config["autosize"] == {"type": "fit", "contains": "padding"}  # axes, legend and padding included
+        assert config["view"]["continuousHeight"] == round(0.55 * inches * 72)
+        assert config["autosize"] == {"type": "fit-x", "contains": "padding"}  # axes, legend and padding included
     one, two = style.paper_style(1)["config"], style.paper_style(2)["config"]
     assert one["font"] == "Source Serif Pro"  # the shipped font, no fallback list
     assert (style.FONT_DIR / "SourceSerifPro-Regular.ttf").is_file() and (style.FONT_DIR / "LICENSE.txt").is_file()

@@ -366,6 +366,8 @@ def tradeoff(
     return alt.layer(*layers, data=inline(data))
 
 
+SHORT_CATEGORY = 4
+"""Category labels of at most this many characters are written level on a heatmap's x axis."""
 CELL_FONT_SIZE = 9
 """Font size (px) of the values printed in heatmap cells."""
 CELL_MIN = (36, 24)
@@ -375,13 +377,17 @@ HEATMAP_MAX = (480, 360)
 
 
 def _grid_axis(study: Study, name: str, channel: type, order: list[str] | None, descending: bool) -> Any:
-    """A heatmap axis: categories in reading order (numbers numerically), numbers as an ordinal axis."""
-    if order is not None:
+    """A heatmap axis (no grid lines across the cells): categories in reading order (numbers numerically), numbers
+    as an ordinal axis."""
+    if order is not None:  # short labels (numbers) read level, not rotated as Vega-Lite turns category labels
         expr = style.label_expr(order)
+        axis = {"labelExpr": expr} if expr else {}
+        if max(map(len, order), default=0) <= SHORT_CATEGORY:
+            axis["labelAngle"] = 0
         return channel(f"{name}:N", title=_title(study, name), sort=order[::-1] if descending else order,
-                       axis=alt.Axis(labelExpr=expr) if expr else alt.Undefined)
+                       axis=alt.Axis(grid=False, **axis))
     return channel(f"{name}:O", title=_title(study, name), sort="descending" if descending else "ascending",
-                   axis=alt.Axis(format=".3~g"))
+                   axis=alt.Axis(format=".3~g", grid=False))
 
 
 def _cell_label_width(values: pd.Series) -> float:

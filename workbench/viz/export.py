@@ -112,6 +112,34 @@ class Figure:
     chart or a wide legend was wider)."""
 
 
+_COMPOUND_KEYS = ("hconcat", "vconcat", "concat", "facet", "repeat")
+_VIEW_KEYS = ("mark", "layer", "spec", *_COMPOUND_KEYS)
+FIT_TRIES = 3
+"""Renderings :func:`figure` tries, resizing the plots each time, to bring a chart to the width."""
+
+
+def resized(spec: dict, factor: float) -> dict:
+    """``spec`` with the numeric width, height and step of every view (layers, concatenated and faceted views
+    included) multiplied by ``factor``; marks, config and everything else as they were."""
+    out = dict(spec)
+    for key in ("width", "height"):
+        value = out.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = value * factor
+        elif isinstance(value, dict) and isinstance(value.get("step"), (int, float)):
+            out[key] = {**value, "step": value["step"] * factor}
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        if isinstance(out.get(key), list):
+            out[key] = [resized(v, factor) if isinstance(v, dict) else v for v in out[key]]
+    if isinstance(out.get("spec"), dict):
+        out["spec"] = resized(out["spec"], factor)
+    return out
+
+
+def _has_view(spec: dict) -> bool:
+    return any(key in spec for key in _VIEW_KEYS)
+
+
 def _frame(svg: str, boxes: list[svgtext.TextBox]) -> tuple[float, float, float, float]:
     """The box ``(x, y, width, height)`` holding the figure's own area and the ink of every label."""
     root = ET.fromstring(svg)
@@ -140,8 +168,10 @@ def figure(spec: dict, width_in: float | None = None, *, dpi: int = PNG_DPI) -> 
     """Render ``spec`` as paper figure files exactly ``width_in`` inches wide (``None``: its natural width).
 
     The title is wrapped to :data:`TITLE_SHARE` of the width. The figure's box grows to hold every label's ink
-    (measured with the paper font), and is then scaled to the width: by about 1 for a chart Vega fitted, by less
-    for concatenated or faceted charts or a long legend row (:attr:`Figure.scale` says by how much). The SVG is
+    (measured with the paper font); a chart that is then wider or narrower than the width (set sizes, concatenated
+    or faceted views, which Vega does not fit) has its plots resized and is rendered again, up to
+    :data:`FIT_TRIES` times. What is left over is scaled to the width when wider (:attr:`Figure.scale` says by how
+    much; the text shrinks with it) and padded with white space either side when narrower. The SVG is
     sized in points with its text as glyph outlines; the PNG has ``dpi`` pixels per inch (its pHYs chunk says so);
     the PDF keeps the text as text in the embedded font.
     """
@@ -149,10 +179,25 @@ def figure(spec: dict, width_in: float | None = None, *, dpi: int = PNG_DPI) -> 
     points = None if width_in is None else width_in * styles.POINTS_PER_INCH
     if points is not None:  # a title is centred on the plot, which the axis labels push off the figure's centre
         spec = wrap_titles(spec, TITLE_SHARE * points)
-    raw = vl_convert.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION)
-    outlined, boxes = svgtext.text_to_paths(raw)
-    box = _frame(raw, boxes)
+    if any(key in spec for key in _COMPOUND_KEYS):  # Vega fits no compound chart, and cuts one off when asked to
+        spec = {**spec, "autosize": {"type": "pad", "contains": "padding"}}
+    tried: list[tuple[float, float]] = []  # (plot size factor, figure width): the width is about a + b * factor
+    factor = 1.0
+    for _ in range(FIT_TRIES):
+        raw = vl_convert.vegalite_to_svg(resized(spec, factor), vl_version=VEGA_LITE_VERSION)
+        outlined, boxes = svgtext.text_to_paths(raw)
+        box = _frame(raw, boxes)
+        tried.append((factor, box[2]))
+        if points is None or abs(box[2] / points - 1) < 0.01 or not _has_view(spec):
+            break
+        if len(tried) == 1 or tried[-1][1] == tried[-2][1]:
+            factor *= points / box[2]
+        else:  # the secant through the last two tries: the axes, labels and legend do not scale with the plots
+            (f0, w0), (f1, w1) = tried[-2], tried[-1]
+            factor = max(f1 + (points - w1) * (f1 - f0) / (w1 - w0), 0.05)
     points = points or box[2]
+    if box[2] < points:  # narrower than the width: white space either side, the text kept at its size
+        box = (box[0] - (points - box[2]) / 2, box[1], points, box[3])
     text_svg = _reframed(raw, box, points, "")
     png = vl_convert.svg_to_png(text_svg, ppi=dpi)  # ppi scales the 72-per-inch user units
     return Figure(svg=_reframed(outlined, box, points, "pt").encode(), png=png, pdf=vl_convert.svg_to_pdf(text_svg),

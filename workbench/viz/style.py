@@ -51,8 +51,8 @@ EXTRA_COLOURS = ["#9ECAE9", "#FFBF79", "#88D27A", "#B79A20", "#83BCB6", "#FF9D98
 """Colours after :data:`PALETTE` for legends of more than eight categories (from Vega's tableau20), so that no two
 entries of one legend share a colour up to twenty entries."""
 
-_ASPECT = 0.75
-"""Paper figure height / width (the whole figure, legend included)."""
+_ASPECT = 0.55
+"""Paper plot height / figure width (the legend, titles and axis labels come on top of it)."""
 
 
 def _config(font: str, label_size: float, title_size: float, width: float, height: float) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def paper_style(columns: int = 1, width_in: float | None = None) -> dict[str, An
     narrow = width < 300
     label, title = (7.0, 8.0) if narrow else (8.0, 9.0)
     style = _config(SERIF, label, title, width, round(width * _ASPECT))
-    style["config"]["autosize"] = {"type": "fit", "contains": "padding"}
+    style["config"]["autosize"] = {"type": "fit-x", "contains": "padding"}
     style["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
                                      symbolSize=30, columnPadding=6, rowPadding=2, labelLimit=0,
                                      columns=2 if narrow else 4)
