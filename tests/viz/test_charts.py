@@ -44,7 +44,9 @@ def test_tradeoff_encodings_titles_and_tooltips(lens_frame):
     enc = points["encoding"]
     assert enc["x"]["field"] == "weight_g" and enc["x"]["title"] == "weight_g (g)"
     assert enc["y"]["field"] == "brightness" and enc["y"]["type"] == "quantitative"
-    assert enc["color"] == {"field": "coating", "type": "nominal", "title": "coating"}
+    assert {k: enc["color"][k] for k in ("field", "type", "title")} == {"field": "coating", "type": "nominal",
+                                                                         "title": "coating"}
+    assert enc["color"]["scale"]["domain"] == ["single", "multi"]  # the knob's declared order
     assert enc["shape"]["field"] == "stabilised"
     tooltip_fields = [t["field"] for t in enc["tooltip"]]
     assert tooltip_fields == LENS.knob_names + LENS.metric_names
@@ -185,3 +187,48 @@ def test_sweep_heatmap_above_max_rows():
     spec = sweep_heatmap(grid, LENS, "aperture_mm", "focal_mm", "brightness").to_dict()  # no MaxRowsError
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect"]  # too many cells to annotate
     assert len(_layer_data(spec, spec["layer"][0])) == 6400
+
+
+def test_heatmap_numeric_choice_axis_reads_numerically_and_labels_only_when_they_fit():
+    from workbench.sparce.studies import CORE  # sasa_size is a Choice of numbers: as text it sorted 1, 16, 2, 32
+
+    cells = pd.DataFrame([{"sasa_size": s, "sasa_assoc": w, "time_reduction": 0.1 * s / w}
+                          for s in (1, 2, 4, 8, 16, 32, 64) for w in (1, 2, 4) if s % w == 0])
+    spec = sweep_heatmap(cells, CORE, "sasa_size", "sasa_assoc", "time_reduction").to_dict()
+    x, y = spec["layer"][0]["encoding"]["x"], spec["layer"][0]["encoding"]["y"]
+    assert x["sort"] == ["1", "2", "4", "8", "16", "32", "64"]
+    assert y["sort"] == ["4", "2", "1"]  # largest at the top
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect", "text"]
+    assert spec["width"] >= 7 * 36 and spec["height"] >= 3 * 24  # large enough to read
+    many = pd.DataFrame([{"aperture_mm": a, "focal_mm": f, "brightness": 1 / 3 + a * f}
+                         for a in range(1, 41) for f in (25.0, 50.0)])
+    spec = sweep_heatmap(many, LENS, "aperture_mm", "focal_mm", "brightness").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rect"]  # 40 columns: the values do not fit
+    assert spec["width"] <= 480
+
+
+def test_tradeoff_picks_a_log_axis_for_a_metric_over_three_decades_only():
+    frame = pd.DataFrame({**{k.name: k.default for k in LENS.knobs}, "brightness": [0.1, 0.2, 0.3, 0.4],
+                          "weight_g": [0.5, 3.0, 90.0, 2800.0]}).assign(aperture_mm=[1.0, 2.0, 3.0, 4.0])
+    encoding = tradeoff(frame, LENS, "weight_g", "brightness").to_dict()["layer"][0]["encoding"]
+    assert encoding["x"]["scale"] == {"type": "log"} and encoding["y"]["scale"] == {"zero": False}
+    frame["weight_g"] = [1.0, 2.0, 5.0, 10.0]  # one decade: linear
+    encoding = tradeoff(frame, LENS, "weight_g", "brightness").to_dict()["layer"][0]["encoding"]
+    assert encoding["x"]["scale"] == {"zero": False}
+    encoding = tradeoff(frame, LENS, "weight_g", "brightness", log_x=True).to_dict()["layer"][0]["encoding"]
+    assert encoding["x"]["scale"] == {"type": "log"}  # an explicit choice wins
+
+
+def test_sweep_curve_breaks_at_a_categorical_gap_and_legends_use_short_labels(lens_frame):
+    frame = lens_frame[lens_frame["coating"] == "single"].head(7).assign(seed=[0, 4, 5, 6, 7, 8, 9])
+    spec = tradeoff(frame, LENS, "weight_g", "brightness", order="seed").to_dict()
+    line = next(layer for layer in _flat_layers(spec) if layer["mark"]["type"] == "line"
+                and "detail" in layer["encoding"])
+    assert line["encoding"]["detail"]["field"] == "_segment"
+    assert _layer_data(spec, line)["_segment"].tolist() == [0, 1, 1, 1, 1, 1, 1]
+    piped = lens_frame.assign(coating=np.where(lens_frame["coating"] == "single", "pruning.train>tim.tiles",
+                                               "tim.ternarize>tim.tiles"))
+    spec = tradeoff(piped, LENS, "weight_g", "brightness", color="coating").to_dict()
+    colour = next(layer for layer in _flat_layers(spec) if "color" in layer.get("encoding", {}))["encoding"]["color"]
+    assert '"prune > TiM"' in colour["legend"]["labelExpr"] and '"ternary > TiM"' in colour["legend"]["labelExpr"]
+    assert len(set(colour["scale"]["range"])) == 2

@@ -12,11 +12,11 @@ def _config():
 
 
 def test_paper_style_sizes_the_whole_figure_to_the_column_width():
-    for columns, inches in ((1, 3.5), (2, 7.0)):
-        config = style.paper_style(columns)["config"]
+    for columns, inches in ((1, 3.5), (2, 7.16), (None, 5.0)):
+        config = style.paper_style(columns or 1, width_in=None if columns else inches)["config"]
         assert config["view"]["continuousWidth"] == inches * 72
-        assert config["view"]["continuousHeight"] == round(0.75 * inches * 72)
-        assert config["autosize"] == {"type": "fit", "contains": "padding"}  # axes, legend and padding included
+        assert config["view"]["continuousHeight"] == round(0.55 * inches * 72)
+        assert config["autosize"] == {"type": "fit-x", "contains": "padding"}  # axes, legend and padding included
     one, two = style.paper_style(1)["config"], style.paper_style(2)["config"]
     assert one["font"] == "Source Serif Pro"  # the shipped font, no fallback list
     assert (style.FONT_DIR / "SourceSerifPro-Regular.ttf").is_file() and (style.FONT_DIR / "LICENSE.txt").is_file()
@@ -32,7 +32,7 @@ def test_enable_switches_and_restores_as_context_manager():
         assert style.active() == "paper"
         config = _config()
         assert config["font"] == style.SERIF
-        assert config["view"]["continuousWidth"] == 7 * 72
+        assert config["view"]["continuousWidth"] == 7.16 * 72
         with style.enable("screen"):
             assert _config()["font"] == style.SANS
         assert style.active() == "paper"
@@ -47,3 +47,42 @@ def test_unknown_style_and_bad_option_raise_before_switching():
         style.enable("paper", columns=5)
     assert style.active() == before
     assert style.names() == ["paper", "screen"]
+
+
+def test_pipeline_labels_come_from_the_declared_map_not_truncation():
+    assert style.short_label("pruning.train>tim.ternarize>tim.tiles") == "prune > ternary > TiM"
+    assert style.short_label("crossbar.arrays") == "crossbar"
+    assert style.short_label("multi") == "multi"  # not a pipeline: as typed
+    expr = style.label_expr(["pruning.train>tim.tiles", "tim.ternarize>tim.tiles"])
+    assert '"prune > TiM"' in expr and '"ternary > TiM"' in expr
+    assert style.label_expr(["single", "multi"]) is None
+
+
+def test_category_colours_are_stable_across_charts_and_distinct_within_a_legend():
+    first = style.category_colours(["adc-test", "dac-test", "array-test"])
+    second = style.category_colours(["array-test", "buffers-test"])
+    assert second["array-test"] == first["array-test"]  # one colour per category across a page
+    assert second["buffers-test"] not in first.values()
+    many = style.category_colours([f"cat-test-{i}" for i in range(12)])  # more than the 8 Okabe-Ito colours
+    assert len(set(many.values())) == 12
+    scale = style.category_scale(["dac-test", "adc-test"]).to_dict()
+    assert scale == {"domain": ["dac-test", "adc-test"], "range": [first["dac-test"], first["adc-test"]]}
+
+
+@pytest.mark.parametrize("values, log", [([0.5, 3.0, 2800.0], True), ([1.0, 10.0], False), ([4e-4, 0.18], True),
+                                         ([0.0, 5000.0], False), ([-1.0, 100.0], False), ([2.0, 60.0], False)])
+def test_log_scale_is_chosen_above_one_and_a_half_decades(values, log):
+    assert style.wants_log(values) is log
+
+
+def test_numeric_categories_read_numerically_and_declared_order_wins():
+    assert style.category_order(["1", "16", "2", "32", "4"]) == ["1", "2", "4", "16", "32"]
+    assert style.category_order(["b", "a", "b"]) == ["b", "a"]
+    assert style.category_order(["multi", "single"], declared=("single", "multi", "none")) == ["single", "multi"]
+
+
+def test_a_line_breaks_at_a_categorical_gap_only():
+    assert style.line_segments([0, 4, 5, 6, 7, 8, 9]).tolist() == [0, 1, 1, 1, 1, 1, 1]  # "0 bit (ideal)" apart
+    assert style.line_segments([9, 0, 4, 5, 6, 7, 8, 4]).tolist() == [1, 0, 1, 1, 1, 1, 1, 1]  # per point, in any order
+    assert style.line_segments([1, 2, 4, 8, 16, 32]).tolist() == [0] * 6  # a geometric grid is one line
+    assert style.line_segments([0.0, 0.05, 0.1, 0.15]).tolist() == [0] * 4

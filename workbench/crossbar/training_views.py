@@ -9,6 +9,7 @@ import pandas as pd
 
 from workbench.core import View, register_view
 from workbench.crossbar.training_studies import OPS, SPEED, TRAINING
+from workbench.viz.style import category_scale
 
 SWEPT = ("tile_size", "r_wire_ohm", "nu", "gamma")
 
@@ -30,8 +31,7 @@ def accuracy_curves(dataset: str, frames: dict[str, pd.DataFrame]):
             for i, run in stored.reset_index(drop=True).iterrows()
             for e, acc in enumerate(list(run["accuracy_per_epoch"]))]
     curves = pd.DataFrame(rows)
-    order = list(OPS)
-    color = alt.Color("nonideal_ops:N", title="non-ideal operations", sort=order)
+    color = alt.Color("nonideal_ops:N", title="non-ideal operations", scale=category_scale(OPS))
     thin = alt.Chart(curves).mark_line(opacity=0.2, strokeWidth=1).encode(
         x=alt.X("epoch:Q"), y=alt.Y("test_accuracy:Q", title="test accuracy (%)"), color=color, detail="run:N")
     median = curves.groupby(["nonideal_ops", "epoch"], as_index=False)["test_accuracy"].median()
@@ -54,7 +54,7 @@ def degradation(frames: dict[str, pd.DataFrame]):
         panels.append(alt.Chart(plotted).mark_point(filled=True, size=50).encode(
             x=alt.X(f"{knob}:Q", title=TRAINING.knob(knob).title, scale=alt.Scale(zero=False)),
             y=alt.Y("degradation_pct:Q", title="degradation (points)"),
-            color=alt.Color("nonideal_ops:N", title="non-ideal operations", sort=list(OPS)),
+            color=alt.Color("nonideal_ops:N", title="non-ideal operations", scale=category_scale(OPS)),
             shape=alt.Shape("dataset:N"),
             tooltip=["nonideal_ops", "dataset", *SWEPT, alt.Tooltip("degradation_pct:Q", format=".1f")],
         ).properties(width=200, height=180))

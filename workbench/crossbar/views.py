@@ -12,6 +12,7 @@ from workbench.core.runner import evaluate_frame
 from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.cost import COMPONENTS
 from workbench.crossbar.studies import CIRCUIT, COST, random_array, square_circuit
+from workbench.viz.style import category_scale
 
 FAST_MODELS = ("diagonal", "cumulative", "ideal")
 SIZES = (8, 16, 24, 32, 48, 64)
@@ -119,7 +120,7 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     chart = alt.Chart(long, title=title).mark_bar().encode(
         x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
         y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
-        color=alt.Color("component:N", title="component", sort=list(COMPONENTS)),
+        color=alt.Color("component:N", title="component", scale=category_scale(COMPONENTS)),
         order=alt.Order("component:N"),
         tooltip=["layer", "component", alt.Tooltip("component_pj:Q", format=".4~g", title="energy (pJ)")],
     ).properties(width=420, height=240)

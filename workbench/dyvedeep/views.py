@@ -10,6 +10,7 @@ import pandas as pd
 from workbench.core import Choice, Float, Int, View, get_study, register_view
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
+from workbench.viz.style import category_scale
 
 #: mechanism -> (knob swept, its values, knobs set alongside)
 SWEEPS = {
@@ -87,7 +88,7 @@ def layer_breakdown(spet_fraction: float, spet_threshold: float, sig_threshold: 
     chart = alt.Chart(frame).mark_bar().encode(
         y=alt.Y("layer:N", title=None),
         x=alt.X("sum(ops_per_image):Q", title="scalar operations per image"),
-        color=alt.Color("category:N", sort=list(_CATEGORIES.values()), title=None),
+        color=alt.Color("category:N", scale=category_scale(_CATEGORIES.values()), title=None),
         row=alt.Row("kind:N", title=None, sort=["done", "skipped"]),
         tooltip=["layer", "category", alt.Tooltip("ops_per_image:Q", format=",.0f"),
                  alt.Tooltip("static_ops:Q", format=",.0f")],

@@ -25,9 +25,13 @@ from workbench.core.manifest import reference_points
 from workbench.core.pareto import pareto_mask
 from workbench.core.paths import reference_dir
 from workbench.core.study import Study
+from workbench.viz import style
 
 ROW = "_row"
 """Column holding each point's row number in the caller's frame; chart selections report it."""
+
+SEGMENT = "_segment"
+"""Column numbering the pieces of a sweep curve between categorical gaps (no line is drawn across a gap)."""
 
 PICK = "pick"
 """Name of the click selection on the trade-off chart's points (read it with ``alt.JupyterChart.selections``)."""
@@ -65,6 +69,19 @@ def _title(study: Study, name: str) -> str:
 def _is_log(study: Study, name: str) -> bool:
     declared = _declared(study, name)
     return bool(getattr(declared, "log", False))
+
+
+def axis_log(study: Study, name: str, values: Any, log: bool | None = None) -> bool:
+    """Whether the axis of column ``name`` is logarithmic: ``log`` when given, else when the column is declared
+    log-scale or its ``values`` (positive) span more than :data:`~workbench.viz.style.LOG_DECADES` decades."""
+    if log is not None:
+        return log
+    return _is_log(study, name) or style.wants_log(values)
+
+
+def _legend(values: Any) -> alt.Legend | Any:
+    expr = style.label_expr(values)
+    return alt.Legend(labelExpr=expr) if expr else alt.Undefined
 
 
 def _is_categorical(study: Study, name: str, frame: pd.DataFrame) -> bool:
@@ -109,9 +126,16 @@ def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
     return tips
 
 
+def _order(study: Study, name: str, values: Any) -> list[str]:
+    declared = _declared(study, name)
+    return style.category_order(values, declared.options if isinstance(declared, Choice) else None)
+
+
 def _colour(study: Study, name: str, data: pd.DataFrame) -> alt.Color:
     if _is_categorical(study, name, data):
-        return alt.Color(f"{name}:N", title=_title(study, name))
+        order = _order(study, name, data[name])
+        return alt.Color(f"{name}:N", title=_title(study, name), scale=style.category_scale(order),
+                         legend=_legend(order))
     if isinstance(_declared(study, name), Int) and data[name].nunique() <= DISCRETE_LEVELS:  # adc_bits 4, 5, 6, 8
         return alt.Color(f"{name}:O", title=_title(study, name), scale=alt.Scale(scheme="viridis"))
     scale = alt.Scale(scheme="viridis", type="log" if _is_log(study, name) else "linear")
@@ -273,9 +297,11 @@ def tradeoff(
     highlight : mapping, optional
         The current point (needs ``x`` and ``y`` values), drawn as a red ring.
     order : str, optional
-        Connect the points in the order of this column (a sweep curve).
+        Connect the points in the order of this column (a sweep curve); the line breaks at a categorical gap (see
+        :func:`workbench.viz.style.line_segments`).
     log_x, log_y : bool, optional
-        Log axes; by default a log-scale knob gets a log axis and everything else a linear one.
+        Log axes; by default (see :func:`axis_log`) a log-scale knob, or a positive column spanning more than 1.5
+        decades, gets a log axis and everything else a linear one.
     max_rows : int
         Above this many points the cloud is drawn as a binned density and only the Pareto points stay exact.
     bins : int
@@ -291,6 +317,7 @@ def tradeoff(
     for extra in (x, y, color, shape, order):
         if extra is not None and extra not in data.columns:
             data[extra] = df[extra].to_numpy()
+    log_x, log_y = axis_log(study, x, data[x], log_x), axis_log(study, y, data[y], log_y)
     pick = alt.selection_point(name=PICK, fields=[ROW], on="click", empty=False, clear="dblclick")
     encoding = {
         "x": _position(study, x, alt.X, log_x),
@@ -300,7 +327,9 @@ def tradeoff(
     if color is not None:
         encoding["color"] = _colour(study, color, data)
     if shape is not None:
-        encoding["shape"] = alt.Shape(f"{shape}:N", title=_title(study, shape))
+        order_shapes = _order(study, shape, data[shape])
+        encoding["shape"] = alt.Shape(f"{shape}:N", title=_title(study, shape), sort=order_shapes,
+                                      legend=_legend(order_shapes))
     layers: list[alt.Chart | alt.LayerChart] = []
     directions = pareto_directions(study, x, y) if pareto else None
     front = front_points(data, directions) if directions else None
@@ -313,6 +342,8 @@ def tradeoff(
             line_encoding = {k: v for k, v in encoding.items() if k in ("x", "y", "color")}
             if color is not None and not _is_categorical(study, color, data):
                 line_encoding.pop("color")
+            data[SEGMENT] = style.line_segments(data[order])
+            line_encoding["detail"] = alt.Detail(f"{SEGMENT}:N")
             layers.append(alt.Chart().mark_line(strokeWidth=1.2, opacity=0.7).encode(
                 order=alt.Order(f"{order}:Q"), **line_encoding))
         points = alt.Chart().mark_point(filled=True, opacity=0.85).encode(
@@ -335,10 +366,34 @@ def tradeoff(
     return alt.layer(*layers, data=inline(data))
 
 
-def _grid_axis(study: Study, name: str, channel: type, categorical: bool, sort: str) -> Any:
-    if categorical:
-        return channel(f"{name}:N", title=_title(study, name))
-    return channel(f"{name}:O", title=_title(study, name), sort=sort, axis=alt.Axis(format=".3~g"))
+SHORT_CATEGORY = 4
+"""Category labels of at most this many characters are written level on a heatmap's x axis."""
+CELL_FONT_SIZE = 9
+"""Font size (px) of the values printed in heatmap cells."""
+CELL_MIN = (36, 24)
+"""Smallest cell width and height (px) a heatmap asks for, so that a small grid is still large enough to read."""
+HEATMAP_MAX = (480, 360)
+"""Largest plot width and height (px) of a heatmap: cells shrink to fit it, and lose their labels when too small."""
+
+
+def _grid_axis(study: Study, name: str, channel: type, order: list[str] | None, descending: bool) -> Any:
+    """A heatmap axis (no grid lines across the cells): categories in reading order (numbers numerically), numbers
+    as an ordinal axis."""
+    if order is not None:  # short labels (numbers) read level, not rotated as Vega-Lite turns category labels
+        expr = style.label_expr(order)
+        axis = {"labelExpr": expr} if expr else {}
+        if max(map(len, order), default=0) <= SHORT_CATEGORY:
+            axis["labelAngle"] = 0
+        return channel(f"{name}:N", title=_title(study, name), sort=order[::-1] if descending else order,
+                       axis=alt.Axis(grid=False, **axis))
+    return channel(f"{name}:O", title=_title(study, name), sort="descending" if descending else "ascending",
+                   axis=alt.Axis(format=".3~g", grid=False))
+
+
+def _cell_label_width(values: pd.Series) -> float:
+    """Estimated width (px) of the widest cell label (``.3~g`` numbers, about 0.6 em a character) plus a margin."""
+    texts = [format(v, ".3g") for v in values.dropna()] or [""]
+    return max(map(len, texts)) * 0.6 * CELL_FONT_SIZE + 6
 
 
 def sweep_heatmap(
@@ -355,8 +410,9 @@ def sweep_heatmap(
 
     Points sharing an ``(x, y)`` cell (other knobs varied) are pooled with ``agg`` (``"mean"``, ``"min"``,
     ``"max"``, ``"median"``); the tooltip says how many points each cell pools. The colour scheme runs from worse
-    to better (reversed for metrics where smaller is better). ``annotate`` prints values in the cells (default: when
-    the grid has at most 12 x 12 cells).
+    to better (reversed for metrics where smaller is better). Category axes read in the knob's declared order, and
+    numeric categories numerically (1, 2, 16, 32). Cells are wide enough for their values up to
+    :data:`HEATMAP_MAX`; ``annotate`` prints the values in the cells (default: when they fit).
 
     Raises
     ------
@@ -371,13 +427,19 @@ def sweep_heatmap(
     better = study.metric(color).better if color in study.metric_names else None
     scale = alt.Scale(scheme="viridis", reverse=better == "min")
     x_categorical, y_categorical = _is_categorical(study, x, df), _is_categorical(study, y, df)
+    orders = {}
     for name, categorical in ((x, x_categorical), (y, y_categorical)):
         if categorical:
+            orders[name] = _order(study, name, cells[name])
             cells[name] = cells[name].astype(str)
+    label_width = _cell_label_width(cells[color])
+    columns, rows = cells[x].nunique(), cells[y].nunique()
+    cell_width = min(max(CELL_MIN[0], label_width), HEATMAP_MAX[0] / max(columns, 1))
+    cell_height = min(CELL_MIN[1], HEATMAP_MAX[1] / max(rows, 1))
     base = alt.Chart(inline(cells)).encode(
-        x=_grid_axis(study, x, alt.X, x_categorical, "ascending"),
-        y=_grid_axis(study, y, alt.Y, y_categorical, "descending"),
-    )
+        x=_grid_axis(study, x, alt.X, orders.get(x), descending=False),
+        y=_grid_axis(study, y, alt.Y, orders.get(y), descending=True),
+    ).properties(width=round(columns * cell_width), height=round(rows * cell_height))
     rect = base.mark_rect().encode(
         color=alt.Color(f"{color}:Q", title=f"{_title(study, color)} ({agg})" if len(df) > len(cells)
                         else _title(study, color), scale=scale),
@@ -387,11 +449,11 @@ def sweep_heatmap(
                  alt.Tooltip("points:Q", title="points pooled")],
     )
     if annotate is None:
-        annotate = cells[x].nunique() <= 12 and cells[y].nunique() <= 12
+        annotate = cell_width >= label_width and cell_height >= CELL_FONT_SIZE + 4
     if not annotate:
         return alt.layer(rect)
     middle = float(np.nanmedian(cells[color])) if len(cells) and not cells[color].isna().all() else math.nan
-    text = base.mark_text(fontSize=9).encode(
+    text = base.mark_text(fontSize=CELL_FONT_SIZE).encode(
         text=alt.Text(f"{color}:Q", format=".3~g"),
         color=alt.condition(alt.datum[color] > middle if better != "min" else alt.datum[color] < middle,
                             alt.value("black"), alt.value("white")),

@@ -7,14 +7,19 @@ version and the git commit, so a figure in a paper can be traced back and regene
 temporary name in the target folder and renamed into place, so a reader never sees a half-written figure.
 
 Rendering uses the paper font that the project installs (:data:`workbench.viz.style.FONT_DIR`, registered with
-vl-convert on first use), so a figure's text and layout do not depend on the machine's fonts.
+vl-convert on first use), so a figure's text and layout do not depend on the machine's fonts. A paper figure
+(:func:`figure`) is exactly the requested width (3.5 in, 7.16 in or a chosen width), its titles wrapped to that width
+and every label inside it; its SVG draws the text as glyph outlines (so another machine, without the font, draws the
+same figure), its PNG is 300 dpi with that resolution recorded in the file, and its PDF embeds the font.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +35,13 @@ from workbench.core.provenance import git_commit
 from workbench.core.study import Study
 from workbench.core.views import View
 from workbench.viz import style as styles
+from workbench.viz import svgtext
 
 FORMATS = ("svg", "png", "pdf")
+TITLE_SHARE = 0.85
+"""Share of the figure width a title is wrapped to."""
+PNG_DPI = 300
+"""Resolution of exported PNG files (pixels per inch, also written to the file's pHYs chunk)."""
 VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
@@ -57,6 +67,142 @@ def render(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
     if fmt == "pdf":
         return vl_convert.vegalite_to_pdf(spec, vl_version=VEGA_LITE_VERSION)
     raise ValueError(f"format {fmt!r} is not allowed; allowed: {', '.join(FORMATS)}")
+
+
+def wrap(text: str, width: float, size: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` (px) in the paper font at ``size`` (a single word
+    wider than ``width`` keeps a line of its own)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and svgtext.text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
+
+
+def wrap_titles(spec: dict, width: float) -> dict:
+    """``spec`` with its top-level title and subtitle wrapped to ``width`` (px) at the configured title sizes."""
+    title = spec.get("title")
+    if title is None:
+        return spec
+    config = spec.get("config", {}).get("title", {})
+    title = {"text": title} if isinstance(title, (str, list)) else dict(title)
+    for key, default in (("text", 13.0), ("subtitle", 12.0)):
+        text = title.get(key)
+        if isinstance(text, list):
+            text = " ".join(text)
+        if isinstance(text, str):
+            lines = wrap(text, width, float(config.get("fontSize" if key == "text" else "subtitleFontSize", default)))
+            title[key] = lines if len(lines) > 1 else lines[0]
+    return {**spec, "title": title}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered paper figure: the files' bytes, its printed size and how much it had to be scaled."""
+
+    svg: bytes
+    png: bytes
+    pdf: bytes
+    width_in: float
+    height_in: float
+    scale: float
+    """Scale applied to fit the width (1 when Vega laid the figure out at the width; below 1 when a concatenated
+    chart or a wide legend was wider)."""
+
+
+_COMPOUND_KEYS = ("hconcat", "vconcat", "concat", "facet", "repeat")
+_VIEW_KEYS = ("mark", "layer", "spec", *_COMPOUND_KEYS)
+FIT_TRIES = 3
+"""Renderings :func:`figure` tries, resizing the plots each time, to bring a chart to the width."""
+
+
+def resized(spec: dict, factor: float) -> dict:
+    """``spec`` with the numeric width, height and step of every view (layers, concatenated and faceted views
+    included) multiplied by ``factor``; marks, config and everything else as they were."""
+    out = dict(spec)
+    for key in ("width", "height"):
+        value = out.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = value * factor
+        elif isinstance(value, dict) and isinstance(value.get("step"), (int, float)):
+            out[key] = {**value, "step": value["step"] * factor}
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        if isinstance(out.get(key), list):
+            out[key] = [resized(v, factor) if isinstance(v, dict) else v for v in out[key]]
+    if isinstance(out.get("spec"), dict):
+        out["spec"] = resized(out["spec"], factor)
+    return out
+
+
+def _has_view(spec: dict) -> bool:
+    return any(key in spec for key in _VIEW_KEYS)
+
+
+def _frame(svg: str, boxes: list[svgtext.TextBox]) -> tuple[float, float, float, float]:
+    """The box ``(x, y, width, height)`` holding the figure's own area and the ink of every label."""
+    root = ET.fromstring(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    x0 = min([0.0, *(b.x0 - 1 for b in boxes)])
+    y0 = min([0.0, *(b.y0 - 1 for b in boxes)])
+    x1 = max([width, *(b.x1 + 1 for b in boxes)])
+    y1 = max([height, *(b.y1 + 1 for b in boxes)])
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _reframed(svg: str, box: tuple[float, float, float, float], width: float, unit: str) -> str:
+    """``svg`` showing ``box`` (its viewBox) at ``width`` (in ``unit``), the white background covering the box."""
+    root = ET.fromstring(svg)
+    x, y, w, h = box
+    root.set("viewBox", f"{x:g} {y:g} {w:g} {h:g}")
+    root.set("width", f"{width:g}{unit}")
+    root.set("height", f"{width * h / w:.6g}{unit}")
+    background = root.find(f"{{{svgtext.SVG_NS}}}rect")
+    if background is not None:
+        background.attrib.update(x=f"{x:g}", y=f"{y:g}", width=f"{w:g}", height=f"{h:g}")
+    return ET.tostring(root, encoding="unicode")
+
+
+def figure(spec: dict, width_in: float | None = None, *, dpi: int = PNG_DPI) -> Figure:
+    """Render ``spec`` as paper figure files exactly ``width_in`` inches wide (``None``: its natural width).
+
+    The title is wrapped to :data:`TITLE_SHARE` of the width. The figure's box grows to hold every label's ink
+    (measured with the paper font); a chart that is then wider or narrower than the width (set sizes, concatenated
+    or faceted views, which Vega does not fit) has its plots resized and is rendered again, up to
+    :data:`FIT_TRIES` times. What is left over is scaled to the width when wider (:attr:`Figure.scale` says by how
+    much; the text shrinks with it) and padded with white space either side when narrower. The SVG is
+    sized in points with its text as glyph outlines; the PNG has ``dpi`` pixels per inch (its pHYs chunk says so);
+    the PDF keeps the text as text in the embedded font.
+    """
+    register_fonts()
+    points = None if width_in is None else width_in * styles.POINTS_PER_INCH
+    if points is not None:  # a title is centred on the plot, which the axis labels push off the figure's centre
+        spec = wrap_titles(spec, TITLE_SHARE * points)
+    if any(key in spec for key in _COMPOUND_KEYS):  # Vega fits no compound chart, and cuts one off when asked to
+        spec = {**spec, "autosize": {"type": "pad", "contains": "padding"}}
+    tried: list[tuple[float, float]] = []  # (plot size factor, figure width): the width is about a + b * factor
+    factor = 1.0
+    for _ in range(FIT_TRIES):
+        raw = vl_convert.vegalite_to_svg(resized(spec, factor), vl_version=VEGA_LITE_VERSION)
+        outlined, boxes = svgtext.text_to_paths(raw)
+        box = _frame(raw, boxes)
+        tried.append((factor, box[2]))
+        if points is None or abs(box[2] / points - 1) < 0.01 or not _has_view(spec):
+            break
+        if len(tried) == 1 or tried[-1][1] == tried[-2][1]:
+            factor *= points / box[2]
+        else:  # the secant through the last two tries: the axes, labels and legend do not scale with the plots
+            (f0, w0), (f1, w1) = tried[-2], tried[-1]
+            factor = max(f1 + (points - w1) * (f1 - f0) / (w1 - w0), 0.05)
+    points = points or box[2]
+    if box[2] < points:  # narrower than the width: white space either side, the text kept at its size
+        box = (box[0] - (points - box[2]) / 2, box[1], points, box[3])
+    text_svg = _reframed(raw, box, points, "")
+    png = vl_convert.svg_to_png(text_svg, ppi=dpi)  # ppi scales the 72-per-inch user units
+    return Figure(svg=_reframed(outlined, box, points, "pt").encode(), png=png, pdf=vl_convert.svg_to_pdf(text_svg),
+                  width_in=points / styles.POINTS_PER_INCH,
+                  height_in=points * box[3] / box[2] / styles.POINTS_PER_INCH, scale=points / box[2])
 
 
 def plotted_fields(spec: Mapping[str, Any]) -> set[str]:
@@ -145,7 +291,8 @@ def export(
     params: Mapping[str, Any] | None = None,
     style: str | None = "paper",
     columns: int = 1,
-    scale: float = 2.0,
+    width_in: float | None = None,
+    dpi: int = PNG_DPI,
     command: str | None = None,
     view: View | None = None,
 ) -> dict[str, Path]:
@@ -156,8 +303,8 @@ def export(
     chart : Altair chart
         The figure.
     path : str or Path
-        Output stem: ``figures/fig3`` (a known figure suffix such as ``.svg`` is dropped) gives ``figures/fig3.svg``
-        and so on.
+        Output stem, used as typed: ``figures/fig3`` (a known figure suffix such as ``.svg`` is dropped) gives
+        ``figures/fig3.svg`` and so on.
     formats : iterable of str
         Any of ``"svg"``, ``"png"``, ``"pdf"``.
     data : DataFrame, optional
@@ -170,9 +317,11 @@ def export(
     style : str or None
         Figure style rendered with (``"paper"`` by default; ``None`` keeps the active one).
     columns : int
-        Paper-style width: 1 (3.5 in) or 2 (7 in) columns.
-    scale : float
-        PNG pixels per point (2 gives 144 dpi).
+        Paper-style width: 1 (3.5 in) or 2 (7.16 in) IEEE columns.
+    width_in : float, optional
+        Paper-style width in inches, instead of ``columns``.
+    dpi : int
+        PNG resolution (pixels per inch).
     command : str, optional
         The command that produced the figure (recorded in the sidecar).
 
@@ -193,19 +342,24 @@ def export(
     stem = Path(path)
     if stem.suffix.lstrip(".").lower() in FORMATS:
         stem = stem.with_suffix("")
+    paper = style == "paper"
+    width = styles.figure_width_in(columns, width_in) if paper else None
     if style is not None:
-        with styles.enable(style, **({"columns": columns} if style == "paper" else {})):
+        with styles.enable(style, **({"columns": columns, "width_in": width_in} if paper else {})):
             spec = chart.to_dict()
     else:
         spec = chart.to_dict()
+    rendered = figure(spec, width, dpi=dpi)
     written: dict[str, Path] = {}
     for fmt in formats:
-        written[fmt] = atomic_write(stem.with_name(f"{stem.name}.{fmt}"), render(spec, fmt, scale=scale))
+        written[fmt] = atomic_write(stem.with_name(f"{stem.name}.{fmt}"), getattr(rendered, fmt))
     if data is not None:
         table, left_out = csv_table(data, study, plotted_fields(spec))
         written["csv"] = atomic_write(stem.with_name(f"{stem.name}.csv"), table.to_csv(index=False))
     files = {kind: p.name for kind, p in written.items()}
     record = sidecar(study, params, style or styles.active(), files, command, view)
+    record["size"] = {"width_in": round(rendered.width_in, 4), "height_in": round(rendered.height_in, 4),
+                      "png_dpi": dpi, "scale": round(rendered.scale, 4)}
     if data is not None:
         record["csv"] = {"columns": list(table.columns), "left_out": left_out}
     written["json"] = atomic_write(stem.with_name(f"{stem.name}.json"), json.dumps(record, indent=2) + "\n")

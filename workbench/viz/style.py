@@ -7,25 +7,36 @@ it switches the active style and, used as a context manager, restores the previo
     with enable("paper", columns=2):
         export(chart, "figures/fig3")
 
-Sizes follow the usual two-column conference/journal layout: a one-column figure is 3.5 in wide, a two-column figure
-7 in. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a 3.5 in figure is 252 pt. The
-paper style sizes the whole figure (axes, labels, legend and padding: Vega's ``fit`` autosize containing the padding),
-so a one-column figure is exactly 252 pt wide, and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that
-the ``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
-and so the layout, are the same on every machine whatever fonts it has.
+Sizes follow the IEEE two-column layout: a one-column figure is 3.5 in wide, a two-column figure 7.16 in (the text
+width), or any chosen width. Vega measures in pixels at 72 px/in, which vl-convert maps 1:1 to PDF points, so a
+3.5 in figure is 252 pt. The paper style sizes the whole figure (axes, labels, legend and padding: Vega's ``fit``
+autosize containing the padding), and sets its text in Source Serif Pro, an open (SIL OFL 1.1) font that the
+``font-source-serif-pro`` package installs and :mod:`workbench.viz.export` registers with vl-convert: text metrics,
+and so the layout, are the same on every machine whatever fonts it has. :func:`workbench.viz.export.figure` then
+makes the figure exactly that wide with every label inside it.
+
+The colour and label policy, for every chart of a page: :func:`category_colours` gives a category the same colour on
+every chart and distinct colours within a legend; :func:`short_label` names pipelines by the declared
+:data:`SHORT_LABELS`; :func:`wants_log` picks a log axis for a positive column spanning more than 1.5 decades;
+:func:`category_order` reads numeric categories numerically; :func:`line_segments` breaks a line at a categorical gap.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import font_source_serif_pro
+import numpy as np
 
 POINTS_PER_INCH = 72
-FIGURE_WIDTH_IN = {1: 3.5, 2: 7.0}
-"""Printed figure width for one- and two-column figures (IEEE/ACM two-column templates)."""
+FIGURE_WIDTH_IN = {1: 3.5, 2: 7.16}
+"""Printed figure width for one- and two-column figures (IEEE two-column template: column and text width)."""
 
 SERIF = "Source Serif Pro"
 """The paper font: one family with no fallback, so a missing font cannot silently change the layout."""
@@ -35,9 +46,13 @@ SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-ser
 
 # Colour-blind-safe categorical palette (Okabe & Ito 2008), readable in greyscale print order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+EXTRA_COLOURS = ["#9ECAE9", "#FFBF79", "#88D27A", "#B79A20", "#83BCB6", "#FF9D98", "#79706E", "#BAB0AC", "#D6A5C9",
+                 "#9E765F", "#E45756", "#4C78A8"]
+"""Colours after :data:`PALETTE` for legends of more than eight categories (from Vega's tableau20), so that no two
+entries of one legend share a colour up to twenty entries."""
 
-_ASPECT = 0.75
-"""Paper figure height / width (the whole figure, legend included)."""
+_ASPECT = 0.55
+"""Paper plot height / figure width (the legend, titles and axis labels come on top of it)."""
 
 
 def _config(font: str, label_size: float, title_size: float, width: float, height: float) -> dict[str, Any]:
@@ -63,26 +78,45 @@ def _config(font: str, label_size: float, title_size: float, width: float, heigh
     }
 
 
-def paper_style(columns: int = 1) -> dict[str, Any]:
-    """Serif font at print sizes; the whole figure is ``columns`` (1 or 2) columns of a two-column paper wide.
-
-    Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the column width exactly (a
-    single or layered chart; Vega cannot fit concatenated or faceted charts, which keep their own sizes). Legends go
-    below the plot.
+def figure_width_in(columns: int = 1, width_in: float | None = None) -> float:
+    """Printed width (in) of a paper figure: ``width_in`` when given, else ``columns`` (1 or 2) IEEE columns.
 
     Raises
     ------
     ValueError
-        If ``columns`` is not 1 or 2.
+        If ``columns`` is not 1 or 2, or ``width_in`` is not between 1 and 20 in.
     """
+    if width_in is not None:
+        if not 1.0 <= width_in <= 20.0:
+            raise ValueError(f"width_in={width_in!r} is not allowed; allowed: 1 to 20 (inches)")
+        return float(width_in)
     if columns not in FIGURE_WIDTH_IN:
-        raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7 in)")
-    width = FIGURE_WIDTH_IN[columns] * POINTS_PER_INCH
-    label, title = (7.0, 8.0) if columns == 1 else (8.0, 9.0)
+        raise ValueError(f"columns={columns!r} is not allowed; allowed: 1 (3.5 in) or 2 (7.16 in)")
+    return FIGURE_WIDTH_IN[columns]
+
+
+def paper_style(columns: int = 1, width_in: float | None = None) -> dict[str, Any]:
+    """Serif font at print sizes; the whole figure is :func:`figure_width_in` wide (one or two IEEE columns).
+
+    Vega shrinks the plotting area so that axes, labels, the legend and the padding fit the width exactly (a single
+    or layered chart; concatenated and faceted charts keep their own sizes, and
+    :func:`workbench.viz.export.figure` scales them to the width). Legends go below the plot, in two columns on a
+    one-column figure and four on a wider one, and no label is cut short.
+
+    Raises
+    ------
+    ValueError
+        For a ``columns`` or ``width_in`` :func:`figure_width_in` refuses.
+    """
+    width = figure_width_in(columns, width_in) * POINTS_PER_INCH
+    narrow = width < 300
+    label, title = (7.0, 8.0) if narrow else (8.0, 9.0)
     style = _config(SERIF, label, title, width, round(width * _ASPECT))
-    style["config"]["autosize"] = {"type": "fit", "contains": "padding"}
+    style["config"]["autosize"] = {"type": "fit-x", "contains": "padding"}
     style["config"]["legend"].update(orient="bottom", direction="horizontal", gradientLength=width / 3,
-                                     symbolSize=30, columnPadding=6, labelLimit=width / 3)
+                                     symbolSize=30, columnPadding=6, rowPadding=2, labelLimit=0,
+                                     columns=2 if narrow else 4)
+    style["config"]["axis"]["labelLimit"] = 0
     return style
 
 
@@ -116,7 +150,7 @@ def names() -> list[str]:
 def enable(name: str, **options: Any):
     """Make style ``name`` (``"paper"`` or ``"screen"``) active; use as a context manager to restore the previous one.
 
-    ``options`` go to the style function (``columns=2`` for the paper style).
+    ``options`` go to the style function (``columns=2`` or ``width_in=5.0`` for the paper style).
 
     Raises
     ------
@@ -133,3 +167,133 @@ def active() -> str:
     """The active style: ``"paper"``, ``"screen"``, or the name of a non-workbench Altair theme."""
     current = alt.theme.active
     return current.removeprefix("workbench_")
+
+
+# -- colour and label policy ------------------------------------------------------------------------------------------
+_COLOURS: dict[str, str] = {}
+_COLOURS_LOCK = threading.Lock()
+
+
+def category_colours(categories: Iterable[Any]) -> dict[str, str]:
+    """A colour for each of ``categories`` (as text, in order): the same category keeps its colour on every chart of
+    the process (a dashboard page), and no two categories of one legend share a colour (up to twenty).
+
+    A category keeps the colour it got first unless another category of the same legend already holds it; a new
+    category gets the first colour of :data:`PALETTE` (then :data:`EXTRA_COLOURS`) that this legend does not use,
+    preferring colours no other category holds yet.
+    """
+    names = list(dict.fromkeys(str(c) for c in categories))
+    palette = PALETTE + EXTRA_COLOURS
+    chosen: dict[str, str] = {}
+    with _COLOURS_LOCK:
+        for name in names:
+            colour = _COLOURS.get(name)
+            if colour is not None and colour not in chosen.values():
+                chosen[name] = colour
+        for index, name in enumerate(names):
+            if name in chosen:
+                continue
+            free = [c for c in palette if c not in chosen.values()] or [palette[index % len(palette)]]
+            held = set(_COLOURS.values())
+            chosen[name] = next((c for c in free if c not in held), free[0])
+            _COLOURS.setdefault(name, chosen[name])
+    return {name: chosen[name] for name in names}
+
+
+def category_scale(categories: Iterable[Any]) -> alt.Scale:
+    """An Altair colour scale giving ``categories`` their :func:`category_colours` (the domain in the given order)."""
+    colours = category_colours(categories)
+    return alt.Scale(domain=list(colours), range=list(colours.values()))
+
+
+SHORT_LABELS = {
+    "pruning.train": "prune",
+    "tim.ternarize": "ternary",
+    "tim.tiles": "TiM",
+    "crossbar.arrays": "crossbar",
+    "crossbar.train": "crossbar-trained",
+    "mram.cim": "MRAM CiM",
+    "sparce.core": "SparCE",
+}
+"""Declared short names of pipeline stages, used in legends and axis labels: a pipeline
+``"pruning.train>tim.ternarize>tim.tiles"`` reads "prune > ternary > TiM" instead of being cut off."""
+PIPELINE_SEPARATOR = ">"
+
+
+def short_label(value: Any) -> str:
+    """The short label of a category: each stage of a pipeline (stages joined by ``>``) by its :data:`SHORT_LABELS`
+    name, joined by " > "; any other value as its text."""
+    text = str(value)
+    if not any(stage in text for stage in SHORT_LABELS):
+        return text
+    return " > ".join(SHORT_LABELS.get(part.strip(), part.strip()) for part in text.split(PIPELINE_SEPARATOR))
+
+
+def label_expr(categories: Iterable[Any]) -> str | None:
+    """A Vega ``labelExpr`` showing each of ``categories`` by its :func:`short_label`, or ``None`` when every label
+    is already its own text."""
+    labels = {str(c): short_label(c) for c in categories}
+    changed = {k: v for k, v in labels.items() if k != v}
+    if not changed:
+        return None
+    cases = "".join(f"datum.label === {json.dumps(k)} ? {json.dumps(v)} : " for k, v in changed.items())
+    return cases + "datum.label"
+
+
+LOG_DECADES = 1.5
+"""A positive metric spanning more than this many decades (max / min > 10**1.5, about 32x) gets a log axis."""
+
+
+def wants_log(values: Iterable[Any], decades: float = LOG_DECADES) -> bool:
+    """Whether an axis over ``values`` should be logarithmic: every finite value is positive and they span more than
+    ``decades`` decades."""
+    array = np.asarray(_floats(values), dtype=float)
+    finite = array[np.isfinite(array)]
+    if finite.size < 2 or (finite <= 0).any():
+        return False
+    return math.log10(finite.max() / finite.min()) > decades
+
+
+def _floats(values: Iterable[Any]) -> list[float]:
+    out = []
+    for value in values:
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(math.nan)
+    return out
+
+
+def category_order(values: Iterable[Any], declared: Iterable[Any] | None = None) -> list[str]:
+    """The distinct ``values`` as text in reading order: the ``declared`` order (a Choice knob's options) first,
+    otherwise numerically when every value is a number (1, 2, 16, 32, not 1, 16, 2, 32), otherwise as first seen."""
+    seen = list(dict.fromkeys(str(v) for v in values))
+    if declared is not None:
+        order = [str(o) for o in declared if str(o) in seen]
+        return order + [v for v in seen if v not in order]
+    numbers = _floats(seen)
+    if seen and not any(math.isnan(n) for n in numbers):
+        return [v for _, v in sorted(zip(numbers, seen, strict=True))]
+    return seen
+
+
+def line_segments(values: Iterable[Any]) -> np.ndarray:
+    """The segment of each point of a line ordered by ``values``, breaking the line at a categorical gap.
+
+    Over the distinct values in ascending order, a step more than twice the median step (in linear terms, and also
+    in log terms when every value is positive, so a geometric grid 1, 2, 4, 8 is not broken) starts a new segment:
+    a sentinel such as ``adc_bits = 0`` (an ideal ADC) is not joined to 4-9 bits. Values that are not numbers are
+    segment 0.
+    """
+    array = np.asarray(_floats(values), dtype=float)
+    distinct = np.unique(array[np.isfinite(array)])
+    segment = np.zeros(distinct.size, dtype=int)
+    if distinct.size >= 3:
+        gaps = np.diff(distinct)
+        breaks = gaps > 2 * np.median(gaps)
+        if (distinct > 0).all():
+            log_gaps = np.diff(np.log(distinct))
+            breaks &= log_gaps > 2 * np.median(log_gaps)
+        segment[1:] = np.cumsum(breaks)
+    lookup = dict(zip(distinct.tolist(), segment.tolist(), strict=True))
+    return np.array([lookup.get(v, 0) for v in array.tolist()], dtype=int)
