@@ -47,6 +47,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     from workbench.core.manifest import list_manifests
     from workbench.core.registry import get_study, get_view, list_studies, list_views
 
+    if args.assumed:
+        from workbench.explain.assumptions import describe_assumptions
+
+        print(describe_assumptions(args.assumed))
+        return 0
     names, views = list_studies(args.pattern, theme=args.theme), list_views(args.pattern, theme=args.theme)
     if not names and not views:
         print("no studies or views match")
@@ -395,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("list", help="print the themes with their studies and views")
     p.add_argument("pattern", nargs="?", default="*", help="glob over study and view names, e.g. 'tim.*'")
     p.add_argument("--theme")
+    p.add_argument("--assumed", metavar="THEME", help="print the theme's assumed parameters with their plausible "
+                                                       "ranges and reasons instead")
     p.set_defaults(func=cmd_list)
 
     p = commands.add_parser("sweep", help="evaluate a grid / random / Sobol set of points; resumable")

@@ -1,5 +1,5 @@
-"""TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, and the access
-period's phases over L."""
+"""TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, the access
+period's phases over L, and which assumed parameters move a metric (a tornado)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import pandas as pd
 
 from workbench.core import Choice, View, register_view
 from workbench.core.runner import evaluate_frame
+from workbench.explain.sensitivity import tornado
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
+from workbench.viz.tornado import tornado_chart
 
 _PERIOD_L = (1, 2, 4, 8, 12, 16, 24, 32)
 
@@ -79,6 +81,15 @@ def period_breakdown(sigma_i_read_rel: float, conversion_pipelined: bool, adc_ty
     return chart, frame
 
 
+def assumption_tornado(metric: str, network: str):
+    """``metric`` of the default chip with each assumed parameter at the ends of its plausible range, the others
+    at their defaults (:func:`workbench.explain.sensitivity.tornado`)."""
+    frame = tornado(ARCH, metric, {"network": network})
+    chart = tornado_chart(frame, ARCH.metric(metric).title,
+                          f"What moves {ARCH.metric(metric).label or metric}? Assumed parameters over their ranges")
+    return chart, frame.drop(columns="reason")
+
+
 register_view(View(
     name="tim.layer_energy",
     theme="tim",
@@ -111,4 +122,17 @@ register_view(View(
     description="Precharge, decode, wordline, bitline develop, conversion and accumulate of one TiM access for L rows "
                 "active (ADC bits = ceil(log2(L+1)), 5 at L = 16): develop and precharge grow with L and with the "
                 "cell-current spread; the near-memory baseline's one-row read is the last bar.",
+))
+
+register_view(View(
+    name="tim.assumption_tornado",
+    theme="tim",
+    func=assumption_tornado,
+    title="Which assumptions move a metric",
+    knobs=(Choice("metric", "peak_tops", options=tuple(ARCH.metric_names), help="The metric explained."),
+           ARCH.knob("network")),
+    description="Each bar spans the metric with one assumed ([R]) parameter at the low and at the high end of its "
+                "plausible range (declared with its reason in data/presets/tim/tim_32nm.yaml), the others at their "
+                "defaults; the dashed rule is the default chip. An end that makes the design infeasible (bitline "
+                "swing, unresolvable levels) is named in the tooltip.",
 ))

@@ -1,0 +1,159 @@
+"""Sensitivity of a study's metric to its assumed knobs: one-at-a-time (tornado) and Morris elementary effects.
+
+Every point runs through the point runner (:func:`~workbench.core.runner.run_points`, on any executor); a point an
+assumed value makes infeasible (a knob range or joint constraint it violates, e.g. TiM's bitline swing at a large
+cell-current spread) gives NaN, and the tables say which ends are infeasible instead of failing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from SALib.sample import morris as morris_sample
+
+from workbench.core.executors import Executor
+from workbench.core.knobs import Choice, Knob
+from workbench.core.runner import run_points
+from workbench.core.study import Study
+from workbench.explain.assumptions import assumed_knobs
+
+
+def metric_values(study: Study, metric: str, points: Sequence[Mapping[str, Any]], *,
+                  executor: str | Executor = "serial") -> tuple[np.ndarray, list[str]]:
+    """``metric`` at each of ``points`` (missing knobs at their defaults), NaN where a point is infeasible.
+
+    Returns
+    -------
+    values, errors
+        One value per point, and the message of each infeasible point.
+
+    Raises
+    ------
+    ValueError
+        For an unknown metric.
+    RuntimeError
+        When a feasible point's evaluation fails.
+    """
+    study.metric(metric)
+    values = np.full(len(points), np.nan)
+    valid, where, errors = [], [], []
+    for index, params in enumerate(points):
+        try:
+            valid.append(study.validate(params))
+        except ValueError as error:
+            errors.append(str(error))
+        else:
+            where.append(index)
+    for index, outcome in run_points(study, valid, executor=executor):
+        if outcome.metrics is None:
+            raise RuntimeError(f"study {study.name!r} failed at {valid[index]}: {outcome.error}")
+        values[where[index]] = outcome.metrics[metric]
+    return values, errors
+
+
+def plausible_value(knob: Knob, u: float) -> Any:
+    """The value a fraction ``u`` in [0, 1] of the way across ``knob``'s plausible range, snapped to what the knob
+    accepts (its step, its integers, its nearest option; a switch is off below 0.5)."""
+    low, high = knob.assumed.low, knob.assumed.high
+    if isinstance(low, bool):
+        return high if u >= 0.5 else low
+    value = low + u * (high - low)
+    if isinstance(knob, Choice):
+        inside = [o for o in knob.options if low <= o <= high]
+        return min(inside, key=lambda o: abs(o - value))
+    return knob.validate(knob.snap(value))
+
+
+def _base(study: Study, base: Mapping[str, Any] | None) -> dict[str, Any]:
+    return study.validate(dict(base or {}))
+
+
+def tornado(study: Study, metric: str, base: Mapping[str, Any] | None = None, *,
+            executor: str | Executor = "serial") -> pd.DataFrame:
+    """One-at-a-time sensitivity of ``metric`` to each assumed knob of ``study`` over its plausible range.
+
+    Each assumed knob is set to the low and the high end of its plausible range, the others staying at ``base``
+    (default: the study's defaults): 2 n + 1 points in one batch. Results are cached per study, metric and base.
+
+    Returns
+    -------
+    DataFrame
+        One row per assumed knob, largest swing first: ``knob``, ``title``, ``low``, ``high``, ``default``,
+        ``metric_low``, ``metric_default``, ``metric_high``, ``swing`` (max - min of the three, feasible ones),
+        ``swing_rel`` (swing / |metric_default|), ``infeasible`` (the ends outside the model's feasible region:
+        "", "low", "high" or "low, high") and ``reason`` (of the plausible range).
+
+    Raises
+    ------
+    ValueError
+        For an unknown metric, an invalid ``base``, or a study without assumed knobs.
+    """
+    key = tuple(sorted(_base(study, base).items()))
+    return _tornado(study, metric, key, executor).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _tornado(study: Study, metric: str, key: tuple, executor: str | Executor) -> pd.DataFrame:
+    knobs = assumed_knobs(study)
+    if not knobs:
+        raise ValueError(f"study {study.name!r} has no assumed knobs to sweep")
+    base = dict(key)
+    points = [base] + [{**base, k.name: end} for k in knobs for end in (k.assumed.low, k.assumed.high)]
+    values, _ = metric_values(study, metric, points, executor=executor)
+    at_default, ends = values[0], values[1:].reshape(len(knobs), 2)
+    rows = []
+    for knob, (at_low, at_high) in zip(knobs, ends):
+        feasible = [v for v in (at_low, at_default, at_high) if np.isfinite(v)]
+        swing = max(feasible) - min(feasible) if feasible else np.nan
+        rows.append({
+            "knob": knob.name, "title": knob.title, "low": knob.assumed.low, "high": knob.assumed.high,
+            "default": base[knob.name], "metric_low": at_low, "metric_default": at_default, "metric_high": at_high,
+            "swing": swing, "swing_rel": swing / abs(at_default) if at_default else np.nan,
+            "infeasible": ", ".join(end for end, v in (("low", at_low), ("high", at_high)) if not np.isfinite(v)),
+            "reason": knob.assumed.reason})
+    return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def morris(study: Study, metric: str, base: Mapping[str, Any] | None = None, *, trajectories: int = 20,
+           levels: int = 4, seed: int = 0, executor: str | Executor = "serial") -> pd.DataFrame:
+    """Morris elementary-effect indices of ``metric`` over the assumed knobs' plausible ranges.
+
+    SALib draws the trajectories (Morris 1991, with Campolongo's mu*); each knob's plausible range is mapped onto
+    [0, 1] (:func:`plausible_value`), so an effect is the change of the metric per full plausible range,
+    comparable across knobs. The effects are computed step by step, so a step with an infeasible end (NaN) drops
+    that one effect, not the knob: ``effects`` counts the effects kept per knob.
+
+    Returns
+    -------
+    DataFrame
+        One row per assumed knob, largest ``mu_star`` first: ``knob``, ``mu_star`` (mean |effect|), ``mu`` (mean
+        effect), ``sigma`` (standard deviation of the effects), ``effects``.
+
+    Raises
+    ------
+    ValueError
+        For a study without assumed knobs, or an unknown metric.
+    """
+    knobs = assumed_knobs(study)
+    if not knobs:
+        raise ValueError(f"study {study.name!r} has no assumed knobs to sweep")
+    base_point = _base(study, base)
+    problem = {"num_vars": len(knobs), "names": [k.name for k in knobs], "bounds": [[0.0, 1.0]] * len(knobs)}
+    units = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
+    points = [{**base_point, **{k.name: plausible_value(k, u) for k, u in zip(knobs, row)}} for row in units]
+    values, _ = metric_values(study, metric, points, executor=executor)
+    effects: list[list[float]] = [[] for _ in knobs]
+    steps = len(knobs) + 1
+    for first in range(0, len(units), steps):
+        for j in range(first, first + steps - 1):
+            moved = np.flatnonzero(units[j + 1] != units[j])
+            change = values[j + 1] - values[j]
+            if len(moved) == 1 and np.isfinite(change):
+                effects[moved[0]].append(change / (units[j + 1, moved[0]] - units[j, moved[0]]))
+    rows = [{"knob": k.name, "mu_star": np.mean(np.abs(e)) if e else np.nan, "mu": np.mean(e) if e else np.nan,
+             "sigma": np.std(e, ddof=1) if len(e) > 1 else np.nan, "effects": len(e)} for k, e in zip(knobs, effects)]
+    return pd.DataFrame(rows).sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
