@@ -2,7 +2,8 @@
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench regenerate [THEME]``
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench explain CLAIM`` ·
+``workbench regenerate [THEME]``
 · ``workbench store check`` · ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
 """
@@ -71,6 +72,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             view = get_view(name)
             knobs = f"; knobs: {', '.join(view.knob_names)}" if view.knobs else ""
             print(f"{name:<{width}}  view  {view.title}{knobs}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from workbench.explain.breakeven import describe_claim
+
+    print(describe_claim(args.claim, top=args.top))
     return 0
 
 
@@ -467,6 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="Markdown report path (default data/reference/reproduction.md; only the themes "
                                  "run are rewritten there)")
     p.set_defaults(func=cmd_reproduce)
+
+    p = commands.add_parser("explain", help="for a claim's rows: the value of each top assumed parameter that would "
+                                            "reach the paper's number, inside or outside its plausible range")
+    p.add_argument("claim", help="a claim id of data/reference/claims.csv, e.g. M1")
+    p.add_argument("--top", type=int, default=3, help="assumed parameters per row, largest tornado swing first")
+    p.set_defaults(func=cmd_explain)
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
                                                "weights, Monte Carlo tables, tuned presets); minutes to hours")

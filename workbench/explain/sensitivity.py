@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.sample import morris as morris_sample
 
 from workbench.core.executors import Executor
 from workbench.core.knobs import Choice, Knob
@@ -138,6 +137,8 @@ def morris(study: Study, metric: str, base: Mapping[str, Any] | None = None, *, 
     ValueError
         For a study without assumed knobs, or an unknown metric.
     """
+    from SALib.sample import morris as morris_sample  # loaded on first use: a dashboard's tornado does not need it
+
     knobs = assumed_knobs(study)
     if not knobs:
         raise ValueError(f"study {study.name!r} has no assumed knobs to sweep")
