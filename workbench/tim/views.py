@@ -10,11 +10,10 @@ import pandas as pd
 
 from workbench.core import Choice, View, register_view
 from workbench.core.runner import evaluate_frame
-from workbench.explain.sensitivity import tornado
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
-from workbench.viz.tornado import tornado_chart
 
 _PERIOD_L = (1, 2, 4, 8, 12, 16, 24, 32)
 
@@ -84,10 +83,7 @@ def period_breakdown(sigma_i_read_rel: float, conversion_pipelined: bool, adc_ty
 def assumption_tornado(metric: str, network: str):
     """``metric`` of the default chip with each assumed parameter at the ends of its plausible range, the others
     at their defaults (:func:`workbench.explain.sensitivity.tornado`)."""
-    frame = tornado(ARCH, metric, {"network": network})
-    chart = tornado_chart(frame, ARCH.metric(metric).title,
-                          f"What moves {ARCH.metric(metric).label or metric}? Assumed parameters over their ranges")
-    return chart, frame.drop(columns="reason")
+    return tornado_figure(ARCH, metric, {"network": network})
 
 
 register_view(View(
@@ -131,8 +127,5 @@ register_view(View(
     title="Which assumptions move a metric",
     knobs=(Choice("metric", "peak_tops", options=tuple(ARCH.metric_names), help="The metric explained."),
            ARCH.knob("network")),
-    description="Each bar spans the metric with one assumed ([R]) parameter at the low and at the high end of its "
-                "plausible range (declared with its reason in data/presets/tim/tim_32nm.yaml), the others at their "
-                "defaults; the dashed rule is the default chip. An end that makes the design infeasible (bitline "
-                "swing, unresolvable levels) is named in the tooltip.",
+    description=TORNADO_DESCRIPTION + " TiM's ranges are declared in data/presets/tim/tim_32nm.yaml.",
 ))
