@@ -90,3 +90,38 @@ def test_workbench_explain_prints_a_claim_and_refuses_an_unknown_one(capsys):
     assert out.startswith("== claim M1") and "peak throughput (TOPS): paper 114" in out
     assert main(["explain", "Z9"]) == 2
     assert "no theme declares claim 'Z9'" in capsys.readouterr().err
+
+
+def test_a_reduction_against_a_reference_moves_both_designs():
+    """With a reference, the quantity is 1 - y(point) / y(reference): a = 2 vs b = 3 at the reference gives
+    1 - a^2 1.5 / (a^2 3) = 0.5 whatever a, so no a reaches 0.6; along b (cited, so not swept) nothing changes."""
+    found = break_even(TOY, "y", 0.6, "a", {"b": 1.5}, reference={"b": 3.0})
+    assert found.value is None and "1 - y / reference spans 0.5 to 0.5" in found.note
+    # z = 10 n + 5 fast: at n, fast vs n, slow the reduction is 1 - (10 n + 5) / (10 n); it reaches -0.25 at n = 2
+    assert break_even(TOY, "z", -0.25, "n", {"fast": True}, reference={"fast": False}).value == 2
+
+
+def test_every_linked_mram_row_is_the_reduction_of_study_metrics():
+    from workbench.mram.reproduce import explained as mram_explained
+    from workbench.mram.reproduce import reproduce as mram_reproduce
+
+    rows = {(r.claim, r.quantity): r for r in mram_reproduce()}
+    study = get_study("mram.array")
+    linked = mram_explained()
+    assert len(linked) == 6
+    for q in linked:
+        at, ref = study.evaluate(dict(q.point))[q.metric], study.evaluate(dict(q.reference))[q.metric]
+        assert 1 - at / ref == pytest.approx(rows[(q.claim, q.quantity)].workbench, rel=1e-12)
+
+
+def test_the_vsh_write_energy_break_even_reaches_the_paper_reduction():
+    from workbench.mram.reproduce import explained as mram_explained
+
+    q = next(q for q in mram_explained() if q.quantity == "write energy reduction, VSH vs GSH")
+    study = get_study("mram.array")
+    found = break_even(study, q.metric, q.low, "vsh_efficiency", q.point, q.reference)
+    at = study.evaluate(organisation="VSH", vsh_efficiency=found.value)[q.metric]
+    ref = study.evaluate(organisation="GSH", vsh_efficiency=found.value)[q.metric]
+    assert 1 - at / ref == pytest.approx(q.low, rel=1e-6)
+    assert found.value > study.knob("vsh_efficiency").default  # a stronger spin current writes with less energy
+    assert found.inside is (found.value <= 1.0)

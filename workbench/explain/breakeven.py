@@ -48,6 +48,9 @@ class ClaimQuantity:
         Knob values other than the defaults (a network, a batch).
     rel_tol : float
         The row's relative tolerance around a single paper number.
+    reference : mapping, optional
+        For a reduction against a reference design, as papers state them: the quantity is then
+        ``1 - metric(point) / metric(reference)``, both moved together along a knob.
     """
 
     claim: str
@@ -58,6 +61,7 @@ class ClaimQuantity:
     high: float
     point: Mapping[str, Any] = field(default_factory=dict)
     rel_tol: float = 0.0
+    reference: Mapping[str, Any] | None = None
 
     def target(self, value: float) -> float | None:
         """The paper number ``value`` must reach: the number itself, or the nearer end of a range; ``None`` when
@@ -88,6 +92,16 @@ class BreakEven:
     note: str
 
 
+def quantity_values(study: Study, metric: str, points: list[Mapping[str, Any]],
+                    references: list[Mapping[str, Any]] | None = None) -> np.ndarray:
+    """``metric`` at each of ``points`` (NaN where infeasible), or with ``references`` (one per point) the
+    reduction ``1 - metric(point) / metric(reference)``."""
+    values = metric_values(study, metric, points)[0]
+    if references is None:
+        return values
+    return 1.0 - values / metric_values(study, metric, references)[0]
+
+
 def _scan_values(knob: Knob) -> list:
     """The values scanned along ``knob``: its lattice (options, switch, integers or steps) or a grid."""
     if isinstance(knob, (Bool, Choice)):
@@ -104,9 +118,9 @@ def _distance(knob: Knob, value: Any) -> float:
 
 
 def break_even(study: Study, metric: str, target: float, knob_name: str,
-               base: Mapping[str, Any] | None = None) -> BreakEven:
+               base: Mapping[str, Any] | None = None, reference: Mapping[str, Any] | None = None) -> BreakEven:
     """The value of assumed knob ``knob_name`` at which ``metric`` reaches ``target``, the other knobs at ``base``
-    (default: the study's defaults).
+    (default: the study's defaults); with a ``reference`` point, the reduction of :func:`quantity_values`.
 
     Raises
     ------
@@ -118,8 +132,15 @@ def break_even(study: Study, metric: str, target: float, knob_name: str,
         raise ValueError(f"knob {knob_name!r} of study {study.name!r} is not assumed; assumed knobs have a "
                          "plausible range to compare a break-even with")
     point = study.validate(dict(base or {}))
+    against = None if reference is None else study.validate(dict(reference))
+
+    def along(xs: list) -> np.ndarray:
+        moved = [{**point, knob.name: x} for x in xs]
+        return quantity_values(study, metric, moved, None if against is None else
+                               [{**against, knob.name: x} for x in xs])
+
     xs = _scan_values(knob)
-    ys, _ = metric_values(study, metric, [{**point, knob.name: x} for x in xs])
+    ys = along(xs)
     gap = ys - target
     crossings = []
     for i in range(len(xs) - 1):
@@ -129,18 +150,18 @@ def break_even(study: Study, metric: str, target: float, knob_name: str,
         if a == 0:
             crossings.append(xs[i])
         elif isinstance(knob, Float) and knob.step is None:
-            crossings.append(brentq(lambda x: metric_values(study, metric, [{**point, knob.name: x}])[0][0] - target,
-                                    xs[i], xs[i + 1], xtol=1e-12, rtol=1e-10))
+            crossings.append(brentq(lambda x: along([x])[0] - target, xs[i], xs[i + 1], xtol=1e-12, rtol=1e-10))
         else:  # on a lattice: the value past the target, seen from the default
             crossings.append(max(xs[i], xs[i + 1], key=lambda x: _distance(knob, x)))
     if gap[-1] == 0:
         crossings.append(xs[-1])
     lo, hi = knob.assumed.low, knob.assumed.high
     if not crossings:
+        quantity = metric if against is None else f"1 - {metric} / reference"
         finite = ys[np.isfinite(ys)]
         span = f"{finite.min():.4g} to {finite.max():.4g}" if len(finite) else "nothing feasible"
         return BreakEven(knob.name, target, None, point[knob.name], lo, hi, None, None,
-                         f"{metric} spans {span} over {knob.name} in {xs[0]}..{xs[-1]}: {target:.4g} is out of reach")
+                         f"{quantity} spans {span} over {knob.name} in {xs[0]}..{xs[-1]}: {target:.4g} is out of reach")
     value = min(crossings, key=lambda x: _distance(knob, x))
     inside = bool(lo <= value <= hi)
     where = "inside" if inside else "outside"
@@ -169,7 +190,8 @@ def claim_quantities(claim: str) -> list[ClaimQuantity]:
 
 def explain_claim(claim: str, *, top: int = 3) -> pd.DataFrame:
     """For each linked row of ``claim``: its workbench value, the paper's target and, for the ``top`` assumed knobs
-    with the largest tornado swing of its metric at its point, the break-even value of each.
+    with the largest relative tornado swing of its metric at its point (or its reference), the break-even value of
+    each.
 
     Returns
     -------
@@ -182,7 +204,8 @@ def explain_claim(claim: str, *, top: int = 3) -> pd.DataFrame:
     records = []
     for q in claim_quantities(claim):
         study = get_study(q.study)
-        value = metric_values(study, q.metric, [dict(q.point)])[0][0]
+        value = quantity_values(study, q.metric, [dict(q.point)], None if q.reference is None else
+                                [dict(q.reference)])[0]
         paper = f"{q.low:g}" if q.low == q.high else f"{q.low:g}-{q.high:g}"
         target = q.target(value)
         common = {"quantity": q.quantity, "paper": paper, "workbench": value}
@@ -190,9 +213,11 @@ def explain_claim(claim: str, *, top: int = 3) -> pd.DataFrame:
             records.append({**common, "knob": "", "break_even": None, "plausible": "", "verdict": "within",
                             "note": ""})
             continue
-        ranked = tornado(study, q.metric, q.point)
-        for name in ranked.loc[ranked["swing"] > 0, "knob"].head(top):
-            found = break_even(study, q.metric, target, name, q.point)
+        ranked = pd.concat([tornado(study, q.metric, design) for design in (q.point, q.reference)
+                            if design is not None])  # a reduction moves with the reference design's knobs too
+        ranked = ranked[ranked["swing"] > 0].sort_values("swing_rel", ascending=False).drop_duplicates("knob")
+        for name in ranked["knob"].head(top):
+            found = break_even(study, q.metric, target, name, q.point, q.reference)
             verdict = "out of reach" if found.value is None else "landable" if found.inside else "implausible"
             records.append({**common, "knob": name, "break_even": found.value,
                             "plausible": f"{found.low}..{found.high}", "verdict": verdict, "note": found.note})
