@@ -2,7 +2,7 @@
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench explain CLAIM`` ·
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench explain CLAIM|STUDY`` ·
 ``workbench regenerate [THEME]``
 · ``workbench store check`` · ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
@@ -76,9 +76,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from workbench.core.registry import get_study, list_studies
     from workbench.explain.breakeven import describe_claim
+    from workbench.explain.sensitivity import describe_sensitivity
 
-    print(describe_claim(args.claim, top=args.top))
+    if args.name in list_studies():
+        if not args.metric:
+            metrics = get_study(args.name).metric_names
+            raise ValueError(f"explaining study {args.name} needs --metric (one of {metrics})")
+        print(describe_sensitivity(get_study(args.name), args.metric, trajectories=args.morris))
+    else:
+        print(describe_claim(args.name, top=args.top))
     return 0
 
 
@@ -477,9 +485,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reproduce)
 
     p = commands.add_parser("explain", help="for a claim's rows: the value of each top assumed parameter that would "
-                                            "reach the paper's number, inside or outside its plausible range")
-    p.add_argument("claim", help="a claim id of data/reference/claims.csv, e.g. M1")
-    p.add_argument("--top", type=int, default=3, help="assumed parameters per row, largest tornado swing first")
+                                            "reach the paper's number, inside or outside its plausible range; for a "
+                                            "study and --metric: which assumed parameters move it")
+    p.add_argument("name", help="a claim id of data/reference/claims.csv (e.g. M1), or a study (e.g. tim.arch)")
+    p.add_argument("--top", type=int, default=3, help="claim: assumed parameters per row, largest swing first")
+    p.add_argument("--metric", help="study: the metric explained")
+    p.add_argument("--morris", type=int, default=0, metavar="N",
+                   help="study: also Morris indices over N trajectories")
     p.set_defaults(func=cmd_explain)
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from workbench.core import Float, Metric, Study
+from workbench.core import Bool, Float, Metric, Study
 from workbench.core.knobs import Assumed, Int
 from workbench.core.registry import get_study, get_view
 from workbench.explain.sensitivity import morris, plausible_value, tornado
@@ -83,3 +83,30 @@ def test_the_tornado_view_draws_the_table_it_computes():
     chart, frame = get_view("tim.assumption_tornado").func(metric="tops_per_w", network="resnet18")
     assert frame["swing"].is_monotonic_decreasing
     assert chart.to_dict()["layer"][0]["mark"]["type"] == "bar"
+
+
+def _steps(n: int, fast: bool) -> dict:
+    return {"z": 10.0 * n + (5.0 if fast else 0.0)}
+
+
+LATTICE = Study("toy.lattice", "toy", _steps, metrics=(Metric("z", "", "max", "10 n + 5 fast."),), knobs=(
+    Int("n", 2, low=1, high=8, assumed=Assumed(1, 4, "why n")),
+    Bool("fast", False, assumed=Assumed(False, True, "why fast")),
+))
+
+
+def test_morris_effects_of_lattice_knobs_are_per_step_actually_taken():
+    """A switch flips by one plausible range (effect 5); n moves 1..4 (effect 10 x 3 per range)."""
+    frame = morris(LATTICE, "z", trajectories=6, seed=3).set_index("knob")
+    assert frame.loc["fast", "mu_star"] == pytest.approx(5.0)
+    assert frame.loc["n", "mu_star"] == pytest.approx(30.0)
+
+
+def test_workbench_explain_a_study_prints_its_tornado_and_morris(capsys):
+    from workbench.cli import main
+
+    assert main(["explain", "tim.arch", "--metric", "access_period_ns", "--morris", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== tim.arch: access period (ns)") and "Morris over the plausible ranges" in out
+    assert main(["explain", "tim.arch"]) == 2
+    assert "needs --metric" in capsys.readouterr().err

@@ -121,10 +121,11 @@ def morris(study: Study, metric: str, base: Mapping[str, Any] | None = None, *, 
            levels: int = 4, seed: int = 0, executor: str | Executor = "serial") -> pd.DataFrame:
     """Morris elementary-effect indices of ``metric`` over the assumed knobs' plausible ranges.
 
-    SALib draws the trajectories (Morris 1991, with Campolongo's mu*); each knob's plausible range is mapped onto
-    [0, 1] (:func:`plausible_value`), so an effect is the change of the metric per full plausible range,
-    comparable across knobs. The effects are computed step by step, so a step with an infeasible end (NaN) drops
-    that one effect, not the knob: ``effects`` counts the effects kept per knob.
+    SALib draws the trajectories (Morris 1991, with Campolongo's mu*) on [0, 1] per knob, mapped onto its
+    plausible range (:func:`plausible_value`); an effect is the change of the metric divided by the step the
+    knob's value actually took, in plausible ranges (a switch flips by one range, a snapped integer by what it
+    moved), so effects compare across knobs. They are computed step by step: a step with an infeasible end (NaN),
+    or one that snapping left in place, drops that one effect, not the knob; ``effects`` counts the effects kept.
 
     Returns
     -------
@@ -145,16 +146,39 @@ def morris(study: Study, metric: str, base: Mapping[str, Any] | None = None, *, 
     base_point = _base(study, base)
     problem = {"num_vars": len(knobs), "names": [k.name for k in knobs], "bounds": [[0.0, 1.0]] * len(knobs)}
     units = morris_sample.sample(problem, N=trajectories, num_levels=levels, seed=seed)
-    points = [{**base_point, **{k.name: plausible_value(k, u) for k, u in zip(knobs, row)}} for row in units]
+    chosen = [[plausible_value(k, u) for k, u in zip(knobs, row)] for row in units]
+    points = [{**base_point, **dict(zip(problem["names"], row))} for row in chosen]
     values, _ = metric_values(study, metric, points, executor=executor)
+    spans = np.array([float(k.assumed.high) - float(k.assumed.low) for k in knobs])
+    fractions = np.array(chosen, dtype=float) / spans  # where each value lies, in plausible ranges (after snapping)
     effects: list[list[float]] = [[] for _ in knobs]
     steps = len(knobs) + 1
     for first in range(0, len(units), steps):
         for j in range(first, first + steps - 1):
             moved = np.flatnonzero(units[j + 1] != units[j])
+            step = fractions[j + 1] - fractions[j]
             change = values[j + 1] - values[j]
-            if len(moved) == 1 and np.isfinite(change):
-                effects[moved[0]].append(change / (units[j + 1, moved[0]] - units[j, moved[0]]))
+            if len(moved) == 1 and step[moved[0]] != 0 and np.isfinite(change):
+                effects[moved[0]].append(change / step[moved[0]])
     rows = [{"knob": k.name, "mu_star": np.mean(np.abs(e)) if e else np.nan, "mu": np.mean(e) if e else np.nan,
              "sigma": np.std(e, ddof=1) if len(e) > 1 else np.nan, "effects": len(e)} for k, e in zip(knobs, effects)]
     return pd.DataFrame(rows).sort_values("mu_star", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def describe_sensitivity(study: Study, metric: str, *, trajectories: int = 0) -> str:
+    """The text ``workbench explain STUDY --metric M`` prints: the tornado table, and with ``trajectories`` > 0 the
+    Morris indices beside it."""
+    declared = study.metric(metric)
+    frame = tornado(study, metric)
+    lines = [f"== {study.name}: {declared.title} = {frame['metric_default'].iloc[0]:.4g} on the defaults; each "
+             "assumed parameter at the ends of its plausible range, largest swing first"]
+    for row in frame.itertuples(index=False):
+        infeasible = f"  (infeasible at {row.infeasible})" if row.infeasible else ""
+        lines.append(f"{row.knob:<22} {row.low!s:>6} .. {row.high!s:<6} -> {row.metric_low:10.4g} .. "
+                     f"{row.metric_high:<10.4g} swing {row.swing:.4g} ({row.swing_rel:.1%}){infeasible}")
+    if trajectories:
+        indices = morris(study, metric, trajectories=trajectories)
+        lines.append(f"Morris over the plausible ranges ({trajectories} trajectories; mu* per full range):")
+        lines += [f"{row.knob:<22} mu* {row.mu_star:.4g}  mu {row.mu:.4g}  sigma {row.sigma:.4g}  "
+                  f"({row.effects} effects)" for row in indices.itertuples(index=False)]
+    return "\n".join(lines)
