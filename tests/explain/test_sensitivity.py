@@ -110,3 +110,18 @@ def test_workbench_explain_a_study_prints_its_tornado_and_morris(capsys):
     assert out.startswith("== tim.arch: access period (ns)") and "Morris over the plausible ranges" in out
     assert main(["explain", "tim.arch"]) == 2
     assert "needs --metric" in capsys.readouterr().err
+
+
+def test_sobol_indices_of_an_additive_model_are_its_variance_shares():
+    """y = 3a - 2b with a ~ U(0.5, 2), b ~ U(1, 5): Var 9 x 1.5^2/12 and 4 x 4^2/12, so S1 = ST = 0.240 and 0.760."""
+    from workbench.explain.sensitivity import sobol
+
+    frame = sobol(TOY, "y", samples=1024, seed=2).set_index("knob")
+    share_a = 9 * 1.5**2 / 12 / (9 * 1.5**2 / 12 + 4 * 4.0**2 / 12)
+    assert frame.loc["a", "S1"] == pytest.approx(share_a, abs=0.03)
+    assert frame.loc["b", "ST"] == pytest.approx(1 - share_a, abs=0.03)
+    assert list(frame.index) == ["b", "a"]
+    with pytest.raises(ValueError, match="Sobol' points are infeasible"):
+        sobol(CONSTRAINED, "y", {"a": 2.0}, samples=16)
+    with pytest.raises(ValueError, match=r"\['n'\] are not assumed knobs"):
+        sobol(TOY, "y", knobs=["n"], samples=16)

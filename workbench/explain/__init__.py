@@ -4,7 +4,8 @@ paper's number.
 * :mod:`~workbench.explain.assumptions`: the assumed ([R]) knobs of a theme, each with its plausible range and
   reason (declared once, on the config field or the preset entry: :class:`~workbench.core.knobs.Assumed`);
 * :mod:`~workbench.explain.sensitivity`: one-at-a-time sweeps of each assumed knob over its plausible range (a
-  tornado table) and Morris elementary-effect indices (SALib), every point through the point runner;
+  tornado table), Morris elementary-effect indices and Sobol' indices (SALib), every point through the point
+  runner on any executor;
 * :mod:`~workbench.explain.breakeven`: the value of one assumed knob at which a claim row's paper value is reached,
   flagged inside or outside its plausible range.
 
