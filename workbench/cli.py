@@ -2,7 +2,8 @@
 
 ``workbench list`` · ``workbench sweep STUDY --grid knob=a:b:n ...`` · ``workbench search STUDY --objectives m:max ...``
 · ``workbench export STUDY --x M --y M OUT`` ·
-``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench regenerate [THEME]``
+``workbench export VIEW OUT [--set knob=value]`` · ``workbench reproduce [THEME]`` · ``workbench explain CLAIM|STUDY`` ·
+``workbench regenerate [THEME]``
 · ``workbench store check`` · ``workbench serve`` · ``workbench lab``. Together with the notebooks this is the only
 place that assembles core, themes, viz and ui.
 """
@@ -47,6 +48,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     from workbench.core.manifest import list_manifests
     from workbench.core.registry import get_study, get_view, list_studies, list_views
 
+    if args.assumed:
+        from workbench.explain.assumptions import describe_assumptions
+
+        print(describe_assumptions(args.assumed))
+        return 0
     names, views = list_studies(args.pattern, theme=args.theme), list_views(args.pattern, theme=args.theme)
     if not names and not views:
         print("no studies or views match")
@@ -66,6 +72,21 @@ def cmd_list(args: argparse.Namespace) -> int:
             view = get_view(name)
             knobs = f"; knobs: {', '.join(view.knob_names)}" if view.knobs else ""
             print(f"{name:<{width}}  view  {view.title}{knobs}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from workbench.core.registry import get_study, list_studies
+    from workbench.explain.breakeven import describe_claim
+    from workbench.explain.sensitivity import describe_sensitivity
+
+    if args.name in list_studies():
+        if not args.metric:
+            metrics = get_study(args.name).metric_names
+            raise ValueError(f"explaining study {args.name} needs --metric (one of {metrics})")
+        print(describe_sensitivity(get_study(args.name), args.metric, trajectories=args.morris))
+    else:
+        print(describe_claim(args.name, top=args.top))
     return 0
 
 
@@ -395,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("list", help="print the themes with their studies and views")
     p.add_argument("pattern", nargs="?", default="*", help="glob over study and view names, e.g. 'tim.*'")
     p.add_argument("--theme")
+    p.add_argument("--assumed", metavar="THEME", help="print the theme's assumed parameters with their plausible "
+                                                       "ranges and reasons instead")
     p.set_defaults(func=cmd_list)
 
     p = commands.add_parser("sweep", help="evaluate a grid / random / Sobol set of points; resumable")
@@ -460,6 +483,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="Markdown report path (default data/reference/reproduction.md; only the themes "
                                  "run are rewritten there)")
     p.set_defaults(func=cmd_reproduce)
+
+    p = commands.add_parser("explain", help="for a claim's rows: the value of each top assumed parameter that would "
+                                            "reach the paper's number, inside or outside its plausible range; for a "
+                                            "study and --metric: which assumed parameters move it")
+    p.add_argument("name", help="a claim id of data/reference/claims.csv (e.g. M1), or a study (e.g. tim.arch)")
+    p.add_argument("--top", type=int, default=3, help="claim: assumed parameters per row, largest swing first")
+    p.add_argument("--metric", help="study: the metric explained")
+    p.add_argument("--morris", type=int, default=0, metavar="N",
+                   help="study: also Morris indices over N trajectories")
+    p.set_defaults(func=cmd_explain)
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
                                                "weights, Monte Carlo tables, tuned presets); minutes to hours")

@@ -155,3 +155,60 @@ def test_non_finite_and_non_numeric_text_names_the_kind_of_number(text):
 def test_int_snap_stays_on_the_step_grid():
     knob = Int("size", 32, low=4, high=64, step=4)
     assert [knob.snap(v) for v in (0.0, 5.9, 6.1, 63.0, 99.0)] == [4, 4, 8, 64, 64]
+
+
+# -- provenance (issue 29) -------------------------------------------------------------------------------------------
+def test_an_assumed_field_carries_its_plausible_range_into_the_study_knob():
+    from workbench.core.knobs import Assumed
+
+    @dataclass(frozen=True)
+    class Cell:
+        i_ua: float = knob_field(20.0, low=0.0, high=math.inf, unit="uA", help="Read current.",
+                                 assumed=Assumed(10.0, 40.0, "half to twice the estimate"))
+        r_ohm: float = knob_field(5.0, low=0.0, high=math.inf, unit="ohm", help="Wire.", citation="Paper, Table I")
+
+    i_ua, r_ohm = config_knobs(Cell, i_ua=dict(high=80.0), r_ohm=dict(high=10.0))
+    assert (i_ua.assumed.low, i_ua.assumed.high, i_ua.citation) == (10.0, 40.0, "")
+    assert r_ohm.assumed is None and r_ohm.citation == "Paper, Table I"
+
+
+@pytest.mark.parametrize("assumed, says", [
+    ((10.0, 40.0, " "), "needs a reason"),
+    ((30.0, 40.0, "why"), "default 20.0 lies outside its plausible range"),
+    ((-1.0, 40.0, "why"), "plausible end -1.0 is not allowed"),
+])
+def test_a_bad_plausible_range_fails_where_it_is_declared(assumed, says):
+    from workbench.core.knobs import Assumed
+
+    with pytest.raises(ValueError, match=says):
+        knob_field(20.0, low=0.0, high=100.0, help="Read current.", assumed=Assumed(*assumed))
+
+
+def test_a_value_is_cited_or_assumed_not_both():
+    from workbench.core.knobs import Assumed
+
+    with pytest.raises(ValueError, match="cited or assumed, not both"):
+        knob_field(20.0, low=0.0, high=100.0, help="x", citation="Paper", assumed=Assumed(10.0, 30.0, "why"))
+
+
+def test_a_study_narrowing_a_range_below_the_plausible_one_fails_at_derivation():
+    from workbench.core.knobs import Assumed
+
+    @dataclass(frozen=True)
+    class Cell:
+        i_ua: float = knob_field(20.0, low=0.0, high=math.inf, help="x", assumed=Assumed(10.0, 40.0, "why"))
+
+    with pytest.raises(ValueError, match="plausible end 40.0 is not allowed"):
+        config_knobs(Cell, i_ua=dict(high=30.0))
+
+
+def test_preset_provenance_cites_a_publication_and_refuses_an_assumption_without_a_range():
+    from workbench.core.knobs import Assumed, preset_provenance
+
+    assert preset_provenance("x", "Natarajan et al., IEDM 2008", None) == {"citation": "Natarajan et al., IEDM 2008"}
+    assert preset_provenance("x", "assumption: a guess", {"low": 1, "high": 3, "reason": "r"}) == {
+        "assumed": Assumed(1, 3, "r")}
+    with pytest.raises(ValueError, match="without a plausible range"):
+        preset_provenance("x", "[R] assumption: a guess", None)
+    with pytest.raises(ValueError, match=r"missing \['reason'\]"):
+        preset_provenance("x", "assumption: a guess", {"low": 1, "high": 3})

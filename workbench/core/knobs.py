@@ -7,6 +7,10 @@ A configuration dataclass declares its fields the same way (:func:`knob_field`, 
 fields are the model): :func:`validate_config` checks an instance with the fields' knobs, and a study that takes the
 config derives its knobs from the fields with :func:`config_knobs`, so range, unit and help live in one place; the
 study builds the config from a point's knob values with :func:`config_paths` and :func:`replace_fields`.
+
+A knob may also declare where its default comes from (issue 29): ``citation=`` names the publication, or
+``assumed=`` an :class:`Assumed` plausible range with its reason for a value no publication gives ([R]);
+:mod:`workbench.explain` sweeps the assumed ones.
 """
 
 from __future__ import annotations
@@ -19,6 +23,23 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """A value no publication gives ([R]): the range it may plausibly take, and why.
+
+    Parameters
+    ----------
+    low, high : number or bool
+        Ends of the plausible range, in the knob's unit (``False``/``True`` for a switch).
+    reason : str
+        Why the range is plausible (what bounds it), one or two sentences.
+    """
+
+    low: Any
+    high: Any
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,11 @@ class Knob:
     fields : tuple of str
         The fields of ``config`` the knob sets, the first giving its declaration (usually one; ``size`` may set
         rows and columns).
+    citation : str
+        The publication the default comes from ("" when not declared).
+    assumed : Assumed, optional
+        For a default no publication gives: its plausible range and the reason. A knob is cited or assumed, not
+        both.
     """
 
     name: str
@@ -52,11 +78,33 @@ class Knob:
     label: str = ""
     config: type | None = field(default=None, kw_only=True, compare=False)
     fields: tuple[str, ...] = field(default=(), kw_only=True, compare=False)
+    citation: str = field(default="", kw_only=True, compare=False)
+    assumed: Assumed | None = field(default=None, kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise ValueError(f"knob name {self.name!r} must be a Python identifier")
         object.__setattr__(self, "default", self.validate(self.default))
+        if self.assumed is not None:
+            self._check_assumed(self.assumed)
+
+    def _check_assumed(self, assumed: Assumed) -> None:
+        """Refuse a plausible range without a reason, beside a citation, outside the allowed values or not
+        holding the default."""
+        owner = f"knob {self.name!r}"
+        if self.citation:
+            raise ValueError(f"{owner}: a value is cited or assumed, not both (citation {self.citation!r})")
+        if not assumed.reason.strip():
+            raise ValueError(f"{owner}: the plausible range {assumed.low!r}..{assumed.high!r} needs a reason")
+        for end in (assumed.low, assumed.high):
+            try:
+                self.validate(end)
+            except ValueError:
+                raise ValueError(f"{owner}: plausible end {end!r} is not allowed; allowed: {self.allowed()}") \
+                    from None
+        if not assumed.low <= self.default <= assumed.high:
+            raise ValueError(f"{owner}: default {self.default!r} lies outside its plausible range "
+                             f"{assumed.low!r}..{assumed.high!r}")
 
     @property
     def source(self) -> str:
@@ -344,7 +392,8 @@ _KNOB = "knob"  # key of the knob declaration in a field's metadata
 _NARROWING = ("default", "label", "low", "high", "step", "log", "options")
 
 
-def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **constraints: Any) -> Any:
+def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", citation: str = "",
+               assumed: Assumed | None = None, **constraints: Any) -> Any:
     """A dataclass field whose metadata declares its knob: range, unit and help, once.
 
     The knob type follows ``default``: a bool gives :class:`Bool`, an int :class:`Int`, a float :class:`Float`;
@@ -361,6 +410,10 @@ def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **co
         to SI happens once, where the model reads it.
     label : str
         Human label for widgets.
+    citation : str
+        The publication the default comes from.
+    assumed : Assumed, optional
+        For a default no publication gives ([R]): its plausible range and the reason.
     **constraints
         ``low``, ``high``, ``step``, ``log``, ``low_open`` (numbers) or ``options`` (choices): the values the
         configuration accepts. A bound may be infinite (the value must then be finite).
@@ -379,7 +432,8 @@ def knob_field(default: Any, *, help: str, unit: str = "", label: str = "", **co
         kind = Bool
     else:
         kind = Int if isinstance(default, int) else Float
-    declare = partial(kind, default=default, help=help, unit=unit, label=label, **constraints)
+    declare = partial(kind, default=default, help=help, unit=unit, label=label, citation=citation, assumed=assumed,
+                      **constraints)
     declare(name="declaration")  # a bad declaration fails where it is written
     return dataclasses.field(default=default, metadata={_KNOB: declare})
 
@@ -474,7 +528,7 @@ def _derive(config: type, name: str, changes: dict[str, Any]) -> Knob:
             _within(owner, base, option)
     declared = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.init}
     if "options" in changes and not isinstance(base, Choice):
-        keep = {k: declared[k] for k in ("default", "help", "unit", "label", "config")}
+        keep = {k: declared[k] for k in ("default", "help", "unit", "label", "config", "citation", "assumed")}
         knob = Choice(name=name, fields=targets, **{**keep, **changes})
     else:
         if "low" in changes:
@@ -564,3 +618,33 @@ def _section(config: Any, name: str) -> Any:
     if factory is dataclasses.MISSING:
         return declared.default
     return factory if isinstance(factory, type) and dataclasses.is_dataclass(factory) else factory()
+
+
+def preset_provenance(name: str, source: str, plausible: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``citation=`` or ``assumed=`` keyword of :func:`knob_field` for a preset entry, so a knob whose default
+    comes from a preset takes its provenance from the same entry (declared once, in the YAML file).
+
+    Parameters
+    ----------
+    name : str
+        The entry's name, for messages.
+    source : str
+        The entry's ``source``: a publication, or text starting with ``assumption`` or ``[R]``.
+    plausible : mapping, optional
+        The entry's ``plausible: {low, high, reason}``; present exactly when the value is assumed.
+
+    Raises
+    ------
+    ValueError
+        For an assumed entry without a plausible range, or a plausible range missing ``low``, ``high`` or
+        ``reason``.
+    """
+    if plausible is None:
+        if source.lstrip().lower().startswith(("assumption", "[r]")):
+            raise ValueError(f"preset entry {name!r} is an assumption ({source[:60]!r}...) without a plausible "
+                             "range; add plausible: {low, high, reason}")
+        return {"citation": source}
+    missing = sorted({"low", "high", "reason"} - set(plausible))
+    if missing:
+        raise ValueError(f"preset entry {name!r}: plausible needs low, high and reason; missing {missing}")
+    return {"assumed": Assumed(plausible["low"], plausible["high"], str(plausible["reason"]))}

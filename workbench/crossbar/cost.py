@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench import periphery as pc
-from workbench.core.knobs import knob_field, validate_config
+from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import map_weights, quantize_conductance, slice_weights
 
@@ -54,12 +54,19 @@ class CostConfig:
     node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="technology node",
                               help="CMOS node of the periphery (the shared table is scaled to it).")
     t_read_ns: float = knob_field(10.0, low=0.0, low_open=True, high=math.inf, unit="ns", label="read pulse t_read",
-                                  help="Read pulse per input cycle: the time the array conducts.")
+                                  help="Read pulse per input cycle: the time the array conducts.",
+                                  assumed=Assumed(5.0, 100.0, "NeuroSim-style read pulses are ~10 ns (a faster array "
+                                                  "halves it); ISAAC's 100 ns cycle, which includes the shared ADC's "
+                                                  "conversions, bounds it above"))
     """[R] NeuroSim-style read pulses are ~10 ns; ISAAC's 100 ns cycle includes the shared ADC's conversions."""
     input_activity: float = knob_field(0.5, low=0.0, high=1.0, label="input activity",
-                                       help="Mean (v_row / v_read)^2 over rows and cycles (bit-serial: share of 1s).")
+                                       help="Mean (v_row / v_read)^2 over rows and cycles (bit-serial: share of 1s).",
+                                       assumed=Assumed(0.2, 0.6, "share of 1s in bit-serial activation bits: about a "
+                                                                 "half for dense inputs, fewer after ReLU zeros"))
     cell_area_f2: float = knob_field(4.0, low=1.0, high=math.inf, unit="F^2", label="cell area",
-                                     help="Area of one cell in squared feature sizes (4 F^2: a crosspoint cell).")
+                                     help="Area of one cell in squared feature sizes (4 F^2: a crosspoint cell).",
+                                     assumed=Assumed(4.0, 12.0, "4 F^2 for a selector-less crosspoint up to 12 F^2 "
+                                                                "for a 1T1R cell whose transistor sets the pitch"))
     acc_bits: int = knob_field(16, low=1, high=64, unit="bit", label="accumulator width",
                                help="Shift-and-add accumulator width (ISAAC: 16).")
     buffer_kb: float = knob_field(64.0, low=0.0, high=math.inf, unit="KB", label="activation buffer",

@@ -12,6 +12,7 @@ from workbench.core.runner import evaluate_frame
 from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.cost import COMPONENTS
 from workbench.crossbar.studies import CIRCUIT, COST, random_array, square_circuit
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.viz.style import category_scale
 
 FAST_MODELS = ("diagonal", "cumulative", "ideal")
@@ -142,3 +143,20 @@ register_view(View(
 
 # Crossbar-aware training (TxSim): its views live in their own module and register on import.
 from workbench.crossbar import training_views  # noqa: E402, F401
+
+
+def cost_tornado(metric: str):
+    """``metric`` of the default crossbar chip with each assumed cost parameter at the ends of its plausible range
+    (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(COST, metric)
+
+
+register_view(View(
+    name="crossbar.cost_tornado",
+    theme="crossbar",
+    func=cost_tornado,
+    title="Which assumptions move the chip's cost",
+    knobs=(Choice("metric", "energy_per_inference_nj", options=tuple(COST.metric_names),
+                  help="The metric explained."),),
+    description=TORNADO_DESCRIPTION + " The crossbar cost ranges are declared on CostConfig's fields.",
+))

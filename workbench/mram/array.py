@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 from workbench.core.knobs import knob_field, validate_config
-from workbench.mram.params import section
+from workbench.mram.params import provenance, section
 from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 
 SENSE_MODES = ("voltage", "current")
@@ -42,7 +42,8 @@ class ArrayKnobs:
     cols: int = knob_field(256, low=2, high=math.inf, help="Cells per wordline.")
     word_bits: int = knob_field(32, low=2, high=math.inf, unit="bit", label="word width", help="Bits per access.")
     sense_margin_mv: float = knob_field(40.0, low=0.0, low_open=True, high=math.inf, unit="mV", label="sense margin",
-                                        help="Iso sense margin of a normal read at the SA input.")
+                                        help="Iso sense margin of a normal read at the SA input.",
+                                        **provenance("array_45nm", "sensing.sense_margin_mv"))
     read_voltage_v: float = knob_field(0.1, low=0.0, low_open=True, high=math.inf, unit="V", label="read bias",
                                        help="Bitline read bias.")
     sense_mode: str = knob_field("voltage", options=SENSE_MODES, label="sense mode",

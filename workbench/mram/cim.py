@@ -29,7 +29,7 @@ from scipy.stats import norm
 
 from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.array import ArrayKnobs, ArrayResult, evaluate
-from workbench.mram.params import section
+from workbench.mram.params import provenance, section
 from workbench.mram.writepath import WriteKnobs
 
 STT_OPS = ("READ", "OR", "AND", "XOR", "ADD")
@@ -168,11 +168,12 @@ class VariationKnobs:
     :func:`~workbench.core.knobs.knob_field` (the ``mram.cim`` knobs derive from them)."""
 
     sigma_rp: float = knob_field(0.05, low=0.0, high=math.inf, label="R_P spread sigma",
-                                 help="Relative 1-sigma of R_P.")
+                                 help="Relative 1-sigma of R_P.", **provenance("array_45nm", "sensing.sigma_rp"))
     sigma_tmr: float = knob_field(0.05, low=0.0, high=math.inf, label="TMR spread sigma",
-                                  help="Relative 1-sigma of the TMR.")
+                                  help="Relative 1-sigma of the TMR.", **provenance("array_45nm", "sensing.sigma_tmr"))
     sigma_vt_mv: float = knob_field(30.0, low=0.0, high=math.inf, unit="mV", label="V_T spread sigma",
-                                    help="1-sigma V_T of the series transistor.")
+                                    help="1-sigma V_T of the series transistor.",
+                                    **provenance("array_45nm", "transistor.sigma_vt_mv"))
     samples: int = knob_field(20000, low=1, high=math.inf, help="Monte Carlo draws per input combination.")
     seed: int = knob_field(0, low=0, high=math.inf, help="Monte Carlo seed.")
 

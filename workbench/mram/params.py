@@ -14,6 +14,7 @@ import functools
 import math
 from dataclasses import dataclass, fields, replace
 
+from workbench.core.knobs import preset_provenance
 from workbench.core.manifest import check_preset_types, preset_path, read_preset
 from workbench.mram.llg import Magnet
 
@@ -115,4 +116,12 @@ def source(preset: str, entry: str) -> str:
     return preset_values(preset)[1][entry]
 
 
-__all__ = ["MTJ", "load_magnet", "load_mtj", "section", "source", "preset_values", "replace"]
+def provenance(preset: str, entry: str) -> dict:
+    """``citation=`` or ``assumed=`` of entry ``"section.name"`` of a preset for
+    :func:`~workbench.core.knobs.knob_field` (its ``source`` and ``plausible``; declared once, in the YAML file)."""
+    section_name, name = entry.split(".")
+    raw = read_preset("mram", preset)[section_name][name]
+    return preset_provenance(entry, raw["source"], raw.get("plausible"))
+
+
+__all__ = ["MTJ", "load_magnet", "load_mtj", "section", "source", "preset_values", "provenance", "replace"]

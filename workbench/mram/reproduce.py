@@ -15,6 +15,7 @@ import numpy as np
 
 from workbench.core.manifest import paper_value
 from workbench.core.reproduce import ClaimResult, relative_claim
+from workbench.explain.breakeven import ClaimQuantity
 from workbench.mram.array import evaluate
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.system import KERNELS, compare, run_kernel
@@ -154,3 +155,20 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     """Paper vs workbench for S1, S2, V1, V2. Everything is analytic on top of the shipped LLG tables, so ``quick``
     changes nothing (a missing table is computed once and cached, which takes minutes)."""
     return _s1() + _s2() + _v1() + _v2()
+
+
+def explained() -> list[ClaimQuantity]:
+    """The V1 rows as reductions of ``mram.array`` metrics against the spin-Hall reference design, for
+    ``workbench explain`` (the paper's reduction r is reached where ``1 - metric(VSH) / metric(GSH) = r``)."""
+    rows = []
+    for single, (names, organisations) in (("vsh", (("VSH", "GSH"), ("VSH", "GSH"))),
+                                           ("dvsh", (("DVSH", "DGSH"), ("DVSH", "DGSH")))):
+        for what, metric, paper in (("write time reduction", "write_latency_ns", "write_time_reduction"),
+                                    ("write energy reduction", "write_energy_pj", "write_energy_reduction"),
+                                    ("read energy reduction (iso sense margin)", "read_energy_pj",
+                                     "read_energy_reduction")):
+            reduction = _p(f"{paper}_{single}")
+            rows.append(ClaimQuantity("V1", f"{what}, {names[0]} vs {names[1]}", "mram.array", metric, reduction,
+                                      reduction, {"organisation": organisations[0]}, rel_tol=TOL,
+                                      reference={"organisation": organisations[1]}))
+    return rows

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core import Choice, Float, Int, View, register_view
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.device import switching_table
@@ -169,3 +170,20 @@ register_view(View(name="mram.kernels", theme="mram", func=kernels_view, title="
                    knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
                           Int("n", 4096, low=8, high=1_000_000, log=True, help="Elements.")),
                    description="Memory energy, system energy and speedup of CiM on the same memory, per kernel."))
+
+
+def cim_tornado(metric: str, organisation: str):
+    """``metric`` of in-memory computing on the default ``organisation`` with each assumed sensing and variation
+    parameter at the ends of its plausible range (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(CIM, metric, {"organisation": organisation})
+
+
+register_view(View(
+    name="mram.cim_tornado",
+    theme="mram",
+    func=cim_tornado,
+    title="Which assumptions move in-memory computing",
+    knobs=(Choice("metric", "margin_3sigma_mv", options=tuple(CIM.metric_names), help="The metric explained."),
+           CIM.knob("organisation")),
+    description=TORNADO_DESCRIPTION + " The MRAM ranges are declared in data/presets/mram/array_45nm.yaml.",
+))

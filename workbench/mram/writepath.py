@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.device import switching_table
 from workbench.mram.llg import Magnet
-from workbench.mram.params import MTJ, load_magnet, load_mtj, section
+from workbench.mram.params import MTJ, load_magnet, load_mtj, provenance, section
 
 KINDS = ("stt", "gsh", "vsh")
 PRESET_OF = {"stt": "pma_cofeb", "gsh": "inplane_cofeb", "vsh": "pma_cofeb"}
@@ -44,19 +44,22 @@ class WriteKnobs:
                                    help="Iso write error rate; below 10/n of the LLG table the exponential tail is "
                                         "extrapolated.")
     spin_hall_angle: float = knob_field(0.3, low=0.0, low_open=True, high=math.inf, label="spin Hall angle theta_SH",
-                                        help="GSH heavy-metal spin Hall angle (beta-W ~0.3).")
+                                        help="GSH heavy-metal spin Hall angle (beta-W ~0.3).",
+                                        **provenance("write_paths", "gsh.spin_hall_angle"))
     hm_thickness_nm: float = knob_field(3.0, low=0.0, low_open=True, high=math.inf, unit="nm",
                                         label="heavy-metal thickness", help="GSH heavy-metal thickness.")
     vsh_efficiency: float = knob_field(0.38, low=0.0, low_open=True, high=math.inf,
                                        label="VSH spin efficiency I_s/I_c",
-                                       help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R].")
+                                       help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R].",
+                                       **provenance("write_paths", "vsh.spin_efficiency"))
     vsh_gate_drive: float = knob_field(1.0, low=0.0, low_open=True, high=1.0, label="VSH gate drive (x full swing)",
                                        help="VSH gate drive (fraction of full swing): sets the channel sheet "
                                             "resistance.")
     """The channel sheet resistance interpolates log-linearly between off (``R_on x on_off_ratio``) and on."""
     access_width_um: float = knob_field(0.2, low=0.0, low_open=True, high=math.inf, unit="um",
                                         label="access transistor width",
-                                        help="Access/write transistor width (STT, GSH).")
+                                        help="Access/write transistor width (STT, GSH).",
+                                        **provenance("array_45nm", "transistor.access_width_um"))
 
     def __post_init__(self) -> None:
         validate_config(self)

@@ -129,32 +129,42 @@ class TimConfig:
     t_access_ns: float = knob_field(
         0.0, low=0.0, high=math.inf, unit="ns", label="tile access period",
         help="Tile access period; 0 = the circuit model's minimum, below the minimum is an error.")
-    input_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0, label="input density",
-                                      help="Fraction of nonzero ternary activations (wordline and bitline activity).")
-    weight_density: float = knob_field(0.5, low=0.0, low_open=True, high=1.0, label="weight density",
-                                       help="Fraction of nonzero ternary weights (bitline activity).")
-    i_read_ua: float = knob_field(_REF.i_read_ua, low=0.0, low_open=True, high=math.inf, unit="uA",
-                                  label="cell read current",
-                                  help="Read current of one discharging TPC (32 nm reference; scaled with the node).")
-    sigma_i_read_rel: float = knob_field(_REF.sigma_i_read_rel, low=0.0, high=0.5, label="cell-current spread",
-                                         help="Relative standard deviation of one cell's read current (local "
-                                              "mismatch); sets the bitline step needed for L + 1 levels.")
-    sigma_offset_mv: float = knob_field(_REF.sigma_offset_mv, low=0.0, high=math.inf, unit="mV",
-                                        label="comparator offset",
-                                        help="Input-referred offset (1 sigma) of the column ADC comparators.")
-    sense_margin_sigma: float = knob_field(_REF.sense_margin_sigma, low=0.0, low_open=True, high=10.0,
-                                           unit="sigma", label="sense margin",
-                                           help="Standard deviations between a level and its decision threshold.")
-    i_precharge_ua: float = knob_field(_REF.i_precharge_ua, low=0.0, low_open=True, high=math.inf, unit="uA",
-                                       label="precharge current",
-                                       help="Average restore current of a bitline precharge device (32 nm).")
-    acc_bits: int = knob_field(_REF.acc_bits, low=1, high=64, unit="bit", label="accumulator width",
-                               help="Partial-sum accumulator width in the peripheral compute unit (PCU).")
-    cols_per_pcu: int = knob_field(_REF.cols_per_pcu, low=1, high=math.inf, label="columns per PCU",
-                                   help="Columns sharing one PCU adder (accumulations serialised within an access).")
-    conversion_pipelined: bool = knob_field(_REF.conversion_pipelined, label="pipelined conversion",
-                                            help="A sample-and-hold per bitline lets the array, the conversion and "
-                                                 "the accumulation overlap (period = longest stage).")
+    input_density: float = knob_field(
+        _REF.input_density, low=0.0, low_open=True, high=1.0, label="input density",
+        help="Fraction of nonzero ternary activations (wordline and bitline activity).",
+        **_REF.provenance("input_density"))
+    weight_density: float = knob_field(
+        _REF.weight_density, low=0.0, low_open=True, high=1.0, label="weight density",
+        help="Fraction of nonzero ternary weights (bitline activity).", **_REF.provenance("weight_density"))
+    i_read_ua: float = knob_field(
+        _REF.i_read_ua, low=0.0, low_open=True, high=math.inf, unit="uA", label="cell read current",
+        help="Read current of one discharging TPC (32 nm reference; scaled with the node).",
+        **_REF.provenance("i_read_ua"))
+    sigma_i_read_rel: float = knob_field(
+        _REF.sigma_i_read_rel, low=0.0, high=0.5, label="cell-current spread",
+        help="Relative standard deviation of one cell's read current (local mismatch); sets the bitline step needed "
+             "for L + 1 levels.", **_REF.provenance("sigma_i_read_rel"))
+    sigma_offset_mv: float = knob_field(
+        _REF.sigma_offset_mv, low=0.0, high=math.inf, unit="mV", label="comparator offset",
+        help="Input-referred offset (1 sigma) of the column ADC comparators.", **_REF.provenance("sigma_offset_mv"))
+    sense_margin_sigma: float = knob_field(
+        _REF.sense_margin_sigma, low=0.0, low_open=True, high=10.0, unit="sigma", label="sense margin",
+        help="Standard deviations between a level and its decision threshold.",
+        **_REF.provenance("sense_margin_sigma"))
+    i_precharge_ua: float = knob_field(
+        _REF.i_precharge_ua, low=0.0, low_open=True, high=math.inf, unit="uA", label="precharge current",
+        help="Average restore current of a bitline precharge device (32 nm).", **_REF.provenance("i_precharge_ua"))
+    acc_bits: int = knob_field(
+        _REF.acc_bits, low=1, high=64, unit="bit", label="accumulator width",
+        help="Partial-sum accumulator width in the peripheral compute unit (PCU).", **_REF.provenance("acc_bits"))
+    cols_per_pcu: int = knob_field(
+        _REF.cols_per_pcu, low=1, high=math.inf, label="columns per PCU",
+        help="Columns sharing one PCU adder (accumulations serialised within an access).",
+        **_REF.provenance("cols_per_pcu"))
+    conversion_pipelined: bool = knob_field(
+        _REF.conversion_pipelined, label="pipelined conversion",
+        help="A sample-and-hold per bitline lets the array, the conversion and the accumulation overlap (period = "
+             "longest stage).", **_REF.provenance("conversion_pipelined"))
 
     def __post_init__(self) -> None:
         validate_config(self)

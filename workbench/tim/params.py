@@ -13,7 +13,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
+from workbench.core.knobs import preset_provenance
 from workbench.core.manifest import check_preset_types, preset_path, read_preset
 from workbench.periphery import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
 
@@ -38,7 +40,8 @@ class TechParams:
     spread, leakage), ``sensing`` (comparator offset, sense margin, precharge current, swing limits), ``digital``
     (multipliers, special-function unit, periphery areas, accumulator width, PCU sharing, conversion pipelining),
     ``buffers`` (SRAM buffers, wires, routing), ``activity`` (default operand densities) and ``gpu_reference``
-    (V100 datasheet numbers). ``sources`` maps every field to its stated source.
+    (V100 datasheet numbers). ``sources`` maps every field to its stated source, ``plausible`` each assumed entry
+    that declares one to its ``{low, high, reason}``.
     """
 
     node_nm: float
@@ -92,8 +95,14 @@ class TechParams:
     v100_area_mm2: float
     vdd_by_node_v: dict
     sources: dict
+    plausible: dict
     periphery: PeripheryTech
     """The shared periphery table at the same node (its entries in :data:`SHARED` are copied into this table)."""
+
+    def provenance(self, name: str) -> dict[str, Any]:
+        """``citation=`` or ``assumed=`` of entry ``name`` for :func:`~workbench.core.knobs.knob_field`
+        (:func:`~workbench.core.knobs.preset_provenance`)."""
+        return preset_provenance(name, self.sources[name], self.plausible.get(name))
 
     @property
     def nodes(self) -> tuple[int, ...]:
@@ -128,13 +137,15 @@ class TechParams:
         return replace(self, **changes)
 
 
-def _flatten(tree: dict) -> tuple[dict, dict]:
-    values, sources = {}, {}
+def _flatten(tree: dict) -> tuple[dict, dict, dict]:
+    values, sources, plausible = {}, {}, {}
     for section in tree.values():
         for name, entry in section.items():
             values[name] = entry["value"]
             sources[name] = entry.get("source", "")
-    return values, sources
+            if "plausible" in entry:
+                plausible[name] = entry["plausible"]
+    return values, sources, plausible
 
 
 @functools.lru_cache(maxsize=8)
@@ -150,7 +161,7 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
         the two tables are at different nodes.
     """
     tree = read_preset("tim", name, directory)
-    values, sources = _flatten(tree)
+    values, sources, plausible = _flatten(tree)
     repeated = sorted(set(values) & set(SHARED))
     if repeated:
         raise ValueError(f"tim preset {name!r}: entries {repeated} belong to the shared periphery table "
@@ -161,7 +172,7 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
                          f"node_nm={shared.node_nm}; allowed: the same reference node")
     values.update({n: getattr(shared, n) for n in SHARED})
     sources.update({n: shared.sources[n] for n in SHARED})
-    expected = {f.name for f in fields(TechParams)} - {"sources", "periphery"}
+    expected = {f.name for f in fields(TechParams)} - {"sources", "plausible", "periphery"}
     missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
     if missing or unknown:
         raise ValueError(f"tim preset {name!r}: missing entries {missing}, unknown entries {unknown}")
@@ -169,4 +180,4 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
     if unsourced:
         raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
     check_preset_types(preset_path("tim", name, directory), values, TechParams)
-    return TechParams(**values, sources=sources, periphery=shared)
+    return TechParams(**values, sources=sources, plausible=plausible, periphery=shared)

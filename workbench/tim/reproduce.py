@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from workbench.core.manifest import paper_range, paper_value
 from workbench.core.reproduce import ClaimResult, range_claim, relative_claim
+from workbench.explain.breakeven import ClaimQuantity
 from workbench.tim.arch import TimConfig, accelerator
 from workbench.tim.mapping import map_network
 from workbench.tim.params import load_params
@@ -128,3 +129,30 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
     """Paper vs workbench for M1 and M2 (the analytic model runs in milliseconds, so ``quick`` changes nothing)."""
     cfg = TimConfig()
     return _m1(cfg) + _m2(cfg)
+
+
+#: The M1 rows that are a ``tim.arch`` metric of the default chip (the paper quantity of the same name):
+#: quantity -> metric.
+_M1_METRICS = {
+    "peak throughput (TOPS)": "peak_tops",
+    "power at peak (W)": "power_w",
+    "chip area (mm2)": "area_mm2",
+    "TOPS/W (period-independent)": "tops_per_w",
+    "TOPS/mm2": "tops_per_mm2",
+    "TOPS/W vs V100 (x)": "tops_per_w_vs_v100",
+}
+
+
+def explained() -> list[ClaimQuantity]:
+    """The M1 and M2 rows as ``tim.arch`` metrics, for ``workbench explain`` (M1's TOPS/mm2 vs V100 is no metric
+    of the study and is left out)."""
+    rows = [ClaimQuantity("M1", quantity, "tim.arch", metric, _paper(metric), _paper(metric), rel_tol=TOL)
+            for quantity, metric in _M1_METRICS.items()]
+    for batch in M2_BATCHES:
+        for name in M2_NETWORKS:
+            point = {"network": name, "batch": batch}
+            rows += [ClaimQuantity("M2", f"{what} vs near-memory, {name}, batch {batch} (x)", "tim.arch", metric,
+                                   *paper_range("tim", metric), point)
+                     for what, metric in (("system energy", "energy_vs_near_memory"),
+                                          ("speedup", "speedup_vs_near_memory"))]
+    return rows

@@ -1,5 +1,5 @@
-"""TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, and the access
-period's phases over L."""
+"""TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, the access
+period's phases over L, and which assumed parameters move a metric (a tornado)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 
 from workbench.core import Choice, View, register_view
 from workbench.core.runner import evaluate_frame
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
@@ -79,6 +80,12 @@ def period_breakdown(sigma_i_read_rel: float, conversion_pipelined: bool, adc_ty
     return chart, frame
 
 
+def assumption_tornado(metric: str, network: str):
+    """``metric`` of the default chip with each assumed parameter at the ends of its plausible range, the others
+    at their defaults (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(ARCH, metric, {"network": network})
+
+
 register_view(View(
     name="tim.layer_energy",
     theme="tim",
@@ -111,4 +118,14 @@ register_view(View(
     description="Precharge, decode, wordline, bitline develop, conversion and accumulate of one TiM access for L rows "
                 "active (ADC bits = ceil(log2(L+1)), 5 at L = 16): develop and precharge grow with L and with the "
                 "cell-current spread; the near-memory baseline's one-row read is the last bar.",
+))
+
+register_view(View(
+    name="tim.assumption_tornado",
+    theme="tim",
+    func=assumption_tornado,
+    title="Which assumptions move a metric",
+    knobs=(Choice("metric", "peak_tops", options=tuple(ARCH.metric_names), help="The metric explained."),
+           ARCH.knob("network")),
+    description=TORNADO_DESCRIPTION + " TiM's ranges are declared in data/presets/tim/tim_32nm.yaml.",
 ))
