@@ -154,6 +154,21 @@ CASES = [
     ("regenerate-no-regenerator", ["regenerate", "tim"],
      r"theme 'tim' has no regenerator; themes with one: .*pad", None),
     ("regenerate-two-themes", ["regenerate", "pad", "mram"], r"unrecognized arguments: mram", None),
+    # search budgets and executors, checked before any work (issue 30: --trials 2e9 hung, --executor bogus and
+    # processes:0 were silently accepted, a space smaller than its trials searched until it gave up)
+    ("search-trials-huge", ["search", "sample.lens", "--objectives", "brightness:max", "--trials", "2000000000",
+                            "--store", "{tmp}/s"],
+     r"trials=2000000000 is not allowed; allowed: a whole number from 1 to 100,000", None),
+    ("search-batch-huge", ["search", "sample.lens", "--objectives", "brightness:max", "--batch", "1000000000",
+                           "--store", "{tmp}/s"], r"batch=1000000000 is not allowed", None),
+    ("search-executor-unknown", ["search", "sample.lens", "--objectives", "brightness:max", "--trials", "4",
+                                 "--executor", "bogus", "--store", "{tmp}/s"], r"unknown executor 'bogus'", None),
+    ("search-executor-no-workers", ["search", "sample.lens", "--objectives", "brightness:max", "--trials", "4",
+                                    "--executor", "processes:0", "--store", "{tmp}/s"],
+     r"executor 'processes': workers must be >= 1, got 0", None),
+    ("search-space-smaller-than-trials", ["search", "sample.lens", "--objectives", "brightness:max", "--trials", "9",
+                                          "--knobs", "coating", "stabilised", "--store", "{tmp}/s"],
+     r"the searched knobs \(coating, stabilised\) have only 4 points, fewer than trials=9; ask for at most 4", None),
     # server ports and addresses (a port above 65535 used to wrap modulo 65536: 70000 listened on 4464)
     ("serve-port-70000", ["serve", "--port", "70000"], r"serve: error: --port 70000 is not allowed; allowed: 1 to "
      r"65535$", None),

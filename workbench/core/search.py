@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.core.executors import Executor
+from workbench.core.executors import Executor, make_executor
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
 from workbench.core.pareto import pareto_mask
 from workbench.core.store import ResultStore, point_key
@@ -32,6 +32,9 @@ from workbench.core.sweep import SweepReport, run_sweep
 
 SAMPLERS = ("nsga2", "tpe")
 MAX_PROPOSALS_PER_TRIAL = 50
+#: The largest trial budget and round size a search accepts (a larger one is a typo such as ``--trials 1e9``, and
+#: would hold a sampler's history of that many trials in memory).
+MAX_TRIALS = 100_000
 
 
 def parse_objectives(study: Study, specs: Sequence[str]) -> dict[str, str]:
@@ -116,6 +119,24 @@ class SearchReport:
         return self.resumed + self.evaluated + len(self.failed)
 
 
+def space_size(knobs: Sequence[Knob]) -> float:
+    """How many distinct points the knobs span: the product of their option counts (``inf`` with a continuous
+    knob)."""
+    size: float = 1
+    for knob in knobs:
+        if isinstance(knob, Choice):
+            size *= len(knob.options)
+        elif isinstance(knob, Bool):
+            size *= 2
+        elif isinstance(knob, Int) and math.isfinite(knob.low) and math.isfinite(knob.high):
+            size *= (int(knob.high) - int(knob.low)) // (knob.step or 1) + 1
+        elif isinstance(knob, Float) and knob.step and not knob.log and math.isfinite(knob.high - knob.low):
+            size *= math.floor((knob.high - knob.low) / knob.step + 1e-9) + 1
+        else:
+            return math.inf
+    return size
+
+
 def run_search(study: Study, objectives: Mapping[str, str], trials: int, *, sampler: str = "nsga2", seed: int = 0,
                knobs: Sequence[str] | None = None, base: Mapping[str, Any] | None = None,
                store: ResultStore | None = None, executor: str | Executor = "serial", batch: int = 8,
@@ -145,10 +166,16 @@ def run_search(study: Study, objectives: Mapping[str, str], trials: int, *, samp
     """
     import optuna
 
-    if trials < 1 or batch < 1:
-        raise ValueError(f"trials={trials} and batch={batch} must both be >= 1")
+    for name, value in (("trials", trials), ("batch", batch)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TRIALS:
+            raise ValueError(f"{name}={value!r} is not allowed; allowed: a whole number from 1 to {MAX_TRIALS:,}")
     objectives = parse_objectives(study, [f"{k}:{v}" for k, v in objectives.items()])
     searched = [study.knob(name) for name in (knobs or study.knob_names)]
+    size = space_size(searched)
+    if trials > size:
+        raise ValueError(f"{study.name}: the searched knobs ({', '.join(k.name for k in searched)}) have only "
+                         f"{size:,} points, fewer than trials={trials}; ask for at most {size:,} trials, or sweep "
+                         "them all with `workbench sweep`")
     fixed = {k: v for k, v in study.validate(base or {}).items() if k not in {knob.name for knob in searched}}
     distributions = {knob.name: _distribution(knob) for knob in searched}
     store = store if store is not None else ResultStore()
@@ -156,16 +183,22 @@ def run_search(study: Study, objectives: Mapping[str, str], trials: int, *, samp
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     search = optuna.create_study(directions=["minimize" if d == "min" else "maximize" for d in objectives.values()],
                                  sampler=_sampler(sampler, seed, batch))
-    keys = _resume(study, search, store, objectives, distributions, fixed, trials, report)
-    while report.done < trials and not report.cancelled:
-        if report.infeasible + report.repeated > MAX_PROPOSALS_PER_TRIAL * trials:
-            raise ValueError(f"{study.name}: {report.infeasible} proposals violated the study's constraints and "
-                             f"{report.repeated} repeated a point, for {report.done} new points; fix knobs with --set "
-                             "or search fewer knobs")
-        keys |= _round(study, search, store, objectives, distributions, fixed, executor, cancel, report,
-                       min(batch, trials - report.done), keys)
-        if on_trial is not None:
-            on_trial(report.done, trials)
+    owned = not isinstance(executor, Executor)
+    runner = make_executor(executor)  # checked before any work, and one pool for every round
+    try:
+        keys = _resume(study, search, store, objectives, distributions, fixed, trials, report)
+        while report.done < trials and not report.cancelled:
+            if report.infeasible + report.repeated > MAX_PROPOSALS_PER_TRIAL * trials:
+                raise ValueError(f"{study.name}: {report.infeasible} proposals violated the study's constraints and "
+                                 f"{report.repeated} repeated a point, for {report.done} new points; fix knobs with "
+                                 "--set or search fewer knobs")
+            keys |= _round(study, search, store, objectives, distributions, fixed, runner, cancel, report,
+                           min(batch, trials - report.done), keys)
+            if on_trial is not None:
+                on_trial(report.done, trials)
+    finally:
+        if owned:
+            runner.close()
     frame = store.frame(study)
     frame = frame[frame["key"].isin(keys)].reset_index(drop=True) if len(frame) else frame
     if len(frame):
