@@ -116,7 +116,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     store = ResultStore(args.store) if args.store else ResultStore()
     report = SweepReport(total=len(points))
     try:
-        frame = run_sweep(study, points, store=store, executor=args.executor, report=report)
+        frame = run_sweep(study, points, store=store, executor=args.executor, report=report,
+                          remeasure=args.remeasure)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished points are in {store.path}; run the same command again to resume",
               file=sys.stderr)
@@ -433,6 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", default="serial", help="serial | processes[:N] | dask[:ADDRESS]")
     p.add_argument("--store", help="result store folder (default data/results/store)")
     p.add_argument("--show", action="store_true", help="print the swept points")
+    p.add_argument("--remeasure", action="store_true",
+                   help="evaluate stored points again: adds a timing record per run (machine, load, executor); a "
+                        "model result that differs from the stored one is reported as a conflict")
     p.add_argument("--write-seed", action="store_true",
                    help="also write the points as data/reference/seeds/STUDY.parquet (+ .json provenance), the seed "
                         "results a fresh dashboard opens on")

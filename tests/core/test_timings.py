@@ -54,3 +54,30 @@ def test_measured_metrics_are_titled_as_measurements():
         "throughput (frames/s, measured, median)"
     assert Metric("gain", measured=True).title == "gain (measured, median)"
     assert Metric("energy_uj", "uJ", label="energy").title == "energy (uJ)"
+
+
+def test_remeasuring_a_stored_point_on_another_executor_keeps_one_model_result_and_both_timings(store):
+    """Issue 31's check through the sweep: a second run of a stored point (``remeasure``) on another executor adds a
+    timing record; the model result stays one, with no conflict."""
+    from workbench.core.sweep import run_sweep
+
+    run_sweep(TIMED, [{"x": 5.0}], store=store, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run_sweep(TIMED, [{"x": 5.0}], store=store, progress=False)  # stored: not run again
+        assert len(store.runs(TIMED)) == 1
+        frame = run_sweep(TIMED, [{"x": 5.0}], store=store, progress=False, executor="processes:1", remeasure=True)
+        runs = store.runs(TIMED)
+    assert sorted(runs["executor"]) == ["processes:1", "serial"]
+    assert len(frame) == 1 and frame.loc[0, "square"] == 25.0 and len(store.frame(TIMED)) == 1
+
+
+def test_remeasure_leaves_seeded_points_alone(store):
+    """A shipped (seeded) point was computed on another machine; running it again here could only make a conflict
+    out of rounding (issue 23), so remeasuring skips it."""
+    from workbench.core.sweep import run_sweep
+
+    store.import_seed(TIMED, pd.DataFrame([{"x": 6.0, "square": 36.0, "wall_s": 0.5}]))
+    run_sweep(TIMED, [{"x": 6.0}, {"x": 7.0}], store=store, progress=False, remeasure=True)
+    runs = store.runs(TIMED)
+    assert len(runs) == 1 and runs["point"].tolist() == [store.frame(TIMED).set_index("x").loc[7.0, "key"]]

@@ -150,6 +150,7 @@ def run_sweep(
     cancel: threading.Event | None = None,
     report: SweepReport | None = None,
     on_progress: Callable[[int, int | None, str], None] | None = None,
+    remeasure: bool = False,
 ) -> pd.DataFrame:
     """Evaluate ``points`` (skipping those already stored) and return every requested point as a DataFrame.
 
@@ -173,6 +174,12 @@ def run_sweep(
         Filled in with counts and failures.
     on_progress : callable, optional
         ``on_progress(done, total, description)`` for the steps inside a point (serial executor: epochs, batches).
+    remeasure : bool
+        Evaluate points stored by this machine's runs again too: each run adds a timing record (machine, load,
+        executor) to the point's measured metrics, and a model result that differs from the stored one is reported
+        as a conflict, never silently kept or replaced. Seeded points (shipped results, computed on another machine,
+        whose trained metrics may differ here within their measured tolerance: :mod:`workbench.core.seed_spread`)
+        are not run again.
 
     Returns
     -------
@@ -185,7 +192,12 @@ def run_sweep(
     keys = [point_key(study, p, validated=True) for p in full_points]
     unique = dict(zip(keys, full_points))
     stored = store.keys(study)
-    todo_keys = [k for k in unique if k not in stored]
+    if remeasure:
+        frame = store.frame(study)
+        seeded = set(frame.loc[frame["seeded"].astype(bool), "key"]) if len(frame) else set()
+        todo_keys = [k for k in unique if k not in seeded]
+    else:
+        todo_keys = [k for k in unique if k not in stored]
     report = report if report is not None else SweepReport(total=len(unique))
     report.total, report.cached = len(unique), len(unique) - len(todo_keys)
 
