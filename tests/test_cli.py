@@ -123,6 +123,9 @@ def test_write_seed_produces_parquet_and_provenance(tmp_path, monkeypatch, capsy
     assert "key" not in seed.columns and "brightness" in seed.columns
     sidecar = json.loads((tmp_path / "reference" / "seeds" / "sample.lens.json").read_text())
     assert sidecar["command"].startswith("workbench") and sidecar["points"] == 3
+    from workbench.core.files import content_sha256
+
+    assert sidecar["sha256"] == content_sha256(tmp_path / "reference" / "seeds" / "sample.lens.parquet")
     assert sidecar["versions"]["pyarrow"] and "commit" in sidecar["git"]
 
 

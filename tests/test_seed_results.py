@@ -40,6 +40,17 @@ def test_every_seed_file_has_a_current_spread_measurement(path):
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
+def test_every_seed_file_is_what_its_sidecar_recorded(path):
+    """Issue 30: a shipped file carries its content hash; an altered or damaged one is refused by name on import."""
+    import json
+
+    from workbench.core.files import content_sha256
+
+    assert json.loads(path.with_suffix(".json").read_text())["sha256"] == content_sha256(path), (
+        f"{path} differs from what its sidecar recorded; regenerate it with `workbench sweep ... --write-seed`")
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
 def test_a_seed_point_recomputes_to_its_stored_metrics(path):
     study = get_study(path.stem)
     stored = pd.read_parquet(path)

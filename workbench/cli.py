@@ -173,7 +173,7 @@ def _write_seed(study, frame) -> Path:
     """Write the swept points as ``data/reference/seeds/<study>.parquet`` with a JSON provenance sidecar."""
     import json
 
-    from workbench.core.files import atomic_write
+    from workbench.core.files import atomic_write, content_sha256
     from workbench.core.provenance import provenance
     from workbench.core.timings import RUNS, SPREAD
 
@@ -183,7 +183,7 @@ def _write_seed(study, frame) -> Path:
                                   c not in ("key", "version", "elapsed_s", "seeded", "created_at")]
     atomic_write(target, frame[columns].to_parquet(index=False))
     record = provenance(shlex.join(["workbench", *sys.argv[1:]]))
-    record.update(study=study.name, study_version=study.version, points=len(frame))
+    record.update(study=study.name, study_version=study.version, points=len(frame), sha256=content_sha256(target))
     atomic_write(target.with_suffix(".json"), json.dumps(record, indent=2) + "\n")
     return target
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sample_studies import LENS, SLOW
 
+from workbench.core.files import content_sha256
 from workbench.core.store import ResultStore, StoreError, point_key
 
 
@@ -264,7 +265,12 @@ def test_seed_import_happens_once(store, monkeypatch, tmp_path):
     (seeds / "sample.slow.json").write_text('{"study_version": "0"}')
     with pytest.warns(UserWarning, match="version '0'.*not imported"):
         assert store.ensure_seeded(SLOW) == 0
-    (seeds / "sample.slow.json").write_text('{"study_version": "1"}')
+    (seeds / "sample.slow.json").write_text('{"study_version": "1", "sha256": "0123"}')
+    store._seed_checked.clear()
+    with pytest.warns(UserWarning, match=r"sample.slow.parquet do not match their sidecar sample.slow.json .*altered"):
+        assert store.ensure_seeded(SLOW) == 0  # altered after it was written: named, not imported
+    (seeds / "sample.slow.json").write_text(json.dumps({"study_version": "1",
+                                                       "sha256": content_sha256(seeds / "sample.slow.parquet")}))
     store._seed_checked.clear()
     assert store.ensure_seeded(SLOW) == 2
     assert store.ensure_seeded(SLOW) == 0
@@ -279,7 +285,8 @@ def test_a_read_only_store_is_read_without_seeds_it_cannot_import(store, monkeyp
     seeds.mkdir(parents=True)
     seed = pd.DataFrame({"x": [2.0], "delay_s": [0.0], "square": [4.0], "root": [1.41]})
     seed.to_parquet(seeds / "sample.slow.parquet")
-    (seeds / "sample.slow.json").write_text('{"study_version": "1"}')
+    (seeds / "sample.slow.json").write_text(json.dumps({"study_version": "1",
+                                                       "sha256": content_sha256(seeds / "sample.slow.parquet")}))
     store.put(SLOW, {"x": 3.0}, {"square": 9.0, "root": 1.73})
     monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
     os.chmod(store.path, 0o555)

@@ -37,3 +37,11 @@ def atomic_write(path: Path, payload: bytes | str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def content_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes: what a regenerator records in a shipped file's sidecar and a loader checks, so a
+    damaged or altered file is named instead of read."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

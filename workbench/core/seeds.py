@@ -1,9 +1,10 @@
 """Seed results: the points a study ships in ``data/reference/seeds/<study>.parquet``, checked before they are imported.
 
-A seed file comes with a JSON sidecar (``<study>.json``: the study version and the command that made it, written by
-``workbench sweep ... --write-seed``). The store imports a seed file once (:meth:`ResultStore.ensure_seeded`); a file
-that cannot be imported (damaged, made by another study version, a row a study would refuse) is named in one warning
-with what is wrong and how to regenerate it, and the store is read without it.
+A seed file comes with a JSON sidecar (``<study>.json``: the study version, the command that made it and the
+file's SHA-256, written by ``workbench sweep ... --write-seed``). The store imports a seed file once
+(:meth:`ResultStore.ensure_seeded`); a file that cannot be imported (damaged or altered since it was written, made by
+another study version, a row a study would refuse) is named in one warning with what is wrong and how to regenerate
+it, and the store is read without it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from workbench.core.files import content_sha256
 from workbench.core.study import Study
 
 
@@ -45,6 +47,13 @@ def _checked(study: Study, path: Path) -> tuple[pd.DataFrame | None, str | None]
     if made_by != study.version:
         return None, (f"were made by {study.name} version {made_by!r}, not the current version "
                       f"{study.version!r}")
+    try:
+        digest = content_sha256(path)
+    except OSError as error:
+        return None, f"cannot be read ({error})"
+    if meta.get("sha256") != digest:
+        return None, (f"do not match their sidecar {sidecar.name} (SHA-256 {digest[:12]}..., recorded "
+                      f"{str(meta.get('sha256'))[:12]}...): the file was altered or damaged after it was written")
     try:
         frame = pd.read_parquet(path)
     except (OSError, ValueError, pa.ArrowException) as error:
