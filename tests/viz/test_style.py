@@ -58,7 +58,8 @@ def test_pipeline_labels_come_from_the_declared_map_not_truncation():
     assert style.label_expr(["single", "multi"]) is None
 
 
-def test_category_colours_are_stable_across_charts_and_distinct_within_a_legend():
+def test_category_colours_are_stable_across_charts_and_distinct_within_a_legend(monkeypatch):
+    monkeypatch.setattr(style, "_COLOURS", {})  # a fresh page: charts drawn earlier in this process hold colours
     first = style.category_colours(["adc-test", "dac-test", "array-test"])
     second = style.category_colours(["array-test", "buffers-test"])
     assert second["array-test"] == first["array-test"]  # one colour per category across a page
