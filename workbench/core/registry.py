@@ -3,9 +3,9 @@
 Each theme's manifest (:class:`~workbench.core.manifest.ThemeManifest`) lists its studies, views and stages; the
 registry imports the modules of one kind the first time that kind is listed or looked up, so ``core`` never names a
 theme and listing studies imports no view. Within a kind a name means one object (a second is refused); the
-registry-looped tests keep study and view names apart, since ``workbench export NAME`` takes either. An unknown name
-raises one error, :class:`UnknownName`. :func:`register_study` and :func:`register_view` add objects that no manifest
-declares (a test's or a notebook's own study).
+registry-looped tests keep names apart across kinds too (``workbench export NAME`` takes a view or a study). An
+unknown name raises one error, :class:`UnknownName`. :func:`register_study` and :func:`register_view` add objects
+that no manifest declares (a test's or a notebook's own study).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 * ``mram.device``: a write path's magnet at a write current: switching-time distribution, WER at a pulse, write time
   at an iso WER, critical current, thermal stability and retention.
 * ``mram.array``: read/write energy and latency per word and area for STT, GSH, DGSH, VSH, DVSH organisations.
-* ``mram.cim``: sense margins and bit error rate of a CiM operation under process variation (Monte Carlo).
+* ``mram.cim_sensing``: sense margins and bit error rate of a CiM operation under process variation (Monte Carlo).
 * ``mram.system``: a kernel's memory energy and time with and without CiM on one organisation.
 """
 
@@ -28,8 +28,8 @@ ORG_NAMES = tuple(ORGANISATIONS)
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    """The configuration the ``mram.array`` and ``mram.cim`` studies take: an array, its write path and its process
-    variation (each section checks its own fields)."""
+    """The configuration the ``mram.array`` and ``mram.cim_sensing`` studies take: an array, its write path and its
+    process variation (each section checks its own fields)."""
 
     array: ArrayKnobs = field(default_factory=ArrayKnobs)
     write: WriteKnobs = field(default_factory=WriteKnobs)
@@ -224,7 +224,7 @@ def evaluate_cim(config: MemoryConfig, organisation: str, op: str, ref_fraction:
 
 
 CIM = Study(
-    name="mram.cim",
+    name="mram.cim_sensing",
     theme="mram",
     func=evaluate_cim,
     config=MemoryConfig,

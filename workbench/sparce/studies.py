@@ -1,4 +1,4 @@
-"""SparCE studies: ``sparce.core`` (interactive: the trace model on cached traces) and ``sparce.emulated`` (batch:
+"""SparCE studies: ``sparce.trace`` (interactive: the trace model on cached traces) and ``sparce.emulated`` (batch:
 the same point run instruction by instruction in Unicorn, cross-checked against the trace model)."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def evaluate_core(config: PipelineConfig, variant: str, activations: str, sparsi
 
 
 CORE = Study(
-    name="sparce.core",
+    name="sparce.trace",
     theme="sparce",
     func=evaluate_core,
     config=PipelineConfig,
@@ -127,7 +127,7 @@ EMULATED = Study(
     version="1",
     cost="batch",
     context=one_torch_thread,
-    description="The sparce.core point on the default pipeline, run instruction by instruction in Unicorn "
+    description="The sparce.trace point on the default pipeline, run instruction by instruction in Unicorn "
                 "(seconds per image) with real PC jumps over the skipped regions; a cross-check of the trace model.",
     constraints=_check_sasa,
 )
