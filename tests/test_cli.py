@@ -85,8 +85,6 @@ def test_list_groups_studies_and_views_by_theme(capsys):
 
 
 def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(tmp_path, monkeypatch, capsys):
-    import dataclasses
-
     from workbench.core.manifest import list_manifests
 
     declared = [m.theme for m in list_manifests() if m.regenerate is not None]
@@ -95,11 +93,10 @@ def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == [*declared, "seed-spread", "adc-survey", "components"]
 
-    import workbench.pad.manifest
+    import workbench.pad.detector
 
     written = tmp_path / "weights.pt"
-    monkeypatch.setattr(workbench.pad.manifest, "MANIFEST",
-                        dataclasses.replace(workbench.pad.manifest.MANIFEST, regenerate=lambda: [written]))
+    monkeypatch.setattr(workbench.pad.detector, "regenerate", lambda: [written])
     assert main(["regenerate", "pad"]) == 0
     assert capsys.readouterr().out.splitlines() == [str(written)]
 

@@ -1,6 +1,6 @@
 """Registry-looped checks (timm style): every theme, study, view, paper table, claim and seed file is tested for free.
 
-A new theme is covered the moment its package declares a manifest, studies and views.
+A new theme is covered the moment its manifest is listed in ``workbench/themes.py`` and names its studies and views.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import inspect
 import json
 import math
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,9 +23,10 @@ from workbench.core.manifest import (
     list_manifests,
     paper_table,
     reference_points,
+    resolve,
 )
 from workbench.core.paths import reference_dir
-from workbench.core.registry import get_study, get_view, list_studies, list_views, theme_modules
+from workbench.core.registry import FIELDS, entries, get_study, get_view, list_studies, list_views
 from workbench.core.store import ResultStore
 from workbench.core.views import FRAMES
 from workbench.viz.export import export
@@ -41,18 +43,40 @@ RAW_NAME = re.compile(r"\b(?:[a-z][a-z0-9]+(?:_[a-z0-9]+)+|[a-z](?:_[a-z0-9]+){2
 
 
 def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
-    packages = {name.split(".")[1] for name in theme_modules("studies")}
-    assert packages == set(THEMES), "a package with studies.py needs a manifest.py (and the other way round)"
+    packages = {p.parent.name for p in Path(importlib.import_module("workbench").__path__[0]).glob("*/studies.py")}
+    assert packages == set(THEMES), "a package with studies.py needs a manifest listed in workbench/themes.py"
     for manifest in MANIFESTS:
         assert manifest.notebook_path.exists(), manifest.notebook
-        assert f"workbench.{manifest.theme}.reproduce" in theme_modules("reproduce")
-        assert callable(importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce)
+        assert callable(resolve(manifest.reproduce)) and manifest.reproduce.startswith(f"workbench.{manifest.theme}.")
         assert manifest.papers and all(p.replace(".", "").isdigit() for p in manifest.papers), manifest.papers
+
+
+@pytest.mark.parametrize("kind", FIELDS)
+def test_every_registered_object_is_declared_by_exactly_one_manifest(kind):
+    """The manifests are the table of contents: what they name exists, is of its kind and theme, and the registry
+    holds exactly it (a theme object registered any other way, or named by two manifests, fails here)."""
+    declared: dict[int, list[str]] = {}
+    for manifest in MANIFESTS:
+        for ref in getattr(manifest, FIELDS[kind]):
+            entry = resolve(ref)
+            assert type(entry).__name__ == kind.title() and entry.theme == manifest.theme, ref
+            assert entries(kind)[entry.name] is entry, ref
+            declared.setdefault(id(entry), []).append(ref)
+    assert all(len(refs) == 1 for refs in declared.values()), [r for r in declared.values() if len(r) > 1]
+    registered = {name: entry for name, entry in entries(kind).items() if entry.theme in THEMES}
+    assert registered and {id(e) for e in registered.values()} == set(declared), \
+        sorted(n for n, e in registered.items() if id(e) not in declared)
+
+
+def test_a_name_means_one_object_across_studies_views_and_stages():
+    """``workbench export NAME`` takes a view or a study, and a stage name is a pipeline's part: no name is two."""
+    names = [name for kind in FIELDS for name in entries(kind)]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
 
 
 @pytest.mark.parametrize("theme", REGENERATING)
 def test_a_declared_regenerator_is_a_documented_call_without_arguments(theme):
-    regenerate = get_manifest(theme).regenerate
+    regenerate = resolve(get_manifest(theme).regenerate)
     assert callable(regenerate) and regenerate.__module__.startswith(f"workbench.{theme}.")
     assert not [p for p in inspect.signature(regenerate).parameters.values() if p.default is p.empty], \
         "`workbench regenerate THEME` calls it with no arguments"

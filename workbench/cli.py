@@ -302,11 +302,12 @@ _SHARED_HELP = {
 def cmd_regenerate(args: argparse.Namespace) -> int:
     import inspect
 
-    from workbench.core.manifest import get_manifest, list_manifests
+    from workbench.core.manifest import get_manifest, list_manifests, resolve
 
     regenerating = [m for m in list_manifests() if m.regenerate is not None]
     if args.theme is None:
-        listed = {m.theme: inspect.getdoc(m.regenerate).split("\n\n")[0].replace("``", "") for m in regenerating}
+        listed = {m.theme: inspect.getdoc(resolve(m.regenerate)).split("\n\n")[0].replace("``", "")
+                  for m in regenerating}
         listed.update(_SHARED_HELP)
         width = max(map(len, listed))
         for name, what in listed.items():
@@ -319,7 +320,7 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
         if manifest.regenerate is None:
             raise ValueError(f"theme {manifest.theme!r} has no regenerator; themes with one: "
                              f"{', '.join(m.theme for m in regenerating)}; shared data: {', '.join(_SHARED_HELP)}")
-        paths = manifest.regenerate()
+        paths = resolve(manifest.regenerate)()
     for path in paths:
         print(path)
     return 0

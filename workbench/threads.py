@@ -1,6 +1,6 @@
 """The thread setting a training study runs under, importable without loading torch.
 
-Study modules are imported when the registry is discovered, interactive ones included, so what a study declares
+Study modules are imported when the registry is first filled, interactive ones included, so what a study declares
 must not load torch; the torch import happens when the context is entered, i.e. when a point is evaluated.
 """
 

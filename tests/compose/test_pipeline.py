@@ -8,7 +8,7 @@ import math
 import pytest
 
 from workbench.compose.pipeline import network, run_pipeline, workload
-from workbench.core.registry import get_study
+from workbench.core.registry import UnknownName, get_study
 from workbench.core.stages import get_stage, run_target
 from workbench.nn import count_macs
 
@@ -72,5 +72,5 @@ def test_composed_point_end_to_end_and_bad_input():
         study.validate(pipeline="pruning.train>tim.tiles")  # incompatible: not among the pipelines
     with pytest.raises(ValueError, match="requires \\['ternary'\\]"):
         run_pipeline("pruning.train>tim.tiles", TINY, **SCALE)
-    with pytest.raises(ValueError, match="not registered"):
+    with pytest.raises(UnknownName, match="no stage named 'gpu.v100'"):
         run_pipeline("pruning.train>gpu.v100", TINY, **SCALE)

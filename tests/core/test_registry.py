@@ -6,7 +6,8 @@ from sample_studies import LENS
 
 from workbench.core import Bool, Choice, Study, get_study, list_studies, register_study
 from workbench.core.knobs import field_knob
-from workbench.core.registry import theme_modules
+from workbench.core.registry import UnknownName, get_view
+from workbench.core.stages import get_stage
 from workbench.threads import one_torch_thread
 
 
@@ -25,9 +26,12 @@ def test_duplicate_name_is_refused_and_unknown_is_named():
         get_study("nope")
 
 
-def test_theme_modules_never_include_core_ui_viz():
-    for name in theme_modules("studies"):
-        assert name.split(".")[1] not in ("core", "ui", "viz")
+@pytest.mark.parametrize(("kind", "get"), [("study", get_study), ("view", get_view), ("stage", get_stage)])
+def test_an_unknown_name_is_one_error_naming_the_kind_and_what_exists(kind, get):
+    with pytest.raises(UnknownName) as caught:
+        get("sample.nope")
+    assert isinstance(caught.value, KeyError) and caught.value.kind == kind
+    assert str(caught.value).startswith(f"no {kind} named 'sample.nope'; registered: [")
 
 
 @pytest.mark.parametrize("name", list_studies())

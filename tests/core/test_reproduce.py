@@ -130,8 +130,9 @@ def test_progress_lines_a_missing_data_set_row_and_the_summary(monkeypatch, caps
     def missing(quick):
         raise FileNotFoundError("CIFAR-10 not found at /data/cifar-10-batches-py")
 
-    monkeypatch.setattr(module, "list_manifests", lambda: [types.SimpleNamespace(theme="alpha", claims=("M1", "M2")),
-                                                           types.SimpleNamespace(theme="beta", claims=("P2",))])
+    monkeypatch.setattr(module, "list_manifests", lambda: [
+        types.SimpleNamespace(theme="alpha", claims=("M1", "M2"), reproduce="workbench.alpha.reproduce:reproduce"),
+        types.SimpleNamespace(theme="beta", claims=("P2",), reproduce="workbench.beta.reproduce:reproduce")])
     monkeypatch.setitem(sys.modules, "workbench.alpha.reproduce", types.SimpleNamespace(
         reproduce=lambda quick: [relative_claim("M1", "x", 1.0, 1.05, 0.1), relative_claim("M2", "y", 1.0, 2.0, 0.1)]))
     monkeypatch.setitem(sys.modules, "workbench.beta.reproduce", types.SimpleNamespace(reproduce=missing))

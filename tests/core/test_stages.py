@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench.core import Choice, Float
+from workbench.core.registry import UnknownName
 from workbench.core.stages import (
     Stage,
     check_pipeline,
@@ -35,7 +36,7 @@ def test_registry_lists_both_kinds_and_the_themes_stages():
 
 
 def test_unknown_stage_and_wrong_kind_are_one_clear_error():
-    with pytest.raises(ValueError, match="stage='tim.nope' is not registered"):
+    with pytest.raises(UnknownName, match=r"no stage named 'tim.nope'; registered: \['crossbar.arrays'"):
         get_stage("tim.nope")
     with pytest.raises(ValueError, match="'tim.tiles' is of kind 'target', not 'algorithm'"):
         get_stage("tim.tiles", "algorithm")

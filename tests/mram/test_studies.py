@@ -8,7 +8,7 @@ from workbench.core import get_study, get_view, list_studies, list_views
 from workbench.core.manifest import get_manifest, paper_table
 from workbench.core.reproduce import ClaimResult, run_reproductions
 
-STUDIES = ("mram.device", "mram.array", "mram.cim", "mram.system")
+STUDIES = ("mram.device", "mram.array", "mram.cim_sensing", "mram.system")
 VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj")
 
 
@@ -45,9 +45,9 @@ def test_device_study_trends():
 
 def test_cim_study_refuses_an_op_the_organisation_does_not_sense():
     with pytest.raises(ValueError, match="op"):
-        get_study("mram.cim").evaluate({"organisation": "STT", "op": "NOR"})
+        get_study("mram.cim_sensing").evaluate({"organisation": "STT", "op": "NOR"})
     with pytest.raises(ValueError, match="samples"):
-        get_study("mram.cim").evaluate({"samples": 0})
+        get_study("mram.cim_sensing").evaluate({"samples": 0})
 
 
 def test_manifest_and_paper_table():

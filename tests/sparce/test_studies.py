@@ -11,7 +11,7 @@ from workbench.sparce.reproduce import reproduce
 
 @pytest.fixture(scope="module")
 def core():
-    study = get_study("sparce.core")
+    study = get_study("sparce.trace")
     study.evaluate()                                                   # warm: records, cost tables
     study.evaluate(variant="neon")
     return study

@@ -38,7 +38,7 @@ def test_build_all_builds_what_is_pending_and_reports_failures(store):
     errors = build_all()
     assert isinstance(good.panel, ViewPanel) and good.error is None
     assert bad.panel is None and errors == [bad.error]
-    assert "sample.no_such_view could not be built: KeyError" in bad.error
+    assert "sample.no_such_view could not be built: UnknownName: no view named 'sample.no_such_view'" in bad.error
     shown = bad.children[0]
     assert "wb-error" in shown.value and "wb-dashboard" in shown._dom_classes
     assert build_all() == []  # nothing left pending

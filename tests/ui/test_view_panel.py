@@ -9,6 +9,7 @@ import pytest
 from sample_studies import LENS, LENS_CURVE
 
 from workbench.core import Int, Metric, Study, View
+from workbench.core.registry import entries
 from workbench.ui import Explorer, ViewPanel
 
 
@@ -61,8 +62,7 @@ def _losses(frames):
 
 
 def test_a_run_on_the_page_redraws_the_views_over_that_study(store, monkeypatch):
-    monkeypatch.setattr("workbench.core.registry._STUDIES", {"viewtest.train": TRAIN})
-    monkeypatch.setattr("workbench.core.registry._DISCOVERED", {"studies", "views"})
+    monkeypatch.setitem(entries("study"), "viewtest.train", TRAIN)
     panel = ViewPanel(View("viewtest.losses", "viewtest", _losses, "losses", studies=("viewtest.train",)), store=store)
     assert panel.frame["epochs"].tolist() == [0]
     explorer = Explorer(TRAIN, store=store, x="epochs", y="loss")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 
 from workbench.compose.pipeline import DATASETS, run_pipeline
-from workbench.core import Choice, Int, Metric, Study, register_study
+from workbench.core import Choice, Int, Metric, Study
 from workbench.core.stages import pipelines, stage_knobs
 from workbench.threads import one_torch_thread
 
@@ -60,7 +60,7 @@ def compose(**params) -> dict:
 compose.__signature__ = inspect.Signature(
     [inspect.Parameter(k.name, inspect.Parameter.KEYWORD_ONLY) for k in KNOBS])
 
-COMPOSE = register_study(Study(
+COMPOSE = Study(
     name="compose.pipeline",
     theme="compose",
     func=compose,
@@ -77,4 +77,4 @@ COMPOSE = register_study(Study(
         "computes it, next to energy, latency and area per inference; facts (MACs, densities, precision) are "
         "measured on the network after every stage."
     ),
-))
+)

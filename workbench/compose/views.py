@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.compose.studies import COMPOSE
-from workbench.core import Choice, View, register_view
+from workbench.core import Choice, View
 from workbench.core.stages import ARROW, get_stage, parse_pipeline, stage_knobs
 from workbench.viz.charts import tradeoff
 
@@ -150,7 +150,7 @@ def _default_pipeline() -> str:
 
     return max(options, key=lambda p: (baseline(p) in options, len(parse_pipeline(p)), -options.index(p)))
 
-register_view(View(
+PARETO = View(
     name="compose.pareto",
     theme="compose",
     func=pareto,
@@ -159,9 +159,9 @@ register_view(View(
     studies=(COMPOSE.name,),
     description="Every stored combination of algorithm stages and hardware target: accuracy as the hardware "
                 "computes it against energy, latency or area, with the non-dominated front across themes.",
-))
+)
 
-register_view(View(
+WATERFALL = View(
     name="compose.waterfall",
     theme="compose",
     func=_waterfall,
@@ -173,4 +173,4 @@ register_view(View(
     description="From the baseline (every algorithm stage off, or at its neutral setting) each stage switched on in "
                 "turn: the change of the network's accuracy and of the energy per inference on the target, then the "
                 "accuracy the hardware itself costs. Steps come from stored points.",
-))
+)

@@ -1,9 +1,14 @@
-"""Theme manifests: a theme is one declaration, and its paper numbers, claims and presets are data read in one way.
+"""Theme manifests: a theme is one declaration, its table of contents, and its paper numbers, claims and presets are
+data read in one way.
 
-Each theme package declares ``MANIFEST = ThemeManifest(...)`` in ``workbench/<theme>/manifest.py``: title, papers
-(arXiv ids), dashboard notebook, claim ids and, where it has one, the regenerator of its expensive shipped data. The
-overview page, ``workbench list``, ``workbench reproduce``, ``workbench regenerate`` and the registry-looped tests
-derive from the manifests, so adding a theme touches nothing outside its package, notebook and data.
+Each theme package declares ``MANIFEST = ThemeManifest(...)`` in ``workbench/<theme>/manifest.py``, and
+``workbench/themes.py`` lists where the manifests are. A manifest gives the theme's title, papers (arXiv ids),
+dashboard notebook and claim ids, and names everything the theme plugs in: its studies, views and composition stages,
+its ``reproduce`` function and, where it has one, the regenerator of its expensive shipped data. It names them by
+reference, ``"package.module:NAME"`` (:func:`resolve`), so reading the manifests imports no theme module: the registry
+(:mod:`workbench.core.registry`) imports a study's module when studies are first listed. The overview page,
+``workbench list``, ``workbench reproduce``, ``workbench regenerate`` and the registry-looped tests derive from the
+manifests.
 
 Data layout (``data/``):
 
@@ -21,7 +26,6 @@ import functools
 import importlib
 import math
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,6 @@ import pandas as pd
 import yaml
 
 from workbench.core.paths import PROJECT_ROOT, presets_dir, reference_dir
-from workbench.core.registry import theme_modules
 
 PAPER_COLUMNS = ("claim", "label", "quantity", "low", "high", "unit", "source")
 CLAIM_COLUMNS = ("id", "paper", "claim")
@@ -38,7 +41,9 @@ CLAIM_COLUMNS = ("id", "paper", "claim")
 
 @dataclass(frozen=True)
 class ThemeManifest:
-    """The one declaration of a research theme.
+    """The one declaration of a research theme: what it is and what it plugs in.
+
+    Every object is named by a reference ``"package.module:NAME"`` (:func:`resolve`), imported only when used.
 
     Parameters
     ----------
@@ -50,11 +55,17 @@ class ThemeManifest:
         arXiv ids of the theme's papers.
     notebook : str
         Its dashboard, a file under ``notebooks/``.
+    reproduce : str
+        Its reproduction check, ``reproduce(quick: bool = False) -> list[ClaimResult]``
+        (:mod:`workbench.core.reproduce`).
+    studies, views, stages : tuple of str
+        Its :class:`~workbench.core.study.Study`, :class:`~workbench.core.views.View` and
+        :class:`~workbench.core.stages.Stage` objects: the registry holds exactly these.
     claims : tuple of str
         Ids in ``data/reference/claims.csv`` that its ``reproduce`` checks.
     summary : str
         One sentence for the overview page.
-    regenerate : callable or None
+    regenerate : str or None
         Recomputes the data the theme ships or caches because they are too expensive to make on first use (trained
         weights, Monte Carlo tables, tuned presets): called with no arguments, it runs for minutes to hours, prints
         its progress and returns the paths it wrote. ``workbench regenerate THEME`` runs it; ``None`` (the default)
@@ -65,22 +76,45 @@ class ThemeManifest:
     title: str
     papers: tuple[str, ...]
     notebook: str
+    reproduce: str
+    studies: tuple[str, ...] = ()
+    views: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
     claims: tuple[str, ...] = ()
     summary: str = ""
-    regenerate: Callable[[], list[Path]] | None = None
+    regenerate: str | None = None
+
+    def __post_init__(self) -> None:
+        refs = [self.reproduce, *self.studies, *self.views, *self.stages, *([self.regenerate] if self.regenerate
+                                                                             else [])]
+        for ref in refs:
+            module, _, name = ref.partition(":")
+            if not module.startswith("workbench.") or not name.isidentifier():
+                raise ValueError(f"theme {self.theme!r}: reference {ref!r} is not allowed; allowed: "
+                                 f"'workbench.<module>:<NAME>'")
+        if len(set(refs)) != len(refs):
+            raise ValueError(f"theme {self.theme!r}: a reference is listed twice in {refs}")
 
     @property
     def notebook_path(self) -> Path:
         return PROJECT_ROOT / "notebooks" / self.notebook
 
 
+def resolve(ref: str) -> Any:
+    """The object a manifest reference ``"package.module:NAME"`` names, importing its module."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def list_manifests() -> list[ThemeManifest]:
-    """The manifest of every theme package (``workbench/<theme>/manifest.py`` defining ``MANIFEST``), by name."""
+    """The manifest of every theme, in the order ``workbench/themes.py`` lists them."""
+    from workbench.themes import MANIFESTS
+
     manifests = []
-    for module in theme_modules("manifest"):
-        manifest = importlib.import_module(module).MANIFEST
-        if manifest.theme != module.split(".")[1]:
-            raise ValueError(f"{module}: MANIFEST.theme is {manifest.theme!r}, the package is {module.split('.')[1]!r}")
+    for ref in MANIFESTS:
+        manifest = resolve(ref)
+        if manifest.theme != ref.split(".")[1]:
+            raise ValueError(f"{ref}: theme is {manifest.theme!r}, the package is {ref.split('.')[1]!r}")
         manifests.append(manifest)
     return manifests
 

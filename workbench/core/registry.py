@@ -1,108 +1,132 @@
-"""A timm-style registry of studies and views.
+"""One registry of studies, views and composition stages, filled from the theme manifests.
 
-Theme packages declare studies in ``workbench/<theme>/studies.py`` with :func:`register_study` and views in
-``workbench/<theme>/views.py`` with :func:`register_view`; the registry finds those modules by walking the
-``workbench`` package, so ``core`` never names a theme.
+Each theme's manifest (:class:`~workbench.core.manifest.ThemeManifest`) lists its studies, views and stages; the
+registry imports the modules of one kind the first time that kind is listed or looked up, so ``core`` never names a
+theme and listing studies imports no view. Within a kind a name means one object (a second is refused); the
+registry-looped tests keep names apart across kinds too (``workbench export NAME`` takes a view or a study). An
+unknown name raises one error, :class:`UnknownName`. :func:`register_study` and :func:`register_view` add objects
+that no manifest declares (a test's or a notebook's own study).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import importlib
-import pkgutil
-from pathlib import Path
+from typing import Any
 
 from workbench.core.study import Study
 from workbench.core.views import View
 
-_STUDIES: dict[str, Study] = {}
-_VIEWS: dict[str, View] = {}
-_DISCOVERED: set[str] = set()
+#: The kinds the registry holds, each with the manifest field that lists them.
+FIELDS = {"study": "studies", "view": "views", "stage": "stages"}
+
+_ENTRIES: dict[str, dict[str, Any]] = {kind: {} for kind in FIELDS}
+_FILLED: set[str] = set()
 
 
-def register_study(study: Study, *, replace: bool = False) -> Study:
-    """Add ``study`` to the registry and return it.
+class UnknownName(KeyError):
+    """A study, view or stage name that is not registered; the message names the kind and lists what exists.
+
+    Parameters
+    ----------
+    kind : {"study", "view", "stage"}
+    name : str
+        The name asked for.
+    known : iterable of str
+        The registered names of that kind.
+    """
+
+    def __init__(self, kind: str, name: str, known) -> None:
+        super().__init__(f"no {kind} named {name!r}; registered: {sorted(known)}")
+        self.kind = kind
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def register(kind: str, entry: Any, *, replace: bool = False) -> Any:
+    """Add ``entry`` (a study, view or stage, as ``kind`` says) to the registry and return it.
 
     Raises
     ------
     ValueError
-        If another study already has that name and ``replace`` is false.
+        For a second entry of the same kind and name (unless ``replace``), or a stage knob whose name another stage
+        declares differently (stage knobs become the knobs of one composed study, so a name means one thing).
     """
-    existing = _STUDIES.get(study.name)
-    if existing is not None and existing is not study and not replace:
-        raise ValueError(f"a study named {study.name!r} is already registered (theme {existing.theme!r})")
-    _STUDIES[study.name] = study
-    return study
+    table = _ENTRIES[kind]
+    existing = table.get(entry.name)
+    if existing is not None and existing is not entry and not replace:
+        raise ValueError(f"a {kind} named {entry.name!r} is already registered (theme {existing.theme!r})")
+    if kind == "stage":
+        for other in table.values():
+            clash = [k.name for k in entry.knobs for theirs in other.knobs
+                     if other.name != entry.name and theirs.name == k.name and theirs != k]
+            if clash:
+                raise ValueError(f"stage {entry.name!r}: knob {clash[0]!r} is declared differently by stage "
+                                 f"{other.name!r}; share the same knob object or rename it")
+    table[entry.name] = entry
+    return entry
+
+
+def entries(kind: str) -> dict[str, Any]:
+    """Every registered entry of ``kind`` by name, after importing what the manifests declare of that kind.
+
+    Raises
+    ------
+    ValueError
+        When a manifest declares an object of another theme.
+    """
+    if kind not in _FILLED:
+        from workbench.core.manifest import list_manifests, resolve
+
+        for manifest in list_manifests():
+            for ref in getattr(manifest, FIELDS[kind]):
+                entry = resolve(ref)
+                if entry.theme != manifest.theme:
+                    raise ValueError(f"theme {manifest.theme!r} declares {ref} of theme {entry.theme!r}")
+                register(kind, entry)
+        _FILLED.add(kind)
+    return _ENTRIES[kind]
+
+
+def lookup(kind: str, name: str) -> Any:
+    """The registered ``kind`` called ``name``; :class:`UnknownName` otherwise."""
+    table = entries(kind)
+    if name not in table:
+        raise UnknownName(kind, name, table)
+    return table[name]
+
+
+def register_study(study: Study, *, replace: bool = False) -> Study:
+    """Add a study no manifest declares; ``ValueError`` for a second study of the same name."""
+    return register("study", study, replace=replace)
 
 
 def register_view(view: View, *, replace: bool = False) -> View:
-    """Add ``view`` to the registry and return it (``ValueError`` for a second view of the same name)."""
-    existing = _VIEWS.get(view.name)
-    if existing is not None and existing is not view and not replace:
-        raise ValueError(f"a view named {view.name!r} is already registered (theme {existing.theme!r})")
-    _VIEWS[view.name] = view
-    return view
+    """Add a view no manifest declares; ``ValueError`` for a second view of the same name."""
+    return register("view", view, replace=replace)
 
 
-def theme_modules(module: str) -> list[str]:
-    """Import names ``workbench.<theme>.<module>`` of every theme package that has such a module."""
-    import workbench
-
-    root = Path(workbench.__path__[0])
-    names = []
-    for info in pkgutil.iter_modules(workbench.__path__):
-        if not info.ispkg or info.name in ("core", "ui", "viz"):
-            continue
-        if (root / info.name / f"{module}.py").is_file():
-            names.append(f"workbench.{info.name}.{module}")
-    return sorted(names)
-
-
-def discover(module: str = "studies") -> None:
-    """Import every ``workbench.<theme>.<module>`` once (``"studies"`` or ``"views"``) so its entries register."""
-    if module in _DISCOVERED:
-        return
-    for name in theme_modules(module):
-        importlib.import_module(name)
-    _DISCOVERED.add(module)
+def _names(kind: str, pattern: str, theme: str | None) -> list[str]:
+    return sorted(name for name, entry in entries(kind).items()
+                  if fnmatch.fnmatch(name, pattern) and (theme is None or entry.theme == theme))
 
 
 def list_studies(pattern: str = "*", *, theme: str | None = None) -> list[str]:
     """Sorted names of registered studies matching the glob ``pattern`` (and ``theme`` when given)."""
-    discover()
-    return sorted(
-        name
-        for name, study in _STUDIES.items()
-        if fnmatch.fnmatch(name, pattern) and (theme is None or study.theme == theme)
-    )
+    return _names("study", pattern, theme)
 
 
 def get_study(name: str) -> Study:
-    """The registered study called ``name``.
-
-    Raises
-    ------
-    KeyError
-        Naming the unknown study and listing the registered ones.
-    """
-    discover()
-    try:
-        return _STUDIES[name]
-    except KeyError:
-        raise KeyError(f"no study named {name!r}; registered: {sorted(_STUDIES)}") from None
+    """The registered study called ``name``; :class:`UnknownName` listing the registered studies otherwise."""
+    return lookup("study", name)
 
 
 def list_views(pattern: str = "*", *, theme: str | None = None) -> list[str]:
     """Sorted names of registered views matching the glob ``pattern`` (and ``theme`` when given)."""
-    discover("views")
-    return sorted(name for name, view in _VIEWS.items()
-                  if fnmatch.fnmatch(name, pattern) and (theme is None or view.theme == theme))
+    return _names("view", pattern, theme)
 
 
 def get_view(name: str) -> View:
-    """The registered view called ``name``; ``KeyError`` naming it and listing the registered views otherwise."""
-    discover("views")
-    try:
-        return _VIEWS[name]
-    except KeyError:
-        raise KeyError(f"no view named {name!r}; registered: {sorted(_VIEWS)}") from None
+    """The registered view called ``name``; :class:`UnknownName` listing the registered views otherwise."""
+    return lookup("view", name)

@@ -1,8 +1,9 @@
 """Machinery for the per-theme reproduction checks: paper headline numbers vs workbench numbers, side by side.
 
-Each theme (every :class:`~workbench.core.manifest.ThemeManifest`) provides ``workbench/<theme>/reproduce.py`` with
-``reproduce(quick: bool = False) -> list[ClaimResult]``. :func:`run_themes` runs them (all, or one theme's),
-showing per-theme progress with an estimate when asked; :func:`summary` says how it went. :func:`write_report` keeps
+Each theme's manifest (:class:`~workbench.core.manifest.ThemeManifest`) names its
+``reproduce(quick: bool = False) -> list[ClaimResult]``, by convention in ``workbench/<theme>/reproduce.py``.
+:func:`run_themes` runs them (all, or one theme's), showing per-theme progress with an estimate when asked;
+:func:`summary` says how it went. :func:`write_report` keeps
 one Markdown section per theme, each saying how and when it was made, so regenerating one theme rewrites only its
 section; :func:`read_report` reads the rows back (the test that regenerated rows equal the committed ones uses it).
 Numbers that miss are reported as missing; nothing here tunes them. A number that cannot be computed here (a tool or
@@ -11,7 +12,6 @@ data set missing) is a row saying why, never a bare NaN.
 
 from __future__ import annotations
 
-import importlib
 import math
 import re
 import sys
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.files import atomic_write
-from workbench.core.manifest import claim_text, list_manifests
+from workbench.core.manifest import claim_text, list_manifests, resolve
 
 _INTERVAL_CELL = re.compile(r"^(\S+) \[(\S+), (\S+)\] \((\d+)% CI, n=(\d+)\)")
 
@@ -277,7 +277,7 @@ def run_themes(theme: str | None = None, *, quick: bool = False, progress: bool 
         bar.set_postfix_str(manifest.theme)
         started = time.perf_counter()
         try:
-            rows = importlib.import_module(f"workbench.{manifest.theme}.reproduce").reproduce(quick=quick)
+            rows = resolve(manifest.reproduce)(quick=quick)
         except FileNotFoundError as error:
             rows = [ClaimResult(claim, claim_text(claim), "", NOT_COMPUTED, "", None, note=f"cannot run here: {error}")
                     for claim in manifest.claims]

@@ -3,7 +3,7 @@
 An **algorithm** stage transforms a :class:`NetworkArtifact` (prune while training, ternarize, ...); a **target**
 stage evaluates one on a hardware model (TiM tiles, resistive crossbars, the SparCE core, ...) and reports the
 accuracy of the network *as that hardware computes it* plus energy, latency and area. Themes declare stages in
-``workbench/<theme>/stages.py`` with :func:`register_stage` (found by walking the package, like studies), each with
+``workbench/<theme>/stages.py`` and list them in their manifest (the registry holds them with the studies), each with
 its knobs (:mod:`workbench.core.knobs`) exactly as a study declares them, so a composed study's knobs are the stage
 choices and the stages' own knobs.
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.core.knobs import Choice, Knob, check_signature, validate_params
-from workbench.core.registry import discover
+from workbench.core.registry import entries, lookup, register
 
 StageKind = Literal["algorithm", "target"]
 KINDS = ("algorithm", "target")
@@ -39,8 +39,6 @@ TARGET_KEYS = ("accuracy", "energy_nj", "latency_us", "area_mm2")
 #: uses it, so one composed knob sweeps the tile size of every array target.
 TILE_SIZE = Choice("tile_size", 64, options=(32, 64, 128, 256), unit="rows = cols", label="tile size",
                    help="Rows = columns of one array tile (TiM tile, crossbar tile).")
-
-_STAGES: dict[str, Stage] = {}
 
 
 # -- facts -----------------------------------------------------------------------------------------------------------
@@ -259,35 +257,16 @@ class Stage:
 
 
 def register_stage(stage: Stage, *, replace: bool = False) -> Stage:
-    """Add ``stage`` to the registry and return it.
-
-    Raises
-    ------
-    ValueError
-        For a second stage of the same name (unless ``replace``), or a knob whose name another stage declares
-        differently (stage knobs become the knobs of one composed study, so a name means one thing).
-    """
-    existing = _STAGES.get(stage.name)
-    if existing is not None and existing is not stage and not replace:
-        raise ValueError(f"a stage named {stage.name!r} is already registered (theme {existing.theme!r})")
-    for other in _STAGES.values():
-        if other.name == stage.name:
-            continue
-        for knob in stage.knobs:
-            for theirs in other.knobs:
-                if theirs.name == knob.name and theirs != knob:
-                    raise ValueError(f"stage {stage.name!r}: knob {knob.name!r} is declared differently by stage "
-                                     f"{other.name!r}; share the same knob object or rename it")
-    _STAGES[stage.name] = stage
-    return stage
+    """Add a stage no manifest declares (see :func:`workbench.core.registry.register` for what it refuses)."""
+    return register("stage", stage, replace=replace)
 
 
 def list_stages(pattern: str = "*", *, kind: str | None = None) -> list[str]:
     """Sorted names of registered stages matching the glob ``pattern`` (and ``kind`` when given)."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind={kind!r} is not allowed; allowed: one of {KINDS} or None")
-    discover("stages")
-    return sorted(n for n, s in _STAGES.items() if fnmatch.fnmatch(n, pattern) and (kind is None or s.kind == kind))
+    return sorted(n for n, s in entries("stage").items()
+                  if fnmatch.fnmatch(n, pattern) and (kind is None or s.kind == kind))
 
 
 def get_stage(name: str, kind: str | None = None) -> Stage:
@@ -295,13 +274,12 @@ def get_stage(name: str, kind: str | None = None) -> Stage:
 
     Raises
     ------
+    UnknownName
+        For an unknown name (listing the registered stages).
     ValueError
-        For an unknown name (listing the registered stages) or a stage of another ``kind`` than asked.
+        For a stage of another ``kind`` than asked.
     """
-    discover("stages")
-    stage = _STAGES.get(name)
-    if stage is None:
-        raise ValueError(f"stage={name!r} is not registered; allowed: one of {sorted(_STAGES)}")
+    stage = lookup("stage", name)
     if kind is not None and stage.kind != kind:
         raise ValueError(f"stage {name!r} is of kind {stage.kind!r}, not {kind!r}; allowed {kind} stages: "
                          f"{list_stages(kind=kind)}")
@@ -334,9 +312,11 @@ def check_pipeline(pipeline: str | Sequence[str]) -> tuple[Stage, ...]:
 
     Raises
     ------
+    UnknownName
+        For an unknown stage (listing the registered ones).
     ValueError
-        One clear message for an unknown stage, a stage of the wrong kind in its position, a repeated stage, an
-        order violation or an incompatible combination (naming the missing tag and who provides it).
+        One clear message for a stage of the wrong kind in its position, a repeated stage, an order violation or an
+        incompatible combination (naming the missing tag and who provides it).
     """
     names = parse_pipeline(pipeline)
     if not names or not names[-1]:

@@ -4,7 +4,7 @@ A view is a pure function from its own knob values (and, for views over stored r
 studies it reads) to ``(chart, frame)``: the Altair chart and the DataFrame it plots. The ui wraps every view with
 live redraw, a status line and the same Export as an Explorer (paper style, SVG/PNG/PDF, the plotted CSV, JSON
 provenance); ``workbench export VIEW`` writes it from the command line. Themes declare views in
-``workbench/<theme>/views.py`` with :func:`~workbench.core.registry.register_view`.
+``workbench/<theme>/views.py`` and list them in their manifest (:mod:`workbench.core.registry`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,28 @@ MANIFEST = ThemeManifest(
     title="Resistive crossbars: circuit-accurate and fast models",
     papers=("1809.00072", "2002.11151", "1803.06913"),
     notebook="crossbars.ipynb",
+    reproduce="workbench.crossbar.reproduce:reproduce",
+    studies=(
+        "workbench.crossbar.studies:CIRCUIT",
+        "workbench.crossbar.studies:INFERENCE",
+        "workbench.crossbar.studies:COST",
+        "workbench.crossbar.training_studies:TRAINING",
+        "workbench.crossbar.training_studies:SPEED",
+    ),
+    views=(
+        "workbench.crossbar.training_views:TRAINING_CURVES",
+        "workbench.crossbar.training_views:TRAINING_DEGRADATION",
+        "workbench.crossbar.training_views:STEP_TIME",
+        "workbench.crossbar.views:FAST_MODEL_ERROR",
+        "workbench.crossbar.views:CELL_VOLTAGE",
+        "workbench.crossbar.views:LAYER_COST",
+        "workbench.crossbar.views:COST_TORNADO",
+        "workbench.hardware.views:ADC_SURVEY",
+    ),
+    stages=(
+        "workbench.crossbar.stages:ARRAYS",
+        "workbench.crossbar.stages:TRAIN",
+    ),
     claims=("X1", "X2", "X3", "T1", "T2"),
     summary="Nodal circuit solve checked against ngspice, fast crossbar models, DNN accuracy on tiled "
             "crossbars with parasitics, quantized cells and DAC/ADC periphery, and the energy, latency and area of "

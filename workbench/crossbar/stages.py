@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 from workbench.core import Bool, Float, Int
 from workbench.core.knobs import config_knobs
-from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload, register_stage
+from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
 from workbench.crossbar.circuit import CircuitConfig
 from workbench.crossbar.config import CrossbarConfig, load_preset
 from workbench.crossbar.cost import CostConfig, layer_shapes
@@ -72,7 +72,7 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
 R_WIRE = config_knobs(CircuitConfig, ("xbar_r_wire_ohm",),
                       xbar_r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="wire segment"))[0]
 
-ARRAYS = register_stage(Stage(
+ARRAYS = Stage(
     name="crossbar.arrays",
     kind="target",
     theme="crossbar",
@@ -89,7 +89,7 @@ ARRAYS = register_stage(Stage(
     label="crossbars",
     description="Resistive crossbars (Rx-Caffe-like: parasitics, 4-bit cells, 8-bit DAC/ADC, variation) with an "
                 "ISAAC-style periphery.",
-))
+)
 
 
 def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_wire_ohm: float,
@@ -104,7 +104,7 @@ def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_
     return to_torch(model), {"crossbar_train_accuracy": run.history[-1]["test_accuracy"]}
 
 
-TRAIN = register_stage(Stage(
+TRAIN = Stage(
     name="crossbar.train",
     kind="algorithm",
     theme="crossbar",
@@ -123,4 +123,4 @@ TRAIN = register_stage(Stage(
     label="crossbar-aware training",
     description="Fine-tunes the trained network on resistive crossbars (TxSim): non-ideal forward and transposed "
                 "backward reads, pulse-programmed nonlinear noisy updates.",
-))
+)

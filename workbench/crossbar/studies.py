@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from workbench.core import Choice, Int, Metric, Study, register_study
+from workbench.core import Choice, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig, solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
@@ -81,36 +81,34 @@ def circuit_error(
     }
 
 
-CIRCUIT = register_study(
-    Study(
-        name="crossbar.circuit",
-        theme="crossbar",
-        func=circuit_error,
-        knobs=(
-            *config_knobs(CircuitConfig, ("size",),
-                          size=dict(field="rows", default=32, low=4, high=64, step=4, label="size, rows = cols")),
-            *_RESISTANCE_KNOBS,
-            *config_knobs(PeripheralConfig, ("v_read_v",), v_read_v=dict(low=0.05, high=1.0)),
-            Choice("model", "diagonal", options=CIRCUIT_MODELS,
-                   help="Fast model compared with the exact solve ('exact' extracts G_eff: ~0.1 s at 64x64)."),
-            Int("seed", 0, low=0, high=1000, help="Seed of the random conductances and inputs."),
-        ),
-        metrics=(
-            Metric("model_error_pct", unit="%", better="min", label="fast-model error",
-                   help="Largest column-current error of the chosen fast model vs the exact nodal solution."),
-            Metric("ideal_error_pct", unit="%", better="min", label="ideal-crossbar error",
-                   help="Largest error of the ideal I = v G vs the exact solution: the parasitics' effect."),
-            Metric("min_cell_voltage_pct", unit="%", better="max", label="worst cell voltage",
-                   help="Smallest voltage across a cell with all rows at v_read, in % of v_read."),
-        ),
-        version="1",
-        cost="interactive",
-        description=(
-            "Error of fast crossbar models (diagonal scaling, cumulative wire resistance, ideal, fixed-point "
-            "relaxation, exact G_eff) against exact sparse nodal analysis, as array size and parasitic resistances "
-            "grow (Rx-Caffe / FCM, arXiv 1809.00072)."
-        ),
-    )
+CIRCUIT = Study(
+    name="crossbar.circuit",
+    theme="crossbar",
+    func=circuit_error,
+    knobs=(
+        *config_knobs(CircuitConfig, ("size",),
+                      size=dict(field="rows", default=32, low=4, high=64, step=4, label="size, rows = cols")),
+        *_RESISTANCE_KNOBS,
+        *config_knobs(PeripheralConfig, ("v_read_v",), v_read_v=dict(low=0.05, high=1.0)),
+        Choice("model", "diagonal", options=CIRCUIT_MODELS,
+               help="Fast model compared with the exact solve ('exact' extracts G_eff: ~0.1 s at 64x64)."),
+        Int("seed", 0, low=0, high=1000, help="Seed of the random conductances and inputs."),
+    ),
+    metrics=(
+        Metric("model_error_pct", unit="%", better="min", label="fast-model error",
+               help="Largest column-current error of the chosen fast model vs the exact nodal solution."),
+        Metric("ideal_error_pct", unit="%", better="min", label="ideal-crossbar error",
+               help="Largest error of the ideal I = v G vs the exact solution: the parasitics' effect."),
+        Metric("min_cell_voltage_pct", unit="%", better="max", label="worst cell voltage",
+               help="Smallest voltage across a cell with all rows at v_read, in % of v_read."),
+    ),
+    version="1",
+    cost="interactive",
+    description=(
+        "Error of fast crossbar models (diagonal scaling, cumulative wire resistance, ideal, fixed-point "
+        "relaxation, exact G_eff) against exact sparse nodal analysis, as array size and parasitic resistances "
+        "grow (Rx-Caffe / FCM, arXiv 1809.00072)."
+    ),
 )
 
 
@@ -189,49 +187,47 @@ def inference_accuracy(config: CrossbarConfig, epochs: int) -> dict[str, float]:
     return {**result, **{m.name: cost[m.name] for m in COST_METRICS}}
 
 
-INFERENCE = register_study(
-    Study(
-        name="crossbar.inference",
-        theme="crossbar",
-        func=inference_accuracy,
-        config=CrossbarConfig,
-        knobs=(
-            *config_knobs(CircuitConfig, ("tile_size",), tile_size=dict(field=("rows", "cols"),
-                                                                         options=(16, 32, 64, 128),
-                                                                         label=SQUARE_TILE_LABEL)),
-            *_RESISTANCE_KNOBS,
-            *config_knobs(DeviceConfig, ("bits_per_cell", "weight_bits"), bits_per_cell=dict(default=4, high=8),
-                          weight_bits=dict(default=8, high=8)),
-            *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=8),
-                          adc_bits=dict(default=8, high=12)),
-            *config_knobs(DeviceConfig, ("program_sigma",), program_sigma=dict(default=0.02, high=0.3)),
-            *_CELL_KNOBS,
-            *config_knobs(CircuitConfig, ("circuit_model",),
-                          circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
-            Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
-            *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
-        ),
-        metrics=(
-            Metric("accuracy_crossbar", unit="%", better="max", label="crossbar accuracy",
-                   help="Test accuracy of the CNN evaluated on crossbars."),
-            Metric("accuracy_drop", unit="%", better="min", label="accuracy drop",
-                   help="Floating-point accuracy minus crossbar accuracy (percentage points)."),
-            Metric("accuracy_float", unit="%", better="max", label="float accuracy",
-                   help="Test accuracy of the same CNN in floating point."),
-            *COST_METRICS,
-        ),
-        version="3",
-        cost="batch",
-        context=one_torch_thread,
-        constraints=_check_inference,
-        description=(
-            "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "
-            "crossbar model with parasitics, quantized and sliced cells, variation, sinh nonlinearity, read noise, "
-            "stuck-at faults, DAC/ADC): accuracy as the non-idealities grow (Rx-Caffe claim X2, at the scale "
-            "available here), next to the energy, latency and area of one inference on an ISAAC-style accelerator "
-            "built from the same configuration."
-        ),
-    )
+INFERENCE = Study(
+    name="crossbar.inference",
+    theme="crossbar",
+    func=inference_accuracy,
+    config=CrossbarConfig,
+    knobs=(
+        *config_knobs(CircuitConfig, ("tile_size",), tile_size=dict(field=("rows", "cols"),
+                                                                     options=(16, 32, 64, 128),
+                                                                     label=SQUARE_TILE_LABEL)),
+        *_RESISTANCE_KNOBS,
+        *config_knobs(DeviceConfig, ("bits_per_cell", "weight_bits"), bits_per_cell=dict(default=4, high=8),
+                      weight_bits=dict(default=8, high=8)),
+        *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=8),
+                      adc_bits=dict(default=8, high=12)),
+        *config_knobs(DeviceConfig, ("program_sigma",), program_sigma=dict(default=0.02, high=0.3)),
+        *_CELL_KNOBS,
+        *config_knobs(CircuitConfig, ("circuit_model",),
+                      circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
+        Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
+        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
+    ),
+    metrics=(
+        Metric("accuracy_crossbar", unit="%", better="max", label="crossbar accuracy",
+               help="Test accuracy of the CNN evaluated on crossbars."),
+        Metric("accuracy_drop", unit="%", better="min", label="accuracy drop",
+               help="Floating-point accuracy minus crossbar accuracy (percentage points)."),
+        Metric("accuracy_float", unit="%", better="max", label="float accuracy",
+               help="Test accuracy of the same CNN in floating point."),
+        *COST_METRICS,
+    ),
+    version="3",
+    cost="batch",
+    context=one_torch_thread,
+    constraints=_check_inference,
+    description=(
+        "A small VGG trained on the bundled digits, converted layer by layer onto tiled crossbars (fast "
+        "crossbar model with parasitics, quantized and sliced cells, variation, sinh nonlinearity, read noise, "
+        "stuck-at faults, DAC/ADC): accuracy as the non-idealities grow (Rx-Caffe claim X2, at the scale "
+        "available here), next to the energy, latency and area of one inference on an ISAAC-style accelerator "
+        "built from the same configuration."
+    ),
 )
 
 #: Accelerator knobs of ``crossbar.cost`` (the fields the accuracy model does not need).
@@ -260,39 +256,33 @@ def crossbar_cost(config: AcceleratorConfig, copies: int) -> dict:
     return inference_cost(config.crossbar, digits_cnn_layers(), copies, config.cost)
 
 
-COST = register_study(
-    Study(
-        name="crossbar.cost",
-        theme="crossbar",
-        func=crossbar_cost,
-        config=AcceleratorConfig,
-        knobs=(
-            *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128, 256), default=64,
-                                         label=SQUARE_TILE_LABEL)),
-            *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio", "bits_per_cell", "weight_bits"),
-                          g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
-                          on_off_ratio=dict(low=2.0, high=1000.0, log=True),
-                          bits_per_cell=dict(default=2, low=1, high=8), weight_bits=dict(default=8, high=16)),
-            *config_knobs(PeripheralConfig, ("v_read_v", "input_bits", "dac_bits", "adc_bits"),
-                          v_read_v=dict(low=0.05, high=1.0), input_bits=dict(default=8, low=1, high=16),
-                          dac_bits=dict(default=1, low=1, high=16), adc_bits=dict(default=9, high=16)),
-            *_COST_KNOBS,
-            Int("copies", 1, low=1, high=16,
-                help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
-        ),
-        metrics=COST_METRICS,
-        version="1",
-        cost="interactive",
-        description=(
-            "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
-            "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "
-            "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); periphery from the "
-            "shared models TiM-DNN also uses. The accuracy of the same settings is crossbar.inference."
-        ),
-    )
+COST = Study(
+    name="crossbar.cost",
+    theme="crossbar",
+    func=crossbar_cost,
+    config=AcceleratorConfig,
+    knobs=(
+        *config_knobs(CircuitConfig, ("tile_size",),
+                      tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128, 256), default=64,
+                                     label=SQUARE_TILE_LABEL)),
+        *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio", "bits_per_cell", "weight_bits"),
+                      g_max_us=dict(default=50.0, low=1.0, high=200.0, log=True),
+                      on_off_ratio=dict(low=2.0, high=1000.0, log=True),
+                      bits_per_cell=dict(default=2, low=1, high=8), weight_bits=dict(default=8, high=16)),
+        *config_knobs(PeripheralConfig, ("v_read_v", "input_bits", "dac_bits", "adc_bits"),
+                      v_read_v=dict(low=0.05, high=1.0), input_bits=dict(default=8, low=1, high=16),
+                      dac_bits=dict(default=1, low=1, high=16), adc_bits=dict(default=9, high=16)),
+        *_COST_KNOBS,
+        Int("copies", 1, low=1, high=16,
+            help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
+    ),
+    metrics=COST_METRICS,
+    version="1",
+    cost="interactive",
+    description=(
+        "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
+        "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "
+        "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); periphery from the "
+        "shared models TiM-DNN also uses. The accuracy of the same settings is crossbar.inference."
+    ),
 )
-
-
-# Crossbar-aware training (TxSim): its studies live in their own module and register on import.
-from workbench.crossbar import training_studies  # noqa: E402, F401

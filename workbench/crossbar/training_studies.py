@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import torch
 
-from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
@@ -100,64 +100,62 @@ _TILE = config_knobs(CircuitConfig, ("tile_size",),
                      tile_size=dict(field=("rows", "cols"), options=(8, 16, 32, 64, 128), default=32,
                                     label=SQUARE_TILE_LABEL))
 
-TRAINING = register_study(
-    Study(
-        name="crossbar.training",
-        theme="crossbar",
-        func=crossbar_training,
-        config=TxSimConfig(device="cpu"),
-        knobs=(
-            Choice("dataset", "digits", options=DATASETS,
-                   help="digits: scikit-learn 8x8 digits; mnist5k: 5,000 real MNIST images at 14x14."),
-            Choice("network", "mlp", options=NETWORKS,
-                   help="mlp: input - hidden - classes; cnn: two 3x3 conv blocks (hidden/2 and hidden channels, "
-                        "ReLU, 2x2 max pooling) and a linear classifier, the convolutions mapped onto the tiles by "
-                        "im2col."),
-            Choice("nonideal_ops", "all", options=tuple(OPS), label="non-ideal operations",
-                   help="Which operations run on non-ideal crossbars: none, forward, forward + backward, or all "
-                        "three including the pulse-programmed update."),
-            *_TILE,
-            *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
-                          r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
-                                          label=SHARED_WIRE_LABEL),
-                          circuit_model=dict(field="model", default="cumulative",
-                                             options=("exact", "cumulative", "ideal"))),
-            *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
-                          g_max_us=dict(default=100.0, low=1.0, high=200.0, log=True),
-                          on_off_ratio=dict(low=2.0, high=1000.0, log=True)),
-            *config_knobs(UpdateConfig, ("nu", "gamma", "d2d_sigma", "pulses"),
-                          nu=dict(default=2.0, high=6.0), gamma=dict(default=0.2, high=1.0),
-                          d2d_sigma=dict(default=0.1, high=0.5), pulses=dict(default=100, low=4, high=4096, log=True)),
-            *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=12),
-                          adc_bits=dict(default=8, high=12)),
-            *config_knobs(TxSimConfig, ("refresh_every",), refresh_every=dict(default=1, high=100)),
-            Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP; channels of the CNN's second conv "
-                                                    "layer (its first has half)."),
-            Int("epochs", 10, low=1, high=50, help="Training epochs."),
-            Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
-            *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
-        ),
-        metrics=(
-            Metric("accuracy", unit="%", better="max", label="accuracy on crossbars",
-                   help="Test accuracy after training with the chosen operations non-ideal (read on crossbars)."),
-            Metric("accuracy_ideal", unit="%", better="max", label="ideal accuracy",
-                   help="Test accuracy of the same MLP trained with all operations ideal (plain SGD)."),
-            Metric("degradation_pct", unit="%", better="min", label="degradation",
-                   help="Ideal minus crossbar test accuracy (percentage points)."),
-            Metric("wall_per_epoch_s", unit="s", better="min", label="wall time / epoch", measured=True,
-                   help="Training wall time per epoch on crossbars (this machine, one thread)."),
-        ),
-        version="2",
-        cost="batch",
-        context=one_torch_thread,
-        description=(
-            "TxSim-style crossbar-aware training of an MLP or a small CNN (convolutions mapped onto the tiles by "
-            "im2col): forward and transposed backward reads through DAC -> "
-            "tiled crossbars with wire parasitics -> ADC, and the weight update programmed as quantised pulses with "
-            "a nonlinear asymmetric (nu), noisy (gamma), varying (d2d) write on positive/negative array pairs. "
-            "Each operation can be ideal or not (claim T2 at the scale available here)."
-        ),
-    )
+TRAINING = Study(
+    name="crossbar.training",
+    theme="crossbar",
+    func=crossbar_training,
+    config=TxSimConfig(device="cpu"),
+    knobs=(
+        Choice("dataset", "digits", options=DATASETS,
+               help="digits: scikit-learn 8x8 digits; mnist5k: 5,000 real MNIST images at 14x14."),
+        Choice("network", "mlp", options=NETWORKS,
+               help="mlp: input - hidden - classes; cnn: two 3x3 conv blocks (hidden/2 and hidden channels, "
+                    "ReLU, 2x2 max pooling) and a linear classifier, the convolutions mapped onto the tiles by "
+                    "im2col."),
+        Choice("nonideal_ops", "all", options=tuple(OPS), label="non-ideal operations",
+               help="Which operations run on non-ideal crossbars: none, forward, forward + backward, or all "
+                    "three including the pulse-programmed update."),
+        *_TILE,
+        *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
+                      r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
+                                      label=SHARED_WIRE_LABEL),
+                      circuit_model=dict(field="model", default="cumulative",
+                                         options=("exact", "cumulative", "ideal"))),
+        *config_knobs(DeviceConfig, ("g_max_us", "on_off_ratio"),
+                      g_max_us=dict(default=100.0, low=1.0, high=200.0, log=True),
+                      on_off_ratio=dict(low=2.0, high=1000.0, log=True)),
+        *config_knobs(UpdateConfig, ("nu", "gamma", "d2d_sigma", "pulses"),
+                      nu=dict(default=2.0, high=6.0), gamma=dict(default=0.2, high=1.0),
+                      d2d_sigma=dict(default=0.1, high=0.5), pulses=dict(default=100, low=4, high=4096, log=True)),
+        *config_knobs(PeripheralConfig, ("input_bits", "adc_bits"), input_bits=dict(default=8, high=12),
+                      adc_bits=dict(default=8, high=12)),
+        *config_knobs(TxSimConfig, ("refresh_every",), refresh_every=dict(default=1, high=100)),
+        Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP; channels of the CNN's second conv "
+                                                "layer (its first has half)."),
+        Int("epochs", 10, low=1, high=50, help="Training epochs."),
+        Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
+        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
+    ),
+    metrics=(
+        Metric("accuracy", unit="%", better="max", label="accuracy on crossbars",
+               help="Test accuracy after training with the chosen operations non-ideal (read on crossbars)."),
+        Metric("accuracy_ideal", unit="%", better="max", label="ideal accuracy",
+               help="Test accuracy of the same MLP trained with all operations ideal (plain SGD)."),
+        Metric("degradation_pct", unit="%", better="min", label="degradation",
+               help="Ideal minus crossbar test accuracy (percentage points)."),
+        Metric("wall_per_epoch_s", unit="s", better="min", label="wall time / epoch", measured=True,
+               help="Training wall time per epoch on crossbars (this machine, one thread)."),
+    ),
+    version="2",
+    cost="batch",
+    context=one_torch_thread,
+    description=(
+        "TxSim-style crossbar-aware training of an MLP or a small CNN (convolutions mapped onto the tiles by "
+        "im2col): forward and transposed backward reads through DAC -> "
+        "tiled crossbars with wire parasitics -> ADC, and the weight update programmed as quantised pulses with "
+        "a nonlinear asymmetric (nu), noisy (gamma), varying (d2d) write on positive/negative array pairs. "
+        "Each operation can be ideal or not (claim T2 at the scale available here)."
+    ),
 )
 
 
@@ -183,48 +181,46 @@ def replace_circuit(config: TxSimConfig, **circuit) -> TxSimConfig:
     return replace(config, crossbar=config.crossbar.with_changes(circuit=circuit))
 
 
-SPEED = register_study(
-    Study(
-        name="crossbar.training_speed",
-        theme="crossbar",
-        func=training_speed,
-        config=SPEED_CONFIG,
-        knobs=(
-            *config_knobs(CircuitConfig, ("tile_size",),
-                          tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128), default=64,
-                                         label=SQUARE_TILE_LABEL)),
-            *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
-                          r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
-                                          label=SHARED_WIRE_LABEL),
-                          circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
-            *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),
-                          refresh_every=dict(default=10, high=100)),
-            Int("hidden", 256, low=16, high=1024, help="Hidden units of the timed 784 - hidden - 10 MLP."),
-            Int("batch", 64, low=1, high=1024, help="Batch size of the timed step."),
-        ),
-        metrics=(
-            Metric("step_ms", unit="ms", better="min", label="crossbar step", measured=True,
-                   help="Wall time of one training step on crossbars (one thread)."),
-            Metric("torch_step_ms", unit="ms", better="min", label="torch step", measured=True,
-                   help="Wall time of the same step in plain torch (one thread)."),
-            Metric("slowdown", unit="x", better="min", label="slowdown vs torch", measured=True,
-                   help="Crossbar step / plain torch step (target <= 3 at 64x64 tiles)."),
-            Metric("error_short_path_pct", unit="%", better="min", label="short-path error",
-                   help="Output deviation after 3 steps, short-path model vs exact (full model), % of max output."),
-            Metric("error_refresh_every_pct", unit="%", better="min", label="refresh-every-L error",
-                   help="Output deviation after 3 steps, refreshing every L vs every iteration."),
-            Metric("error_batched_pct", unit="%", better="min", label="batched-GEMM error",
-                   help="Output deviation after 3 steps, batched GEMM vs a loop over tiles (rounding only)."),
-            Metric("error_random_pool_pct", unit="%", better="min", label="random-pool error",
-                   help="Output deviation after 3 steps, pooled vs fresh random numbers (different draws)."),
-        ),
-        version="1",
-        cost="batch",
-        context=one_torch_thread,
-        description=(
-            "Speed-up techniques of crossbar-aware training (TxSim Sec. IV): the analytical short-path model, "
-            "refreshing the non-ideal matrices every L iterations, batched GEMM over tiles, pooled random numbers; "
-            "wall time per training step against plain torch and each technique's error against the full model."
-        ),
-    )
+SPEED = Study(
+    name="crossbar.training_speed",
+    theme="crossbar",
+    func=training_speed,
+    config=SPEED_CONFIG,
+    knobs=(
+        *config_knobs(CircuitConfig, ("tile_size",),
+                      tile_size=dict(field=("rows", "cols"), options=(16, 32, 64, 128), default=64,
+                                     label=SQUARE_TILE_LABEL)),
+        *config_knobs(CircuitConfig, ("r_wire_ohm", "circuit_model"),
+                      r_wire_ohm=dict(field=("r_wire_row_ohm", "r_wire_col_ohm"), default=2.0, high=20.0,
+                                      label=SHARED_WIRE_LABEL),
+                      circuit_model=dict(field="model", default="cumulative", options=("exact", "cumulative"))),
+        *config_knobs(TxSimConfig, ("refresh_every", "batched", "random_pool"),
+                      refresh_every=dict(default=10, high=100)),
+        Int("hidden", 256, low=16, high=1024, help="Hidden units of the timed 784 - hidden - 10 MLP."),
+        Int("batch", 64, low=1, high=1024, help="Batch size of the timed step."),
+    ),
+    metrics=(
+        Metric("step_ms", unit="ms", better="min", label="crossbar step", measured=True,
+               help="Wall time of one training step on crossbars (one thread)."),
+        Metric("torch_step_ms", unit="ms", better="min", label="torch step", measured=True,
+               help="Wall time of the same step in plain torch (one thread)."),
+        Metric("slowdown", unit="x", better="min", label="slowdown vs torch", measured=True,
+               help="Crossbar step / plain torch step (target <= 3 at 64x64 tiles)."),
+        Metric("error_short_path_pct", unit="%", better="min", label="short-path error",
+               help="Output deviation after 3 steps, short-path model vs exact (full model), % of max output."),
+        Metric("error_refresh_every_pct", unit="%", better="min", label="refresh-every-L error",
+               help="Output deviation after 3 steps, refreshing every L vs every iteration."),
+        Metric("error_batched_pct", unit="%", better="min", label="batched-GEMM error",
+               help="Output deviation after 3 steps, batched GEMM vs a loop over tiles (rounding only)."),
+        Metric("error_random_pool_pct", unit="%", better="min", label="random-pool error",
+               help="Output deviation after 3 steps, pooled vs fresh random numbers (different draws)."),
+    ),
+    version="1",
+    cost="batch",
+    context=one_torch_thread,
+    description=(
+        "Speed-up techniques of crossbar-aware training (TxSim Sec. IV): the analytical short-path model, "
+        "refreshing the non-ideal matrices every L iterations, batched GEMM over tiles, pooled random numbers; "
+        "wall time per training step against plain torch and each technique's error against the full model."
+    ),
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from workbench.core import View, register_view
+from workbench.core import View
 from workbench.crossbar.training_studies import OPS, SPEED, TRAINING
 from workbench.viz.style import category_scale
 
@@ -87,7 +87,7 @@ def step_time(frames: dict[str, pd.DataFrame]):
         plotted
 
 
-register_view(View(
+TRAINING_CURVES = View(
     name="crossbar.training_curves",
     theme="crossbar",
     func=accuracy_curves,
@@ -96,9 +96,9 @@ register_view(View(
     studies=(TRAINING.name,),
     description="Test accuracy per epoch of every stored crossbar-aware training run: ideal, forward only, "
                 "forward + backward, and all three operations (with the pulse-programmed update) non-ideal.",
-))
+)
 
-register_view(View(
+TRAINING_DEGRADATION = View(
     name="crossbar.training_degradation",
     theme="crossbar",
     func=degradation,
@@ -106,14 +106,14 @@ register_view(View(
     studies=(TRAINING.name,),
     description="Ideal minus crossbar accuracy of every stored run against four of its knobs (the seed results are "
                 "a Sobol sample over them, so each panel shows the spread the other knobs cause).",
-))
+)
 
-register_view(View(
-    name="crossbar.training_speed",
+STEP_TIME = View(
+    name="crossbar.step_time",
     theme="crossbar",
     func=step_time,
     title="Training step time against the speed-up knobs",
     studies=(SPEED.name,),
     description="Wall time of one crossbar-aware training step (784 - hidden - 10 MLP) for each stored setting of "
                 "the speed-up knobs, next to the plain-torch step, with each technique's error vs the full model.",
-))
+)

@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, Int, View, register_view
+from workbench.core import Choice, Int, View
 from workbench.core.runner import evaluate_frame
 from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.cost import COMPONENTS
@@ -84,7 +84,7 @@ def cell_voltage_map(size: int, r_wire_ohm: float, r_driver_ohm: float, r_sense_
 
 _PARASITICS = tuple(CIRCUIT.knob(name) for name in ("r_wire_ohm", "r_driver_ohm", "r_sense_ohm"))
 
-register_view(View(
+FAST_MODEL_ERROR = View(
     name="crossbar.fast_model_error",
     theme="crossbar",
     func=fast_model_error,
@@ -93,9 +93,9 @@ register_view(View(
     description="Three closed-form fast models (diagonal scaling, cumulative wire resistance, ideal) against the "
                 "exact nodal solution of random arrays (G_max 50 uS, on/off 10): left, growing arrays; right, "
                 "growing wire resistance.",
-))
+)
 
-register_view(View(
+CELL_VOLTAGE = View(
     name="crossbar.cell_voltage",
     theme="crossbar",
     func=cell_voltage_map,
@@ -103,7 +103,7 @@ register_view(View(
     knobs=(Int("size", 64, low=4, high=128, step=4, help="Rows = columns."), *_PARASITICS),
     description="Every row driven at v_read: the voltage each cell actually sees, from the exact node voltages. "
                 "Cells far from the drivers (right) and far from the sense amplifiers (top rows) lose the most.",
-))
+)
 
 
 def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int, cols_per_adc: int,
@@ -128,7 +128,7 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     return chart, long
 
 
-register_view(View(
+LAYER_COST = View(
     name="crossbar.layer_cost",
     theme="crossbar",
     func=layer_cost,
@@ -138,11 +138,7 @@ register_view(View(
     description="Energy of one digits-CNN inference per layer, by component: crossbar arrays (v_read^2 sum(G) "
                 "t_read), row DACs, column ADCs, sample-and-holds, shift-and-add, buffers and wires. Settings where "
                 "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed.",
-))
-
-
-# Crossbar-aware training (TxSim): its views live in their own module and register on import.
-from workbench.crossbar import training_views  # noqa: E402, F401
+)
 
 
 def cost_tornado(metric: str):
@@ -151,7 +147,7 @@ def cost_tornado(metric: str):
     return tornado_figure(COST, metric)
 
 
-register_view(View(
+COST_TORNADO = View(
     name="crossbar.cost_tornado",
     theme="crossbar",
     func=cost_tornado,
@@ -159,4 +155,4 @@ register_view(View(
     knobs=(Choice("metric", "energy_per_inference_nj", options=tuple(COST.metric_names),
                   help="The metric explained."),),
     description=TORNADO_DESCRIPTION + " The crossbar cost ranges are declared on CostConfig's fields.",
-))
+)

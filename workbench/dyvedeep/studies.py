@@ -12,7 +12,7 @@ tuner; the studies expose the global knobs.
 
 from __future__ import annotations
 
-from workbench.core import Float, Int, Metric, Study, register_study
+from workbench.core import Float, Int, Metric, Study
 from workbench.dyvedeep.effort import Effort
 from workbench.threads import one_torch_thread
 
@@ -87,7 +87,7 @@ def evaluate_effort(spet_fraction: float, spet_threshold: float, spet_chunk: int
             **_ops_metrics(result)}
 
 
-EFFORT = register_study(Study(
+EFFORT = Study(
     name="dyvedeep.effort",
     theme="dyvedeep",
     func=evaluate_effort,
@@ -109,7 +109,7 @@ EFFORT = register_study(Study(
         "comparison and interpolation against the static network's count; accuracy is on the whole test split."
     ),
     reference=True,
-))
+)
 
 
 def evaluate_ops(spet_fraction: float, spet_threshold: float, spet_chunk: int, sig_threshold: float,
@@ -125,7 +125,7 @@ def evaluate_ops(spet_fraction: float, spet_threshold: float, spet_chunk: int, s
     return {"agreement": 100 * agree, "accuracy": 100 * result.accuracy(y), **_ops_metrics(result)}
 
 
-OPS = register_study(Study(
+OPS = Study(
     name="dyvedeep.ops",
     theme="dyvedeep",
     func=evaluate_ops,
@@ -146,4 +146,4 @@ OPS = register_study(Study(
         "saturation checks, sampling checks, interpolation, variance tests) and how often each mechanism fires. "
         "Accuracy over the whole test split is the batch study dyvedeep.effort."
     ),
-))
+)

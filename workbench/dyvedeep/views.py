@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, Float, Int, View, get_study, register_view
+from workbench.core import Choice, Float, Int, View, get_study
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
 from workbench.viz.style import category_scale
@@ -154,7 +154,7 @@ def pareto_front(frames):
     return chart, data
 
 
-register_view(View(
+THRESHOLD_SWEEP = View(
     name="dyvedeep.threshold_sweep", theme="dyvedeep", func=threshold_sweep,
     title="Ops and accuracy against each mechanism's threshold",
     knobs=(Choice("mechanism", "saturation", options=tuple(SWEEPS), help="Which mechanism's threshold to sweep."),
@@ -162,15 +162,15 @@ register_view(View(
            _SEED),
     description="One mechanism at a time, the others off: how many scalar operations it saves (checks included) "
                 "and what it costs in accuracy on the first test images.",
-))
-register_view(View(
+)
+LAYER_BREAKDOWN = View(
     name="dyvedeep.layer_breakdown", theme="dyvedeep", func=layer_breakdown,
     title="Per-layer work done and skipped",
     knobs=(*_EFFORT_KNOBS, _IMAGES, _SEED),
     description="For each conv layer: multiply-adds, ReLUs and every check actually performed, and the work each "
                 "mechanism skipped (2 operations per skipped term).",
-))
-register_view(View(
+)
+COMPUTED_MAP = View(
     name="dyvedeep.computed_map", theme="dyvedeep", func=computed_map,
     title="Output positions computed exactly",
     knobs=(Choice("layer", "features.0", options=LAYERS, help="Conv layer."),
@@ -178,10 +178,10 @@ register_view(View(
     description="Selective sampling computes the stride-2 grid and interpolates elsewhere when the neighbours are "
                 "insignificant or similar; saturation prediction stops neurons early. Colour: the share of output "
                 "channels computed at each position.",
-))
-register_view(View(
+)
+PARETO = View(
     name="dyvedeep.pareto", theme="dyvedeep", func=pareto_front, studies=("dyvedeep.effort",),
     title="Ops-vs-accuracy Pareto front",
     description="Every stored point of dyvedeep.effort (seed results plus what you ran), the non-dominated ones "
                 "joined, and the paper's reported region for comparison.",
-))
+)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import periphery as pc
-from workbench.core import Choice, View, register_view
+from workbench.core import Choice, View
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE, SINCE_YEAR, adc_energy_pj, population
 from workbench.hardware.adc_survey import load_survey
 
@@ -80,7 +80,7 @@ def adc_survey(percentile: float, fs_hz: float, enob: float):
     return chart, frame
 
 
-register_view(View(
+ADC_SURVEY = View(
     name="crossbar.adc_survey",
     theme="crossbar",
     func=adc_survey,
@@ -97,4 +97,4 @@ register_view(View(
                 "model fitted to a percentile of the Nyquist designs published from 2010 on (Walden and Schreier "
                 "FOM floors, a speed penalty above a fitted corner), and the first-order bottom-up SAR the "
                 "periphery table prices (ENOB taken as its bits, no sample-rate dependence).",
-))
+)

@@ -165,7 +165,7 @@ def ecc_xor_overhead(data_bits: int = 32) -> float:
 @dataclass(frozen=True)
 class VariationKnobs:
     """Process variation (relative 1-sigma) and Monte Carlo size; each field declares its range, unit and help with
-    :func:`~workbench.core.knobs.knob_field` (the ``mram.cim`` knobs derive from them)."""
+    :func:`~workbench.core.knobs.knob_field` (the ``mram.cim_sensing`` knobs derive from them)."""
 
     sigma_rp: float = knob_field(0.05, low=0.0, high=math.inf, label="R_P spread sigma",
                                  help="Relative 1-sigma of R_P.", **provenance("array_45nm", "sensing.sigma_rp"))

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from workbench.core import Bool, Choice
-from workbench.core.stages import LayerFacts, NetworkArtifact, Stage, Workload, register_stage
+from workbench.core.stages import LayerFacts, NetworkArtifact, Stage, Workload
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.cim import VariationKnobs, sense_statistics
 from workbench.mram.studies import ORG_NAMES
@@ -143,7 +143,7 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
     }
 
 
-CIM = register_stage(Stage(
+CIM = Stage(
     name="mram.cim",
     kind="target",
     theme="mram",
@@ -160,4 +160,4 @@ CIM = register_stage(Stage(
     label="STT-CiM / VSH",
     description="The network's accumulates on an MRAM data memory with compute-in-memory ADDs (STT-CiM; STT to "
                 "differential VSH), sensing errors of the adds injected into the forward pass.",
-))
+)

@@ -3,7 +3,7 @@
 * ``mram.device``: a write path's magnet at a write current: switching-time distribution, WER at a pulse, write time
   at an iso WER, critical current, thermal stability and retention.
 * ``mram.array``: read/write energy and latency per word and area for STT, GSH, DGSH, VSH, DVSH organisations.
-* ``mram.cim``: sense margins and bit error rate of a CiM operation under process variation (Monte Carlo).
+* ``mram.cim_sensing``: sense margins and bit error rate of a CiM operation under process variation (Monte Carlo).
 * ``mram.system``: a kernel's memory energy and time with and without CiM on one organisation.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Bool, Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
@@ -28,8 +28,8 @@ ORG_NAMES = tuple(ORGANISATIONS)
 
 @dataclass(frozen=True)
 class MemoryConfig:
-    """The configuration the ``mram.array`` and ``mram.cim`` studies take: an array, its write path and its process
-    variation (each section checks its own fields)."""
+    """The configuration the ``mram.array`` and ``mram.cim_sensing`` studies take: an array, its write path and its
+    process variation (each section checks its own fields)."""
 
     array: ArrayKnobs = field(default_factory=ArrayKnobs)
     write: WriteKnobs = field(default_factory=WriteKnobs)
@@ -95,7 +95,7 @@ def evaluate_device(path: str, current_ua: float, pulse_ns: float, target_wer: f
     }
 
 
-DEVICE = register_study(Study(
+DEVICE = Study(
     name="mram.device",
     theme="mram",
     func=evaluate_device,
@@ -127,7 +127,7 @@ DEVICE = register_study(Study(
         "magnets per overdrive, cached. Switching-time distribution, WER vs pulse, write time at an iso WER, "
         "critical current and thermal stability."
     ),
-))
+)
 
 
 # -- array ----------------------------------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def evaluate_array(config: MemoryConfig, organisation: str) -> dict:
     }
 
 
-ARRAY = register_study(Study(
+ARRAY = Study(
     name="mram.array",
     theme="mram",
     func=evaluate_array,
@@ -187,7 +187,7 @@ ARRAY = register_study(Study(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
         "at an iso sense margin, write drivers and the write pulse at an iso write error rate from the LLG tables."
     ),
-))
+)
 
 
 # -- CiM ------------------------------------------------------------------------------------------------------------
@@ -223,8 +223,8 @@ def evaluate_cim(config: MemoryConfig, organisation: str, op: str, ref_fraction:
     }
 
 
-CIM = register_study(Study(
-    name="mram.cim",
+CIM = Study(
+    name="mram.cim_sensing",
     theme="mram",
     func=evaluate_cim,
     config=MemoryConfig,
@@ -263,7 +263,7 @@ CIM = register_study(Study(
         "STT-CiM multi-wordline sensing (OR/AND references, XOR, ADD) and differential (D)VSH/(D)GSH sensing (AND and "
         "NOR in one access) under R_P, TMR, transistor and SA-offset variation: sense margins and bit error rate."
     ),
-))
+)
 
 
 # -- system ---------------------------------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_
     }
 
 
-SYSTEM = register_study(Study(
+SYSTEM = Study(
     name="mram.system",
     theme="mram",
     func=evaluate_system,
@@ -318,7 +318,7 @@ SYSTEM = register_study(Study(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "
         "energy and time with and without CiM."
     ),
-))
+)
 
 
 # -- LLG on any magnet (batch) ----------------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def evaluate_llg(anisotropy: str, ms_ka_per_m: float, ku_kj_per_m3: float, alpha
     }
 
 
-LLG = register_study(Study(
+LLG = Study(
     name="mram.llg",
     theme="mram",
     func=evaluate_llg,
@@ -403,4 +403,4 @@ LLG = register_study(Study(
         "overdrive: switching-time distribution and write time, next to the closed-form Delta and I_c0. Batch: "
         "seconds to minutes per point, stored."
     ),
-))
+)

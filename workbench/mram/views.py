@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, Float, Int, View, register_view
+from workbench.core import Choice, Float, Int, View
 from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
@@ -145,31 +145,31 @@ def mtj_view(preset: str, v_max: float) -> tuple[alt.Chart, pd.DataFrame]:
     return chart, frame
 
 
-register_view(View(name="mram.mtj", theme="mram", func=mtj_view, title="MTJ resistance vs bias",
-                   knobs=(Choice("preset", "pma_cofeb", options=("pma_cofeb", "inplane_cofeb"),
-                                 help="Magnet/MTJ preset."),
-                          Float("v_max", 1.0, low=0.1, high=1.5, unit="V", label="largest bias",
-                                help="Largest bias shown.")),
-                   description="Parallel and antiparallel resistance of the junction as the TMR falls with bias."))
-register_view(View(name="mram.switching", theme="mram", func=switching_view, title="Switching-time distribution",
-                   knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
-                   description="Fraction of 2000 thermal magnets switched vs time at each write current (LLG)."))
-register_view(View(name="mram.wer", theme="mram", func=wer_view, title="Write error rate vs pulse width",
-                   knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
-                   description="WER = P(t_switch > pulse) at each write current, from the LLG runs."))
-register_view(View(name="mram.organisations", theme="mram", func=organisations_view,
-                   title="STT / GSH / DGSH / VSH / DVSH arrays",
-                   knobs=(ARRAY.knob("rows"), ARRAY.knob("target_wer")),
-                   description="Per-word read/write energy and latency at iso sense margin and iso WER."))
-register_view(View(name="mram.margins", theme="mram", func=margins_view, title="CiM sense margins under variation",
-                   knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
-                          CIM.knob("sigma_rp"),
-                          Int("samples", 2000, low=100, high=100000, log=True, help="Draws per input combination.")),
-                   description="Signed margin at the SA input of every operation; negative = wrong output."))
-register_view(View(name="mram.kernels", theme="mram", func=kernels_view, title="CiM per kernel",
+MTJ = View(name="mram.mtj", theme="mram", func=mtj_view, title="MTJ resistance vs bias",
+           knobs=(Choice("preset", "pma_cofeb", options=("pma_cofeb", "inplane_cofeb"),
+                         help="Magnet/MTJ preset."),
+                  Float("v_max", 1.0, low=0.1, high=1.5, unit="V", label="largest bias",
+                        help="Largest bias shown.")),
+           description="Parallel and antiparallel resistance of the junction as the TMR falls with bias.")
+SWITCHING = View(name="mram.switching", theme="mram", func=switching_view, title="Switching-time distribution",
+                 knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
+                 description="Fraction of 2000 thermal magnets switched vs time at each write current (LLG).")
+WER = View(name="mram.wer", theme="mram", func=wer_view, title="Write error rate vs pulse width",
+           knobs=(Choice("path", "vsh", options=KINDS, help="Write path (sets the magnet)."),),
+           description="WER = P(t_switch > pulse) at each write current, from the LLG runs.")
+ARRAYS = View(name="mram.organisations", theme="mram", func=organisations_view,
+              title="STT / GSH / DGSH / VSH / DVSH arrays",
+              knobs=(ARRAY.knob("rows"), ARRAY.knob("target_wer")),
+              description="Per-word read/write energy and latency at iso sense margin and iso WER.")
+MARGINS = View(name="mram.margins", theme="mram", func=margins_view, title="CiM sense margins under variation",
+               knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
+                      CIM.knob("sigma_rp"),
+                      Int("samples", 2000, low=100, high=100000, log=True, help="Draws per input combination.")),
+               description="Signed margin at the SA input of every operation; negative = wrong output.")
+CIM_KERNELS = View(name="mram.kernels", theme="mram", func=kernels_view, title="CiM per kernel",
                    knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
                           Int("n", 4096, low=8, high=1_000_000, log=True, help="Elements.")),
-                   description="Memory energy, system energy and speedup of CiM on the same memory, per kernel."))
+                   description="Memory energy, system energy and speedup of CiM on the same memory, per kernel.")
 
 
 def cim_tornado(metric: str, organisation: str):
@@ -178,7 +178,7 @@ def cim_tornado(metric: str, organisation: str):
     return tornado_figure(CIM, metric, {"organisation": organisation})
 
 
-register_view(View(
+CIM_TORNADO = View(
     name="mram.cim_tornado",
     theme="mram",
     func=cim_tornado,
@@ -186,4 +186,4 @@ register_view(View(
     knobs=(Choice("metric", "margin_3sigma_mv", options=tuple(CIM.metric_names), help="The metric explained."),
            CIM.knob("organisation")),
     description=TORNADO_DESCRIPTION + " The MRAM ranges are declared in data/presets/mram/array_45nm.yaml.",
-))
+)

@@ -3,13 +3,13 @@ the trained detector on synthetic video, full frame vs Pack and Detect; accuracy
 
 from __future__ import annotations
 
-from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.pad import analytic
 from workbench.pad.pipeline import PadConfig
 from workbench.threads import one_torch_thread
 
-FLOPS = register_study(Study(
+FLOPS = Study(
     name="pad.flops",
     theme="pad",
     func=analytic.pad_flops,
@@ -57,7 +57,7 @@ FLOPS = register_study(Study(
         "the canvas (rectpack MaxRects) and how far they expand."
     ),
     reference=True,
-))
+)
 
 
 def evaluate_detect(config: PadConfig, objects: int, speed_px: float, occluders: int, churn: float, cut_every: int,
@@ -69,7 +69,7 @@ def evaluate_detect(config: PadConfig, objects: int, speed_px: float, occluders:
                              cut_every=cut_every, frames=frames, seed=seed)
 
 
-DETECT = register_study(Study(
+DETECT = Study(
     name="pad.detect",
     theme="pad",
     func=evaluate_detect,
@@ -116,4 +116,4 @@ DETECT = register_study(Study(
         "FLOPs per frame and throughput measured on this CPU."
     ),
     reference=True,
-))
+)

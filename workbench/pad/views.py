@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, Int, View, register_view
+from workbench.core import Choice, Int, View
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
 from workbench.pad.packing import CanvasPlan, Placement, render_canvas
 from workbench.pad.ssd300 import ssd300_flops
@@ -181,7 +181,7 @@ def ssd300_by_size(extras: str, num_classes: int):
 
 _PAD_VIEW_KNOBS = (DETECT.knob("canvas_px"), DETECT.knob("step_px"), DETECT.knob("max_margin_px"))
 
-register_view(View(
+FRAME_VIEWER = View(
     name="pad.frame_viewer",
     theme="pad",
     func=frame_viewer,
@@ -192,9 +192,9 @@ register_view(View(
     description="Step through the video of a stored pad.detect point: ground truth (green), ROIs from the previous "
                 "frame's detections (orange), detections mapped back to the frame (blue); right, the packed canvas "
                 "the detector saw on an inter-anchor frame.",
-))
+)
 
-register_view(View(
+TRADEOFF = View(
     name="pad.tradeoff",
     theme="pad",
     func=accuracy_tradeoff,
@@ -204,9 +204,9 @@ register_view(View(
     studies=(DETECT.name,),
     description="Every stored pad.detect point (k, S_p, expansion): mAP@0.5 drop against full-frame detection versus "
                 "the FLOP reduction or the throughput measured on this CPU.",
-))
+)
 
-register_view(View(
+ANCHOR_TIMELINE = View(
     name="pad.anchor_timeline",
     theme="pad",
     func=anchor_timeline,
@@ -215,9 +215,9 @@ register_view(View(
     studies=(DETECT.name,),
     description="For each stored anchor interval k: the frames run at full size and the trigger that made them "
                 "anchors (interval, scene change, no detections, packing failure); grey frames were packed.",
-))
+)
 
-register_view(View(
+SSD300_FLOPS = View(
     name="pad.ssd300_flops",
     theme="pad",
     func=ssd300_by_size,
@@ -225,4 +225,4 @@ register_view(View(
     knobs=(FLOPS.knob("extras"), FLOPS.knob("num_classes")),
     description="FLOPs of SSD300-VGG16 (flop_counter on meta tensors) from 100 to 600 px: the VGG backbone grows as "
                 "the input area; the extra layers are padded or dropped where the map runs out.",
-))
+)

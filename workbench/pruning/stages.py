@@ -9,7 +9,7 @@ unpruned network with the same recipe: the baseline a per-stage waterfall starts
 from __future__ import annotations
 
 from workbench.core import Choice, Float, Int
-from workbench.core.stages import NetworkArtifact, Stage, Workload, register_stage
+from workbench.core.stages import NetworkArtifact, Stage, Workload
 from workbench.pruning.schedule import PruneSchedule
 from workbench.pruning.trainer import prune_while_training
 
@@ -32,7 +32,7 @@ def train(artifact: NetworkArtifact, workload: Workload, prune_ratio: float, pru
     return run.model, {"filters_pruned": run.pruned_fraction, "train_gmac": run.total_macs / 1e9}
 
 
-TRAIN = register_stage(Stage(
+TRAIN = Stage(
     name="pruning.train",
     kind="algorithm",
     theme="pruning",
@@ -49,4 +49,4 @@ TRAIN = register_stage(Stage(
     neutral={"prune_ratio": 0.0},
     label="prune while training",
     description="Trains the network from scratch and removes filters gradually while it trains (no retraining).",
-))
+)

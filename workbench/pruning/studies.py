@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.pruning.analytic import compare, profile
 from workbench.pruning.criteria import CRITERIA
 from workbench.pruning.experiment import DATASETS, NETWORKS, setup, summarise
@@ -94,7 +94,7 @@ def schedule_cost(network, input_size, epochs, every_n, stop_epoch, target_ratio
     }
 
 
-WHILE_TRAINING = register_study(Study(
+WHILE_TRAINING = Study(
     name="pruning.while_training",
     theme="pruning",
     func=while_training,
@@ -108,9 +108,9 @@ WHILE_TRAINING = register_study(Study(
     description="Train a network and remove filters every n epochs until N1 (no retraining), scored by L1, mean "
                 "activation, random or FRS; reports accuracy, training compute and memory accesses, and the pruned "
                 "network's size and latency (arXiv:2003.02800, arXiv:2002.09958).",
-))
+)
 
-PRUNE_RETRAIN = register_study(Study(
+PRUNE_RETRAIN = Study(
     name="pruning.train_prune_retrain",
     theme="pruning",
     func=prune_retrain,
@@ -120,9 +120,9 @@ PRUNE_RETRAIN = register_study(Study(
     cost="batch",
     context=one_torch_thread,
     description="The baseline: train the full network, prune once to the target, retrain (learning rate / 5).",
-))
+)
 
-SCHEDULE_COST = register_study(Study(
+SCHEDULE_COST = Study(
     name="pruning.schedule_cost",
     theme="pruning",
     func=schedule_cost,
@@ -151,4 +151,4 @@ SCHEDULE_COST = register_study(Study(
     description="Training compute of a per-layer pruning schedule vs train + prune + retrain, counted layer by "
                 "layer on the published networks (no training; accuracy needs the batch studies).",
     reference=True,
-))
+)

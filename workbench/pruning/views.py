@@ -8,7 +8,7 @@ from dataclasses import replace
 import altair as alt
 import pandas as pd
 
-from workbench.core import View, register_view
+from workbench.core import View
 from workbench.core.manifest import paper_value
 from workbench.pruning.analytic import profile, saving_curve
 from workbench.pruning.studies import PRUNE_RETRAIN, SCHEDULE_COST, WHILE_TRAINING
@@ -79,7 +79,7 @@ def saving_curve_view(network: str, input_size: int, epochs: int, every_n: int, 
     return (lines + rule).properties(width=420, height=260, title=title), frame
 
 
-register_view(View(
+SAVING_CURVE = View(
     name="pruning.saving_curve",
     theme="pruning",
     func=saving_curve_view,
@@ -88,9 +88,9 @@ register_view(View(
                                                          "retrain_epochs")),
     description="Claim P3 as a curve: the saving grows with the target and as pruning stops earlier (smaller N1 / E); "
                 "counted layer by layer on the published network, no training.",
-))
+)
 
-register_view(View(
+ACCURACY_VS_COMPUTE = View(
     name="pruning.accuracy_vs_compute",
     theme="pruning",
     func=accuracy_vs_compute,
@@ -98,9 +98,9 @@ register_view(View(
     studies=(WHILE_TRAINING.name, PRUNE_RETRAIN.name),
     description="Every stored run of both methods: pruning while training and the train + prune + retrain "
                 "baseline. It redraws when a Run on this page stores a new point.",
-))
+)
 
-register_view(View(
+REMAINING_WIDTH = View(
     name="pruning.remaining_width",
     theme="pruning",
     func=remaining_width,
@@ -109,4 +109,4 @@ register_view(View(
     studies=(WHILE_TRAINING.name,),
     description="The final width of each prunable layer for the stored runs at the chosen target: global FRS "
                 "ranking prunes the wide late layers hardest; per-layer ranking removes the same share everywhere.",
-))
+)

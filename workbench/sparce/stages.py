@@ -26,7 +26,7 @@ from torch import nn
 
 from workbench.core import Choice, Int
 from workbench.core.knobs import knob_field, validate_config
-from workbench.core.stages import NetworkArtifact, Stage, Workload, register_stage
+from workbench.core.stages import NetworkArtifact, Stage, Workload
 from workbench.nn.trace import trace_layers
 from workbench.sparce.ops import im2col_ref
 from workbench.sparce.trace import TraceModel
@@ -137,7 +137,7 @@ def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, spa
     }
 
 
-CORE = register_stage(Stage(
+CORE = Stage(
     name="sparce.core",
     kind="target",
     theme="sparce",
@@ -151,4 +151,4 @@ CORE = register_stage(Stage(
     requires=("trained",),
     label="SparCE core",
     description="In-order AArch64 core with SpRF + SASA skipping the zero activations the network really has.",
-))
+)

@@ -1,9 +1,9 @@
-"""SparCE studies: ``sparce.core`` (interactive: the trace model on cached traces) and ``sparce.emulated`` (batch:
+"""SparCE studies: ``sparce.trace`` (interactive: the trace model on cached traces) and ``sparce.emulated`` (batch:
 the same point run instruction by instruction in Unicorn, cross-checked against the trace model)."""
 
 from __future__ import annotations
 
-from workbench.core import Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.sparce.pipeline import PipelineConfig
 from workbench.threads import one_torch_thread
@@ -62,8 +62,8 @@ def evaluate_core(config: PipelineConfig, variant: str, activations: str, sparsi
     return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, config, input_size=input_size)
 
 
-CORE = register_study(Study(
-    name="sparce.core",
+CORE = Study(
+    name="sparce.trace",
     theme="sparce",
     func=evaluate_core,
     config=PipelineConfig,
@@ -79,7 +79,7 @@ CORE = register_study(Study(
         "exactly."
     ),
     constraints=_check_sasa,
-))
+)
 
 
 def evaluate_emulated(variant: str, activations: str, sparsity: float, images: int, sasa_size: int,
@@ -113,7 +113,7 @@ def evaluate_emulated(variant: str, activations: str, sparsity: float, images: i
             "cycles_base": base / images, "cycles_sparce": sparce / images, "trace_model_agrees": float(agree)}
 
 
-EMULATED = register_study(Study(
+EMULATED = Study(
     name="sparce.emulated",
     theme="sparce",
     func=evaluate_emulated,
@@ -127,7 +127,7 @@ EMULATED = register_study(Study(
     version="1",
     cost="batch",
     context=one_torch_thread,
-    description="The sparce.core point on the default pipeline, run instruction by instruction in Unicorn "
+    description="The sparce.trace point on the default pipeline, run instruction by instruction in Unicorn "
                 "(seconds per image) with real PC jumps over the skipped regions; a cross-check of the trace model.",
     constraints=_check_sasa,
-))
+)

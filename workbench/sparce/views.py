@@ -7,7 +7,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench.core import Choice, Int, View, register_view
+from workbench.core import Choice, Int, View
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
 from workbench.sparce.studies import CORE
@@ -93,7 +93,7 @@ _IMAGES = Int("images", 1, low=1, high=16, help="Test images averaged per point.
 _METRIC_CHOICE = Choice("metric", "time_reduction", options=("time_reduction", "gemm_time_reduction",
                                                               "skipped_fraction"), help="The metric plotted.")
 
-register_view(View(
+SPEEDUP_VS_SPARSITY = View(
     name="sparce.speedup_vs_sparsity",
     theme="sparce",
     func=speedup_vs_sparsity,
@@ -102,9 +102,9 @@ register_view(View(
     description="Synthetic activations with 0-100 % zeros on every layer input of the digits CNN, on the scalar "
                 "and the 4-lane NEON core (trace model, default pipeline and 64-entry SASA); diamonds are the "
                 "trained network's own ReLU sparsity; shaded bands are the paper's C1 ranges (its networks, gem5).",
-))
+)
 
-register_view(View(
+LAYER_BREAKDOWN = View(
     name="sparce.layer_breakdown",
     theme="sparce",
     func=layer_breakdown,
@@ -113,9 +113,9 @@ register_view(View(
     description="Cycles per inference of conv1-3 and the FC layer, GEMM/FC kernels and the non-GEMM glue "
                 "(im2col, bias+ReLU, pooling), without and with SparCE: compute (issue + hazards), control "
                 "(taken-branch bubbles) and memory (L1 misses x penalty).",
-))
+)
 
-register_view(View(
+SASA_SENSITIVITY = View(
     name="sparce.sasa_sensitivity",
     theme="sparce",
     func=sasa_sensitivity,
@@ -123,4 +123,4 @@ register_view(View(
     knobs=(CORE.knob("variant"), CORE.knob("activations")),
     description="Application time reduction for SASA tables of 1-64 entries and 1-4 ways: entries that do not fit "
                 "their set are left out (the largest regions stay), so their zeros are not skipped.",
-))
+)

@@ -7,6 +7,21 @@ MANIFEST = ThemeManifest(
     title="TiM-DNN: ternary in-memory computing",
     papers=("1909.06892",),
     notebook="tim_dnn.ipynb",
+    reproduce="workbench.tim.reproduce:reproduce",
+    studies=(
+        "workbench.tim.studies:ARCH",
+        "workbench.tim.studies:QUANT",
+    ),
+    views=(
+        "workbench.tim.views:LAYER_ENERGY",
+        "workbench.tim.views:EFFICIENCY_MAP",
+        "workbench.tim.views:PERIOD_BREAKDOWN",
+        "workbench.tim.views:ASSUMPTION_TORNADO",
+    ),
+    stages=(
+        "workbench.tim.stages:TERNARIZE",
+        "workbench.tim.stages:TILES",
+    ),
     claims=("M1", "M2"),
     summary="Ternary quantization, the TPC tile/accelerator model and per-network energy and latency against a "
             "near-memory baseline.",

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from workbench.core import Choice, Int
-from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload, register_stage
+from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
 from workbench.nn.train import fit
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
 from workbench.tim.mapping import layers_from_model, map_network
@@ -77,7 +77,7 @@ def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict
     }
 
 
-TERNARIZE = register_stage(Stage(
+TERNARIZE = Stage(
     name="tim.ternarize",
     kind="algorithm",
     theme="tim",
@@ -93,9 +93,9 @@ TERNARIZE = register_stage(Stage(
     order=20,
     label="ternarize",
     description="Ternary weights and activations (TWN thresholds), fine-tuned with the straight-through estimator.",
-))
+)
 
-TILES = register_stage(Stage(
+TILES = Stage(
     name="tim.tiles",
     kind="target",
     theme="tim",
@@ -104,4 +104,4 @@ TILES = register_stage(Stage(
     requires=("trained", "ternary"),
     label="TiM-DNN",
     description="Ternary in-memory tiles (32 tiles, L = 16 rows per access, 32 nm): exact ternary dot products.",
-))
+)

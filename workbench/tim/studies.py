@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.core import Bool, Choice, Float, Int, Metric, Study, register_study
+from workbench.core import Bool, Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
 from workbench.threads import one_torch_thread
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator, tile_costs
@@ -64,7 +64,7 @@ def evaluate_arch(config: TimConfig, network: str, batch: int) -> dict:
     }
 
 
-ARCH = register_study(Study(
+ARCH = Study(
     name="tim.arch",
     theme="tim",
     func=evaluate_arch,
@@ -101,7 +101,7 @@ ARCH = register_study(Study(
     ),
     constraints=_check_arch,
     reference=True,
-))
+)
 
 
 def evaluate_quant(representation: str, scale_mode: str, threshold: float, quantize_activations: bool,
@@ -114,7 +114,7 @@ def evaluate_quant(representation: str, scale_mode: str, threshold: float, quant
                               width=width, epochs=epochs, lr=lr, seed=seed)
 
 
-QUANT = register_study(Study(
+QUANT = Study(
     name="tim.quant",
     theme="tim",
     func=evaluate_quant,
@@ -154,4 +154,4 @@ QUANT = register_study(Study(
         "on the bundled 8x8 digits, starting from the full-precision network; accuracy against full precision, and "
         "the energy per inference of the trained network on TiM-DNN with its measured operand densities."
     ),
-))
+)

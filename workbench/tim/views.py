@@ -8,7 +8,7 @@ from dataclasses import replace
 import altair as alt
 import pandas as pd
 
-from workbench.core import Choice, View, register_view
+from workbench.core import Choice, View
 from workbench.core.runner import evaluate_frame
 from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
@@ -86,7 +86,7 @@ def assumption_tornado(metric: str, network: str):
     return tornado_figure(ARCH, metric, {"network": network})
 
 
-register_view(View(
+LAYER_ENERGY = View(
     name="tim.layer_energy",
     theme="tim",
     func=layer_energy,
@@ -95,9 +95,9 @@ register_view(View(
     description="Energy per inference of each layer of a network mapped onto the default 32-tile TiM-DNN, by "
                 "component. Weight writes appear when the network does not fit in the tiles (batch 1 reloads every "
                 "layer; a larger batch shares one load).",
-))
+)
 
-register_view(View(
+EFFICIENCY_MAP = View(
     name="tim.efficiency_map",
     theme="tim",
     func=efficiency_map,
@@ -107,9 +107,9 @@ register_view(View(
            ARCH.knob("adc_type")),
     description="Each cell is the default chip (256x256 tiles, 32 tiles, 32 nm) with L rows active and a B-bit "
                 "column ADC; pairs where B < log2(L+1) or the bitline swing exceeds its limit are infeasible.",
-))
+)
 
-register_view(View(
+PERIOD_BREAKDOWN = View(
     name="tim.period_breakdown",
     theme="tim",
     func=period_breakdown,
@@ -118,9 +118,10 @@ register_view(View(
     description="Precharge, decode, wordline, bitline develop, conversion and accumulate of one TiM access for L rows "
                 "active (ADC bits = ceil(log2(L+1)), 5 at L = 16): develop and precharge grow with L and with the "
                 "cell-current spread; the near-memory baseline's one-row read is the last bar.",
-))
+)
 
-register_view(View(
+
+ASSUMPTION_TORNADO = View(
     name="tim.assumption_tornado",
     theme="tim",
     func=assumption_tornado,
@@ -128,4 +129,4 @@ register_view(View(
     knobs=(Choice("metric", "peak_tops", options=tuple(ARCH.metric_names), help="The metric explained."),
            ARCH.knob("network")),
     description=TORNADO_DESCRIPTION + " TiM's ranges are declared in data/presets/tim/tim_32nm.yaml.",
-))
+)
