@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 from sample_studies import LENS
 
+from workbench.core.files import content_sha256
+
 GOOD = {**LENS.defaults(), **LENS.evaluate()}
 
 
@@ -19,13 +21,17 @@ def seed_files(tmp_path, monkeypatch, rows=(GOOD,), sidecar=None, parquet=None):
         pd.DataFrame(list(rows)).to_parquet(path)
     else:
         path.write_bytes(parquet)
-    meta = {"study_version": LENS.version, "command": "workbench sweep sample.lens --write-seed"}
+    meta = {"study_version": LENS.version, "command": "workbench sweep sample.lens --write-seed",
+            "sha256": content_sha256(path)}
     (seeds / f"{LENS.name}.json").write_text(json.dumps(meta) if sidecar is None else sidecar)
     monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
     return path
 
 
 CASES = [
+    ("altered-after-writing", dict(sidecar=json.dumps({"study_version": LENS.version, "sha256": "0" * 64})),
+     r"do not match their sidecar sample.lens.json \(SHA-256 \w{12}\.\.\., recorded 000000000000\.\.\.\): the file "
+     r"was altered or damaged after it was written"),
     ("damaged-parquet", dict(parquet=b"PAR1 and then nothing"), r"is damaged or not a Parquet file"),
     ("sidecar-not-json", dict(sidecar="{version: 1"), r"cannot be checked: its sidecar sample.lens.json is not "
      r"readable JSON"),
