@@ -33,7 +33,7 @@ def test_tim_knob_provenance_is_the_preset_entry():
 
 def test_a_knob_shared_by_two_studies_is_listed_once_naming_both():
     row = assumptions("mram").set_index("knob").loc["sense_margin_mv"]
-    assert row["studies"] == "mram.array, mram.cim"
+    assert row["studies"] == "mram.array, mram.cim_sensing"
 
 
 def test_list_assumed_prints_each_parameter_with_its_range_and_reason(capsys):
