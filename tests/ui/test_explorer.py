@@ -10,6 +10,7 @@ import pytest
 from sample_studies import LENS
 
 from workbench.core import Float, Int, Metric, Study
+from workbench.core.files import content_sha256
 from workbench.core.progress import track
 from workbench.ui import Explorer, SweepPanel
 from workbench.viz import style
@@ -230,7 +231,8 @@ def test_batch_explorer_opens_on_seed_results(store, tmp_path, monkeypatch):
     seeds.mkdir(parents=True)
     params = TRAIN.validate(epochs=2)
     pd.DataFrame([{**params, **train_toy(**params)}]).to_parquet(seeds / "uitest.train.parquet")
-    (seeds / "uitest.train.json").write_text(json.dumps({"study_version": TRAIN.version}))
+    (seeds / "uitest.train.json").write_text(json.dumps({"study_version": TRAIN.version,
+                                                         "sha256": content_sha256(seeds / "uitest.train.parquet")}))
     monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp_path / "reference")
     e = Explorer(TRAIN, store=store)
     assert len(e.frame) == 1 and bool(e.frame["seeded"].iloc[0])
