@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, SHARED_PARTS, ArrayKnobs, evaluate
+from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs, build_path, write_bit
 
 
@@ -57,9 +58,31 @@ def test_differential_senses_faster_and_costs_area():
     assert double.area_um2 > single.area_um2
 
 
+def test_access_width_sets_sense_amps_drivers_area_and_decode_together():
+    one, eight = (evaluate("stt", array=ArrayKnobs(words_per_access=w)) for w in (1, 8))
+    sense = section("array_45nm", "sensing")
+    drv = section("array_45nm", "write_driver")
+    assert eight.area_um2 - one.area_um2 == pytest.approx(7 * 32 * (sense["a_sa_um2"] + drv["a_driver_um2"]))
+    shared = sum(one.read_parts_j[p] for p in SHARED_PARTS)
+    assert eight.read_energy_j == pytest.approx(shared + 8 * (one.read_energy_j - shared))
+    assert eight.read_parts_j["sense_amps"] == pytest.approx(8 * one.read_parts_j["sense_amps"])
+    assert eight.read_parts_j["decoder"] == pytest.approx(one.read_parts_j["decoder"])
+    w_shared = one.write_parts_j["wordline"]
+    assert eight.write_energy_j == pytest.approx(w_shared + 8 * (one.write_energy_j - w_shared))
+    # a one-word access of the wide array costs what the narrow array's access costs; latency does not change
+    assert eight.read_energy_words_j(1) == pytest.approx(one.read_energy_j)
+    assert eight.write_energy_words_j(1) == pytest.approx(one.write_energy_j)
+    assert eight.read_latency_s == pytest.approx(one.read_latency_s)
+    assert eight.write_latency_s == pytest.approx(one.write_latency_s)
+    with pytest.raises(ValueError, match="words"):
+        one.read_energy_words_j(2)
+
+
 def test_bad_array_knobs():
     with pytest.raises(ValueError, match="word_bits"):
         ArrayKnobs(cols=100, word_bits=32)
+    with pytest.raises(ValueError, match="words_per_access"):
+        ArrayKnobs(cols=256, word_bits=32, words_per_access=3)
     with pytest.raises(ValueError, match="target_wer"):
         WriteKnobs(target_wer=0.0)
     with pytest.raises(ValueError, match="sense_mode"):

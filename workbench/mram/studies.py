@@ -40,6 +40,7 @@ class MemoryConfig:
 (TARGET_WER,) = config_knobs(WriteKnobs, ("target_wer",), target_wer=dict(low=1e-9, high=0.1, log=True))
 SENSE_MARGIN, SENSE_MODE = config_knobs(ArrayKnobs, ("sense_margin_mv", "sense_mode"),
                                         sense_margin_mv=dict(low=5.0, high=150.0))
+(ACCESS_WIDTH,) = config_knobs(ArrayKnobs, ("words_per_access",), words_per_access=dict(options=(1, 2, 4, 8)))
 TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", label="temperature",
                     help="Temperature of Delta and retention (the LLG tables are at 300 K).")
 
@@ -136,6 +137,7 @@ _ARRAY_KNOBS = (
     Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
     *config_knobs(ArrayKnobs, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
                   word_bits=dict(options=(8, 16, 32, 64))),
+    ACCESS_WIDTH,
     SENSE_MARGIN,
     *config_knobs(ArrayKnobs, ("read_voltage_v",), read_voltage_v=dict(low=0.02, high=0.3, step=0.01)),
     SENSE_MODE,
@@ -143,7 +145,7 @@ _ARRAY_KNOBS = (
 
 
 def evaluate_array(config: MemoryConfig, organisation: str) -> dict:
-    """Per-word read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
+    """Per-access read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
     kind, diff = ORGANISATIONS[organisation]
     r = evaluate(kind, diff, config.array, config.write)
     w = r.write
@@ -169,9 +171,10 @@ ARRAY = register_study(Study(
     config=MemoryConfig,
     knobs=_ARRAY_KNOBS + _WRITE_KNOBS,
     metrics=(
-        Metric("read_energy_pj", "pJ", "min", "Read energy per word at the iso sense margin.", "read energy"),
+        Metric("read_energy_pj", "pJ", "min", "Read energy per access (words_per_access words) at the iso sense "
+               "margin.", "read energy"),
         Metric("read_latency_ns", "ns", "min", "Decode + wordline + sensing + SA.", "read latency"),
-        Metric("write_energy_pj", "pJ", "min", "Write energy per word at the iso WER (LLG + parasitics).",
+        Metric("write_energy_pj", "pJ", "min", "Write energy per access at the iso WER (LLG + parasitics).",
                "write energy"),
         Metric("write_latency_ns", "ns", "min", "Line settling + iso-WER pulse.", "write latency"),
         Metric("area_um2", "um2", "min", "Cells + sense amplifiers, write drivers, row drivers.", "area"),
@@ -267,10 +270,12 @@ CIM = register_study(Study(
 
 
 # -- system ---------------------------------------------------------------------------------------------------------
-def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool) -> dict:
+def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool,
+                    words_per_access: int) -> dict:
     """Memory energy and time of a kernel, and the ratios CiM vs no CiM on the same memory."""
     kind, diff = ORGANISATIONS[organisation]
-    c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial)
+    c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial,
+                array=ArrayKnobs(words_per_access=words_per_access))
     run = c["cim"] if use_cim else c["base"]
     return {
         "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
@@ -299,6 +304,7 @@ SYSTEM = register_study(Study(
         Int("k_partial", 9, low=2, high=512, log=True, label="partial sums per output",
             help="Partial sums per output (dnn_acc)."),
         Bool("use_cim", True, label="with CiM", help="Absolute figures with (True) or without CiM."),
+        ACCESS_WIDTH,
     ),
     metrics=(
         Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
@@ -312,7 +318,7 @@ SYSTEM = register_study(Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "
