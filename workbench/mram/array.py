@@ -27,7 +27,7 @@ and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writep
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.mram.params import provenance, section
@@ -172,14 +172,18 @@ def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
 
 
 def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
-             knobs: WriteKnobs | None = None, *, include_write: bool = True) -> ArrayResult:
+             knobs: WriteKnobs | None = None, *, include_write: bool = True,
+             spin_efficiency: float | None = None) -> ArrayResult:
     """Read and write energy/latency per access, and area, of one organisation (see the module docstring);
-    ``include_write=False`` skips the write (no LLG table needed; write figures are NaN)."""
+    ``include_write=False`` skips the write (no LLG table needed; write figures are NaN). ``spin_efficiency``
+    replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another)."""
     a = array or ArrayKnobs()
     k = knobs or WriteKnobs()
     if a.read_voltage_v >= k.write_voltage_v:
         raise ValueError(f"read_voltage_v={a.read_voltage_v} must stay below write_voltage_v={k.write_voltage_v}")
     path = build_path(kind, differential, k)
+    if spin_efficiency is not None:
+        path = replace(path, spin_efficiency=spin_efficiency)
     tech = section("array_45nm", "technology")
     sense = section("array_45nm", "sensing")
     drv = section("array_45nm", "write_driver")

@@ -75,13 +75,12 @@ def _s2() -> list[ClaimResult]:
 
 
 def _break_even(differential: bool, quantity: str, target: float) -> float:
-    """The VSH spin efficiency (knob ``vsh_efficiency``) at which VSH's ``quantity`` (``write_latency_s`` or
+    """The VSH spin efficiency ``theta_VH L_magnet / W_channel`` at which VSH's ``quantity`` (``write_latency_s`` or
     ``write_energy_j``) equals ``target``: bisection in log space over 0.05-100 (inf if out of range). Reported, never
     used to set a default."""
-    from workbench.mram.writepath import WriteKnobs
 
     def value(eta: float) -> float:
-        return getattr(evaluate("vsh", differential, knobs=WriteKnobs(vsh_efficiency=eta)), quantity)
+        return getattr(evaluate("vsh", differential, spin_efficiency=eta), quantity)
 
     lo, hi = 0.05, 100.0
     if value(hi) > target:
@@ -100,21 +99,24 @@ def _v1() -> list[ClaimResult]:
         v = evaluate("vsh", vsh_d)
         g = evaluate("gsh", gsh_d)
         names = ("VSH", "GSH") if single == "vsh" else ("DVSH", "DGSH")
-        why_time = (f"{names[0]} {v.write_latency_s * 1e9:.2f} ns at I/I_c0 = {v.write.overdrive:.2f} "
-                    f"({v.write.current_a * 1e6:.0f} uA) vs {names[1]} {g.write_latency_s * 1e9:.2f} ns at "
-                    f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA): the in-plane magnet precesses faster "
-                    f"(tau_D {g.path.magnet.precession_time_s() * 1e9:.2f} vs "
-                    f"{v.path.magnet.precession_time_s() * 1e9:.2f} "
-                    "ns), so GSH writes quicker at equal overdrive; VSH would match it at a spin efficiency of "
-                    f"{_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f} "
-                    f"(preset {v.path.spin_efficiency:.2f})")
-        why_energy = (f"cell energy {names[0]} {v.write_parts_j['cell'] * 1e12:.2f} pJ vs {names[1]} "
-                      f"{g.write_parts_j['cell'] * 1e12:.2f} pJ per word; PMA needs a smaller spin current "
-                      f"(I_s,c0 {v.path.magnet.spin_current_critical_a() * 1e6:.0f} vs "
-                      f"{g.path.magnet.spin_current_critical_a() * 1e6:.0f} uA) but the VSH efficiency "
-                      f"({v.path.spin_efficiency:.2f}) has no L/t gain vs GSH's {g.path.spin_efficiency:.2f} [R]; "
-                      "equal write energy needs a VSH spin efficiency of "
-                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f}")
+        notes = v.path.notes
+        spin = (f"theta_VH = sigma_VH / sigma_xx = {notes['valley_hall_angle']:.3f} (Berry curvature of the hole-doped "
+                f"WSe2 valence band at {notes['r_sheet_ohm'] / 1e3:.0f} kOhm/sq, assumed hole mobility) x L_magnet / "
+                f"W_channel = {notes['geometry_gain']:.2f} gives I_s / I_c = {v.path.spin_efficiency:.3f}")
+        if v.write.writable:
+            state = (f"{names[0]} {v.write_latency_s * 1e9:.2f} ns at I/I_c0 = {v.write.overdrive:.2f} "
+                     f"({v.write.current_a * 1e6:.0f} uA)")
+        else:
+            state = (f"{names[0]} is not writable at {v.write.current_a * 1e6:.0f} uA: I/I_c0 = "
+                     f"{v.write.overdrive:.2f}, " + ("below the critical spin current" if v.write.overdrive < 1
+                                                   else "below the LLG table's switching range"))
+        why_time = (f"{state}; {spin}; {names[1]} {g.write_latency_s * 1e9:.2f} ns at I/I_c0 = "
+                    f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA); {names[0]} would match it at "
+                    f"theta_VH L/W = {_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f}")
+        why_energy = (f"{state}; {names[1]} cell energy {g.write_parts_j['cell'] * 1e12:.2f} pJ per access; equal "
+                      f"write energy needs theta_VH L/W = "
+                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
+                      f"{g.path.spin_efficiency:.2f}) [R]")
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
                     "smaller cell), but sense amplifiers, decoder and I/O are the same in both and dominate")
         out += [
@@ -144,6 +146,9 @@ def _v2() -> list[ClaimResult]:
     diff = ratio("vsh", True, "gsh", True, False)
     cim = ratio("vsh", True, "gsh", True, True)
     core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
+    if not evaluate("vsh", False).write.writable:
+        core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
+                      "so only search (no writes) compares")
     return [
         relative_claim("V2", "system energy efficiency VSH vs GSH, best kernel (x)",
                        _p("system_efficiency_vsh_vs_gsh_max"), float(single.max()), TOL, scale=SCALE_SYSTEM,

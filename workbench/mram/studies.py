@@ -47,8 +47,10 @@ TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", lab
 _WRITE_KNOBS = (
     *config_knobs(WriteKnobs, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
-    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_efficiency", "vsh_gate_drive", "access_width_um"),
-                  spin_hall_angle=dict(low=0.05, high=1.0), vsh_efficiency=dict(low=0.05, high=2.0),
+    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
+                               "access_width_um"),
+                  spin_hall_angle=dict(low=0.05, high=1.0), vsh_hole_mobility_cm2_per_vs=dict(low=1.0, high=500.0,
+                                                                                              log=True),
                   vsh_gate_drive=dict(low=0.5, step=0.05), access_width_um=dict(low=0.05, high=1.0, step=0.05)),
 )
 
@@ -121,7 +123,7 @@ DEVICE = register_study(Study(
         Metric("write_energy_fj", "fJ", "min", "I^2 R t of the cell path at the iso-WER pulse (no driver/lines).",
                "cell write energy"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "Stochastic macrospin LLG (thermal field, STT/SOT torques) of the write path's free layer: 2000 thermal "
@@ -184,7 +186,7 @@ ARRAY = register_study(Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
@@ -318,7 +320,7 @@ SYSTEM = register_study(Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "

@@ -110,6 +110,11 @@ def kernel_mix(kernel: str, n: int, *, cim: bool, words_per_access: int = 1, k_p
                + math.ceil(n / 32), cim_latency_ops=n)
 
 
+def _times(count: float, cost: float) -> float:
+    """``count`` accesses of ``cost`` each; none cost nothing, even on a memory that cannot be written (inf)."""
+    return count * cost if count else 0.0
+
+
 @dataclass(frozen=True)
 class SystemResult:
     kernel: str
@@ -134,16 +139,19 @@ def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: b
     e_bus_word = s["word_bits"] * s["e_bus_per_bit_fj"] * 1e-15
     width = a.words_per_access
     mix = kernel_mix(kernel, n, cim=cim, words_per_access=width, k_partial=k_partial)
-    stall = lambda latency: max(0.0, math.ceil(latency / t_clk) - 1) * t_clk  # noqa: E731
+    def stall(latency: float) -> float:
+        """Cycles the core waits for an access (inf for a memory that cannot be written)."""
+        return max(0.0, math.ceil(latency / t_clk) - 1) * t_clk if math.isfinite(latency) else math.inf
+
     if cim:
         # the words of one access are sensed, computed and written together
         accesses = math.ceil(mix.cim_latency_ops / width)
         write_accesses = math.ceil(mix.writes / width)
-        mem = math.ceil(mix.cim_ops / width) * c["e_cim_j"] + write_accesses * r.write_energy_j
-        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + write_accesses * r.write_latency_s
+        mem = math.ceil(mix.cim_ops / width) * c["e_cim_j"] + _times(write_accesses, r.write_energy_j)
+        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + _times(write_accesses, r.write_latency_s)
     else:  # the core loads and stores one word at a time
-        mem = mix.reads * r.read_energy_words_j(1) + mix.writes * r.write_energy_words_j(1)
-        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + mix.writes * stall(r.write_latency_s)
+        mem = mix.reads * r.read_energy_words_j(1) + _times(mix.writes, r.write_energy_words_j(1))
+        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + _times(mix.writes, stall(r.write_latency_s))
     mem += mix.bus_words * e_bus_word
     core = mix.cycles * s["e_core_per_cycle_pj"] * 1e-12
     return SystemResult(kernel, mem, core, time, mix)
