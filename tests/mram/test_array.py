@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from workbench.mram.array import ORGANISATIONS, SHARED_PARTS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, SHARED_PARTS, ArrayKnobs, evaluate, sense_amplifier
 from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs, build_path, valley_hall_angle, vsh_spin_efficiency, write_bit
 
@@ -119,6 +119,24 @@ def test_access_width_sets_sense_amps_drivers_area_and_decode_together():
     assert eight.write_latency_s == pytest.approx(one.write_latency_s)
     with pytest.raises(ValueError, match="words"):
         one.read_energy_words_j(2)
+
+
+def test_sense_amplifier_follows_the_sensing_time_margin_and_bias():
+    sense, vdd = section("array_45nm", "sensing"), section("array_45nm", "technology")["vdd_v"]
+    t_sa, e_sa = sense_amplifier(1e-9, 0.04, 10.0)
+    assert t_sa == pytest.approx(sense["tau_regen_ps"] * 1e-12 * math.log(vdd / 0.04))
+    assert e_sa == pytest.approx(sense["c_latch_ff"] * 1e-15 * vdd ** 2 + vdd * 10e-6 * 1e-9)
+    assert sense_amplifier(1e-9, 0.08, 10.0)[0] < t_sa  # a larger margin regenerates faster
+    assert sense_amplifier(2e-9, 0.04, 10.0)[1] > e_sa > sense_amplifier(1e-9, 0.04, 0.0)[1]
+    with pytest.raises(ValueError, match="margin"):
+        sense_amplifier(1e-9, 0.0, 10.0)
+    # in the array: the faster-sensing VSH bitline pays less SA energy per decision than STT's
+    stt, vsh = (evaluate(k, include_write=False) for k in ("stt", "vsh"))
+    assert vsh.t_sense_s < stt.t_sense_s and vsh.read_parts_j["sense_amps"] < stt.read_parts_j["sense_amps"]
+    assert stt.read_parts_j["sense_amps"] == pytest.approx(32 * sense_amplifier(stt.t_sense_s, 0.04, 10.0)[1])
+    biased = evaluate("stt", array=ArrayKnobs(sa_bias_ua=20.0), include_write=False)
+    assert biased.read_parts_j["sense_amps"] - stt.read_parts_j["sense_amps"] == pytest.approx(
+        32 * vdd * 10e-6 * stt.t_sense_s)
 
 
 def test_bad_array_knobs():

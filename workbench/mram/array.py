@@ -19,7 +19,8 @@ difference on its own node ``C_SA`` instead of ``C_BL`` (same margin equations);
 
 Read energy per access = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
 (+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder, with bits = word_bits x words_per_access.
-Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA.
+Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA; the sense amplifier's delay and energy
+follow the sensing time and its bias (:func:`sense_amplifier`).
 Write: the write current of each bit flows along its bitline (average half length) and source line; their charging
 and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writepath.write_bit`.
 """
@@ -59,6 +60,9 @@ class ArrayKnobs:
                                         **provenance("array_45nm", "sensing.sense_margin_mv"))
     read_voltage_v: float = knob_field(0.1, low=0.0, low_open=True, high=math.inf, unit="V", label="read bias",
                                        help="Bitline read bias.")
+    sa_bias_ua: float = knob_field(10.0, low=0.0, high=math.inf, unit="uA", label="SA bias",
+                                   help="Bias current of the sense amplifier's input stage during sensing.",
+                                   **provenance("array_45nm", "sensing.i_sa_bias_ua"))
     sense_mode: str = knob_field("voltage", options=SENSE_MODES, label="sense mode",
                                  help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node "
                                       "integrates).")
@@ -171,6 +175,37 @@ def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
     return float(-math.expm1(-rate * t_read_s))
 
 
+def sense_amplifier(t_sense_s: float, margin_v: float, bias_ua: float) -> tuple[float, float]:
+    """Delay and energy of one latch sense-amplifier decision.
+
+    The input stage draws its bias current from VDD for the whole sensing time; then the cross-coupled latch
+    regenerates the margin ``dV`` to a full swing in ``t = tau ln(V_DD / dV)`` and switches its nodes once (Razavi,
+    "The StrongARM latch", IEEE Solid-State Circuits Magazine 7(2), 12 (2015))::
+
+        t_SA = tau_regen ln(V_DD / dV),   E_SA = C_latch V_DD^2 + V_DD I_bias t_sense
+
+    Parameters
+    ----------
+    t_sense_s : float
+        Time the signal takes to develop at the SA input (s).
+    margin_v : float
+        Signal at the SA input when it fires (V), 0 < dV < V_DD.
+    bias_ua : float
+        Input-stage bias current (uA).
+
+    Returns
+    -------
+    (t_sa_s, e_sa_j)
+    """
+    sense = section("array_45nm", "sensing")
+    vdd = section("array_45nm", "technology")["vdd_v"]
+    if not 0 < margin_v < vdd:
+        raise ValueError(f"margin_v={margin_v!r}; allowed: 0 < margin < V_DD = {vdd}")
+    t_sa = sense["tau_regen_ps"] * 1e-12 * math.log(vdd / margin_v)
+    e_sa = sense["c_latch_ff"] * 1e-15 * vdd * vdd + vdd * bias_ua * 1e-6 * t_sense_s
+    return t_sa, e_sa
+
+
 def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
              knobs: WriteKnobs | None = None, *, include_write: bool = True,
              spin_efficiency: float | None = None) -> ArrayResult:
@@ -212,11 +247,12 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
         e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vdd
     fo4 = tech["fo4_ps"] * 1e-12
     t_wl = 0.38 * ln["r_wl_ohm"] * ln["c_wl_f"] + 2 * fo4
-    t_read = 4 * fo4 + t_wl + t_sense + sense["t_sa_ps"] * 1e-12
+    t_sa, e_sa = sense_amplifier(t_sense, sm, a.sa_bias_ua)
+    t_read = 4 * fo4 + t_wl + t_sense + t_sa
     read_parts = {
         "cells": e_cells,
         "bitlines": e_bitlines,
-        "sense_amps": b * sense["e_sa_fj"] * 1e-15,
+        "sense_amps": b * e_sa,
         "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
         "wordline": ln["c_wl_f"] * vdd * vdd,
         "decoder": sense["e_decoder_fj"] * 1e-15,

@@ -36,12 +36,15 @@ def _s1() -> list[ClaimResult]:
     parts = e["parts_j"]
     read = e["array"].read_parts_j
     shared = (read["sense_amps"] + read["reference"]) / e["e_read_j"]
+    bits = ArrayKnobs().word_bits * ArrayKnobs().words_per_access  # sense decisions per access
     return [relative_claim(
         "S1", "CiM access vs two standard reads, array energy (x)", _p("cim_vs_two_reads"), e["cim_vs_reads"], TOL,
         scale=SCALE_ARRAY,
         note=(f"a CiM access saves one word of I/O and one bitline charge but needs two SA decisions per bit and "
               f"{parts['logic'] * 1e15:.0f} fJ of near-SA logic; sense amplifiers + references are {shared:.0%} of a "
-              "read in this model (assumed 20 fJ latch), which caps the saving"))]
+              f"read in this model ({read['sense_amps'] / bits * 1e15:.0f} fJ per "
+              f"decision: the latch plus its bias over the {e['array'].t_sense_s * 1e9:.2f} ns sensing time), which "
+              "caps the saving"))]
 
 
 def _s2() -> list[ClaimResult]:
@@ -118,7 +121,11 @@ def _v1() -> list[ClaimResult]:
                       f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
                       f"{g.path.spin_efficiency:.2f}) [R]")
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
-                    "smaller cell), but sense amplifiers, decoder and I/O are the same in both and dominate")
+                    f"smaller cell) senses in {v.t_sense_s * 1e9:.2f} vs {g.t_sense_s * 1e9:.2f} ns, and its sense "
+                    f"amplifiers cost {v.read_parts_j['sense_amps'] * 1e12:.2f} vs "
+                    f"{g.read_parts_j['sense_amps'] * 1e12:.2f} pJ per access (bias over the sensing time), but the "
+                    f"decoder and I/O ({(v.read_parts_j['decoder'] + v.read_parts_j['io']) * 1e12:.2f} pJ) are the "
+                    "same in both and dominate")
         out += [
             relative_claim("V1", f"write time reduction, {names[0]} vs {names[1]}",
                            _p(f"write_time_reduction_{single}"), 1 - v.write_latency_s / g.write_latency_s, TOL,

@@ -141,7 +141,8 @@ _ARRAY_KNOBS = (
                   word_bits=dict(options=(8, 16, 32, 64))),
     ACCESS_WIDTH,
     SENSE_MARGIN,
-    *config_knobs(ArrayKnobs, ("read_voltage_v",), read_voltage_v=dict(low=0.02, high=0.3, step=0.01)),
+    *config_knobs(ArrayKnobs, ("read_voltage_v", "sa_bias_ua"), read_voltage_v=dict(low=0.02, high=0.3, step=0.01),
+                  sa_bias_ua=dict(high=50.0)),
     SENSE_MODE,
 )
 
@@ -186,7 +187,7 @@ ARRAY = register_study(Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
@@ -261,7 +262,7 @@ CIM = register_study(Study(
         Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
                "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     constraints=_check_cim,
     description=(
@@ -320,7 +321,7 @@ SYSTEM = register_study(Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="3",
+    version="4",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "
