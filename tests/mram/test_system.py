@@ -40,6 +40,23 @@ def test_cim_time_and_energy_count_one_access_per_width_words(width):
     assert run.memory_energy_j == pytest.approx(accesses * (c["e_cim_j"] + r.write_energy_j) + accesses * e_bus)
 
 
+@pytest.mark.parametrize("cim", [False, True])
+def test_writing_changed_bits_reads_first_and_drives_half_the_bits(cim):
+    a = ArrayKnobs()
+    full = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="always")
+    changed = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="changed_bits")
+    r = evaluate("stt", array=a)
+    shared = r.write_parts_j["wordline"]
+    per_write = (r.read_energy_j - (1 - system.CHANGED_BIT_FRACTION) * (r.write_energy_j - shared))
+    assert changed.memory_energy_j - full.memory_energy_j == pytest.approx(1024 * per_write)
+    # the read before the write adds its latency (the core hides an access shorter than its clock cycle)
+    assert changed.time_s > full.time_s if cim else changed.time_s >= full.time_s
+    search = [system.run_kernel("search", 1024, kind="stt", cim=cim, write_back=w) for w in system.WRITE_BACK]
+    assert search[0].memory_energy_j == search[1].memory_energy_j  # nothing written, nothing to compare
+    with pytest.raises(ValueError, match="write_back"):
+        system.run_kernel("vadd", 8, kind="stt", write_back="never")
+
+
 def test_wider_access_amortises_decode_and_speeds_up_cim():
     narrow, wide = (system.compare("vadd", 4096, kind="stt", array=ArrayKnobs(words_per_access=w)) for w in (1, 8))
     assert wide["speedup"] > narrow["speedup"] > 1

@@ -112,12 +112,15 @@ class ArrayResult:
         shared = sum(self.read_parts_j[name] for name in SHARED_PARTS)
         return shared + (self.read_energy_j - shared) * words / self.words_per_access
 
-    def write_energy_words_j(self, words: int) -> float:
-        """Write energy of an access that drives the bits of ``words`` words only (see :meth:`read_energy_words_j`)."""
+    def write_energy_words_j(self, words: int, bit_fraction: float = 1.0) -> float:
+        """Write energy of an access that drives ``bit_fraction`` of the bits of ``words`` words (see
+        :meth:`read_energy_words_j`; a fraction below 1: only the bits that change are written)."""
         if not 1 <= words <= self.words_per_access:
             raise ValueError(f"words={words!r}; allowed: 1 to words_per_access={self.words_per_access}")
+        if not 0 <= bit_fraction <= 1:
+            raise ValueError(f"bit_fraction={bit_fraction!r}; allowed: 0 to 1")
         shared = sum(self.write_parts_j.get(name, 0.0) for name in SHARED_PARTS)
-        return shared + (self.write_energy_j - shared) * words / self.words_per_access
+        return shared + (self.write_energy_j - shared) * words / self.words_per_access * bit_fraction
 
 
 def cell_area_um2(kind: str, differential: bool = False) -> float:

@@ -19,7 +19,7 @@ from workbench.core.knobs import config_knobs
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.device import critical_current_a, switching_table
-from workbench.mram.system import KERNELS, compare
+from workbench.mram.system import KERNELS, WRITE_BACK, compare
 from workbench.mram.writepath import KINDS, WriteKnobs, build_path
 from workbench.threads import one_torch_thread
 
@@ -274,11 +274,11 @@ CIM = register_study(Study(
 
 # -- system ---------------------------------------------------------------------------------------------------------
 def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool,
-                    words_per_access: int) -> dict:
+                    words_per_access: int, write_back: str) -> dict:
     """Memory energy and time of a kernel, and the ratios CiM vs no CiM on the same memory."""
     kind, diff = ORGANISATIONS[organisation]
     c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial,
-                array=ArrayKnobs(words_per_access=words_per_access))
+                array=ArrayKnobs(words_per_access=words_per_access), write_back=write_back)
     run = c["cim"] if use_cim else c["base"]
     return {
         "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
@@ -308,6 +308,8 @@ SYSTEM = register_study(Study(
             help="Partial sums per output (dnn_acc)."),
         Bool("use_cim", True, label="with CiM", help="Absolute figures with (True) or without CiM."),
         ACCESS_WIDTH,
+        Choice("write_back", "always", options=WRITE_BACK, label="write-back policy",
+               help="Result words written in full, or only their changed bits after a read of the destination."),
     ),
     metrics=(
         Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),

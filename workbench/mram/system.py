@@ -43,6 +43,12 @@ from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs
 
 KERNELS = ("vadd", "bitwise", "dnn_acc", "search", "dnn_net")
+#: ``"always"``: every bit of a result word is written; ``"changed_bits"``: a data-comparison write [R] reads the
+#: destination word first and drives only the bits that change (Zhou et al., "Energy reduction for STT-RAM using early
+#: write termination", ICCAD 2009, Sec. 3).
+WRITE_BACK = ("always", "changed_bits")
+#: Share of a result word's bits that differ from the word they overwrite: independent, equally likely bits.
+CHANGED_BIT_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,14 @@ class SystemResult:
 
 
 def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: bool = False, cim: bool = False,
-               array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, k_partial: int = 9) -> SystemResult:
-    """Memory energy, core energy and execution time of ``kernel`` on one memory organisation."""
+               array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, k_partial: int = 9,
+               write_back: str = "always") -> SystemResult:
+    """Memory energy, core energy and execution time of ``kernel`` on one memory organisation; ``write_back``
+    (:data:`WRITE_BACK`) is how result words are written, the same with and without CiM: ``"changed_bits"`` adds
+    a read of the destination before each write access (its energy and latency) and drives
+    :data:`CHANGED_BIT_FRACTION` of the bits."""
+    if write_back not in WRITE_BACK:
+        raise ValueError(f"write_back={write_back!r}; allowed: {WRITE_BACK}")
     a = array or ArrayKnobs()
     r = evaluate(kind, differential, a, knobs)
     c = cim_access_energy(kind, differential, a, knobs)
@@ -143,15 +155,21 @@ def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: b
         """Cycles the core waits for an access (inf for a memory that cannot be written)."""
         return max(0.0, math.ceil(latency / t_clk) - 1) * t_clk if math.isfinite(latency) else math.inf
 
+    compare_first = write_back == "changed_bits"
+    bits = CHANGED_BIT_FRACTION if compare_first else 1.0
     if cim:
         # the words of one access are sensed, computed and written together
         accesses = math.ceil(mix.cim_latency_ops / width)
         write_accesses = math.ceil(mix.writes / width)
-        mem = math.ceil(mix.cim_ops / width) * c["e_cim_j"] + _times(write_accesses, r.write_energy_j)
-        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + _times(write_accesses, r.write_latency_s)
+        e_write = r.write_energy_words_j(width, bits) + (r.read_energy_j if compare_first else 0.0)
+        t_write = r.write_latency_s + (r.read_latency_s if compare_first else 0.0)
+        mem = math.ceil(mix.cim_ops / width) * c["e_cim_j"] + _times(write_accesses, e_write)
+        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + _times(write_accesses, t_write)
     else:  # the core loads and stores one word at a time
-        mem = mix.reads * r.read_energy_words_j(1) + _times(mix.writes, r.write_energy_words_j(1))
-        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + _times(mix.writes, stall(r.write_latency_s))
+        e_write = r.write_energy_words_j(1, bits) + (r.read_energy_words_j(1) if compare_first else 0.0)
+        t_write = stall(r.write_latency_s) + (stall(r.read_latency_s) if compare_first else 0.0)
+        mem = mix.reads * r.read_energy_words_j(1) + _times(mix.writes, e_write)
+        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + _times(mix.writes, t_write)
     mem += mix.bus_words * e_bus_word
     core = mix.cycles * s["e_core_per_cycle_pj"] * 1e-12
     return SystemResult(kernel, mem, core, time, mix)
