@@ -101,7 +101,7 @@ def test_knobs_validate_and_a_composed_point_runs_end_to_end():
     study = get_study("compose.pipeline")
     assert {"mram_memory", "mram_cim", "mram_variation"} <= set(study.knob_names)
     assert {PIPELINE, "pruning.train>tim.ternarize>mram.cim"} <= set(study.knob("pipeline").options)
-    result = study.evaluate(pipeline=PIPELINE, mram_memory="DVSH", **TINY, **SCALE)
+    result = study.evaluate(pipeline=PIPELINE, mram_memory="DGSH", **TINY, **SCALE)
     assert all(math.isfinite(result[m]) for m in study.metric_names)
     assert [s["stage"] for s in result["stages"]] == PIPELINE.split(">")
-    assert result["energy_nj"] == run_pipeline(PIPELINE, {**TINY, "mram_memory": "DVSH"}, **SCALE)["energy_nj"]
+    assert result["energy_nj"] == run_pipeline(PIPELINE, {**TINY, "mram_memory": "DGSH"}, **SCALE)["energy_nj"]

@@ -11,7 +11,8 @@ from workbench.tim.params import load_params
     ("tim", {"i_read_ua", "sigma_i_read_rel", "sense_margin_sigma", "i_precharge_ua", "acc_bits", "cols_per_pcu",
              "conversion_pipelined", "input_density", "weight_density"}),
     ("crossbar", {"t_read_ns", "input_activity"}),
-    ("mram", {"sense_margin_mv", "sigma_rp", "sigma_tmr", "sigma_vt_mv", "vsh_efficiency", "access_width_um"}),
+    ("mram", {"sense_margin_mv", "sigma_rp", "sigma_tmr", "sigma_vt_mv", "vsh_hole_mobility_cm2_per_vs",
+              "access_width_um", "words_per_access", "sa_bias_ua"}),
 ])
 def test_the_analytic_themes_declare_their_assumed_parameters(theme, expected):
     frame = assumptions(theme)

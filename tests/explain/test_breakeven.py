@@ -111,17 +111,19 @@ def test_every_linked_mram_row_is_the_reduction_of_study_metrics():
     assert len(linked) == 6
     for q in linked:
         at, ref = study.evaluate(dict(q.point))[q.metric], study.evaluate(dict(q.reference))[q.metric]
-        assert 1 - at / ref == pytest.approx(rows[(q.claim, q.quantity)].workbench, rel=1e-12)
+        row = rows[(q.claim, q.quantity)].workbench
+        if math.isfinite(row):
+            assert 1 - at / ref == pytest.approx(row, rel=1e-12)
+        else:  # a memory that cannot be written: -inf in the report, "not reached" (NaN) in the study
+            assert "not writable" in rows[(q.claim, q.quantity)].note and math.isnan(at)
 
 
-def test_the_vsh_write_energy_break_even_reaches_the_paper_reduction():
+def test_the_vsh_write_energy_break_even_along_the_hole_mobility_is_out_of_reach():
+    """theta_VH = sigma_VH / sigma_xx stays below (e^2 / h) R_sheet over the plausible mobilities: the VSH cell as
+    long as its channel is wide does not switch at the iso write voltage, and the break-even says so."""
     from workbench.mram.reproduce import explained as mram_explained
 
     q = next(q for q in mram_explained() if q.quantity == "write energy reduction, VSH vs GSH")
     study = get_study("mram.array")
-    found = break_even(study, q.metric, q.low, "vsh_efficiency", q.point, q.reference)
-    at = study.evaluate(organisation="VSH", vsh_efficiency=found.value)[q.metric]
-    ref = study.evaluate(organisation="GSH", vsh_efficiency=found.value)[q.metric]
-    assert 1 - at / ref == pytest.approx(q.low, rel=1e-6)
-    assert found.value > study.knob("vsh_efficiency").default  # a stronger spin current writes with less energy
-    assert found.inside is (found.value <= 1.0)
+    found = break_even(study, q.metric, q.low, "vsh_hole_mobility_cm2_per_vs", q.point, q.reference)
+    assert found.value is None and "out of reach" in found.note

@@ -37,8 +37,8 @@ def test_view_renders_on_defaults(name):
 
 def test_device_study_trends():
     s = get_study("mram.device")
-    lo = s.evaluate({"current_ua": 50.0})
-    hi = s.evaluate({"current_ua": 100.0})
+    lo = s.evaluate({"path": "stt", "current_ua": 50.0})
+    hi = s.evaluate({"path": "stt", "current_ua": 100.0})
     assert hi["write_time_ns"] < lo["write_time_ns"] and hi["wer_at_pulse"] <= lo["wer_at_pulse"]
     assert lo["delta"] == pytest.approx(39.3, abs=1)
 
@@ -63,7 +63,8 @@ def test_reproduce_rows():
     assert all(isinstance(r, ClaimResult) for r in rows)
     assert {r.claim for r in rows} == {"S1", "S2", "V1", "V2"}
     for r in rows:
-        assert isinstance(r.workbench, float) and math.isfinite(r.workbench), r.quantity
+        assert isinstance(r.workbench, float), r.quantity
+        assert math.isfinite(r.workbench) or "not writable" in r.note, r.quantity
         assert r.scale
         if r.within is False:
             assert r.note, f"a miss must say why: {r.quantity}"

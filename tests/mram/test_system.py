@@ -1,16 +1,69 @@
 """Kernel access mixes and the with/without-CiM comparison."""
 
+import math
+
 import pytest
 
 from workbench.mram import system
+from workbench.mram.array import ArrayKnobs, evaluate
+from workbench.mram.cim import cim_access_energy
+from workbench.mram.params import section
 
 
 @pytest.mark.parametrize("kernel", system.KERNELS)
 def test_cim_moves_work_into_memory(kernel):
     base = system.kernel_mix(kernel, 1024, cim=False)
-    cim = system.kernel_mix(kernel, 1024, cim=True)
+    cim = system.kernel_mix(kernel, 1024, cim=True, words_per_access=8)
     assert cim.reads < base.reads and cim.bus_words < base.bus_words and cim.cycles < base.cycles
     assert cim.cim_ops > 0 and base.cim_ops == 0
+
+
+def test_one_word_search_sends_more_bus_words_than_it_saves():
+    """At one word per access every CiM compare is a bus command, plus the packed match flags."""
+    base = system.kernel_mix("search", 1024, cim=False)
+    cim = system.kernel_mix("search", 1024, cim=True, words_per_access=1)
+    assert cim.bus_words == base.bus_words + 1024 / 32
+
+
+@pytest.mark.parametrize("width", [1, 2, 8])
+def test_cim_time_and_energy_count_one_access_per_width_words(width):
+    a = ArrayKnobs(words_per_access=width)
+    n = 4096
+    run = system.run_kernel("vadd", n, kind="stt", cim=True, array=a)
+    r, c = evaluate("stt", array=a), cim_access_energy("stt", array=a)
+    accesses = math.ceil(n / width)
+    assert run.mix.cycles == 3 * accesses
+    s = section("array_45nm", "system")
+    t_clk = s["clock_ns"] * 1e-9
+    assert run.time_s == pytest.approx(run.mix.cycles * t_clk + accesses * (c["t_cim_s"] + r.write_latency_s))
+    e_bus = s["word_bits"] * s["e_bus_per_bit_fj"] * 1e-15
+    assert run.memory_energy_j == pytest.approx(accesses * (c["e_cim_j"] + r.write_energy_j) + accesses * e_bus)
+
+
+@pytest.mark.parametrize("cim", [False, True])
+def test_writing_changed_bits_reads_first_and_drives_half_the_bits(cim):
+    a = ArrayKnobs()
+    full = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="always")
+    changed = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="changed_bits")
+    r = evaluate("stt", array=a)
+    shared = r.write_parts_j["wordline"]
+    per_write = (r.read_energy_j - (1 - system.CHANGED_BIT_FRACTION) * (r.write_energy_j - shared))
+    assert changed.memory_energy_j - full.memory_energy_j == pytest.approx(1024 * per_write)
+    # the read before the write adds its latency (the core hides an access shorter than its clock cycle)
+    assert changed.time_s > full.time_s if cim else changed.time_s >= full.time_s
+    search = [system.run_kernel("search", 1024, kind="stt", cim=cim, write_back=w) for w in system.WRITE_BACK]
+    assert search[0].memory_energy_j == search[1].memory_energy_j  # nothing written, nothing to compare
+    with pytest.raises(ValueError, match="write_back"):
+        system.run_kernel("vadd", 8, kind="stt", write_back="never")
+
+
+def test_wider_access_amortises_decode_and_speeds_up_cim():
+    narrow, wide = (system.compare("vadd", 4096, kind="stt", array=ArrayKnobs(words_per_access=w)) for w in (1, 8))
+    assert wide["speedup"] > narrow["speedup"] > 1
+    assert wide["cim"].memory_energy_j < narrow["cim"].memory_energy_j
+    # the baseline loads and stores one word at a time whatever the width
+    assert wide["base"].memory_energy_j == pytest.approx(narrow["base"].memory_energy_j)
+    assert wide["base"].time_s == pytest.approx(narrow["base"].time_s)
 
 
 def test_mix_counts_scale_with_elements():

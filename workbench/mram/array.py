@@ -1,7 +1,11 @@
 """Memory arrays: bitline/wordline RC, voltage-mode sensing at an iso sense margin, write drivers, area.
 
-Organisation: ``rows x cols`` cells, one word of ``word_bits`` read or written per access (column mux ``cols /
-word_bits``). A bit is one cell (single-ended: compared with a reference midway between the P and AP levels) or two
+Organisation: ``rows x cols`` cells; an access reads, writes or computes on ``words_per_access`` words of
+``word_bits`` at once (column mux ``cols / (word_bits x words_per_access)``): the access width sets the sense
+amplifiers and write drivers (one per bit of an access, and their area), the per-bit energies, and the decode and
+wordline that the words of one access share. Energies and parts of :class:`ArrayResult` are per access;
+:meth:`ArrayResult.read_energy_words_j` prices a narrower access (a core's one-word load enables one word's sense
+amplifiers). A bit is one cell (single-ended: compared with a reference midway between the P and AP levels) or two
 complementary cells (differential: the bitline pair is compared directly, twice the signal for twice the cells).
 
 Read, voltage mode (Rabaey ch. 12 style): the bitline, biased at ``V_read``, integrates the cell current on its
@@ -13,9 +17,10 @@ amplifier input::
 Current mode: a clamp holds the bitline at ``V_read`` (settling 2.3 R_clamp C_BL) and the SA integrates the current
 difference on its own node ``C_SA`` instead of ``C_BL`` (same margin equations); the cell current is drawn from VDD.
 
-Read energy per word = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
-(+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder.
-Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA.
+Read energy per access = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
+(+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder, with bits = word_bits x words_per_access.
+Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA; the sense amplifier's delay and energy
+follow the sensing time and its bias (:func:`sense_amplifier`).
 Write: the write current of each bit flows along its bitline (average half length) and source line; their charging
 and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writepath.write_bit`.
 """
@@ -23,13 +28,15 @@ and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writep
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from workbench.core.knobs import knob_field, validate_config
+from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.mram.params import provenance, section
 from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
 
 SENSE_MODES = ("voltage", "current")
+#: Energy parts paid once per access, whatever its width (the rest scale with the bits of the access).
+SHARED_PARTS = ("wordline", "decoder")
 
 
 @dataclass(frozen=True)
@@ -40,12 +47,22 @@ class ArrayKnobs:
 
     rows: int = knob_field(256, low=2, high=math.inf, help="Cells per bitline.")
     cols: int = knob_field(256, low=2, high=math.inf, help="Cells per wordline.")
-    word_bits: int = knob_field(32, low=2, high=math.inf, unit="bit", label="word width", help="Bits per access.")
+    word_bits: int = knob_field(32, low=2, high=math.inf, unit="bit", label="word width", help="Bits per word.")
+    words_per_access: int = knob_field(
+        1, low=1, high=math.inf, unit="word", label="access width",
+        help="Words read, written or computed on per access: sets the sense amplifiers, write drivers, their area, "
+             "the decode shared by the words and the vector width of a CiM instruction.",
+        assumed=Assumed(1, 8, "one 32-bit word per access is the data-memory interface of the Nios II-class core "
+                              "(STT-CiM keeps the standard array); up to a whole 256-column row (8 words), when every "
+                              "column has its own sense amplifier and write driver"))
     sense_margin_mv: float = knob_field(40.0, low=0.0, low_open=True, high=math.inf, unit="mV", label="sense margin",
                                         help="Iso sense margin of a normal read at the SA input.",
                                         **provenance("array_45nm", "sensing.sense_margin_mv"))
     read_voltage_v: float = knob_field(0.1, low=0.0, low_open=True, high=math.inf, unit="V", label="read bias",
                                        help="Bitline read bias.")
+    sa_bias_ua: float = knob_field(10.0, low=0.0, high=math.inf, unit="uA", label="SA bias",
+                                   help="Bias current of the sense amplifier's input stage during sensing.",
+                                   **provenance("array_45nm", "sensing.i_sa_bias_ua"))
     sense_mode: str = knob_field("voltage", options=SENSE_MODES, label="sense mode",
                                  help="Voltage mode (bitline integrates) or current mode (clamped bitline, SA node "
                                       "integrates).")
@@ -56,14 +73,18 @@ class ArrayKnobs:
         validate_config(self)
         if self.cols % self.word_bits:
             raise ValueError(f"word_bits={self.word_bits} must divide cols={self.cols}")
+        if self.cols % (self.word_bits * self.words_per_access):
+            raise ValueError(f"words_per_access={self.words_per_access} x word_bits={self.word_bits} must divide "
+                             f"cols={self.cols}")
 
 
 @dataclass(frozen=True)
 class ArrayResult:
-    """Per-word figures of an array organisation."""
+    """Per-access figures of an array organisation (an access is ``words_per_access`` words)."""
 
     kind: str
     differential: bool
+    words_per_access: int
     read_energy_j: float
     read_latency_s: float
     write_energy_j: float
@@ -82,6 +103,24 @@ class ArrayResult:
     write: WriteResult | None
     read_parts_j: dict
     write_parts_j: dict
+
+    def read_energy_words_j(self, words: int) -> float:
+        """Read energy of an access that enables the sense amplifiers of ``words`` words only (1 to
+        ``words_per_access``): the decode and wordline are paid in full, the per-bit parts pro rata."""
+        if not 1 <= words <= self.words_per_access:
+            raise ValueError(f"words={words!r}; allowed: 1 to words_per_access={self.words_per_access}")
+        shared = sum(self.read_parts_j[name] for name in SHARED_PARTS)
+        return shared + (self.read_energy_j - shared) * words / self.words_per_access
+
+    def write_energy_words_j(self, words: int, bit_fraction: float = 1.0) -> float:
+        """Write energy of an access that drives ``bit_fraction`` of the bits of ``words`` words (see
+        :meth:`read_energy_words_j`; a fraction below 1: only the bits that change are written)."""
+        if not 1 <= words <= self.words_per_access:
+            raise ValueError(f"words={words!r}; allowed: 1 to words_per_access={self.words_per_access}")
+        if not 0 <= bit_fraction <= 1:
+            raise ValueError(f"bit_fraction={bit_fraction!r}; allowed: 0 to 1")
+        shared = sum(self.write_parts_j.get(name, 0.0) for name in SHARED_PARTS)
+        return shared + (self.write_energy_j - shared) * words / self.words_per_access * bit_fraction
 
 
 def cell_area_um2(kind: str, differential: bool = False) -> float:
@@ -139,15 +178,50 @@ def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
     return float(-math.expm1(-rate * t_read_s))
 
 
+def sense_amplifier(t_sense_s: float, margin_v: float, bias_ua: float) -> tuple[float, float]:
+    """Delay and energy of one latch sense-amplifier decision.
+
+    The input stage draws its bias current from VDD for the whole sensing time; then the cross-coupled latch
+    regenerates the margin ``dV`` to a full swing in ``t = tau ln(V_DD / dV)`` and switches its nodes once (Razavi,
+    "The StrongARM latch", IEEE Solid-State Circuits Magazine 7(2), 12 (2015))::
+
+        t_SA = tau_regen ln(V_DD / dV),   E_SA = C_latch V_DD^2 + V_DD I_bias t_sense
+
+    Parameters
+    ----------
+    t_sense_s : float
+        Time the signal takes to develop at the SA input (s).
+    margin_v : float
+        Signal at the SA input when it fires (V), 0 < dV < V_DD.
+    bias_ua : float
+        Input-stage bias current (uA).
+
+    Returns
+    -------
+    (t_sa_s, e_sa_j)
+    """
+    sense = section("array_45nm", "sensing")
+    vdd = section("array_45nm", "technology")["vdd_v"]
+    if not 0 < margin_v < vdd:
+        raise ValueError(f"margin_v={margin_v!r}; allowed: 0 < margin < V_DD = {vdd}")
+    t_sa = sense["tau_regen_ps"] * 1e-12 * math.log(vdd / margin_v)
+    e_sa = sense["c_latch_ff"] * 1e-15 * vdd * vdd + vdd * bias_ua * 1e-6 * t_sense_s
+    return t_sa, e_sa
+
+
 def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
-             knobs: WriteKnobs | None = None, *, include_write: bool = True) -> ArrayResult:
-    """Read and write energy/latency per word, and area, of one organisation (see the module docstring);
-    ``include_write=False`` skips the write (no LLG table needed; write figures are NaN)."""
+             knobs: WriteKnobs | None = None, *, include_write: bool = True,
+             spin_efficiency: float | None = None) -> ArrayResult:
+    """Read and write energy/latency per access, and area, of one organisation (see the module docstring);
+    ``include_write=False`` skips the write (no LLG table needed; write figures are NaN). ``spin_efficiency``
+    replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another)."""
     a = array or ArrayKnobs()
     k = knobs or WriteKnobs()
     if a.read_voltage_v >= k.write_voltage_v:
         raise ValueError(f"read_voltage_v={a.read_voltage_v} must stay below write_voltage_v={k.write_voltage_v}")
     path = build_path(kind, differential, k)
+    if spin_efficiency is not None:
+        path = replace(path, spin_efficiency=spin_efficiency)
     tech = section("array_45nm", "technology")
     sense = section("array_45nm", "sensing")
     drv = section("array_45nm", "write_driver")
@@ -160,7 +234,7 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     sm = a.sense_margin_mv * 1e-3
     share = 1 if differential else 2  # single-ended: the reference sits midway, half the difference per side
     per_bit_lines = 2 if differential else 1
-    b = a.word_bits
+    b = a.word_bits * a.words_per_access  # bits of one access
     if a.sense_mode == "voltage":
         t_sense = share * sm * ln["c_bl_f"] / (i_p - i_ap)
         v_per_a = t_sense / ln["c_bl_f"]
@@ -176,11 +250,12 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
         e_bitlines = b * per_bit_lines * ln["c_bl_f"] * vr * vdd
     fo4 = tech["fo4_ps"] * 1e-12
     t_wl = 0.38 * ln["r_wl_ohm"] * ln["c_wl_f"] + 2 * fo4
-    t_read = 4 * fo4 + t_wl + t_sense + sense["t_sa_ps"] * 1e-12
+    t_sa, e_sa = sense_amplifier(t_sense, sm, a.sa_bias_ua)
+    t_read = 4 * fo4 + t_wl + t_sense + t_sa
     read_parts = {
         "cells": e_cells,
         "bitlines": e_bitlines,
-        "sense_amps": b * sense["e_sa_fj"] * 1e-15,
+        "sense_amps": b * e_sa,
         "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
         "wordline": ln["c_wl_f"] * vdd * vdd,
         "decoder": sense["e_decoder_fj"] * 1e-15,
@@ -202,9 +277,9 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
     periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + a.rows * 2.0)  # SAs, drivers, row decoder/drivers
     area = a.rows * a.cols * cell_um2 + periphery
     disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
-    return ArrayResult(kind, differential, sum(read_parts.values()), t_read, e_write, t_write, area, cell_um2, i_p,
-                       i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w, read_parts,
-                       write_parts)
+    return ArrayResult(kind, differential, a.words_per_access, sum(read_parts.values()), t_read, e_write, t_write,
+                       area, cell_um2, i_p, i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w,
+                       read_parts, write_parts)
 
 
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),

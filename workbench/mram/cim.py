@@ -287,7 +287,7 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
 
 def cim_access_energy(kind: str = "stt", differential: bool = False, array: ArrayKnobs | None = None,
                       knobs: WriteKnobs | None = None) -> dict:
-    """Energy per word of a CiM operation vs the two reads it replaces (array level).
+    """Energy of one CiM access (``words_per_access`` words) vs the two reads it replaces (array level).
 
     A CiM access turns on two wordlines: two cells' currents for the same sensing time (the level spacing equals a
     normal read's, so the iso margin needs the same time), one bitline charge, two sense amplifiers (two references
@@ -298,7 +298,7 @@ def cim_access_energy(kind: str = "stt", differential: bool = False, array: Arra
     r = evaluate(kind, differential, a, knobs, include_write=False)
     sense = section("array_45nm", "sensing")
     p = r.read_parts_j
-    b = a.word_bits
+    b = a.word_bits * a.words_per_access
     cim = {
         "cells": 2 * p["cells"],
         "bitlines": p["bitlines"],

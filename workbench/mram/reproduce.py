@@ -1,8 +1,9 @@
 """MRAM CiM headline claims (S1, S2, V1, V2 in ``data/reference/claims.csv``) recomputed by the workbench's models.
 
 S1: one CiM access vs the two standard reads it replaces, STT-MRAM array (256 x 256, 32-bit words, 45 nm).
-S2: memory energy and time without / with CiM over the workbench's kernels (vadd, bitwise, dnn_acc, search) on
-STT-MRAM: maximum and mean against the paper's "up to" and average over its benchmark suite.
+S2: memory energy and time without / with CiM (one access width, ``ArrayKnobs.words_per_access``) over the
+workbench's kernels (vadd, bitwise, dnn_acc, search) on STT-MRAM: maximum and mean against the paper's "up to" and
+average over its benchmark suite.
 V1: array-level write time, write energy and read energy (iso sense margin, iso WER) of VSH vs GSH and DVSH vs DGSH,
 from the LLG write tables and the array model. V2: system energy (memory + core) over the kernels, (D)VSH vs (D)GSH
 without CiM, and DVSH-CiM vs DGSH-CiM. Nothing is fitted to these numbers; each miss states its cause, computed
@@ -16,7 +17,7 @@ import numpy as np
 from workbench.core.manifest import paper_value
 from workbench.core.reproduce import ClaimResult, relative_claim
 from workbench.explain.breakeven import ClaimQuantity
-from workbench.mram.array import evaluate
+from workbench.mram.array import ArrayKnobs, evaluate
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.system import KERNELS, compare, run_kernel
 
@@ -35,12 +36,15 @@ def _s1() -> list[ClaimResult]:
     parts = e["parts_j"]
     read = e["array"].read_parts_j
     shared = (read["sense_amps"] + read["reference"]) / e["e_read_j"]
+    bits = ArrayKnobs().word_bits * ArrayKnobs().words_per_access  # sense decisions per access
     return [relative_claim(
         "S1", "CiM access vs two standard reads, array energy (x)", _p("cim_vs_two_reads"), e["cim_vs_reads"], TOL,
         scale=SCALE_ARRAY,
         note=(f"a CiM access saves one word of I/O and one bitline charge but needs two SA decisions per bit and "
               f"{parts['logic'] * 1e15:.0f} fJ of near-SA logic; sense amplifiers + references are {shared:.0%} of a "
-              "read in this model (assumed 20 fJ latch), which caps the saving"))]
+              f"read in this model ({read['sense_amps'] / bits * 1e15:.0f} fJ per "
+              f"decision: the latch plus its bias over the {e['array'].t_sense_s * 1e9:.2f} ns sensing time), which "
+              "caps the saving"))]
 
 
 def _s2() -> list[ClaimResult]:
@@ -48,13 +52,21 @@ def _s2() -> list[ClaimResult]:
     energy = np.array([r["memory_energy_ratio"] for r in rows])
     speed = np.array([r["speedup"] for r in rows])
     best_e, best_s = KERNELS[int(energy.argmax())], KERNELS[int(speed.argmax())]
-    note_e = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, energy))}; CiM removes bus words "
-              "(3 per element without CiM) and reads but keeps every result write, which costs "
+    width = ArrayKnobs().words_per_access
+    widest = ArrayKnobs().cols // ArrayKnobs().word_bits
+    wide = [compare(k, 4096, kind="stt", array=ArrayKnobs(words_per_access=widest)) for k in KERNELS]
+    changed = max(compare(k, 4096, kind="stt", write_back="changed_bits")["memory_energy_ratio"] for k in KERNELS)
+    note_e = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, energy))} at {width} word(s) per "
+              f"access; {widest} words per access (a whole row, {widest}x the SAs and drivers) gives up to "
+              f"{max(r['memory_energy_ratio'] for r in wide):.2f}x, writing only changed bits (a read first, both "
+              f"with and without CiM) up to {changed:.2f}x; CiM removes bus words (3 per element without "
+              "CiM) and reads but keeps every result write, which costs "
               f"{rows[0]['cim'].mix.writes / max(rows[0]['cim'].mix.writes + rows[0]['cim'].mix.cim_ops, 1):.0%} of "
               "vadd's CiM accesses; the paper's suite and data mapping are not reproduced")
-    note_s = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, speed))}; without CiM the core "
-              "spends 4-6 cycles per element, with CiM a vector instruction per row of 8 words, but every CiM row "
-              "waits for its MRAM write pulse")
+    note_s = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, speed))} at {width} word(s) per "
+              f"access ({widest} words: up to {max(r['speedup'] for r in wide):.2f}x); without CiM the core spends "
+              "4-6 cycles per element, with CiM one vector instruction per access, and every CiM access waits for "
+              "its MRAM write pulse")
     return [
         relative_claim("S2", "memory energy, best kernel (x)", _p("memory_energy_ratio_max"), float(energy.max()),
                        TOL, scale=SCALE_SYSTEM, note=f"best: {best_e}; " + note_e),
@@ -68,13 +80,12 @@ def _s2() -> list[ClaimResult]:
 
 
 def _break_even(differential: bool, quantity: str, target: float) -> float:
-    """The VSH spin efficiency (knob ``vsh_efficiency``) at which VSH's ``quantity`` (``write_latency_s`` or
+    """The VSH spin efficiency ``theta_VH L_magnet / W_channel`` at which VSH's ``quantity`` (``write_latency_s`` or
     ``write_energy_j``) equals ``target``: bisection in log space over 0.05-100 (inf if out of range). Reported, never
     used to set a default."""
-    from workbench.mram.writepath import WriteKnobs
 
     def value(eta: float) -> float:
-        return getattr(evaluate("vsh", differential, knobs=WriteKnobs(vsh_efficiency=eta)), quantity)
+        return getattr(evaluate("vsh", differential, spin_efficiency=eta), quantity)
 
     lo, hi = 0.05, 100.0
     if value(hi) > target:
@@ -93,23 +104,30 @@ def _v1() -> list[ClaimResult]:
         v = evaluate("vsh", vsh_d)
         g = evaluate("gsh", gsh_d)
         names = ("VSH", "GSH") if single == "vsh" else ("DVSH", "DGSH")
-        why_time = (f"{names[0]} {v.write_latency_s * 1e9:.2f} ns at I/I_c0 = {v.write.overdrive:.2f} "
-                    f"({v.write.current_a * 1e6:.0f} uA) vs {names[1]} {g.write_latency_s * 1e9:.2f} ns at "
-                    f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA): the in-plane magnet precesses faster "
-                    f"(tau_D {g.path.magnet.precession_time_s() * 1e9:.2f} vs "
-                    f"{v.path.magnet.precession_time_s() * 1e9:.2f} "
-                    "ns), so GSH writes quicker at equal overdrive; VSH would match it at a spin efficiency of "
-                    f"{_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f} "
-                    f"(preset {v.path.spin_efficiency:.2f})")
-        why_energy = (f"cell energy {names[0]} {v.write_parts_j['cell'] * 1e12:.2f} pJ vs {names[1]} "
-                      f"{g.write_parts_j['cell'] * 1e12:.2f} pJ per word; PMA needs a smaller spin current "
-                      f"(I_s,c0 {v.path.magnet.spin_current_critical_a() * 1e6:.0f} vs "
-                      f"{g.path.magnet.spin_current_critical_a() * 1e6:.0f} uA) but the VSH efficiency "
-                      f"({v.path.spin_efficiency:.2f}) has no L/t gain vs GSH's {g.path.spin_efficiency:.2f} [R]; "
-                      "equal write energy needs a VSH spin efficiency of "
-                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f}")
+        notes = v.path.notes
+        spin = (f"theta_VH = sigma_VH / sigma_xx = {notes['valley_hall_angle']:.3f} (Berry curvature of the hole-doped "
+                f"WSe2 valence band at {notes['r_sheet_ohm'] / 1e3:.0f} kOhm/sq, assumed hole mobility) x L_magnet / "
+                f"W_channel = {notes['geometry_gain']:.2f} gives I_s / I_c = {v.path.spin_efficiency:.3f}")
+        if v.write.writable:
+            state = (f"{names[0]} {v.write_latency_s * 1e9:.2f} ns at I/I_c0 = {v.write.overdrive:.2f} "
+                     f"({v.write.current_a * 1e6:.0f} uA)")
+        else:
+            state = (f"{names[0]} is not writable at {v.write.current_a * 1e6:.0f} uA: I/I_c0 = "
+                     f"{v.write.overdrive:.2f}, " + ("below the critical spin current" if v.write.overdrive < 1
+                                                   else "below the LLG table's switching range"))
+        why_time = (f"{state}; {spin}; {names[1]} {g.write_latency_s * 1e9:.2f} ns at I/I_c0 = "
+                    f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA); {names[0]} would match it at "
+                    f"theta_VH L/W = {_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f}")
+        why_energy = (f"{state}; {names[1]} cell energy {g.write_parts_j['cell'] * 1e12:.2f} pJ per access; equal "
+                      f"write energy needs theta_VH L/W = "
+                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
+                      f"{g.path.spin_efficiency:.2f}) [R]")
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
-                    "smaller cell), but sense amplifiers, decoder and I/O are the same in both and dominate")
+                    f"smaller cell) senses in {v.t_sense_s * 1e9:.2f} vs {g.t_sense_s * 1e9:.2f} ns, and its sense "
+                    f"amplifiers cost {v.read_parts_j['sense_amps'] * 1e12:.2f} vs "
+                    f"{g.read_parts_j['sense_amps'] * 1e12:.2f} pJ per access (bias over the sensing time), but the "
+                    f"decoder and I/O ({(v.read_parts_j['decoder'] + v.read_parts_j['io']) * 1e12:.2f} pJ) are the "
+                    "same in both and dominate")
         out += [
             relative_claim("V1", f"write time reduction, {names[0]} vs {names[1]}",
                            _p(f"write_time_reduction_{single}"), 1 - v.write_latency_s / g.write_latency_s, TOL,
@@ -137,6 +155,9 @@ def _v2() -> list[ClaimResult]:
     diff = ratio("vsh", True, "gsh", True, False)
     cim = ratio("vsh", True, "gsh", True, True)
     core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
+    if not evaluate("vsh", False).write.writable:
+        core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
+                      "so only search (no writes) compares")
     return [
         relative_claim("V2", "system energy efficiency VSH vs GSH, best kernel (x)",
                        _p("system_efficiency_vsh_vs_gsh_max"), float(single.max()), TOL, scale=SCALE_SYSTEM,

@@ -19,7 +19,7 @@ from workbench.core.knobs import config_knobs
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
 from workbench.mram.device import critical_current_a, switching_table
-from workbench.mram.system import KERNELS, compare
+from workbench.mram.system import KERNELS, WRITE_BACK, compare
 from workbench.mram.writepath import KINDS, WriteKnobs, build_path
 from workbench.threads import one_torch_thread
 
@@ -40,14 +40,17 @@ class MemoryConfig:
 (TARGET_WER,) = config_knobs(WriteKnobs, ("target_wer",), target_wer=dict(low=1e-9, high=0.1, log=True))
 SENSE_MARGIN, SENSE_MODE = config_knobs(ArrayKnobs, ("sense_margin_mv", "sense_mode"),
                                         sense_margin_mv=dict(low=5.0, high=150.0))
+(ACCESS_WIDTH,) = config_knobs(ArrayKnobs, ("words_per_access",), words_per_access=dict(options=(1, 2, 4, 8)))
 TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", label="temperature",
                     help="Temperature of Delta and retention (the LLG tables are at 300 K).")
 
 _WRITE_KNOBS = (
     *config_knobs(WriteKnobs, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
-    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_efficiency", "vsh_gate_drive", "access_width_um"),
-                  spin_hall_angle=dict(low=0.05, high=1.0), vsh_efficiency=dict(low=0.05, high=2.0),
+    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
+                               "access_width_um"),
+                  spin_hall_angle=dict(low=0.05, high=1.0), vsh_hole_mobility_cm2_per_vs=dict(low=1.0, high=500.0,
+                                                                                              log=True),
                   vsh_gate_drive=dict(low=0.5, step=0.05), access_width_um=dict(low=0.05, high=1.0, step=0.05)),
 )
 
@@ -120,7 +123,7 @@ DEVICE = Study(
         Metric("write_energy_fj", "fJ", "min", "I^2 R t of the cell path at the iso-WER pulse (no driver/lines).",
                "cell write energy"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "Stochastic macrospin LLG (thermal field, STT/SOT torques) of the write path's free layer: 2000 thermal "
@@ -136,14 +139,16 @@ _ARRAY_KNOBS = (
     Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
     *config_knobs(ArrayKnobs, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
                   word_bits=dict(options=(8, 16, 32, 64))),
+    ACCESS_WIDTH,
     SENSE_MARGIN,
-    *config_knobs(ArrayKnobs, ("read_voltage_v",), read_voltage_v=dict(low=0.02, high=0.3, step=0.01)),
+    *config_knobs(ArrayKnobs, ("read_voltage_v", "sa_bias_ua"), read_voltage_v=dict(low=0.02, high=0.3, step=0.01),
+                  sa_bias_ua=dict(high=50.0)),
     SENSE_MODE,
 )
 
 
 def evaluate_array(config: MemoryConfig, organisation: str) -> dict:
-    """Per-word read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
+    """Per-access read/write energy and latency and array area (see :mod:`workbench.mram.array`)."""
     kind, diff = ORGANISATIONS[organisation]
     r = evaluate(kind, diff, config.array, config.write)
     w = r.write
@@ -169,9 +174,10 @@ ARRAY = Study(
     config=MemoryConfig,
     knobs=_ARRAY_KNOBS + _WRITE_KNOBS,
     metrics=(
-        Metric("read_energy_pj", "pJ", "min", "Read energy per word at the iso sense margin.", "read energy"),
+        Metric("read_energy_pj", "pJ", "min", "Read energy per access (words_per_access words) at the iso sense "
+               "margin.", "read energy"),
         Metric("read_latency_ns", "ns", "min", "Decode + wordline + sensing + SA.", "read latency"),
-        Metric("write_energy_pj", "pJ", "min", "Write energy per word at the iso WER (LLG + parasitics).",
+        Metric("write_energy_pj", "pJ", "min", "Write energy per access at the iso WER (LLG + parasitics).",
                "write energy"),
         Metric("write_latency_ns", "ns", "min", "Line settling + iso-WER pulse.", "write latency"),
         Metric("area_um2", "um2", "min", "Cells + sense amplifiers, write drivers, row drivers.", "area"),
@@ -181,7 +187,7 @@ ARRAY = Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="1",
+    version="3",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
@@ -256,7 +262,7 @@ CIM = Study(
         Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
                "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)"),
     ),
-    version="1",
+    version="2",
     cost="interactive",
     constraints=_check_cim,
     description=(
@@ -267,10 +273,12 @@ CIM = Study(
 
 
 # -- system ---------------------------------------------------------------------------------------------------------
-def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool) -> dict:
+def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_cim: bool,
+                    words_per_access: int, write_back: str) -> dict:
     """Memory energy and time of a kernel, and the ratios CiM vs no CiM on the same memory."""
     kind, diff = ORGANISATIONS[organisation]
-    c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial)
+    c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial,
+                array=ArrayKnobs(words_per_access=words_per_access), write_back=write_back)
     run = c["cim"] if use_cim else c["base"]
     return {
         "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
@@ -299,6 +307,9 @@ SYSTEM = Study(
         Int("k_partial", 9, low=2, high=512, log=True, label="partial sums per output",
             help="Partial sums per output (dnn_acc)."),
         Bool("use_cim", True, label="with CiM", help="Absolute figures with (True) or without CiM."),
+        ACCESS_WIDTH,
+        Choice("write_back", "always", options=WRITE_BACK, label="write-back policy",
+               help="Result words written in full, or only their changed bits after a read of the destination."),
     ),
     metrics=(
         Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
@@ -312,7 +323,7 @@ SYSTEM = Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="1",
+    version="4",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "

@@ -2,14 +2,16 @@
 
 A kernel runs on an in-order 32-bit core (Nios II class, one instruction per cycle when memory does not stall) with
 an MRAM data memory on an on-chip bus. Without CiM every operand is read over the bus into the core, computed and
-stored back; with CiM the core issues one vector CiM instruction per array row of words (STT-CiM's ISA/bus
-extension [R]), the operation happens at the sense amplifiers and only results that the program needs leave the
-memory. Counts per kernel (``N`` elements of 32 bits):
+stored back, one word per load or store; with CiM the core issues one vector CiM instruction per access of
+``W = words_per_access`` words (STT-CiM's ISA/bus extension [R]; :class:`~workbench.mram.array.ArrayKnobs` declares
+the width once, and it also sets the sense amplifiers, drivers and area of the array), the operation happens at the
+sense amplifiers and only results that the program needs leave the memory. Counts per kernel (``N`` elements of
+32 bits):
 
 ==========  ======================================  =============================================================
 kernel      baseline (per element)                    CiM (per element)
 ==========  ======================================  =============================================================
-vadd        2 reads, 1 write, 3 bus words, 6 cycles 1 CiM ADD, 1 write; 1/row issue cycles, 1/row bus command
+vadd        2 reads, 1 write, 3 bus words, 6 cycles 1 CiM ADD, 1 write; 3/W issue cycles, 1/W bus command
 bitwise     same, XOR/AND/OR                        1 CiM op, 1 write
 dnn_acc     K-1 adds of partial-sum vectors          K-1 CiM ADDs, K-1 writes (accumulate in place)
 search      1 read, 1 bus word, 4 cycles (cmp, br)  1 CiM XOR against the key row, a 1-bit match flag per word
@@ -22,8 +24,10 @@ its input channels, one partial-sum vector per input channel that carries a nonz
 all-zero channel after ReLU contributes nothing and is skipped by both versions). ``n`` scales the batch: the mix is
 that of ``n / 64`` images' worth of the measured per-image average.
 
-Memory energy = reads E_read + writes E_write + CiM ops E_cim + bus words E_bus; time = cycles t_clk + memory stalls
-(an access longer than a cycle stalls the core for the remainder). Access energies and latencies come from
+Memory energy = reads E_read(1 word) + writes E_write(1 word) without CiM; with CiM, ceil(ops / W) CiM accesses
+E_cim(W words) + ceil(writes / W) write accesses E_write(W words); plus bus words E_bus. Time = cycles t_clk + memory
+stalls (an access longer than a cycle stalls the core for the remainder); with CiM the accesses of an instruction
+are serialised: ceil(ops / W) t_cim + ceil(writes / W) t_write. Access energies and latencies come from
 :mod:`workbench.mram.array` and :mod:`workbench.mram.cim` for the chosen organisation.
 """
 
@@ -39,6 +43,12 @@ from workbench.mram.params import section
 from workbench.mram.writepath import WriteKnobs
 
 KERNELS = ("vadd", "bitwise", "dnn_acc", "search", "dnn_net")
+#: ``"always"``: every bit of a result word is written; ``"changed_bits"``: a data-comparison write [R] reads the
+#: destination word first and drives only the bits that change (Zhou et al., "Energy reduction for STT-RAM using early
+#: write termination", ICCAD 2009, Sec. 3).
+WRITE_BACK = ("always", "changed_bits")
+#: Share of a result word's bits that differ from the word they overwrite: independent, equally likely bits.
+CHANGED_BIT_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ class Mix:
     cim_ops: float
     bus_words: float
     cycles: float
-    cim_latency_ops: float = 0.0  # CiM accesses on the critical path (serialised per row)
+    cim_latency_ops: float = 0.0  # CiM word operations on the critical path (serialised per access)
 
 
 @functools.lru_cache(maxsize=4)
@@ -75,19 +85,20 @@ def network_layers(images: int = 64, seed: int = 0) -> tuple[tuple[str, int, flo
     return tuple((name, outputs, active) for name, (outputs, active) in found.items())
 
 
-def kernel_mix(kernel: str, n: int, *, cim: bool, words_per_row: int = 8, k_partial: int = 9) -> Mix:
-    """The access mix of ``kernel`` over ``n`` 32-bit elements (see the module table)."""
+def kernel_mix(kernel: str, n: int, *, cim: bool, words_per_access: int = 1, k_partial: int = 9) -> Mix:
+    """The access mix of ``kernel`` over ``n`` 32-bit elements, CiM instructions ``words_per_access`` words wide
+    (see the module table)."""
     if kernel not in KERNELS:
         raise ValueError(f"kernel={kernel!r}; allowed: {KERNELS}")
     if int(n) < 1:
         raise ValueError(f"n={n!r} elements; allowed: >= 1")
     if kernel == "dnn_net":
         scale = n / 64
-        parts = [kernel_mix("dnn_acc", outputs, cim=cim, words_per_row=words_per_row,
+        parts = [kernel_mix("dnn_acc", outputs, cim=cim, words_per_access=words_per_access,
                             k_partial=max(2, round(active))) for _, outputs, active in network_layers()]
         return Mix(*(scale * sum(getattr(p, f) for p in parts) for f in
                      ("reads", "writes", "cim_ops", "bus_words", "cycles", "cim_latency_ops")))
-    rows = math.ceil(n / words_per_row)
+    rows = math.ceil(n / words_per_access)  # CiM instructions
     if kernel in ("vadd", "bitwise"):
         if not cim:
             return Mix(reads=2 * n, writes=n, cim_ops=0, bus_words=3 * n, cycles=6 * n)
@@ -96,13 +107,18 @@ def kernel_mix(kernel: str, n: int, *, cim: bool, words_per_row: int = 8, k_part
         adds = (k_partial - 1) * n
         if not cim:
             return Mix(reads=2 * adds, writes=adds, cim_ops=0, bus_words=3 * adds, cycles=6 * adds)
-        r = math.ceil(adds / words_per_row)
+        r = math.ceil(adds / words_per_access)
         return Mix(reads=0, writes=adds, cim_ops=adds, bus_words=r, cycles=3 * r, cim_latency_ops=adds)
     # search: compare n words with a key
     if not cim:
         return Mix(reads=n, writes=0, cim_ops=0, bus_words=n, cycles=4 * n)
     return Mix(reads=0, writes=0, cim_ops=n, bus_words=rows + math.ceil(n / 32), cycles=3 * rows
                + math.ceil(n / 32), cim_latency_ops=n)
+
+
+def _times(count: float, cost: float) -> float:
+    """``count`` accesses of ``cost`` each; none cost nothing, even on a memory that cannot be written (inf)."""
+    return count * cost if count else 0.0
 
 
 @dataclass(frozen=True)
@@ -119,26 +135,42 @@ class SystemResult:
 
 
 def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: bool = False, cim: bool = False,
-               array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, k_partial: int = 9) -> SystemResult:
-    """Memory energy, core energy and execution time of ``kernel`` on one memory organisation."""
+               array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, k_partial: int = 9,
+               write_back: str = "always") -> SystemResult:
+    """Memory energy, core energy and execution time of ``kernel`` on one memory organisation; ``write_back``
+    (:data:`WRITE_BACK`) is how result words are written, the same with and without CiM: ``"changed_bits"`` adds
+    a read of the destination before each write access (its energy and latency) and drives
+    :data:`CHANGED_BIT_FRACTION` of the bits."""
+    if write_back not in WRITE_BACK:
+        raise ValueError(f"write_back={write_back!r}; allowed: {WRITE_BACK}")
     a = array or ArrayKnobs()
     r = evaluate(kind, differential, a, knobs)
     c = cim_access_energy(kind, differential, a, knobs)
     s = section("array_45nm", "system")
     t_clk = s["clock_ns"] * 1e-9
     e_bus_word = s["word_bits"] * s["e_bus_per_bit_fj"] * 1e-15
-    mix = kernel_mix(kernel, n, cim=cim, words_per_row=a.cols // a.word_bits, k_partial=k_partial)
-    mem = mix.reads * r.read_energy_j + mix.writes * r.write_energy_j + mix.cim_ops * c["e_cim_j"] \
-        + mix.bus_words * e_bus_word
-    stall = lambda latency: max(0.0, math.ceil(latency / t_clk) - 1) * t_clk  # noqa: E731
+    width = a.words_per_access
+    mix = kernel_mix(kernel, n, cim=cim, words_per_access=width, k_partial=k_partial)
+    def stall(latency: float) -> float:
+        """Cycles the core waits for an access (inf for a memory that cannot be written)."""
+        return max(0.0, math.ceil(latency / t_clk) - 1) * t_clk if math.isfinite(latency) else math.inf
+
+    compare_first = write_back == "changed_bits"
+    bits = CHANGED_BIT_FRACTION if compare_first else 1.0
     if cim:
-        # the row of words is one access: CiM ops of a row proceed in parallel, writes of a row too
-        per_row = a.cols // a.word_bits
-        accesses = math.ceil(mix.cim_latency_ops / per_row)
-        write_rows = math.ceil(mix.writes / per_row)
-        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + write_rows * r.write_latency_s
-    else:
-        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + mix.writes * stall(r.write_latency_s)
+        # the words of one access are sensed, computed and written together
+        accesses = math.ceil(mix.cim_latency_ops / width)
+        write_accesses = math.ceil(mix.writes / width)
+        e_write = r.write_energy_words_j(width, bits) + (r.read_energy_j if compare_first else 0.0)
+        t_write = r.write_latency_s + (r.read_latency_s if compare_first else 0.0)
+        mem = math.ceil(mix.cim_ops / width) * c["e_cim_j"] + _times(write_accesses, e_write)
+        time = mix.cycles * t_clk + accesses * c["t_cim_s"] + _times(write_accesses, t_write)
+    else:  # the core loads and stores one word at a time
+        e_write = r.write_energy_words_j(1, bits) + (r.read_energy_words_j(1) if compare_first else 0.0)
+        t_write = stall(r.write_latency_s) + (stall(r.read_latency_s) if compare_first else 0.0)
+        mem = mix.reads * r.read_energy_words_j(1) + _times(mix.writes, e_write)
+        time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + _times(mix.writes, t_write)
+    mem += mix.bus_words * e_bus_word
     core = mix.cycles * s["e_core_per_cycle_pj"] * 1e-12
     return SystemResult(kernel, mem, core, time, mix)
 

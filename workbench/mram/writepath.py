@@ -8,8 +8,11 @@ write error rate.
   transistor; ``I_s = theta_SH (A_magnet / A_HM) (1 - sech(t / lambda_sf)) I`` (the geometry gain ``L/t`` for a strip
   as wide as the magnet; Liu et al., Science 336, 555 (2012); Hong et al., IEEE TMAG 2016 for the sech factor).
 * ``vsh``: valley-coupled spin Hall effect in a gated monolayer WSe2 channel under a PMA magnet, out-of-plane spins,
-  no access transistor (the gate of the channel selects the cell); ``I_s = eta_VSH g I`` with the interface spin
-  efficiency and an optional geometry gain as cited knobs; the channel sheet resistance is set by the gate drive.
+  no access transistor (the gate of the channel selects the cell); ``I_s = theta_VH (L_magnet / W_channel) I``: the
+  spin Hall current of a 2D sheet flows in-plane across the channel and is absorbed along the magnet's length, so the
+  geometry gain is ``L / W``, not a heavy metal's ``L / t``. The valley (spin) Hall angle ``theta_VH = sigma_VH /
+  sigma_xx`` follows the gate (:func:`valley_hall_angle`): ``sigma_xx = 1 / R_sheet`` set by the gate drive, the hole
+  density ``n = sigma_xx / (e mu_h)`` and ``sigma_VH`` from the Berry curvature of the spin-split valence band.
 * differential (``dgsh``/``dvsh``): complementary magnets written by one current. [R] DVSH: both magnets sit on one
   channel and receive opposite valley spins (one current, one channel width per magnet); DGSH: the heavy metal runs
   under the two magnets in series with opposite current directions (twice the strip resistance).
@@ -48,10 +51,10 @@ class WriteKnobs:
                                         **provenance("write_paths", "gsh.spin_hall_angle"))
     hm_thickness_nm: float = knob_field(3.0, low=0.0, low_open=True, high=math.inf, unit="nm",
                                         label="heavy-metal thickness", help="GSH heavy-metal thickness.")
-    vsh_efficiency: float = knob_field(0.38, low=0.0, low_open=True, high=math.inf,
-                                       label="VSH spin efficiency I_s/I_c",
-                                       help="VSH interface spin efficiency I_s / I_c of the gated WSe2 channel [R].",
-                                       **provenance("write_paths", "vsh.spin_efficiency"))
+    vsh_hole_mobility_cm2_per_vs: float = knob_field(
+        100.0, low=0.0, low_open=True, high=math.inf, unit="cm2/(V s)", label="VSH hole mobility",
+        help="Hole mobility of the WSe2 channel: with the sheet resistance it sets the hole density, hence "
+             "theta_VH = sigma_VH / sigma_xx [R].", **provenance("write_paths", "vsh.hole_mobility_cm2_per_vs"))
     vsh_gate_drive: float = knob_field(1.0, low=0.0, low_open=True, high=1.0, label="VSH gate drive (x full swing)",
                                        help="VSH gate drive (fraction of full swing): sets the channel sheet "
                                             "resistance.")
@@ -140,11 +143,55 @@ def build_path(kind: str, differential: bool = False, knobs: WriteKnobs | None =
         r_on = paths["sheet_resistance_on_kohm"] * 1e3
         r_sheet = r_on * paths["on_off_ratio"] ** (1 - k.vsh_gate_drive)
         r_cell = r_sheet * paths["channel_length_nm"] / paths["channel_width_nm"]
-        eta = k.vsh_efficiency * paths["geometry_gain"]
+        eta = vsh_spin_efficiency(r_sheet, k.vsh_hole_mobility_cm2_per_vs, magnet.length_nm, paths["channel_width_nm"])
         r_access = 0.0
-        notes.update(r_sheet_ohm=r_sheet)
+        notes.update(r_sheet_ohm=r_sheet, valley_hall_angle=valley_hall_angle(r_sheet, k.vsh_hole_mobility_cm2_per_vs),
+                     geometry_gain=magnet.length_nm / paths["channel_width_nm"])
     return WritePath(kind, differential, magnet, mtj, eta, r_cell, r_access, drv["r_driver_ohm"],
                      2 if differential else 1, notes, directions)
+
+
+def valley_hall_angle(r_sheet_ohm: float, hole_mobility_cm2_per_vs: float) -> float:
+    """Valley (spin) Hall angle ``theta_VH = sigma_VH / sigma_xx`` of the hole-doped WSe2 channel.
+
+    ``sigma_xx = 1 / R_sheet`` and the hole density ``n = sigma_xx / (e mu_h)`` (Drude). Each valley's upper valence
+    band (spin locked to the valley) is a massive Dirac band of gap ``Delta' = Delta - lambda`` and velocity ``a t``
+    (Xiao et al., PRL 108, 196802 (2012), Eq. 1 and Table I); the holes of both valleys deflect opposite spins to
+    opposite sides, so the spin Hall conductivity (in charge units) is the Berry curvature missing from the emptied
+    states of the two valleys::
+
+        sigma_VH = (e^2 / h) (1 - 1 / sqrt(1 + u)),   u = 8 pi n (a t)^2 / Delta'^2
+
+    At low density ``sigma_VH`` grows with ``n`` like ``sigma_xx``, so ``theta_VH`` tends to ``4 pi e (a t)^2 /
+    (h Delta'^2 mu_h)``; at higher filling it falls as ``1 / sqrt(n)``; it never exceeds ``(e^2 / h) R_sheet``.
+
+    Parameters
+    ----------
+    r_sheet_ohm : float
+        Sheet resistance of the channel at the gate drive (ohm per square), > 0.
+    hole_mobility_cm2_per_vs : float
+        Hole mobility (cm^2 / (V s)), > 0.
+    """
+    if not (r_sheet_ohm > 0 and hole_mobility_cm2_per_vs > 0):
+        raise ValueError(f"r_sheet_ohm={r_sheet_ohm!r}, hole_mobility_cm2_per_vs={hole_mobility_cm2_per_vs!r}; "
+                         "allowed: both > 0")
+    vsh = section("write_paths", "vsh")
+    e, h = 1.602176634e-19, 6.62607015e-34
+    at_jm = vsh["dirac_velocity_ev_angstrom"] * e * 1e-10
+    gap_j = (vsh["gap_ev"] - 0.5 * vsh["spin_splitting_ev"]) * e
+    n_per_m2 = 1.0 / (r_sheet_ohm * e * hole_mobility_cm2_per_vs * 1e-4)
+    u = 8 * math.pi * n_per_m2 * at_jm ** 2 / gap_j ** 2
+    sigma_vh = e * e / h * (-math.expm1(-0.5 * math.log1p(u)))  # 1 - 1/sqrt(1+u), exact at small u
+    return sigma_vh * r_sheet_ohm
+
+
+def vsh_spin_efficiency(r_sheet_ohm: float, hole_mobility_cm2_per_vs: float, magnet_length_nm: float,
+                        channel_width_nm: float) -> float:
+    """``I_s / I_c = theta_VH (L_magnet / W_channel)`` of a VSH cell: the in-plane spin Hall current density of the
+    2D sheet, ``theta_VH I_c / W_channel`` per unit length, absorbed along the magnet's length ``L_magnet`` (the
+    magnet's extent along the charge current); :func:`valley_hall_angle` gives ``theta_VH`` at the gate's sheet
+    resistance."""
+    return valley_hall_angle(r_sheet_ohm, hole_mobility_cm2_per_vs) * magnet_length_nm / channel_width_nm
 
 
 def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: float = 0.0, c_line_f: float = 0.0,
