@@ -154,6 +154,11 @@ CASES = [
     ("regenerate-no-regenerator", ["regenerate", "tim"],
      r"theme 'tim' has no regenerator; themes with one: .*pad", None),
     ("regenerate-two-themes", ["regenerate", "pad", "mram"], r"unrecognized arguments: mram", None),
+    # a view's export takes only its knobs (--x/--y/--color/--no-reference used to be silently ignored)
+    ("export-view-with-axes", ["export", "tim.layer_energy", "{tmp}/fig", "--x", "a", "--y", "b"],
+     r"--x, --y are not allowed for the view 'tim.layer_energy'; allowed for a view: --set KNOB=VALUE", None),
+    ("export-view-no-reference", ["export", "tim.layer_energy", "{tmp}/fig", "--no-reference"],
+     r"--no-reference is not allowed for the view 'tim.layer_energy'", None),
     # search budgets and executors, checked before any work (issue 30: --trials 2e9 hung, --executor bogus and
     # processes:0 were silently accepted, a space smaller than its trials searched until it gave up)
     ("search-trials-huge", ["search", "sample.lens", "--objectives", "brightness:max", "--trials", "2000000000",

@@ -192,6 +192,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.registry import list_views
 
     if args.name in list_views():
+        given = [flag for flag, value in (("--x", args.x), ("--y", args.y), ("--color", args.color),
+                                          ("--no-reference", not args.reference)) if value]
+        if given:
+            raise ValueError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} not allowed for the view "
+                             f"{args.name!r}; allowed for a view: --set KNOB=VALUE, --format, --style, --columns, "
+                             "--store (--x/--y/--color/--no-reference are for a study's tradeoff figure)")
         return _export_view(args)
     return _export_study(args)
 

@@ -134,10 +134,16 @@ def test_export_button_writes_figure_files(tmp_path):
     written = sorted(p.name for p in tmp_path.iterdir())
     assert written == [f"sample_lens_weight_g_vs_brightness.{ext}" for ext in ("csv", "json", "pdf", "png", "svg")]
     assert "exported" in text(e.status) and str(tmp_path / "sample_lens_weight_g_vs_brightness.svg") in text(e.status)
-    # a bare name typed into the field goes to the export folder, not the kernel's working directory
-    e.export_bar.path.value = "fig3"
+    # the offered name follows the axes; a bare name typed into the field is used as typed (issue 28), in the export
+    # folder, not the kernel's working directory
+    e.x_picker.value = "f_number"
+    assert e.export_bar.path.value == str(tmp_path / "sample_lens_weight_g_vs_f_number")
+    e.export_bar.path.value = "Fig 3.final"
+    e.x_picker.value = "brightness"
+    assert e.export_bar.path.value == "Fig 3.final"
     e.export_bar.button.click()
-    assert (tmp_path / "fig3_weight_g_vs_brightness.svg").exists()
+    assert sorted(p.name for p in tmp_path.glob("Fig 3.final*")) == [f"Fig 3.final.{ext}" for ext in
+                                                                    ("csv", "json", "pdf", "png", "svg")]
 
 
 def test_non_value_errors_from_the_model_are_shown():

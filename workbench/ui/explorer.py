@@ -146,8 +146,8 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.point_info = widgets.HTML()
         self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")
         self.status = widgets.HTML()
-        self.export_bar = ExportBar(export_dir / self.study.name.replace(".", "_"), self._write_figure,
-                                    self._report)
+        self._export_dir = Path(export_dir)
+        self.export_bar = ExportBar(self._default_stem(), self._write_figure, self._report)
         self.run_button = widgets.Button(description="Run this point", icon="play", button_style="primary",
                                          layout=widgets.Layout(display="" if self.batch else "none"))
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", disabled=True,
@@ -159,6 +159,8 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.controls.on_change(lambda values: self.refresh())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
             picker.observe(lambda change: self.redraw(), names="value")
+        for picker in (self.x_picker, self.y_picker):
+            picker.observe(self._follow_axes, names="value")
         self.use_point.on_click(lambda button: self.load_picked())
         self.run_button.on_click(lambda button: self.run_point())
         self.cancel_button.on_click(lambda button: self.cancel())
@@ -316,14 +318,26 @@ class Explorer(DeferredBuild, widgets.VBox):
         else:
             self._ok(message, kind)
 
+    def _default_stem(self, x: str | None = None, y: str | None = None) -> Path:
+        """``<export folder>/<study>_<y>_vs_<x>`` (the current axes by default): the figure name offered until the
+        user types one."""
+        return self._export_dir / f"{self.study.name.replace('.', '_')}_{y or self.y}_vs_{x or self.x}"
+
+    def _follow_axes(self, change) -> None:
+        """Keep the offered figure name in step with the axes, unless the user typed a name of their own."""
+        moved_x = change["owner"] is self.x_picker
+        before = self._default_stem(x=change["old"] if moved_x else None, y=None if moved_x else change["old"])
+        if self.export_bar.path.value == str(before):
+            self.export_bar.path.value = str(self._default_stem())
+
     def _write_figure(self, stem: Path) -> dict[str, Path]:
         fixed = {k: v for k, v in self.params.items() if k != self.sweep_knob}
-        return export(self.current_chart(), stem.with_name(f"{stem.name}_{self.y}_vs_{self.x}"), data=self.frame,
-                      study=self.study, params=fixed)
+        return export(self.current_chart(), stem, data=self.frame, study=self.study, params=fixed)
 
     def export(self, path: str | Path | None = None) -> dict[str, Path] | None:
-        """Export the current chart (SVG, PNG, PDF, data CSV, provenance JSON) as ``<path>_<y>_vs_<x>.*``; the
-        status line names every file."""
+        """Export the current chart (SVG, PNG, PDF, data CSV, provenance JSON) as ``<path>.*``, the stem as typed
+        (offered: ``<study>_<y>_vs_<x>``, following the axes until a name is typed); the status line names every
+        file."""
         return self.export_bar.export(path)
 
     # -- batch points ----------------------------------------------------------------------------------------------
