@@ -285,23 +285,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shared_regenerators() -> dict:
-    """Data that no one theme owns: name -> regenerator returning the files it wrote (imported when run)."""
-    from workbench.core import seed_spread
-    from workbench.hardware import adc_survey, validate
-
-    return {
-        "seed-spread": seed_spread.regenerate,
-        "adc-survey": lambda: [adc_survey.write()],
-        "components": lambda: [validate.write_report()],
-    }
-
-
-_SHARED_HELP = {
-    "seed-spread": "Recompute every batch study's seed check point over 5 seeds and 4 kernel sets "
-                   "(data/reference/seeds/spread.csv, the seed test's tolerances; about an hour on 2 cores).",
-    "adc-survey": "Extract data/reference/adc_survey.csv from B. Murmann's ADC survey spreadsheet (needs the xlsx).",
-    "components": "Rewrite data/reference/components.md, the component library against its references.",
+#: Data that no one theme owns: name -> its regenerator, referenced as a manifest references a theme's (the first
+#: paragraph of its docstring is what ``workbench regenerate`` lists).
+SHARED_REGENERATORS = {
+    "seed-spread": "workbench.core.seed_spread:regenerate",
+    "adc-survey": "workbench.hardware.adc_survey:regenerate",
+    "components": "workbench.hardware.validate:regenerate",
 }
 
 
@@ -312,20 +301,20 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
     regenerating = [m for m in list_manifests() if m.regenerate is not None]
     if args.theme is None:
-        listed = {m.theme: inspect.getdoc(resolve(m.regenerate)).split("\n\n")[0].replace("``", "")
-                  for m in regenerating}
-        listed.update(_SHARED_HELP)
+        listed = {**{m.theme: m.regenerate for m in regenerating}, **SHARED_REGENERATORS}
         width = max(map(len, listed))
-        for name, what in listed.items():
+        for name, ref in listed.items():
+            what = inspect.getdoc(resolve(ref)).split("\n\n")[0].replace("``", "")
             print(f"{name:<{width}}  {' '.join(what.split())}")
         return 0
-    if args.theme in _SHARED_HELP:
-        paths = _shared_regenerators()[args.theme]()
+    if args.theme in SHARED_REGENERATORS:
+        paths = resolve(SHARED_REGENERATORS[args.theme])()
     else:
         manifest = get_manifest(args.theme)
         if manifest.regenerate is None:
             raise ValueError(f"theme {manifest.theme!r} has no regenerator; themes with one: "
-                             f"{', '.join(m.theme for m in regenerating)}; shared data: {', '.join(_SHARED_HELP)}")
+                             f"{', '.join(m.theme for m in regenerating)}; shared data: "
+                             f"{', '.join(SHARED_REGENERATORS)}")
         paths = resolve(manifest.regenerate)()
     for path in paths:
         print(path)

@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pandas as pd
 
@@ -65,9 +66,13 @@ COST_KNOBS = ("epochs", "retrain_epochs", "frames", "samples")
 COLUMNS = ["study", "study_version", "metric", "source", "setting", "value", "seconds"]
 
 
-def spread_path():
+def spread_path() -> Path:
     """``data/reference/seeds/spread.csv``: one row per (study, metric, run)."""
     return reference_dir() / "seeds" / "spread.csv"
+
+
+def _read_spread(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"study_version": str, "setting": str})
 
 
 def check_point(frame: pd.DataFrame, knobs: list[str]) -> dict:
@@ -75,10 +80,6 @@ def check_point(frame: pd.DataFrame, knobs: list[str]) -> dict:
     cost_knobs = [k for k in COST_KNOBS if k in knobs]
     row = frame.sort_values(cost_knobs, kind="stable").iloc[0] if cost_knobs else frame.iloc[0]
     return {k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in knobs}
-
-
-def _scalar_metrics(study) -> list[str]:
-    return [m.name for m in study.metrics if not m.measured]
 
 
 def _evaluate_in_fresh_process(study_name: str, params: dict, env: dict[str, str]) -> tuple[dict, float]:
@@ -142,7 +143,7 @@ def read_tolerances() -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame(columns=["study", "study_version", "metric", "seeds", "sd_seeds", "kernel_sets",
                                      "sd_kernels", "kernel_range", "tolerance"])
-    return tolerances(pd.read_csv(path, dtype={"study_version": str, "setting": str}))
+    return tolerances(_read_spread(path))
 
 
 def timing_summary(spread: pd.DataFrame) -> pd.DataFrame:
@@ -152,16 +153,19 @@ def timing_summary(spread: pd.DataFrame) -> pd.DataFrame:
     return table.assign(**{f"{k}/native": table[k] / table["native"] for k in KERNEL_SETS if k != "native"})
 
 
-def regenerate(study_names: Iterable[str] | None = None) -> list:
-    """Measure every batch study that ships seed results (or the named ones), rewrite ``spread.csv`` and return its
-    path (``workbench regenerate seed-spread``)."""
+def regenerate(study_names: Iterable[str] | None = None) -> list[Path]:
+    """Recompute every batch study's seed check point (or the named studies') over 5 seeds and 4 kernel sets and
+    rewrite data/reference/seeds/spread.csv, the seed test's tolerances (about an hour on 2 cores).
+
+    Returns the file written (``workbench regenerate seed-spread``).
+    """
     from workbench.core.files import atomic_write
 
     names = list(study_names or sorted(p.stem for p in (reference_dir() / "seeds").glob("*.parquet")))
     fresh = measure(names)
     path = spread_path()
     if path.exists():
-        kept = pd.read_csv(path, dtype={"study_version": str, "setting": str})
+        kept = _read_spread(path)
         fresh = pd.concat([kept[~kept.study.isin(names)], fresh], ignore_index=True)
     atomic_write(path, fresh.sort_values(["study", "metric", "source", "setting"]).to_csv(index=False))
     print(timing_summary(fresh).round(2).to_string())

@@ -191,12 +191,12 @@ def run_sweep(
     full_points, _ = validate_points(study, points)
     keys = [point_key(study, p, validated=True) for p in full_points]
     unique = dict(zip(keys, full_points))
-    stored = store.keys(study)
     if remeasure:
         frame = store.frame(study)
         seeded = set(frame.loc[frame["seeded"].astype(bool), "key"]) if len(frame) else set()
         todo_keys = [k for k in unique if k not in seeded]
     else:
+        stored = store.keys(study)
         todo_keys = [k for k in unique if k not in stored]
     report = report if report is not None else SweepReport(total=len(unique))
     report.total, report.cached = len(unique), len(unique) - len(todo_keys)

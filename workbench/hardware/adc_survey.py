@@ -149,6 +149,15 @@ def write(xlsx_path: Path = DEFAULT_XLSX, folder: Path | None = None) -> Path:
     return path
 
 
+def regenerate() -> list[Path]:
+    """Extract data/reference/adc_survey.csv from B. Murmann's ADC survey spreadsheet (needs the xlsx beside the
+    repository, in shared/anchors/).
+
+    Returns the file written (``workbench regenerate adc-survey``).
+    """
+    return [write()]
+
+
 @functools.cache
 def load_survey() -> pd.DataFrame:
     """The committed survey table ``data/reference/adc_survey.csv`` (cached; do not modify the frame)."""

@@ -314,3 +314,10 @@ def write_report(path: Path | None = None) -> Path:
     """Write :func:`format_report` to ``path`` (default ``data/reference/components.md``)."""
     return atomic_write(reference_dir() / REPORT_NAME if path is None else Path(path), format_report())
 
+
+def regenerate() -> list[Path]:
+    """Rewrite data/reference/components.md, the component library against its references.
+
+    Returns the file written (``workbench regenerate components``).
+    """
+    return [write_report()]
