@@ -61,7 +61,7 @@ def tim_section(device: str, epochs: int) -> dict:
     from workbench.tim.quant import ternary_experiment
 
     result = ternary_experiment("symmetric", "statistics", 0.7, width=8, epochs=epochs, device=device)
-    return {"ternary accuracy %": result["accuracy"], "fp32 accuracy %": result["fp_accuracy"]}
+    return {"ternary accuracy %": result["accuracy"], "fp32 accuracy %": result["accuracy_float"]}
 
 
 def crossbar_section(device: str, epochs: int) -> dict:

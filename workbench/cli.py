@@ -442,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "and store as a sweep; resumable")
     p.add_argument("study")
     p.add_argument("--objectives", nargs="+", required=True, metavar="METRIC:min|max",
-                   help="e.g. accuracy_crossbar:max energy_uj:min (a bare metric takes its declared direction)")
+                   help="e.g. accuracy:max energy_per_inference_nj:min (a bare metric takes its declared direction)")
     p.add_argument("--trials", type=int, default=64, help="total trial budget, stored points included")
     p.add_argument("--sampler", default="nsga2", choices=["nsga2", "tpe"])
     p.add_argument("--batch", type=int, default=8, help="points proposed and evaluated per round")

@@ -12,7 +12,7 @@ from torch import nn
 from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import get_study
 from workbench.core.stages import NetworkArtifact, get_stage, run_target
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.stages import WORD_BITS, layer_work, memory_area_mm2, with_add_errors
 from workbench.nn.facts import measure_facts
 
@@ -58,7 +58,7 @@ def test_memory_area_counts_the_arrays_for_weights_and_the_largest_layer():
     words = (18 + 32 * 3 + 3) + (16 + 32)  # weights + bias, conv input + output
     assert words <= 256 * 256 // 32  # one array
     for memory, (kind, diff) in ORGANISATIONS.items():
-        assert memory_area_mm2(artifact, memory) == pytest.approx(evaluate(kind, diff, ArrayKnobs(),
+        assert memory_area_mm2(artifact, memory) == pytest.approx(evaluate(kind, diff, ArrayConfig(),
                                                                            include_write=False).area_um2 * 1e-6)
 
 
@@ -85,11 +85,13 @@ def test_target_is_the_network_without_variation_and_loses_accuracy_with_it():
     assert ideal["add_bit_error_rate"] == 0 and ideal["cim_energy_ratio"] > 1
     assert ideal["cim_adds"] == sum(w["cim_ops"] for w in ideal["layers"]) > 0
     noisy = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": True})
-    assert noisy["energy_nj"] == ideal["energy_nj"] and 0 < noisy["add_bit_error_rate"] < 1e-2
+    assert noisy["energy_per_inference_nj"] == ideal["energy_per_inference_nj"]
+    assert 0 < noisy["add_bit_error_rate"] < 1e-2
     assert noisy["accuracy"] < ideal["accuracy"]
     base = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_cim": False, "mram_variation": False})
     assert base["memory_reads"] == 2 * ideal["cim_adds"] and base["cim_adds"] == 0
-    assert base["energy_nj"] == pytest.approx(ideal["cim_energy_ratio"] * ideal["energy_nj"])
+    energy = "energy_per_inference_nj"
+    assert base[energy] == pytest.approx(ideal["cim_energy_ratio"] * ideal[energy])
 
 
 def test_knobs_validate_and_a_composed_point_runs_end_to_end():
@@ -104,4 +106,5 @@ def test_knobs_validate_and_a_composed_point_runs_end_to_end():
     result = study.evaluate(pipeline=PIPELINE, mram_memory="DGSH", **TINY, **SCALE)
     assert all(math.isfinite(result[m]) for m in study.metric_names)
     assert [s["stage"] for s in result["stages"]] == PIPELINE.split(">")
-    assert result["energy_nj"] == run_pipeline(PIPELINE, {**TINY, "mram_memory": "DGSH"}, **SCALE)["energy_nj"]
+    dgsh = run_pipeline(PIPELINE, {**TINY, "mram_memory": "DGSH"}, **SCALE)
+    assert result["energy_per_inference_nj"] == dgsh["energy_per_inference_nj"]

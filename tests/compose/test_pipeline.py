@@ -48,13 +48,14 @@ def test_crossbar_without_non_idealities_computes_the_float_accuracy():
     ideal = run_target(stage, artifact, work, {"tile_size": 32, "xbar_nonideal": False})
     assert ideal["accuracy"] == pytest.approx(work.accuracy(artifact.module), abs=1e-9)
     real = run_target(stage, artifact, work, {"tile_size": 32, "xbar_nonideal": True, "xbar_sigma": 0.2})
-    assert real["energy_nj"] == ideal["energy_nj"]  # the same chip, only the forward pass differs
+    # the same chip, only the forward pass differs
+    assert real["energy_per_inference_nj"] == ideal["energy_per_inference_nj"]
     assert real["accuracy"] != ideal["accuracy"]
 
 
 def test_tim_computes_the_ternary_network_exactly_and_sparce_skips_its_real_zeros():
     tim = run_pipeline(TERNARY, {**TINY, "prune_ratio": 0.5}, **SCALE)
-    assert tim["accuracy"] == tim["network_accuracy"] and tim["hardware_loss"] == 0
+    assert tim["accuracy"] == tim["accuracy_float"] and tim["accuracy_drop"] == 0
     sparse = run_pipeline("pruning.train>tim.ternarize>sparce.core", {**TINY, "prune_ratio": 0.5}, **SCALE)
     dense = run_pipeline("pruning.train>sparce.core", {**TINY, "prune_ratio": 0.5}, **SCALE)
     assert sparse["activation_density"] < dense["activation_density"]

@@ -11,8 +11,8 @@ FULL = "pruning.train>tim.ternarize>crossbar.arrays"
 
 def _row(pipeline, prune_ratio, tile_size, accuracy, energy):
     return {"pipeline": pipeline, "prune_ratio": prune_ratio, "tile_size": tile_size, "ternary_scheme": "symmetric",
-            "accuracy": accuracy - 1, "network_accuracy": accuracy, "energy_nj": energy, "latency_us": 1.0,
-            "area_mm2": 1.0}
+            "accuracy": accuracy - 1, "accuracy_float": accuracy, "energy_per_inference_nj": energy,
+            "latency_per_inference_us": 1.0, "area_mm2": 1.0}
 
 
 FRAME = pd.DataFrame([
@@ -26,7 +26,7 @@ FRAME = pd.DataFrame([
 def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_settings():
     found = steps(FRAME, FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
     assert [name for name, _ in found] == ["baseline", "+ prune while training", "+ ternarize"]
-    assert [row["network_accuracy"] for _, row in found] == [95.0, 90.0, 80.0]
+    assert [row["accuracy_float"] for _, row in found] == [95.0, 90.0, 80.0]
     missing = steps(FRAME.drop(index=1), FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
     assert [name for name, _ in missing] == ["baseline", "+ ternarize"]  # the pruning step folds into the next
     _, data = waterfall(FULL, {"compose.pipeline": FRAME}, prune_ratio=0.5, prune_criterion="l1", epochs=12,
@@ -37,5 +37,5 @@ def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_setti
 
 
 def test_pareto_view_plots_every_point_with_its_target():
-    _, data = pareto("energy_nj", {"compose.pipeline": FRAME})
+    _, data = pareto("energy_per_inference_nj", {"compose.pipeline": FRAME})
     assert len(data) == len(FRAME) and set(data["target"]) == {"crossbars"}

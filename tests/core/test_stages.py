@@ -22,7 +22,7 @@ def _algorithm(artifact, workload, alpha):
 
 
 def _target(artifact, workload):
-    return {"accuracy": 0.0, "energy_nj": 1.0, "latency_us": 1.0, "area_mm2": 1.0}
+    return {"accuracy": 0.0, "energy_per_inference_nj": 1.0, "latency_per_inference_us": 1.0, "area_mm2": 1.0}
 
 
 def test_registry_lists_both_kinds_and_the_themes_stages():

@@ -32,4 +32,4 @@ def test_the_target_shares_tile_size_and_wire_knobs_with_the_training_stage():
     check_pipeline(PIPELINE)
     row = run_pipeline(PIPELINE, {**TINY, "tile_size": 32, "xbar_r_wire_ohm": 1.0, "xbar_sigma": 0.0,
                                   "xbar_nonideal": True, "xbar_train_lr": 0.02}, **SCALE)
-    assert 0 <= row["accuracy"] <= 100 and row["energy_nj"] > 0
+    assert 0 <= row["accuracy"] <= 100 and row["energy_per_inference_nj"] > 0

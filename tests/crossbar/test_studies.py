@@ -131,4 +131,4 @@ def test_inference_nonlinear_cells_change_the_result():
     linear = study.evaluate(tile_size=16, epochs=2)
     sinh = study.evaluate(tile_size=16, epochs=2, v_nl_v=0.1)
     assert sinh["accuracy_float"] == linear["accuracy_float"]
-    assert sinh["accuracy_crossbar"] != linear["accuracy_crossbar"]
+    assert sinh["accuracy"] != linear["accuracy"]

@@ -44,7 +44,7 @@ def test_ops_study_exact_setting_and_interactive_speed(trained):
 
 def test_effort_study_reports_accuracy_and_ops(trained):
     row = get_study("dyvedeep.effort").evaluate({"spet_fraction": 0.25, "spet_threshold": 0.5})
-    assert row["static_accuracy"] > 95 and math.isclose(row["accuracy_loss"], row["static_accuracy"] - row["accuracy"])
+    assert row["accuracy_float"] > 95 and math.isclose(row["accuracy_drop"], row["accuracy_float"] - row["accuracy"])
     assert row["ops_reduction"] > 1.1 and len(row["layers"]) == 3
 
 
@@ -67,7 +67,7 @@ def test_computed_map_shows_the_sampling_grid(trained):
 
 
 def test_pareto_view_marks_the_front():
-    stored = pd.DataFrame({"ops_reduction": [1.0, 1.5, 1.4, 2.0], "accuracy_loss": [0.0, 0.2, 0.5, 1.0],
+    stored = pd.DataFrame({"ops_reduction": [1.0, 1.5, 1.4, 2.0], "accuracy_drop": [0.0, 0.2, 0.5, 1.0],
                            "spet_threshold": [0.5] * 4})
     _, data = get_view("dyvedeep.pareto").func(frames={"dyvedeep.effort": stored})
     assert data["front"].tolist() == [True, True, False, True]

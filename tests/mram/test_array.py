@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from workbench.mram.array import ORGANISATIONS, SHARED_PARTS, ArrayKnobs, evaluate, sense_amplifier
+from workbench.mram.array import ORGANISATIONS, SHARED_PARTS, ArrayConfig, evaluate, sense_amplifier
 from workbench.mram.params import section
-from workbench.mram.writepath import WriteKnobs, build_path, valley_hall_angle, vsh_spin_efficiency, write_bit
+from workbench.mram.writepath import WriteConfig, build_path, valley_hall_angle, vsh_spin_efficiency, write_bit
 
 
 def test_paths_resolve_to_their_physics():
@@ -20,7 +20,7 @@ def test_paths_resolve_to_their_physics():
     assert gsh.spin_efficiency > 1
     assert build_path("gsh", True).r_cell_ohm == pytest.approx(2 * gsh.r_cell_ohm)
     # weaker gate drive -> higher channel resistance
-    assert build_path("vsh", knobs=WriteKnobs(vsh_gate_drive=0.8)).r_cell_ohm > vsh.r_cell_ohm
+    assert build_path("vsh", knobs=WriteConfig(vsh_gate_drive=0.8)).r_cell_ohm > vsh.r_cell_ohm
 
 
 def test_valley_hall_angle_is_sigma_vh_over_sigma_xx_of_the_gated_channel():
@@ -48,15 +48,15 @@ def test_vsh_spin_current_follows_the_gate_and_l_over_w():
     vsh = section("write_paths", "vsh")
     currents = {}
     for drive in (1.0, 0.9, 0.8):
-        path = build_path("vsh", knobs=WriteKnobs(vsh_gate_drive=drive))
-        theta = valley_hall_angle(path.notes["r_sheet_ohm"], WriteKnobs().vsh_hole_mobility_cm2_per_vs)
+        path = build_path("vsh", knobs=WriteConfig(vsh_gate_drive=drive))
+        theta = valley_hall_angle(path.notes["r_sheet_ohm"], WriteConfig().vsh_hole_mobility_cm2_per_vs)
         assert path.notes["geometry_gain"] == pytest.approx(path.magnet.length_nm / vsh["channel_width_nm"])
         assert path.spin_efficiency == pytest.approx(theta * path.magnet.length_nm / vsh["channel_width_nm"])
         w = write_bit(path)
         currents[drive] = w.overdrive * path.magnet.spin_current_critical_a()
         assert currents[drive] == pytest.approx(path.spin_efficiency * w.current_a)
     assert currents[1.0] > currents[0.9] > currents[0.8]  # the gate turns the spin current down with the channel
-    assert build_path("vsh", knobs=WriteKnobs(vsh_gate_drive=0.8)).spin_efficiency > \
+    assert build_path("vsh", knobs=WriteConfig(vsh_gate_drive=0.8)).spin_efficiency > \
         build_path("vsh").spin_efficiency  # while theta_VH itself rises as sigma_xx falls
     # L / W: a magnet twice as long over the same channel, or a channel half as wide, doubles the spin current
     one = vsh_spin_efficiency(8e3, 100.0, 40.0, 40.0)
@@ -67,17 +67,17 @@ def test_vsh_spin_current_follows_the_gate_and_l_over_w():
 
 def test_write_time_falls_with_voltage_and_rises_with_stricter_wer():
     path = build_path("gsh")
-    lo = write_bit(path, WriteKnobs(write_voltage_v=1.0))
-    hi = write_bit(path, WriteKnobs(write_voltage_v=1.5))
+    lo = write_bit(path, WriteConfig(write_voltage_v=1.0))
+    hi = write_bit(path, WriteConfig(write_voltage_v=1.5))
     assert hi.overdrive > lo.overdrive and hi.t_write_s < lo.t_write_s
-    strict = write_bit(path, WriteKnobs(target_wer=1e-6))
+    strict = write_bit(path, WriteConfig(target_wer=1e-6))
     assert strict.t_write_s > lo.t_write_s
     assert lo.energy_j == pytest.approx(sum(lo.energy_parts_j.values()))
     assert lo.energy_parts_j["cell"] == pytest.approx(1.0 * lo.current_a * lo.t_switch_s)
 
 
 def test_below_threshold_is_not_writable():
-    w = write_bit(build_path("stt"), WriteKnobs(write_voltage_v=0.3))
+    w = write_bit(build_path("stt"), WriteConfig(write_voltage_v=0.3))
     assert w.overdrive < 1.3 and not w.writable and math.isinf(w.energy_j)
 
 
@@ -85,7 +85,7 @@ def test_below_threshold_is_not_writable():
 @pytest.mark.parametrize("name", list(ORGANISATIONS))
 def test_every_organisation_reads_at_the_iso_sense_margin(name, mode):
     kind, diff = ORGANISATIONS[name]
-    a = ArrayKnobs(sense_mode=mode)
+    a = ArrayConfig(sense_mode=mode)
     r = evaluate(kind, diff, a)
     signal = (r.i_p_a - r.i_ap_a) * r.v_per_a / (1 if diff else 2)
     if mode == "voltage":
@@ -102,7 +102,7 @@ def test_differential_senses_faster_and_costs_area():
 
 
 def test_access_width_sets_sense_amps_drivers_area_and_decode_together():
-    one, eight = (evaluate("stt", array=ArrayKnobs(words_per_access=w)) for w in (1, 8))
+    one, eight = (evaluate("stt", array=ArrayConfig(words_per_access=w)) for w in (1, 8))
     sense = section("array_45nm", "sensing")
     drv = section("array_45nm", "write_driver")
     assert eight.area_um2 - one.area_um2 == pytest.approx(7 * 32 * (sense["a_sa_um2"] + drv["a_driver_um2"]))
@@ -134,27 +134,27 @@ def test_sense_amplifier_follows_the_sensing_time_margin_and_bias():
     stt, vsh = (evaluate(k, include_write=False) for k in ("stt", "vsh"))
     assert vsh.t_sense_s < stt.t_sense_s and vsh.read_parts_j["sense_amps"] < stt.read_parts_j["sense_amps"]
     assert stt.read_parts_j["sense_amps"] == pytest.approx(32 * sense_amplifier(stt.t_sense_s, 0.04, 10.0)[1])
-    biased = evaluate("stt", array=ArrayKnobs(sa_bias_ua=20.0), include_write=False)
+    biased = evaluate("stt", array=ArrayConfig(sa_bias_ua=20.0), include_write=False)
     assert biased.read_parts_j["sense_amps"] - stt.read_parts_j["sense_amps"] == pytest.approx(
         32 * vdd * 10e-6 * stt.t_sense_s)
 
 
 def test_bad_array_knobs():
     with pytest.raises(ValueError, match="word_bits"):
-        ArrayKnobs(cols=100, word_bits=32)
+        ArrayConfig(cols=100, word_bits=32)
     with pytest.raises(ValueError, match="words_per_access"):
-        ArrayKnobs(cols=256, word_bits=32, words_per_access=3)
+        ArrayConfig(cols=256, word_bits=32, words_per_access=3)
     with pytest.raises(ValueError, match="target_wer"):
-        WriteKnobs(target_wer=0.0)
+        WriteConfig(target_wer=0.0)
     with pytest.raises(ValueError, match="sense_mode"):
-        ArrayKnobs(sense_mode="charge")
+        ArrayConfig(sense_mode="charge")
     with pytest.raises(ValueError, match="read_voltage_v"):
-        evaluate("stt", array=ArrayKnobs(read_voltage_v=1.2))
+        evaluate("stt", array=ArrayConfig(read_voltage_v=1.2))
 
 
 def test_read_disturb_grows_with_read_voltage():
-    low = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.1), include_write=False)
-    high = evaluate("stt", array=ArrayKnobs(read_voltage_v=0.3), include_write=False)
+    low = evaluate("stt", array=ArrayConfig(read_voltage_v=0.1), include_write=False)
+    high = evaluate("stt", array=ArrayConfig(read_voltage_v=0.3), include_write=False)
     assert 0 <= low.read_disturb < high.read_disturb < 1
     assert low.read_disturb < 1e-9  # Delta ~ 40 at a tenth of the write current
 

@@ -65,31 +65,31 @@ def test_reference_outside_the_read_levels_is_refused():
 def test_monte_carlo_reference_on_or_beyond_a_level_is_refused():
     for f in (0.0, 1.0, 1.3):
         with pytest.raises(ValueError, match="ref_or|ref_and"):
-            cim.sense_statistics("stt", False, cim.VariationKnobs(samples=10), ref_fraction=f)
+            cim.sense_statistics("stt", False, cim.VariationConfig(samples=10), ref_fraction=f)
         with pytest.raises(ValueError, match="outside the read levels"):
-            cim.sense_statistics("vsh", True, cim.VariationKnobs(samples=10), ref_fraction=f)
-    shifted = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=2000), ref_fraction=0.2)
-    centred = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=2000), ref_fraction=0.5)
+            cim.sense_statistics("vsh", True, cim.VariationConfig(samples=10), ref_fraction=f)
+    shifted = cim.sense_statistics("stt", False, cim.VariationConfig(samples=2000), ref_fraction=0.2)
+    centred = cim.sense_statistics("stt", False, cim.VariationConfig(samples=2000), ref_fraction=0.5)
     assert shifted["OR"].ber_gauss > centred["OR"].ber_gauss
 
 
 def test_zero_sample_monte_carlo_is_refused():
     with pytest.raises(ValueError, match="samples"):
-        cim.VariationKnobs(samples=0)
+        cim.VariationConfig(samples=0)
 
 
 def test_monte_carlo_margins_and_ber_trends():
-    var = cim.VariationKnobs(samples=4000)
+    var = cim.VariationConfig(samples=4000)
     stt = cim.sense_statistics("stt", False, var)
     # nominal margins: a read sits at the iso sense margin; OR/AND references see on average more
     assert stt["READ"].margin_mean_v == pytest.approx(0.040, rel=0.05)
     # CiM decisions are less reliable than a read under variation, XOR (two decisions) least
     assert stt["READ"].ber_gauss < stt["AND"].ber_gauss <= stt["XOR"].ber_gauss * 1.5
     # more variation -> more errors
-    worse = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=4000, sigma_rp=0.10))
+    worse = cim.sense_statistics("stt", False, cim.VariationConfig(samples=4000, sigma_rp=0.10))
     assert worse["AND"].ber_mc > stt["AND"].ber_mc
     # no variation and no SA offset would be error-free: with variation only zero it is far below
-    clean = cim.sense_statistics("stt", False, cim.VariationKnobs(samples=2000, sigma_rp=0, sigma_tmr=0,
+    clean = cim.sense_statistics("stt", False, cim.VariationConfig(samples=2000, sigma_rp=0, sigma_tmr=0,
                                                                   sigma_vt_mv=0))
     assert clean["XOR"].ber_gauss < stt["XOR"].ber_gauss
     diff = cim.sense_statistics("vsh", True, var)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from workbench.mram import system
-from workbench.mram.array import ArrayKnobs, evaluate
+from workbench.mram.array import ArrayConfig, evaluate
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.params import section
 
@@ -27,7 +27,7 @@ def test_one_word_search_sends_more_bus_words_than_it_saves():
 
 @pytest.mark.parametrize("width", [1, 2, 8])
 def test_cim_time_and_energy_count_one_access_per_width_words(width):
-    a = ArrayKnobs(words_per_access=width)
+    a = ArrayConfig(words_per_access=width)
     n = 4096
     run = system.run_kernel("vadd", n, kind="stt", cim=True, array=a)
     r, c = evaluate("stt", array=a), cim_access_energy("stt", array=a)
@@ -42,7 +42,7 @@ def test_cim_time_and_energy_count_one_access_per_width_words(width):
 
 @pytest.mark.parametrize("cim", [False, True])
 def test_writing_changed_bits_reads_first_and_drives_half_the_bits(cim):
-    a = ArrayKnobs()
+    a = ArrayConfig()
     full = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="always")
     changed = system.run_kernel("vadd", 1024, kind="stt", cim=cim, write_back="changed_bits")
     r = evaluate("stt", array=a)
@@ -58,7 +58,7 @@ def test_writing_changed_bits_reads_first_and_drives_half_the_bits(cim):
 
 
 def test_wider_access_amortises_decode_and_speeds_up_cim():
-    narrow, wide = (system.compare("vadd", 4096, kind="stt", array=ArrayKnobs(words_per_access=w)) for w in (1, 8))
+    narrow, wide = (system.compare("vadd", 4096, kind="stt", array=ArrayConfig(words_per_access=w)) for w in (1, 8))
     assert wide["speedup"] > narrow["speedup"] > 1
     assert wide["cim"].memory_energy_j < narrow["cim"].memory_energy_j
     # the baseline loads and stores one word at a time whatever the width

@@ -109,7 +109,7 @@ def test_layers_from_model_match_the_hand_written_spec():
 def test_tiny_ste_training_learns():
     result = ternary_experiment("symmetric", "statistics", 0.7, quantize_activations=True, width=8, epochs=2,
                                 seed=0)
-    assert result["fp_accuracy"] > 60  # 10 classes: chance is 10%
+    assert result["accuracy_float"] > 60  # 10 classes: chance is 10%
     assert result["accuracy"] > 30
     assert 0 < result["weight_density"] < 1 and 0 < result["activation_density"] < 1
     assert result["nm_energy_per_inference_nj"] > result["energy_per_inference_nj"] > 0

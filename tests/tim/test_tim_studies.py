@@ -49,7 +49,7 @@ def test_arch_trends_through_the_study():
     assert study.evaluate(tiles=64)["peak_tops"] == pytest.approx(2 * base["peak_tops"])
     more_bits = study.evaluate(adc_bits=6)
     assert more_bits["area_mm2"] > base["area_mm2"] and more_bits["tops_per_w"] < base["tops_per_w"]
-    assert study.evaluate(batch=8)["energy_per_inference_uj"] < base["energy_per_inference_uj"]
+    assert study.evaluate(batch=8)["energy_per_inference_nj"] < base["energy_per_inference_nj"]
 
 
 def test_quant_study_declares_seeded_knobs():

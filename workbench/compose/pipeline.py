@@ -107,8 +107,9 @@ def run_pipeline(pipeline: str, params: Mapping[str, Any], *, dataset: str = "di
     Returns
     -------
     dict
-        The target's keys (``accuracy``, ``energy_nj``, ``latency_us``, ``area_mm2`` and its extras) plus
-        ``network_accuracy`` (the network as torch computes it), ``hardware_loss`` (network minus hardware
+        The target's keys (``accuracy``, ``energy_per_inference_nj``, ``latency_per_inference_us``, ``area_mm2`` and
+        its extras) plus
+        ``accuracy_float`` (the network as torch computes it), ``accuracy_drop`` (network minus hardware
         accuracy, percentage points), ``macs_k``, ``params_k``, ``weight_density`` and ``activation_density``
         (MAC-weighted means over the layers, measured), ``stages`` (per stage: name, accuracy, MACs) and
         ``layer_facts`` (per layer).
@@ -122,13 +123,13 @@ def run_pipeline(pipeline: str, params: Mapping[str, Any], *, dataset: str = "di
     artifact = network(pipeline, params, dataset=dataset, width=width, seed=seed)
     work = workload(dataset, seed)
     result = run_target(stages[-1], artifact, work, params)
-    network_accuracy = artifact.history[-1].accuracy if artifact.history else work.accuracy(artifact.module)
+    accuracy_float = artifact.history[-1].accuracy if artifact.history else work.accuracy(artifact.module)
     stage_rows = [{"stage": r.stage, "accuracy": r.accuracy, "macs": r.macs, **r.extras} for r in artifact.history]
     stage_rows.append({"stage": stages[-1].name, "accuracy": result["accuracy"], "macs": artifact.macs})
     return {
         **result,
-        "network_accuracy": network_accuracy,
-        "hardware_loss": network_accuracy - result["accuracy"],
+        "accuracy_float": accuracy_float,
+        "accuracy_drop": accuracy_float - result["accuracy"],
         "macs_k": artifact.macs / 1e3,
         "params_k": artifact.params / 1e3,
         "weight_density": artifact.mean("weight_density"),

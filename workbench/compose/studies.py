@@ -12,6 +12,7 @@ import inspect
 from workbench.compose.pipeline import DATASETS, run_pipeline
 from workbench.core import Choice, Int, Metric, Study
 from workbench.core.stages import pipelines, stage_knobs
+from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.threads import one_torch_thread
 
 #: Knobs of the composition itself (the stages' knobs follow them).
@@ -19,17 +20,18 @@ BASE_KNOBS = (
     Choice("dataset", "digits", options=DATASETS, help="Bundled scikit-learn digits, 8x8, 1,257 training images."),
     Int("width", 8, low=4, high=32, step=4, label="width (first conv)",
         help="Channels of the first conv of the VGG [w, M, 2w, M, 4w] (doubling per stage)."),
-    Int("seed", 0, low=0, high=1000, help="Seed of the split, the initial weights and every stage."),
+    seed_knob(help="Seed of the split, the initial weights and every stage."),
 )
 METRICS = (
-    Metric("accuracy", "%", "max", "Test accuracy of the network as the target hardware computes it.",
-           "accuracy on hardware"),
-    Metric("energy_nj", "nJ", "min", "Energy of one inference on the target.", "energy / inference"),
-    Metric("latency_us", "us", "min", "Latency of one inference on the target.", "latency / inference"),
-    Metric("area_mm2", "mm2", "min", "Area of the target chip (arrays and periphery, or the core).", "area"),
-    Metric("network_accuracy", "%", "max", "Test accuracy of the same network as torch computes it.",
-           "network accuracy"),
-    Metric("hardware_loss", "pp", "min", "Network accuracy minus accuracy on hardware.", "hardware loss"),
+    canonical_metric("accuracy", "Test accuracy of the network as the target hardware computes it.",
+                     "accuracy on hardware"),
+    canonical_metric("energy_per_inference_nj", "Energy of one inference on the target."),
+    canonical_metric("latency_per_inference_us", "Latency of one inference on the target."),
+    canonical_metric("area_mm2", "Area of the target chip (arrays and periphery, or the core)."),
+    canonical_metric("accuracy_float", "Test accuracy of the same network as torch computes it (after the "
+                     "algorithm stages, in floating point).", "network accuracy"),
+    canonical_metric("accuracy_drop", "Network accuracy minus accuracy on hardware (the hardware's own loss).",
+                     "hardware loss"),
     Metric("macs_k", "kMAC", "min", "MACs of one inference of the final network (measured with hooks).", "MACs"),
     Metric("params_k", "k", "min", "Weights of the final network.", "parameters"),
     Metric("weight_density", "", None, "MAC-weighted fraction of nonzero weights (measured).", label="weight density"),
@@ -66,7 +68,7 @@ COMPOSE = Study(
     func=compose,
     knobs=KNOBS,
     metrics=METRICS,
-    version="4",
+    version="5",
     cost="batch",
     context=one_torch_thread,
     description=(

@@ -16,7 +16,7 @@ from workbench.core import Choice, View
 from workbench.core.stages import ARROW, get_stage, parse_pipeline, stage_knobs
 from workbench.viz.charts import tradeoff
 
-COSTS = ("energy_nj", "latency_us", "area_mm2")
+COSTS = ("energy_per_inference_nj", "latency_per_inference_us", "area_mm2")
 
 
 def _note(text: str):
@@ -94,13 +94,13 @@ def waterfall(pipeline: str, frames: dict[str, pd.DataFrame], **values):
     if not chain:
         return _note(f"no stored points of {label(pipeline)} at these settings: run them in the Explorer")
     rows = []
-    for panel, key in (("accuracy (%)", "network_accuracy"), ("energy / inference (nJ)", "energy_nj")):
+    for panel, key in (("accuracy (%)", "accuracy_float"), ("energy / inference (nJ)", "energy_per_inference_nj")):
         level = None
         for name, row in chain:
             value = float(row[key])
             rows.append({"panel": panel, "step": name, "start": 0.0 if level is None else level, "end": value})
             level = value
-        if key == "network_accuracy":  # the hardware's own share: network -> as the target computes it
+        if key == "accuracy_float":  # the hardware's own share: network -> as the target computes it
             last = chain[-1][1]
             rows.append({"panel": panel, "step": f"on {get_stage(parse_pipeline(pipeline)[-1]).title}",
                          "start": level, "end": float(last["accuracy"])})
@@ -155,7 +155,8 @@ PARETO = View(
     theme="compose",
     func=pareto,
     title="Cross-stack Pareto front: accuracy on hardware against cost",
-    knobs=(Choice("cost", "energy_nj", options=COSTS, help="Cost on the x axis (per inference; area per chip)."),),
+    knobs=(Choice("cost", "energy_per_inference_nj", options=COSTS,
+                  help="Cost on the x axis (per inference; area per chip)."),),
     studies=(COMPOSE.name,),
     description="Every stored combination of algorithm stages and hardware target: accuracy as the hardware "
                 "computes it against energy, latency or area, with the non-dominated front across themes.",

@@ -33,7 +33,7 @@ KINDS = ("algorithm", "target")
 #: Separator of stage names in a pipeline string, e.g. ``"pruning.train>tim.ternarize>tim.tiles"``.
 ARROW = ">"
 #: Keys every target stage returns (accuracy in %, energy in nJ, latency in us, area in mm2 per inference).
-TARGET_KEYS = ("accuracy", "energy_nj", "latency_us", "area_mm2")
+TARGET_KEYS = ("accuracy", "energy_per_inference_nj", "latency_per_inference_us", "area_mm2")
 
 #: Tile side shared by the array targets (TiM tiles, crossbar tiles): one declaration, listed by each stage that
 #: uses it, so one composed knob sweeps the tile size of every array target.

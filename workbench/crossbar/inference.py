@@ -87,10 +87,10 @@ def crossbar_accuracy(config: CrossbarConfig, *, epochs: int = 8, train_seed: in
                       dataset: str = "digits") -> dict[str, float]:
     """Test accuracy (%) of the trained CNN (:func:`trained_cnn`) in floating point and on crossbars with ``config``.
 
-    Returns ``accuracy_float``, ``accuracy_crossbar`` and ``accuracy_drop`` (percentage points).
+    Returns ``accuracy_float``, ``accuracy`` (on crossbars) and ``accuracy_drop`` (percentage points).
     """
     model, loaders = trained_cnn(dataset, epochs, train_seed)
     with torch.no_grad():
         acc_float = 100 * evaluate_accuracy(model, loaders.test, "cpu")
         acc_xbar = 100 * evaluate_accuracy(convert(model, config), loaders.test, "cpu")
-    return {"accuracy_float": acc_float, "accuracy_crossbar": acc_xbar, "accuracy_drop": acc_float - acc_xbar}
+    return {"accuracy_float": acc_float, "accuracy": acc_xbar, "accuracy_drop": acc_float - acc_xbar}

@@ -102,8 +102,8 @@ def _degradation_row(quick: bool) -> ClaimResult:
     samples, notes = [], []
     for seed in seeds:
         result = TRAINING.evaluate({**point, "seed": seed})
-        samples.append(result["degradation_pct"])
-        notes.append(f"{result['accuracy_ideal']:.1f}->{result['accuracy']:.1f}")
+        samples.append(result["accuracy_drop"])
+        notes.append(f"{result['accuracy_float']:.1f}->{result['accuracy']:.1f}")
     knobs = ", ".join(f"{k}={point[k]}" for k in ("r_wire_ohm", "circuit_model", "nu", "gamma", "d2d_sigma", "pulses",
                                                    "adc_bits"))
     return range_claim_samples(

@@ -60,8 +60,8 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
                           cost=CostConfig(allow_lossy_adc=True))
     return {
         "accuracy": workload.accuracy(convert(artifact.module, forward)),
-        "energy_nj": cost["energy_per_inference_nj"],
-        "latency_us": cost["latency_per_inference_us"],
+        "energy_per_inference_nj": cost["energy_per_inference_nj"],
+        "latency_per_inference_us": cost["latency_per_inference_us"],
         "area_mm2": cost["area_mm2"],
         "adc_energy_share_pct": cost["adc_energy_share_pct"],
         "layers": cost["layers"],

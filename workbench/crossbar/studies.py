@@ -10,6 +10,7 @@ import numpy as np
 
 from workbench.core import Choice, Int, Metric, Study
 from workbench.core.knobs import config_knobs
+from workbench.core.vocabulary import SEED_HIGH, canonical_metric, seed_knob
 from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig, solve_crossbar
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.cost import CostConfig, adc_bits_priced, network_cost, tiles_needed
@@ -92,7 +93,7 @@ CIRCUIT = Study(
         *config_knobs(PeripheralConfig, ("v_read_v",), v_read_v=dict(low=0.05, high=1.0)),
         Choice("model", "diagonal", options=CIRCUIT_MODELS,
                help="Fast model compared with the exact solve ('exact' extracts G_eff: ~0.1 s at 64x64)."),
-        Int("seed", 0, low=0, high=1000, help="Seed of the random conductances and inputs."),
+        seed_knob(help="Seed of the random conductances and inputs."),
     ),
     metrics=(
         Metric("model_error_pct", unit="%", better="min", label="fast-model error",
@@ -132,13 +133,12 @@ def _check_inference(arguments: dict) -> None:
 
 #: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``.
 COST_METRICS = (
-    Metric("energy_per_inference_nj", unit="nJ", better="min", label="energy / inference",
-           help="Energy of one digits-CNN inference on the crossbar accelerator (arrays, DAC, ADC, S+H, "
-                "shift-add, buffers)."),
-    Metric("latency_per_inference_us", unit="us", better="min", label="latency / inference",
-           help="Latency of one inference, layer after layer (bit-serial cycles, shared ADCs, replication)."),
-    Metric("area_mm2", unit="mm2", better="min", label="area",
-           help="Chip area: crossbar arrays, row drivers, ADCs, sample-and-holds, shift-add units, buffer."),
+    canonical_metric("energy_per_inference_nj", "Energy of one digits-CNN inference on the crossbar accelerator "
+                     "(arrays, DAC, ADC, S+H, shift-add, buffers)."),
+    canonical_metric("latency_per_inference_us", "Latency of one inference, layer after layer (bit-serial cycles, "
+                     "shared ADCs, replication)."),
+    canonical_metric("area_mm2", "Chip area: crossbar arrays, row drivers, ADCs, sample-and-holds, shift-add "
+                     "units, buffer."),
     Metric("energy_per_mac_fj", unit="fJ", better="min", label="energy / MAC",
            help="Energy per inference divided by the network's multiply-accumulates."),
     Metric("adc_energy_share_pct", unit="%", better=None, label="ADC share of energy",
@@ -206,18 +206,15 @@ INFERENCE = Study(
         *config_knobs(CircuitConfig, ("circuit_model",),
                       circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
         Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
-        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
+        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=SEED_HIGH)),
     ),
     metrics=(
-        Metric("accuracy_crossbar", unit="%", better="max", label="crossbar accuracy",
-               help="Test accuracy of the CNN evaluated on crossbars."),
-        Metric("accuracy_drop", unit="%", better="min", label="accuracy drop",
-               help="Floating-point accuracy minus crossbar accuracy (percentage points)."),
-        Metric("accuracy_float", unit="%", better="max", label="float accuracy",
-               help="Test accuracy of the same CNN in floating point."),
+        canonical_metric("accuracy", "Test accuracy of the CNN evaluated on crossbars.", "crossbar accuracy"),
+        canonical_metric("accuracy_drop", "Floating-point accuracy minus crossbar accuracy."),
+        canonical_metric("accuracy_float", "Test accuracy of the same CNN in floating point."),
         *COST_METRICS,
     ),
-    version="3",
+    version="4",
     cost="batch",
     context=one_torch_thread,
     constraints=_check_inference,

@@ -11,6 +11,7 @@ import torch
 
 from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
+from workbench.core.vocabulary import SEED_HIGH, canonical_metric
 from workbench.crossbar.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig
 from workbench.crossbar.config import CrossbarConfig
 from workbench.crossbar.device import DeviceConfig
@@ -87,11 +88,11 @@ def crossbar_training(config: TxSimConfig, dataset: str, network: str, nonideal_
     acc_ideal = [row["test_accuracy"] for row in ideal["history"]]
     return {
         "accuracy": acc[-1],
-        "accuracy_ideal": acc_ideal[-1],
-        "degradation_pct": acc_ideal[-1] - acc[-1],
+        "accuracy_float": acc_ideal[-1],
+        "accuracy_drop": acc_ideal[-1] - acc[-1],
         "wall_per_epoch_s": sum(r["wall_s"] for r in run["history"]) / len(run["history"]),
         "accuracy_per_epoch": acc,
-        "accuracy_ideal_per_epoch": acc_ideal,
+        "accuracy_float_per_epoch": acc_ideal,
         "layer_matrices": run["matrices"],
     }
 
@@ -134,19 +135,19 @@ TRAINING = Study(
                                                 "layer (its first has half)."),
         Int("epochs", 10, low=1, high=50, help="Training epochs."),
         Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
-        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=1000)),
+        *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=SEED_HIGH)),
     ),
     metrics=(
-        Metric("accuracy", unit="%", better="max", label="accuracy on crossbars",
-               help="Test accuracy after training with the chosen operations non-ideal (read on crossbars)."),
-        Metric("accuracy_ideal", unit="%", better="max", label="ideal accuracy",
-               help="Test accuracy of the same MLP trained with all operations ideal (plain SGD)."),
-        Metric("degradation_pct", unit="%", better="min", label="degradation",
-               help="Ideal minus crossbar test accuracy (percentage points)."),
+        canonical_metric("accuracy", "Test accuracy after training with the chosen operations non-ideal (read on "
+                         "crossbars).", "accuracy on crossbars"),
+        canonical_metric("accuracy_float", "Test accuracy of the same MLP trained with all operations ideal (plain "
+                         "SGD).", "ideal accuracy"),
+        canonical_metric("accuracy_drop", "Ideal minus crossbar test accuracy (the training degradation).",
+                         "degradation"),
         Metric("wall_per_epoch_s", unit="s", better="min", label="wall time / epoch", measured=True,
                help="Training wall time per epoch on crossbars (this machine, one thread)."),
     ),
-    version="2",
+    version="3",
     cost="batch",
     context=one_torch_thread,
     description=(

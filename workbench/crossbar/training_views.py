@@ -48,15 +48,15 @@ def degradation(frames: dict[str, pd.DataFrame]):
     stored = frames[TRAINING.name]
     if stored.empty:
         return _note("no stored crossbar.training runs: run points in the Explorer above")
-    plotted = stored[["dataset", "nonideal_ops", *SWEPT, "degradation_pct"]].reset_index(drop=True)
+    plotted = stored[["dataset", "nonideal_ops", *SWEPT, "accuracy_drop"]].reset_index(drop=True)
     panels = []
     for knob in SWEPT:
         panels.append(alt.Chart(plotted).mark_point(filled=True, size=50).encode(
             x=alt.X(f"{knob}:Q", title=TRAINING.knob(knob).title, scale=alt.Scale(zero=False)),
-            y=alt.Y("degradation_pct:Q", title="degradation (points)"),
+            y=alt.Y("accuracy_drop:Q", title="degradation (points)"),
             color=alt.Color("nonideal_ops:N", title="non-ideal operations", scale=category_scale(OPS)),
             shape=alt.Shape("dataset:N"),
-            tooltip=["nonideal_ops", "dataset", *SWEPT, alt.Tooltip("degradation_pct:Q", format=".1f")],
+            tooltip=["nonideal_ops", "dataset", *SWEPT, alt.Tooltip("accuracy_drop:Q", format=".1f")],
         ).properties(width=200, height=180))
     chart = alt.vconcat(alt.hconcat(*panels[:2]), alt.hconcat(*panels[2:])).properties(
         title="Degradation of crossbar-aware training vs the ideal run (every stored point)")

@@ -13,6 +13,7 @@ tuner; the studies expose the global knobs.
 from __future__ import annotations
 
 from workbench.core import Float, Int, Metric, Study
+from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.dyvedeep.effort import Effort
 from workbench.threads import one_torch_thread
 
@@ -33,7 +34,7 @@ _THRESHOLD_KNOBS = (
           help="Replace an input channel with variance below T_var x the layer's mean channel variance by its mean "
                "(0 = off)."),
 )
-_SEED = Int("seed", 0, low=0, high=1000, help="Seed of the data split and the network's training.")
+_SEED = seed_knob(help="Seed of the data split and the network's training.")
 
 _OPS_METRICS = (
     Metric("ops_reduction", "x", "max", "Static / dynamic scalar operations per image, checks included.",
@@ -83,7 +84,7 @@ def evaluate_effort(spet_fraction: float, spet_threshold: float, spet_chunk: int
     result = trained.net.run(trained.x_test, effort)
     static = float((trained.net.static_forward(trained.x_test).argmax(1) == trained.y_test).mean())
     accuracy = result.accuracy(trained.y_test)
-    return {"accuracy": 100 * accuracy, "static_accuracy": 100 * static, "accuracy_loss": 100 * (static - accuracy),
+    return {"accuracy": 100 * accuracy, "accuracy_float": 100 * static, "accuracy_drop": 100 * (static - accuracy),
             **_ops_metrics(result)}
 
 
@@ -93,13 +94,13 @@ EFFORT = Study(
     func=evaluate_effort,
     knobs=(*_THRESHOLD_KNOBS, _SEED),
     metrics=(
-        Metric("accuracy", "%", "max", "Test accuracy with dynamic effort (450 digits test images).", label="accuracy"),
-        Metric("accuracy_loss", "pp", "min", "Static minus dynamic test accuracy (one image = 0.22 pp).",
-               "accuracy loss"),
-        Metric("static_accuracy", "%", None, "Test accuracy of the static network.", label="static accuracy"),
+        canonical_metric("accuracy", "Test accuracy with dynamic effort (450 digits test images)."),
+        canonical_metric("accuracy_drop", "Static minus dynamic test accuracy (one image = 0.22 pp).",
+                         "accuracy loss"),
+        canonical_metric("accuracy_float", "Test accuracy of the static network.", "static accuracy"),
         *_OPS_METRICS,
     ),
-    version="2",  # 2: the network's initial weights come from its seed (they came from the process's RNG state)
+    version="3",  # 2: the network's initial weights come from its seed (they came from the process's RNG state)
     cost="batch",
     context=one_torch_thread,
     description=(

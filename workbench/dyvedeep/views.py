@@ -10,6 +10,7 @@ import pandas as pd
 from workbench.core import Choice, Float, Int, View, get_study
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
+from workbench.core.vocabulary import seed_knob
 from workbench.viz.style import category_scale
 
 #: mechanism -> (knob swept, its values, knobs set alongside)
@@ -22,7 +23,7 @@ SWEEPS = {
 LAYERS = ("features.0", "features.4", "features.8")
 
 _IMAGES = Int("images", 64, low=8, high=450, help="Test images evaluated (the first ones of the split).")
-_SEED = Int("seed", 0, low=0, high=1000, help="Seed of the data split and the network's training.")
+_SEED = seed_knob(help="Seed of the data split and the network's training.")
 _EFFORT_KNOBS = (
     Float("spet_fraction", 0.25, low=0.05, high=1.0, step=0.05, label="f (first check)",
           help="Saturation prediction: first check after this fraction of the terms (1 = off)."),
@@ -130,24 +131,24 @@ def pareto_front(frames):
     from workbench.core.pareto import pareto_mask
 
     frame = frames.get("dyvedeep.effort", pd.DataFrame())
-    columns = ["ops_reduction", "accuracy_loss"]
+    columns = ["ops_reduction", "accuracy_drop"]
     data = frame[[c for c in frame.columns if c in columns + ["spet_threshold", "sig_threshold", "sim_threshold",
                                                                 "var_threshold", "spet_fraction"]]].copy() \
         if not frame.empty else pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-    data["front"] = pareto_mask(data, {"ops_reduction": "max", "accuracy_loss": "min"}) if len(data) else []
+    data["front"] = pareto_mask(data, {"ops_reduction": "max", "accuracy_drop": "min"}) if len(data) else []
     low, high = paper_range("dyvedeep", "ops_reduction", label="DyVEDeep (paper)")
-    _, loss_high = paper_range("dyvedeep", "accuracy_loss", label="DyVEDeep (paper)")
+    _, loss_high = paper_range("dyvedeep", "accuracy_drop", label="DyVEDeep (paper)")
     box = pd.DataFrame({"x": [low], "x2": [high], "y": [0.0], "y2": [loss_high]})
     paper = alt.Chart(box).mark_rect(opacity=0.15, color="firebrick").encode(
         x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q", tooltip=[alt.Tooltip("x:Q", title="paper ops reduction from")])
     points = alt.Chart(data).mark_circle(size=40, opacity=0.6).encode(
         x=alt.X("ops_reduction:Q", title="ops reduction (x, checks included)", scale=alt.Scale(zero=False)),
-        y=alt.Y("accuracy_loss:Q", title="test accuracy loss (pp)"),
+        y=alt.Y("accuracy_drop:Q", title="test accuracy loss (pp)"),
         color=alt.Color("front:N", title="on the front"),
         tooltip=list(data.columns.drop("front")) if len(data.columns) > 1 else [],
     )
     line = alt.Chart(data[data["front"]] if len(data) else data).mark_line(color="black").encode(
-        x="ops_reduction:Q", y="accuracy_loss:Q", order="ops_reduction:Q")
+        x="ops_reduction:Q", y="accuracy_drop:Q", order="ops_reduction:Q")
     chart = (paper + points + line).properties(
         width=420, height=280, title="Stored dyvedeep.effort points; shaded: DyVEDeep's reported 2.1-2.6x at < 0.5% "
                                      "loss (ImageNet/CIFAR networks)")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.mram.params import provenance, section
-from workbench.mram.writepath import KINDS, WriteKnobs, WritePath, WriteResult, build_path, write_bit
+from workbench.mram.writepath import KINDS, WriteConfig, WritePath, WriteResult, build_path, write_bit
 
 SENSE_MODES = ("voltage", "current")
 #: Energy parts paid once per access, whatever its width (the rest scale with the bits of the access).
@@ -40,7 +40,7 @@ SHARED_PARTS = ("wordline", "decoder")
 
 
 @dataclass(frozen=True)
-class ArrayKnobs:
+class ArrayConfig:
     """Array organisation and sensing knobs; each field declares its range, unit and help with
     :func:`~workbench.core.knobs.knob_field` (the ``mram`` study knobs derive from them). ``word_bits`` divides
     ``cols``; a read bias below the write voltage is checked where both are known (:func:`evaluate`)."""
@@ -129,7 +129,7 @@ def cell_area_um2(kind: str, differential: bool = False) -> float:
     return cells[f"{kind}_cell_f2"] * f_um * f_um * (2 if differential else 1)
 
 
-def lines(path: WritePath, a: ArrayKnobs, knobs: WriteKnobs) -> dict:
+def lines(path: WritePath, a: ArrayConfig, knobs: WriteConfig) -> dict:
     """Bitline and wordline R and C of the array (square cells; the differential cell is two cells wide)."""
     tech = section("array_45nm", "technology")
     tr = section("array_45nm", "transistor")
@@ -209,14 +209,14 @@ def sense_amplifier(t_sense_s: float, margin_v: float, bias_ua: float) -> tuple[
     return t_sa, e_sa
 
 
-def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = None,
-             knobs: WriteKnobs | None = None, *, include_write: bool = True,
+def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = None,
+             knobs: WriteConfig | None = None, *, include_write: bool = True,
              spin_efficiency: float | None = None) -> ArrayResult:
     """Read and write energy/latency per access, and area, of one organisation (see the module docstring);
     ``include_write=False`` skips the write (no LLG table needed; write figures are NaN). ``spin_efficiency``
     replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another)."""
-    a = array or ArrayKnobs()
-    k = knobs or WriteKnobs()
+    a = array or ArrayConfig()
+    k = knobs or WriteConfig()
     if a.read_voltage_v >= k.write_voltage_v:
         raise ValueError(f"read_voltage_v={a.read_voltage_v} must stay below write_voltage_v={k.write_voltage_v}")
     path = build_path(kind, differential, k)
@@ -285,4 +285,4 @@ def evaluate(kind: str, differential: bool = False, array: ArrayKnobs | None = N
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),
                  "DVSH": ("vsh", True)}
 
-__all__ = ["ArrayKnobs", "ArrayResult", "evaluate", "ORGANISATIONS", "KINDS", "cell_area_um2"]
+__all__ = ["ArrayConfig", "ArrayResult", "evaluate", "ORGANISATIONS", "KINDS", "cell_area_um2"]

@@ -28,9 +28,9 @@ import numpy as np
 from scipy.stats import norm
 
 from workbench.core.knobs import knob_field, validate_config
-from workbench.mram.array import ArrayKnobs, ArrayResult, evaluate
+from workbench.mram.array import ArrayConfig, ArrayResult, evaluate
 from workbench.mram.params import provenance, section
-from workbench.mram.writepath import WriteKnobs
+from workbench.mram.writepath import WriteConfig
 
 STT_OPS = ("READ", "OR", "AND", "XOR", "ADD")
 DIFF_OPS = ("READ", "AND", "NOR", "OR", "XOR", "ADD")
@@ -163,7 +163,7 @@ def ecc_xor_overhead(data_bits: int = 32) -> float:
 
 # -- variation Monte Carlo ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class VariationKnobs:
+class VariationConfig:
     """Process variation (relative 1-sigma) and Monte Carlo size; each field declares its range, unit and help with
     :func:`~workbench.core.knobs.knob_field` (the ``mram.cim_sensing`` knobs derive from them)."""
 
@@ -193,7 +193,7 @@ class OpStats:
     ber_gauss: float
 
 
-def _draw_cells(rng, n, nominal: ArrayResult, r_p, tmr, r_s, var: VariationKnobs, overdrive_v: float = 0.5):
+def _draw_cells(rng, n, nominal: ArrayResult, r_p, tmr, r_s, var: VariationConfig, overdrive_v: float = 0.5):
     rp = r_p * (1 + var.sigma_rp * rng.standard_normal(n))
     tm = tmr * np.maximum(1 + var.sigma_tmr * rng.standard_normal(n), 0.0)
     dvt = var.sigma_vt_mv * 1e-3 * rng.standard_normal(n)
@@ -202,8 +202,8 @@ def _draw_cells(rng, n, nominal: ArrayResult, r_p, tmr, r_s, var: VariationKnobs
     return rp, rp * (1 + tm), rs
 
 
-def sense_statistics(kind: str = "stt", differential: bool = False, var: VariationKnobs | None = None,
-                     array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, *,
+def sense_statistics(kind: str = "stt", differential: bool = False, var: VariationConfig | None = None,
+                     array: ArrayConfig | None = None, knobs: WriteConfig | None = None, *,
                      samples_out: dict | None = None, ref_fraction: float = 0.5) -> dict[str, OpStats]:
     """Monte Carlo of every operation's sense margin for one organisation: {op: OpStats}.
 
@@ -213,8 +213,8 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
     every op's signed margins (V). ``ref_fraction`` places each CiM reference between its two nominal levels (0.5 =
     midpoint; differential: between 0 and the 1-1 level); a reference at or beyond a level is refused.
     """
-    var = var or VariationKnobs()
-    a = array or ArrayKnobs()
+    var = var or VariationConfig()
+    a = array or ArrayConfig()
     res = evaluate(kind, differential, a, knobs, include_write=False)
     if var.samples < 1:
         raise ValueError(f"samples={var.samples!r}: a Monte Carlo needs samples >= 1")
@@ -285,8 +285,8 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
     return out
 
 
-def cim_access_energy(kind: str = "stt", differential: bool = False, array: ArrayKnobs | None = None,
-                      knobs: WriteKnobs | None = None) -> dict:
+def cim_access_energy(kind: str = "stt", differential: bool = False, array: ArrayConfig | None = None,
+                      knobs: WriteConfig | None = None) -> dict:
     """Energy of one CiM access (``words_per_access`` words) vs the two reads it replaces (array level).
 
     A CiM access turns on two wordlines: two cells' currents for the same sensing time (the level spacing equals a
@@ -294,7 +294,7 @@ def cim_access_energy(kind: str = "stt", differential: bool = False, array: Arra
     single-ended: OR and AND; differential: AND and NOR), the near-SA logic, two row decodes and wordline drives,
     and one word out through the array's I/O (two reads move two words).
     """
-    a = array or ArrayKnobs()
+    a = array or ArrayConfig()
     r = evaluate(kind, differential, a, knobs, include_write=False)
     sense = section("array_45nm", "sensing")
     p = r.read_parts_j

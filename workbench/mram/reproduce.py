@@ -1,7 +1,7 @@
 """MRAM CiM headline claims (S1, S2, V1, V2 in ``data/reference/claims.csv``) recomputed by the workbench's models.
 
 S1: one CiM access vs the two standard reads it replaces, STT-MRAM array (256 x 256, 32-bit words, 45 nm).
-S2: memory energy and time without / with CiM (one access width, ``ArrayKnobs.words_per_access``) over the
+S2: memory energy and time without / with CiM (one access width, ``ArrayConfig.words_per_access``) over the
 workbench's kernels (vadd, bitwise, dnn_acc, search) on STT-MRAM: maximum and mean against the paper's "up to" and
 average over its benchmark suite.
 V1: array-level write time, write energy and read energy (iso sense margin, iso WER) of VSH vs GSH and DVSH vs DGSH,
@@ -17,7 +17,7 @@ import numpy as np
 from workbench.core.manifest import paper_value
 from workbench.core.reproduce import ClaimResult, relative_claim
 from workbench.explain.breakeven import ClaimQuantity
-from workbench.mram.array import ArrayKnobs, evaluate
+from workbench.mram.array import ArrayConfig, evaluate
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.system import KERNELS, compare, run_kernel
 
@@ -36,7 +36,7 @@ def _s1() -> list[ClaimResult]:
     parts = e["parts_j"]
     read = e["array"].read_parts_j
     shared = (read["sense_amps"] + read["reference"]) / e["e_read_j"]
-    bits = ArrayKnobs().word_bits * ArrayKnobs().words_per_access  # sense decisions per access
+    bits = ArrayConfig().word_bits * ArrayConfig().words_per_access  # sense decisions per access
     return [relative_claim(
         "S1", "CiM access vs two standard reads, array energy (x)", _p("cim_vs_two_reads"), e["cim_vs_reads"], TOL,
         scale=SCALE_ARRAY,
@@ -52,9 +52,9 @@ def _s2() -> list[ClaimResult]:
     energy = np.array([r["memory_energy_ratio"] for r in rows])
     speed = np.array([r["speedup"] for r in rows])
     best_e, best_s = KERNELS[int(energy.argmax())], KERNELS[int(speed.argmax())]
-    width = ArrayKnobs().words_per_access
-    widest = ArrayKnobs().cols // ArrayKnobs().word_bits
-    wide = [compare(k, 4096, kind="stt", array=ArrayKnobs(words_per_access=widest)) for k in KERNELS]
+    width = ArrayConfig().words_per_access
+    widest = ArrayConfig().cols // ArrayConfig().word_bits
+    wide = [compare(k, 4096, kind="stt", array=ArrayConfig(words_per_access=widest)) for k in KERNELS]
     changed = max(compare(k, 4096, kind="stt", write_back="changed_bits")["memory_energy_ratio"] for k in KERNELS)
     note_e = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, energy))} at {width} word(s) per "
               f"access; {widest} words per access (a whole row, {widest}x the SAs and drivers) gives up to "

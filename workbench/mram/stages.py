@@ -16,13 +16,13 @@ arXiv:1912.07821). Per conv / linear layer the counts come from the artifact's *
 Energy (memory + core) and time per inference are :func:`~workbench.mram.system.run_kernel` summed over the layers.
 The multiplies of non-ternary layers, batch norm, ReLU and pooling are not charged (the stage models the accumulate
 the memory performs). Area is the memory that holds the network's weights and its largest layer's input and output
-(32-bit words, ``rows x cols / word_bits`` words per array, :class:`~workbench.mram.array.ArrayKnobs` defaults),
+(32-bit words, ``rows x cols / word_bits`` words per array, :class:`~workbench.mram.array.ArrayConfig` defaults),
 arrays times :func:`~workbench.mram.array.evaluate`'s array area; the core is the same in every case and not counted.
 
 Accuracy: a CiM ADD (or the two reads it replaces) is exact when every sense decision is right, and the partial sums
 are 32-bit fixed point (LSB = the layer's largest calibration output / 2^30, finer than float32 near the maximum), so
 without variation the accuracy is the network's own. With ``mram_variation`` the theme's variation Monte Carlo
-(:func:`~workbench.mram.cim.sense_statistics`, default :class:`~workbench.mram.cim.VariationKnobs`) gives a bit error
+(:func:`~workbench.mram.cim.sense_statistics`, default :class:`~workbench.mram.cim.VariationConfig`) gives a bit error
 rate per sensed bit: the ADD's (CiM) or twice the READ's (two operand reads, no CiM). Each add flips each of the 32
 bits of the running sum independently with that rate (ECC cannot follow an ADD: parity is not linear in it), a flip
 of bit ``b`` moving the sum by ``+-2^b`` LSB; the errors are injected into every layer's outputs (``k - 1`` adds per
@@ -41,8 +41,8 @@ from torch import nn
 
 from workbench.core import Bool, Choice
 from workbench.core.stages import LayerFacts, NetworkArtifact, Stage, Workload
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
-from workbench.mram.cim import VariationKnobs, sense_statistics
+from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
+from workbench.mram.cim import VariationConfig, sense_statistics
 from workbench.mram.studies import ORG_NAMES
 from workbench.mram.system import run_kernel
 from workbench.nn.trace import is_weight_layer, trace_layers
@@ -83,14 +83,14 @@ def layer_work(fact: LayerFacts, memory: str, cim: bool) -> LayerWork:
 def bit_error_rate(memory: str, cim: bool, seed: int) -> float:
     """Error rate of one bit of an add's result: the CiM ADD's, or two operand READs' (Gaussian tail, per bit)."""
     kind, differential = ORGANISATIONS[memory]
-    stats = sense_statistics(kind, differential, VariationKnobs(seed=seed))
+    stats = sense_statistics(kind, differential, VariationConfig(seed=seed))
     return stats["ADD"].ber_gauss if cim else -math.expm1(2 * math.log1p(-stats["READ"].ber_gauss))
 
 
 def memory_area_mm2(artifact: NetworkArtifact, memory: str) -> float:
     """Arrays holding the weights and the largest layer's input + output (32-bit words) times one array's area."""
     kind, differential = ORGANISATIONS[memory]
-    array = ArrayKnobs()
+    array = ArrayConfig()
     words = artifact.params + max(math.prod(f.in_shape) + math.prod(f.out_shape) for f in artifact.facts)
     arrays = math.ceil(words / (array.rows * array.cols // array.word_bits))
     return arrays * evaluate(kind, differential, array, include_write=False).area_um2 * 1e-6
@@ -131,8 +131,8 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
     energy = sum(w.energy_j for w in work)
     return {
         "accuracy": accuracy,
-        "energy_nj": energy * 1e9,
-        "latency_us": sum(w.time_s for w in work) * 1e6,
+        "energy_per_inference_nj": energy * 1e9,
+        "latency_per_inference_us": sum(w.time_s for w in work) * 1e6,
         "area_mm2": memory_area_mm2(artifact, mram_memory),
         "memory_reads": sum(w.reads for w in work),
         "memory_writes": sum(w.writes for w in work),

@@ -16,11 +16,12 @@ import numpy as np
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
+from workbench.core.vocabulary import SEED_HIGH, seed_knob
 from workbench.mram import cim as cim_model
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.device import critical_current_a, switching_table
 from workbench.mram.system import KERNELS, WRITE_BACK, compare
-from workbench.mram.writepath import KINDS, WriteKnobs, build_path
+from workbench.mram.writepath import KINDS, WriteConfig, build_path
 from workbench.threads import one_torch_thread
 
 ORG_NAMES = tuple(ORGANISATIONS)
@@ -31,23 +32,23 @@ class MemoryConfig:
     """The configuration the ``mram.array`` and ``mram.cim_sensing`` studies take: an array, its write path and its
     process variation (each section checks its own fields)."""
 
-    array: ArrayKnobs = field(default_factory=ArrayKnobs)
-    write: WriteKnobs = field(default_factory=WriteKnobs)
-    variation: cim_model.VariationKnobs = field(default_factory=cim_model.VariationKnobs)
+    array: ArrayConfig = field(default_factory=ArrayConfig)
+    write: WriteConfig = field(default_factory=WriteConfig)
+    variation: cim_model.VariationConfig = field(default_factory=cim_model.VariationConfig)
 
 
 #: Knobs several studies and views share, declared once (ranges, units and help from the configuration fields).
-(TARGET_WER,) = config_knobs(WriteKnobs, ("target_wer",), target_wer=dict(low=1e-9, high=0.1, log=True))
-SENSE_MARGIN, SENSE_MODE = config_knobs(ArrayKnobs, ("sense_margin_mv", "sense_mode"),
+(TARGET_WER,) = config_knobs(WriteConfig, ("target_wer",), target_wer=dict(low=1e-9, high=0.1, log=True))
+SENSE_MARGIN, SENSE_MODE = config_knobs(ArrayConfig, ("sense_margin_mv", "sense_mode"),
                                         sense_margin_mv=dict(low=5.0, high=150.0))
-(ACCESS_WIDTH,) = config_knobs(ArrayKnobs, ("words_per_access",), words_per_access=dict(options=(1, 2, 4, 8)))
+(ACCESS_WIDTH,) = config_knobs(ArrayConfig, ("words_per_access",), words_per_access=dict(options=(1, 2, 4, 8)))
 TEMPERATURE = Float("temperature_k", 300.0, low=200.0, high=450.0, unit="K", label="temperature",
                     help="Temperature of Delta and retention (the LLG tables are at 300 K).")
 
 _WRITE_KNOBS = (
-    *config_knobs(WriteKnobs, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
+    *config_knobs(WriteConfig, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
-    *config_knobs(WriteKnobs, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
+    *config_knobs(WriteConfig, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
                                "access_width_um"),
                   spin_hall_angle=dict(low=0.05, high=1.0), vsh_hole_mobility_cm2_per_vs=dict(low=1.0, high=500.0,
                                                                                               log=True),
@@ -137,11 +138,11 @@ DEVICE = Study(
 _SIZES = (64, 128, 256, 512, 1024)
 _ARRAY_KNOBS = (
     Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
-    *config_knobs(ArrayKnobs, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
+    *config_knobs(ArrayConfig, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
                   word_bits=dict(options=(8, 16, 32, 64))),
     ACCESS_WIDTH,
     SENSE_MARGIN,
-    *config_knobs(ArrayKnobs, ("read_voltage_v", "sa_bias_ua"), read_voltage_v=dict(low=0.02, high=0.3, step=0.01),
+    *config_knobs(ArrayConfig, ("read_voltage_v", "sa_bias_ua"), read_voltage_v=dict(low=0.02, high=0.3, step=0.01),
                   sa_bias_ua=dict(high=50.0)),
     SENSE_MODE,
 )
@@ -237,7 +238,7 @@ CIM = Study(
     knobs=(
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Choice("op", "XOR", options=CIM_OPS, help="Operation (OR/AND single-ended; AND/NOR differential)."),
-        *config_knobs(cim_model.VariationKnobs, ("sigma_rp", "sigma_tmr", "sigma_vt_mv", "samples"),
+        *config_knobs(cim_model.VariationConfig, ("sigma_rp", "sigma_tmr", "sigma_vt_mv", "samples"),
                       sigma_rp=dict(high=0.2, step=0.005), sigma_tmr=dict(high=0.2, step=0.005),
                       sigma_vt_mv=dict(high=80.0), samples=dict(default=2000, high=200000, log=True)),
         SENSE_MARGIN,
@@ -245,7 +246,7 @@ CIM = Study(
         Float("ref_fraction", 0.5, low=0.0, high=1.0, step=0.01, label="reference position",
               help="Where each CiM reference sits between its two read levels (0.5 = midpoint; 0 or 1 = on a level, "
                    "refused)."),
-        *config_knobs(cim_model.VariationKnobs, ("seed",), seed=dict(high=1_000_000)),
+        *config_knobs(cim_model.VariationConfig, ("seed",), seed=dict(high=SEED_HIGH)),
     ),
     metrics=(
         Metric("margin_mean_mv", "mV", "max", "Mean signed sense margin (correct side positive).", "mean margin"),
@@ -278,7 +279,7 @@ def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_
     """Memory energy and time of a kernel, and the ratios CiM vs no CiM on the same memory."""
     kind, diff = ORGANISATIONS[organisation]
     c = compare(kernel, n, kind=kind, differential=diff, k_partial=k_partial,
-                array=ArrayKnobs(words_per_access=words_per_access), write_back=write_back)
+                array=ArrayConfig(words_per_access=words_per_access), write_back=write_back)
     run = c["cim"] if use_cim else c["base"]
     return {
         "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
@@ -394,7 +395,7 @@ LLG = Study(
         Float("t_max_ns", 10.0, low=0.1, high=200.0, log=True, unit="ns", label="longest pulse simulated",
               help="Longest pulse simulated."),
         Float("dt_ps", 1.0, low=0.05, high=5.0, log=True, unit="ps", label="time step dt", help="Heun time step."),
-        Int("seed", 0, low=0, high=1_000_000, help="Thermal-noise seed."),
+        seed_knob(help="Thermal-noise seed."),
     ),
     metrics=(
         Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),

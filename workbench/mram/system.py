@@ -3,7 +3,7 @@
 A kernel runs on an in-order 32-bit core (Nios II class, one instruction per cycle when memory does not stall) with
 an MRAM data memory on an on-chip bus. Without CiM every operand is read over the bus into the core, computed and
 stored back, one word per load or store; with CiM the core issues one vector CiM instruction per access of
-``W = words_per_access`` words (STT-CiM's ISA/bus extension [R]; :class:`~workbench.mram.array.ArrayKnobs` declares
+``W = words_per_access`` words (STT-CiM's ISA/bus extension [R]; :class:`~workbench.mram.array.ArrayConfig` declares
 the width once, and it also sets the sense amplifiers, drivers and area of the array), the operation happens at the
 sense amplifiers and only results that the program needs leave the memory. Counts per kernel (``N`` elements of
 32 bits):
@@ -37,10 +37,10 @@ import functools
 import math
 from dataclasses import dataclass
 
-from workbench.mram.array import ArrayKnobs, evaluate
+from workbench.mram.array import ArrayConfig, evaluate
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.params import section
-from workbench.mram.writepath import WriteKnobs
+from workbench.mram.writepath import WriteConfig
 
 KERNELS = ("vadd", "bitwise", "dnn_acc", "search", "dnn_net")
 #: ``"always"``: every bit of a result word is written; ``"changed_bits"``: a data-comparison write [R] reads the
@@ -135,7 +135,7 @@ class SystemResult:
 
 
 def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: bool = False, cim: bool = False,
-               array: ArrayKnobs | None = None, knobs: WriteKnobs | None = None, k_partial: int = 9,
+               array: ArrayConfig | None = None, knobs: WriteConfig | None = None, k_partial: int = 9,
                write_back: str = "always") -> SystemResult:
     """Memory energy, core energy and execution time of ``kernel`` on one memory organisation; ``write_back``
     (:data:`WRITE_BACK`) is how result words are written, the same with and without CiM: ``"changed_bits"`` adds
@@ -143,7 +143,7 @@ def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: b
     :data:`CHANGED_BIT_FRACTION` of the bits."""
     if write_back not in WRITE_BACK:
         raise ValueError(f"write_back={write_back!r}; allowed: {WRITE_BACK}")
-    a = array or ArrayKnobs()
+    a = array or ArrayConfig()
     r = evaluate(kind, differential, a, knobs)
     c = cim_access_energy(kind, differential, a, knobs)
     s = section("array_45nm", "system")

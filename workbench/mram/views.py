@@ -10,7 +10,7 @@ import pandas as pd
 from workbench.core import Choice, Float, Int, View
 from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.mram import cim as cim_model
-from workbench.mram.array import ORGANISATIONS, ArrayKnobs, evaluate
+from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.device import switching_table
 from workbench.mram.studies import ARRAY, CIM
 from workbench.mram.system import KERNELS, compare
@@ -65,9 +65,9 @@ def organisations_view(rows: int, target_wer: float) -> tuple[alt.Chart, pd.Data
     """Read/write energy and latency per word of every organisation."""
     records = []
     for name, (kind, diff) in ORGANISATIONS.items():
-        from workbench.mram.writepath import WriteKnobs
+        from workbench.mram.writepath import WriteConfig
 
-        r = evaluate(kind, diff, ArrayKnobs(rows=rows), WriteKnobs(target_wer=target_wer))
+        r = evaluate(kind, diff, ArrayConfig(rows=rows), WriteConfig(target_wer=target_wer))
         for metric, value in (("read energy (pJ)", r.read_energy_j * 1e12), ("write energy (pJ)",
                               r.write_energy_j * 1e12), ("read latency (ns)", r.read_latency_s * 1e9),
                               ("write latency (ns)", r.write_latency_s * 1e9)):
@@ -86,7 +86,7 @@ def margins_view(organisation: str, sigma_rp: float, samples: int) -> tuple[alt.
     """Histogram of the signed sense margin of every operation under variation (correct side positive)."""
     kind, diff = ORGANISATIONS[organisation]
     samples_out: dict = {}
-    stats = cim_model.sense_statistics(kind, diff, cim_model.VariationKnobs(sigma_rp=sigma_rp, samples=samples),
+    stats = cim_model.sense_statistics(kind, diff, cim_model.VariationConfig(sigma_rp=sigma_rp, samples=samples),
                                        samples_out=samples_out)
     records = []
     for op, margins in samples_out.items():

@@ -37,7 +37,7 @@ PRESET_OF = {"stt": "pma_cofeb", "gsh": "inplane_cofeb", "vsh": "pma_cofeb"}
 
 
 @dataclass(frozen=True)
-class WriteKnobs:
+class WriteConfig:
     """The write path's tunable knobs (defaults from the presets); each field declares its range, unit and help with
     :func:`~workbench.core.knobs.knob_field` (the ``mram`` study knobs derive from them)."""
 
@@ -105,11 +105,11 @@ class WriteResult:
         return math.isfinite(self.t_write_s)
 
 
-def build_path(kind: str, differential: bool = False, knobs: WriteKnobs | None = None) -> WritePath:
+def build_path(kind: str, differential: bool = False, knobs: WriteConfig | None = None) -> WritePath:
     """Resolve a write path from the presets and ``knobs`` (see the module docstring for each kind)."""
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r}; allowed: {KINDS}")
-    k = knobs or WriteKnobs()
+    k = knobs or WriteConfig()
     preset = PRESET_OF[kind]
     magnet = load_magnet(preset)
     mtj = load_mtj(preset, magnet)
@@ -194,7 +194,7 @@ def vsh_spin_efficiency(r_sheet_ohm: float, hole_mobility_cm2_per_vs: float, mag
     return valley_hall_angle(r_sheet_ohm, hole_mobility_cm2_per_vs) * magnet_length_nm / channel_width_nm
 
 
-def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: float = 0.0, c_line_f: float = 0.0,
+def write_bit(path: WritePath, knobs: WriteConfig | None = None, *, r_line_ohm: float = 0.0, c_line_f: float = 0.0,
               t_line_s: float = 0.0, table_kwargs: dict | None = None) -> WriteResult:
     """Write time and energy of one bit at the iso write error rate ``knobs.target_wer``.
 
@@ -205,7 +205,7 @@ def write_bit(path: WritePath, knobs: WriteKnobs | None = None, *, r_line_ohm: f
     is halved. Write time = ``t_sw + t_line`` (line RC and driver settling before the pulse is
     effective); energy = ``V I t_sw`` (supply) ``+ C_line V^2`` (line charging) ``+ E_driver``.
     """
-    k = knobs or WriteKnobs()
+    k = knobs or WriteConfig()
     drv = section("array_45nm", "write_driver")
     v = k.write_voltage_v
     table = switching_table(path.magnet, **(table_kwargs or {}))

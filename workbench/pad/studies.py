@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
+from workbench.core.vocabulary import seed_knob
 from workbench.pad import analytic
 from workbench.pad.pipeline import PadConfig
 from workbench.threads import one_torch_thread
@@ -87,7 +88,7 @@ DETECT = Study(
         Int("cut_every", 30, low=0, high=300, label="frames between scene cuts",
             help="A scene cut every this many frames (0 = none)."),
         Int("frames", 60, low=10, high=600, help="Frames in the video."),
-        Int("seed", 0, low=0, high=9_999, help="Seed of the video (the detector's training videos use 10000+)."),
+        seed_knob(help="Seed of the video (the detector's training videos use 10000+)."),
     ),
     metrics=(
         Metric("map50", "%", "max", "COCO mAP@0.5 of PaD (pycocotools).", "mAP@0.5"),

@@ -61,7 +61,7 @@ def summarise(run: PruneRun, splits: Splits, loaders: Loaders) -> dict:
     model = run.model
     count = count_macs(model, splits.input_shape)
     return {
-        "test_accuracy": 100 * run.test_accuracy,
+        "accuracy": 100 * run.test_accuracy,
         "filters_pruned": 100 * run.pruned_fraction,
         "train_gmac": run.train_macs / 1e9,
         "train_gaccess": run.train_memory / 1e9,

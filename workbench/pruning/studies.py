@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workbench.core import Choice, Float, Int, Metric, Study
+from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.pruning.analytic import compare, profile
 from workbench.pruning.criteria import CRITERIA
 from workbench.pruning.experiment import DATASETS, NETWORKS, setup, summarise
@@ -27,7 +28,7 @@ _RANKING = Choice("ranking", "layer", options=RANKINGS,
                        "L2-normalised per layer (the FRS authors' choice; it prunes wide layers hardest).")
 _EPOCHS = Int("epochs", 15, low=1, high=300, unit="epochs", help="Training epochs (E).")
 _LR = Float("lr", 0.05, low=0.001, high=0.5, log=True, help="Initial SGD learning rate (cosine decay).")
-_SEED = Int("seed", 0, low=0, high=10_000, help="Seeds the split, the initial weights, the order and the scoring.")
+_SEED = seed_knob(help="Seeds the split, the initial weights, the order and the scoring.")
 _EVERY_N = Int("every_n", 2, low=1, high=100, unit="epochs", label="n (prune every)",
                help="Prune after every n-th epoch.")
 _STOP = Int("stop_epoch", 10, low=1, high=300, unit="epochs", label="N1 (stop pruning)",
@@ -36,8 +37,7 @@ _RETRAIN = Int("retrain_epochs", 10, low=0, high=100, unit="epochs", label="retr
                help="The baseline's fine-tuning epochs after its one prune.")
 
 _RUN_METRICS = (
-    Metric("test_accuracy", "%", "max", "Top-1 accuracy of the final pruned network on the test split.",
-           label="test accuracy"),
+    canonical_metric("accuracy", "Top-1 accuracy of the final pruned network on the test split.", "test accuracy"),
     Metric("filters_pruned", "%", None, "Prunable filters actually removed.", label="filters pruned"),
     Metric("train_gmac", "GMAC", "min", "Training compute: 3 x forward MACs of the live network, summed over "
            "every sample of every epoch.", label="training compute"),
@@ -101,7 +101,7 @@ WHILE_TRAINING = Study(
     knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET, _EVERY_N, _STOP, _RANKING, _EPOCHS, _LR, _SEED),
     metrics=_RUN_METRICS + (Metric("filters_per_step", "filters", None, "Mean filters removed per step (x).",
                                    label="filters / step"),),
-    version="2",
+    version="3",
     cost="batch",
     context=one_torch_thread,
     constraints=_check_schedule,
@@ -116,7 +116,7 @@ PRUNE_RETRAIN = Study(
     func=prune_retrain,
     knobs=(_NETWORK, _WIDTH, _DATASET, _CRITERION, _TARGET, _RANKING, _EPOCHS, _RETRAIN, _LR, _SEED),
     metrics=_RUN_METRICS,
-    version="2",
+    version="3",
     cost="batch",
     context=one_torch_thread,
     description="The baseline: train the full network, prune once to the target, retrain (learning rate / 5).",

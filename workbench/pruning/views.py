@@ -27,10 +27,10 @@ def accuracy_vs_compute(frames: dict[str, pd.DataFrame]):
     parts = [frame.assign(method=METHODS[name]) for name, frame in frames.items() if not frame.empty]
     if not parts:
         return _note("no stored runs yet: run a point of pruning.while_training")
-    both = pd.concat(parts, ignore_index=True).dropna(subset=["total_gmac", "test_accuracy"])
+    both = pd.concat(parts, ignore_index=True).dropna(subset=["total_gmac", "accuracy"])
     columns = [c for c in WHILE_TRAINING.knob_names + WHILE_TRAINING.metric_names if c in both.columns]
     plotted = both[columns + ["method"]]
-    return tradeoff(plotted, WHILE_TRAINING, x="total_gmac", y="test_accuracy", color="method",
+    return tradeoff(plotted, WHILE_TRAINING, x="total_gmac", y="accuracy", color="method",
                     shape="criterion"), plotted
 
 

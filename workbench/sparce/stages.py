@@ -128,8 +128,8 @@ def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, spa
     cycles, base = cycles / images, base / images
     return {
         "accuracy": workload.accuracy(int8_network(module, scales)),
-        "energy_nj": cycles * costs.e_cycle_pj * 1e-3,
-        "latency_us": cycles / costs.clock_ghz * 1e-3,
+        "energy_per_inference_nj": cycles * costs.e_cycle_pj * 1e-3,
+        "latency_per_inference_us": cycles / costs.clock_ghz * 1e-3,
         "area_mm2": costs.area_mm2,
         "time_reduction": 100 * (1 - cycles / base),
         "skipped_fraction": skipped / instructions,

@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from workbench.core.knobs import knob_field, validate_config
 from workbench.periphery import ADC_TYPES, adc, sample_hold, shift_add
-from workbench.tim.params import TechParams, load_params
+from workbench.tim.params import TechConfig, load_params
 
 REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
 _BITS_PER_KB = 8 * 1024
@@ -183,7 +183,7 @@ class TimConfig:
                              f"ADCs; allowed: acc_bits >= adc_bits + 1 = {self.adc_bits + 1}")
         bitline_step_mv(self.rows_active, self.sigma_offset_mv, self.sigma_i_read_rel, self.sense_margin_sigma)
 
-    def technology(self, params: TechParams | None = None) -> TechParams:
+    def technology(self, params: TechConfig | None = None) -> TechConfig:
         """The technology table (default preset at 32 nm) with this config's technology knobs in place of its
         entries, scaled to ``node_nm``."""
         base = params if params is not None else load_params()
@@ -194,7 +194,7 @@ class TimConfig:
         return bitline_step_mv(self.rows_active, self.sigma_offset_mv, self.sigma_i_read_rel,
                                self.sense_margin_sigma)
 
-    def validate(self, params: TechParams) -> None:
+    def validate(self, params: TechConfig) -> None:
         """Raise ``ValueError`` naming the field, its value and the allowed range when the technology ``params``
         (at the 32 nm reference, scaled to ``node_nm``) cannot build the design: an unknown node, or a full-scale
         bitline swing beyond the table's limit."""
@@ -309,7 +309,7 @@ class _Array(NamedTuple):
     """Resistance of one read wordline (ohm)."""
 
 
-def _tpc_array(cfg: TimConfig, p: TechParams) -> _Array:
+def _tpc_array(cfg: TimConfig, p: TechConfig) -> _Array:
     """TPC area from two 6T cells and the read stacks; wire loads from the TPC pitch (aspect ratio from the table)."""
     a_tpc = 2 * p.sram_6t_cell_um2 + p.tpc_read_transistors * p.read_transistor_um2
     width_um = math.sqrt(a_tpc * p.tpc_aspect)
@@ -324,7 +324,7 @@ def _tpc_array(cfg: TimConfig, p: TechParams) -> _Array:
     )
 
 
-def _phases(cfg: TimConfig, p: TechParams, a: _Array, dv_mv: float, t_conv: float) -> dict:
+def _phases(cfg: TimConfig, p: TechConfig, a: _Array, dv_mv: float, t_conv: float) -> dict:
     """Duration (ns) of every phase of one TiM access (:data:`PHASES`, module docstring).
 
     Decode: a log4 predecode tree plus driver in FO4 delays. Precharge: restoring the full-scale swing ``L dV`` at
@@ -371,7 +371,7 @@ class _Energies(NamedTuple):
     breakdown: dict
 
 
-def _pcu_energies(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
+def _pcu_energies(cfg: TimConfig, p: TechConfig) -> tuple[float, float, float]:
     """(PCU work per column per access, scaling per output per pass, requantisation per output) in fJ."""
     n_acc = _ACCUMULATORS[cfg.representation]
     n_mult = _SCALE_MULTS[cfg.representation]
@@ -384,7 +384,7 @@ def _pcu_energies(cfg: TimConfig, p: TechParams) -> tuple[float, float, float]:
     return e_pcu, e_scale, e_requant
 
 
-def _energies(cfg: TimConfig, p: TechParams, a: _Array, e_conv: float, chip_side_mm: float,
+def _energies(cfg: TimConfig, p: TechConfig, a: _Array, e_conv: float, chip_side_mm: float,
               dv_mv: float) -> _Energies:
     """Wordline ``C V^2`` and bitline ``C V dV`` energies (fF * V * V = fJ) at the configured densities, the PCU,
     and moving bits over half the chip side; the breakdown is one peak access (the dot product fits the tile, so
@@ -410,7 +410,7 @@ def _energies(cfg: TimConfig, p: TechParams, a: _Array, e_conv: float, chip_side
     return _Energies(e_rwl, e_bl, e_pcu, e_scale, e_requant, e_move_bit, breakdown)
 
 
-def _tile_area(cfg: TimConfig, p: TechParams, a_tpc: float, a_adc: float) -> dict:
+def _tile_area(cfg: TimConfig, p: TechConfig, a_tpc: float, a_adc: float) -> dict:
     """Area of one tile by component (um2); scale multipliers are 8-bit multiplier-sized (64 adder bits). Every
     column keeps its own accumulator registers; columns sharing a PCU share its adders."""
     n_acc = _ACCUMULATORS[cfg.representation]
@@ -449,7 +449,7 @@ class _NearMemory(NamedTuple):
     """One row read of all columns with its MACs, by component (fJ)."""
 
 
-def _near_memory(cfg: TimConfig, p: TechParams, a: _Array, phases: dict, tile_side_mm: float) -> _NearMemory:
+def _near_memory(cfg: TimConfig, p: TechConfig, a: _Array, phases: dict, tile_side_mm: float) -> _NearMemory:
     """The near-memory baseline's row read ([R], module docstring): the same phases as a TiM access with one row, a
     small-swing develop (``dv_sense``) restored by the same precharge device and a sense amplifier (one comparator
     decision) in place of the ADC; the row's ``2 cols`` bits cross half the tile side to the PE array (wire energy
@@ -482,14 +482,14 @@ def _near_memory(cfg: TimConfig, p: TechParams, a: _Array, phases: dict, tile_si
     return _NearMemory(max(t_read, t_mac), critical, transport_mm, e_bitline, e_transport_bit, e_mac, breakdown)
 
 
-def tile_costs(cfg: TimConfig, params: TechParams | None = None, *, chip_side_mm: float = 1.0) -> TileCosts:
+def tile_costs(cfg: TimConfig, params: TechConfig | None = None, *, chip_side_mm: float = 1.0) -> TileCosts:
     """Delay, energy and area of one TiM tile under ``cfg``.
 
     Parameters
     ----------
     cfg : TimConfig
         The design point (validated here against the technology table).
-    params : TechParams, optional
+    params : TechConfig, optional
         Technology table at the 32 nm reference (default preset); scaled to ``cfg.node_nm``.
     chip_side_mm : float
         Chip side length; buffer-to-tile wires are taken as half of it.
@@ -562,7 +562,7 @@ def sfu_ops_per_ns(cfg: TimConfig, tile: TileCosts) -> float:
     return cfg.tiles * cfg.cols * cfg.rows_active / cfg.rows / tile.t_access_ns
 
 
-def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile: TileCosts) -> dict:
+def _chip_area_mm2(cfg: TimConfig, p: TechConfig, tile: TileCosts) -> dict:
     lanes = math.ceil(sfu_ops_per_ns(cfg, tile) * p.sfu_clock_ns)
     blocks = {
         "tiles": cfg.tiles * tile.tile_area_um2 * 1e-6,
@@ -573,7 +573,7 @@ def _chip_area_mm2(cfg: TimConfig, p: TechParams, tile: TileCosts) -> dict:
     return blocks
 
 
-def accelerator(cfg: TimConfig | None = None, params: TechParams | None = None) -> AcceleratorSummary:
+def accelerator(cfg: TimConfig | None = None, params: TechConfig | None = None) -> AcceleratorSummary:
     """Peak TOPS, power, area, TOPS/W and TOPS/mm2 of a TiM-DNN instance.
 
     Peak OPS = tiles x cols x L x 2 / t_access ([R] docs/design.md § TiM-DNN); power is the full-access energy of every

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 
 from workbench.tim.arch import AcceleratorSummary, TimConfig, accelerator, sfu_ops_per_ns
-from workbench.tim.params import TechParams, load_params
+from workbench.tim.params import TechConfig, load_params
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def block_rows(k: int, rows: int) -> list[int]:
     return [rows] * full + ([rest] if rest else [])
 
 
-def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: TechParams,
+def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: TechConfig,
               stationary: bool, batch: int = 1) -> LayerMapping:
     """Accesses, latency and energy of one layer per inference (see the module docstring for the schedule).
 
@@ -294,7 +294,7 @@ def map_layer(layer: Layer, cfg: TimConfig, summary: AcceleratorSummary, p: Tech
 
 
 def map_network(layers: tuple[Layer, ...] | str, cfg: TimConfig | None = None,
-                params: TechParams | None = None, summary: AcceleratorSummary | None = None,
+                params: TechConfig | None = None, summary: AcceleratorSummary | None = None,
                 batch: int = 1) -> NetworkMapping:
     """Map a network (a name from :data:`NETWORKS` or a tuple of layers) onto a TiM-DNN instance.
 

@@ -4,7 +4,7 @@ Every number of the architecture model comes from this table; each entry carries
 publication or a stated assumption) in the YAML file. The entries TiM shares with the other themes (supply, FO4,
 wires, comparators, SAR CDAC, adders, flip-flops, SRAM buffers) live once in the periphery table
 ``data/presets/periphery/cmos_32nm.yaml`` (:mod:`workbench.periphery`) and are merged in here. Scaling to another
-node follows first-order (constant-field style) rules implemented in :meth:`TechParams.at_node`, which takes the
+node follows first-order (constant-field style) rules implemented in :meth:`TechConfig.at_node`, which takes the
 shared entries from :meth:`workbench.periphery.PeripheryTech.at_node`.
 """
 
@@ -33,7 +33,7 @@ _ENERGIES = ("e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj")
 
 
 @dataclass(frozen=True)
-class TechParams:
+class TechConfig:
     """Per-component technology parameters (units in the field names; sources in the YAML preset).
 
     Field groups: ``technology`` (node, supply, FO4), ``cell`` (TPC geometry, parasitics, read current and its
@@ -109,7 +109,7 @@ class TechParams:
         """Technology nodes the scaling table covers (nm)."""
         return tuple(sorted(self.vdd_by_node_v))
 
-    def at_node(self, node_nm: float) -> TechParams:
+    def at_node(self, node_nm: float) -> TechConfig:
         """The table scaled to ``node_nm`` with the first-order rules of the YAML ``scaling`` section.
 
         With ``s = node_nm / node_ref``: areas ~ s^2, device capacitances ~ s, wire capacitance per um unchanged,
@@ -150,9 +150,9 @@ def _flatten(tree: dict) -> tuple[dict, dict, dict]:
 
 @functools.lru_cache(maxsize=8)
 def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
-                periphery: str = DEFAULT_TECH) -> TechParams:
+                periphery: str = DEFAULT_TECH) -> TechConfig:
     """The preset ``data/presets/tim/<name>.yaml`` (or ``<directory>/<name>.yaml``) merged with the shared periphery
-    table ``data/presets/periphery/<periphery>.yaml``, as :class:`TechParams` (cached; the result is immutable).
+    table ``data/presets/periphery/<periphery>.yaml``, as :class:`TechConfig` (cached; the result is immutable).
 
     Raises
     ------
@@ -172,12 +172,12 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
                          f"node_nm={shared.node_nm}; allowed: the same reference node")
     values.update({n: getattr(shared, n) for n in SHARED})
     sources.update({n: shared.sources[n] for n in SHARED})
-    expected = {f.name for f in fields(TechParams)} - {"sources", "plausible", "periphery"}
+    expected = {f.name for f in fields(TechConfig)} - {"sources", "plausible", "periphery"}
     missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
     if missing or unknown:
         raise ValueError(f"tim preset {name!r}: missing entries {missing}, unknown entries {unknown}")
     unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
     if unsourced:
         raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
-    check_preset_types(preset_path("tim", name, directory), values, TechParams)
-    return TechParams(**values, sources=sources, plausible=plausible, periphery=shared)
+    check_preset_types(preset_path("tim", name, directory), values, TechConfig)
+    return TechConfig(**values, sources=sources, plausible=plausible, periphery=shared)

@@ -249,7 +249,7 @@ def ternary_experiment(representation: str = "symmetric", scale_mode: str = "sta
     mapping = map_network(layers_from_model(ternary.cpu(), splits.input_shape), cfg)
     return {
         "accuracy": 100 * accuracy,
-        "fp_accuracy": 100 * fp_accuracy,
+        "accuracy_float": 100 * fp_accuracy,
         "accuracy_drop": 100 * (fp_accuracy - accuracy),
         "weight_density": w_density,
         "activation_density": a_density,

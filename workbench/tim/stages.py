@@ -69,8 +69,8 @@ def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict
     mapping = map_network(layers_from_model(artifact.module, artifact.input_shape), cfg, summary=summary)
     return {
         "accuracy": workload.accuracy(artifact.module),
-        "energy_nj": mapping.energy_pj * 1e-3,
-        "latency_us": mapping.latency_ns * 1e-3,
+        "energy_per_inference_nj": mapping.energy_pj * 1e-3,
+        "latency_per_inference_us": mapping.latency_ns * 1e-3,
         "area_mm2": summary.area_mm2,
         "utilisation": mapping.utilisation,
         "layers": mapping.table(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
+from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.threads import one_torch_thread
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator, tile_costs
 from workbench.tim.mapping import NETWORKS, map_network
@@ -49,7 +50,7 @@ def evaluate_arch(config: TimConfig, network: str, batch: int) -> dict:
         "area_mm2": s.area_mm2,
         "tops_per_w": s.tops_per_w,
         "tops_per_mm2": s.tops_per_mm2,
-        "energy_per_inference_uj": m.energy_pj * 1e-6,
+        "energy_per_inference_nj": m.energy_pj * 1e-3,
         "latency_per_inference_us": m.latency_ns * 1e-3,
         "utilisation": m.utilisation,
         "energy_vs_near_memory": m.nm_energy_pj / m.energy_pj,
@@ -73,13 +74,11 @@ ARCH = Study(
     metrics=(
         Metric("peak_tops", "TOPS", "max", "Peak throughput: tiles x cols x L x 2 per access period.", "peak TOPS"),
         Metric("power_w", "W", "min", "Power at peak throughput (dynamic + leakage).", "power"),
-        Metric("area_mm2", "mm2", "min", "Chip area (tiles, buffers, SFU, routing).", "area"),
+        canonical_metric("area_mm2", "Chip area (tiles, buffers, SFU, routing)."),
         Metric("tops_per_w", "TOPS/W", "max", "Energy efficiency at peak.", "TOPS/W"),
         Metric("tops_per_mm2", "TOPS/mm2", "max", "Area efficiency at peak.", "TOPS/mm2"),
-        Metric("energy_per_inference_uj", "uJ", "min", "Energy per inference of the chosen network.",
-               "energy / inference"),
-        Metric("latency_per_inference_us", "us", "min", "Latency per inference of the chosen network.",
-               "latency / inference"),
+        canonical_metric("energy_per_inference_nj", "Energy per inference of the chosen network."),
+        canonical_metric("latency_per_inference_us", "Latency per inference of the chosen network."),
         Metric("utilisation", "", "max", "Fraction of peak TiM throughput used by the network.", label="utilisation"),
         Metric("energy_vs_near_memory", "x", "max", "Near-memory energy / TiM energy for the network.",
                label="energy gain vs near-memory"),
@@ -91,7 +90,7 @@ ARCH = Study(
         Metric("bitline_step_mv", "mV", None, "Bitline step per discharging cell that resolves L + 1 levels.",
                label="bitline step"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     description=(
         "TiM-DNN (arXiv:1909.06892) architecture model: ternary processing cells in tiles of rows x cols with L rows "
@@ -132,21 +131,21 @@ QUANT = Study(
         Int("width", 16, low=4, high=64, help="Channels of the first conv (doubling per stage)."),
         Int("epochs", 15, low=1, high=200, help="Epochs of full-precision pre-training and of ternary training."),
         Float("lr", 0.05, low=1e-3, high=0.5, log=True, help="Initial SGD learning rate (cosine decay)."),
-        Int("seed", 0, low=0, high=1_000_000, help="Seed of the split, the initialisation and the shuffles."),
+        seed_knob(help="Seed of the split, the initialisation and the shuffles."),
     ),
     metrics=(
-        Metric("accuracy", "%", "max", "Test accuracy of the ternary network.", "ternary accuracy"),
-        Metric("fp_accuracy", "%", "max", "Test accuracy of the full-precision network.", "FP32 accuracy"),
-        Metric("accuracy_drop", "pp", "min", "Full-precision minus ternary test accuracy.", label="accuracy drop"),
+        canonical_metric("accuracy", "Test accuracy of the ternary network.", "ternary accuracy"),
+        canonical_metric("accuracy_float", "Test accuracy of the full-precision network.", "FP32 accuracy"),
+        canonical_metric("accuracy_drop", "Full-precision minus ternary test accuracy."),
         Metric("weight_density", "", None, "Fraction of nonzero ternary weights.", label="weight density"),
         Metric("activation_density", "", None, "Fraction of nonzero ternary activations on test data.",
                label="activation density"),
-        Metric("energy_per_inference_nj", "nJ", "min",
-               "Energy per inference on the default TiM-DNN with the measured densities.", "energy / inference"),
+        canonical_metric("energy_per_inference_nj",
+                         "Energy per inference on the default TiM-DNN with the measured densities."),
         Metric("nm_energy_per_inference_nj", "nJ", "min", "The same on the near-memory baseline.",
                label="near-memory energy / inference"),
     ),
-    version="3",
+    version="4",
     cost="batch",
     context=one_torch_thread,
     description=(
