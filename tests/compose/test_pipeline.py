@@ -75,3 +75,14 @@ def test_composed_point_end_to_end_and_bad_input():
         run_pipeline("pruning.train>tim.tiles", TINY, **SCALE)
     with pytest.raises(UnknownName, match="no stage named 'gpu.v100'"):
         run_pipeline("pruning.train>gpu.v100", TINY, **SCALE)
+
+
+def test_a_stage_knob_outside_the_pipeline_does_not_split_stored_points():
+    from workbench.core.store import point_key
+
+    study = get_study("compose.pipeline")
+    pipeline = next(p for p in study.knob("pipeline").options if "crossbar" not in p)
+    base = {"pipeline": pipeline}
+    assert point_key(study, {**base, "xbar_sigma": 0.2}) == point_key(study, base)
+    crossbar = next(p for p in study.knob("pipeline").options if p.endswith("crossbar.arrays"))
+    assert point_key(study, {"pipeline": crossbar, "xbar_sigma": 0.2}) != point_key(study, {"pipeline": crossbar})

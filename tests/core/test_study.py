@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import pytest
 from sample_studies import LENS
 
-from workbench.core import Float, Int, Metric, Study
+from workbench.core import Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs, knob_field, validate_config
 
 
@@ -156,3 +156,19 @@ def test_a_knob_of_a_section_class_nested_twice_is_refused():
     with pytest.raises(ValueError, match=r"holds _Tile at \['left', 'right'\]"):
         Study("demo.twin", "demo", twin, config=Twin, metrics=(Metric("m"),),
               knobs=config_knobs(_Tile, ("rows",), rows=dict(high=128)))
+
+
+def _gain(mode: str, a: float, b: float) -> dict:
+    return {"y": a if mode == "a" else b}
+
+
+def test_a_knob_the_point_does_not_use_takes_its_default_and_shares_the_key():
+    from workbench.core.store import point_key
+
+    study = Study("demo.used", "demo", _gain, metrics=(Metric("y"),),
+                  knobs=(Choice("mode", "a", options=("a", "b")), Float("a", 1.0, high=9.0), Float("b", 2.0, high=9.0)),
+                  used_knobs=lambda p: {"mode", p["mode"]})
+    assert study.validate(mode="a", a=3.0, b=7.0) == {"mode": "a", "a": 3.0, "b": 2.0}
+    assert point_key(study, {"mode": "a", "a": 3.0, "b": 7.0}) == point_key(study, {"mode": "a", "a": 3.0})
+    assert point_key(study, {"mode": "b", "b": 7.0}) != point_key(study, {"mode": "b", "b": 8.0})
+    assert study.evaluate(mode="b", a=5.0, b=7.0) == {"y": 7.0}

@@ -1,8 +1,8 @@
 """The composed study ``compose.pipeline``: knobs = the pipeline (stage choices) x every registered stage's knobs.
 
 The study is built from the stage registry alone: a new theme that registers a stage adds its pipelines to the
-``pipeline`` options and its knobs to the study without touching this package. A knob a pipeline does not use is
-ignored by that point (its stages never read it).
+``pipeline`` options and its knobs to the study without touching this package. A knob a pipeline does not use takes
+its default in that point (:func:`used_knobs`): its stages never read it, so it does not split stored points.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import inspect
 
 from workbench.compose.pipeline import DATASETS, run_pipeline
 from workbench.core import Choice, Int, Metric, Study
-from workbench.core.stages import pipelines, stage_knobs
+from workbench.core.stages import pipeline_knob_names, pipelines, stage_knobs
 from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.threads import one_torch_thread
 
@@ -58,6 +58,11 @@ def compose(**params) -> dict:
     return run_pipeline(pipeline, params, dataset=dataset, width=width, seed=seed)
 
 
+def used_knobs(params: dict) -> set[str]:
+    """The pipeline, the base knobs and the knobs of the pipeline's own stages: a point ignores every other stage's."""
+    return {"pipeline", *(k.name for k in BASE_KNOBS), *pipeline_knob_names(params["pipeline"])}
+
+
 # The study's function takes exactly its knobs, which come from the registry: declare them as its signature.
 compose.__signature__ = inspect.Signature(
     [inspect.Parameter(k.name, inspect.Parameter.KEYWORD_ONLY) for k in KNOBS])
@@ -68,6 +73,7 @@ COMPOSE = Study(
     func=compose,
     knobs=KNOBS,
     metrics=METRICS,
+    used_knobs=used_knobs,
     version="5",
     cost="batch",
     context=one_torch_thread,

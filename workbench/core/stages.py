@@ -341,6 +341,11 @@ def check_pipeline(pipeline: str | Sequence[str]) -> tuple[Stage, ...]:
     return tuple(stages)
 
 
+def pipeline_knob_names(pipeline: str | Sequence[str]) -> set[str]:
+    """The knobs the stages of ``pipeline`` read (each stage receives only its own, :meth:`Stage.validate`)."""
+    return {name for stage in check_pipeline(pipeline) for name in stage.knob_names}
+
+
 def pipelines() -> tuple[str, ...]:
     """Every valid pipeline of the registered stages (ordered subsets of algorithm stages, then a target)."""
     algorithms = _ordered([get_stage(n) for n in list_stages(kind="algorithm")])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -99,6 +99,10 @@ class Study:
     config : dataclass type or instance, optional
         The configuration ``func`` takes. Each point's knob values replace its fields (of a type: its defaults), and
         building it runs its own validation (``__post_init__``): that is the point's joint constraint, checked once.
+    used_knobs : callable, optional
+        ``used_knobs(params)`` names the knobs a point's result depends on (a composed pipeline reads only its own
+        stages' knobs). :meth:`validate` resets every other knob to its default, so values a point ignores do not
+        split its stored results into several keys. ``None``: every knob is used.
 
     Examples
     --------
@@ -127,6 +131,7 @@ class Study:
     reference: bool = False
     context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
     config: Any = None
+    used_knobs: Callable[[Mapping[str, Any]], Collection[str]] | None = None
     _paths: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -190,7 +195,7 @@ class Study:
     # -- evaluation ---------------------------------------------------------------------------------------------
     def validate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
         """Complete ``params`` with defaults, coerce and check every value and the joint constraints (building the
-        configuration, then ``constraints``).
+        configuration, then ``constraints``); a knob the point does not use (:attr:`used_knobs`) takes its default.
 
         Raises
         ------
@@ -199,6 +204,9 @@ class Study:
             names the knob, the value and what is allowed.
         """
         full = validate_params(f"study {self.name!r}", self.knobs, dict(params or {}, **kwargs))
+        if self.used_knobs is not None:
+            used = set(self.used_knobs(full))
+            full = {k.name: full[k.name] if k.name in used else k.default for k in self.knobs}
         arguments = self.arguments(full)  # builds the configuration: its own validation runs here
         if self.constraints is not None:
             self.constraints(arguments)
