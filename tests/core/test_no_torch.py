@@ -15,3 +15,11 @@ def test_importing_core_and_every_core_module_leaves_torch_unloaded():
     code = "; ".join([*(f"import {m}" for m in modules), "import sys", "print('torch' in sys.modules)"])
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert len(modules) > 10 and result.stdout.strip() == "False"
+
+
+def test_reading_every_theme_manifest_leaves_torch_unloaded():
+    code = ("from workbench.core.manifest import list_manifests; import sys; "
+            "print(len(list_manifests()), 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, loaded = result.stdout.split()
+    assert int(count) >= 8 and loaded == "False"

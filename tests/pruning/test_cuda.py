@@ -5,9 +5,10 @@ import torch
 
 from workbench.datasets import make_loaders, synthetic_images
 from workbench.nn import count_macs, fit, resolve_device, vgg
-from workbench.pruning import PruneSchedule, prune_while_training
 from workbench.pruning.accounting import measure_latency_ms
 from workbench.pruning.lrp import relevance
+from workbench.pruning.schedule import PruneSchedule
+from workbench.pruning.trainer import prune_while_training
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

@@ -4,7 +4,8 @@ import torch
 import workbench.pruning.trainer as trainer
 from workbench.datasets import digits, make_loaders
 from workbench.nn import resnet, vgg
-from workbench.pruning import PruneSchedule, prune_while_training, train_prune_retrain
+from workbench.pruning.schedule import PruneSchedule
+from workbench.pruning.trainer import prune_while_training, train_prune_retrain
 
 CFG = [16, "M", 32, "M", 32]
 
