@@ -25,6 +25,10 @@ _KNOBS = (
     Int("images", 2, low=1, high=16, help="Test images averaged (each one inference)."),
     Choice("sasa_size", 64, options=(1, 2, 4, 8, 16, 32, 64), label="SASA entries", help="SASA table entries."),
     Choice("sasa_assoc", 4, options=(1, 2, 4), label="SASA ways", help="SASA table ways (size must be a multiple)."),
+    Choice("gemm_kernel", "gemm", options=("gemm", "gemm_blocked"), label="conv GEMM kernel",
+           help="Convolution GEMM: register-blocked on im2col columns (NEON: vectorised over 4 pixels, a skip "
+                "needs 4 zero pixels), or packed and cache-blocked, OpenBLAS style (NEON: vectorised over output "
+                "channels with each activation broadcast, a skip needs one zero)."),
     Choice("input_size", 8, options=(8, 16), unit="px", label="input side",
            help="Digits at 8x8 (native) or upsampled to 16x16: the same CNN on 4x the pixels (first use of 16 trains "
                 "it and records its kernel traces, ~1 min)."),
@@ -39,6 +43,10 @@ _METRICS = (
            label="skipped instructions"),
     Metric("activation_sparsity", "", None, "Fraction of zeros in the GEMM/FC inputs (incl. im2col padding).",
            label="activation sparsity"),
+    Metric("relu_zero_density", "", None, "Fraction of zeros in the layers' input activations (ReLU outputs; "
+           "conv1: the image), padding excluded.", label="ReLU-zero density"),
+    Metric("padding_zero_share", "", None, "Fraction of GEMM/FC operands that are im2col zero padding.",
+           label="padding-zero share"),
     Metric("non_gemm_share", "", None, "Share of baseline cycles outside GEMM/FC (im2col, bias+ReLU, pooling).",
            label="non-GEMM share"),
     Metric("memory_share", "", None, "Share of baseline cycles stalled on L1 misses.", label="memory-stall share"),
@@ -55,11 +63,12 @@ def _check_sasa(arguments: dict) -> None:
 
 
 def evaluate_core(config: PipelineConfig, variant: str, activations: str, sparsity: float, images: int,
-                  sasa_size: int, sasa_assoc: int, input_size: int) -> dict:
+                  sasa_size: int, sasa_assoc: int, gemm_kernel: str, input_size: int) -> dict:
     """SparCE on the trained digits CNN, from the trace model (identical to emulation, see tests)."""
     from workbench.sparce.model import evaluate
 
-    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, config, input_size=input_size)
+    return evaluate(variant, activations, sparsity, images, sasa_size, sasa_assoc, config, input_size=input_size,
+                    gemm=gemm_kernel)
 
 
 CORE = Study(
@@ -69,7 +78,7 @@ CORE = Study(
     config=PipelineConfig,
     knobs=_KNOBS,
     metrics=_METRICS,
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "SparCE (arXiv:1711.06315): a zero bit per register (SpRF, set at writeback) and a SASA table of skippable "
@@ -124,7 +133,7 @@ EMULATED = Study(
                "1 when outputs equal numpy and the trace model's cycles equal the emulated ones on every image.",
                label="trace agrees with model"),
     ),
-    version="1",
+    version="2",
     cost="batch",
     context=one_torch_thread,
     description="The sparce.trace point on the default pipeline, run instruction by instruction in Unicorn "
