@@ -44,13 +44,14 @@ def test_bad_input_names_the_knob(core):
         evaluate(activations="random")
 
 
+@pytest.mark.slow   # the VGG-like workload trains a VGG on MNIST-5k and records its kernel traces on first use
 def test_quick_reproduction_reports_c1_side_by_side():
     rows = reproduce(quick=True)
     assert all(isinstance(r, ClaimResult) and r.claim == "C1" for r in rows)
     assert {r.paper for r in rows} == {"19-31", "8-15"}
     assert all(isinstance(r.workbench, float) and r.note for r in rows)
     assert all("ReLU-zero density" in r.note and "glue" in r.note for r in rows)   # each row names its workload
-    assert sum("packed cache-blocked" in r.quantity for r in rows) == 2
+    assert sum("packed cache-blocked" in r.quantity for r in rows) == 2 and sum("VGG" in r.quantity for r in rows) == 4
 
 
 def test_relu_zeros_are_reported_apart_from_padding(core):

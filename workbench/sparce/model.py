@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.sparce.layers import calls_vgg
 from workbench.sparce.network import calls_numpy, quantised_network
 from workbench.sparce.ops import im2col_ref
 from workbench.sparce.pipeline import PipelineConfig
 from workbench.sparce.trace import TraceModel
 
 GEMM_KERNELS = ("gemm", "gemm_blocked", "fc")
+WORKLOADS = ("digits_cnn", "vgg_mnist")
 COMPONENTS = ("compute_cycles", "control_cycles", "memory_cycles")
 
 
@@ -26,8 +28,10 @@ def check_sparsity(activations: str, sparsity: float) -> None:
 
 def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
              sasa_size: int = 64, sasa_assoc: int = 4, config: PipelineConfig | None = None,
-             seed: int = 0, input_size: int = 8, gemm: str = "gemm") -> dict:
-    """Cycles with and without SparCE for ``images`` test images of the trained digits CNN.
+             seed: int = 0, input_size: int = 8, gemm: str = "gemm", workload: str = "digits_cnn") -> dict:
+    """Cycles with and without SparCE for ``images`` test images of a trained network: ``workload`` is
+    ``"digits_cnn"`` (the small digits CNN at ``input_size``) or ``"vgg_mnist"`` (the VGG-like layers of
+    :mod:`workbench.sparce.layers`, 64-128 output channels; ``input_size`` does not apply).
 
     ``activations="network"`` uses the network's own ReLU zeros; ``"synthetic"`` replaces every layer's input
     (after conv1) by random values with a fraction ``sparsity`` of zeros. ``gemm`` is the convolution's GEMM
@@ -41,14 +45,19 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
     if images < 1:
         raise ValueError(f"images={images} is not allowed; allowed: >= 1")
     config = config or PipelineConfig()
-    net = quantised_network(size=input_size)
+    if workload not in WORKLOADS:
+        raise ValueError(f"workload={workload!r} is not allowed; allowed: one of {WORKLOADS}")
+    net = quantised_network(size=input_size) if workload == "digits_cnn" else None
     with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
     base_model = TraceModel(variant, sparce=False, config=config)
     layers: dict = {}
     zeros = total = relu_zeros = relu_total = padding = 0
     for i in range(images):
-        calls = calls_numpy(net, net.test_x[i % len(net.test_x)],
-                            synthetic=sparsity if activations == "synthetic" else None, seed=seed + i, gemm=gemm)
+        synthetic = sparsity if activations == "synthetic" else None
+        if net is None:
+            calls = calls_vgg(i, synthetic, seed=seed + i, gemm=gemm)
+        else:
+            calls = calls_numpy(net, net.test_x[i % len(net.test_x)], synthetic, seed=seed + i, gemm=gemm)
         plain = [(f, inputs) for _, f, inputs, _ in calls]
         runs = (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True)))
         for kind, rows in runs:

@@ -24,6 +24,7 @@ from torch import nn
 
 from workbench.core.caches import load_cached
 from workbench.core.paths import data_dir
+from workbench.nn.train import fit_small
 from workbench.sparce import ops
 from workbench.sparce.emulator import CallTrace, Machine
 
@@ -67,29 +68,13 @@ class QuantNet:
 
 
 def _train(seed: int, epochs: int, size: int = 8) -> tuple[DigitsCNN, object]:
-    """SGD (momentum 0.9, cosine learning rate from 0.05, weight decay 5e-4: ``workbench.nn.train``'s schedule and
-    optimiser) on one thread; ``workbench.nn.train.fit`` does the same with checkpoints and a progress bar, which
-    cost more than the training itself for a net this small."""
+    """The digits CNN trained by :func:`workbench.nn.train.fit_small` on the bundled digits at ``size`` x ``size``."""
     from workbench.datasets import digits
-    from workbench.nn.device import torch_threads
-    from workbench.nn.train import learning_rate, make_optimizer
 
     splits = digits(size=size, seed=seed)
     x, y = splits.train.tensors
     torch.manual_seed(seed)
-    model = DigitsCNN(size)
-    opt = make_optimizer(model, 0.05, 0.9, 5e-4)
-    with torch_threads(1):   # a net this small trains ~20x faster on one thread than on two busy cores
-        for epoch in range(epochs):
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(epoch, epochs, 0.05, "cosine")
-            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-            for i in range(0, len(x), 64):
-                idx = order[i:i + 64]
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-                opt.step()
-    return model.eval(), splits
+    return fit_small(DigitsCNN(size), x, y, seed, epochs), splits
 
 
 def _forward_int(net_convs, fc_w, fc_b, xq: np.ndarray) -> np.ndarray:
