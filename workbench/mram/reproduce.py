@@ -147,7 +147,7 @@ def _v2() -> list[ClaimResult]:
     core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
     if not evaluate("vsh", False).write.writable:
         core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
-                      "so only search (no writes) compares")
+                      "so only the kernels that never write (search and the reductions) compare")
     return [
         relative_claim("V2", "system energy efficiency VSH vs GSH, best kernel (x)",
                        _p("system_efficiency_vsh_vs_gsh_max"), float(single.max()), TOL, scale=SCALE_SYSTEM,
