@@ -84,3 +84,50 @@ def test_bad_kernel_and_size():
         system.kernel_mix("fft", 10, cim=False)
     with pytest.raises(ValueError, match="n=0"):
         system.kernel_mix("vadd", 0, cim=False)
+
+
+@pytest.mark.parametrize("kernel", system.REDUCTIONS)
+@pytest.mark.parametrize("write_back", system.WRITE_BACK)
+def test_reductions_never_write_and_pay_one_cim_access_per_width(kernel, write_back):
+    """A reduction's result is consumed by the core: no writes under any policy, so its CiM time is the issue
+    cycles plus one CiM access per ``width`` word operations and nothing else (an independent recount)."""
+    n, width = 4096, 4
+    a = ArrayConfig(words_per_access=width)
+    run = system.run_kernel(kernel, n, kind="stt", cim=True, array=a, write_back=write_back)
+    assert run.mix.writes == 0 and run.mix.reads == 0
+    ops = math.ceil(n / 2) if kernel == "sum" else n
+    assert run.mix.cim_ops == ops
+    t_clk = section("array_45nm", "system")["clock_ns"] * 1e-9
+    t_cim = cim_access_energy("stt", array=a)["t_cim_s"]
+    assert run.time_s == pytest.approx(run.mix.cycles * t_clk + math.ceil(ops / width) * t_cim)
+    base = system.run_kernel(kernel, n, kind="stt", cim=False, array=a, write_back=write_back)
+    assert base.mix.writes == 0 and base.mix.reads == (2 * n if kernel == "dot" else n)
+
+
+def test_consumed_results_are_not_written_but_travel_to_the_core():
+    n, width = 1024, 8
+    rows = n // width
+    always = system.kernel_mix("vadd", n, cim=True, words_per_access=width)
+    consumed = system.kernel_mix("vadd", n, cim=True, words_per_access=width, write_back="consumed")
+    assert consumed.writes == 0 and always.writes == n
+    assert consumed.bus_words == always.bus_words + n and consumed.cycles == always.cycles + n
+    base = system.kernel_mix("vadd", n, cim=False, write_back="consumed")
+    assert base.writes == 0 and base.bus_words == 2 * n
+    # accumulate: the core keeps one register per output; CiM must still write the intermediate sums
+    k = 9
+    acc_base = system.kernel_mix("dnn_acc", n, cim=False, k_partial=k, write_back="consumed")
+    acc_cim = system.kernel_mix("dnn_acc", n, cim=True, words_per_access=width, k_partial=k, write_back="consumed")
+    assert acc_base.reads == k * n and acc_base.writes == 0
+    assert acc_cim.writes == (k - 2) * n and acc_cim.bus_words == math.ceil((k - 1) * n / width) + n
+    assert rows == always.bus_words
+    assert system.compare("dnn_acc", n, kind="stt", write_back="consumed")["memory_energy_ratio"] < 1
+
+
+def test_dnn_net_takes_a_trained_networks_activations():
+    """The digits VGG-8 is trained (cached): ReLU leaves some input channels of the deep layers all zero, and every
+    layer's active channels lie between 1 and its input width."""
+    layers = system.network_layers()
+    assert len(layers) == 8 and layers[0][2] == 1.0          # the image: one channel, always active
+    widths = [1, 16, 32, 64, 64, 128, 128, 128]              # vgg8 at width 0.25, inputs of each layer
+    assert all(1 <= active <= w for (_, _, active), w in zip(layers, widths))
+    assert any(active < w for (_, _, active), w in zip(layers, widths))

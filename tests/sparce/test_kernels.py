@@ -8,7 +8,7 @@ import pytest
 
 from workbench.sparce import ops
 from workbench.sparce.emulator import HEAP_BYTES, Machine
-from workbench.sparce.isa import KERNEL_DIR, KERNELS, VARIANTS, load_program
+from workbench.sparce.isa import IN_FLIGHT_KERNELS, KERNEL_DIR, KERNELS, MAC_KERNELS, VARIANTS, load_program
 
 
 def _sparse(rng, shape, density, high=60):
@@ -40,7 +40,7 @@ def test_gemm_and_fc_equal_numpy(variant, sparce):
     for (M, K, N) in [(4, 1, 4), (8, 9, 12), (16, 27, 16)]:
         W = rng.integers(-60, 60, (M, K)).astype(np.int32)
         X = _sparse(rng, (K, N), 0.5)
-        for function in ("gemm", "gemm_naive"):
+        for function in ("gemm", "gemm_naive", "gemm_blocked"):
             Y, _ = ops.gemm(machine, W, X, function)
             np.testing.assert_array_equal(Y, W @ X)
     for (M, K) in [(16, 1), (32, 33)]:
@@ -83,3 +83,51 @@ def test_bad_shapes_and_memory_map_raise_naming_them():
         machine.call("conv9")
     with pytest.raises(ValueError, match="variant='sve'"):
         load_program("sve")
+
+
+def _data_macs(machine, trace) -> int:
+    """Executed multiply-accumulates on data (32-bit ``madd`` or vector ``mla``; 64-bit ``madd`` is address math)."""
+    return sum(1 for key in trace.keys for ins in machine.timer.executed(key)
+               if (ins.mnemonic == "madd" and ins.op_str.startswith("w")) or ins.mnemonic.startswith("mla"))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("function", sorted(MAC_KERNELS))
+def test_every_mac_skips_on_all_zero_activations(variant, function):
+    """Registry-looped over every MAC kernel: on all-zero activations SparCE leaves no data MAC executed (the fc
+    kernel once compiled to ``madd w10, w2, w10, w23``, an accumulate into a fresh register that is no skippable
+    no-op, and skipped nothing). The in-flight control kernel skips none, and nonzero inputs skip nothing."""
+    rng = np.random.default_rng(3)
+    on, off = Machine(variant, sparce=True), Machine(variant, sparce=False)
+    M, K, N = (16, 37, 12)
+    W = rng.integers(-60, 60, (M, K)).astype(np.int32)
+    if function == "fc":
+        zero, dense = np.zeros(K, np.int32), rng.integers(1, 60, K).astype(np.int32)
+        run = lambda machine, x: ops.fc(machine, W, x)  # noqa: E731
+    else:
+        zero, dense = np.zeros((K, N), np.int32), rng.integers(1, 60, (K, N)).astype(np.int32)
+        run = lambda machine, x: ops.gemm(machine, W, x, function)  # noqa: E731
+    _, base = run(off, zero)
+    y, skipped = run(on, zero)
+    assert not y.any()
+    all_macs = _data_macs(off, base)
+    assert all_macs >= M * K * (1 if function == "fc" else N) // (4 if variant == "neon" else 1)
+    if function in IN_FLIGHT_KERNELS:
+        assert skipped.skipped == 0 and _data_macs(on, skipped) == all_macs
+    else:
+        assert _data_macs(on, skipped) == 0 and skipped.skipped >= all_macs
+    y, none = run(on, dense)
+    assert none.skipped == 0 and _data_macs(on, none) == all_macs
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_blocked_gemm_equals_numpy_across_block_edges(variant):
+    """gemm_blocked packs 64 x 32 blocks: shapes that cross the K, N and M block edges, M not a tile multiple."""
+    rng = np.random.default_rng(4)
+    machine = Machine(variant)
+    for (M, K, N) in [(4, 1, 4), (20, 70, 36), (64, 130, 68)]:
+        W = rng.integers(-60, 60, (M, K)).astype(np.int32)
+        X = _sparse(rng, (K, N), 0.5)
+        Y, trace = ops.gemm(machine, W, X, "gemm_blocked")
+        np.testing.assert_array_equal(Y, W @ X)
+        assert trace.skipped > 0

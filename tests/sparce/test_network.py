@@ -79,3 +79,17 @@ def test_a_damaged_network_cache_is_named_and_rebuilt(damage, tmp_path, monkeypa
     network.quantised_network.cache_clear()
     np.testing.assert_array_equal(network.quantised_network(seed=5, epochs=1).fc_w, built.fc_w)  # read back
     network.quantised_network.cache_clear()
+
+
+@pytest.mark.slow   # trains the VGG-like network on MNIST-5k once (about a minute; cached in data/results)
+def test_vgg_like_layers_are_paper_sized_and_carry_a_trained_networks_relu_zeros():
+    from workbench.sparce.layers import calls_vgg, layer_shapes, vgg_layers
+
+    net = vgg_layers()
+    assert float(net["accuracy"]) > 0.9
+    assert all(m >= 64 for m, _, _ in layer_shapes()) and max(k for _, k, _ in layer_shapes()) == 128 * 9
+    calls = calls_vgg(0)
+    inputs = [c[2]["x"] for c in calls if c[1] == "im2col"]
+    assert all((x >= 0).all() and 0.05 < (x == 0).mean() < 0.9 for x in inputs[1:])   # ReLU outputs
+    gemms = [c for c in calls if c[1] == "gemm"]
+    assert all((c[3] == c[2]["W"] @ c[2]["X"]).all() for c in gemms)

@@ -44,8 +44,22 @@ def test_bad_input_names_the_knob(core):
         evaluate(activations="random")
 
 
+@pytest.mark.slow   # the VGG-like workload trains a VGG on MNIST-5k and records its kernel traces on first use
 def test_quick_reproduction_reports_c1_side_by_side():
     rows = reproduce(quick=True)
     assert all(isinstance(r, ClaimResult) and r.claim == "C1" for r in rows)
     assert {r.paper for r in rows} == {"19-31", "8-15"}
     assert all(isinstance(r.workbench, float) and r.note for r in rows)
+    assert all("ReLU-zero density" in r.note and "glue" in r.note for r in rows)   # each row names its workload
+    assert sum("packed cache-blocked" in r.quantity for r in rows) == 2 and sum("VGG" in r.quantity for r in rows) == 4
+
+
+def test_relu_zeros_are_reported_apart_from_padding(core):
+    """Padding zeros are a fixed share of the GEMM operands (shape only); the ReLU-zero density follows the data."""
+    own = core.evaluate()
+    dense = core.evaluate(activations="synthetic", sparsity=0.9)
+    assert 0 < own["padding_zero_share"] == pytest.approx(dense["padding_zero_share"])
+    assert own["activation_sparsity"] > own["padding_zero_share"]
+    assert dense["relu_zero_density"] > own["relu_zero_density"] > 0
+    blocked = core.evaluate(variant="neon", gemm_kernel="gemm_blocked")
+    assert blocked["time_reduction"] > core.evaluate(variant="neon")["time_reduction"]

@@ -14,26 +14,28 @@ from workbench.sparce.trace import TraceModel
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(variant=st.sampled_from(["scalar", "neon"]), m=st.sampled_from([4, 8]), k=st.integers(1, 12),
        n=st.sampled_from([4, 8, 12]), density=st.floats(0.0, 1.0), seed=st.integers(0, 2**16),
-       sasa=st.sampled_from([(64, 4), (2, 1), (1, 1)]), penalty=st.sampled_from([0, 12, 40]))
-def test_trace_model_equals_emulation_on_random_sparse_gemms(variant, m, k, n, density, seed, sasa, penalty):
+       sasa=st.sampled_from([(64, 4), (2, 1), (1, 1)]), penalty=st.sampled_from([0, 12, 40]),
+       function=st.sampled_from(["gemm", "gemm_blocked"]))
+def test_trace_model_equals_emulation_on_random_sparse_gemms(variant, m, k, n, density, seed, sasa, penalty,
+                                                             function):
     rng = np.random.default_rng(seed)
     W = rng.integers(-40, 40, (m, k)).astype(np.int32)
     X = rng.integers(1, 40, (k, n)).astype(np.int32)
     X[rng.random((k, n)) >= density] = 0
     config = PipelineConfig(miss_penalty=penalty, branch_penalty=int(seed % 4))
     machine = Machine(variant, sparce=True, sasa_size=sasa[0], sasa_assoc=sasa[1], config=config)
-    y, trace = ops.gemm(machine, W, X)
+    y, trace = ops.gemm(machine, W, X, function)
     np.testing.assert_array_equal(y, W @ X)
     model = TraceModel(variant, sparce=True, sasa_size=sasa[0], sasa_assoc=sasa[1], config=config)
-    assert model.run([("gemm", {"W": W, "X": X})]) == machine.timing([trace])
+    assert model.run([(function, {"W": W, "X": X})]) == machine.timing([trace])
 
 
 def test_trace_model_equals_emulation_on_a_whole_inference():
     net = quantised_network()
     for variant in ("scalar", "neon"):
-        for synthetic in (None, 0.6):
+        for synthetic, gemm in ((None, "gemm"), (0.6, "gemm"), (None, "gemm_blocked")):
             machine = Machine(variant, sparce=True)
-            calls, _, traces = emulate_inference(machine, net, net.test_x[2], synthetic=synthetic, seed=3)
+            calls, _, traces = emulate_inference(machine, net, net.test_x[2], synthetic=synthetic, seed=3, gemm=gemm)
             model = TraceModel(variant, sparce=True)
             assert model.run([(f, inputs) for _, f, inputs, _ in calls]) == machine.timing(traces)
 

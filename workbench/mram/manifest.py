@@ -22,6 +22,7 @@ MANIFEST = ThemeManifest(
         "workbench.mram.views:ARRAYS",
         "workbench.mram.views:MARGINS",
         "workbench.mram.views:CIM_KERNELS",
+        "workbench.mram.views:BREAKEVEN",
         "workbench.mram.views:CIM_TORNADO",
     ),
     stages=(

@@ -1,9 +1,10 @@
 """MRAM CiM headline claims (S1, S2, V1, V2 in ``data/reference/claims.csv``) recomputed by the workbench's models.
 
 S1: one CiM access vs the two standard reads it replaces, STT-MRAM array (256 x 256, 32-bit words, 45 nm).
-S2: memory energy and time without / with CiM (one access width, ``ArrayConfig.words_per_access``) over the
-workbench's kernels (vadd, bitwise, dnn_acc, search) on STT-MRAM: maximum and mean against the paper's "up to" and
-average over its benchmark suite.
+S2: memory energy and time without / with CiM (one access width, ``ArrayConfig.words_per_access``, for time, energy
+and area) over the workbench's kernels, element-wise and reductions (:data:`~workbench.mram.system.KERNELS`), on
+STT-MRAM: maximum and mean against the paper's "up to" and average over its benchmark suite; the notes give the
+other write-back policies.
 V1: array-level write time, write energy and read energy (iso sense margin, iso WER) of VSH vs GSH and DVSH vs DGSH,
 from the LLG write tables and the array model. V2: system energy (memory + core) over the kernels, (D)VSH vs (D)GSH
 without CiM, and DVSH-CiM vs DGSH-CiM. Nothing is fitted to these numbers; each miss states its cause, computed
@@ -18,13 +19,15 @@ from workbench.core.manifest import paper_value
 from workbench.core.reproduce import ClaimResult, relative_claim
 from workbench.explain.breakeven import ClaimQuantity
 from workbench.mram.array import ArrayConfig, evaluate
+from workbench.mram.breakeven import break_even
 from workbench.mram.cim import cim_access_energy
-from workbench.mram.system import KERNELS, compare, run_kernel
+from workbench.mram.system import KERNELS, REDUCTIONS, compare, run_kernel
 
 TOL = 0.25
 SCALE_ARRAY = "256 x 256 array, 32-bit words, 45 nm periphery, presets pma_cofeb / inplane_cofeb, WER 1e-4 (LLG)"
-SCALE_SYSTEM = ("5 kernels (vadd, bitwise, dnn_acc K=9, search: 4096 words; dnn_net: digits VGG-8 accumulate over 64 "
-                "images) on a Nios II-class core model")
+SCALE_SYSTEM = ("8 kernels on a Nios II-class core model: element-wise vadd, bitwise, dnn_acc K=9, search "
+                "(4096 words), dnn_net (a trained digits VGG-8's accumulates over 64 images); reductions sum, "
+                "dot (binary), search_count (4096 words)")
 
 
 def _p(quantity: str) -> float:
@@ -56,17 +59,23 @@ def _s2() -> list[ClaimResult]:
     widest = ArrayConfig().cols // ArrayConfig().word_bits
     wide = [compare(k, 4096, kind="stt", array=ArrayConfig(words_per_access=widest)) for k in KERNELS]
     changed = max(compare(k, 4096, kind="stt", write_back="changed_bits")["memory_energy_ratio"] for k in KERNELS)
+    consumed = {k: compare(k, 4096, kind="stt", write_back="consumed") for k in KERNELS}
+    reductions = max(energy[KERNELS.index(k)] for k in REDUCTIONS)
     note_e = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, energy))} at {width} word(s) per "
-              f"access; {widest} words per access (a whole row, {widest}x the SAs and drivers) gives up to "
+              f"access (reductions {', '.join(REDUCTIONS)} never write, up to {reductions:.2f}x); {widest} words per "
+              f"access (a whole row, {widest}x the SAs and drivers) gives up to "
               f"{max(r['memory_energy_ratio'] for r in wide):.2f}x, writing only changed bits (a read first, both "
-              f"with and without CiM) up to {changed:.2f}x; CiM removes bus words (3 per element without "
-              "CiM) and reads but keeps every result write, which costs "
+              f"with and without CiM) up to {changed:.2f}x; with results consumed unwritten (write_back='consumed') "
+              f"vadd gives {consumed['vadd']['memory_energy_ratio']:.2f}x and dnn_acc "
+              f"{consumed['dnn_acc']['memory_energy_ratio']:.2f}x (a register accumulator in the core reads each "
+              "partial sum once, CiM must write every intermediate sum back); CiM removes bus words (3 per element "
+              "without CiM) and reads but keeps every result write, which costs "
               f"{rows[0]['cim'].mix.writes / max(rows[0]['cim'].mix.writes + rows[0]['cim'].mix.cim_ops, 1):.0%} of "
               "vadd's CiM accesses; the paper's suite and data mapping are not reproduced")
     note_s = (f"per kernel {', '.join(f'{k} {v:.2f}x' for k, v in zip(KERNELS, speed))} at {width} word(s) per "
               f"access ({widest} words: up to {max(r['speedup'] for r in wide):.2f}x); without CiM the core spends "
-              "4-6 cycles per element, with CiM one vector instruction per access, and every CiM access waits for "
-              "its MRAM write pulse")
+              "4-7 cycles per element, with CiM one vector instruction per access, and every element-wise CiM access "
+              "waits for its MRAM write pulse")
     return [
         relative_claim("S2", "memory energy, best kernel (x)", _p("memory_energy_ratio_max"), float(energy.max()),
                        TOL, scale=SCALE_SYSTEM, note=f"best: {best_e}; " + note_e),
@@ -77,25 +86,6 @@ def _s2() -> list[ClaimResult]:
         relative_claim("S2", "system performance, mean over kernels (x)", _p("speedup_avg"), float(speed.mean()), TOL,
                        scale=SCALE_SYSTEM, note=note_s),
     ]
-
-
-def _break_even(differential: bool, quantity: str, target: float) -> float:
-    """The VSH spin efficiency ``theta_VH L_magnet / W_channel`` at which VSH's ``quantity`` (``write_latency_s`` or
-    ``write_energy_j``) equals ``target``: bisection in log space over 0.05-100 (inf if out of range). Reported, never
-    used to set a default."""
-
-    def value(eta: float) -> float:
-        return getattr(evaluate("vsh", differential, spin_efficiency=eta), quantity)
-
-    lo, hi = 0.05, 100.0
-    if value(hi) > target:
-        return float("inf")
-    if value(lo) <= target:
-        return lo
-    for _ in range(40):
-        mid = (lo * hi) ** 0.5
-        lo, hi = (mid, hi) if value(mid) > target else (lo, mid)
-    return hi
 
 
 def _v1() -> list[ClaimResult]:
@@ -117,10 +107,10 @@ def _v1() -> list[ClaimResult]:
                                                    else "below the LLG table's switching range"))
         why_time = (f"{state}; {spin}; {names[1]} {g.write_latency_s * 1e9:.2f} ns at I/I_c0 = "
                     f"{g.write.overdrive:.2f} ({g.write.current_a * 1e6:.0f} uA); {names[0]} would match it at "
-                    f"theta_VH L/W = {_break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f}")
+                    f"theta_VH L/W = {break_even(vsh_d, 'write_latency_s', g.write_latency_s):.2f}")
         why_energy = (f"{state}; {names[1]} cell energy {g.write_parts_j['cell'] * 1e12:.2f} pJ per access; equal "
                       f"write energy needs theta_VH L/W = "
-                      f"{_break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
+                      f"{break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
                       f"{g.path.spin_efficiency:.2f}) [R]")
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
                     f"smaller cell) senses in {v.t_sense_s * 1e9:.2f} vs {g.t_sense_s * 1e9:.2f} ns, and its sense "
@@ -157,7 +147,7 @@ def _v2() -> list[ClaimResult]:
     core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
     if not evaluate("vsh", False).write.writable:
         core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
-                      "so only search (no writes) compares")
+                      "so only the kernels that never write (search and the reductions) compare")
     return [
         relative_claim("V2", "system energy efficiency VSH vs GSH, best kernel (x)",
                        _p("system_efficiency_vsh_vs_gsh_max"), float(single.max()), TOL, scale=SCALE_SYSTEM,

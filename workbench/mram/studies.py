@@ -301,7 +301,9 @@ SYSTEM = Study(
     func=evaluate_system,
     knobs=(
         Choice("kernel", "vadd", options=KERNELS,
-               help="vector add, bitwise op, DNN partial-sum accumulate, search, digits VGG-8 layer accumulates."),
+               help="Element-wise: vector add, bitwise op, DNN partial-sum accumulate, search (match flags), a "
+                    "trained digits VGG-8's layer accumulates; reductions (results consumed by the core, never "
+                    "written): sum, binary dot product (XNOR-popcount), search with a count of matches."),
         Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
         Int("n", 4096, low=8, high=1_000_000, log=True,
             help="Elements (32-bit words); for dnn_net the mix of n / 64 digit images."),
@@ -310,7 +312,8 @@ SYSTEM = Study(
         Bool("use_cim", True, label="with CiM", help="Absolute figures with (True) or without CiM."),
         ACCESS_WIDTH,
         Choice("write_back", "always", options=WRITE_BACK, label="write-back policy",
-               help="Result words written in full, or only their changed bits after a read of the destination."),
+               help="Result words written in full, only their changed bits after a read of the destination, or not "
+                    "at all (consumed: the core uses them at once; CiM returns them over the bus)."),
     ),
     metrics=(
         Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
@@ -324,7 +327,7 @@ SYSTEM = Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="4",
+    version="5",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "

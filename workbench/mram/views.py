@@ -125,6 +125,36 @@ def kernels_view(organisation: str, n: int) -> tuple[alt.Chart, pd.DataFrame]:
     return chart, frame
 
 
+def breakeven_view(pair: str) -> tuple[alt.Chart, pd.DataFrame]:
+    """VSH / GSH write time and write energy over VSH's spin efficiency theta_VH L/W, with the break-even points
+    (ratio 1) and the efficiency the channel's physics gives (:mod:`workbench.mram.breakeven`)."""
+    from workbench.mram.breakeven import break_even, curves
+
+    differential = pair == "DVSH vs DGSH"
+    frame = pd.DataFrame(curves(differential))
+    frame["quantity"] = frame["quantity"].map({"write_latency_s": "write time", "write_energy_j": "write energy"})
+    gsh = evaluate("gsh", differential)
+    own = evaluate("vsh", differential).path.spin_efficiency
+    marks = pd.DataFrame([
+        {"efficiency": break_even(differential, q, getattr(gsh, q)), "quantity": name, "what": "break-even"}
+        for q, name in (("write_latency_s", "write time"), ("write_energy_j", "write energy"))]
+        + [{"efficiency": own, "quantity": "the channel's theta_VH L/W", "what": "model"}])
+    marks = marks[np.isfinite(marks["efficiency"])]
+    lines = alt.Chart(frame.dropna()).mark_line(point=True).encode(
+        x=alt.X("efficiency:Q", title="VSH spin efficiency theta_VH L_magnet / W_channel",
+                scale=alt.Scale(type="log")),
+        y=alt.Y("ratio:Q", title="VSH / GSH", scale=alt.Scale(type="log")),
+        color=alt.Color("quantity:N", title=None),
+        tooltip=["quantity", alt.Tooltip("efficiency:Q", format=".3f"), alt.Tooltip("ratio:Q", format=".3f")],
+    )
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    rules = alt.Chart(marks).mark_rule().encode(
+        x="efficiency:Q", strokeDash=alt.StrokeDash("what:N", title=None),
+        tooltip=["what", "quantity", alt.Tooltip("efficiency:Q", format=".3f")])
+    title = f"{pair}: write time and energy vs VSH spin efficiency (iso WER, iso Delta; below 1 VSH wins)"
+    return (lines + one + rules).properties(title=title), frame
+
+
 def mtj_view(preset: str, v_max: float) -> tuple[alt.Chart, pd.DataFrame]:
     """R_P and R_AP of the preset's MTJ vs read/write bias (TMR(V) = TMR0 / (1 + (V/V_h)^2))."""
     from workbench.mram.params import load_mtj
@@ -170,6 +200,14 @@ CIM_KERNELS = View(name="mram.kernels", theme="mram", func=kernels_view, title="
                    knobs=(Choice("organisation", "STT", options=ORG_NAMES, help="Memory organisation."),
                           Int("n", 4096, low=8, high=1_000_000, log=True, help="Elements.")),
                    description="Memory energy, system energy and speedup of CiM on the same memory, per kernel.")
+
+
+BREAKEVEN = View(name="mram.breakeven", theme="mram", func=breakeven_view, title="VSH vs GSH break-even",
+                 knobs=(Choice("pair", "VSH vs GSH", options=("VSH vs GSH", "DVSH vs DGSH"),
+                               help="Single-ended or differential organisations."),),
+                 description="V1 as curves: VSH's write time and energy over GSH's as its spin efficiency "
+                             "theta_VH L/W varies (everything else at its knobs); the break-even efficiencies and "
+                             "the one the WSe2 channel's Berry-curvature physics gives are marked.")
 
 
 def cim_tornado(metric: str, organisation: str):

@@ -257,3 +257,26 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
             torch.save(_checkpoint_state(model, history, epoch + 1, optimizer), buffer)
             atomic_write(path, buffer.getvalue())
     return FitResult(model=model, history=history)
+
+
+def fit_small(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int, epochs: int,
+              lr: float = 0.05) -> nn.Module:
+    """SGD (momentum 0.9, cosine learning rate from ``lr``, weight decay 5e-4, batch 64: ``workbench.nn.train``'s
+    schedule and optimiser, :func:`fit`'s too) on one thread, over in-memory tensors ``x``, ``y`` shuffled by
+    ``seed`` per epoch; :func:`fit` adds checkpoints and a progress bar, which cost more than the training itself
+    for a small network (the SparCE and MRAM workload networks). Returns the model in eval mode."""
+    from workbench.nn.device import torch_threads
+
+    opt = make_optimizer(model, lr, 0.9, 5e-4)
+    with torch_threads(1):   # a small net trains faster on one thread than on two busy cores
+        for epoch in range(epochs):
+            model.train()
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(epoch, epochs, lr, "cosine")
+            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+            for i in range(0, len(x), 64):
+                idx = order[i:i + 64]
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+                opt.step()
+    return model.eval()

@@ -22,7 +22,13 @@ import capstone
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
 VARIANTS = ("scalar", "neon")
-KERNELS = ("gemm", "gemm_naive", "fc", "im2col", "bias_relu", "maxpool2", "bias_add")
+KERNELS = ("gemm", "gemm_naive", "gemm_blocked", "fc", "im2col", "bias_relu", "maxpool2", "bias_add")
+#: The kernels whose MACs SparCE may skip, each with the input its MACs' activation operands come from.
+MAC_KERNELS = {"gemm": "X", "gemm_naive": "X", "gemm_blocked": "X", "fc": "x"}
+#: MAC kernels whose activations are loaded right before their MACs (the zero is in flight): they never skip.
+IN_FLIGHT_KERNELS = ("gemm_naive",)
+#: MAC kernels whose NEON build broadcasts one activation to all four lanes (a skip needs one zero, not four).
+BROADCAST_KERNELS = ("fc", "gemm_blocked")
 
 _BRANCHES = {"b", "bl", "br", "blr", "ret", "cbz", "cbnz", "tbz", "tbnz"}
 _ALWAYS_TAKEN = {"b", "bl", "br", "blr", "ret"}

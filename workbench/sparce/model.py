@@ -6,11 +6,16 @@ the GEMM and FC kernels SparCE accelerates and the non-GEMM glue (im2col, bias +
 
 from __future__ import annotations
 
+import numpy as np
+
+from workbench.sparce.layers import calls_vgg
 from workbench.sparce.network import calls_numpy, quantised_network
+from workbench.sparce.ops import im2col_ref
 from workbench.sparce.pipeline import PipelineConfig
 from workbench.sparce.trace import TraceModel
 
-GEMM_KERNELS = ("gemm", "fc")
+GEMM_KERNELS = ("gemm", "gemm_blocked", "fc")
+WORKLOADS = ("digits_cnn", "vgg_mnist")
 COMPONENTS = ("compute_cycles", "control_cycles", "memory_cycles")
 
 
@@ -23,24 +28,36 @@ def check_sparsity(activations: str, sparsity: float) -> None:
 
 def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
              sasa_size: int = 64, sasa_assoc: int = 4, config: PipelineConfig | None = None,
-             seed: int = 0, input_size: int = 8) -> dict:
-    """Cycles with and without SparCE for ``images`` test images of the trained digits CNN.
+             seed: int = 0, input_size: int = 8, gemm: str = "gemm", workload: str = "digits_cnn") -> dict:
+    """Cycles with and without SparCE for ``images`` test images of a trained network: ``workload`` is
+    ``"digits_cnn"`` (the small digits CNN at ``input_size``) or ``"vgg_mnist"`` (the VGG-like layers of
+    :mod:`workbench.sparce.layers`, 64-128 output channels; ``input_size`` does not apply).
 
     ``activations="network"`` uses the network's own ReLU zeros; ``"synthetic"`` replaces every layer's input
-    (after conv1) by random values with a fraction ``sparsity`` of zeros.
+    (after conv1) by random values with a fraction ``sparsity`` of zeros. ``gemm`` is the convolution's GEMM
+    kernel (:data:`~workbench.sparce.network.GEMMS`).
+
+    Zeros are reported two ways: ``activation_sparsity`` counts every zero the GEMM/FC kernels multiply, im2col's
+    zero padding included; ``relu_zero_density`` counts only the zeros of the layers' input activations (the
+    ReLU's, or the synthetic knob's) and ``padding_zero_share`` the fraction of GEMM operands that are padding.
     """
     check_sparsity(activations, sparsity)
     if images < 1:
         raise ValueError(f"images={images} is not allowed; allowed: >= 1")
     config = config or PipelineConfig()
-    net = quantised_network(size=input_size)
+    if workload not in WORKLOADS:
+        raise ValueError(f"workload={workload!r} is not allowed; allowed: one of {WORKLOADS}")
+    net = quantised_network(size=input_size) if workload == "digits_cnn" else None
     with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
     base_model = TraceModel(variant, sparce=False, config=config)
     layers: dict = {}
-    zeros = total = 0
+    zeros = total = relu_zeros = relu_total = padding = 0
     for i in range(images):
-        calls = calls_numpy(net, net.test_x[i % len(net.test_x)],
-                            synthetic=sparsity if activations == "synthetic" else None, seed=seed + i)
+        synthetic = sparsity if activations == "synthetic" else None
+        if net is None:
+            calls = calls_vgg(i, synthetic, seed=seed + i, gemm=gemm)
+        else:
+            calls = calls_numpy(net, net.test_x[i % len(net.test_x)], synthetic, seed=seed + i, gemm=gemm)
         plain = [(f, inputs) for _, f, inputs, _ in calls]
         runs = (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True)))
         for kind, rows in runs:
@@ -52,9 +69,16 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
                     acc[k] += row[k]
         for _, function, inputs, _ in calls:
             if function in GEMM_KERNELS:
-                data = inputs["X"] if function == "gemm" else inputs["x"]
+                data = inputs["x"] if function == "fc" else inputs["X"]
                 zeros += int((data == 0).sum())
                 total += data.size
+            if function in ("im2col", "fc"):   # a layer's input activations, before any padding
+                x = inputs["x"]
+                relu_zeros += int((x == 0).sum())
+                relu_total += x.size
+            if function == "im2col":           # operands that are padding: im2col of an all-ones map
+                cols = im2col_ref(np.ones((1, *x.shape[1:]), np.int32), inputs["k"], inputs["pad"])
+                padding += int((cols == 0).sum()) * x.shape[0]
     def cycles(kind, part=None):
         return sum(v["cycles"] for (layer, p, k), v in layers.items() if k == kind and (part is None or p == part))
     base, sparce = cycles("base"), cycles("sparce")
@@ -67,6 +91,8 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
         "gemm_time_reduction": 100.0 * (1 - sparce_gemm / base_gemm),
         "skipped_fraction": skipped / instructions,
         "activation_sparsity": zeros / total,
+        "relu_zero_density": relu_zeros / relu_total,
+        "padding_zero_share": padding / total,
         "non_gemm_share": 1 - base_gemm / base,
         "cycles_base": base / images,
         "cycles_sparce": sparce / images,

@@ -24,10 +24,14 @@ from torch import nn
 
 from workbench.core.caches import load_cached
 from workbench.core.paths import data_dir
+from workbench.nn.train import fit_small
 from workbench.sparce import ops
 from workbench.sparce.emulator import CallTrace, Machine
 
 FC_ROWS = 16
+#: The convolution GEMM kernels an inference may use: register-blocked, or packed and cache-blocked (NEON build:
+#: vectorised over output channels with broadcast activations).
+GEMMS = ("gemm", "gemm_blocked")
 INPUT_SIZES = (8, 16, 32)
 
 
@@ -64,29 +68,13 @@ class QuantNet:
 
 
 def _train(seed: int, epochs: int, size: int = 8) -> tuple[DigitsCNN, object]:
-    """SGD (momentum 0.9, cosine learning rate from 0.05, weight decay 5e-4: ``workbench.nn.train``'s schedule and
-    optimiser) on one thread; ``workbench.nn.train.fit`` does the same with checkpoints and a progress bar, which
-    cost more than the training itself for a net this small."""
+    """The digits CNN trained by :func:`workbench.nn.train.fit_small` on the bundled digits at ``size`` x ``size``."""
     from workbench.datasets import digits
-    from workbench.nn.device import torch_threads
-    from workbench.nn.train import learning_rate, make_optimizer
 
     splits = digits(size=size, seed=seed)
     x, y = splits.train.tensors
     torch.manual_seed(seed)
-    model = DigitsCNN(size)
-    opt = make_optimizer(model, 0.05, 0.9, 5e-4)
-    with torch_threads(1):   # a net this small trains ~20x faster on one thread than on two busy cores
-        for epoch in range(epochs):
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(epoch, epochs, 0.05, "cosine")
-            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-            for i in range(0, len(x), 64):
-                idx = order[i:i + 64]
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-                opt.step()
-    return model.eval(), splits
+    return fit_small(DigitsCNN(size), x, y, seed, epochs), splits
 
 
 def _forward_int(net_convs, fc_w, fc_b, xq: np.ndarray) -> np.ndarray:
@@ -169,13 +157,17 @@ def quantised_network(seed: int = 0, epochs: int = 12, size: int = 8) -> QuantNe
 
 
 # -- one inference as kernel calls ---------------------------------------------------------------------------------
-def calls_numpy(net: QuantNet, image: np.ndarray, synthetic: float | None = None, seed: int = 0):
+def calls_numpy(net: QuantNet, image: np.ndarray, synthetic: float | None = None, seed: int = 0,
+                gemm: str = "gemm"):
     """The inference of one (1, 8, 8) image as the list of kernel calls with their numpy inputs and outputs.
 
     Each call is ``(layer, function, inputs dict, output)``; GEMM/FC inputs are what the kernel multiplies (im2col
     columns, flattened activations). With ``synthetic`` in [0, 1], each layer's input activations are replaced by
     random positive values with that fraction of exact zeros (a sweep knob; the network's own zeros otherwise).
+    ``gemm`` names the convolution's GEMM kernel (``"gemm"`` or the packed, cache-blocked ``"gemm_blocked"``).
     """
+    if gemm not in GEMMS:
+        raise ValueError(f"gemm_kernel={gemm!r} is not allowed; allowed: one of {GEMMS}")
     if synthetic is not None and not 0.0 <= synthetic <= 1.0:
         raise ValueError(f"sparsity={synthetic!r} is not allowed; allowed: 0 <= sparsity <= 1")
     rng = np.random.default_rng(seed)
@@ -189,7 +181,7 @@ def calls_numpy(net: QuantNet, image: np.ndarray, synthetic: float | None = None
         layer = f"conv{i + 1}"
         calls.append((layer, "im2col", {"x": x, "k": 3, "pad": 1}, cols))
         y = W @ cols
-        calls.append((layer, "gemm", {"W": W, "X": cols}, y))
+        calls.append((layer, gemm, {"W": W, "X": cols}, y))
         a = ops.bias_relu_ref(y.reshape(W.shape[0], *x.shape[1:]), b, shift)
         calls.append((layer, "bias_relu", {"y": y.reshape(a.shape), "bias": b, "shift": shift}, a))
         if i == 1:
@@ -211,7 +203,7 @@ def run_call(machine: Machine, function: str, inputs: dict) -> tuple[np.ndarray,
     """Run one call of :func:`calls_numpy` on the emulator."""
     if function == "im2col":
         return ops.im2col(machine, inputs["x"], inputs["k"], inputs["pad"])
-    if function in ("gemm", "gemm_naive"):
+    if function in ("gemm", "gemm_naive", "gemm_blocked"):
         return ops.gemm(machine, inputs["W"], inputs["X"], function)
     if function == "bias_relu":
         return ops.bias_relu(machine, inputs["y"], inputs["bias"], inputs["shift"])
@@ -225,9 +217,9 @@ def run_call(machine: Machine, function: str, inputs: dict) -> tuple[np.ndarray,
 
 
 def emulate_inference(machine: Machine, net: QuantNet, image: np.ndarray, synthetic: float | None = None,
-                      seed: int = 0):
+                      seed: int = 0, gemm: str = "gemm"):
     """Run every call of one inference on ``machine``; (numpy calls, emulated outputs, traces)."""
-    calls = calls_numpy(net, image, synthetic, seed)
+    calls = calls_numpy(net, image, synthetic, seed, gemm)
     outputs, traces = [], []
     for _, function, inputs, _ in calls:
         out, trace = run_call(machine, function, inputs)

@@ -53,18 +53,34 @@ def check_fc_shape(M: int, K: int, variant: str = "scalar", name: str = "fc") ->
         raise ValueError(f"{name}: K={K} is not allowed; allowed: >= 1")
 
 
+#: ``gemm_blocked``'s micro-tile rows per build (``MR`` in ``kernels/sparce_kernels.c``): W is padded with zero rows
+#: to a multiple of it, and the padded outputs are dropped.
+BLOCKED_ROWS = {"scalar": 4, "neon": 16}
+#: ``gemm_blocked``'s packing scratch, in int32 values (packed X 64 x 32 + one guard row + packed W 64 x 32).
+BLOCKED_PACK = 64 * 32 + 4 + 64 * 32
+
+
 def gemm(machine: Machine, W: np.ndarray, X: np.ndarray, function: str = "gemm") -> tuple[np.ndarray, CallTrace]:
-    """Y = W @ X on the machine (W is (M, K), X is (K, N), int32)."""
+    """Y = W @ X on the machine (W is (M, K), X is (K, N), int32) with ``gemm``, ``gemm_naive`` or
+    ``gemm_blocked`` (packed and cache-blocked; W padded with zero rows to its micro-tile)."""
     (M, K), (K2, N) = W.shape, X.shape
     if K != K2:
         raise ValueError(f"{function}: W is {W.shape} and X is {X.shape}; the inner sizes must agree")
     check_gemm_shape(M, K, N, machine.variant, function)
     machine.reset_heap()
+    rows = M
+    if function == "gemm_blocked":
+        block = BLOCKED_ROWS[machine.variant]
+        rows = -(-M // block) * block
+        W = np.vstack([W, np.zeros((rows - M, K), W.dtype)])
     aw = machine.alloc(np.ascontiguousarray(W.T), "W")
-    ax = machine.alloc(X, "X", guard=2 * N)
-    ay = machine.alloc(np.zeros((M, N), np.int32), "Y")
-    trace = machine.call(function, aw, ax, M, K, N, ay)
-    return machine.read(ay, (M, N)), trace
+    ax = machine.alloc(X, "X", guard=0 if function == "gemm_blocked" else 2 * N)
+    ay = machine.alloc(np.zeros((rows, N), np.int32), "Y")
+    args = (aw, ax, rows, K, N, ay)
+    if function == "gemm_blocked":
+        args += (machine.alloc(np.zeros(BLOCKED_PACK, np.int32), "pack"),)
+    trace = machine.call(function, *args)
+    return machine.read(ay, (rows, N))[:M], trace
 
 
 def fc(machine: Machine, W: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, CallTrace]:

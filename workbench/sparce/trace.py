@@ -30,6 +30,7 @@ from workbench.core.caches import load_cached
 from workbench.core.files import atomic_write
 from workbench.core.paths import data_dir
 from workbench.sparce.emulator import Machine
+from workbench.sparce.isa import BROADCAST_KERNELS, MAC_KERNELS
 from workbench.sparce.pipeline import PipelineConfig, cache_misses
 
 
@@ -73,7 +74,7 @@ def _shape_key(function: str, inputs: dict) -> tuple:
 
 
 _RECORDS: dict = {}
-RECORD_VERSION = 1     # bump when CallRecord or the recording changes (names the on-disk cache files)
+RECORD_VERSION = 2     # bump when CallRecord or the recording changes (names the on-disk cache files)
 _TABLES: dict = {}     # (variant, timing) -> {record index: cost per compact (prev block, mask, block, mask) id}
 
 
@@ -94,7 +95,7 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
         _RECORDS[key] = record
         return record
     machine = _machine(variant)
-    gated = {"gemm": "X", "gemm_naive": "X", "fc": "x"}.get(function, "")
+    gated = MAC_KERNELS.get(function, "")
     _, trace = run_call(machine, function, _tagged(inputs, gated))
     block_ids = np.array([k[0] for k in trace.keys], dtype=np.int64)
     lanes = 4 if variant == "neon" else 1
@@ -103,7 +104,7 @@ def record_call(variant: str, function: str, inputs: dict) -> CallRecord:
         occ_exec.append(exec_index)
         occ_bit.append(bit)
         occ_entry.append(entry)
-        if lanes == 1 or function == "fc":
+        if lanes == 1 or function in BROADCAST_KERNELS:
             tags = [value & 0xFFFFFFFF]
         else:
             tags = [(value >> (32 * lane)) & 0xFFFFFFFF for lane in range(lanes)]

@@ -23,6 +23,16 @@
 
 typedef int32_t i32;
 
+/* Scalar multiply-accumulate in place, c += a * b, as one `madd c, a, b, c`. Written out because GCC otherwise may
+ * give the sum a fresh register (`madd w10, w2, w10, w23` when a multiplicand dies there), and an accumulate whose
+ * destination is not its addend is no skippable no-op: with a zero multiplicand it is still a move. */
+#define MAC(c, a, b) __asm__("madd %w0, %w1, %w2, %w0" : "+r"(c) : "r"(a), "r"(b))
+/* Four in-place MACs sharing the multiplicand x, kept contiguous (one skippable region): c_i += w_i * x. */
+#define MAC4(c0, c1, c2, c3, w0, w1, w2, w3, x)                                                   \
+    __asm__("madd %w0, %w4, %w8, %w0\n\tmadd %w1, %w5, %w8, %w1\n\t"                             \
+            "madd %w2, %w6, %w8, %w2\n\tmadd %w3, %w7, %w8, %w3"                                  \
+            : "+r"(c0), "+r"(c1), "+r"(c2), "+r"(c3) : "r"(w0), "r"(w1), "r"(w2), "r"(w3), "r"(x))
+
 void gemm(const i32 *Wt, const i32 *X, int M, int K, int N, i32 *Y)
 {
     for (int m = 0; m < M; m += 4) {
@@ -134,6 +144,138 @@ void gemm_naive(const i32 *Wt, const i32 *X, int M, int K, int N, i32 *Y)
     }
 }
 
+/* gemm_blocked: the same Y = Wt^T X as gemm, organised as an OpenBLAS/GotoBLAS-style packed, cache-blocked GEMM
+ * (the GEMM behind Caffe's im2col convolution). Pixels are cut into NC-column blocks and K into KC-row blocks; each
+ * X block (KC x NC) is packed into NR-column micro-panels and each W block (KC x MC) into MR-row micro-panels, so
+ * the micro-kernel walks both operands contiguously and the working set (packed X 8 KiB + packed W 8 KiB + a Y
+ * block) fits a 32 KiB L1. Each micro-kernel call sums one K block in registers and then stores (first K block)
+ * or adds its tile into Y. `pack` is scratch for KC*NC + NR + KC*MC values.
+ *   scalar: MR = 4 outputs x NR = 2 pixels; the four in-place MACs of one activation are one region (MAC4).
+ *   NEON:   MR = 16 outputs (four q registers of weights) x NR = 4 pixels, vectorised over OUTPUT CHANNELS with
+ *           each activation broadcast to all four lanes (ld1r): the four mla of one activation are one region,
+ *           skipped when that single activation is zero (the pixel-vectorised gemm needs four zero pixels). The
+ *           tile is transposed (trn1/trn2) to Y's row-major layout at the store.
+ * The activations of the next k are loaded one trip ahead, as in gemm. M must be a multiple of MR. */
+#define KC 64
+#define NC 32
+#define MC 32
+#ifdef SPARCE_NEON
+#define MR 16
+#define NR 4
+#else
+#define MR 4
+#define NR 2
+#endif
+
+static void pack_x(const i32 *X, int N, int k0, int kc, int n0, int nc, i32 *px)
+{
+    for (int jp = 0; jp < nc; jp += NR)
+        for (int k = 0; k < kc; k++) {
+            const i32 *src = X + (k0 + k) * N + n0 + jp;
+            for (int j = 0; j < NR; j++)
+                *px++ = src[j];
+        }
+}
+
+static void pack_w(const i32 *Wt, int M, int k0, int kc, int m0, int mc, i32 *pw)
+{
+    for (int ip = 0; ip < mc; ip += MR)
+        for (int k = 0; k < kc; k++) {
+            const i32 *src = Wt + (k0 + k) * M + m0 + ip;
+            for (int i = 0; i < MR; i++)
+                *pw++ = src[i];
+        }
+}
+
+#ifdef SPARCE_NEON
+/* One activation broadcast to all four lanes with a single ld1r (GCC would otherwise pair two loads with ldp and
+ * dup each lane, a longer path from the load to the register's zero bit). */
+#define BCAST(r, p) __asm__("ld1r {%0.4s}, [%1]" : "=w"(r) : "r"(p), "m"(*(const i32 *)(p)))
+#define BMLA(c0, c1, c2, c3, x)                                                                          \
+    c0 = vmlaq_s32(c0, w0, x); c1 = vmlaq_s32(c1, w1, x); c2 = vmlaq_s32(c2, w2, x); c3 = vmlaq_s32(c3, w3, x)
+
+/* Store (first) or add the 4 pixels x 4 outputs held as one vector per pixel into Y rows y, y+N, y+2N, y+3N. */
+static inline void put_tile(int32x4_t p0, int32x4_t p1, int32x4_t p2, int32x4_t p3, i32 *y, int N, int first)
+{
+    int32x4_t t0 = vtrn1q_s32(p0, p1), t1 = vtrn2q_s32(p0, p1), t2 = vtrn1q_s32(p2, p3), t3 = vtrn2q_s32(p2, p3);
+    int32x4_t r0 = vreinterpretq_s32_s64(vtrn1q_s64(vreinterpretq_s64_s32(t0), vreinterpretq_s64_s32(t2)));
+    int32x4_t r1 = vreinterpretq_s32_s64(vtrn1q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
+    int32x4_t r2 = vreinterpretq_s32_s64(vtrn2q_s64(vreinterpretq_s64_s32(t0), vreinterpretq_s64_s32(t2)));
+    int32x4_t r3 = vreinterpretq_s32_s64(vtrn2q_s64(vreinterpretq_s64_s32(t1), vreinterpretq_s64_s32(t3)));
+    if (!first) {
+        r0 = vaddq_s32(r0, vld1q_s32(y)); r1 = vaddq_s32(r1, vld1q_s32(y + N));
+        r2 = vaddq_s32(r2, vld1q_s32(y + 2 * N)); r3 = vaddq_s32(r3, vld1q_s32(y + 3 * N));
+    }
+    vst1q_s32(y, r0); vst1q_s32(y + N, r1); vst1q_s32(y + 2 * N, r2); vst1q_s32(y + 3 * N, r3);
+}
+#endif
+
+static void micro_kernel(const i32 *xp, const i32 *wp, int kc, int first, i32 *y, int N)
+{
+#ifdef SPARCE_NEON
+    int32x4_t a0, a1, a2, a3;
+    BCAST(a0, xp); BCAST(a1, xp + 1); BCAST(a2, xp + 2); BCAST(a3, xp + 3);
+    int32x4_t z;   /* zeroed after the broadcasts (volatile asm keeps the order): their zero bits are written back */
+    __asm__ volatile("movi %0.4s, #0" : "=w"(z));   /* by the time the first region is fetched */
+    int32x4_t c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+    int32x4_t c20 = z, c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z;
+    for (int k = 0; k < kc; k++) {   /* each activation is reloaded for k+1 right after its four mla */
+        int32x4_t w0 = vld1q_s32(wp), w1 = vld1q_s32(wp + 4), w2 = vld1q_s32(wp + 8), w3 = vld1q_s32(wp + 12);
+        BMLA(c00, c01, c02, c03, a0);
+        BCAST(a0, xp + NR);
+        BMLA(c10, c11, c12, c13, a1);
+        BCAST(a1, xp + NR + 1);
+        BMLA(c20, c21, c22, c23, a2);
+        BCAST(a2, xp + NR + 2);
+        BMLA(c30, c31, c32, c33, a3);
+        BCAST(a3, xp + NR + 3);
+        xp += NR;
+        wp += MR;
+    }
+    put_tile(c00, c10, c20, c30, y, N, first);
+    put_tile(c01, c11, c21, c31, y + 4 * N, N, first);
+    put_tile(c02, c12, c22, c32, y + 8 * N, N, first);
+    put_tile(c03, c13, c23, c33, y + 12 * N, N, first);
+#else
+    i32 c00 = 0, c10 = 0, c20 = 0, c30 = 0, c01 = 0, c11 = 0, c21 = 0, c31 = 0;
+    i32 x0 = xp[0], x1 = xp[1];
+    for (int k = 0; k < kc; k++) {
+        i32 w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+        MAC4(c00, c10, c20, c30, w0, w1, w2, w3, x0);
+        x0 = xp[NR];
+        MAC4(c01, c11, c21, c31, w0, w1, w2, w3, x1);
+        x1 = xp[NR + 1];
+        xp += NR;
+        wp += MR;
+    }
+    if (!first) {
+        c00 += y[0]; c01 += y[1]; c10 += y[N]; c11 += y[N + 1];
+        c20 += y[2 * N]; c21 += y[2 * N + 1]; c30 += y[3 * N]; c31 += y[3 * N + 1];
+    }
+    y[0] = c00; y[1] = c01; y[N] = c10; y[N + 1] = c11;
+    y[2 * N] = c20; y[2 * N + 1] = c21; y[3 * N] = c30; y[3 * N + 1] = c31;
+#endif
+}
+
+void gemm_blocked(const i32 *Wt, const i32 *X, int M, int K, int N, i32 *Y, i32 *pack)
+{
+    i32 *px = pack, *pw = pack + KC * NC + NR;
+    for (int n0 = 0; n0 < N; n0 += NC) {
+        int nc = N - n0 < NC ? N - n0 : NC;
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            int kc = K - k0 < KC ? K - k0 : KC;
+            pack_x(X, N, k0, kc, n0, nc, px);
+            for (int m0 = 0; m0 < M; m0 += MC) {
+                int mc = M - m0 < MC ? M - m0 : MC;
+                pack_w(Wt, M, k0, kc, m0, mc, pw);
+                for (int jp = 0; jp < nc; jp += NR)
+                    for (int ip = 0; ip < mc; ip += MR)
+                        micro_kernel(px + jp * kc, pw + ip * kc, kc, k0 == 0, Y + (m0 + ip) * N + n0 + jp, N);
+            }
+        }
+    }
+}
+
 /* Fully connected: y[m] = sum_k Wt[k][m] * x[k], M a multiple of 4 (scalar) or 16 (NEON). x holds two guard
  * elements after x[K-1] (software pipelining as in gemm). */
 void fc(const i32 *Wt, const i32 *x, int M, int K, i32 *y)
@@ -175,14 +317,17 @@ void fc(const i32 *Wt, const i32 *x, int M, int K, i32 *y)
         i32 a = x[0], b = x[1];
         int k = 0;
         for (; k + 2 <= K; k += 2) {        /* a and b alternate: loaded a trip ahead, no register copies */
-            c0 += wp[0] * a; c1 += wp[1] * a; c2 += wp[2] * a; c3 += wp[3] * a;
+            i32 w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+            MAC4(c0, c1, c2, c3, w0, w1, w2, w3, a);
             a = x[k + 2];
-            c0 += wp[M] * b; c1 += wp[M + 1] * b; c2 += wp[M + 2] * b; c3 += wp[M + 3] * b;
+            w0 = wp[M]; w1 = wp[M + 1]; w2 = wp[M + 2]; w3 = wp[M + 3];
+            MAC4(c0, c1, c2, c3, w0, w1, w2, w3, b);
             b = x[k + 3];
             wp += 2 * M;
         }
         if (k < K) {
-            c0 += wp[0] * a; c1 += wp[1] * a; c2 += wp[2] * a; c3 += wp[3] * a;
+            i32 w0 = wp[0], w1 = wp[1], w2 = wp[2], w3 = wp[3];
+            MAC4(c0, c1, c2, c3, w0, w1, w2, w3, a);
         }
         y[m] = c0; y[m + 1] = c1; y[m + 2] = c2; y[m + 3] = c3;
     }
