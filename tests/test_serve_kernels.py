@@ -101,4 +101,4 @@ def test_serve_installs_the_manager_with_its_budgets():
     config = Config(app.config)
     made = BoundedKernelManager(config=config, parent=app)
     assert (made.disconnected_grace_s, made.max_kernels, made.cull_interval) == (20, 5, 6)
-    assert app.tornado_settings == {"websocket_ping_interval": 10, "websocket_ping_timeout": 10}
+    assert app.tornado_settings == {"ws_ping_interval": 10_000, "ws_ping_timeout": 20_000}

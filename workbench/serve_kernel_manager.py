@@ -18,8 +18,8 @@ class BoundedKernelManager(AsyncMappingKernelManager):
 
     disconnected_grace_s = Float(GRACE_S, config=True, help="shut a kernel down this long after its last page's "
                                                             "websocket closed (s)")
-    websocket_ping_s = Float(PING_S, config=True, help="ping pages' websockets this often; one that does not answer "
-                                                       "within as long is closed (s; 0: no ping)")
+    websocket_ping_s = Float(PING_S, config=True, help="ping pages' websockets this often; one that has not answered "
+                                                       "for twice as long is closed (s; 0: jupyter_server's 30 s)")
     max_kernels = Integer(MAX_KERNELS, config=True, help="refuse a new kernel while this many run")
     max_kernel_memory_gb = Float(round(MAX_MEMORY_FRACTION * psutil.virtual_memory().total / 2**30, 1), config=True,
                                  help="refuse a new kernel while the kernels' resident memory reaches this (GB)")
@@ -27,12 +27,13 @@ class BoundedKernelManager(AsyncMappingKernelManager):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._alone_since: dict[str, float] = {}  # kernel -> when its last websocket closed (monotonic s)
-        # Voila reads its Tornado settings after making its kernel manager: the pings are set here, beside the grace
-        # they serve (an explicit --Voila.tornado_settings wins)
+        # Voila reads its Tornado settings after making its kernel manager: the pings (jupyter_server's websocket
+        # keep-alive, in ms; its default is 30 s and 90 s) are set here, beside the grace they serve (an explicit
+        # --Voila.tornado_settings wins)
         settings = getattr(self.parent, "tornado_settings", None)
         if isinstance(settings, dict) and self.websocket_ping_s > 0:
-            self.parent.tornado_settings = {"websocket_ping_interval": self.websocket_ping_s,
-                                            "websocket_ping_timeout": self.websocket_ping_s, **settings}
+            self.parent.tornado_settings = {"ws_ping_interval": int(1000 * self.websocket_ping_s),
+                                            "ws_ping_timeout": int(2000 * self.websocket_ping_s), **settings}
 
     def notify_connect(self, kernel_id: str) -> None:
         super().notify_connect(kernel_id)
@@ -69,8 +70,8 @@ class BoundedKernelManager(AsyncMappingKernelManager):
         """Why a new kernel would exceed the budget (``None``: it fits)."""
         count = len(self.list_kernel_ids())
         if count >= self.max_kernels:
-            return (f"this server already runs {count} kernels, its limit (workbench serve --max-kernels "
-                    f"{self.max_kernels}); close a dashboard tab, or try again in a minute")
+            return (f"this server already runs {count} kernel{'s' * (count != 1)}, its limit (workbench serve "
+                    f"--max-kernels {self.max_kernels}); close a dashboard tab, or try again in a minute")
         used = kernels_memory_gb()
         if used >= self.max_kernel_memory_gb:
             return (f"this server's kernels already use {used:.1f} GB, its limit (workbench serve --max-kernel-memory "

@@ -9,9 +9,9 @@ cull, ten minutes later, so a few killed browsers held most of the machine's mem
 
 * shuts a kernel down once ``disconnected_grace_s`` has passed since its last page's websocket closed (busy or not:
   no page can reconnect to it; a page that reconnects within the grace keeps it). A websocket whose browser vanished
-  without closing it (a closed laptop, a lost network) is pinged every ``websocket_ping_s`` seconds and closed when a
-  ping is unanswered that long. Kernels no page ever connected to (Voila's preheated pool) are left to Voila and the
-  idle cull;
+  without closing it (a closed laptop, a lost network) is pinged every ``websocket_ping_s`` seconds and closed when it
+  has not answered for twice as long. Kernels no page ever connected to (Voila's preheated pool) are left to Voila
+  and the idle cull;
 * refuses to start a kernel (HTTP 503 with the reason on Voila's error page) while the server runs ``max_kernels``
   kernels or its kernels' resident memory is ``max_kernel_memory_gb`` or more.
 
@@ -22,10 +22,10 @@ server (seconds), which only ``workbench serve``'s Voila loads. Like ``cli.py`` 
 
 from __future__ import annotations
 
-#: Defaults of ``workbench serve``: at most 40 s from a killed browser to its kernel's end (a grace of 30 s, checked
-#: every 10 s; 20 s more for a silent one, two pings), 24 kernels (the 9 dashboards' preheated pool and 15 pages), and
-#: half the machine's memory.
-GRACE_S = 30
+#: Defaults of ``workbench serve``: at most 26 s from a killed browser to its kernel's end (a grace of 20 s, checked
+#: every 6 s), at most a minute from a silent one (30 s more: its unanswered pings), 24 kernels (the 9 dashboards'
+#: preheated pool and 15 pages), and half the machine's memory.
+GRACE_S = 20
 PING_S = 10
 MAX_KERNELS = 24
 MAX_MEMORY_FRACTION = 0.5
