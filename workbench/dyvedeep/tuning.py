@@ -243,11 +243,11 @@ def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (minutes per 
     Returns
     -------
     list of Path
-        The presets written.
+        The presets written and their sidecars.
     """
     import yaml
 
-    from workbench.core.integrity import write_with_sidecar
+    from workbench.core.integrity import sidecar_of, write_with_sidecar
     from workbench.core.paths import presets_dir
     from workbench.dyvedeep.network import trained_network
 
@@ -262,8 +262,8 @@ def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (minutes per 
         header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
                   f"# Regenerate with `{command}`; do not edit by hand.\n")
         tree = preset_tree(result, seed=seed, command=command)
-        written.append(write_with_sidecar(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
-                                          (header + yaml.safe_dump(tree, sort_keys=False)).encode(),
-                                          {"command": command}))
-        print(f"wrote {written[-1]}")
+        path = write_with_sidecar(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
+                                  (header + yaml.safe_dump(tree, sort_keys=False)).encode(), {"command": command})
+        written += [path, sidecar_of(path)]
+        print(f"wrote {path}")
     return written
