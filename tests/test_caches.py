@@ -4,10 +4,13 @@ The SparCE record and network, and the MRAM switching tables are tested beside t
 and the trained-weight caches of DyVeDeep and PaD.
 """
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from workbench.core.caches import load_cached
+from workbench.core.integrity import write_with_sidecar
 
 
 def test_an_absent_file_is_none_without_a_warning(tmp_path, recwarn):
@@ -16,11 +19,25 @@ def test_an_absent_file_is_none_without_a_warning(tmp_path, recwarn):
 
 
 def test_a_damaged_file_is_named_with_what_is_wrong_and_what_happens_instead(tmp_path):
-    path = tmp_path / "weights.pt"
-    path.write_bytes(b"not a torch archive")
+    path = write_with_sidecar(tmp_path / "weights.pt", b"not a torch archive")
     with pytest.warns(UserWarning, match=rf"^cache file {path} is damaged \(UnpicklingError: .*\); training it again, "
                                          r"which replaces it$"):
         assert load_cached(path, torch.load, instead="training it again") is None
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    (lambda path: path.write_bytes(path.read_bytes() + b"x"), r"does not match the SHA-256 its sidecar w.json records"),
+    (lambda path: path.with_suffix(".json").unlink(), r"cannot be checked: its sidecar w.json is missing"),
+    (lambda path: path.with_suffix(".json").write_text("{"),
+     r"cannot be checked: its sidecar w.json is not readable JSON"),
+    (lambda path: path.with_suffix(".json").write_text("{}"), r"has no content hash in its sidecar w.json"),
+])
+def test_a_cache_is_read_only_when_it_matches_the_hash_its_writer_recorded(tmp_path, damage, reason):
+    path = write_with_sidecar(tmp_path / "w.npz", b"payload")
+    assert load_cached(path, lambda p: p.read_bytes(), instead="computing it") == b"payload"
+    damage(path)
+    with pytest.warns(UserWarning, match=rf"^cache file {path} is damaged \({reason}.*\); computing it"):
+        assert load_cached(path, lambda p: p.read_bytes(), instead="computing it") is None
 
 
 def test_dyvedeep_retrains_over_damaged_weights(tmp_path, monkeypatch):
@@ -31,11 +48,17 @@ def test_dyvedeep_retrains_over_damaged_weights(tmp_path, monkeypatch):
     monkeypatch.setattr(nn, "fit", lambda model, *args, **kwargs: None)  # "training": keep the seeded weights
     network.trained_network.cache_clear()
     first = network.trained_network(3).model.state_dict()
-    [path] = (tmp_path / "results" / "dyvedeep").iterdir()
-    for damage in (path.read_bytes()[:100], _saved({"conv.weight": torch.zeros(2)})):
-        path.write_bytes(damage)
+    [path] = (tmp_path / "results" / "dyvedeep").glob("*.pt")
+    nan = {name: torch.full_like(t, float("nan")) if t.is_floating_point() else t for name, t in first.items()}
+    altered = {name: 1000 * t for name, t in first.items()}
+    for damage, signed, reason in ((path.read_bytes()[:100], True, "RuntimeError: PytorchStreamReader"),
+                                   (_saved({"conv.weight": torch.zeros(2)}), True, "KeyError: .*tensors are not"),
+                                   (_saved(nan), True, "features.0.weight holds .* non-finite value"),
+                                   (_saved(altered), False, "does not match the SHA-256")):
+        (write_with_sidecar if signed else Path.write_bytes)(path, damage)
         network.trained_network.cache_clear()
-        with pytest.warns(UserWarning, match=rf"cache file {path} is damaged .*training the seed-3 network again"):
+        with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \({reason}.*training the seed-3 "
+                                             "network again"):
             again = network.trained_network(3).model.state_dict()
         assert all(torch.equal(again[name], first[name]) for name in first)
     network.trained_network.cache_clear()
@@ -62,3 +85,27 @@ def test_pad_names_damaged_weights_and_how_to_make_new_ones(tmp_path, monkeypatc
                                          r"regenerate pad`"), \
             pytest.raises(FileNotFoundError, match=r"no usable cached detector weights at .*regenerate pad"):
         load_detector(DetectorConfig(), train=False)
+
+
+@pytest.mark.parametrize("damage", ["nan", "altered"])
+def test_pad_refuses_non_finite_or_altered_weights(tmp_path, monkeypatch, damage):
+    from workbench.pad import detector
+    from workbench.pad.detector import CLASSES, DetectorConfig, TinySSD, load_detector, save_detector
+
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    monkeypatch.setattr(detector, "_LOADED", {})
+    config = DetectorConfig()
+    model = TinySSD(len(CLASSES), config.width)
+    path = save_detector(model, config, {})
+    assert load_detector(config, train=False) is not None  # the writer's sidecar vouches for the file
+    monkeypatch.setattr(detector, "_LOADED", {})
+    with torch.no_grad():
+        model.loc[0].weight.mul_(float("nan") if damage == "nan" else 1000.0)
+    if damage == "nan":
+        save_detector(model, config, {})  # a matching sidecar: the values are what is wrong
+    else:
+        path.write_bytes(_saved({"state_dict": model.state_dict()}))
+    reason = "loc.0.weight holds .* non-finite" if damage == "nan" else "does not match the SHA-256"
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \({reason}"), \
+            pytest.raises(FileNotFoundError, match="regenerate pad"):
+        load_detector(config, train=False)

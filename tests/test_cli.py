@@ -165,6 +165,7 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     import os
 
     from workbench import cli
+    from workbench.serve_kernels import serve_options
 
     calls = []
     monkeypatch.setattr(cli, "_exec", lambda argv: calls.append((argv, os.environ["JUPYTER_PATH"])) or 0)
@@ -173,15 +174,18 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     (argv, jupyter_path), = calls
     assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
                         "--template=workbench", "--preheat_kernel=True", "--pool_size=1",
-                        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60"]
+                        "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+                        *serve_options()]
     assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]
     assert (cli.VOILA_TEMPLATES / "voila" / "templates" / "workbench" / "tree-lab.html").is_file()
     assert "http://127.0.0.1:9123/" in capsys.readouterr().out
 
     calls.clear()
-    assert main(["serve", "--pool-size", "0", "--cull-idle", "30"]) == 0
-    assert calls[0][0][-3:] == ["--template=workbench", "--MappingKernelManager.cull_idle_timeout=30",
-                                "--MappingKernelManager.cull_interval=30"]
+    assert main(["serve", "--pool-size", "0", "--cull-idle", "30", "--kernel-grace", "20", "--max-kernels", "5",
+                 "--max-kernel-memory", "2.5"]) == 0
+    budgets = serve_options(grace_s=20, max_kernels=5, max_memory_gb=2.5)
+    assert calls[0][0][-3 - len(budgets):] == ["--template=workbench", "--MappingKernelManager.cull_idle_timeout=30",
+                                               "--MappingKernelManager.cull_interval=30", *budgets]
     assert main(["serve", "--pool-size", "-1"]) == 2
     assert "pool_size=-1 is not allowed" in capsys.readouterr().err
 

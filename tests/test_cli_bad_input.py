@@ -187,6 +187,16 @@ CASES = [
      r"this machine", None),
     ("lab-foreign-address", ["lab", "--ip", "192.0.2.1", "--port", "9999"], r"cannot listen on --ip 192.0.2.1 "
      r"--port 9999", None),
+    # kernel budgets of serve (issue 30 item 3)
+    ("serve-grace-zero", ["serve", "--kernel-grace", "0"], r"--kernel-grace 0 is not allowed; allowed: 1 to 3600 s",
+     None),
+    ("serve-grace-nan", ["serve", "--kernel-grace", "nan"], r"--kernel-grace nan is not allowed", None),
+    ("serve-max-kernels-zero", ["serve", "--max-kernels", "0"], r"--max-kernels 0 is not allowed; allowed: 1 or more",
+     None),
+    ("serve-max-kernels-text", ["serve", "--max-kernels", "many"], r"argument --max-kernels: invalid int value", None),
+    ("serve-max-memory-negative", ["serve", "--max-kernel-memory", "-1"],
+     r"--max-kernel-memory -1 is not allowed; allowed: more than 0 GB", None),
+    ("serve-max-memory-nan", ["serve", "--max-kernel-memory", "nan"], r"--max-kernel-memory nan is not allowed", None),
 ]
 
 
@@ -243,8 +253,74 @@ def test_the_installed_script_prints_one_line_and_no_traceback(tmp_path):
     legacy(tmp_path, None)
     for argv in (["sweep", "tim.arch", "--set", "tiles=1e400"],
                  ["sweep", "tim.arch", "--random", "1e12"],
-                 ["sweep", "tim.arch", "--store", str(tmp_path / "results.duckdb")]):
+                 ["sweep", "tim.arch", "--store", str(tmp_path / "results.duckdb")],
+                 ["serve", "--max-kernels", "0"]):
         result = subprocess.run([str(WORKBENCH), *argv], capture_output=True, text=True, timeout=120)
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-        assert result.stderr.startswith("workbench sweep: error: ")
+        assert result.stderr.startswith(f"workbench {argv[0]}: error: ")
+
+
+def tampered_tables(tmp, monkeypatch, change, *, resign):
+    """Copies of the shipped LLG switching tables, their times changed by ``change``, made the shipped ones."""
+    import io
+    import shutil
+
+    import numpy as np
+
+    from workbench.core.integrity import write_with_sidecar
+    from workbench.core.paths import reference_dir
+    from workbench.mram import device
+
+    (tmp / "mram_llg").mkdir()
+    for shipped in (reference_dir() / "mram_llg").glob("*.npz"):
+        shutil.copy(shipped.with_suffix(".json"), tmp / "mram_llg")
+        with np.load(shipped) as data:
+            buffer = io.BytesIO()
+            np.savez_compressed(buffer, overdrives=data["overdrives"], times_s=change(data["times_s"].copy()))
+        (write_with_sidecar if resign else Path.write_bytes)(tmp / "mram_llg" / shipped.name, buffer.getvalue())
+    monkeypatch.setattr(device, "reference_dir", lambda: tmp)
+    device.switching_table.cache_clear()  # tables read before from the shipped folder
+
+
+def nan_first(times):
+    times[0, 0] = float("nan")
+    return times
+
+
+def garbage_seed(tmp, monkeypatch):
+    (tmp / "seeds").mkdir()
+    (tmp / "seeds" / "sample.lens.parquet").write_bytes(bytes(range(256)) * 4)
+    (tmp / "seeds" / "sample.lens.json").write_text("[not, a sidecar")
+    monkeypatch.setattr("workbench.core.store.reference_dir", lambda: tmp)
+
+
+DEVICE_SWEEP = ["sweep", "mram.device", "--set", "current_ua=61", "--store", "{tmp}/store"]
+DATA_CASES = [
+    # a shipped switching table altered after it was written (x1000 times, a NaN): the point fails naming the file
+    ("llg-table-x1000", DEVICE_SWEEP, lambda tmp, mp: tampered_tables(tmp, mp, lambda t: 1000 * t, resign=False), 1,
+     r"failed \w+: workbench.core.integrity.DamagedFile: \S+/mram_llg/\w+.npz does not match the SHA-256 its sidecar "
+     r"\w+.json records .*; restore it with `git checkout -- \S+` or make it again with `workbench regenerate mram`"),
+    ("llg-table-nan-resigned", DEVICE_SWEEP, lambda tmp, mp: tampered_tables(tmp, mp, nan_first, resign=True), 1,
+     r"DamagedFile: \S+/mram_llg/\w+.npz: times_s holds 1 non-finite value\(s\); restore it"),
+    ("llg-table-x1000-resigned", DEVICE_SWEEP,
+     lambda tmp, mp: tampered_tables(tmp, mp, lambda t: 1000 * t, resign=True), 1,
+     r"DamagedFile: \S+/mram_llg/\w+.npz: its switching times span .* allowed: 0 < t <= t_max = 2e-08 s"),
+    # a garbage seed file and sidecar: one warning naming them, the sweep goes on without them
+    ("seed-garbage", SWEEP, garbage_seed, 0,
+     r"warning: seed results \S+/sample.lens.parquet cannot be checked: its sidecar sample.lens.json is not readable "
+     r"JSON .*not imported \(regenerate them with `workbench sweep sample.lens ... --write-seed`"),
+]
+
+
+@pytest.mark.parametrize("argv,setup,code,match", [case[1:] for case in DATA_CASES], ids=[c[0] for c in DATA_CASES])
+def test_a_damaged_data_file_is_named_with_how_to_make_it_again(argv, setup, code, match, tmp_path, capsys,
+                                                                 monkeypatch):
+    """Damaged or tampered data files through ``main()``: never a silently computed point, never a traceback."""
+    setup(tmp_path, monkeypatch)
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == code
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert re.search(match, out + err), out + err
+    if code:
+        assert " 0 computed, 1 failed" in out

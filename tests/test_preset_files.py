@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from workbench.core.integrity import verify, write_with_sidecar
 from workbench.core.paths import presets_dir
 
 
@@ -82,6 +83,46 @@ def test_a_bad_dyvedeep_setting_names_the_file_and_how_to_regenerate_it(monkeypa
     folder = edited(tmp_path, "dyvedeep", "tuned_seed0", "spet_fraction:\n    value: 0.25",
                     "spet_fraction:\n    value: lots")
     monkeypatch.setattr(manifest, "presets_dir", lambda: tmp_path)
-    with pytest.raises(ValueError, match=rf"^preset {folder}/tuned_seed0.yaml: spet_fraction='lots' is not allowed; "
+    path = folder / "tuned_seed0.yaml"
+    with pytest.raises(ValueError, match=rf"^{path} cannot be checked: its sidecar tuned_seed0.json is missing; "
+                                         r"restore it .* or regenerate it with `workbench regenerate dyvedeep`$"):
+        stored_effort(0)
+    (folder / "tuned_seed0.json").write_text((presets_dir() / "dyvedeep" / "tuned_seed0.json").read_text())
+    with pytest.raises(ValueError, match=rf"^{path} does not match the SHA-256 its sidecar tuned_seed0.json records "
+                                         r".*: it was altered .*regenerate dyvedeep`$"):
+        stored_effort(0)
+    write_with_sidecar(path, path.read_bytes())  # as the regenerator would: the entry is what is wrong
+    with pytest.raises(ValueError, match=rf"^preset {path}: spet_fraction='lots' is not allowed; "
                                          r"allowed: .* \(regenerate it with `workbench regenerate dyvedeep`\)$"):
         stored_effort(0)
+
+
+@pytest.mark.parametrize("name", ["tuned_seed0", "tuned_seed1", "tuned_seed2", "tuned_seed3", "tuned_seed4"])
+def test_the_shipped_tuned_presets_match_their_sidecars(name):
+    from workbench.dyvedeep.reproduce import stored_effort
+
+    assert verify(presets_dir() / "dyvedeep" / f"{name}.yaml", remake="")["command"] == "workbench regenerate dyvedeep"
+    assert stored_effort(int(name[-1])).spet_fraction > 0
+
+
+LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    (LAUGHS, r"expands to more than 100,000 nodes or 32 levels \(an alias counts as a copy of its node\)"),
+    ("a: &a [*a]\n", r"alias \*a refers to a node that contains it"),
+    ("x: " + "[" * 40 + "]" * 40 + "\n", r"expands to more than 100,000 nodes or 32 levels"),
+    ("x: " + "y" * (1 << 20) + "\n", r"is 1,048,58\d bytes; allowed: a YAML file of at most 1,048,576 bytes"),
+    ("x: !!python/object/apply:os.system [echo hi]\n", r"is not valid YAML: could not determine a constructor"),
+    ("x: [unclosed\n", r"is not valid YAML"),
+    (b"\xff\xfe\x00garbage", r"is not text"),
+])
+def test_a_crafted_preset_is_one_error_before_it_is_expanded(tmp_path, text, reason):
+    from workbench.core.manifest import read_preset
+
+    path = tmp_path / "crafted.yaml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ValueError, match=rf"^preset {path}:? {reason}") as error:
+        read_preset("crossbar", "crafted", tmp_path)
+    assert "\n" not in str(error.value) or "could not determine" in str(error.value)

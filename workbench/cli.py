@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 from workbench.core.paths import PROJECT_ROOT, reference_dir
+from workbench.serve_kernels import GRACE_S, MAX_KERNELS, serve_options
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 #: Jupyter data folder holding the Voila template of ``workbench serve``.
@@ -392,6 +393,8 @@ def check_address(ip: str, port: int) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     check_address(args.ip, args.port)
     extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle)
+    extra_args += serve_options(grace_s=args.kernel_grace, max_kernels=args.max_kernels,
+                                max_memory_gb=args.max_kernel_memory)
     os.environ.update(env)
     print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
     return _exec([
@@ -510,6 +513,14 @@ def build_parser() -> argparse.ArgumentParser:
                            help="preheated kernels per dashboard, each ~0.5 GB (default 1; 0: start one per page)")
             p.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
                            help="shut down kernels that no page has used for this long (default 600)")
+            p.add_argument("--kernel-grace", type=float, default=GRACE_S, metavar="SECONDS",
+                           help=f"shut a kernel down this long after its page went away, e.g. a killed browser "
+                                f"(default {GRACE_S})")
+            p.add_argument("--max-kernels", type=int, default=MAX_KERNELS, metavar="N",
+                           help=f"refuse a new kernel (a page says why) while N run (default {MAX_KERNELS})")
+            p.add_argument("--max-kernel-memory", type=float, default=None, metavar="GB",
+                           help="refuse a new kernel while the kernels use this much memory (default: half the "
+                                "machine's)")
         if name == "lab":
             p.add_argument("--no-browser", action="store_true")
             p.add_argument("--allow-root", action=argparse.BooleanOptionalAction, default=os.geteuid() == 0,

@@ -2,13 +2,17 @@
 
 The server runs with exactly the arguments and environment of ``workbench serve`` (``cli.voila_serve_options``: the
 workbench template, one preheated kernel per notebook, idle culling) over a folder holding only the Explorer test
-notebook, so its pool is one kernel.
+notebook, so its pool is one kernel. The kernel budgets (``serve_kernels.serve_options``: abandoned kernels culled,
+new ones refused past a count) are driven on servers of their own without a pool, so every page starts a kernel.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,7 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from workbench.cli import voila_serve_options
-from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, voila_server
+from workbench.serve_kernels import serve_options
+from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, CHROMIUM_ARGS, free_port, voila_server
 
 HERE = Path(__file__).resolve().parent
 PAGE_TIMEOUT_MS = 240_000
@@ -118,3 +123,80 @@ def test_closed_and_reloaded_pages_release_their_kernels(browser, served):
         context.close()
     after = wait_for_kernels(port, POOL_SIZE)
     assert sum(p.memory_info().rss for p in after) < 1.5 * POOL_SIZE * page_kernel_rss
+
+
+@contextlib.contextmanager
+def budgeted(folder: Path, **budgets):
+    """``(base URL, port)`` of a `workbench serve`-configured Voila without a pool over one copy of the Explorer
+    notebook, with ``serve_options(**budgets)``."""
+    folder.mkdir()
+    shutil.copy(HERE / "explorer_lens.ipynb", folder / "lens.ipynb")
+    extra_args, env = voila_serve_options(pool_size=0)
+    with voila_server(folder, log_path=folder.parent / f"{folder.name}.log", env=env,
+                      extra_args=(*extra_args, *serve_options(**budgets))) as url:
+        yield url, urlsplit(url).port
+
+
+@contextlib.contextmanager
+def killable_browser(browser, profile: Path):
+    """A Chromium of its own (its own process group), connected over CDP; yields ``(its first page, kill)``, where
+    ``kill()`` ends every process of that browser with SIGKILL: no unload handler runs, as when a browser crashes."""
+    port = free_port()
+    process = subprocess.Popen([str(CHROMIUM), *CHROMIUM_ARGS, f"--remote-debugging-port={port}",
+                                f"--user-data-dir={profile}", "about:blank"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def kill():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connected = browser.browser_type.connect_over_cdp(f"http://127.0.0.1:{port}", timeout=5_000)
+                break
+            except Exception:  # not listening yet
+                assert time.monotonic() < deadline, "Chromium did not open its debugging port within 60 s"
+                time.sleep(0.5)
+        context = connected.contexts[0]
+        yield (context.pages[0] if context.pages else context.new_page()), kill
+    finally:
+        kill()
+
+
+@pytest.mark.slow
+def test_pages_killed_without_unload_lose_their_kernels_within_two_minutes(browser, tmp_path):
+    """Ten browsers killed (SIGKILL) while showing a dashboard, so no unload handler runs: each kernel ends after the
+    grace, and two minutes after the last kill no kernel is left (the idle cull took ten)."""
+    with budgeted(tmp_path / "served") as (url, port):
+        wait_for_kernels(port, 0)
+        most = 0
+        for view in range(10):
+            with killable_browser(browser, tmp_path / f"profile{view}") as (page, kill):
+                page.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+                page.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
+                most = max(most, len(kernels(port)))
+                kill()
+        killed = time.monotonic()
+        wait_for_kernels(port, 0, timeout_s=120)
+        print(f"kernels at most {most} while pages were open; none {time.monotonic() - killed:.0f} s after the last "
+              "kill")
+
+
+def test_a_page_past_the_kernel_budget_is_refused_with_the_reason(browser, tmp_path):
+    with budgeted(tmp_path / "served", max_kernels=1) as (url, port):
+        context = browser.new_context()
+        try:
+            first = context.new_page()
+            first.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+            first.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
+            second = context.new_page()
+            response = second.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+            assert response.status == 503
+            second.get_by_text("this server already runs 1 kernel, its limit (workbench serve --max-kernels 1); "
+                               "close a dashboard tab, or try again in a minute").wait_for(timeout=10_000)
+            assert len(kernels(port)) == 1
+        finally:
+            context.close()

@@ -28,7 +28,19 @@ def seed_files(tmp_path, monkeypatch, rows=(GOOD,), sidecar=None, parquet=None):
     return path
 
 
+def parquet_with(**extra) -> bytes:
+    """A seed file of the good row and ``extra`` columns, as bytes."""
+    return pd.DataFrame({**{k: [v] for k, v in GOOD.items()}, **extra}).to_parquet()
+
+
 CASES = [
+    ("extension-type", dict(parquet=parquet_with(extra=pd.period_range("2000", periods=1, freq="D"))),
+     r"has column 'extra' of type extension<pandas.period.*>, which workbench files never hold; allowed: numbers, "
+     r"booleans, text, timestamps and lists/structs of them"),
+    ("binary-column", dict(parquet=parquet_with(extra=[b"\x80\x04payload"])), r"has column 'extra' of type binary"),
+    ("categorical-column", dict(parquet=parquet_with(extra=pd.Categorical(["a"]))),
+     r"has column 'extra' of type dictionary<values=string"),
+    ("garbage", dict(parquet=bytes(range(256)) * 4), r"is damaged or not a Parquet file"),
     ("altered-after-writing", dict(sidecar=json.dumps({"study_version": LENS.version, "sha256": "0" * 64})),
      r"do not match their sidecar sample.lens.json \(SHA-256 \w{12}\.\.\., recorded 000000000000\.\.\.\): the file "
      r"was altered or damaged after it was written"),
@@ -62,3 +74,17 @@ def test_a_good_seed_file_is_imported_once(store, tmp_path, monkeypatch):
     frame = store.frame(LENS)
     assert len(frame) == 1 and bool(frame["seeded"].iloc[0]) and frame["brightness"].iloc[0] == GOOD["brightness"]
     assert store.ensure_seeded(LENS) == 0
+
+
+@pytest.mark.parametrize("files,says", [c[1:] for c in CASES[:4]], ids=[c[0] for c in CASES[:4]])
+def test_reading_a_crafted_seed_file_through_the_python_api_is_one_clear_error(files, says, tmp_path, monkeypatch):
+    from workbench.core.integrity import DamagedFile
+    from workbench.core.seeds import seed_points
+
+    path = seed_files(tmp_path, monkeypatch, **files)
+    with pytest.raises(DamagedFile, match=rf"^seed results {path} {says}.* \(regenerate them with `workbench sweep "
+                                          r"sample.lens \.\.\. --write-seed`"):
+        seed_points(LENS, path)
+    path.write_bytes(parquet_with())
+    path.with_suffix(".json").write_text(json.dumps({"study_version": LENS.version, "sha256": content_sha256(path)}))
+    assert seed_points(LENS, path).to_dict("records") == [GOOD]

@@ -87,6 +87,44 @@ def test_damaged_shard_is_skipped_with_a_warning_and_left_untouched(store):
     assert line.startswith(f"{shard}: damaged or not a store file (Parquet magic bytes not found")
 
 
+@pytest.mark.parametrize("kind", ["registered", "unregistered"])
+def test_a_shard_with_an_extension_type_is_refused_not_cast(store, kind):
+    """A pyarrow extension type whose storage is text would pass the cast to the store's schema; it is refused
+    whether or not this process knows the type (an unknown one reads as its storage type, marked in the metadata)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    class Payload(pa.ExtensionType):
+        def __init__(self):
+            super().__init__(pa.string(), f"crafted.payload.{kind}")
+
+        def __arrow_ext_serialize__(self):
+            return b""
+
+        @classmethod
+        def __arrow_ext_deserialize__(cls, storage_type, serialized):
+            return cls()
+
+    store.put(LENS, {}, {"brightness": 1.0, "weight_g": 2.0, "f_number": 5.0})
+    [shard] = store.points_dir.glob("shard-*.parquet")
+    table = pq.read_table(shard)
+    column = table.schema.get_field_index("params")
+    crafted = pa.ExtensionArray.from_storage(Payload(), table["params"].combine_chunks())
+    pa.register_extension_type(Payload())
+    try:
+        pq.write_table(table.set_column(column, pa.field("params", Payload()), crafted), shard)
+    finally:
+        if kind == "unregistered":
+            pa.unregister_extension_type(f"crafted.payload.{kind}")
+    try:
+        with pytest.warns(UserWarning, match=rf"skipped every row of \S+{shard.name}: damaged or not a store file "
+                                             rf"\(has column 'params' of type extension<crafted.payload.{kind}"):
+            assert store.frame(LENS).empty
+    finally:
+        if kind == "registered":
+            pa.unregister_extension_type(f"crafted.payload.{kind}")
+
+
 @pytest.mark.parametrize("name", ["results.duckdb", "results.db"])
 def test_legacy_duckdb_file_is_named_with_what_to_do(tmp_path, name):
     path = tmp_path / name  # known by its suffix, or by DuckDB's magic bytes at offset 8 of its header block

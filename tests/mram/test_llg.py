@@ -170,10 +170,60 @@ def test_a_damaged_switching_table_is_named_and_computed_again(tmp_path, monkeyp
     whole = path.read_bytes()
     path.write_bytes(whole[:40])
     d.switching_table.cache_clear()
-    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \(BadZipFile: .*\); computing the table "
-                                         r"again, which replaces it"):
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \(does not match the SHA-256 .*\); "
+                                         r"computing the table again, which replaces it"):
         again = d.switching_table(m, (6.0,), **kwargs)
     np.testing.assert_allclose(again.times_s, first.times_s, rtol=1e-6)
     d.switching_table.cache_clear()
     assert d.switching_table(m, (6.0,), compute=False, **kwargs).n == 20  # the rebuilt file reads back
     d.switching_table.cache_clear()
+
+
+def _tampered_copy(tmp_path, monkeypatch, change):
+    """The shipped pma_cofeb table copied under ``tmp_path/mram_llg`` (made the reference folder) with its times
+    changed by ``change`` and the shipped sidecar (recording the shipped file's hash)."""
+    import io
+    import shutil
+
+    m = load_magnet("pma_cofeb")
+    key = d._key(m, d.DEFAULT_OVERDRIVES, 2000, 20e-9, 1e-12, 300.0, 0)
+    shipped = d._paths(key)[0]
+    folder = tmp_path / "mram_llg"
+    folder.mkdir()
+    shutil.copy(shipped.with_suffix(".json"), folder)
+    with np.load(shipped) as data:
+        overdrives, times = data["overdrives"], change(data["times_s"].copy())
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, overdrives=overdrives, times_s=times)
+    path = folder / shipped.name
+    path.write_bytes(buffer.getvalue())
+    monkeypatch.setattr(d, "reference_dir", lambda: tmp_path)
+    d.switching_table.cache_clear()
+    return m, path
+
+
+def _nan(times):
+    times[0, 0] = np.nan
+    return times
+
+
+@pytest.mark.parametrize(("change", "resign", "reason"), [
+    (lambda times: times * 1000, False, r"does not match the SHA-256 its sidecar \w+.json records"),
+    (_nan, False, r"does not match the SHA-256"),
+    (_nan, True, r"times_s holds 1 non-finite value"),
+    (lambda times: times * 1000, True, r"its switching times span .* s; allowed: 0 < t <= t_max = 2e-08 s"),
+    (lambda times: times[:, :10], True, r"it holds \(11, 10\) times"),
+])
+def test_a_damaged_shipped_switching_table_is_one_error_naming_it_and_how_to_remake_it(tmp_path, monkeypatch, change,
+                                                                                      resign, reason):
+    from workbench.core.integrity import DamagedFile, write_with_sidecar
+
+    m, path = _tampered_copy(tmp_path, monkeypatch, change)
+    if resign:
+        write_with_sidecar(path, path.read_bytes(), {})
+    try:
+        with pytest.raises(DamagedFile, match=rf"^{path}:? {reason}.*; restore it with `git checkout -- {path}` or "
+                                              r"make it again with `workbench regenerate mram` \(minutes\)$"):
+            d.switching_table(m)
+    finally:
+        d.switching_table.cache_clear()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -110,6 +112,25 @@ def test_unreadable_checkpoint_is_named_and_left_untouched(loaders, tmp_path, co
     with pytest.raises(ValueError, match=r"run\.pt is not a readable training checkpoint"):
         fit(small_model(), loaders.train, epochs=1, checkpoint=path)
     assert path.read_bytes() == before
+
+
+def test_a_checkpoint_with_a_nan_weight_is_named_not_resumed(loaders, tmp_path):
+    path = tmp_path / "run.pt"
+
+    def stop(epoch, model):
+        if epoch == 1:  # after epoch 0's checkpoint
+            raise Interrupted
+        return False
+
+    with pytest.raises(Interrupted):
+        fit(small_model(), loaders.train, epochs=2, checkpoint=path, epoch_hook=stop)
+    state = torch.load(path, weights_only=True)
+    name = next(n for n, t in state["model"].items() if t.is_floating_point())
+    state["model"][name].view(-1)[0] = float("nan")
+    torch.save(state, path)
+    with pytest.raises(ValueError, match=rf"run\.pt is not a readable training checkpoint of this model "
+                                         rf"\(DamagedFile: {re.escape(name)} holds 1 non-finite value"):
+        fit(small_model(), loaders.train, epochs=2, checkpoint=path)
 
 
 class _Exploit:

@@ -56,9 +56,15 @@ def test_larger_input_scales_the_same_network():
     assert big["cycles_base"] > 3 * small["cycles_base"] and big["time_reduction"] > 0
 
 
-@pytest.mark.parametrize("damage", ["truncated", "missing-array"])
-def test_a_damaged_network_cache_is_named_and_rebuilt(damage, tmp_path, monkeypatch):
-    """A truncated cache (BadZipFile) or one without an array (KeyError 'w1') is retrained, not a failed point."""
+@pytest.mark.parametrize(("damage", "reason"), [("truncated", "BadZipFile: "), ("missing-array", "KeyError: "),
+                                              ("nan", "float_acc holds 1 non-finite"),
+                                              ("unsigned", "cannot be checked: its sidecar .* is missing")])
+def test_a_damaged_network_cache_is_named_and_rebuilt(damage, reason, tmp_path, monkeypatch):
+    """A truncated cache (BadZipFile), one without an array (KeyError 'w1'), with a NaN, or without the hash its
+    writer records is retrained, not a failed point nor a silently wrong one."""
+    import io
+
+    from workbench.core.integrity import write_with_sidecar
     from workbench.sparce import network
 
     monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
@@ -69,11 +75,11 @@ def test_a_damaged_network_cache_is_named_and_rebuilt(damage, tmp_path, monkeypa
     monkeypatch.setattr(network, "_quantise", lambda model, splits: built)
     path = tmp_path / "results" / "sparce_net_5_1.npz"
     path.parent.mkdir(parents=True)
-    if damage == "truncated":
-        path.write_bytes(b"PK\x03\x04 half a zip")
-    else:
-        np.savez(path, w0=layer[0])
-    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \((BadZipFile|KeyError): .*\); retraining "
+    buffer = io.BytesIO()
+    np.savez(buffer, w0=layer[0]) if damage == "missing-array" else np.savez(buffer, float_acc=np.nan)
+    payload = b"PK\x03\x04 half a zip" if damage == "truncated" else buffer.getvalue()
+    write_with_sidecar(path, payload) if damage != "unsigned" else path.write_bytes(payload)
+    with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \({reason}.*\); retraining "
                                          r"the seed-5 network, which replaces it"):
         assert network.quantised_network(seed=5, epochs=1) is built
     network.quantised_network.cache_clear()

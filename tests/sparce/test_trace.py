@@ -1,9 +1,12 @@
 """The trace model (no emulation) gives exactly the emulated run's cycles, breakdown and skip counts."""
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench.core.integrity import write_with_sidecar
 from workbench.sparce import ops
 from workbench.sparce.emulator import Machine
 from workbench.sparce.network import emulate_inference, quantised_network
@@ -89,8 +92,17 @@ def test_the_record_cache_is_plain_arrays_and_round_trips(tmp_path):
     np.testing.assert_array_equal(loaded.static["offsets"], [0, 4])
 
 
+def _npz(arrays) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
 def test_a_damaged_record_file_is_named_and_recorded_again(tmp_path, monkeypatch):
-    """A truncated record (BadZipFile) or one missing an array (KeyError) is re-recorded, not a failed point."""
+    """A truncated record (BadZipFile), one with a NaN, an object payload or altered since it was written is
+    re-recorded, not a failed point nor a silently wrong one."""
     import pytest
 
     from workbench.sparce import trace
@@ -100,12 +112,19 @@ def test_a_damaged_record_file_is_named_and_recorded_again(tmp_path, monkeypatch
     rng = np.random.default_rng(0)
     inputs = {"W": rng.integers(-4, 4, (4, 3)).astype(np.int32), "X": rng.integers(0, 4, (3, 4)).astype(np.int32)}
     first = trace.record_call("scalar", "gemm", inputs)
-    [path] = (tmp_path / "results" / "sparce_records").iterdir()
+    [path] = (tmp_path / "results" / "sparce_records").glob("*.npz")
     whole = path.read_bytes()
-    for damage in (whole[: len(whole) // 2], b""):
-        path.write_bytes(damage)
+    with np.load(path) as data:
+        arrays = dict(data)
+    for damage, signed, reason in (
+            (whole[: len(whole) // 2], True, "(BadZipFile|EOFError): "),
+            (b"", True, "(BadZipFile|EOFError): "),
+            (_npz({**arrays, "occ_weight": arrays["occ_weight"] * np.nan}), True, "occ_weight holds .* non-finite"),
+            (_npz({**arrays, "sizes": np.array([print], dtype=object)}), True, "ValueError: Object arrays cannot"),
+            (_npz({**arrays, "sizes": arrays["sizes"] * 1000}), False, "does not match the SHA-256")):
+        (write_with_sidecar if signed else Path.write_bytes)(path, damage)
         monkeypatch.setattr(trace, "_RECORDS", {})
-        with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \((BadZipFile|EOFError): .*\); "
+        with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \({reason}.*\); "
                                              r"recording the scalar gemm call again, which replaces it"):
             again = trace.record_call("scalar", "gemm", inputs)
         np.testing.assert_array_equal(again.block_ids, first.block_ids)

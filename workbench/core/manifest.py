@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from workbench.core.integrity import load_yaml
 from workbench.core.paths import PROJECT_ROOT, presets_dir, reference_dir
 
 PAPER_COLUMNS = ("claim", "label", "quantity", "low", "high", "unit", "source")
@@ -199,7 +199,8 @@ def reference_points(theme: str) -> pd.DataFrame:
 
 # -- presets -----------------------------------------------------------------------------------------------------------
 def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[str, Any]:
-    """The YAML preset ``data/presets/<theme>/<name>.yaml`` as a dict (safe loader: no data file runs code).
+    """The YAML preset ``data/presets/<theme>/<name>.yaml`` as a dict (:func:`~workbench.core.integrity.load_yaml`:
+    the safe loader, so no data file runs code, with a size and alias-expansion limit).
 
     Themes turn the dict into their config dataclass; ``directory`` replaces ``data/presets/<theme>`` (a user's own
     preset folder).
@@ -207,7 +208,8 @@ def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[st
     Raises
     ------
     ValueError
-        For a missing preset (listing the available ones) or a file that is not a YAML mapping.
+        For a missing preset (listing the available ones), a file that is not a YAML mapping or one beyond the
+        limits of :func:`~workbench.core.integrity.load_yaml`.
     """
     path = preset_path(theme, name, directory)
     folder = path.parent
@@ -215,9 +217,9 @@ def read_preset(theme: str, name: str, directory: Path | None = None) -> dict[st
         available = sorted(p.stem for p in folder.glob("*.yaml"))
         raise ValueError(f"no {theme} preset {name!r} in {folder}; available: {available}")
     try:
-        tree = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        raise ValueError(f"preset {path} is not valid YAML: {error}") from None
+        tree = load_yaml(path)
+    except ValueError as error:
+        raise ValueError(f"preset {error}{_remedy(path)}") from None
     if not isinstance(tree, dict):
         raise ValueError(f"preset {path} must be a YAML mapping, got {type(tree).__name__}")
     return tree

@@ -48,6 +48,7 @@ from pathlib import Path
 import pandas as pd
 
 from workbench.core.paths import reference_dir
+from workbench.core.seeds import seed_points
 
 #: Instruction-set pins, each a set of environment variables read when torch, MKL and oneDNN load. "native" is
 #: whatever the processor offers (the user's case); the others force the paths an AVX2-only and an old or
@@ -104,7 +105,7 @@ def measure(study_names: Iterable[str], progress: Callable[[str], None] = print)
     rows = []
     for name in study_names:
         study = get_study(name)
-        params = check_point(pd.read_parquet(reference_dir() / "seeds" / f"{name}.parquet"), study.knob_names)
+        params = check_point(seed_points(study, reference_dir() / "seeds" / f"{name}.parquet"), study.knob_names)
         runs = [("kernels", kernel_set, {**params, "seed": 0} if "seed" in params else params, env)
                 for kernel_set, env in KERNEL_SETS.items()]
         if "seed" in params:

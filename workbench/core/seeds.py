@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from workbench.core.files import content_sha256
+from workbench.core.integrity import DamagedFile, read_parquet
 from workbench.core.study import Study
 
 
@@ -29,10 +29,22 @@ def read_seed(study: Study, path: Path) -> pd.DataFrame | None:
     """
     frame, problem = _checked(study, path)
     if problem is not None:
-        warnings.warn(f"seed results {path} {problem}; not imported (regenerate them with `workbench sweep "
-                      f"{study.name} ... --write-seed`; the sidecar {path.with_suffix('.json').name} records the "
-                      "command that made them)", stacklevel=3)
+        warnings.warn(f"seed results {path} {problem}; not imported ({_remedy(study, path)})", stacklevel=3)
     return frame
+
+
+def seed_points(study: Study, path: Path) -> pd.DataFrame:
+    """The rows of the seed-results file ``path`` of ``study``, checked as by :func:`read_seed`;
+    :class:`~workbench.core.integrity.DamagedFile` naming the file, what is wrong and how to regenerate it."""
+    frame, problem = _checked(study, path)
+    if problem is not None:
+        raise DamagedFile(f"seed results {path} {problem} ({_remedy(study, path)})")
+    return frame
+
+
+def _remedy(study: Study, path: Path) -> str:
+    return (f"regenerate them with `workbench sweep {study.name} ... --write-seed`; the sidecar "
+            f"{path.with_suffix('.json').name} records the command that made them")
 
 
 def _checked(study: Study, path: Path) -> tuple[pd.DataFrame | None, str | None]:
@@ -55,9 +67,9 @@ def _checked(study: Study, path: Path) -> tuple[pd.DataFrame | None, str | None]
         return None, (f"do not match their sidecar {sidecar.name} (SHA-256 {digest[:12]}..., recorded "
                       f"{str(meta.get('sha256'))[:12]}...): the file was altered or damaged after it was written")
     try:
-        frame = pd.read_parquet(path)
-    except (OSError, ValueError, pa.ArrowException) as error:
-        return None, f"is damaged or not a Parquet file ({str(error).splitlines()[0]})"
+        frame = read_parquet(path)
+    except DamagedFile as error:
+        return None, str(error)
     for row, record in enumerate(frame.to_dict("records")):
         try:
             study.validate({k: record[k] for k in study.knob_names if k in record})

@@ -59,6 +59,7 @@ import pyarrow.parquet as pq
 
 from workbench import __version__
 from workbench.core.files import atomic_write
+from workbench.core.integrity import schema_problem
 from workbench.core.paths import reference_dir, results_path
 from workbench.core.seeds import read_seed
 from workbench.core.store_rows import (
@@ -282,7 +283,11 @@ class ResultStore:
         """One Parquet file of the store, its rows checked (:func:`check_file_rows`); a damaged or foreign file has
         no rows and one problem. Every problem is warned about here, once per file and process."""
         try:
-            table = pq.ParquetFile(name).read().select(SCHEMA.names).cast(SCHEMA)
+            table = pq.ParquetFile(name).read()
+            foreign = schema_problem(table.schema)  # e.g. an extension type a cast would accept
+            if foreign is not None:
+                raise ValueError(foreign)
+            table = table.select(SCHEMA.names).cast(SCHEMA)
         except FileNotFoundError:
             raise
         except PermissionError:

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from workbench.core.caches import load_cached
-from workbench.core.files import atomic_write
+from workbench.core.integrity import check_finite, write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.dyvedeep.engine import DynamicNet
 
@@ -65,12 +65,14 @@ def build_model() -> torch.nn.Module:
 
 
 def _load_state(path: Path, shapes: dict[str, tuple]) -> dict:
-    """The state dict stored at ``path``; ``KeyError`` unless it holds exactly the tensors of ``shapes``."""
+    """The state dict stored at ``path``; ``KeyError`` unless it holds exactly the tensors of ``shapes``,
+    :class:`~workbench.core.integrity.DamagedFile` for a non-finite weight."""
     state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
     found = {name: tuple(t.shape) for name, t in state.items()} if isinstance(state, dict) else {}
     if found != shapes:
         differ = sorted(n for n in set(found) | set(shapes) if found.get(n) != shapes.get(n))
         raise KeyError(f"its tensors are not those of the network: {differ[:3]} differ")
+    check_finite(state)
     return state
 
 
@@ -99,7 +101,7 @@ def trained_network(seed: int = 0) -> TrainedNet:
                 description=f"dyvedeep: training the digits VGG (seed {seed})")
         buffer = io.BytesIO()
         torch.save(model.state_dict(), buffer)
-        atomic_write(path, buffer.getvalue())
+        write_with_sidecar(path, buffer.getvalue(), {"seed": seed})
     model.eval()
     x_train = splits.train.tensors[0].numpy()
     net = DynamicNet(model, splits.input_shape, calibration_images=x_train[:CALIBRATION_IMAGES])

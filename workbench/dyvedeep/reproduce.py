@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 
+from workbench.core.integrity import verify
 from workbench.core.manifest import paper_range, preset_path, read_preset
 from workbench.core.reproduce import ClaimResult, range_claim, range_claim_samples
 from workbench.dyvedeep.effort import Effort
@@ -31,14 +32,18 @@ SCALE = "VGG 16-32-64 on 16x16 digits (450 test images), 1 CPU thread, numba ker
 
 
 def stored_effort(seed: int) -> Effort:
-    """The setting tuned for network ``seed``, stored in ``data/presets/dyvedeep/tuned_seed<seed>.yaml``; a bad entry
-    is a ``ValueError`` naming the file, the entry and how to regenerate the file."""
+    """The setting tuned for network ``seed``, stored in ``data/presets/dyvedeep/tuned_seed<seed>.yaml``; a file that
+    differs from the SHA-256 of its sidecar or a bad entry is a ``ValueError`` naming the file, what is wrong and how
+    to regenerate the file."""
     name = preset_name(seed)
+    path = preset_path("dyvedeep", name)
+    verify(path, remake=f"restore it with `git checkout -- {path}` or regenerate it with `workbench regenerate "
+                        "dyvedeep`")
     tree = read_preset("dyvedeep", name)
     try:
         return effort_from_preset(tree)
     except (ValueError, TypeError) as error:
-        raise ValueError(f"preset {preset_path('dyvedeep', name)}: {error} (regenerate it with `workbench regenerate "
+        raise ValueError(f"preset {path}: {error} (regenerate it with `workbench regenerate "
                          "dyvedeep`)") from None
 
 

@@ -238,16 +238,16 @@ def effort_from_preset(tree: dict) -> Effort:
 
 def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (minutes per network) and rewrites the presets
     """Tune every network of :data:`SEEDS` afresh on its validation split and write its stored preset
-    ``data/presets/dyvedeep/tuned_seed<k>.yaml``.
+    ``data/presets/dyvedeep/tuned_seed<k>.yaml`` and the preset's sidecar ``tuned_seed<k>.json`` (its SHA-256).
 
     Returns
     -------
     list of Path
-        The presets written.
+        The presets written and their sidecars.
     """
     import yaml
 
-    from workbench.core.files import atomic_write
+    from workbench.core.integrity import sidecar_of, write_with_sidecar
     from workbench.core.paths import presets_dir
     from workbench.dyvedeep.network import trained_network
 
@@ -262,7 +262,8 @@ def regenerate() -> list[Path]:  # pragma: no cover - tunes afresh (minutes per 
         header = ("# DyVEDeep thresholds tuned per layer on the validation split (0.5 % accuracy budget).\n"
                   f"# Regenerate with `{command}`; do not edit by hand.\n")
         tree = preset_tree(result, seed=seed, command=command)
-        written.append(atomic_write(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
-                                    header + yaml.safe_dump(tree, sort_keys=False)))
-        print(f"wrote {written[-1]}")
+        path = write_with_sidecar(presets_dir() / "dyvedeep" / f"{preset_name(seed)}.yaml",
+                                  (header + yaml.safe_dump(tree, sort_keys=False)).encode(), {"command": command})
+        written += [path, sidecar_of(path)]
+        print(f"wrote {path}")
     return written

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.caches import load_cached
-from workbench.core.files import atomic_write
+from workbench.core.caches import DAMAGED, load_cached
+from workbench.core.integrity import DamagedFile, check_finite, verify, write_with_sidecar
 from workbench.core.paths import data_dir, reference_dir
 from workbench.mram.llg import Magnet, b_dl_from_spin_current, equilibrium_states, simulate
 
@@ -126,10 +126,20 @@ def compute_switching_table(magnet: Magnet, overdrives=DEFAULT_OVERDRIVES, *, n:
     return SwitchingTable(magnet, od, times, t_max_s, dt_s, temperature_k, seed)
 
 
-def _load_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """The overdrives and switching times of a stored table."""
+def _load_arrays(path: Path, overdrives: tuple, n: int, t_max_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """The overdrives and switching times of a stored table; :class:`~workbench.core.integrity.DamagedFile` unless
+    they are the requested grid and ``n`` times per overdrive, each in (0, ``t_max_s``] or inf (not switched)."""
     with np.load(path, allow_pickle=False) as data:
-        return data["overdrives"], data["times_s"]
+        found, times = data["overdrives"], data["times_s"]
+    check_finite({"overdrives": found, "times_s": times}, infinite_ok=("times_s",))
+    if found.shape != (len(overdrives),) or not np.allclose(found, overdrives) or times.shape != (len(overdrives), n):
+        raise DamagedFile(f"it holds {times.shape} times at overdrives {found.tolist()}, not {n} at each of "
+                          f"{list(overdrives)}")
+    switched = times[np.isfinite(times)]
+    if switched.size and not (switched.min() > 0 and switched.max() <= t_max_s * (1 + 1e-6)):
+        raise DamagedFile(f"its switching times span {switched.min():.3g}-{switched.max():.3g} s; allowed: 0 < t <= "
+                          f"t_max = {t_max_s:g} s (or inf: not switched)")
+    return found, times
 
 
 @functools.lru_cache(maxsize=32)
@@ -140,12 +150,18 @@ def switching_table(magnet: Magnet, overdrives: tuple = DEFAULT_OVERDRIVES, *, n
     cache, else computed (and saved to the user cache). ``compute=False`` raises ``LookupError`` instead."""
     key = _key(magnet, overdrives, n, t_max_s, dt_s, temperature_k, seed)
     shipped, user = _paths(key)
-    for path, instead in ((shipped, f"reading the user cache or computing the table (restore the shipped file with "
-                                    f"`git checkout -- {shipped}`)"),
-                          (user, "computing the table again")):
-        arrays = load_cached(path, _load_arrays, instead=instead)
-        if arrays is not None:
-            return SwitchingTable(magnet, *arrays, t_max_s, dt_s, temperature_k, seed)
+    load = functools.partial(_load_arrays, overdrives=tuple(overdrives), n=n, t_max_s=t_max_s)
+    if shipped.is_file():  # shipped with the workbench: a damaged table is an error, never silently recomputed
+        remake = (f"restore it with `git checkout -- {shipped}` or make it again with `workbench regenerate mram` "
+                  "(minutes)")
+        verify(shipped, remake=remake)
+        try:
+            return SwitchingTable(magnet, *load(shipped), t_max_s, dt_s, temperature_k, seed)
+        except DAMAGED as error:
+            raise DamagedFile(f"{shipped}: {error}; {remake}") from None
+    arrays = load_cached(user, load, instead="computing the table again")
+    if arrays is not None:
+        return SwitchingTable(magnet, *arrays, t_max_s, dt_s, temperature_k, seed)
     if not compute:
         raise LookupError(f"no stored LLG switching table {key} for {magnet}")
     table = compute_switching_table(magnet, overdrives, n=n, t_max_s=t_max_s, dt_s=dt_s, temperature_k=temperature_k,
@@ -159,17 +175,13 @@ def save_table(table: SwitchingTable, path, key: str | None = None) -> None:
 
     from workbench.core.provenance import provenance
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, overdrives=table.overdrives, times_s=table.times_s.astype(np.float32))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
     meta = {"key": key, "magnet": dataclasses.asdict(table.magnet), "n": table.n, "t_max_s": table.t_max_s,
             "dt_s": table.dt_s, "temperature_k": table.temperature_k, "seed": table.seed,
             "overdrives": [float(i) for i in table.overdrives],
             "provenance": provenance("workbench regenerate mram")}
-    atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=1, default=str) + "\n")
+    write_with_sidecar(path, buffer.getvalue(), meta)
 
 
 # -- zero-temperature critical current from the LLG ----------------------------------------------------------------

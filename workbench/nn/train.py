@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from workbench.core.files import atomic_write
+from workbench.core.integrity import check_finite
 from workbench.core.progress import track
 from workbench.nn.device import resolve_device
 
@@ -187,12 +188,13 @@ def _load_checkpoint(path: Path, model: nn.Module, dev: torch.device) -> tuple[l
     ------
     ValueError
         Naming the file when it is unreadable, not a :func:`fit` checkpoint, holds anything but tensors and plain
-        data (nothing in it is executed), or does not fit ``model``; the file is left untouched.
+        data (nothing in it is executed), a non-finite weight, or does not fit ``model``; the file is left untouched.
     """
     try:
         state = torch.load(path, map_location=dev, weights_only=True)
         if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"it is not a {CHECKPOINT_FORMAT!r} file")
+        check_finite(state["model"])  # a NaN weight would train on as NaN
         for name, width in state["widths"].items():
             if model.widths()[name] > width:
                 model.remove_channels(name, range(width))

@@ -39,7 +39,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from workbench.core.caches import load_cached
-from workbench.core.files import atomic_write
+from workbench.core.integrity import check_finite, write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.core.progress import track
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
@@ -400,7 +400,7 @@ def save_detector(model: TinySSD, config: DetectorConfig, log: dict, path: Path 
     path = path if path is not None else weights_path(config)
     buffer = io.BytesIO()
     torch.save({"state_dict": model.state_dict(), "config": asdict(config), "log": log}, buffer)
-    atomic_write(path, buffer.getvalue())
+    write_with_sidecar(path, buffer.getvalue(), {"config": asdict(config), "command": "workbench regenerate pad"})
     return path
 
 
@@ -409,6 +409,9 @@ _LOADED: dict[str, TinySSD] = {}
 
 def _load_weights(path: Path, config: DetectorConfig) -> TinySSD:
     state = torch.load(path, map_location="cpu", weights_only=True)  # tensors and plain values only: no code runs
+    if not isinstance(state, dict) or not isinstance(state.get("state_dict"), dict):
+        raise KeyError("it holds no 'state_dict' of weights")
+    check_finite(state["state_dict"])
     model = TinySSD(len(CLASSES), config.width)
     model.load_state_dict(state["state_dict"])
     return model

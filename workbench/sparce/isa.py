@@ -13,12 +13,13 @@ multiply-accumulate, its accumulator and multiplicand registers (the candidates 
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import capstone
+
+from workbench.core.integrity import read_json
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
 VARIANTS = ("scalar", "neon")
@@ -258,7 +259,8 @@ def load_program(variant: str = "scalar") -> Program:
     """Load and decode ``kernels/sparce_<variant>.bin`` (``variant`` in :data:`VARIANTS`)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not allowed; allowed: {VARIANTS}")
-    meta = json.loads((KERNEL_DIR / f"sparce_{variant}.json").read_text())
+    meta = read_json(KERNEL_DIR / f"sparce_{variant}.json", remake="restore the shipped kernels with `git checkout -- "
+                     f"{KERNEL_DIR}` or rebuild them with `make sparce-kernels`")
     code = (KERNEL_DIR / f"sparce_{variant}.bin").read_bytes()
     base = meta["text_address"]
     md = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)

@@ -14,6 +14,7 @@ the trained network's own.
 from __future__ import annotations
 
 import functools
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from workbench.core.caches import load_cached
+from workbench.core.integrity import check_finite, write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.nn.train import fit_small
 from workbench.sparce import ops
@@ -129,6 +131,7 @@ def _quantise(model: DigitsCNN, splits) -> QuantNet:
 
 def _load_network(path: Path) -> QuantNet:
     with np.load(path, allow_pickle=False) as z:
+        check_finite({name: z[name] for name in z.files})
         convs = tuple((z[f"w{i}"], z[f"b{i}"], int(z[f"s{i}"])) for i in range(3))
         return QuantNet(convs, z["fc_w"], z["fc_b"], z["test_x"], z["test_y"], float(z["float_acc"]),
                         float(z["int_acc"]))
@@ -147,12 +150,11 @@ def quantised_network(seed: int = 0, epochs: int = 12, size: int = 8) -> QuantNe
         return cached
     model, splits = _train(seed, epochs, size)
     net = _quantise(model, splits)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {f"{k}{i}": v for i, (w, b, s) in enumerate(net.convs) for k, v in (("w", w), ("b", b), ("s", s))}
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, fc_w=net.fc_w, fc_b=net.fc_b, test_x=net.test_x, test_y=net.test_y,
+    buffer = io.BytesIO()
+    np.savez(buffer, fc_w=net.fc_w, fc_b=net.fc_b, test_x=net.test_x, test_y=net.test_y,
              float_acc=net.float_accuracy, int_acc=net.int_accuracy, **arrays)
-    tmp.replace(path)
+    write_with_sidecar(path, buffer.getvalue(), {"seed": seed, "epochs": epochs, "input_size": size})
     return net
 
 

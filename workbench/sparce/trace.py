@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.caches import load_cached
-from workbench.core.files import atomic_write
+from workbench.core.integrity import check_finite, write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.sparce.emulator import Machine
 from workbench.sparce.isa import BROADCAST_KERNELS, MAC_KERNELS
@@ -154,12 +154,12 @@ def _save_record(path: Path, record: CallRecord) -> None:
                   region_counts=np.array(list(record.region_count.values()), dtype=np.int64))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue())
+    write_with_sidecar(path, buffer.getvalue())
 
 
 def _load_record(path: Path, *, index: int) -> CallRecord:
     with np.load(path, allow_pickle=False) as data:
+        check_finite({name: data[name] for name in data.files if name not in ("function", "gated")})
         static = {name: data[f"static_{name}"] for name in _STATIC_ARRAYS}
         static["n_bins"] = int(data["n_bins"])
         return CallRecord(
