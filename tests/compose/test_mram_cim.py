@@ -12,6 +12,7 @@ from torch import nn
 from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import get_study
 from workbench.core.stages import NetworkArtifact, get_stage, run_target
+from workbench.hardware import digital
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.stages import WORD_BITS, layer_work, memory_area_mm2, with_add_errors
 from workbench.nn.facts import measure_facts
@@ -76,12 +77,16 @@ def test_injected_add_errors_have_the_declared_statistics():
     assert float(noisy.double().pow(2).mean()) == pytest.approx(expected, rel=0.1)
 
 
-def test_target_is_the_network_without_variation_and_loses_accuracy_with_it():
+def test_target_is_the_fixed_point_network_without_variation_and_loses_accuracy_with_it():
     artifact = network(PIPELINE, TINY, **SCALE)
     work = workload("digits", 0)
     stage = get_stage("mram.cim")
     ideal = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": False})
-    assert ideal["accuracy"] == pytest.approx(work.accuracy(artifact.module), abs=1e-9)
+    # a float network: every layer's products come from the digital unit, in its fixed point
+    assert all(u["unit"].startswith("digital") for u in ideal["layer_units"])
+    assert ideal["accuracy"] == pytest.approx(work.accuracy(digital.fixed_point_network(
+        artifact.module, work.calibration, digital.DigitalUnit().bits)), abs=1e-9)
+    assert 0 < ideal["digital_energy_share"] < 1
     assert ideal["add_bit_error_rate"] == 0 and ideal["cim_energy_ratio"] > 1
     assert ideal["cim_adds"] == sum(w["cim_ops"] for w in ideal["layers"]) > 0
     noisy = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": True})
@@ -92,6 +97,8 @@ def test_target_is_the_network_without_variation_and_loses_accuracy_with_it():
     assert base["memory_reads"] == 2 * ideal["cim_adds"] and base["cim_adds"] == 0
     energy = "energy_per_inference_nj"
     assert base[energy] == pytest.approx(ideal["cim_energy_ratio"] * ideal[energy])
+    assert base["digital_energy_share"] * base[energy] == pytest.approx(
+        ideal["digital_energy_share"] * ideal[energy])  # the same products with or without CiM
 
 
 def test_knobs_validate_and_a_composed_point_runs_end_to_end():

@@ -105,11 +105,17 @@ def test_quick_reproduction_gives_d1():
     from workbench.dyvedeep.reproduce import reproduce
 
     rows = reproduce(quick=True)
-    assert [r.claim for r in rows] == ["D1", "D1", "D1"]
+    assert [r.claim for r in rows] == ["D1"] * 4
     assert all(isinstance(r.workbench, float) and math.isfinite(r.workbench) for r in rows)
     assert rows[0].workbench > 1.0  # fewer scalar operations than the static network, checks included
     assert all(r.note for r in rows)
-    ops, loss = rows[0], rows[2]  # intervals over the independently trained and tuned networks (issue 23)
+    speed, like_for_like = rows[1], rows[2]  # the method timed per image against torch, and against itself
+    assert "per-image" in speed.quantity and "torch" in speed.quantity and speed.measured
+    totals = re.search(r"total ([\d.]+) / ([\d.]+) / ([\d.]+) us", speed.note).groups()
+    torch_us, static_us, dynamic_us = (float(v) for v in totals)
+    assert speed.workbench == pytest.approx(torch_us / dynamic_us, rel=0.05)
+    assert like_for_like.workbench == pytest.approx(static_us / dynamic_us, rel=0.05)
+    ops, loss = rows[0], rows[3]  # intervals over the independently trained and tuned networks (issue 23)
     assert ops.interval.n == loss.interval.n == len(SEEDS)
     per_network = [float(v) for v in re.search(r"per network ([-\d., ]+) pp", loss.note).group(1).split(", ")]
     assert len(per_network) == len(SEEDS) and loss.workbench == pytest.approx(np.mean(per_network), abs=0.01)

@@ -38,6 +38,17 @@ def test_reproduce_rows_and_consistency():
             assert r.note, f"a miss must say why: {r.quantity}"
 
 
+def test_tops_per_mm2_row_prints_the_two_errors_it_is_the_ratio_of():
+    rows = {r.quantity: r for r in reproduce(quick=True)}
+    tops, area, density = (rows[q] for q in ("peak throughput (TOPS)", "chip area (mm2)", "TOPS/mm2"))
+    tops_ratio, area_ratio = tops.workbench / tops.paper, area.workbench / area.paper
+    assert density.workbench / density.paper == pytest.approx(tops_ratio / area_ratio, rel=0.02)
+    for value in (tops_ratio, area_ratio, tops_ratio / area_ratio):
+        assert f"{value:.2f}x" in density.note
+    if density.within and not (tops.within or area.within):  # a hit made of two misses says so
+        assert "compensating errors" in density.note and "compensating errors" in rows["TOPS/mm2 vs V100 (x)"].note
+
+
 def test_registered_with_core_runner():
     rows = run_reproductions("tim", quick=True)
     assert {r.claim for r in rows} == {"M1", "M2"}

@@ -38,6 +38,7 @@ from workbench.crossbar.studies import inference_cost
 from workbench.crossbar.training import to_crossbars, to_torch
 from workbench.crossbar.training import train as train_on_crossbars
 from workbench.crossbar.training_studies import TRAINING
+from workbench.hardware.digital import levels, priced
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).
 PRESET = "rx_caffe"
@@ -65,6 +66,8 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
         "area_mm2": cost["area_mm2"],
         "adc_energy_share_pct": cost["adc_energy_share_pct"],
         "layers": cost["layers"],
+        "layer_units": [priced(f.name, "crossbar", levels(config.device.weight_bits),
+                               levels(config.peripherals.input_bits)) for f in artifact.facts],
     }
 
 

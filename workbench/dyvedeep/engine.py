@@ -39,6 +39,7 @@ Scalar operations (per image; padding positions count as terms, as in ``torch.ut
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 
@@ -247,6 +248,29 @@ class DynamicNet:
     @property
     def layer_names(self) -> list[str]:
         return [layer.name for layer in self.convs]
+
+    def with_shared_order(self, group: int) -> DynamicNet:
+        """A copy whose output channels share one term order per ``group`` consecutive channels: descending
+        ``sum |w|`` over the group's channels (offline, as the per-channel order). Decisions stay per neuron; only
+        the order in which a neuron's terms are accumulated, and so what a check point has seen, changes. A compiled
+        kernel can then run a group's channels as the lanes of one vector (:class:`workbench.dyvedeep.kernels.
+        ChannelPlan`); ``group`` = 1 is the per-channel order of the paper."""
+        if not (isinstance(group, int) and group >= 1):
+            raise ValueError(f"group={group!r} is not allowed; allowed: an integer >= 1")
+        net = copy.copy(self)
+        net._count_cache = {}
+        net.convs = []
+        for layer in self.convs:
+            shared = copy.copy(layer)
+            k = layer.out_channels
+            order = np.empty_like(layer.order)
+            for g0 in range(0, k, group):
+                score = np.abs(layer.flat[g0:g0 + group]).sum(axis=0)
+                order[g0:g0 + group] = np.argsort(-score, kind="stable")
+            shared.order = order
+            shared.rank = np.argsort(order, axis=1, kind="stable")
+            net.convs.append(shared)
+        return net
 
     # -- validation ----------------------------------------------------------------------------------------------
     def check_effort(self, effort: Effort) -> None:

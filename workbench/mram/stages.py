@@ -14,10 +14,14 @@ arXiv:1912.07821). Per conv / linear layer the counts come from the artifact's *
   (:func:`~workbench.mram.system.kernel_mix`).
 
 Energy (memory + core) and time per inference are :func:`~workbench.mram.system.run_kernel` summed over the layers.
-The multiplies of non-ternary layers, batch norm, ReLU and pooling are not charged (the stage models the accumulate
-the memory performs). Area is the memory that holds the network's weights and its largest layer's input and output
-(32-bit words, ``rows x cols / word_bits`` words per array, :class:`~workbench.mram.array.ArrayConfig` defaults),
-arrays times :func:`~workbench.mram.array.evaluate`'s array area; the core is the same in every case and not counted.
+The memory only adds: a layer whose measured weights take more than three values (the float first and last layers,
+or every layer of a network that was not ternarized) also needs its products, which the digital MAC unit beside the
+memory computes (:mod:`workbench.hardware.digital`, multiplies only, priced by the component library, its time in
+series with the accumulates); the accuracy is then that of the network with those layers' weights and inputs in the
+unit's fixed point. Batch norm, ReLU and pooling are not charged. Area is the memory that holds the network's
+weights and its largest layer's input and output (32-bit words, ``rows x cols / word_bits`` words per array,
+:class:`~workbench.mram.array.ArrayConfig` defaults), arrays times :func:`~workbench.mram.array.evaluate`'s array area,
+plus the digital unit's MAC lanes when it is used; the core is the same in every case and not counted.
 
 Accuracy: a CiM ADD (or the two reads it replaces) is exact when every sense decision is right, and the partial sums
 are 32-bit fixed point (LSB = the layer's largest calibration output / 2^30, finer than float32 near the maximum), so
@@ -41,6 +45,7 @@ from torch import nn
 
 from workbench.core import Bool, Choice
 from workbench.core.stages import LayerFacts, NetworkArtifact, Stage, Workload
+from workbench.hardware import digital
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.cim import VariationConfig, sense_statistics
 from workbench.mram.studies import ORG_NAMES
@@ -121,25 +126,36 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
                mram_variation: bool) -> dict:
     """Accuracy, energy, latency and area of one inference's accumulates on the MRAM memory (module docstring)."""
     work = [layer_work(f, mram_memory, mram_cim) for f in artifact.facts]
+    unit = digital.DigitalUnit()
+    multiplied = [f for f in artifact.facts if f.weight_levels > 3]
+    products = [digital.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape),
+                              accumulate=False) for f in multiplied]
+    module = (digital.fixed_point_network(artifact.module, workload.calibration, unit.bits,
+                                          {f.name for f in multiplied}) if multiplied else artifact.module)
     ber = bit_error_rate(mram_memory, mram_cim, workload.seed) if mram_variation else 0.0
     if ber > 0:
         adds = {w.name: w.k_partial - 1 for w in work}
-        accuracy = workload.accuracy(with_add_errors(artifact.module, workload.calibration, adds, ber, workload.seed))
+        accuracy = workload.accuracy(with_add_errors(module, workload.calibration, adds, ber, workload.seed))
     else:
-        accuracy = workload.accuracy(artifact.module)
+        accuracy = workload.accuracy(module)
+    digital_j = sum(p.energy_pj for p in products) * 1e-12
     baseline = sum(layer_work(f, mram_memory, False).energy_j for f in artifact.facts) if mram_cim else None
-    energy = sum(w.energy_j for w in work)
+    energy = sum(w.energy_j for w in work) + digital_j
+    levels = digital.levels(unit.bits)
     return {
         "accuracy": accuracy,
         "energy_per_inference_nj": energy * 1e9,
-        "latency_per_inference_us": sum(w.time_s for w in work) * 1e6,
-        "area_mm2": memory_area_mm2(artifact, mram_memory),
+        "latency_per_inference_us": (sum(w.time_s for w in work) + sum(p.latency_ns for p in products) * 1e-9) * 1e6,
+        "area_mm2": memory_area_mm2(artifact, mram_memory) + (digital.area_mm2(unit, 0) if multiplied else 0.0),
         "memory_reads": sum(w.reads for w in work),
         "memory_writes": sum(w.writes for w in work),
         "cim_adds": sum(w.cim_ops for w in work),
-        "cim_energy_ratio": baseline / energy if baseline is not None else 1.0,
+        "cim_energy_ratio": (baseline + digital_j) / energy if baseline is not None else 1.0,
         "add_bit_error_rate": ber,
+        "digital_energy_share": digital_j / energy,
         "layers": [w.__dict__ for w in work],
+        "layer_units": [digital.priced(f.name, "digital multiply + MRAM add", levels, levels) if f in multiplied
+                        else digital.priced(f.name, "MRAM add", 3, 2 ** WORD_BITS) for f in artifact.facts],
     }
 
 

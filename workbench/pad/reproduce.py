@@ -3,11 +3,18 @@
 K1 at paper scale: SSD300-VGG16 built in torch and counted by ``torch.utils.flop_counter`` on meta tensors (no
 weights), at 300 px and at a 150 px canvas. K2 at workbench scale: the TinySSD trained here on synthetic 128 px video,
 full-frame detection vs Pack and Detect over the ``pad.detect`` grid, mAP by pycocotools, throughput measured on this
-CPU. ``quick`` reads the stored ``pad.detect`` points (the seed results) instead of running the detector.
+CPU. The operating point is chosen on a validation video (video seed :data:`VALIDATION_SEED`: the largest measured
+gain within the paper's accuracy drop) and reported on the test video (seed :data:`TEST_SEED`), where its gain is the
+median of :data:`REPEATS` fresh measurements, next to the null test: full frame vs PaD at k = 1 (the same work twice)
+measured as often, whose spread is the timing noise. ``quick`` reads the stored ``pad.detect`` points (the seed
+results: one measurement per point, the k = 1 points of the grid as the null test) instead of running the detector.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pandas as pd
 
 from workbench.core.manifest import paper_value
@@ -18,11 +25,16 @@ from workbench.pad.ssd300 import PUBLISHED_GMACS_300, ssd300_flops
 SSD_POINT = "SSD300 at 30 fps (paper)"
 PAD_POINT = "PaD tuned (paper)"
 SCALE_K1 = "SSD300-VGG16, 21 classes, flop_counter on meta tensors (2 FLOPs per MAC; ReLU, pooling, NMS not counted)"
+#: Video seeds: the operating point is chosen on the validation video and reported on the test video.
+VALIDATION_SEED, TEST_SEED = 1, 0
 #: The grid `workbench sweep pad.detect` runs for the seed results and for K2 (kept small: seconds per point).
-K2_GRID = {"k": (1, 2, 4, 8), "canvas_px": (64, 96), "step_px": (0, 4)}
+K2_GRID = {"k": (1, 2, 4, 8), "canvas_px": (64, 96), "step_px": (0, 4), "seed": (TEST_SEED, VALIDATION_SEED)}
+#: Fresh measurements of the chosen point and of the null test on the test video (full run).
+REPEATS = 7
 SCALE_K2 = ("TinySSD (85 MFLOP at 128 px) trained here on synthetic video; 128 px frames, 3 moving digits/shapes "
             "(churn 0.02 per frame, a scene cut every 30 frames), "
-            "60 frames, seed 0; 1 torch thread on this CPU; grid k in {1,2,4,8}, S_p in {64,96}, step in {0,4} px")
+            "60 frames; 1 torch thread on this CPU; grid k in {1,2,4,8}, S_p in {64,96}, step in {0,4} px; chosen on "
+            f"video seed {VALIDATION_SEED}, reported on video seed {TEST_SEED}")
 
 
 def _k1() -> list[ClaimResult]:
@@ -74,39 +86,66 @@ def _k2_points(quick: bool) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rows), ("stored points (seed results)" if quick else "points run now or stored")
 
 
+def _remeasured(row: pd.Series, repeats: int) -> list[float]:
+    """Throughput gains of ``repeats`` fresh runs of the ``pad.detect`` point of a stored ``row`` (nothing stored)."""
+    from workbench.core.registry import get_study
+
+    study = get_study("pad.detect")
+    point = {k: row[k].item() if hasattr(row[k], "item") else row[k] for k in study.knob_names}
+    full = study.validate(point)
+    return [float(study.run(full)["throughput_gain"]) for _ in range(repeats)]
+
+
 def _k2(quick: bool) -> list[ClaimResult]:
     gain_paper = paper_value("pad", "throughput_gain", label=PAD_POINT)
     drop_paper = paper_value("pad", "accuracy_drop", label=PAD_POINT)
     frame, source = _k2_points(quick)
-    if frame.empty or "throughput_gain" not in frame:
+    if frame.empty or "throughput_gain" not in frame or set(frame["seed"]) != {TEST_SEED, VALIDATION_SEED}:
         return [ClaimResult("K2", "throughput gain at <= 2.5 pp mAP@0.5 drop (x)", gain_paper, float("nan"),
                             "+-15%", None, SCALE_K2,
                             "no stored pad.detect points: run `workbench sweep pad.detect --grid k=1,2,4,8 "
-                            "--grid canvas_px=64,96 --grid step_px=0,4` (trains the detector once, minutes)")]
-    packed = frame[frame["k"] > 1]
+                            "--grid canvas_px=64,96 --grid step_px=0,4 --grid seed=0,1` (trains the detector once, "
+                            "minutes)")]
+    validation, test = (frame[frame["seed"] == s] for s in (VALIDATION_SEED, TEST_SEED))
+    packed = validation[validation["k"] > 1]
     ok = packed[packed["accuracy_drop"] <= drop_paper]
-    best = ok.loc[ok["throughput_gain"].idxmax()] if not ok.empty else packed.loc[packed["accuracy_drop"].idxmin()]
-    where = (f"k={int(best['k'])}, S_p={int(best['canvas_px'])}, step={int(best['step_px'])} px "
-             f"({len(frame)} {source})")
-    same = frame[frame["k"] == 1]["throughput_gain"]  # identical work on both sides: the timing noise floor
-    noise = f"; timing noise: the k = 1 points (same work twice) measured {same.min():.2f}-{same.max():.2f}x" \
-        if len(same) else ""
-    gap = ("smaller" if best["throughput_gain"] < best["flop_reduction"] else "not smaller")
+    chosen = ok.loc[ok["throughput_gain"].idxmax()] if not ok.empty else packed.loc[packed["accuracy_drop"].idxmin()]
+    knobs = ("k", "canvas_px", "step_px")
+    at_test = test[np.logical_and.reduce([test[k] == chosen[k] for k in knobs])].iloc[0]
+    null_point = test[test["k"] == 1].iloc[0]
+    if quick:
+        gains, null = [float(at_test["throughput_gain"])], test[test["k"] == 1]["throughput_gain"].tolist()
+        how, how_null = "one stored measurement (quick)", f"the {len(null)} stored k = 1 points"
+    else:
+        gains, null = _remeasured(at_test, REPEATS), _remeasured(null_point, REPEATS)
+        how, how_null = f"{REPEATS} fresh measurements", f"k = 1 measured {REPEATS} times"
+    gain = float(np.median(gains))
+    low, high = min(null), max(null)
+    where = (f"k={int(chosen['k'])}, S_p={int(chosen['canvas_px'])}, step={int(chosen['step_px'])} px, chosen on the "
+             f"validation video (gain {chosen['throughput_gain']:.2f}x, drop {chosen['accuracy_drop']:.1f} pp there; "
+             f"{len(frame)} {source})")
+    noise = (f"inside the null band {low:.2f}-{high:.2f}x ({how_null}, the same work twice): not distinguishable "
+             "from no gain" if gain <= high else
+             f"above the null band {low:.2f}-{high:.2f}x ({how_null}, the same work twice)")
+    drop_test = float(at_test["accuracy_drop"])
+    kept = drop_test <= drop_paper
+    accuracy = ("" if kept else f" The point's drop on the test video is {drop_test:.1f} pp, above the "
+                f"{drop_paper:g} pp bound, so this gain is not at the paper's accuracy and the row cannot pass.")
+    gap = "smaller" if gain < at_test["flop_reduction"] else "not smaller"
+    row = relative_claim("K2", f"throughput gain at <= {drop_paper:g} pp mAP@0.5 drop, test video (x)", gain_paper,
+                         gain, 0.15, scale=SCALE_K2, measured=True,
+                         note=f"{where}; on the test video {how}: {', '.join(f'{g:.2f}' for g in gains)}x, median "
+                              f"{gain:.2f}x, {noise}.{accuracy} Its FLOP reduction is "
+                              f"{at_test['flop_reduction']:.2f}x and the measured gain is {gap}: per-frame costs that "
+                              "do not shrink with the canvas (Python dispatch, decoding and NMS, packing, rendering) "
+                              "stay, and small convolutions run at lower arithmetic efficiency")
     return [
-        relative_claim("K2", f"throughput gain at <= {drop_paper:g} pp mAP@0.5 drop (x)", gain_paper,
-                       float(best["throughput_gain"]), 0.15, scale=SCALE_K2, measured=True,
-                       note=f"best such point: {where}; its FLOP reduction is {best['flop_reduction']:.2f}x and the "
-                            f"measured gain is {gap}: per-frame costs that do not shrink with the canvas (Python "
-                            "dispatch, decoding and NMS, packing, rendering) stay, and small convolutions run at "
-                            f"lower arithmetic efficiency{noise}"),
-        range_claim("K2", "mAP@0.5 drop at that point (pp)", 0.0, drop_paper, float(best["accuracy_drop"]),
-                    scale=SCALE_K2,
-                    note=f"within by selection (the point is chosen among drops <= {drop_paper:g} pp); full frame "
-                         f"{best['map50_full']:.1f}% -> PaD {best['map50']:.1f}% mAP@0.5; the paper's '2.5%' is read "
-                         "as mAP points"),
-        ClaimResult("K2", "largest throughput gain on the grid, any accuracy (x)", gain_paper,
-                    float(packed["throughput_gain"].max()), "n/a", None, SCALE_K2,
-                    note="context: what the grid reaches without the accuracy constraint", measured=True),
+        row if kept else replace(row, within=False),
+        range_claim("K2", "mAP@0.5 drop at that point, test video (pp)", 0.0, drop_paper,
+                    float(at_test["accuracy_drop"]), scale=SCALE_K2,
+                    note=f"the point was chosen on the validation video, so this is not within by selection; full "
+                         f"frame {at_test['map50_full']:.1f}% -> PaD {at_test['map50']:.1f}% mAP@0.5; the paper's "
+                         "'2.5%' is read as mAP points"),
     ]
 
 

@@ -16,7 +16,6 @@ with SparCE and :class:`CoreCosts` [R], a first-order core model (the SparCE pap
 
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from torch import nn
 from workbench.core import Choice, Int
 from workbench.core.knobs import knob_field, validate_config
 from workbench.core.stages import NetworkArtifact, Stage, Workload
+from workbench.hardware.digital import fixed_point_network, levels, priced
 from workbench.nn.trace import trace_layers
 from workbench.sparce.ops import im2col_ref
 from workbench.sparce.trace import TraceModel
@@ -81,18 +81,6 @@ def capture_inputs(module: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor
     return {t.name: t.input for t in trace_layers(module, x)}
 
 
-def int8_network(module: nn.Module, scales: dict[str, float]) -> nn.Module:
-    """A copy of ``module`` computing with int8-grid weights and inputs (input scales per layer from ``scales``)."""
-    net = copy.deepcopy(module).eval()
-    for name, m in _layers(net):
-        with torch.no_grad():
-            s = _scale(m.weight)
-            m.weight.copy_(torch.round(m.weight / s).clamp(-INT8, INT8) * s)
-        s_x = scales[name]
-        m.register_forward_pre_hook(lambda mod, args, s_x=s_x: (torch.round(args[0] / s_x).clamp(-INT8, INT8) * s_x,))
-    return net
-
-
 def kernel_calls(module: nn.Module, inputs: dict[str, torch.Tensor], scales: dict[str, float], image: int,
                  variant: str) -> list[tuple[str, dict]]:
     """The GEMM / FC kernel calls of one image, with int32 operands (see the module docstring)."""
@@ -127,13 +115,14 @@ def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, spa
     costs = CoreCosts()
     cycles, base = cycles / images, base / images
     return {
-        "accuracy": workload.accuracy(int8_network(module, scales)),
+        "accuracy": workload.accuracy(fixed_point_network(module, workload.calibration, 8)),
         "energy_per_inference_nj": cycles * costs.e_cycle_pj * 1e-3,
         "latency_per_inference_us": cycles / costs.clock_ghz * 1e-3,
         "area_mm2": costs.area_mm2,
         "time_reduction": 100 * (1 - cycles / base),
         "skipped_fraction": skipped / instructions,
         "cycles_base": base,
+        "layer_units": [priced(f.name, "core", levels(8), levels(8)) for f in artifact.facts],
     }
 
 

@@ -10,18 +10,26 @@ densities) and every later target see the ternary network itself.
 map_network`, L = 16 rows per access, 32 tiles, the measured MAC-weighted weight and input densities of the ternary
 layers). A TiM tile computes a ternary dot product exactly when its ADC resolves every count 0..L, which
 :class:`~workbench.tim.arch.TimConfig` enforces, so the accuracy on TiM is the test accuracy of the ternary network
-as it is. Layers kept in full precision are charged as ternary layers (the approximation ``tim.quant`` makes).
+as it is.
+
+Only layers whose measured weights *and* inputs take at most three values run on the tiles. The others (the first
+convolution, which sees the image, and the layers TWN/TTQ keep in full precision) run on the digital MAC unit beside
+the tiles (:mod:`workbench.hardware.digital`, priced by the component library; its energy and time add to the tiles',
+its lanes and weight SRAM to the area), and the accuracy is that of the network with those layers in the unit's
+fixed point, so what is priced is what is evaluated.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 from torch import nn
 
 from workbench.core import Choice, Int
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
+from workbench.hardware import digital
 from workbench.nn.train import fit
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
 from workbench.tim.mapping import layers_from_model, map_network
@@ -52,8 +60,8 @@ def ternary(artifact: NetworkArtifact, workload: Workload, ternary_scheme: str, 
 
 
 def ternary_layers(artifact: NetworkArtifact) -> list:
-    """Facts of the layers whose measured weights take at most three values."""
-    return [f for f in artifact.facts if f.weight_levels <= 3]
+    """Facts of the layers a TiM tile computes: measured weights and inputs each take at most three values."""
+    return [f for f in artifact.facts if f.weight_levels <= 3 and f.input_levels <= 3]
 
 
 def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict:
@@ -62,18 +70,34 @@ def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict
     if not ternary_facts:
         raise ValueError("target 'tim.tiles' needs ternary weights; no layer of the network has at most 3 weight "
                          "values (add the 'tim.ternarize' stage)")
+    on_tiles = {f.name for f in ternary_facts}
     cfg = TimConfig(rows=tile_size, cols=tile_size, representation=artifact.attrs.get("representation", "symmetric"),
                     weight_density=max(artifact.mean("weight_density", ternary_facts), 1e-3),
                     input_density=max(artifact.mean("input_density", ternary_facts), 1e-3))
     summary = accelerator(cfg)
-    mapping = map_network(layers_from_model(artifact.module, artifact.input_shape), cfg, summary=summary)
+    layers = layers_from_model(artifact.module, artifact.input_shape)
+    mapping = map_network(tuple(m for m in layers if m.name in on_tiles), cfg, summary=summary)
+    unit = digital.DigitalUnit()
+    off = [f for f in artifact.facts if f.name not in on_tiles]
+    work = [digital.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape))
+            for f in off]
+    module = (digital.fixed_point_network(artifact.module, workload.calibration, unit.bits, {f.name for f in off})
+              if off else artifact.module)
+    digital_pj = sum(w.energy_pj for w in work)
+    energy_pj = mapping.energy_pj + digital_pj
+    bits = digital.levels(unit.bits)
     return {
-        "accuracy": workload.accuracy(artifact.module),
-        "energy_per_inference_nj": mapping.energy_pj * 1e-3,
-        "latency_per_inference_us": mapping.latency_ns * 1e-3,
-        "area_mm2": summary.area_mm2,
+        "accuracy": workload.accuracy(module),
+        "energy_per_inference_nj": energy_pj * 1e-3,
+        "latency_per_inference_us": (mapping.latency_ns + sum(w.latency_ns for w in work)) * 1e-3,
+        "area_mm2": summary.area_mm2 + digital.area_mm2(unit, sum(f.params for f in off)),
         "utilisation": mapping.utilisation,
-        "layers": mapping.table(),
+        "digital_energy_share": digital_pj / energy_pj,
+        "digital_mac_share": sum(w.macs for w in work) / artifact.macs,
+        "layers": mapping.table() + [{"layer": w.name, "kind": "digital", "macs": w.macs, "latency_ns": w.latency_ns,
+                                      "energy_pj": w.energy_pj} for w in work],
+        "layer_units": [digital.priced(f.name, "tim", 3, 3) if f.name in on_tiles
+                        else digital.priced(f.name, "digital", bits, bits) for f in artifact.facts],
     }
 
 
