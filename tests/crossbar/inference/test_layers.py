@@ -11,7 +11,6 @@ from workbench.crossbar.inference.layers import (
     CrossbarConv2d,
     CrossbarLinear,
     convert,
-    crossbar_matmul,
     program_crossbar,
 )
 
@@ -53,7 +52,7 @@ def test_single_tile_matches_the_circuit_solver():
     W /= np.abs(W).max()  # full-range weights map onto the full conductance range
     xbar = program_crossbar(W, cfg, rng)
     x = torch.tensor(rng.uniform(-1, 1, (3, 12)), dtype=torch.float32)
-    y = crossbar_matmul(x, xbar, cfg).double().numpy()
+    y = xbar.read(x).double().numpy()
     # Independent computation: solve the positive and negative arrays at the actual row voltages.
     dev, v_read = cfg.device, cfg.peripherals.v_read_v
     span = dev.g_max_s - dev.g_min_s
@@ -72,7 +71,7 @@ def test_error_grows_with_wire_resistance_and_tile_size():
 
     def error(rows, r_wire):
         cfg = CrossbarConfig().with_changes(circuit=dict(rows=rows, r_wire_row_ohm=r_wire, r_wire_col_ohm=r_wire))
-        y = crossbar_matmul(x, program_crossbar(W, cfg, rng), cfg).double().numpy()
+        y = program_crossbar(W, cfg, rng).read(x).double().numpy()
         return np.abs(y - ideal).max() / np.abs(ideal).max()
 
     assert error(64, 0.0) < 1e-5
@@ -121,7 +120,7 @@ def test_conv_tiles_equal_the_unfolded_matrix_product_with_adc_and_slicing():
         y_conv = CrossbarConv2d(conv, cfg)(x)
         layer = CrossbarConv2d(conv, cfg)
         cols = torch.nn.functional.unfold(x, 3, padding=1).transpose(1, 2).reshape(-1, 27)
-        y_mat = crossbar_matmul(cols, layer.xbar, cfg).reshape(2, 36, 5).transpose(1, 2).reshape(2, 5, 6, 6)
+        y_mat = layer.tiles.read(cols).reshape(2, 36, 5).transpose(1, 2).reshape(2, 5, 6, 6)
     torch.testing.assert_close(y_conv, y_mat + conv.bias.view(1, -1, 1, 1), rtol=1e-4, atol=1e-5)
 
 
@@ -131,7 +130,7 @@ def test_nonlinear_cells_are_exact_at_the_operating_point():
     rng = np.random.default_rng(2)
     W = rng.uniform(-1, 1, (6, 4))
     W /= np.abs(W).max()
-    y = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, cfg, rng), cfg).double().numpy()
+    y = program_crossbar(W, cfg, rng).read(torch.ones(1, 6)).double().numpy()
     dev, v_read, circuit = cfg.device, cfg.peripherals.v_read_v, cfg.circuit
     span = dev.g_max_s - dev.g_min_s
     v = np.full(6, v_read)
@@ -140,7 +139,7 @@ def test_nonlinear_cells_are_exact_at_the_operating_point():
     np.testing.assert_allclose(y[0], current / (v_read * span), rtol=1e-4, atol=1e-6)
     # and differs from the linear-cell crossbar (the sinh cells conduct more at v_read).
     linear = CrossbarConfig().with_changes(circuit=PARASITIC)
-    y_lin = crossbar_matmul(torch.ones(1, 6), program_crossbar(W, linear, rng), linear).double().numpy()
+    y_lin = program_crossbar(W, linear, rng).read(torch.ones(1, 6)).double().numpy()
     assert np.abs(y - y_lin).max() > 1e-3
 
 
@@ -156,7 +155,7 @@ def test_converted_network_moves_and_casts_with_its_module():
         single = convert(_net(), cfg)(x)
         double = convert(_net(), cfg).to(torch.float64)
         layers = [m for m in double.modules() if isinstance(m, (CrossbarConv2d, CrossbarLinear))]
-        assert layers and all(m.xbar.geff.dtype == torch.float64 for m in layers)
+        assert layers and all(m.tiles.fwd.stack.dtype == torch.float64 for m in layers)
         assert all(k.dtype == torch.float64 for m in layers if isinstance(m, CrossbarConv2d)
                    for _, _, k, _ in m.tile_kernels)
         out = double(x.double())

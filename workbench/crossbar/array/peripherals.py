@@ -18,7 +18,7 @@ import torch
 
 from workbench.core.knobs import knob_field, validate_config
 
-__all__ = ["PeripheralConfig", "adc", "adc_codes_", "adc_step", "dac_codes", "dac_slices", "input_scale",
+__all__ = ["PeripheralConfig", "adc_codes_", "adc_step", "dac_codes", "dac_cycles", "input_scale",
            "quantize_input"]
 
 
@@ -82,8 +82,8 @@ def dac_codes(x: torch.Tensor, config: PeripheralConfig, scale: torch.Tensor) ->
 def quantize_input(x: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
     """``x`` as the DAC reproduces it over all its cycles (recombined), in the units of ``x``.
 
-    Equals ``sum_c factors[c] * volts[c] * input_scale(x) / v_read`` of :func:`dac_slices` applied to
-    ``x / input_scale(x)``, in three passes (the fast path when the crossbar after the DAC is linear).
+    Equals ``sum_c factors[c] * digits[c] * input_scale(x)`` of :func:`dac_cycles` (one or more cycles) in three
+    passes (the fast path when the crossbar after the DAC is linear).
     """
     if not config.input_bits:
         return x
@@ -91,27 +91,27 @@ def quantize_input(x: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
     return torch.round(x * k).div_(k)  # |x| <= scale keeps the codes in range (dac_codes)
 
 
-def dac_slices(x: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor, list[float]]:
-    """Row voltages for ``x`` normalised to [-1, 1], one slice per DAC cycle.
+def dac_cycles(codes: torch.Tensor, config: PeripheralConfig) -> tuple[torch.Tensor, list[float]]:
+    """The DAC codes (:func:`dac_codes`) streamed over the DAC's cycles, least significant first.
 
     Returns
     -------
-    volts : Tensor, shape (n_cycles, *x.shape)
-        Row voltages (V) per cycle, least significant first.
+    digits : Tensor, shape (n_cycles, *codes.shape)
+        Each cycle's signed digits, normalised to the DAC's full range ``[-1, 1]`` (the row voltage over ``v_read``):
+        every cycle drives up to the full voltage.
     factors : list of float
-        Recombination factors: ``sum_c factors[c] * volts[c]`` equals the quantized input times ``v_read``.
+        Shift-and-add factors: ``sum_c factors[c] * digits[c]`` is ``codes / (2**input_bits - 1)``, the quantised
+        input over its full scale.
     """
-    if not config.input_bits:
-        return (x * config.v_read_v).unsqueeze(0), [1.0]
     full = 2**config.input_bits - 1
-    sign, q = torch.sign(x), torch.round(x.abs().clamp(max=1.0) * full)
     if config.n_cycles == 1:
-        return (sign * q / full * config.v_read_v).unsqueeze(0), [1.0]
+        return (codes / full).unsqueeze(0), [1.0]
     base = 2**config.dac_bits
     top = base - 1
-    digits = [torch.remainder(torch.div(q, base**c, rounding_mode="floor"), base) for c in range(config.n_cycles)]
-    volts = torch.stack([sign * d / top * config.v_read_v for d in digits])
-    return volts, [top * base**c / full for c in range(config.n_cycles)]
+    q, sign = codes.abs(), torch.sign(codes)
+    digits = torch.stack([sign * torch.remainder(torch.div(q, base**c, rounding_mode="floor"), base) / top
+                          for c in range(config.n_cycles)])
+    return digits, [top * base**c / full for c in range(config.n_cycles)]
 
 
 def adc_step(full_scale: float, config: PeripheralConfig) -> float:
@@ -126,11 +126,3 @@ def adc_codes_(current: torch.Tensor, config: PeripheralConfig) -> torch.Tensor:
         return current
     levels = 2 ** (config.adc_bits - 1) - 1
     return current.round_().clamp_(-levels, levels)
-
-
-def adc(current: torch.Tensor, full_scale: float, config: PeripheralConfig) -> torch.Tensor:
-    """Digitise column currents (any unit, ``full_scale`` in the same unit); identity for ``adc_bits=0``."""
-    if not config.adc_bits:
-        return current
-    step = adc_step(full_scale, config)
-    return adc_codes_(current.mul(1.0 / step), config).mul_(step)

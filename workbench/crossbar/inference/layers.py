@@ -3,13 +3,10 @@
 Rx-Caffe's flow (arXiv 1809.00072, Sec. IV, as summarised in docs/design.md § crossbars): each layer's weight matrix is
 tiled over crossbars of a given size, each tile is programmed (mapping, quantization, variation, faults), its effective
 conductance matrix ``G_eff`` is pre-solved once (:mod:`workbench.crossbar.array.fast`), and inference evaluates
-``y = sum_tiles ADC(DAC(x) G_eff)``. The work splits in two so that a later TxSim backward / update can reuse it:
-
-* :func:`program_crossbar` turns a ``K x N`` matrix (rows = inputs) into a :class:`TiledCrossbar` (programming
-  happens once per weight update);
-* :func:`crossbar_matmul` evaluates ``x @ W`` through the tiles (DAC, per-tile currents, read noise, ADC,
-  shift-and-add over weight slices and input cycles). A backward pass is the same call on the tiles programmed
-  for the transposed read.
+``y = sum_tiles ADC(DAC(x) G_eff)``. :func:`program_crossbar` turns a ``K x N`` matrix (rows = inputs) into the
+:class:`~workbench.crossbar.array.tile.Tiles` of the one tile engine, whose ``read`` evaluates ``x @ W`` (DAC,
+per-tile currents, read noise, ADC, shift-and-add over weight slices and input cycles); TxSim's training layers read
+through the same engine (:mod:`workbench.crossbar.training.layers`).
 
 When the periphery is linear (no ADC, no read noise) the tiles, slices and cycles collapse exactly into one
 effective weight matrix, so the layer costs one GEMM / convolution, as in plain torch.
@@ -19,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -28,52 +24,19 @@ from torch import nn
 
 from workbench.core.progress import track
 from workbench.crossbar.array.config import CrossbarConfig
-from workbench.crossbar.array.device import add_read_noise, map_weights, program, slice_weights
+from workbench.crossbar.array.device import map_weights, program, slice_weights
 from workbench.crossbar.array.fast import effective_conductance
-from workbench.crossbar.array.peripherals import PeripheralConfig, adc, dac_slices, input_scale, quantize_input
+from workbench.crossbar.array.peripherals import quantize_input
+from workbench.crossbar.array.tile import TileRead, Tiles
 
-__all__ = ["CrossbarConv2d", "CrossbarLinear", "TiledCrossbar", "convert", "crossbar_matmul", "program_crossbar"]
-
-
-@dataclass
-class TiledCrossbar:
-    """A ``K x N`` matrix programmed onto crossbar tiles, in normalised units (weights / ``w_max``).
-
-    Parameters
-    ----------
-    geff : Tensor, shape (row_tiles, tile_rows, slices * N)
-        Effective conductance of every tile (positive minus negative array, or minus the offset reference),
-        divided by the conductance that represents a weight of ``w_max``; the weight slices side by side.
-    g_square : Tensor, same shape
-        Sum of the squared programmed conductances of the tile's arrays in the same units (for read noise).
-    slice_factors : Tensor, shape (slices,)
-        Shift-and-add factors of the weight slices.
-    w_max : float
-        Weight magnitude represented by a full-range cell.
-    full_scale : float
-        ADC full scale in the same normalised current units (input 1 on every row of a full-range column = rows).
-    in_features : int
-        ``K`` (rows used; the last tile is padded).
-    w_eff : Tensor, shape (K, N)
-        Everything collapsed into one matrix in weight units: exact when the periphery is linear.
-    """
-
-    geff: torch.Tensor
-    g_square: torch.Tensor
-    slice_factors: torch.Tensor
-    w_max: float
-    full_scale: float
-    in_features: int
-    w_eff: torch.Tensor
-
-    def map_tensors(self, fn) -> TiledCrossbar:
-        """A copy with ``fn`` (a device move or dtype cast) applied to every tensor."""
-        return replace(self, geff=fn(self.geff), g_square=fn(self.g_square), slice_factors=fn(self.slice_factors),
-                       w_eff=fn(self.w_eff))
+__all__ = ["CrossbarConv2d", "CrossbarLinear", "convert", "program_crossbar"]
 
 
-def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: np.random.Generator) -> TiledCrossbar:
-    """Program a weight matrix ``W`` (K inputs x N outputs) onto tiles and pre-solve each tile's ``G_eff``.
+def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: np.random.Generator) -> Tiles:
+    """Program a weight matrix ``W`` (K inputs x N outputs) onto tiles and pre-solve each tile's ``G_eff``: the
+    :class:`~workbench.crossbar.array.tile.Tiles` of its forward read, in units of ``w_max = max |W|`` (the effective
+    conductance of the positive minus the negative array, or minus the offset reference, divided by the conductance
+    that represents ``w_max``; the weight slices side by side) and collapsed into one matrix in weight units.
 
     A layer smaller than a tile uses a ``min(K, rows) x min(N, cols)`` sub-array (unused lines are not wired);
     padded cells of the last tiles hold weight 0 and are driven at 0 V, so they still load the wires.
@@ -118,79 +81,17 @@ def program_crossbar(W: np.ndarray | torch.Tensor, config: CrossbarConfig, rng: 
         a = a.reshape(len(factors), n_rt, rows, N).transpose(1, 2, 0, 3).reshape(n_rt, rows, len(factors) * N)
         return torch.tensor(a, dtype=torch.float32)
 
-    return TiledCrossbar(
-        geff=side_by_side(geff),
-        g_square=side_by_side(g_square),
-        slice_factors=factors_t,
-        w_max=w_max,
-        full_scale=full_scale,
-        in_features=K,
-        w_eff=w_eff,
-    )
-
-
-def _linear_periphery(config: CrossbarConfig) -> bool:
-    return not config.peripherals.adc_bits and not config.device.read_noise_sigma
-
-
-def _dac(x: torch.Tensor, per: PeripheralConfig) -> tuple[torch.Tensor, list[float], torch.Tensor]:
-    """Normalised per-cycle inputs (volts / v_read), their factors, and the input scale (max |x|)."""
-    scale = input_scale(x)
-    volts, factors = dac_slices(x / scale, per)
-    return volts / per.v_read_v, factors, scale
-
-
-def _read_out(
-    tiles, xbar: TiledCrossbar, config: CrossbarConfig, in_factors: list[float], generator: torch.Generator | None
-) -> torch.Tensor:
-    """Sense, digitise and recombine tile currents.
-
-    ``tiles`` yields ``(current, variance)`` per row tile, each of shape (cycles * batch, slices * N, ...) in
-    normalised units (``variance`` of the read noise, or ``None``). Returns (batch, N, ...) in units of
-    ``x / max|x| @ W / w_max``.
-    """
-    sigma = config.device.read_noise_sigma
-    total = None
-    for current, variance in tiles:
-        if sigma:
-            current = add_read_noise(current, variance, sigma, generator)
-        current = adc(current, xbar.full_scale, config.peripherals)
-        total = current if total is None else total + current
-    n_slices = xbar.slice_factors.numel()
-    total = total.reshape(len(in_factors), -1, n_slices, total.shape[1] // n_slices, *total.shape[2:])
-    out = None
-    for c, f_in in enumerate(in_factors):
-        for s, f_w in enumerate(xbar.slice_factors.tolist()):
-            term = total[:, :, s][c]
-            out = term * (f_in * f_w) if out is None else out.add_(term, alpha=f_in * f_w)
-    return out
-
-
-def crossbar_matmul(
-    x: torch.Tensor, xbar: TiledCrossbar, config: CrossbarConfig, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """``x @ W`` (x: batch x K) evaluated through the programmed tiles.
-
-    [R] The DAC scales each call's input by its largest magnitude (a per-tensor dynamic range). Currents of every
-    tile are read (with read noise), digitised by the ADC, then summed over row tiles and recombined over weight
-    slices and input cycles by shift-and-add. With a linear periphery this is exactly ``DAC(x) @ w_eff``.
-    """
-    if _linear_periphery(config):
-        return quantize_input(x, config.peripherals) @ xbar.w_eff
-    volts, in_factors, scale = _dac(x, config.peripherals)
-    n_rt, rows, _ = xbar.geff.shape
-    v = F.pad(volts, (0, n_rt * rows - xbar.in_features)).reshape(-1, n_rt, rows).transpose(0, 1)  # (t, cb, rows)
-    currents = torch.bmm(v, xbar.geff)
-    variances = torch.bmm(v * v, xbar.g_square) if config.device.read_noise_sigma else [None] * n_rt
-    y = _read_out(zip(currents, variances, strict=True), xbar, config, in_factors, generator)
-    return y * (scale * xbar.w_max)
+    forward = TileRead(dense=w_eff, tile_in=rows, tile_out=cols, full_scale=full_scale, stack=side_by_side(geff),
+                       stack_square=side_by_side(g_square))
+    return Tiles(fwd=forward, peripherals=per, read_noise_sigma=dev.read_noise_sigma, unit=w_max,
+                 slice_factors=tuple(factors_t.tolist()))
 
 
 class _CrossbarLayer(nn.Module):
     def __init__(self, weight_kn: torch.Tensor, bias: torch.Tensor | None, config: CrossbarConfig, seed: int):
         super().__init__()
         self.config = config
-        self.xbar = program_crossbar(weight_kn, config, np.random.default_rng(seed))
+        self.tiles = program_crossbar(weight_kn, config, np.random.default_rng(seed))
         self.bias = None if bias is None else nn.Parameter(bias.detach().clone(), requires_grad=False)
         self.generator = torch.Generator().manual_seed(seed)
 
@@ -199,7 +100,7 @@ class _CrossbarLayer(nn.Module):
         state, not parameters. Read noise is still drawn from the CPU generator, so results do not depend on the
         device."""
         super()._apply(fn, recurse)
-        self.xbar = self.xbar.map_tensors(fn)
+        self.tiles = self.tiles.map_tensors(fn)
         return self
 
 
@@ -211,7 +112,7 @@ class CrossbarLinear(_CrossbarLayer):
         self.in_features, self.out_features = linear.in_features, linear.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = crossbar_matmul(x.reshape(-1, self.in_features), self.xbar, self.config, self.generator)
+        y = self.tiles.read(x.reshape(-1, self.in_features), generator=self.generator)
         y = y.reshape(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 
@@ -233,7 +134,7 @@ class CrossbarConv2d(_CrossbarLayer):
         self.weight_shape = tuple(weight.shape)
         self.stride, self.padding, self.dilation = conv.stride, conv.padding, conv.dilation
         self.tile_kernels = self._tile_kernels()
-        self.weight_eff = self.xbar.w_eff.T.reshape(self.weight_shape).contiguous()
+        self.weight_eff = self.tiles.fwd.dense.T.reshape(self.weight_shape).contiguous()
 
     def _apply(self, fn, recurse=True):
         super()._apply(fn, recurse)
@@ -244,31 +145,34 @@ class CrossbarConv2d(_CrossbarLayer):
     def _tile_kernels(self) -> list[tuple[int, int, torch.Tensor, torch.Tensor]]:
         """Per row tile: first and last+1 input channel, G_eff kernel and squared-conductance kernel."""
         _, c_in, kh, kw = self.weight_shape
-        n_rt, rows, width = self.xbar.geff.shape
+        stack, square = self.tiles.fwd.stack, self.tiles.fwd.stack_square
+        n_rt, rows, width = stack.shape
         area, out = kh * kw, []
         for t in range(n_rt):
             r0, r1 = t * rows, min((t + 1) * rows, c_in * area)
             c0, c1 = r0 // area, (r1 - 1) // area + 1
             kernels = []
-            for tensor in (self.xbar.geff[t], self.xbar.g_square[t]):
+            for tensor in (stack[t], square[t]):
                 k = torch.zeros((c1 - c0) * area, width)
                 k[r0 - c0 * area : r1 - c0 * area] = tensor[: r1 - r0]
                 kernels.append(k.T.reshape(width, c1 - c0, kh, kw).contiguous())
             out.append((c0, c1, *kernels))
         return out
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _currents(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Every tile's currents (and read-noise variances) from the DAC inputs ``v`` (cycles * batch, C, H, W): a
+        convolution over the input channels the tile touches (:data:`~workbench.crossbar.array.tile.Currents`)."""
         conv = dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
-        if _linear_periphery(self.config):
-            return F.conv2d(quantize_input(x, self.config.peripherals), self.weight_eff, self.bias, **conv)
-        volts, in_factors, scale = _dac(x, self.config.peripherals)
-        v = volts.reshape(-1, *x.shape[1:])  # (cycles * batch, C, H, W)
-        noisy = bool(self.config.device.read_noise_sigma)
-        tiles = (
-            (F.conv2d(v[:, c0:c1], k, **conv), F.conv2d(v[:, c0:c1] ** 2, k2, **conv) if noisy else None)
-            for c0, c1, k, k2 in self.tile_kernels
-        )
-        y = _read_out(tiles, self.xbar, self.config, in_factors, self.generator) * (scale * self.xbar.w_max)
+        current = torch.stack([F.conv2d(v[:, c0:c1], k, **conv) for c0, c1, k, _ in self.tile_kernels])
+        if not self.tiles.read_noise_sigma:
+            return current, None
+        return current, torch.stack([F.conv2d(v[:, c0:c1] ** 2, k2, **conv) for c0, c1, _, k2 in self.tile_kernels])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.tiles.linear:
+            return F.conv2d(quantize_input(x, self.config.peripherals), self.weight_eff, self.bias,
+                            stride=self.stride, padding=self.padding, dilation=self.dilation)
+        y = self.tiles.read(x, generator=self.generator, currents=self._currents)
         return y if self.bias is None else y + self.bias.view(1, -1, 1, 1)
 
 
