@@ -38,7 +38,7 @@ from workbench.crossbar.inference.cost import CostConfig, layer_shapes
 from workbench.crossbar.inference.layers import convert
 from workbench.crossbar.inference.studies import inference_cost
 from workbench.crossbar.training.layers import to_crossbars, to_torch
-from workbench.crossbar.training.layers import train as train_on_crossbars
+from workbench.crossbar.training.optim import train as train_on_crossbars
 from workbench.crossbar.training.studies import TRAINING
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).

@@ -178,7 +178,7 @@ def test_short_path_error_shrinks_as_cells_dominate_the_wires():
 
 
 def test_mlp_learns_digits_with_nonidealities():
-    from workbench.crossbar.training.layers import train
+    from workbench.crossbar.training.optim import train
     from workbench.datasets import digits
 
     crossbar = CrossbarConfig(circuit=CircuitConfig(rows=32, cols=32, model="cumulative", r_wire_row_ohm=1.0,
@@ -338,7 +338,7 @@ def test_cnn_maps_mnist_and_cifar_shapes_onto_tiles(shape, matrices):
 
 
 def test_cnn_learns_digits_with_nonidealities():
-    from workbench.crossbar.training.layers import train
+    from workbench.crossbar.training.optim import train
     from workbench.datasets import digits
 
     crossbar = CrossbarConfig(circuit=CircuitConfig(rows=32, cols=32, model="cumulative", r_wire_row_ohm=1.0,

@@ -44,7 +44,6 @@ Not supported in training (``ValueError``): nonlinear (sinh) cells, bit-sliced w
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -53,12 +52,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from workbench.core.knobs import knob_field, validate_config
-from workbench.core.progress import track
 from workbench.crossbar.array.circuit import CircuitConfig
 from workbench.crossbar.array.config import CrossbarConfig
-from workbench.crossbar.array.device import add_read_noise, fault_masks, program
+from workbench.crossbar.array.device import fault_masks, program
 from workbench.crossbar.array.fast import effective_conductance, series_resistance
-from workbench.crossbar.array.peripherals import adc_codes_, adc_step, dac_codes, input_scale, quantize_input
+from workbench.crossbar.array.tile import TileRead, Tiles
 from workbench.crossbar.training.update import UpdateConfig, program_pairs
 from workbench.nn.device import DEVICES, resolve_device
 
@@ -358,8 +356,9 @@ class TxLinear(nn.Module):
             if self.has_faults:
                 scale = self.w_max / self.s_per_weight
                 fg = torch.where(self.stuck, fa / self._affine[0] * self.g_fixed * scale, fg)
-            if k == "fwd" and self.config.batched:  # stored in its zero-padded tile stack, which read() uses
-                tile_in, n_tiles, _ = self._tiling(transposed=False)
+            if k == "fwd" and self.config.batched:  # stored in its zero-padded tile stack, which tiles() uses
+                tile_in = min(self.config.crossbar.circuit.rows, self.in_features)
+                n_tiles = math.ceil(self.in_features / tile_in)
                 out["tiles_fwd"] = fg.new_zeros((n_tiles, tile_in, self.out_features))
                 out[k] = torch.sub(fg[0], fg[1], out=out["tiles_fwd"].view(-1, self.out_features)[:self.in_features])
             else:
@@ -370,64 +369,33 @@ class TxLinear(nn.Module):
         self._mats, self._mats_step = out, self.steps
         return out
 
-    def _tiling(self, *, transposed: bool) -> tuple[int, int, int]:
-        """Lines per tile on the input side, number of tiles and zero lines padding the last one, of the forward
-        (inputs on the K rows) or the transposed read (inputs on the N columns)."""
-        circuit = self.config.crossbar.circuit
-        lines, size = (circuit.cols, self.out_features) if transposed else (circuit.rows, self.in_features)
-        tile_in = min(lines, size)
-        n_tiles = math.ceil(size / tile_in)
-        return tile_in, n_tiles, n_tiles * tile_in - size
+    def tiles(self) -> Tiles:
+        """This iteration's read matrices on the tile engine (:class:`~workbench.crossbar.array.tile.Tiles`), in weight
+        units: the forward read ``"fwd"`` (inputs on the K rows) and the transposed read ``"bwd"`` (inputs on the N
+        columns), each with an ADC full scale of ``adc_range_fraction`` of a full tile's largest current."""
+        m = self.matrices()
+        if "tiles" not in m:
+            cfg = self.config.crossbar
+            circuit, per, g_sq = cfg.circuit, cfg.peripherals, m.get("g_square")
+            reads = {}
+            for key, dense, g_square, (lines_in, lines_out) in (
+                    ("fwd", m["fwd"], g_sq, (circuit.rows, circuit.cols)),
+                    ("bwd", m["bwd"].T, None if g_sq is None else g_sq.T, (circuit.cols, circuit.rows))):
+                tile_in = min(lines_in, dense.shape[0])
+                reads[key] = TileRead(dense=dense, tile_in=tile_in, tile_out=min(lines_out, dense.shape[1]),
+                                      full_scale=per.adc_range_fraction * tile_in * self.w_max,
+                                      stack=m.get("tiles_fwd") if key == "fwd" else None, g_square=g_square)
+            m["tiles"] = Tiles(fwd=reads["fwd"], bwd=reads["bwd"], peripherals=per,
+                               read_noise_sigma=cfg.device.read_noise_sigma)
+        return m["tiles"]
 
     def read(self, x: torch.Tensor, *, transposed: bool) -> torch.Tensor:
-        """``x @ M`` through DAC -> tiles -> ADC, tile outputs summed (``M`` = forward or transposed read matrix).
+        """``x @ M`` through DAC -> tiles -> ADC, tile outputs summed (``M`` = forward or transposed read matrix):
+        :meth:`Tiles.read <workbench.crossbar.array.tile.Tiles.read>` of :meth:`tiles`.
 
         Forward: ``x`` is (batch, K), inputs on the rows; transposed: ``x`` is (batch, N), inputs on the columns.
-        [R] The DAC scales each call's input by its largest magnitude (as :mod:`workbench.crossbar.inference.layers`);
-        the ADC full scale is ``adc_range_fraction`` of a full tile's largest current; read noise as
-        :func:`~workbench.crossbar.array.device.add_read_noise`.
-
-        The tile currents are computed directly in ADC steps: the DAC codes are scaled once by ``input step /
-        (full scale x ADC step)`` (a pass over the inputs instead of two over the larger tile outputs), the ADC rounds
-        and clips them in place (:func:`~workbench.crossbar.array.peripherals.adc_codes_`), and the summed codes are
-        scaled back once.
         """
-        cfg = self.config.crossbar
-        per, sigma = cfg.peripherals, cfg.device.read_noise_sigma
-        m = self.matrices()
-        g_sq = m.get("g_square")
-        mat, g_sq = (m["bwd"].T, None if g_sq is None else g_sq.T) if transposed else (m["fwd"], g_sq)
-        linear = not per.adc_bits and not sigma
-        if linear and self.config.batched:
-            return quantize_input(x, per) @ mat
-        tile_in, n_tiles, pad = self._tiling(transposed=transposed)
-        tile_out = min(cfg.circuit.rows if transposed else cfg.circuit.cols, mat.shape[1])
-        scale = input_scale(x)
-        codes, step_in = dac_codes(x, per, scale)
-        step_out = adc_step(per.adc_range_fraction * tile_in * self.w_max, per)
-        v = codes.mul_(step_in / (scale * step_out))  # inputs normalised to [-1, 1], per ADC step
-        if self.config.batched:
-            vt = F.pad(v, (0, pad)).view(v.shape[0], n_tiles, tile_in).transpose(0, 1)
-            key = "tiles_bwd" if transposed else "tiles_fwd"
-            if key not in m:  # the transposed read's padded tile stack, built once per iteration
-                m[key] = F.pad(mat, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1).contiguous()
-            currents = torch.bmm(vt, m[key])
-            if sigma:
-                variance = torch.bmm(vt * vt, F.pad(g_sq, (0, 0, 0, pad)).reshape(n_tiles, tile_in, -1))
-                currents = add_read_noise(currents, variance, sigma, self.generator)
-            return adc_codes_(currents, per).sum(0).mul_(scale * step_out)
-        # Reference: one GEMM per tile.
-        out = torch.zeros(v.shape[0], mat.shape[1], device=v.device)
-        for r in range(0, mat.shape[0], tile_in):
-            part = []
-            for c in range(0, mat.shape[1], tile_out):
-                cur = v[:, r:r + tile_in] @ mat[r:r + tile_in, c:c + tile_out]
-                if sigma:
-                    var = (v[:, r:r + tile_in] ** 2) @ g_sq[r:r + tile_in, c:c + tile_out]
-                    cur = add_read_noise(cur, var, sigma, self.generator)
-                part.append(adc_codes_(cur, per))
-            out += torch.cat(part, dim=1)
-        return out.mul_(scale * step_out)
+        return self.tiles().read(x, transposed=transposed, generator=self.generator, batched=self.config.batched)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shape = x.shape
@@ -518,8 +486,9 @@ class TxLinear(nn.Module):
                 if factors is None else factors[key]
             diff[key] = torch.sub(*torch.addcmul(fb, u, fa))
             mats[key].view(-1).index_copy_(0, cells, diff[key])
-        if "tiles_bwd" in mats:  # the transposed matrix's stack, (N, K) order
-            mats["tiles_bwd"].view(-1).index_copy_(0, (cells % N) * K + cells // N, diff["bwd"])
+        bwd_stack = mats["tiles"].bwd.stack if "tiles" in mats else None
+        if bwd_stack is not None:  # the transposed read's tile stack, (N, K) order
+            bwd_stack.view(-1).index_copy_(0, (cells % N) * K + cells // N, diff["bwd"])
 
     @torch.no_grad()
     def apply_update(self, lr: float) -> None:
@@ -628,7 +597,8 @@ class TxConv2d(TxLinear):
 
 
 def crossbar_sgd_step(model: nn.Module, lr: float) -> None:
-    """Plain SGD on every parameter, except :class:`TxLinear` layers, which program their crossbars."""
+    """Plain SGD on every parameter, except :class:`TxLinear` layers, which program their crossbars: the step of
+    :class:`~workbench.crossbar.training.optim.CrossbarSGD`, callable without an optimiser (the timing loops)."""
     tx_params = set()
     for module in model.modules():
         if isinstance(module, TxLinear):
@@ -720,50 +690,3 @@ def to_torch(module: nn.Module) -> nn.Module:
                 plain.bias.copy_(child.bias)
         setattr(parent, name, plain)
     return module
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train` returns: the model and one row per epoch."""
-
-    model: nn.Module
-    history: list[dict]
-
-
-def _accuracy(model: nn.Module, data, device) -> float:
-    x, y = data.tensors
-    with torch.no_grad():
-        pred = model(x.to(device)).argmax(1).cpu()
-    return 100.0 * float((pred == y).float().mean())
-
-
-def train(model: nn.Module, splits, *, epochs: int, lr: float, batch_size: int = 64, seed: int = 0,
-          description: str = "crossbar-aware training") -> TrainResult:
-    """Train ``model`` (with :class:`TxLinear` layers) by SGD with cross-entropy; one history row per epoch with
-    ``epoch``, ``train_loss``, ``test_accuracy`` (%) and ``wall_s`` (training time of the epoch).
-
-    The shuffle is seeded by ``seed``; evaluation reads the crossbars as the forward pass does.
-    """
-    device = next(model.parameters()).device
-    x_train, y_train = splits.train.tensors
-    gen = torch.Generator().manual_seed(seed)
-    history = []
-    for epoch in track(range(1, epochs + 1), description=description):
-        order = torch.randperm(len(y_train), generator=gen)
-        start, total, count = time.perf_counter(), 0.0, 0
-        model.train()
-        for i in range(0, len(order), batch_size):
-            idx = order[i:i + batch_size]
-            xb, yb = x_train[idx].to(device), y_train[idx].to(device)
-            model.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward()
-            crossbar_sgd_step(model, lr)
-            total += loss.item() * len(idx)
-            count += len(idx)
-        wall = time.perf_counter() - start
-        model.eval()
-        history.append({"epoch": epoch, "train_loss": total / count, "test_accuracy": _accuracy(model, splits.test,
-                                                                                                device),
-                        "wall_s": wall})
-    return TrainResult(model, history)

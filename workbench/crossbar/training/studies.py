@@ -15,7 +15,8 @@ from workbench.crossbar.array.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABE
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import DeviceConfig
 from workbench.crossbar.array.peripherals import PeripheralConfig
-from workbench.crossbar.training.layers import TxLinear, TxSimConfig, train, tx_cnn, tx_mlp
+from workbench.crossbar.training.layers import TxLinear, TxSimConfig, tx_cnn, tx_mlp
+from workbench.crossbar.training.optim import train
 from workbench.crossbar.training.speed import speedup_errors, step_timing
 from workbench.crossbar.training.update import UpdateConfig
 from workbench.threads import one_torch_thread
