@@ -13,6 +13,10 @@ TxSim (Sec. III, as summarised in docs/design.md § crossbars) runs every layer 
 * **update**: the outer product ``dW = -lr dy^T x`` is computed digitally and programmed as pulses on the array
   pair with the nonlinear, asymmetric, noisy write of :mod:`workbench.crossbar.training.update`.
 
+Both reads run on the tile engine the inference layers use (:mod:`workbench.crossbar.array.tile`, built per iteration
+by :meth:`TxLinear.tiles`); the update is the step of :class:`~workbench.crossbar.training.optim.CrossbarSGD`,
+the optimizer :func:`workbench.nn.train.fit` drives.
+
 Each of the three can be ideal or non-ideal on its own (:class:`TxSimConfig` ``forward``, ``backward``,
 ``update``), so a study shows which hurts most. With all three ideal the layer is ``nn.Linear`` trained by plain
 SGD, bit for bit. Convolutions (:class:`TxConv2d`) map onto the same tiles the standard way (im2col): the kernel is a
