@@ -106,9 +106,9 @@ class TileRead:
 
 
 #: ``currents(v)`` of a caller that computes the tile currents itself (a convolution): from the DAC inputs ``v``
-#: (cycles * batch, *input shape), normalised to ADC steps, the currents of every tile stacked, (tiles, cycles * batch,
+#: (cycles * batch, *input shape), normalised to ADC steps, the currents of every tile, each (cycles * batch,
 #: slices * outputs, ...), and their read-noise variances likewise (``None`` without read noise).
-Currents = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
+Currents = Callable[[torch.Tensor], tuple[list[torch.Tensor], list[torch.Tensor] | None]]
 
 
 @dataclass
@@ -194,9 +194,17 @@ class Tiles:
             variance = torch.bmm(vt * vt, side.square_stack()) if sigma else None
         else:
             current, variance = currents(v)
-        if sigma:
-            current = add_read_noise(current, variance, sigma, generator)
-        total = adc_codes_(current, per).sum(0)
+        if isinstance(current, torch.Tensor):  # all tiles stacked: noise, ADC and sum in one pass each
+            if sigma:
+                current = add_read_noise(current, variance, sigma, generator)
+            total = adc_codes_(current, per).sum(0)
+        else:  # one tensor per tile (a convolution's outputs): stacking them would cost a copy of them all
+            total = None
+            for t, tile in enumerate(current):
+                if sigma:
+                    tile = add_read_noise(tile, variance[t], sigma, generator)
+                tile = adc_codes_(tile, per)
+                total = tile if total is None else total.add_(tile)
         return self._shift_and_add(total, in_factors).mul_(scale * step_out * self.unit)
 
     def _shift_and_add(self, total: torch.Tensor, in_factors: list[float]) -> torch.Tensor:

@@ -159,14 +159,14 @@ class CrossbarConv2d(_CrossbarLayer):
             out.append((c0, c1, *kernels))
         return out
 
-    def _currents(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _currents(self, v: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor] | None]:
         """Every tile's currents (and read-noise variances) from the DAC inputs ``v`` (cycles * batch, C, H, W): a
         convolution over the input channels the tile touches (:data:`~workbench.crossbar.array.tile.Currents`)."""
         conv = dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
-        current = torch.stack([F.conv2d(v[:, c0:c1], k, **conv) for c0, c1, k, _ in self.tile_kernels])
+        current = [F.conv2d(v[:, c0:c1], k, **conv) for c0, c1, k, _ in self.tile_kernels]
         if not self.tiles.read_noise_sigma:
             return current, None
-        return current, torch.stack([F.conv2d(v[:, c0:c1] ** 2, k2, **conv) for c0, c1, _, k2 in self.tile_kernels])
+        return current, [F.conv2d(v[:, c0:c1] ** 2, k2, **conv) for c0, c1, _, k2 in self.tile_kernels]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.tiles.linear:
