@@ -15,9 +15,9 @@ import argparse
 import torch
 
 from workbench.core.manifest import paper_value
-from workbench.crossbar.config import load_preset
-from workbench.crossbar.inference import DIGITS_CNN
-from workbench.crossbar.speed import amortising_batch, charged_speedup, compare_models, inference_timing
+from workbench.crossbar.array.config import load_preset
+from workbench.crossbar.inference.network import DIGITS_CNN
+from workbench.crossbar.inference.speed import amortising_batch, charged_speedup, compare_models, inference_timing
 from workbench.nn.models import vgg
 
 

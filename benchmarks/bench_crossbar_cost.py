@@ -22,11 +22,11 @@ import subprocess
 import sys
 import textwrap
 
-from workbench.crossbar.circuit import CircuitConfig
-from workbench.crossbar.config import CrossbarConfig
-from workbench.crossbar.cost import CostConfig, full_array_layer, network_cost
-from workbench.crossbar.device import DeviceConfig
-from workbench.crossbar.peripherals import PeripheralConfig
+from workbench.crossbar.array.circuit import CircuitConfig
+from workbench.crossbar.array.config import CrossbarConfig
+from workbench.crossbar.array.device import DeviceConfig
+from workbench.crossbar.array.peripherals import PeripheralConfig
+from workbench.crossbar.inference.cost import CostConfig, full_array_layer, network_cost
 
 #: ZigZag components -> this model's components (what each side counts under the same physical block).
 GROUPS = {

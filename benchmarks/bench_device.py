@@ -65,9 +65,9 @@ def tim_section(device: str, epochs: int) -> dict:
 
 
 def crossbar_section(device: str, epochs: int) -> dict:
-    from workbench.crossbar.config import CrossbarConfig
-    from workbench.crossbar.inference import trained_digits_cnn
-    from workbench.crossbar.layers import convert
+    from workbench.crossbar.array.config import CrossbarConfig
+    from workbench.crossbar.inference.layers import convert
+    from workbench.crossbar.inference.network import trained_digits_cnn
 
     model, loaders = trained_digits_cnn(epochs=epochs, seed=0)
     config = CrossbarConfig().with_changes(

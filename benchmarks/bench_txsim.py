@@ -41,12 +41,12 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.timing import best_time
-from workbench.crossbar.circuit import CircuitConfig
-from workbench.crossbar.config import CrossbarConfig
-from workbench.crossbar.peripherals import PeripheralConfig
-from workbench.crossbar.training import TxLinear, TxSimConfig, crossbar_sgd_step
-from workbench.crossbar.training_speed import step_timing
-from workbench.crossbar.update import UpdateConfig
+from workbench.crossbar.array.circuit import CircuitConfig
+from workbench.crossbar.array.config import CrossbarConfig
+from workbench.crossbar.array.peripherals import PeripheralConfig
+from workbench.crossbar.training.layers import TxLinear, TxSimConfig, crossbar_sgd_step
+from workbench.crossbar.training.speed import step_timing
+from workbench.crossbar.training.update import UpdateConfig
 from workbench.nn.device import torch_threads
 
 PARASITICS = dict(r_wire_row_ohm=2.0, r_wire_col_ohm=2.0, r_driver_ohm=50.0, r_sense_ohm=50.0)

@@ -32,7 +32,7 @@ def load_periphery(folder):
 
 
 def load_crossbar(folder):
-    from workbench.crossbar.config import load_preset
+    from workbench.crossbar.array.config import load_preset
 
     return load_preset("rx_caffe", folder)
 

@@ -43,7 +43,8 @@ RAW_NAME = re.compile(r"\b(?:[a-z][a-z0-9]+(?:_[a-z0-9]+)+|[a-z](?:_[a-z0-9]+){2
 
 
 def test_every_theme_package_has_a_manifest_a_notebook_and_a_reproduction():
-    packages = {p.parent.name for p in Path(importlib.import_module("workbench").__path__[0]).glob("*/studies.py")}
+    root = Path(importlib.import_module("workbench").__path__[0])
+    packages = {p.relative_to(root).parts[0] for p in root.glob("*/**/studies.py")}  # a theme's or its sub-packages
     assert packages == set(THEMES), "a package with studies.py needs a manifest listed in workbench/themes.py"
     for manifest in MANIFESTS:
         assert manifest.notebook_path.exists(), manifest.notebook

@@ -4,8 +4,8 @@ import pytest
 
 from workbench.core.manifest import paper_range
 from workbench.core.reproduce import NOT_COMPUTED
+from workbench.crossbar.array.spice import ngspice_path
 from workbench.crossbar.reproduce import reproduce
-from workbench.crossbar.spice import ngspice_path
 
 
 def test_paper_numbers_come_from_the_reference_file():
@@ -41,7 +41,7 @@ def test_quick_reproduction():
 
 def test_without_ngspice_the_x1_rows_say_why_instead_of_nan(monkeypatch):
     from workbench.crossbar import reproduce as module
-    from workbench.crossbar import speed
+    from workbench.crossbar.inference import speed
 
     monkeypatch.setattr(module, "ngspice_path", lambda: None)
     monkeypatch.setattr(speed, "ngspice_path", lambda: None)

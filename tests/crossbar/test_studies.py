@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from workbench.core import get_study, list_studies
-from workbench.crossbar.views import cell_voltage_frame, error_sweep
+from workbench.crossbar.array.views import cell_voltage_frame, error_sweep
 
 
 def test_studies_are_registered():

@@ -167,3 +167,31 @@ def test_a_pruned_run_resumes_from_a_plain_data_checkpoint(loaders, tmp_path):
     assert resumed.widths() == first.widths()
     for p, q in zip(first.parameters(), resumed.parameters()):
         torch.testing.assert_close(p, q)
+
+
+def test_tensor_batches_follow_the_epoch_and_another_optimizer_plugs_in(tmp_path):
+    """An in-memory loader ordered by the epoch resumes to the same weights as an uninterrupted run, and an optimizer
+    factory replaces SGD while the schedule still sets its learning rate."""
+    from workbench.nn.train import TensorBatches
+
+    x, y = digits(size=8, seed=0).train.tensors
+
+    def run(epochs, checkpoint=None):
+        built, logged = [], []
+        batches = TensorBatches(x, y, 128, lambda epoch: torch.randperm(
+            len(y), generator=torch.Generator().manual_seed(epoch)))
+        result = fit(small_model(), batches, epochs=epochs, lr=0.01, device="cpu", checkpoint=checkpoint,
+                     optimizer=lambda net: built.append(torch.optim.Adam(net.parameters(), lr=1.0)) or built[-1],
+                     epoch_log=lambda net: logged.append(built[-1].param_groups[0]["lr"]) or {})
+        return result, logged
+
+    whole, rates = run(3)
+    assert rates == [learning_rate(e, 3, 0.01, "cosine") for e in range(3)]
+    assert all(0 < row["train_seconds"] <= row["seconds"] for row in whole.history)
+    run(1, tmp_path / "ckpt.pt")
+    resumed, rates = run(3, tmp_path / "ckpt.pt")
+    assert len(rates) == 2  # epochs 1 and 2 only
+    for name, value in whole.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], value), name
+    with pytest.raises(ValueError, match="batch_size=0"):
+        TensorBatches(x, y, 0, lambda epoch: torch.arange(len(y)))

@@ -1,12 +1,6 @@
-"""Crossbars theme (Rx-Caffe / Fast Crossbar Model, arXiv 1809.00072; TxSim, arXiv 2002.11151).
+"""Crossbars theme (Rx-Caffe / Fast Crossbar Model, arXiv 1809.00072; TxSim, arXiv 2002.11151), around one tile engine.
 
-``circuit`` is the exact nodal-analysis reference, ``spice`` checks it against ngspice, ``fast`` holds the fast
-crossbar models, ``device`` and ``peripherals`` the non-ideality configs, ``layers`` the torch layers that compute
-through crossbars, ``cost`` the energy, latency and area of a crossbar accelerator built from the same configuration
-(periphery from :mod:`workbench.periphery`), ``studies`` and ``reproduce`` the workbench entry points.
-
-Crossbar-aware training (TxSim, arXiv 2002.11151): ``training`` holds the layers whose forward, transposed backward
-read and pulse-programmed update run on the crossbars, ``update`` the device write model (nonlinear asymmetric,
-noisy, varying, bounded, quantised pulses), ``training_speed`` the speed-up techniques' timing and error against the
-full model, ``training_studies`` / ``training_views`` / ``reproduce_training`` its entry points (claims T1, T2).
+``array`` is one crossbar and its periphery (circuit, fast models, device, DAC / ADC, the tile engine ``array.tile``),
+``inference`` DNN inference on crossbars and its cost, ``training`` crossbar-aware training (TxSim). ``manifest``
+is the theme's table of contents, ``reproduce`` its claims, ``stages`` where it plugs into the composition.
 """

@@ -15,8 +15,8 @@
   in the same band.
 * X3 (sanity check of the cost model, not a claim of the Rx-Caffe paper and not fitted): ISAAC's published tile
   breakdown (ISCA 2016, Table II) has the ADCs at 58% of tile power and 31% of tile area. Here: the cost model on
-  ISAAC's organisation (:func:`workbench.crossbar.cost.isaac_like`) at full use, the ADC share of the energy of
-  the macro (arrays, DACs, sample-and-holds, ADCs, shift-and-add; ISAAC's tile also holds eDRAM, router and
+  ISAAC's organisation (:func:`workbench.crossbar.inference.cost.isaac_like`) at full use, the ADC share of the energy
+  of the macro (arrays, DACs, sample-and-holds, ADCs, shift-and-add; ISAAC's tile also holds eDRAM, router and
   output units, which this model does not) and of its area.
 """
 
@@ -26,11 +26,11 @@ import math
 
 from workbench.core.manifest import paper_range, paper_value
 from workbench.core.reproduce import NOT_COMPUTED, ClaimResult, Interval, range_claim_samples
-from workbench.crossbar.config import load_preset
-from workbench.crossbar.cost import COMPONENTS, full_array_layer, isaac_like, network_cost
-from workbench.crossbar.inference import MNIST_SIDE, crossbar_accuracy
-from workbench.crossbar.speed import amortising_batch, charged_speedup, compare_models, linearisation_error
-from workbench.crossbar.spice import ngspice_path
+from workbench.crossbar.array.config import load_preset
+from workbench.crossbar.array.spice import ngspice_path
+from workbench.crossbar.inference.cost import COMPONENTS, full_array_layer, isaac_like, network_cost
+from workbench.crossbar.inference.network import MNIST_SIDE, crossbar_accuracy
+from workbench.crossbar.inference.speed import amortising_batch, charged_speedup, compare_models, linearisation_error
 from workbench.periphery import load_tech
 
 __all__ = ["R_DS_SWEEP_OHM", "V_NL_SWEEP_V", "X2_TILES", "reproduce", "x1_error_rows", "x1_runs", "x1_speed_rows",
@@ -57,8 +57,8 @@ X2_EPOCHS, X2_EPOCHS_QUICK = 8, 1
 
 def reproduce(quick: bool = False) -> list[ClaimResult]:
     """The Rx-Caffe / FCM rows (:func:`fcm_claims`), then the TxSim T1 and T2 rows
-    (:mod:`workbench.crossbar.reproduce_training`)."""
-    from workbench.crossbar.reproduce_training import training_claims
+    (:mod:`workbench.crossbar.training.reproduce`)."""
+    from workbench.crossbar.training.reproduce import training_claims
 
     return fcm_claims(quick) + training_claims(quick)
 
@@ -74,8 +74,8 @@ def fcm_claims(quick: bool = False) -> list[ClaimResult]:
 
 
 def x1_runs(config, quick: bool = False) -> list[dict]:
-    """:func:`~workbench.crossbar.speed.compare_models` at 16/32/64 (quick: 16/32; ngspice on 3 vectors, quick 1;
-    batches of 4096, quick 1024), shared by the X1 rows."""
+    """:func:`~workbench.crossbar.inference.speed.compare_models` at 16/32/64 (quick: 16/32; ngspice on 3 vectors,
+    quick 1; batches of 4096, quick 1024), shared by the X1 rows."""
     sizes = (16, 32) if quick else (16, 32, 64)
     n_spice, batch = (1, 1024) if quick else (3, 4096)
     return [{**compare_models(n, config, n_spice=n_spice, batch=batch), "n_spice": n_spice, "batch": batch}
@@ -87,7 +87,7 @@ def x1_speed_rows(runs: list[dict]) -> list[ClaimResult]:
 
     Rx-Caffe's FCM (arXiv 1809.00072, Sec. III) pre-solves ``G_eff`` per programmed array and then runs GEMMs; the
     paper's ~1e5x holds per product once many inputs share that pre-solve. Timings are this machine's
-    (:func:`~workbench.crossbar.speed.compare_models`): wall-clock, so the values vary between runs.
+    (:func:`~workbench.crossbar.inference.speed.compare_models`): wall-clock, so the values vary between runs.
     """
     paper_speedup = paper_value("crossbar", "speedup_vs_circuit_simulation")
     largest = runs[-1]

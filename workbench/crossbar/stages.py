@@ -1,14 +1,16 @@
 """The crossbar theme's stages for cross-stack composition: the target ``crossbar.arrays`` and the algorithm stage
 ``crossbar.train`` (crossbar-aware fine-tuning, TxSim).
 
-The network is converted layer by layer onto tiled resistive crossbars (:func:`~workbench.crossbar.layers.convert`)
+The network is converted layer by layer onto tiled resistive crossbars
+(:func:`~workbench.crossbar.inference.layers.convert`)
 at the Rx-Caffe-like operating point of ``data/presets/crossbar/rx_caffe.yaml`` (4-bit cells holding 8-bit weights,
 8-bit DAC inputs, 8-bit ADC, driver and sense resistances, exact G_eff per tile) with the stage's tile size, wire
 resistance and programming variation; its test accuracy is computed through those crossbars, non-idealities in the
 forward pass. ``xbar_nonideal = False`` evaluates the same tiles ideal (no parasitics, variation, DAC or ADC
 rounding): the check that the crossbar model reproduces the network.
 
-Energy, latency and area come from :func:`~workbench.crossbar.studies.inference_cost` on the same configuration and
+Energy, latency and area come from :func:`~workbench.crossbar.inference.studies.inference_cost` on the same
+configuration and
 the network's actual layer shapes and weights (chip sized to the tiles the network needs, lossy ADCs priced as
 configured), whichever accuracy model is chosen: the chip is the same.
 
@@ -29,15 +31,15 @@ from types import SimpleNamespace
 from workbench.core import Bool, Float, Int
 from workbench.core.knobs import config_knobs
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
-from workbench.crossbar.circuit import CircuitConfig
-from workbench.crossbar.config import CrossbarConfig, load_preset
-from workbench.crossbar.cost import CostConfig, layer_shapes
-from workbench.crossbar.device import DeviceConfig
-from workbench.crossbar.layers import convert
-from workbench.crossbar.studies import inference_cost
-from workbench.crossbar.training import to_crossbars, to_torch
-from workbench.crossbar.training import train as train_on_crossbars
-from workbench.crossbar.training_studies import TRAINING
+from workbench.crossbar.array.circuit import CircuitConfig
+from workbench.crossbar.array.config import CrossbarConfig, load_preset
+from workbench.crossbar.array.device import DeviceConfig
+from workbench.crossbar.inference.cost import CostConfig, layer_shapes
+from workbench.crossbar.inference.layers import convert
+from workbench.crossbar.inference.studies import inference_cost
+from workbench.crossbar.training.layers import to_crossbars, to_torch
+from workbench.crossbar.training.optim import train as train_on_crossbars
+from workbench.crossbar.training.studies import TRAINING
 from workbench.hardware.digital import levels, priced
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).

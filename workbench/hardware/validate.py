@@ -4,7 +4,8 @@ Regenerate with ``workbench regenerate components``. Every reference number is a
 ``data/reference/components_reference.csv`` (with its source) or is computed from the ADC survey
 (``data/reference/adc_survey.csv``; B. Murmann, "ADC Performance Survey 1997-2025," [Online]. Available:
 https://github.com/bmurmann/ADC-survey.). The workbench numbers come from the functions that price the themes today:
-:mod:`workbench.periphery` (bottom-up SAR, DAC, sample-and-hold, shift-and-add, buffers), :mod:`workbench.crossbar.cost`
+:mod:`workbench.periphery` (bottom-up SAR, DAC, sample-and-hold, shift-and-add, buffers),
+:mod:`workbench.crossbar.inference.cost`
 (the ISAAC-like macro) and :mod:`workbench.hardware.adc_model` (the survey-fitted ADC). Nothing here is tuned toward
 a reference: a row that misses says so and why.
 
@@ -96,7 +97,7 @@ def reference_table() -> pd.DataFrame:
 
 
 def _isaac(ref: pd.DataFrame) -> list[Check]:
-    from workbench.crossbar.cost import full_array_layer, isaac_like, network_cost
+    from workbench.crossbar.inference.cost import full_array_layer, isaac_like, network_cost
 
     v = ref["low"]
     tech = pc.load_tech()

@@ -4,7 +4,10 @@ Optimiser: SGD with momentum and weight decay and a per-epoch learning rate (con
 Loshchilov and Hutter, "SGDR", ICLR 2017), the standard recipe for VGG/ResNet on CIFAR. The learning rate is a
 function of the epoch only, and each epoch's shuffling is seeded from ``(seed, epoch)``, so a run resumed from a
 checkpoint gives the same weights as an uninterrupted one, and an ``epoch_hook`` that changes the model's
-structure (pruning) can have the optimiser rebuilt without losing the schedule.
+structure (pruning) can have the optimiser rebuilt without losing the schedule. Another optimiser plugs in through
+``optimizer`` (TxSim's :class:`~workbench.crossbar.training.optim.CrossbarSGD`, which programs crossbars, as aihwkit's
+``AnalogSGD`` plugs into a torch loop), and in-memory data through :class:`TensorBatches`, whose order is a function
+of the seed and the epoch: this is the workbench's one training loop.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from workbench.nn.device import resolve_device
 #: model's parameters structurally (so the optimiser must be rebuilt) and False otherwise.
 EpochHook = Callable[[int, nn.Module], bool]
 
+#: ``optimizer(model)`` builds the optimiser over the model's current parameters (at the start, and again when an
+#: ``epoch_hook`` changed them); :func:`fit` sets every parameter group's ``lr`` each epoch.
+OptimizerFactory = Callable[[nn.Module], torch.optim.Optimizer]
+
 
 @dataclass
 class FitResult:
@@ -43,7 +50,7 @@ class FitResult:
         holding the checkpoint's weights).
     history : list of dict
         One row per epoch: ``epoch``, ``lr``, ``train_loss``, ``train_accuracy``, ``val_accuracy`` (NaN without a
-        validation loader), ``seconds``.
+        validation loader), ``seconds`` (the whole epoch) and ``train_seconds`` (its training pass alone).
     """
 
     model: nn.Module
@@ -65,6 +72,37 @@ def learning_rate(epoch: int, epochs: int, lr: float, schedule: str) -> float:
 def make_optimizer(model: nn.Module, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
     """SGD over the model's *current* parameters (call again after channels were removed)."""
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+class TensorBatches:
+    """Mini-batches of in-memory tensors in a seeded order: what :func:`fit` takes instead of a ``DataLoader`` when
+    the data fit in memory (no per-sample collation) or the order must follow a given seeding.
+
+    Parameters
+    ----------
+    x, y : Tensor
+        Inputs and labels, indexed along the first dimension.
+    batch_size : int
+        Samples per batch (the last batch holds the rest).
+    order : callable
+        ``order(epoch) -> permutation of range(len(y))`` for each epoch; :func:`fit` announces the epoch through
+        :meth:`set_epoch` (the ``DistributedSampler`` convention), so a resumed run draws the same orders.
+    """
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, order: Callable[[int], torch.Tensor]):
+        if batch_size < 1:
+            raise ValueError(f"batch_size={batch_size} is not allowed; allowed: >= 1")
+        self.x, self.y, self.batch_size, self.order = x, y, batch_size, order
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        order = self.order(self.epoch)
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i:i + self.batch_size]
+            yield self.x[idx], self.y[idx]
 
 
 def evaluate_accuracy(model: nn.Module, loader: DataLoader, device: str | torch.device = "auto") -> float:
@@ -100,6 +138,7 @@ def fit(
     epoch_hook: EpochHook | None = None,
     epoch_log: Callable[[nn.Module], dict] | None = None,
     description: str = "training",
+    optimizer: OptimizerFactory | None = None,
 ) -> FitResult:
     """Train ``model`` with SGD and cross-entropy.
 
@@ -107,12 +146,13 @@ def fit(
     ----------
     model : nn.Module
         Trained in place (moved to ``device``).
-    train_loader, val_loader : DataLoader
-        Training batches (shuffled by the loader; the shuffle is seeded per epoch here) and optional validation.
+    train_loader, val_loader : DataLoader or iterable of (x, y)
+        Training batches (shuffled by the loader; the shuffle is seeded per epoch here, and a loader with a
+        ``set_epoch`` method, such as :class:`TensorBatches`, is told the epoch first) and optional validation.
     epochs : int
         Total epochs of the run (a resumed run continues up to this number).
     lr, momentum, weight_decay : float
-        SGD settings; ``lr`` is the initial learning rate.
+        SGD settings; ``lr`` is the initial learning rate (of any ``optimizer``).
     schedule : {"cosine", "constant"}
         Learning-rate schedule over epochs.
     device : {"auto", "cpu", "cuda"}
@@ -130,6 +170,9 @@ def fit(
         row (and so the checkpoint), e.g. the cost of the network as it was during the epoch.
     description : str
         Label of the progress bar over epochs.
+    optimizer : callable, optional
+        ``optimizer(model)`` builds another optimiser than SGD with ``momentum`` and ``weight_decay``
+        (:data:`OptimizerFactory`); the schedule still sets its learning rate.
 
     Returns
     -------
@@ -145,7 +188,8 @@ def fit(
     with _deterministic_kernels():
         return _fit(model, train_loader, val_loader, epochs=epochs, lr=lr, momentum=momentum,
                     weight_decay=weight_decay, schedule=schedule, dev=dev, seed=seed, checkpoint=checkpoint,
-                    epoch_hook=epoch_hook, epoch_log=epoch_log, description=description)
+                    epoch_hook=epoch_hook, epoch_log=epoch_log, description=description,
+                    build=optimizer or (lambda net: make_optimizer(net, lr, momentum, weight_decay)))
 
 
 @contextlib.contextmanager
@@ -209,7 +253,7 @@ def _load_checkpoint(path: Path, model: nn.Module, dev: torch.device) -> tuple[l
 
 
 def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay, schedule, dev, seed, checkpoint,
-         epoch_hook, epoch_log, description) -> FitResult:
+         epoch_hook, epoch_log, description, build) -> FitResult:
     torch.manual_seed(seed)
     history: list[dict] = []
     start = 0
@@ -218,7 +262,7 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
     if path is not None and path.exists():
         history, start, optimizer_state = _load_checkpoint(path, model, dev)
     model.to(dev)
-    optimizer = make_optimizer(model, lr, momentum, weight_decay)
+    optimizer = build(model)
     if optimizer_state is not None:
         optimizer.load_state_dict(optimizer_state)
     loss_fn = nn.CrossEntropyLoss()
@@ -228,6 +272,8 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
         rate = learning_rate(epoch, epochs, lr, schedule)
         for group in optimizer.param_groups:
             group["lr"] = rate
+        if hasattr(train_loader, "set_epoch"):
+            train_loader.set_epoch(epoch)
         model.train()
         loss_sum = correct = seen = 0.0
         for x, y in train_loader:
@@ -240,6 +286,7 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
             loss_sum += loss.item() * y.numel()
             correct += (out.argmax(1) == y).sum().item()
             seen += y.numel()
+        trained = time.perf_counter() - began
         val = evaluate_accuracy(model, val_loader, dev) if val_loader is not None else float("nan")
         history.append(
             {
@@ -249,11 +296,12 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
                 "train_accuracy": correct / max(seen, 1),
                 "val_accuracy": val,
                 "seconds": time.perf_counter() - began,
+                "train_seconds": trained,
                 **(epoch_log(model) if epoch_log is not None else {}),
             }
         )
         if epoch_hook is not None and epoch_hook(epoch, model):
-            optimizer = make_optimizer(model, lr, momentum, weight_decay)
+            optimizer = build(model)
         if path is not None:
             buffer = io.BytesIO()
             torch.save(_checkpoint_state(model, history, epoch + 1, optimizer), buffer)
@@ -262,23 +310,14 @@ def _fit(model, train_loader, val_loader, *, epochs, lr, momentum, weight_decay,
 
 
 def fit_small(model: nn.Module, x: torch.Tensor, y: torch.Tensor, seed: int, epochs: int,
-              lr: float = 0.05) -> nn.Module:
-    """SGD (momentum 0.9, cosine learning rate from ``lr``, weight decay 5e-4, batch 64: ``workbench.nn.train``'s
-    schedule and optimiser, :func:`fit`'s too) on one thread, over in-memory tensors ``x``, ``y`` shuffled by
-    ``seed`` per epoch; :func:`fit` adds checkpoints and a progress bar, which cost more than the training itself
-    for a small network (the SparCE and MRAM workload networks). Returns the model in eval mode."""
+              lr: float = 0.05, description: str = "small network") -> nn.Module:
+    """:func:`fit` over in-memory tensors ``x``, ``y`` (batches of 64 in an order seeded by ``seed`` per epoch,
+    :class:`TensorBatches`) on one thread, on the CPU, without checkpoints: the SparCE and MRAM workload networks.
+    Returns the model in eval mode."""
     from workbench.nn.device import torch_threads
 
-    opt = make_optimizer(model, lr, 0.9, 5e-4)
+    batches = TensorBatches(x, y, 64, lambda epoch: torch.randperm(
+        len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch)))
     with torch_threads(1):   # a small net trains faster on one thread than on two busy cores
-        for epoch in range(epochs):
-            model.train()
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(epoch, epochs, lr, "cosine")
-            order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed * 1000 + epoch))
-            for i in range(0, len(x), 64):
-                idx = order[i:i + 64]
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-                opt.step()
+        fit(model, batches, epochs=epochs, lr=lr, device="cpu", seed=seed, description=description)
     return model.eval()

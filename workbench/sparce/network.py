@@ -76,7 +76,7 @@ def _train(seed: int, epochs: int, size: int = 8) -> tuple[DigitsCNN, object]:
     splits = digits(size=size, seed=seed)
     x, y = splits.train.tensors
     torch.manual_seed(seed)
-    return fit_small(DigitsCNN(size), x, y, seed, epochs), splits
+    return fit_small(DigitsCNN(size), x, y, seed, epochs, description="SparCE digits CNN"), splits
 
 
 def _forward_int(net_convs, fc_w, fc_b, xq: np.ndarray) -> np.ndarray:

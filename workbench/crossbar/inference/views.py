@@ -1,0 +1,65 @@
+"""Inference views: the per-layer cost breakdown of an inference on the crossbar accelerator and the tornado of its
+assumed cost parameters."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from workbench.core import Choice, View
+from workbench.crossbar.inference.cost import COMPONENTS
+from workbench.crossbar.inference.studies import COST
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.viz.style import category_scale
+
+
+def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int, cols_per_adc: int,
+               allow_lossy_adc: bool):
+    """Energy per inference of each digits-CNN layer on the crossbar accelerator, stacked by component (array, DAC,
+    ADC, sample-and-hold, shift-and-add, buffers); the other ``crossbar.cost`` knobs at their defaults."""
+    point = COST.evaluate(tile_size=tile_size, bits_per_cell=bits_per_cell, dac_bits=dac_bits, adc_bits=adc_bits,
+                          cols_per_adc=cols_per_adc, allow_lossy_adc=allow_lossy_adc)
+    layers = pd.DataFrame(point["layers"])
+    long = layers.melt(id_vars=["layer"], value_vars=[f"energy_{c}_pj" for c in COMPONENTS],
+                       var_name="component", value_name="component_pj")
+    long["component"] = long["component"].str.removeprefix("energy_").str.removesuffix("_pj")
+    title = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
+             f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
+    chart = alt.Chart(long, title=title).mark_bar().encode(
+        x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
+        y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
+        color=alt.Color("component:N", title="component", scale=category_scale(COMPONENTS)),
+        order=alt.Order("component:N"),
+        tooltip=["layer", "component", alt.Tooltip("component_pj:Q", format=".4~g", title="energy (pJ)")],
+    ).properties(width=420, height=240)
+    return chart, long
+
+
+LAYER_COST = View(
+    name="crossbar.layer_cost",
+    theme="crossbar",
+    func=layer_cost,
+    title="Per-layer energy breakdown on the crossbar accelerator",
+    knobs=tuple(COST.knob(name) for name in ("tile_size", "bits_per_cell", "dac_bits", "adc_bits", "cols_per_adc",
+                                             "allow_lossy_adc")),
+    description="Energy of one digits-CNN inference per layer, by component: crossbar arrays (v_read^2 sum(G) "
+                "t_read), row DACs, column ADCs, sample-and-holds, shift-and-add, buffers and wires. Settings where "
+                "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed.",
+)
+
+
+def cost_tornado(metric: str):
+    """``metric`` of the default crossbar chip with each assumed cost parameter at the ends of its plausible range
+    (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(COST, metric)
+
+
+COST_TORNADO = View(
+    name="crossbar.cost_tornado",
+    theme="crossbar",
+    func=cost_tornado,
+    title="Which assumptions move the chip's cost",
+    knobs=(Choice("metric", "energy_per_inference_nj", options=tuple(COST.metric_names),
+                  help="The metric explained."),),
+    description=TORNADO_DESCRIPTION + " The crossbar cost ranges are declared on CostConfig's fields.",
+)
