@@ -19,7 +19,7 @@ from workbench.core.reproduce import ClaimResult, relative_claim
 from workbench.explain.breakeven import ClaimQuantity
 from workbench.mram.array import ArrayKnobs, evaluate
 from workbench.mram.cim import cim_access_energy
-from workbench.mram.system import KERNELS, compare, run_kernel
+from workbench.mram.system import KERNELS, compare, core_cycle_energy_j, run_kernel
 
 TOL = 0.25
 SCALE_ARRAY = "256 x 256 array, 32-bit words, 45 nm periphery, presets pma_cofeb / inplane_cofeb, WER 1e-4 (LLG)"
@@ -154,7 +154,8 @@ def _v2() -> list[ClaimResult]:
     single = ratio("vsh", False, "gsh", False, False)
     diff = ratio("vsh", True, "gsh", True, False)
     cim = ratio("vsh", True, "gsh", True, True)
-    core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
+    core_note = (f"the core's energy ({core_cycle_energy_j() * 1e12:.1f} pJ/cycle, the component library's in-order "
+                 "core, identical for both memories) dilutes the memory difference")
     if not evaluate("vsh", False).write.writable:
         core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
                       "so only search (no writes) compares")

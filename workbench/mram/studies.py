@@ -187,7 +187,7 @@ ARRAY = Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="3",
+    version="4",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
@@ -262,7 +262,7 @@ CIM = Study(
         Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
                "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     constraints=_check_cim,
     description=(
@@ -323,7 +323,7 @@ SYSTEM = Study(
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
         Metric("cycles", "", None, "Core cycles.", label="core cycles"),
     ),
-    version="4",
+    version="5",
     cost="interactive",
     description=(
         "Kernels as memory-access mixes on a Nios II-class core with an MRAM data memory: memory energy, system "
