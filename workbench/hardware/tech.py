@@ -85,7 +85,6 @@ class PeripheryTech:
     core_control_fraction: float
     walden_fom_low_fj: float
     walden_fom_high_fj: float
-    isaac_adc_energy_pj: float
     vdd_by_node_v: dict
     sources: dict
 

@@ -13,7 +13,7 @@ References:
 * ISAAC (A. Shafiee et al., ISCA 2016), Table I, per in-situ multiply-accumulate unit (IMA) at 32 nm, one 100 ns
   crossbar read per cycle; power times cycle time over the events in a cycle gives an energy per event.
 * M. Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014: 45 nm energies, priced here
-  with the periphery table scaled to 45 nm.
+  with the component library's table scaled to 45 nm.
 * The ADC survey's population at 8 bits, and the design ISAAC uses (Kull et al., ISSCC 2013), a row of the survey.
 """
 

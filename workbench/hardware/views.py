@@ -97,5 +97,5 @@ ADC_SURVEY = View(
     description="Every converter of B. Murmann's ADC Performance Survey (ISSCC and VLSI, 1997-2025), the empirical "
                 "model fitted to a percentile of the Nyquist designs published from 2010 on (Walden and Schreier "
                 "FOM floors, a speed penalty above a fitted corner), and the first-order bottom-up SAR the "
-                "periphery table prices (ENOB taken as its bits, no sample-rate dependence).",
+                "component library offers as a knob (ENOB taken as its bits, no sample-rate dependence).",
 )
