@@ -290,6 +290,7 @@ COST = Study(
         "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
         "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "
         "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); every circuit from the "
-        "component library (survey ADC at its sample rate, row drivers sized for the row current). The accuracy of the same settings is crossbar.inference."
+        "component library (survey ADC at its sample rate, row drivers sized for the row current). The accuracy of "
+        "the same settings is crossbar.inference."
     ),
 )
