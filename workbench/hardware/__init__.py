@@ -10,6 +10,6 @@ against published figures in ``data/reference/components.md`` (:mod:`workbench.h
   wires, buses, routers;
 * :mod:`~workbench.hardware.core`: a simple in-order core's energy per instruction class;
 * :mod:`~workbench.hardware.adc_survey` / :mod:`~workbench.hardware.adc_model`: B. Murmann's ADC survey and the
-  energy / area model fitted to it; :mod:`~workbench.hardware.isaac`: the ISAAC-like macro and tile rebuilt from
-  these components.
+  energy / area model fitted to it; :mod:`~workbench.hardware.validate`: the report, with ISAAC's IMA and tile
+  rebuilt from these components (:func:`~workbench.hardware.validate.isaac_breakdown`).
 """
