@@ -142,7 +142,7 @@ def main() -> None:
           (an SRAM cell needs logic to multiply; a resistive cell multiplies by Ohm's law).
         * DAC: 1-bit drivers here charge the row wire (C_line v_read^2, {args.cols} cells of 4F^2 pitch); ZigZag
           sets 1-bit DAC energy and every DAC area to zero.
-        * ADC: here the SAR model of workbench.periphery ({adc.energy_fj:.0f} fJ, {adc.time_ns:.2f} ns,
+        * ADC: here the ADC model of workbench.hardware.analog ({adc.energy_fj:.0f} fJ, {adc.time_ns:.2f} ns,
           {adc.area_um2:.0f} um2 per {args.adc_bits}-bit conversion at {args.node_nm} nm: comparator decisions + CDAC
           1.33 2^B C_u VDD^2), plus a sample-and-hold; ZigZag's fit to three 28 nm AIMC macros,
           (100 B + 0.001 4^B) fF VDD^2, area 10^(1.206 - 0.0369 B) 2^B um2 and time B (0.00653 rows + 0.64) ns: its

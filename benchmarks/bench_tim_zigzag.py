@@ -143,7 +143,7 @@ def main() -> None:
     implied = chip.tiles * chip.cols * chip.rows_active * 2 / (paper_value("tim", "peak_tops", label=PAPER_POINT) * 1e3)
     print(textwrap.dedent(f"""
         Why they differ (same organisation, different circuit models):
-        * ADC: here the first-order SAR of workbench.periphery ({t.e_conversion_fj:.0f} fJ and
+        * ADC: here the first-order SAR of workbench.hardware.analog ({t.e_conversion_fj:.0f} fJ and
           {t.phases_ns['conversion']:.2f} ns per {cfg.adc_bits}-bit conversion: B comparator decisions + CDAC
           1.33 2^B C_u VDD^2, B x (comparator + settling) time); ZigZag's fit to three 28 nm AIMC macros,
           (100 B + 0.001 4^B) fF VDD^2, B (0.00653 rows + 0.64) ns and 10^(1.206 - 0.0369 B) 2^B um2, which

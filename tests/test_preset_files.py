@@ -26,7 +26,7 @@ def load_tim(folder):
 
 
 def load_periphery(folder):
-    from workbench.periphery import load_tech
+    from workbench.hardware.tech import load_tech
 
     return load_tech("cmos_32nm", folder)
 
@@ -44,7 +44,7 @@ CASES = [
      r"acc_bits=16.5 is not allowed; allowed: a whole number$"),
     ("tim-list-for-a-number", "tim", "tim_32nm", "c_gate_ff: {value: 0.08", "c_gate_ff: {value: [0.08]", load_tim,
      r"c_gate_ff=\[0.08\] is not allowed; allowed: a number$"),
-    ("periphery-bool-for-a-number", "periphery", "cmos_32nm", "vdd_v: {value: 0.9", "vdd_v: {value: true",
+    ("hardware-bool-for-a-number", "hardware", "cmos_32nm", "vdd_v: {value: 0.9", "vdd_v: {value: true",
      load_periphery, r"vdd_v=True is not allowed; allowed: a number$"),
     ("crossbar-text-for-a-number", "crossbar", "rx_caffe", "g_max_us: 50.0", "g_max_us: lots", load_crossbar,
      r", section 'device': DeviceConfig.g_max_us='lots' is not allowed; allowed: 0.0 < g_max_us"),

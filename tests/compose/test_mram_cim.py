@@ -12,7 +12,7 @@ from torch import nn
 from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import get_study
 from workbench.core.stages import NetworkArtifact, get_stage, run_target
-from workbench.hardware import digital
+from workbench.hardware import mac_unit
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.stages import WORD_BITS, layer_work, memory_area_mm2, with_add_errors
 from workbench.nn.facts import measure_facts
@@ -84,8 +84,8 @@ def test_target_is_the_fixed_point_network_without_variation_and_loses_accuracy_
     ideal = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": False})
     # a float network: every layer's products come from the digital unit, in its fixed point
     assert all(u["unit"].startswith("digital") for u in ideal["layer_units"])
-    assert ideal["accuracy"] == pytest.approx(work.accuracy(digital.fixed_point_network(
-        artifact.module, work.calibration, digital.DigitalUnit().bits)), abs=1e-9)
+    assert ideal["accuracy"] == pytest.approx(work.accuracy(mac_unit.fixed_point_network(
+        artifact.module, work.calibration, mac_unit.DigitalUnit().bits)), abs=1e-9)
     assert 0 < ideal["digital_energy_share"] < 1
     assert ideal["add_bit_error_rate"] == 0 and ideal["cim_energy_ratio"] > 1
     assert ideal["cim_adds"] == sum(w["cim_ops"] for w in ideal["layers"]) > 0

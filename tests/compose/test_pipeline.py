@@ -10,7 +10,7 @@ import pytest
 from workbench.compose.pipeline import network, run_pipeline, workload
 from workbench.core.registry import UnknownName, get_study
 from workbench.core.stages import get_stage, list_stages, run_target
-from workbench.hardware import digital
+from workbench.hardware import mac_unit
 from workbench.nn import count_macs
 
 TINY = {"epochs": 3, "ternary_epochs": 1, "sparce_images": 1, "prune_criterion": "l1"}
@@ -79,8 +79,8 @@ def test_tim_runs_ternary_layers_on_tiles_and_the_rest_on_the_digital_unit_in_it
     off = {u["layer"] for u in tim["layer_units"] if u["unit"] == "digital"}
     first, last = artifact.facts[0], artifact.facts[-1]
     assert {first.name, last.name} <= off  # the image input and the float classifier
-    assert tim["accuracy"] == pytest.approx(work.accuracy(digital.fixed_point_network(
-        artifact.module, work.calibration, digital.DigitalUnit().bits, off)), abs=1e-9)
+    assert tim["accuracy"] == pytest.approx(work.accuracy(mac_unit.fixed_point_network(
+        artifact.module, work.calibration, mac_unit.DigitalUnit().bits, off)), abs=1e-9)
     share = sum(f.macs for f in artifact.facts if f.name in off) / artifact.macs
     assert tim["digital_mac_share"] == pytest.approx(share) and 0 < share < 1
     on_unit = [r for r in tim["layers"] if r["kind"] == "digital"]
@@ -91,13 +91,13 @@ def test_tim_runs_ternary_layers_on_tiles_and_the_rest_on_the_digital_unit_in_it
 
 
 def test_digital_mac_is_within_2x_of_horowitz_and_costs_grow_with_bits():
-    at45 = [digital.mac(digital.DigitalUnit(bits=b, node_nm=45)).energy_fj for b in (8, 16, 32)]
+    at45 = [mac_unit.mac(mac_unit.DigitalUnit(bits=b, node_nm=45)).energy_fj for b in (8, 16, 32)]
     assert at45[0] < at45[1] < at45[2]
     assert 0.5 < at45[0] / (200 + 100) < 2 and 0.5 < at45[2] / (3100 + 100) < 2  # mult + 32-bit add, pJ -> fJ
-    unit = digital.DigitalUnit()
-    one = digital.layer(unit, "x", 1000, 100, 50, 20)
-    assert one.latency_ns == pytest.approx(math.ceil(1000 / unit.lanes) * digital.mac(unit).time_ns)
-    assert digital.layer(unit, "x", 1000, 100, 50, 20, accumulate=False).energy_pj < one.energy_pj
+    unit = mac_unit.DigitalUnit()
+    one = mac_unit.layer(unit, "x", 1000, 100, 50, 20)
+    assert one.latency_ns == pytest.approx(math.ceil(1000 / unit.lanes) * mac_unit.mac(unit).time_ns)
+    assert mac_unit.layer(unit, "x", 1000, 100, 50, 20, accumulate=False).energy_pj < one.energy_pj
 
 
 def test_tim_computes_the_ternary_network_exactly_and_sparce_skips_its_real_zeros():

@@ -36,7 +36,7 @@ def test_cim_time_and_energy_count_one_access_per_width_words(width):
     s = section("array_45nm", "system")
     t_clk = s["clock_ns"] * 1e-9
     assert run.time_s == pytest.approx(run.mix.cycles * t_clk + accesses * (c["t_cim_s"] + r.write_latency_s))
-    e_bus = s["word_bits"] * s["e_bus_per_bit_fj"] * 1e-15
+    e_bus = system.bus_word_energy_j()
     assert run.memory_energy_j == pytest.approx(accesses * (c["e_cim_j"] + r.write_energy_j) + accesses * e_bus)
 
 

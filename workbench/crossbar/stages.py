@@ -40,7 +40,7 @@ from workbench.crossbar.inference.studies import inference_cost
 from workbench.crossbar.training.layers import to_crossbars, to_torch
 from workbench.crossbar.training.optim import train as train_on_crossbars
 from workbench.crossbar.training.studies import TRAINING
-from workbench.hardware.digital import levels, priced
+from workbench.hardware.mac_unit import levels, priced
 
 #: The operating point the stage's knobs change (``data/presets/crossbar/<PRESET>.yaml``).
 PRESET = "rx_caffe"

@@ -25,7 +25,7 @@ Area: a linear quantile regression (an exact linear program) of ``log10`` area o
 ``log10 fs`` over the population's designs that report area (area data added to the survey by M. Verhelst; see
 M. Verhelst and B. Murmann, "Area scaling analysis of CMOS ADCs", Electronics Letters 48(6), 2012).
 
-The first-order bottom-up SAR of :func:`workbench.periphery.adc` stays the alternative.
+The first-order bottom-up SAR of :func:`workbench.hardware.analog.adc` stays the alternative.
 """
 
 from __future__ import annotations

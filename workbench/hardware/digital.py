@@ -1,133 +1,101 @@
-"""The digital MAC unit beside an in-memory target: the layers its arrays cannot compute, priced by the component
-library, and the fixed-point network whose accuracy that unit delivers.
+"""Digital circuits of the component library: adders, shift-and-add, multipliers, MACs, registers, decoders.
 
-An in-memory target computes one kind of arithmetic (TiM-DNN: ternary weights times ternary inputs; an MRAM CiM
-memory: additions). A composed network usually has layers outside it: the first convolution sees the image (256
-grey levels) and TWN/TTQ keep the first and last weight layers in full precision. Such a layer runs on a digital unit
-of :attr:`DigitalUnit.lanes` integer MACs, ``bits``-bit operands (weights and inputs, symmetric per-layer scales,
-as :mod:`workbench.sparce.stages` quantizes) accumulated in ``acc_bits``, and the accuracy is that of the network
-with those layers quantized (:func:`fixed_point_network`), so what is priced is what is evaluated.
+Formulas (first order; constants in ``data/presets/hardware/cmos_32nm.yaml``):
 
-Costs from :mod:`workbench.periphery` (the shared technology table):
-
-* multiplier: an array multiplier of ``bits - 1`` rows of ``bits``-bit carry-save adders (Weste & Harris, *CMOS VLSI
-  Design*, 4th ed., Sec. 11.9): ``(bits - 1)`` times :func:`~workbench.periphery.shift_add` of ``bits`` in energy and
-  adder area, delay ``2 (bits - 1)`` FO4 (one full-adder row of about 2 FO4 each);
-  at 45 nm this gives 0.21 pJ for 8 bits and 3.8 pJ for 32 bits against Horowitz's (ISSCC 2014) 0.2 and 3.1 pJ;
-* accumulate: :func:`~workbench.periphery.shift_add` of ``acc_bits``;
-* operands: every weight read once per inference from the unit's SRAM (weight-stationary lanes), every input read
-  and output written once (:func:`~workbench.periphery.buffer_access`); the weights' SRAM is part of the unit's area.
-
-One MAC per lane per cycle; the cycle is the multiplier's and the accumulator's delays in series (no pipelining).
+* **Adder**: ``n E_add,bit`` (M. Horowitz, ISSCC 2014, energy per bit of a 32-bit add); carry-lookahead time
+  ``(ceil(log2 n) + 1)`` FO4; area ``n`` full-adder cells.
+* **Multiplier**: ``n m`` partial-product bits at ``E_mult,bit2`` each (Horowitz's 32-bit multiply per
+  partial-product bit: the array's energy grows with its ``n m`` cells); a Wallace tree of ``ceil(log2(n m)) + 2``
+  FO4; area ``n m`` full-adder cells.
+* **Register**: ``n`` flip-flops switching ``C_ff VDD^2`` per clocked bit.
+* **Shift-and-add**: an ``acc_bits`` add into an ``acc_bits`` register; **MAC**: a multiply, an add and the
+  accumulator register.
+* **Row / column decoder** (Rabaey, *Digital Integrated Circuits*, ch. 12; predecoding as in CACTI): ``n = ceil(log2
+  outputs)`` address bits into ``ceil(n/2)`` 2-to-4 predecoders; per decoded address one predecoded line per group
+  switches, loaded by ``outputs/4`` NAND2 inputs (logical effort 4/3) and a wire along the decoder, plus the address
+  drivers; the wordline-enable line across all ``outputs`` final gates switches once per access whatever the number
+  of active rows. A multi-row decoder (``active`` rows from ``active`` addresses, as STT-CiM's two-wordline read)
+  repeats the per-address part only. The wordline drivers are the caller's (they load the array's lines).
 """
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Collection
-from dataclasses import dataclass
 
-import torch
-from torch import nn
+from workbench.hardware.tech import CircuitCost, PeripheryTech
 
-from workbench import periphery as pc
-from workbench.core.knobs import Assumed, knob_field, validate_config
-from workbench.nn.trace import is_weight_layer, trace_layers
+__all__ = ["adder", "decoder", "mac", "multiplier", "register", "shift_add"]
+
+#: Logical effort of a NAND2 input (Sutherland, Sproull and Harris, Logical Effort, 1999, Table 1.1).
+NAND2_EFFORT = 4 / 3
 
 
-@dataclass(frozen=True)
-class DigitalUnit:
-    """[R] The digital MAC unit next to an in-memory target (the module docstring)."""
-
-    bits: int = knob_field(8, low=2, high=32, unit="bit", label="digital operand bits",
-                           help="Weight and input bits of the digital unit (symmetric fixed point per layer).")
-    acc_bits: int = knob_field(32, low=8, high=64, unit="bit", label="digital accumulator",
-                               help="Accumulator width of a digital MAC.")
-    lanes: int = knob_field(64, low=1, high=4096, label="digital MAC lanes",
-                            help="MACs the digital unit does per cycle.",
-                            assumed=Assumed(16, 256, "a small vector / systolic MAC block beside the arrays: 16 lanes "
-                                                     "(a DSP-class core) to 256 (a 16x16 array)"))
-    node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="digital unit node",
-                              help="CMOS node (the shared periphery table is scaled to it).")
-
-    def __post_init__(self) -> None:
-        validate_config(self)
+def _check_width(name: str, bits) -> None:
+    if not (isinstance(bits, int) and bits >= 1):
+        raise ValueError(f"{name}={bits!r} is not allowed; allowed: an integer >= 1")
 
 
-@dataclass(frozen=True)
-class DigitalLayer:
-    """One layer on the digital unit: its MACs and the energy (pJ) and time (ns) of one inference."""
-
-    name: str
-    macs: int
-    energy_pj: float
-    latency_ns: float
+def adder(bits: int, tech: PeripheryTech) -> CircuitCost:
+    """One ``bits``-wide integer add."""
+    _check_width("bits", bits)
+    p = tech
+    return CircuitCost(bits * p.e_add_per_bit_fj, (math.ceil(math.log2(bits)) + 1) * p.fo4_ps * 1e-3,
+                       bits * p.a_adder_per_bit_um2)
 
 
-def levels(bits: int) -> int:
-    """Operand values of a ``bits``-bit symmetric fixed-point number: ``2^bits - 1``."""
-    return 2 ** bits - 1
+def register(bits: int, tech: PeripheryTech) -> CircuitCost:
+    """One clocked write of a ``bits``-wide register."""
+    _check_width("bits", bits)
+    p = tech
+    return CircuitCost(bits * p.c_flipflop_ff * p.vdd_v**2, 2 * p.fo4_ps * 1e-3, bits * p.a_flipflop_um2)
 
 
-def priced(name: str, unit: str, weight_levels: int, input_levels: int) -> dict:
-    """A target's record of how it prices one layer: on which ``unit``, for operands of how many values (the
-    ``layer_units`` entry of every composition target's result)."""
-    return {"layer": name, "unit": unit, "weight_levels": weight_levels, "input_levels": input_levels}
+def multiplier(bits: int, other_bits: int, tech: PeripheryTech) -> CircuitCost:
+    """One ``bits`` x ``other_bits`` integer multiply (module docstring)."""
+    _check_width("bits", bits)
+    _check_width("other_bits", other_bits)
+    p, cells = tech, bits * other_bits
+    return CircuitCost(cells * p.e_mult_per_bit2_fj, (math.ceil(math.log2(cells)) + 2) * p.fo4_ps * 1e-3,
+                       cells * p.a_adder_per_bit_um2)
 
 
-def multiplier(unit: DigitalUnit, tech: pc.PeripheryTech) -> pc.CircuitCost:
-    """One ``bits`` x ``bits`` array multiply (the module docstring) with ``tech`` at the unit's node."""
-    row = pc.shift_add(unit.bits, tech)
-    return pc.CircuitCost((unit.bits - 1) * row.energy_fj, 2 * (unit.bits - 1) * tech.fo4_ps * 1e-3,
-                          (unit.bits - 1) * unit.bits * tech.a_adder_per_bit_um2)
+def shift_add(acc_bits: int, tech: PeripheryTech) -> CircuitCost:
+    """One shift-and-add of a digitised partial sum into an ``acc_bits`` accumulator: the add and the register
+    write (the shift is wiring)."""
+    _check_width("acc_bits", acc_bits)
+    add, reg = adder(acc_bits, tech), register(acc_bits, tech)
+    return CircuitCost(add.energy_fj + reg.energy_fj, add.time_ns, add.area_um2 + reg.area_um2)
 
 
-def mac(unit: DigitalUnit, tech: pc.PeripheryTech | None = None) -> pc.CircuitCost:
-    """One MAC of one lane: the array multiplier and the accumulate (energy fJ, cycle ns, lane area um2)."""
-    tech = (tech or pc.load_tech()).at_node(unit.node_nm)
-    multiply, acc = multiplier(unit, tech), pc.shift_add(unit.acc_bits, tech)
-    return pc.CircuitCost(multiply.energy_fj + acc.energy_fj, multiply.time_ns + acc.time_ns,
-                          multiply.area_um2 + acc.area_um2)
+def mac(bits: int, acc_bits: int, tech: PeripheryTech) -> CircuitCost:
+    """One ``bits`` x ``bits`` multiply-accumulate into an ``acc_bits`` accumulator."""
+    mult, acc = multiplier(bits, bits, tech), shift_add(acc_bits, tech)
+    return CircuitCost(mult.energy_fj + acc.energy_fj, mult.time_ns + acc.time_ns, mult.area_um2 + acc.area_um2)
 
 
-def layer(unit: DigitalUnit, name: str, macs: int, weights: int, inputs: int, outputs: int, *,
-          accumulate: bool = True) -> DigitalLayer:
-    """One inference of a layer with ``macs`` MACs, ``weights`` weights, ``inputs`` inputs and ``outputs`` outputs
-    (one image) on the unit: MAC energy plus one SRAM access per operand, ``ceil(macs / lanes)`` cycles.
-    ``accumulate=False``: the unit only multiplies (a memory that adds, like an MRAM CiM array, sums the products),
-    so the accumulator and the output writes are not charged."""
-    tech = pc.load_tech().at_node(unit.node_nm)
-    one = mac(unit, tech)
-    step = one if accumulate else multiplier(unit, tech)
-    operand_bits = unit.bits * (weights + inputs) + (unit.acc_bits * outputs if accumulate else 0)
-    energy_fj = macs * step.energy_fj + pc.buffer_access(operand_bits, tech)
-    return DigitalLayer(name, macs, energy_fj * 1e-3, math.ceil(macs / unit.lanes) * step.time_ns)
+def decoder(outputs: int, tech: PeripheryTech, *, pitch_um: float, active: int = 1) -> CircuitCost:
+    """One access of a decoder of ``outputs`` lines at ``pitch_um`` per line, ``active`` of them selected by as
+    many addresses (module docstring): energy (fJ), time (ns) and area (um2).
 
-
-def area_mm2(unit: DigitalUnit, weights: int) -> float:
-    """The unit's lanes and an SRAM holding ``weights`` weights of ``bits`` bits (mm2)."""
-    tech = pc.load_tech().at_node(unit.node_nm)
-    return (unit.lanes * mac(unit, tech).area_um2 + pc.buffer_area_um2(unit.bits * weights, tech)) * 1e-6
-
-
-def fixed_point_network(module: nn.Module, calibration: torch.Tensor, bits: int,
-                        names: Collection[str] | None = None) -> nn.Module:
-    """A copy of ``module`` whose conv / linear layers in ``names`` (all when None) multiply ``bits``-bit weights and
-    inputs: symmetric scales per layer, ``max |W|`` and the largest input on ``calibration``, over ``2^(bits-1) - 1``
-    levels each side (the accumulation itself is exact, as an integer accumulator of enough bits is)."""
-    top = 2 ** (bits - 1) - 1
-    net = copy.deepcopy(module).eval()
-    chosen = {t.name: t.input for t in trace_layers(net, calibration) if names is None or t.name in names}
-
-    def grid(t: torch.Tensor, scale: float) -> torch.Tensor:
-        return torch.round(t / scale).clamp(-top, top) * scale
-
-    for name, m in net.named_modules():
-        if name not in chosen or not is_weight_layer(m):
-            continue
-        with torch.no_grad():
-            m.weight.copy_(grid(m.weight, float(m.weight.abs().max()) / top or 1.0))
-        s_x = float(chosen[name].abs().max()) / top or 1.0
-        m.register_forward_pre_hook(lambda mod, args, s_x=s_x: (grid(args[0], s_x),))
-    return net
+    Raises
+    ------
+    ValueError
+        For fewer than 2 outputs, ``active`` outside 1..outputs or a negative pitch.
+    """
+    _check_width("active", active)
+    if not (isinstance(outputs, int) and outputs >= 2) or active > outputs or pitch_um < 0:
+        raise ValueError(f"outputs={outputs!r}, active={active!r}, pitch_um={pitch_um!r}; allowed: outputs >= 2, "
+                         "1 <= active <= outputs, pitch_um >= 0")
+    p = tech
+    n = math.ceil(math.log2(outputs))
+    groups = math.ceil(n / 2)
+    c_in = p.w_inv_min_um * p.c_gate_ff_per_um
+    wire_ff = outputs * pitch_um * p.c_wire_ff_per_um
+    line_ff = outputs / 4 * NAND2_EFFORT * c_in + wire_ff  # one predecoded line
+    address_ff = n * 2 * NAND2_EFFORT * c_in * (1 + p.gamma_drain)  # true and complement into a predecoder
+    enable_ff = outputs * c_in + wire_ff
+    energy = p.vdd_v**2 * (active * (groups * line_ff + address_ff) + enable_ff)
+    stages = 2 + math.ceil(math.log(max(line_ff / c_in, 1.0), p.stage_effort))
+    gate_um2 = 2 * (NAND2_EFFORT + 1) * p.w_inv_min_um * p.a_per_um_width_um2  # NAND2 + inverter
+    area = (outputs + 4 * groups) * gate_um2
+    return CircuitCost(energy, stages * p.fo4_ps * 1e-3, area)

@@ -12,10 +12,11 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from workbench import periphery as pc
 from workbench.core import Choice, View
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE, SINCE_YEAR, adc_energy_pj, population
 from workbench.hardware.adc_survey import load_survey
+from workbench.hardware.analog import adc
+from workbench.hardware.tech import load_tech
 
 # Integer options, so that command-line values such as ``--set percentile=50`` match them.
 PERCENTILES = (5, 10, 25, 50, 75, 90)
@@ -37,14 +38,14 @@ def _survey_points() -> pd.DataFrame:
 def adc_survey(percentile: float, fs_hz: float, enob: float):
     """Energy per conversion against SNDR (left, model at ``fs_hz``) and against Nyquist sample rate (right, model
     at ``enob``): the survey's designs, the empirical model at ``percentile`` and the bottom-up SAR of
-    :func:`workbench.periphery.adc` at 32 nm (ENOB taken as its bits; its fastest rate is one conversion time)."""
-    tech = pc.load_tech()
+    :func:`workbench.hardware.analog.adc` at 32 nm (ENOB taken as its bits; its fastest rate is one conversion time)."""
+    tech = load_tech()
     model = f"empirical model, {percentile:g}th percentile"
     sar = "bottom-up SAR, 32 nm"
     enob_grid = np.linspace(1, 16, 61)
     fs_grid = np.logspace(3, 11, 57)
-    sar_costs = [pc.adc(b, "sar", tech) for b in SAR_BITS]
-    sar_at_enob = pc.adc(int(round(enob)), "sar", tech)
+    sar_costs = [adc(b, "sar", tech) for b in SAR_BITS]
+    sar_at_enob = adc(int(round(enob)), "sar", tech)
     parts = [
         _survey_points().assign(panel="both"),
         pd.DataFrame({"series": model, "panel": "vs SNDR", "sndr_db": 6.02 * enob_grid + 1.76, "fsnyq_hz": fs_hz,
@@ -96,5 +97,5 @@ ADC_SURVEY = View(
     description="Every converter of B. Murmann's ADC Performance Survey (ISSCC and VLSI, 1997-2025), the empirical "
                 "model fitted to a percentile of the Nyquist designs published from 2010 on (Walden and Schreier "
                 "FOM floors, a speed penalty above a fitted corner), and the first-order bottom-up SAR the "
-                "periphery table prices (ENOB taken as its bits, no sample-rate dependence).",
+                "component library offers as a knob (ENOB taken as its bits, no sample-rate dependence).",
 )

@@ -20,7 +20,10 @@ difference on its own node ``C_SA`` instead of ``C_BL`` (same margin equations);
 Read energy per access = bits x (V_read I_cell t (x2 differential) + C_BL V_read^2 (x2 differential) + E_SA
 (+ E_ref single-ended) + E_io) + C_WL VDD^2 + E_decoder, with bits = word_bits x words_per_access.
 Latency = decode (4 FO4) + wordline Elmore delay (0.38 R C) + sensing + SA; the sense amplifier's delay and energy
-follow the sensing time and its bias (:func:`sense_amplifier`).
+follow the sensing time and its bias (:func:`sense_amplifier`, the component library's latch model with this
+table's latch). The row decoder (:func:`row_decoder`: ``rows`` outputs at the cell pitch) and the I/O (each bit
+over a data line across the array to its output latch) are priced by the component library
+(:mod:`workbench.hardware`) scaled to 45 nm; so are the decoder's area and a multi-row (CiM) decode.
 Write: the write current of each bit flows along its bitline (average half length) and source line; their charging
 and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writepath.write_bit`.
 """
@@ -31,6 +34,10 @@ import math
 from dataclasses import dataclass, replace
 
 from workbench.core.knobs import Assumed, knob_field, validate_config
+from workbench.hardware.analog import sense_amplifier as latch_sense_amplifier
+from workbench.hardware.digital import decoder, register
+from workbench.hardware.memory import wire
+from workbench.hardware.tech import CircuitCost, PeripheryTech, load_tech
 from workbench.mram.params import provenance, section
 from workbench.mram.writepath import KINDS, WriteConfig, WritePath, WriteResult, build_path, write_bit
 
@@ -179,34 +186,29 @@ def read_disturb_probability(path: WritePath, i_read_a: float, t_read_s: float,
 
 
 def sense_amplifier(t_sense_s: float, margin_v: float, bias_ua: float) -> tuple[float, float]:
-    """Delay and energy of one latch sense-amplifier decision.
-
-    The input stage draws its bias current from VDD for the whole sensing time; then the cross-coupled latch
-    regenerates the margin ``dV`` to a full swing in ``t = tau ln(V_DD / dV)`` and switches its nodes once (Razavi,
-    "The StrongARM latch", IEEE Solid-State Circuits Magazine 7(2), 12 (2015))::
-
-        t_SA = tau_regen ln(V_DD / dV),   E_SA = C_latch V_DD^2 + V_DD I_bias t_sense
-
-    Parameters
-    ----------
-    t_sense_s : float
-        Time the signal takes to develop at the SA input (s).
-    margin_v : float
-        Signal at the SA input when it fires (V), 0 < dV < V_DD.
-    bias_ua : float
-        Input-stage bias current (uA).
-
-    Returns
-    -------
-    (t_sa_s, e_sa_j)
-    """
+    """Delay and energy ``(t_sa_s, e_sa_j)`` of one latch sense-amplifier decision: the component library's latch
+    (:func:`workbench.hardware.analog.sense_amplifier`, ``E = C_latch V_DD^2 + V_DD I_bias t_sense``,
+    ``t = tau ln(V_DD / dV)``) with this table's latch, supply and area."""
     sense = section("array_45nm", "sensing")
     vdd = section("array_45nm", "technology")["vdd_v"]
-    if not 0 < margin_v < vdd:
-        raise ValueError(f"margin_v={margin_v!r}; allowed: 0 < margin < V_DD = {vdd}")
-    t_sa = sense["tau_regen_ps"] * 1e-12 * math.log(vdd / margin_v)
-    e_sa = sense["c_latch_ff"] * 1e-15 * vdd * vdd + vdd * bias_ua * 1e-6 * t_sense_s
-    return t_sa, e_sa
+    sa = latch_sense_amplifier(t_sense_s, margin_v, bias_ua, vdd_v=vdd, c_latch_ff=sense["c_latch_ff"],
+                               tau_regen_ps=sense["tau_regen_ps"], area_um2=sense["a_sa_um2"])
+    return sa.time_ns * 1e-9, sa.energy_fj * 1e-15
+
+
+#: Node of this table (STT-CiM's evaluation node): the component library is scaled to it.
+NODE_NM = 45
+
+
+def library_tech() -> PeripheryTech:
+    """The component library's table at this array's 45 nm node."""
+    return load_tech().at_node(NODE_NM)
+
+
+def row_decoder(kind: str, a: ArrayConfig, active: int = 1) -> CircuitCost:
+    """The row decoder of ``a.rows`` wordlines at the cell pitch, ``active`` rows per access (a CiM access turns on
+    two), priced by :func:`workbench.hardware.digital.decoder`."""
+    return decoder(a.rows, library_tech(), pitch_um=math.sqrt(cell_area_um2(kind)), active=active)
 
 
 def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = None,
@@ -258,8 +260,8 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
         "sense_amps": b * e_sa,
         "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
         "wordline": ln["c_wl_f"] * vdd * vdd,
-        "decoder": sense["e_decoder_fj"] * 1e-15,
-        "io": b * sense["e_io_per_bit_fj"] * 1e-15,
+        "decoder": row_decoder(kind, a).energy_fj * 1e-15,
+        "io": io_energy_j(kind, differential, a, b),
     }
     # write: current along the bitline (half length on average) and back on the source line; both lines charged
     c_line = 2 * ln["c_bl_f"]
@@ -274,12 +276,21 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
     else:
         w, write_parts, e_write, t_write = None, {}, math.nan, math.nan
     cell_um2 = cell_area_um2(kind, differential)
-    periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + a.rows * 2.0)  # SAs, drivers, row decoder/drivers
+    periphery = b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + row_decoder(kind, a).area_um2  # SAs, drivers, decoder
     area = a.rows * a.cols * cell_um2 + periphery
     disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
     return ArrayResult(kind, differential, a.words_per_access, sum(read_parts.values()), t_read, e_write, t_write,
                        area, cell_um2, i_p, i_ap, t_sense, v_per_a, disturb, ln["c_bl_f"], ln["c_wl_f"], rs, path, w,
                        read_parts, write_parts)
+
+
+def io_energy_j(kind: str, differential: bool, a: ArrayConfig, bits: int) -> float:
+    """I/O of ``bits`` bits: each over a data line across the array's width (column mux to the output latch) and
+    into its latch, priced by the component library (:func:`workbench.hardware.memory.wire`,
+    :func:`workbench.hardware.digital.register`)."""
+    tech = library_tech()
+    width_mm = a.cols * (2 if differential else 1) * math.sqrt(cell_area_um2(kind)) * 1e-3
+    return (wire(bits, width_mm, tech) + register(bits, tech).energy_fj) * 1e-15
 
 
 ORGANISATIONS = {"STT": ("stt", False), "GSH": ("gsh", False), "DGSH": ("gsh", True), "VSH": ("vsh", False),

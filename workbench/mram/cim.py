@@ -28,7 +28,7 @@ import numpy as np
 from scipy.stats import norm
 
 from workbench.core.knobs import knob_field, validate_config
-from workbench.mram.array import ArrayConfig, ArrayResult, evaluate
+from workbench.mram.array import ArrayConfig, ArrayResult, evaluate, row_decoder
 from workbench.mram.params import provenance, section
 from workbench.mram.writepath import WriteConfig
 
@@ -291,7 +291,8 @@ def cim_access_energy(kind: str = "stt", differential: bool = False, array: Arra
 
     A CiM access turns on two wordlines: two cells' currents for the same sensing time (the level spacing equals a
     normal read's, so the iso margin needs the same time), one bitline charge, two sense amplifiers (two references
-    single-ended: OR and AND; differential: AND and NOR), the near-SA logic, two row decodes and wordline drives,
+    single-ended: OR and AND; differential: AND and NOR), the near-SA logic, a two-row decode (two addresses
+    sharing the decoder's enable line: :func:`~workbench.mram.array.row_decoder`) and two wordline drives,
     and one word out through the array's I/O (two reads move two words).
     """
     a = array or ArrayConfig()
@@ -305,7 +306,7 @@ def cim_access_energy(kind: str = "stt", differential: bool = False, array: Arra
         "sense_amps": 2 * p["sense_amps"],
         "reference": 2 * p["reference"],
         "wordline": 2 * p["wordline"],
-        "decoder": 2 * p["decoder"],
+        "decoder": row_decoder(kind, a, active=2).energy_fj * 1e-15,
         "io": p["io"],
         "logic": b * sense["e_cim_logic_fj"] * 1e-15,
     }

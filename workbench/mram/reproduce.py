@@ -21,7 +21,7 @@ from workbench.explain.breakeven import ClaimQuantity
 from workbench.mram.array import ArrayConfig, evaluate
 from workbench.mram.breakeven import break_even
 from workbench.mram.cim import cim_access_energy
-from workbench.mram.system import KERNELS, REDUCTIONS, compare, run_kernel
+from workbench.mram.system import KERNELS, REDUCTIONS, compare, core_cycle_energy_j, run_kernel
 
 TOL = 0.25
 SCALE_ARRAY = "256 x 256 array, 32-bit words, 45 nm periphery, presets pma_cofeb / inplane_cofeb, WER 1e-4 (LLG)"
@@ -112,12 +112,13 @@ def _v1() -> list[ClaimResult]:
                       f"write energy needs theta_VH L/W = "
                       f"{break_even(vsh_d, 'write_energy_j', g.write_energy_j):.2f} (GSH's theta_SH L/t gain: "
                       f"{g.path.spin_efficiency:.2f}) [R]")
+        shared_read = (g.read_parts_j["decoder"] + g.read_parts_j["io"]) / g.read_energy_j
         why_read = (f"{names[0]} bitline {v.c_bl_f * 1e15:.0f} fF vs {g.c_bl_f * 1e15:.0f} fF (no access transistor, "
                     f"smaller cell) senses in {v.t_sense_s * 1e9:.2f} vs {g.t_sense_s * 1e9:.2f} ns, and its sense "
                     f"amplifiers cost {v.read_parts_j['sense_amps'] * 1e12:.2f} vs "
-                    f"{g.read_parts_j['sense_amps'] * 1e12:.2f} pJ per access (bias over the sensing time), but the "
-                    f"decoder and I/O ({(v.read_parts_j['decoder'] + v.read_parts_j['io']) * 1e12:.2f} pJ) are the "
-                    "same in both and dominate")
+                    f"{g.read_parts_j['sense_amps'] * 1e12:.2f} pJ per access (bias over the sensing time); the "
+                    f"decoder and I/O ({(v.read_parts_j['decoder'] + v.read_parts_j['io']) * 1e12:.2f} pJ, component "
+                    f"library at 45 nm) are the same in both, {shared_read:.0%} of the {names[1]} read")
         out += [
             relative_claim("V1", f"write time reduction, {names[0]} vs {names[1]}",
                            _p(f"write_time_reduction_{single}"), 1 - v.write_latency_s / g.write_latency_s, TOL,
@@ -144,7 +145,8 @@ def _v2() -> list[ClaimResult]:
     single = ratio("vsh", False, "gsh", False, False)
     diff = ratio("vsh", True, "gsh", True, False)
     cim = ratio("vsh", True, "gsh", True, True)
-    core_note = "the core's energy (10 pJ/cycle, identical for both memories) dilutes the memory difference"
+    core_note = (f"the core's energy ({core_cycle_energy_j() * 1e12:.1f} pJ/cycle, the component library's in-order "
+                 "core, identical for both memories) dilutes the memory difference")
     if not evaluate("vsh", False).write.writable:
         core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
                       "so only the kernels that never write (search and the reductions) compare")

@@ -45,7 +45,7 @@ from torch import nn
 
 from workbench.core import Bool, Choice
 from workbench.core.stages import LayerFacts, NetworkArtifact, Stage, Workload
-from workbench.hardware import digital
+from workbench.hardware import mac_unit
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.cim import VariationConfig, sense_statistics
 from workbench.mram.studies import ORG_NAMES
@@ -126,11 +126,11 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
                mram_variation: bool) -> dict:
     """Accuracy, energy, latency and area of one inference's accumulates on the MRAM memory (module docstring)."""
     work = [layer_work(f, mram_memory, mram_cim) for f in artifact.facts]
-    unit = digital.DigitalUnit()
+    unit = mac_unit.DigitalUnit()
     multiplied = [f for f in artifact.facts if f.weight_levels > 3]
-    products = [digital.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape),
+    products = [mac_unit.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape),
                               accumulate=False) for f in multiplied]
-    module = (digital.fixed_point_network(artifact.module, workload.calibration, unit.bits,
+    module = (mac_unit.fixed_point_network(artifact.module, workload.calibration, unit.bits,
                                           {f.name for f in multiplied}) if multiplied else artifact.module)
     ber = bit_error_rate(mram_memory, mram_cim, workload.seed) if mram_variation else 0.0
     if ber > 0:
@@ -141,12 +141,12 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
     digital_j = sum(p.energy_pj for p in products) * 1e-12
     baseline = sum(layer_work(f, mram_memory, False).energy_j for f in artifact.facts) if mram_cim else None
     energy = sum(w.energy_j for w in work) + digital_j
-    levels = digital.levels(unit.bits)
+    levels = mac_unit.levels(unit.bits)
     return {
         "accuracy": accuracy,
         "energy_per_inference_nj": energy * 1e9,
         "latency_per_inference_us": (sum(w.time_s for w in work) + sum(p.latency_ns for p in products) * 1e-9) * 1e6,
-        "area_mm2": memory_area_mm2(artifact, mram_memory) + (digital.area_mm2(unit, 0) if multiplied else 0.0),
+        "area_mm2": memory_area_mm2(artifact, mram_memory) + (mac_unit.area_mm2(unit, 0) if multiplied else 0.0),
         "memory_reads": sum(w.reads for w in work),
         "memory_writes": sum(w.writes for w in work),
         "cim_adds": sum(w.cim_ops for w in work),
@@ -154,8 +154,8 @@ def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, 
         "add_bit_error_rate": ber,
         "digital_energy_share": digital_j / energy,
         "layers": [w.__dict__ for w in work],
-        "layer_units": [digital.priced(f.name, "digital multiply + MRAM add", levels, levels) if f in multiplied
-                        else digital.priced(f.name, "MRAM add", 3, 2 ** WORD_BITS) for f in artifact.facts],
+        "layer_units": [mac_unit.priced(f.name, "digital multiply + MRAM add", levels, levels) if f in multiplied
+                        else mac_unit.priced(f.name, "MRAM add", 3, 2 ** WORD_BITS) for f in artifact.facts],
     }
 
 

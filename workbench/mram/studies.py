@@ -188,7 +188,7 @@ ARRAY = Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="3",
+    version="4",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "
@@ -263,7 +263,7 @@ CIM = Study(
         Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
                "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     constraints=_check_cim,
     description=(

@@ -57,7 +57,9 @@ import json
 import math
 from dataclasses import dataclass
 
-from workbench.mram.array import ArrayConfig, evaluate
+from workbench.hardware.core import core_instruction
+from workbench.hardware.memory import bus
+from workbench.mram.array import ArrayConfig, evaluate, library_tech
 from workbench.mram.cim import cim_access_energy
 from workbench.mram.params import section
 from workbench.mram.writepath import WriteConfig
@@ -216,6 +218,18 @@ class SystemResult:
         return self.memory_energy_j + self.core_energy_j
 
 
+def bus_word_energy_j() -> float:
+    """One word over the core-memory bus (``bus_length_mm``), priced by :func:`workbench.hardware.memory.bus`."""
+    s = section("array_45nm", "system")
+    return bus(s["word_bits"], s["bus_length_mm"], library_tech()).energy_fj * 1e-15
+
+
+def core_cycle_energy_j() -> float:
+    """The core's energy per cycle: one integer instruction of the component library's in-order core
+    (:func:`workbench.hardware.core.core_instruction`, its data accesses priced by this memory instead)."""
+    return core_instruction("alu", library_tech(), data_cache=False).energy_fj * 1e-15
+
+
 def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: bool = False, cim: bool = False,
                array: ArrayConfig | None = None, knobs: WriteConfig | None = None, k_partial: int = 9,
                write_back: str = "always") -> SystemResult:
@@ -230,7 +244,7 @@ def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: b
     c = cim_access_energy(kind, differential, a, knobs)
     s = section("array_45nm", "system")
     t_clk = s["clock_ns"] * 1e-9
-    e_bus_word = s["word_bits"] * s["e_bus_per_bit_fj"] * 1e-15
+    e_bus_word = bus_word_energy_j()
     width = a.words_per_access
     mix = kernel_mix(kernel, n, cim=cim, words_per_access=width, k_partial=k_partial, write_back=write_back)
     def stall(latency: float) -> float:
@@ -253,7 +267,7 @@ def run_kernel(kernel: str, n: int = 4096, *, kind: str = "stt", differential: b
         mem = mix.reads * r.read_energy_words_j(1) + _times(mix.writes, e_write)
         time = mix.cycles * t_clk + mix.reads * stall(r.read_latency_s) + _times(mix.writes, t_write)
     mem += mix.bus_words * e_bus_word
-    core = mix.cycles * s["e_core_per_cycle_pj"] * 1e-12
+    core = mix.cycles * core_cycle_energy_j()
     return SystemResult(kernel, mem, core, time, mix)
 
 

@@ -10,13 +10,15 @@ the kernels' 4-row block (16 for the NEON FC).
 
 Accuracy is the test accuracy of the network with those 8-bit weights and inputs (int32 accumulation is exact;
 SparCE skips only products with a zero operand, so it changes no result). Batch norm, ReLU and pooling run
-between the kernels and are not timed (the kernels are the MACs). Energy, latency and area come from the cycles
-with SparCE and :class:`CoreCosts` [R], a first-order core model (the SparCE paper reports time only).
+between the kernels and are not timed (the kernels are the MACs). Latency comes from the cycles with SparCE at
+:class:`CoreCosts`' clock; energy and area from the component library's in-order core
+(:func:`workbench.hardware.core.core_instruction` at 28 nm [R]): each executed memory access is a ``load``, every
+other executed instruction an ``alu`` instruction (the SparCE paper reports time only; stall cycles and the NEON
+unit are not priced).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,27 +28,26 @@ from torch import nn
 from workbench.core import Choice, Int
 from workbench.core.knobs import knob_field, validate_config
 from workbench.core.stages import NetworkArtifact, Stage, Workload
-from workbench.hardware.digital import fixed_point_network, levels, priced
+from workbench.hardware.core import core_area_um2, core_instruction
+from workbench.hardware.mac_unit import fixed_point_network, levels, priced
+from workbench.hardware.tech import load_tech
 from workbench.nn.trace import trace_layers
 from workbench.sparce.ops import im2col_ref
 from workbench.sparce.trace import TraceModel
 
 #: Levels of the 8-bit operands (symmetric: -127..127).
 INT8 = 127
+#: [R] Node of the in-order ARMv8 core the kernels run on (Cortex-A53 class at 28 nm).
+NODE_NM = 28
 
 
 @dataclass(frozen=True)
 class CoreCosts:
-    """[R] First-order energy and area of the in-order core the kernels run on (not in the SparCE paper)."""
+    """[R] The clock of the in-order core the kernels run on (not in the SparCE paper); its energy and area are the
+    component library's (module docstring)."""
 
     clock_ghz: float = knob_field(1.0, low=0.0, low_open=True, high=10.0, unit="GHz",
                                   help="Core clock [R]: a 1 GHz in-order ARMv8 core (Cortex-A53 class).")
-    e_cycle_pj: float = knob_field(30.0, low=0.0, high=math.inf, unit="pJ",
-                                   help="Core + L1 energy per cycle [R]: ~30 mW at 1 GHz, an in-order ARMv8 core "
-                                        "at 28 nm (order of published Cortex-A7/A53 figures).")
-    area_mm2: float = knob_field(0.5, low=0.0, high=math.inf, unit="mm2",
-                                 help="Core with 32 KiB L1 [R] (~0.5 mm2 at 28 nm); SpRF (1 bit per register) and a "
-                                      "64-entry SASA table add well under 1 % and are neglected.")
 
     def __post_init__(self) -> None:
         validate_config(self)
@@ -106,19 +107,22 @@ def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, spa
     images = min(sparce_images, len(workload.calibration))
     with_sparce = TraceModel(sparce_variant, sparce=True)
     baseline = TraceModel(sparce_variant, sparce=False)
-    cycles = base = skipped = instructions = 0
+    cycles = base = skipped = instructions = executed = accesses = 0
     for i in range(images):
         calls = kernel_calls(module, inputs, scales, i, sparce_variant)
         on, off = with_sparce.run(calls), baseline.run(calls)
         cycles, base = cycles + on["cycles"], base + off["cycles"]
         skipped, instructions = skipped + on["skipped"], instructions + off["instructions"]
+        executed, accesses = executed + on["instructions"], accesses + on["accesses"]
     costs = CoreCosts()
+    tech = load_tech().at_node(NODE_NM)
+    e_alu, e_load = (core_instruction(kind, tech).energy_fj for kind in ("alu", "load"))
     cycles, base = cycles / images, base / images
     return {
         "accuracy": workload.accuracy(fixed_point_network(module, workload.calibration, 8)),
-        "energy_per_inference_nj": cycles * costs.e_cycle_pj * 1e-3,
+        "energy_per_inference_nj": ((executed - accesses) * e_alu + accesses * e_load) / images * 1e-6,
         "latency_per_inference_us": cycles / costs.clock_ghz * 1e-3,
-        "area_mm2": costs.area_mm2,
+        "area_mm2": core_area_um2(tech) * 1e-6,
         "time_reduction": 100 * (1 - cycles / base),
         "skipped_fraction": skipped / instructions,
         "cycles_base": base,

@@ -32,7 +32,7 @@ accumulator width, PCU sharing, pipelining) default to the preset's entries and 
 bitline and wordline energies ``C V dV`` and ``C V^2`` (Rabaey, *Digital Integrated Circuits*, ch. 12), Elmore delay
 ``0.38 R C`` of distributed RC wires (Rabaey ch. 4), bitline develop time ``C dV / I``, SAR CDAC switching energy
 (Ginsburg & Chandrakasan 2005), flash ADCs with ``2^B - 1`` comparators: the column ADCs are the shared models of
-:func:`workbench.periphery.adc`, priced from the shared periphery table.
+:func:`workbench.hardware.analog.adc`, priced from the component library's table.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from workbench.core.knobs import knob_field, validate_config
-from workbench.periphery import ADC_TYPES, adc, sample_hold, shift_add
+from workbench.hardware.analog import adc, sample_hold
+from workbench.hardware.digital import shift_add
 from workbench.tim.params import TechConfig, load_params
 
 REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
@@ -90,6 +91,10 @@ def bitline_step_mv(rows_active: int, sigma_offset_mv: float, sigma_i_read_rel: 
     return k * sigma_offset_mv / math.sqrt(room)
 
 
+#: Column ADC models a TiM tile offers (the bottom-up models of :func:`workbench.hardware.analog.adc`).
+TIM_ADC_TYPES = ("sar", "flash")
+
+
 def adc_bits_needed(rows_active: int) -> int:
     """Bits an ADC needs to resolve every count 0..L of discharging cells on one bitline: ``ceil(log2(L+1))``."""
     return max(1, math.ceil(math.log2(rows_active + 1)))
@@ -114,11 +119,12 @@ class TimConfig:
     tiles: int = knob_field(32, low=1, high=math.inf, help="Number of TiM tiles.")
     adc_bits: int = knob_field(5, low=1, high=math.inf, unit="bit", label="ADC resolution",
                                help="Column ADC precision; must be >= ceil(log2(L+1)).")
-    adc_type: str = knob_field("sar", options=ADC_TYPES, label="ADC type",
+    adc_type: str = knob_field("sar", options=TIM_ADC_TYPES, label="ADC type",
                                help="SAR (B decisions + CDAC) or flash (2^B - 1 comparators, one decision).")
     """SAR is the default [R] because one ADC per bitline must fit the column pitch: with the table's parts a 5-bit
     flash (31 comparators) takes ~3x the area and energy of a 5-bit SAR, close to the area of the 256 TPCs on its
-    bitline."""
+    bitline. The survey-fitted ADC of the component library is not offered: it prices a converter at a sample rate,
+    and a TiM column ADC's rate follows from the access time this model computes."""
     cols_per_adc: int = knob_field(1, low=1, high=math.inf, label="columns per ADC",
                                    help="Columns sharing one ADC pair (conversions serialised within an access).")
     representation: str = knob_field(
@@ -331,7 +337,7 @@ def _phases(cfg: TimConfig, p: TechConfig, a: _Array, dv_mv: float, t_conv: floa
     the precharge current (``C dV / I``) plus the bitline's Elmore ``0.38 R C``. Wordline: Elmore ``0.38 R C`` of
     the distributed read wordline. Develop: one cell's current moving its bitline by ``dV``, plus bitline RC.
     Conversion: one ADC conversion per column sharing the ADC. Accumulate: one carry-lookahead add
-    (:func:`workbench.periphery.shift_add`) per column sharing the PCU (Rabaey ch. 4 and 12).
+    (:func:`workbench.hardware.digital.shift_add`) per column sharing the PCU (Rabaey ch. 4 and 12).
     """
     # ohm * fF = 1e-15 s = 1e-6 ns; fF * mV / uA = 1e-12 s = 1e-3 ns.
     rc_bl = 0.38 * a.r_bl * a.c_bl * 1e-6
@@ -454,7 +460,7 @@ def _near_memory(cfg: TimConfig, p: TechConfig, a: _Array, phases: dict, tile_si
     small-swing develop (``dv_sense``) restored by the same precharge device and a sense amplifier (one comparator
     decision) in place of the ADC; the row's ``2 cols`` bits cross half the tile side to the PE array (wire energy
     per bit and mm) into its input registers (one register bit costs one adder bit of logic, as the SAR register
-    of :func:`workbench.periphery.adc`); ``cols`` ternary MACs (sign/zero logic, an ``acc_bits`` add when the
+    of :func:`workbench.hardware.analog.adc`); ``cols`` ternary MACs (sign/zero logic, an ``acc_bits`` add when the
     product is nonzero) run one pipeline stage later, so the period is the longer of the read and the add."""
     rc_bl = 0.38 * a.r_bl * a.c_bl * 1e-6
     read = {

@@ -3,9 +3,9 @@
 Every number of the architecture model comes from this table; each entry carries its unit and its source (a
 publication or a stated assumption) in the YAML file. The entries TiM shares with the other themes (supply, FO4,
 wires, comparators, SAR CDAC, adders, flip-flops, SRAM buffers) live once in the periphery table
-``data/presets/periphery/cmos_32nm.yaml`` (:mod:`workbench.periphery`) and are merged in here. Scaling to another
+``data/presets/hardware/cmos_32nm.yaml`` (:mod:`workbench.hardware.tech`) and are merged in here. Scaling to another
 node follows first-order (constant-field style) rules implemented in :meth:`TechConfig.at_node`, which takes the
-shared entries from :meth:`workbench.periphery.PeripheryTech.at_node`.
+shared entries from :meth:`workbench.hardware.tech.PeripheryTech.at_node`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from workbench.core.knobs import preset_provenance
 from workbench.core.manifest import check_preset_types, preset_path, read_preset
-from workbench.periphery import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
+from workbench.hardware.tech import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
 
 DEFAULT_PRESET = "tim_32nm"
 
@@ -152,7 +152,7 @@ def _flatten(tree: dict) -> tuple[dict, dict, dict]:
 def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
                 periphery: str = DEFAULT_TECH) -> TechConfig:
     """The preset ``data/presets/tim/<name>.yaml`` (or ``<directory>/<name>.yaml``) merged with the shared periphery
-    table ``data/presets/periphery/<periphery>.yaml``, as :class:`TechConfig` (cached; the result is immutable).
+    table ``data/presets/hardware/<periphery>.yaml``, as :class:`TechConfig` (cached; the result is immutable).
 
     Raises
     ------

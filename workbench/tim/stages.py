@@ -29,7 +29,7 @@ from torch import nn
 
 from workbench.core import Choice, Int
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
-from workbench.hardware import digital
+from workbench.hardware import mac_unit
 from workbench.nn.train import fit
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
 from workbench.tim.mapping import layers_from_model, map_network
@@ -77,27 +77,27 @@ def tiles(artifact: NetworkArtifact, workload: Workload, tile_size: int) -> dict
     summary = accelerator(cfg)
     layers = layers_from_model(artifact.module, artifact.input_shape)
     mapping = map_network(tuple(m for m in layers if m.name in on_tiles), cfg, summary=summary)
-    unit = digital.DigitalUnit()
+    unit = mac_unit.DigitalUnit()
     off = [f for f in artifact.facts if f.name not in on_tiles]
-    work = [digital.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape))
+    work = [mac_unit.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape))
             for f in off]
-    module = (digital.fixed_point_network(artifact.module, workload.calibration, unit.bits, {f.name for f in off})
+    module = (mac_unit.fixed_point_network(artifact.module, workload.calibration, unit.bits, {f.name for f in off})
               if off else artifact.module)
     digital_pj = sum(w.energy_pj for w in work)
     energy_pj = mapping.energy_pj + digital_pj
-    bits = digital.levels(unit.bits)
+    bits = mac_unit.levels(unit.bits)
     return {
         "accuracy": workload.accuracy(module),
         "energy_per_inference_nj": energy_pj * 1e-3,
         "latency_per_inference_us": (mapping.latency_ns + sum(w.latency_ns for w in work)) * 1e-3,
-        "area_mm2": summary.area_mm2 + digital.area_mm2(unit, sum(f.params for f in off)),
+        "area_mm2": summary.area_mm2 + mac_unit.area_mm2(unit, sum(f.params for f in off)),
         "utilisation": mapping.utilisation,
         "digital_energy_share": digital_pj / energy_pj,
         "digital_mac_share": sum(w.macs for w in work) / artifact.macs,
         "layers": mapping.table() + [{"layer": w.name, "kind": "digital", "macs": w.macs, "latency_ns": w.latency_ns,
                                       "energy_pj": w.energy_pj} for w in work],
-        "layer_units": [digital.priced(f.name, "tim", 3, 3) if f.name in on_tiles
-                        else digital.priced(f.name, "digital", bits, bits) for f in artifact.facts],
+        "layer_units": [mac_unit.priced(f.name, "tim", 3, 3) if f.name in on_tiles
+                        else mac_unit.priced(f.name, "digital", bits, bits) for f in artifact.facts],
     }
 
 

@@ -6,7 +6,6 @@ import math
 import numpy as np
 import pytest
 
-from workbench import periphery as pc
 from workbench.crossbar.array.circuit import CircuitConfig
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import DeviceConfig
@@ -56,7 +55,9 @@ def test_adc_is_the_shared_model_tim_uses():
     from workbench.tim.arch import TimConfig, tile_costs
 
     config = _config(size=32, bits_per_cell=1, weight_bits=1, input_bits=1, dac_bits=0, adc_bits=7)
-    for kind in pc.ADC_TYPES:
+    from workbench.tim.arch import TIM_ADC_TYPES
+
+    for kind in TIM_ADC_TYPES:
         c = network_cost([full_array_layer(config)], config, CostConfig(tiles=2, adc_type=kind))
         tim = tile_costs(TimConfig(adc_bits=7, adc_type=kind, rows_active=16))
         assert c.adc.energy_fj == tim.e_conversion_fj
@@ -164,3 +165,26 @@ def test_isaac_like_breakdown():
     assert math.isclose(sum(e.values()), c.total_energy_pj)
     # the macro needs 8 slices x 1 row tile x 1 column tile, offset mapping: 8 crossbars, as an ISAAC IMA
     assert c.tiles_used == 8
+
+
+def test_read_current_is_checked_against_the_wires():
+    """ISAAC's organisation with this workbench's 50 uS cells: a 128-cell line at 0.2 V draws 1.28 mA, far above
+    what a wire at half the 4 F^2 cell pitch carries (J_max x w x 1.8 w), and the row driver is sized for it."""
+    config, cost = isaac_like()
+    c = network_cost([full_array_layer(config)], config, cost)
+    width_um = 2 * 0.032 / 2
+    assert c.extras["line_current_a"] == pytest.approx(0.2 * 128 * 50e-6)
+    assert c.extras["line_current_ratio"] == pytest.approx(1.28e-3 / (10e-3 * 1.8 * width_um**2))
+    weak = CrossbarConfig(circuit=config.circuit, device=DeviceConfig(g_max_us=1.0, on_off_ratio=10.0, bits_per_cell=2,
+                          weight_bits=16, mapping="offset"), peripherals=config.peripherals)
+    w = network_cost([full_array_layer(weak)], weak, cost)
+    assert w.extras["line_current_ratio"] < c.extras["line_current_ratio"] / 49
+    assert w.extras["dac"].energy_fj < c.extras["dac"].energy_fj
+
+
+def test_survey_adc_is_the_default_and_follows_the_rate():
+    config, cost = isaac_like()
+    layer = [full_array_layer(config)]
+    assert cost.adc_type == "survey"
+    slow, fast = (network_cost(layer, config, CostConfig(**{**cost.__dict__, "adc_rate_gsps": r})) for r in (0.1, 5.0))
+    assert fast.adc.energy_fj > slow.adc.energy_fj and fast.cycle_ns < slow.cycle_ns

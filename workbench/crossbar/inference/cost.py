@@ -17,8 +17,13 @@ Array read energy is Ohmic: a cell of conductance ``G`` at voltage ``V`` for ``t
 with rows at ``v_read`` on a fraction of cycles (``input_activity`` = mean ``(v / v_read)^2``) a read costs
 ``input_activity x v_read^2 x sum(G) x t_read`` over the driven rows, with ``G`` the programmed conductances of the
 layer's actual weights (targets quantized to the cell levels; zero-mean variation leaves the sum unchanged to
-first order). Wire IR drop lowers the currents slightly: neglected here (an upper bound). Periphery comes from
-:mod:`workbench.periphery` (the same models and table as TiM-DNN).
+first order). Wire IR drop lowers the currents slightly: neglected here (an upper bound). Every circuit is
+priced by the component library :mod:`workbench.hardware` (the same models and table as TiM-DNN, MRAM and the
+SparCE core): by default the ADC is the survey-fitted model at the configured sample rate, and each row driver is
+sized for the worst-case row current (``g_max`` on every column at ``v_read``). That current, and a column's, is
+checked against the electromigration limit of a wire at the cell pitch
+(:func:`workbench.hardware.analog.max_line_current_a`):
+``NetworkCost.extras["line_current_ratio"]`` above 1 means the array draws more than its wires can carry.
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from workbench import periphery as pc
 from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import map_weights, quantize_conductance, slice_weights
+from workbench.hardware.analog import ADC_TYPES, adc, adc_bits_for_levels, dac, max_line_current_a, sample_hold
+from workbench.hardware.digital import shift_add
+from workbench.hardware.memory import memory, wire
+from workbench.hardware.tech import DEFAULT_TECH, CircuitCost, PeripheryTech, load_tech
 
 __all__ = ["COMPONENTS", "CostConfig", "LayerCost", "LayerShape", "NetworkCost", "column_adc_bits",
            "adc_bits_priced", "layer_shapes", "network_cost", "tiles_needed"]
@@ -47,8 +55,13 @@ class CostConfig:
 
     tiles: int = knob_field(128, low=1, high=math.inf, label="tiles on the chip",
                             help="Crossbar arrays of rows x cols on the chip (a differential pair is two).")
-    adc_type: str = knob_field("sar", options=pc.ADC_TYPES, label="ADC type",
-                               help="Column ADC architecture (shared periphery model).")
+    adc_type: str = knob_field("survey", options=ADC_TYPES, label="ADC type",
+                               help="Column ADC model: the ADC survey's frontier at the sample rate (survey), or the "
+                                    "bottom-up SAR or flash of the component library.")
+    adc_rate_gsps: float = knob_field(1.28, low=0.0, low_open=True, high=20.0, unit="GS/s", label="ADC sample rate",
+                                      help="Conversions per second of one column ADC (survey model; sar and flash "
+                                           "take their own conversion time). ISAAC: 128 columns per 100 ns.",
+                                      citation="ISAAC (Shafiee et al., ISCA 2016), Table I: 1.28 GS/s")
     cols_per_adc: int = knob_field(8, low=1, high=1024, label="columns per ADC",
                                    help="Columns sharing one ADC, converted one after another (ISAAC: 128).")
     node_nm: int = knob_field(32, low=1, high=math.inf, unit="nm", label="technology node",
@@ -74,8 +87,8 @@ class CostConfig:
     allow_lossy_adc: bool = knob_field(
         False, label="allow lossy ADCs",
         help="Accept ADCs with fewer bits than a column needs (the accuracy model then clips and rounds).")
-    tech: str = pc.DEFAULT_TECH
-    """Shared periphery table (``data/presets/periphery/<tech>.yaml``)."""
+    tech: str = DEFAULT_TECH
+    """Component library table (``data/presets/hardware/<tech>.yaml``)."""
 
     def __post_init__(self) -> None:
         validate_config(self)
@@ -142,7 +155,7 @@ def column_adc_bits(config: CrossbarConfig) -> int:
         raise ValueError("input_bits=0 (analog inputs) has no DAC to price; allowed for the cost model: "
                          "input_bits >= 1")
     n = config.circuit.rows * (2**cell_bits - 1) * (2**_dac_bits(config) - 1)
-    return pc.adc_bits_for_levels(2 * n + 1)
+    return adc_bits_for_levels(2 * n + 1)
 
 
 def _dac_bits(config: CrossbarConfig) -> int:
@@ -193,7 +206,7 @@ class NetworkCost:
     area_mm2: dict
     adc_bits: int
     cycle_ns: float
-    adc: pc.CircuitCost
+    adc: CircuitCost
     tiles_used: int
     extras: dict = field(default_factory=dict)
 
@@ -283,7 +296,7 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
     cost = cost or CostConfig()
     if not layers:
         raise ValueError("layers is empty; allowed: at least one Linear or Conv2d layer")
-    tech = pc.load_tech(cost.tech).at_node(cost.node_nm)
+    tech = load_tech(cost.tech).at_node(cost.node_nm)
     dev, circ, per = config.device, config.circuit, config.peripherals
     adc_bits = adc_bits_priced(config, cost)
     dac_bits, cycles = _dac_bits(config), per.n_cycles
@@ -291,15 +304,18 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
     v_read = per.v_read_v
     f_um = cost.node_nm * 1e-3
     pitch_um = math.sqrt(cost.cell_area_f2) * f_um
-    # Shared periphery events.
-    adc = pc.adc(adc_bits, cost.adc_type, tech)
+    # Component events. A row driver is sized for the worst-case row (g_max on every column at v_read).
+    adc_ = adc(adc_bits, cost.adc_type, tech, fs_hz=cost.adc_rate_gsps * 1e9)
     row_line_ff = circ.cols * pitch_um * tech.c_wire_ff_per_um
-    dac = pc.dac(dac_bits, tech, c_line_ff=row_line_ff, v_line_v=v_read * math.sqrt(cost.input_activity))
-    sh = pc.sample_hold(tech)
-    sa = pc.shift_add(cost.acc_bits, tech)
+    g_max_s = dev.g_max_us * 1e-6
+    i_row_a, i_col_a = v_read * circ.cols * g_max_s, v_read * circ.rows * g_max_s
+    dac_ = dac(dac_bits, tech, c_line_ff=row_line_ff, v_line_v=v_read, i_line_a=i_row_a)
+    line_current_ratio = max(i_row_a, i_col_a) / max_line_current_a(tech, width_um=pitch_um / 2)
+    sh = sample_hold(tech)
+    sa = shift_add(cost.acc_bits, tech)
     share = min(cost.cols_per_adc, circ.cols)
-    t_array = cost.t_read_ns + dac.time_ns
-    t_convert = share * adc.time_ns + sa.time_ns
+    t_array = cost.t_read_ns + dac_.time_ns
+    t_convert = share * adc_.time_ns + sa.time_ns
     cycle_ns = max(t_array, t_convert)  # the sample-and-hold lets the next read overlap the conversions
     # Mapping: tiles per layer, then replication with the spare tiles.
     plans = _plans(layers, config)
@@ -312,7 +328,8 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
         used += need
     spare = cost.tiles // used
     out = []
-    area = _area_mm2(cost, config, tech, adc, dac, sh, sa)
+    area = _area_mm2(cost, config, tech, adc_, dac_, sh, sa)
+    buffer = memory(per.input_bits, cost.buffer_kb * _BITS_PER_KB, tech)
     side_mm = math.sqrt(sum(area.values()))
     wire_mm = side_mm / 2
     for ly, _, cols_used, n_rt, n_ct, need in plans:
@@ -321,20 +338,22 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
         e_array = cost.input_activity * v_read**2 * sum_g * cost.t_read_ns * 1e-9 * 1e15  # J -> fJ
         drives = ly.rows * n_ct * slices * pair  # each array has its own row drivers
         conversions = ly.cols * n_rt * slices  # a differential pair is subtracted before its ADC
-        per_cycle = {"array": e_array, "dac": drives * dac.energy_fj, "adc": conversions * adc.energy_fj,
+        per_cycle = {"array": e_array, "dac": cost.input_activity * drives * dac_.energy_fj,
+                     "adc": conversions * adc_.energy_fj,
                      "sample_hold": conversions * sh.energy_fj, "shift_add": conversions * sa.energy_fj}
         moved_bits = (ly.rows + ly.cols) * per.input_bits
         per_read = {k: cycles * v for k, v in per_cycle.items()}
-        per_read["buffers"] = pc.buffer_access(moved_bits, tech) + pc.wire(moved_bits, wire_mm, tech)
+        per_read["buffers"] = moved_bits / per.input_bits * buffer.energy_fj + wire(moved_bits, wire_mm, tech)
         energy = {c: ly.reads * per_read[c] * 1e-3 for c in COMPONENTS}  # fJ -> pJ
         steps = math.ceil(ly.reads / copies) * cycles
         latency = t_array + t_convert + (steps - 1) * cycle_ns
         out.append(LayerCost(ly.name, need, copies, ly.reads, ly.macs, energy, latency, sum_g))
-    return NetworkCost(layers=out, area_mm2=area, adc_bits=adc_bits, cycle_ns=cycle_ns, adc=adc, tiles_used=used,
-                       extras={"dac": dac, "sample_hold": sh, "shift_add": sa, "wire_mm": wire_mm})
+    return NetworkCost(layers=out, area_mm2=area, adc_bits=adc_bits, cycle_ns=cycle_ns, adc=adc_, tiles_used=used,
+                       extras={"dac": dac_, "sample_hold": sh, "shift_add": sa, "wire_mm": wire_mm,
+                               "line_current_a": max(i_row_a, i_col_a), "line_current_ratio": line_current_ratio})
 
 
-def _area_mm2(cost: CostConfig, config: CrossbarConfig, tech: pc.PeripheryTech, adc, dac, sh, sa) -> dict:
+def _area_mm2(cost: CostConfig, config: CrossbarConfig, tech: PeripheryTech, adc_, dac_, sh, sa) -> dict:
     """Chip area by component (mm2): ``tiles`` arrays with their row drivers, and per array ``cols / cols_per_adc``
     ADCs and shift-and-add units and ``cols`` sample-and-holds (halved for a differential pair, which shares
     them), plus the activation buffer."""
@@ -345,11 +364,12 @@ def _area_mm2(cost: CostConfig, config: CrossbarConfig, tech: pc.PeripheryTech, 
     adcs = math.ceil(circ.cols / share) / pair
     um2 = {
         "array": cost.tiles * circ.rows * circ.cols * cost.cell_area_f2 * f_um**2,
-        "dac": cost.tiles * circ.rows * dac.area_um2,
-        "adc": cost.tiles * adcs * adc.area_um2,
+        "dac": cost.tiles * circ.rows * dac_.area_um2,
+        "adc": cost.tiles * adcs * adc_.area_um2,
         "sample_hold": cost.tiles * circ.cols / pair * sh.area_um2,
         "shift_add": cost.tiles * adcs * sa.area_um2,
-        "buffers": pc.buffer_area_um2(cost.buffer_kb * _BITS_PER_KB, tech),
+        "buffers": memory(config.peripherals.input_bits, cost.buffer_kb * _BITS_PER_KB, tech).area_um2
+        if cost.buffer_kb else 0.0,
     }
     return {k: v * 1e-6 for k, v in um2.items()}
 

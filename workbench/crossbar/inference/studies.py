@@ -51,6 +51,10 @@ COST_METRICS = (
            help="Energy per inference divided by the network's multiply-accumulates."),
     Metric("adc_energy_share_pct", unit="%", better=None, label="ADC share of energy",
            help="Share of the ADCs in the energy per inference."),
+    Metric("line_current_ratio", unit="", better="min", label="line current / wire limit",
+           help="Worst-case row or column read current (g_max on every cell at v_read) over what a wire at the "
+                "cell pitch carries within its electromigration limit: above 1 the array draws more than its "
+                "wires can carry (component library, hardware.analog.max_line_current_a)."),
 )
 
 
@@ -65,6 +69,7 @@ def cost_metrics(config: CrossbarConfig, cost: CostConfig, layers) -> dict:
         "area_mm2": c.total_area_mm2,
         "energy_per_mac_fj": total * 1e3 / c.macs,
         "adc_energy_share_pct": 100 * c.energy_pj["adc"] / total,
+        "line_current_ratio": c.extras["line_current_ratio"],
         "adc_bits_priced": c.adc_bits,
         "energy_breakdown_pj": c.energy_pj,
         "area_breakdown_mm2": c.area_mm2,
@@ -139,7 +144,9 @@ INFERENCE = Study(
 
 #: Accelerator knobs of ``crossbar.cost`` (the fields the accuracy model does not need).
 _COST_KNOBS = config_knobs(
-    CostConfig, ("adc_type", "cols_per_adc", "node_nm", "t_read_ns", "input_activity", "allow_lossy_adc"),
+    CostConfig, ("adc_type", "adc_rate_gsps", "cols_per_adc", "node_nm", "t_read_ns", "input_activity",
+                 "allow_lossy_adc"),
+    adc_rate_gsps=dict(low=0.01, high=10.0, log=True),
     cols_per_adc=dict(options=(1, 2, 4, 8, 16, 32, 64, 128)), node_nm=dict(options=(22, 32, 45, 65)),
     t_read_ns=dict(low=1.0, high=100.0, log=True), input_activity=dict(low=0.05),
 )
@@ -184,12 +191,13 @@ COST = Study(
             help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
     ),
     metrics=COST_METRICS,
-    version="1",
+    version="2",
     cost="interactive",
     description=(
         "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
         "weights sliced over tiles, bit-serial inputs, column ADCs shared between columns, shift-and-add, "
-        "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); periphery from the "
-        "shared models TiM-DNN also uses. The accuracy of the same settings is crossbar.inference."
+        "buffers. Array energy from the programmed conductances (v_read^2 sum(G) t_read); every circuit from the "
+        "component library (survey ADC at its sample rate, row drivers sized for the row current). The accuracy of "
+        "the same settings is crossbar.inference."
     ),
 )
