@@ -117,8 +117,8 @@ def isaac_breakdown() -> dict:
 
     The macro is :func:`workbench.crossbar.inference.cost.isaac_like` at full use (8 arrays of 128 x 128 2-bit
     cells, 1-bit DACs, one survey ADC per array at 1.28 GS/s, shift-and-add). Per cycle and IMA the input register
-    (2 KB SRAM) sends one bit per row of each array to the DACs and takes as many from the eDRAM (a 16-bit input per row every
-    16 cycles); the output register (256 B) takes the 128 16-bit outputs once per 16 cycles. Per tile, 12 IMAs
+    (2 KB SRAM) sends one bit per row of each array to the DACs and takes as many from the eDRAM (a 16-bit input
+    per row every 16 cycles); the output register (256 B) takes the 128 16-bit outputs once per 16 cycles. Per tile, 12 IMAs
     share a 64 KB eDRAM (256-bit port) that supplies those 16 Kbit of inputs and takes the 2 Kbit of outputs per
     16 cycles over a 256-bit bus as long as the tile's side; the outputs leave and as many inputs arrive through a
     quarter of an 8-port router of 32-bit flits. ISAAC's sigmoid, max-pool and tile output units (2.65 mW of
