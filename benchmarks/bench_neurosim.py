@@ -48,6 +48,8 @@ PROBE_TEMPLATE = r"""
 #include "Param.h"
 #include "SubArray.h"
 #include "ProcessingUnit.h"
+#include "Buffer.h"
+#include "Bus.h"
 #include "Definition.h"
 using namespace std;
 
@@ -115,6 +117,29 @@ int main(int argc, char* argv[]) {
         s->shiftAddInput.adder.readDynamicEnergy, s->shiftAddInput.adder.numAdder);
     row("dff", s->shiftAddInput.dff.area, s->shiftAddInput.dff.readLatency, s->shiftAddInput.dff.readDynamicEnergy,
         s->shiftAddInput.dff.numDff);
+    // A 128 x 128-bit SRAM buffer core (NeuroSim's default buffer core size) of 6T cells, read 128 bits at a time.
+    MemCell sram = cell;
+    sram.memCellType = Type::SRAM;
+    sram.widthAccessCMOS = param->widthAccessCMOS; sram.widthSRAMCellNMOS = param->widthSRAMCellNMOS;
+    sram.widthSRAMCellPMOS = param->widthSRAMCellPMOS; sram.minSenseVoltage = param->minSenseVoltage;
+    sram.heightInFeatureSize = param->heightInFeatureSizeSRAM; sram.widthInFeatureSize = param->widthInFeatureSizeSRAM;
+    Buffer buffer(inputParameter, tech, sram);
+    int core = param->globalBufferCoreSizeRow, width = param->globalBufferCoreSizeCol;
+    buffer.Initialize(core * width, width, 1, param->unitLengthWireResistance, param->clkFreq, true);
+    buffer.CalculateArea(s->height, 0, NONE);
+    param->synchronous = false;   // timed asynchronously, so that the bitline precharger is sized and priced
+    buffer.CalculateLatency(width, 1, 0, 0);
+    buffer.CalculatePower(width, 1, 0, 0);
+    row("sram_buffer", buffer.area, 0, buffer.readDynamicEnergy, width);
+    // A 128-bit repeated bus across four sub-arrays (timed asynchronously: seconds, not cycles).
+    Bus bus(inputParameter, tech, cell);
+    bus.Initialize(HORIZONTAL, 5, 5, param->localBusDelayTolerance, width, s->height, s->width, param->clkFreq);
+    bus.CalculateArea(1, true);
+    bus.CalculateLatency(1);
+    bus.CalculatePower(width, 1, false);
+    cout << "NSBUS length_m " << bus.wireLength << " repeaters " << bus.numRepeater << " buffer_bits "
+         << core * width << " buffer_width " << width << "\n";
+    row("bus", bus.area, bus.readLatency, bus.readDynamicEnergy, width);
     return 0;
 }
 """
@@ -172,8 +197,8 @@ def parse_probe(text: str) -> tuple[dict[str, float], dict[str, tuple[float, flo
     config, parts = {}, {}
     for line in text.splitlines():
         words = line.split()
-        if words[:1] == ["NSCONF"]:
-            config = {k: float(v) for k, v in zip(words[1::2], words[2::2])}
+        if words[:1] in (["NSCONF"], ["NSBUS"]):
+            config.update({k: float(v) for k, v in zip(words[1::2], words[2::2])})
         elif words[:1] == ["NS"] and len(words) == 6:
             parts[words[1]] = tuple(float(w) for w in words[2:])
     if not config or not parts:
@@ -228,12 +253,26 @@ def neurosim_rows(sar_run: tuple[dict, dict], mlsa_run: tuple[dict, dict], versi
         ("ns_dff_area", "register", "one flip-flop", per["dff"][0] * 1e12, "um2", "DFF area / flip-flops"),
         ("ns_mux_energy", "column multiplexer", "one column selected for its ADC", per["mux"][2] * 1e15, "fJ",
          "Mux energy / columns read"),
+        ("ns_buffer_energy", "SRAM buffer", f"one {int(conf['buffer_width'])}-bit read of a "
+         f"{int(conf['buffer_bits'])}-bit 6T SRAM core", s["sram_buffer"][2] * 1e15, "fJ",
+         "Buffer (SRAM) read energy, its average per bit x the width, timed asynchronously (in NeuroSim's synchronous "
+         "mode its bitline precharger is left unsized and priced at 0)"),
+        ("ns_buffer_area", "SRAM buffer", f"{int(conf['buffer_bits'])}-bit 6T SRAM core",
+         s["sram_buffer"][0] * 1e12, "um2", "Buffer (SRAM) area"),
+        ("ns_bus_energy", "bus", "one bit over 1 mm of repeated bus", per["bus"][2] / conf["length_m"] * 1e-3 * 1e15,
+         "fJ", f"Bus energy / (bits x {conf['length_m'] * 1e3:.3g} mm), output toggle rate 0.5"),
+        ("ns_bus_time", "bus", "1 mm of repeated bus", s["bus"][1] / (conf["length_m"] * 1e3) * 1e9, "ns",
+         "Bus latency (asynchronous) / length"),
+        ("ns_buffer_bits", "condition", "SRAM buffer core capacity", conf["buffer_bits"], "bit",
+         "Param globalBufferCoreSizeRow x Col"),
+        ("ns_buffer_width", "condition", "SRAM buffer port width", conf["buffer_width"], "bit",
+         "Param globalBufferCoreSizeCol"),
         ("ns_wl_cap", "condition", "wordline capacitance of a 1T1R row (the line a row driver charges)",
          conf["wl_cap_f"] * 1e15, "fF", "SubArray capRow2"),
         ("ns_adder_bits", "condition", "adder width of the input shift-and-add", conf["adder_bits"], "bit",
          "ShiftAdd (input) adder numBit"),
     ]
-    return [dict(id=i, component=c, configuration=cfg, low=f"{v:.4g}", high=f"{v:.4g}", unit=u,
+    return [dict(id=i, component=c, configuration=cfg, low=f"{v:.6g}", high=f"{v:.6g}", unit=u,
                  source=f"{src}; {how}") for i, c, cfg, v, u, how in rows]
 
 

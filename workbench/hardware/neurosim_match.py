@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from workbench.core.paths import reference_dir
-from workbench.hardware import analog, digital
+from workbench.hardware import analog, digital, memory
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE
 from workbench.hardware.tech import load_tech
 
@@ -72,6 +72,15 @@ CAUSES = {
     "ns_dff_area": "NeuroSim builds the flip-flop from its transistor models; the library uses one assumed cell "
                    "area.",
     "ns_mux_energy": "",
+    "ns_buffer_energy": "NeuroSim prices one SRAM core read as its decoder, wordline and bitline precharge (its "
+                        "sense amplifiers come out at 0 in this path); the library's energy per bit is Horowitz's "
+                        "8 KB, 64-bit macro (its periphery and H-tree included) scaled to 22 nm.",
+    "ns_buffer_area": "NeuroSim's core is its 6T cells (10 x 28 F^2) and periphery; the library's is its assumed "
+                      "area per bit at 60% array efficiency.",
+    "ns_bus_energy": "NeuroSim's repeaters are sized for delay and it charges the wire at a toggle rate of 0.5; the "
+                     "library's energy per bit-mm comes from its table.",
+    "ns_bus_time": "NeuroSim times an RC-optimal repeated wire from its transistor models; the library takes one "
+                   "FO4 per 0.1 mm of repeated wire.",
 }
 #: Causes of the survey model's rows, which differ from the bottom-up model's.
 SURVEY_CAUSES = {
@@ -115,8 +124,9 @@ def workbench_values(conditions: dict[str, float],
     model.
 
     ``conditions`` holds the NeuroSim numbers the events depend on: ``ns_sar_time`` (ns, the SAR conversion time:
-    the survey model's sample rate), ``ns_wl_cap`` (fF, the wordline a row's input drive charges) and
-    ``ns_adder_bits`` (the width of NeuroSim's shift-and-add adder).
+    the survey model's sample rate), ``ns_wl_cap`` (fF, the wordline a row's input drive charges),
+    ``ns_adder_bits`` (the width of NeuroSim's shift-and-add adder) and ``ns_buffer_bits`` / ``ns_buffer_width``
+    (NeuroSim's SRAM buffer core).
     """
     tech = load_tech().at_node(match.node_nm)
     b, n = match.adc_bits, int(conditions["ns_adder_bits"])
@@ -126,6 +136,8 @@ def workbench_values(conditions: dict[str, float],
     at = f"at {fs_hz / 1e6:.3g} MS/s (NeuroSim's conversion rate)"
     drive = analog.row_driver(tech, c_line_ff=conditions["ns_wl_cap"], v_line_v=tech.vdd_v)
     add, ff = digital.adder(n, tech), digital.register(1, tech)
+    width, bits = int(conditions["ns_buffer_width"]), int(conditions["ns_buffer_bits"])
+    sram, link = memory.memory(width, bits, tech), memory.bus(1, 1.0, tech)
     line = f"analog.row_driver charging NeuroSim's {conditions['ns_wl_cap']:.3g} fF wordline to {tech.vdd_v:g} V"
     rows = [
         ("ns_sar_energy", sar.energy_fj, f"analog.adc({b}, 'sar')"),
@@ -143,6 +155,10 @@ def workbench_values(conditions: dict[str, float],
         ("ns_adder_time", add.time_ns, f"digital.adder({n})"),
         ("ns_dff_energy", ff.energy_fj, "digital.register(1)"),
         ("ns_dff_area", ff.area_um2, "digital.register(1)"),
+        ("ns_buffer_energy", sram.energy_fj, f"memory.memory({width}, {bits} bits)"),
+        ("ns_buffer_area", sram.area_um2, f"memory.memory({width}, {bits} bits)"),
+        ("ns_bus_energy", link.energy_fj, "memory.bus(1 bit, 1 mm)"),
+        ("ns_bus_time", link.time_ns, "memory.bus(1 bit, 1 mm)"),
         ("ns_mux_energy", None, "the library has no column multiplexer (the cost model serialises conversions)"),
     ]
     return [(key, value, how, (SURVEY_CAUSES if "'survey'" in how else CAUSES)[key]) for key, value, how in rows]
