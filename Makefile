@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.setup-done
 PORT   ?= 8866
 PYTEST_ARGS ?=
 
-.PHONY: setup serve lab test test-fast bench bench-aihwkit reproduce lint clean-venv sparce-kernels
+.PHONY: setup serve lab test test-fast bench bench-aihwkit bench-neurosim reproduce lint clean-venv sparce-kernels
 
 setup: $(STAMP)
 
@@ -40,6 +40,12 @@ bench: setup
 # comparison prints why it is skipped).
 bench-aihwkit: setup
 	$(PY) benchmarks/bench_txsim.py --aihwkit
+
+# Optional: the component library next to NeuroSim's circuit modules at matched conditions. NeuroSim's C++ sources
+# are checked out and built outside the repository, at NEUROSIM_DIR (default /work/peers/neurosim); without them the
+# benchmark prints why it is skipped. ARGS=--write rewrites data/reference/components_neurosim.csv.
+bench-neurosim: setup
+	$(PY) benchmarks/bench_neurosim.py $(ARGS)
 
 reproduce: setup
 	$(VENV)/bin/workbench reproduce
