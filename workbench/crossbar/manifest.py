@@ -12,6 +12,7 @@ MANIFEST = ThemeManifest(
         "workbench.crossbar.studies:CIRCUIT",
         "workbench.crossbar.studies:INFERENCE",
         "workbench.crossbar.studies:COST",
+        "workbench.crossbar.isaac:MACRO",
         "workbench.crossbar.training_studies:TRAINING",
         "workbench.crossbar.training_studies:SPEED",
     ),

@@ -33,16 +33,25 @@ TORNADO_DESCRIPTION = (
     "the ranges.")
 
 
+def _feasible(study: Study, point: Mapping[str, Any]) -> bool:
+    try:
+        study.validate(dict(point))
+    except ValueError:
+        return False
+    return True
+
+
 def band_figure(study: Study, metric: str, x: str, base: Mapping[str, Any] | None = None, *, values: int = 9,
                 samples: int = 48) -> tuple[alt.LayerChart, pd.DataFrame]:
     """``metric`` of ``study`` over design knob ``x`` (up to ``values`` of its grid, the rest at ``base``) with the
     5-95 % band it spans when the assumed knobs vary over their plausible ranges
-    (:func:`~workbench.explain.uncertainty.band`), as a view's ``(chart, frame)``."""
+    (:func:`~workbench.explain.uncertainty.band`), as a view's ``(chart, frame)``; grid values the design
+    constraints refuse on the defaults are left out."""
     from workbench.explain.uncertainty import band
 
     knob = study.knob(x)
     grid = knob.grid() if isinstance(knob, (Bool, Choice)) else knob.grid(values)
-    points = [{**dict(base or {}), x: v} for v in grid]
+    points = [p for p in ({**dict(base or {}), x: v} for v in grid) if _feasible(study, p)]  # e.g. TiM's L <= 16
     frame = band(study, metric, points, samples=samples).assign(**{x: [p[x] for p in points]})
     declared = study.metric(metric)
     axis = alt.X(f"{x}:{'N' if isinstance(points[0][x], str) else 'Q'}", title=knob.label or x)
