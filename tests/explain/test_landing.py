@@ -62,3 +62,12 @@ def test_the_report_column_reads_back_and_an_older_section_without_it_still_read
     report = read_report(path)
     assert report["tim"][0]["what would land it"].startswith("not computed by an interactive study")
     assert report["pad"][0]["within tolerance"] == "NO" and "what would land it" not in report["pad"][0]
+
+
+def test_explain_a_trained_claim_says_it_cannot_be_explained_without_training(capsys):
+    from workbench.cli import main
+
+    assert main(["explain", "D1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("claim D1: no row is linked") and "cannot be explained without training" in out
+    assert "dyvedeep." in out  # names the batch studies that compute it
