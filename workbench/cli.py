@@ -78,7 +78,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from workbench.core.registry import get_study, list_studies
-    from workbench.explain.breakeven import describe_claim
+    from workbench.explain.landing import describe_claim
     from workbench.explain.sensitivity import describe_sensitivity
 
     if args.name in list_studies():
@@ -269,11 +269,14 @@ def cmd_store_check(args: argparse.Namespace) -> int:
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
     import time
+    from dataclasses import replace
 
     from workbench.core.reproduce import all_rows, format_table, run_themes, summary, write_report
+    from workbench.explain.landing import land_rows
 
     started = time.perf_counter()
-    runs = run_themes(args.theme, quick=args.quick, progress=True)
+    runs = [replace(run, rows=land_rows(run.theme, run.rows))
+            for run in run_themes(args.theme, quick=args.quick, progress=True)]
     rows = all_rows(runs)
     print(format_table(rows))
     line = summary(rows, time.perf_counter() - started)

@@ -44,7 +44,7 @@ def test_table_and_report(tmp_path):
     assert "2 rows: 1 within tolerance, 1 not comparable; 3 s." in text
     assert read_report(path)["tim"][1] == {
         "claim": "P3", "quantity": "saving", "paper": "0.41", "workbench": "0.3", "tolerance": "+-10%",
-        "within tolerance": "n/a", "scale used": "digits", "note": "a/b"}
+        "within tolerance": "n/a", "scale used": "digits", "note": "a/b", "what would land it": ""}
 
 
 def test_rewriting_one_theme_keeps_the_others_sections_in_manifest_order(tmp_path):

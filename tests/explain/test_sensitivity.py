@@ -125,3 +125,23 @@ def test_sobol_indices_of_an_additive_model_are_its_variance_shares():
         sobol(CONSTRAINED, "y", {"a": 2.0}, samples=16)
     with pytest.raises(ValueError, match=r"\['n'\] are not assumed knobs"):
         sobol(TOY, "y", knobs=["n"], samples=16)
+
+
+ANALYTIC_THEMES = ("tim", "crossbar", "mram", "sparce", "pad")
+
+
+@pytest.mark.parametrize("theme", ANALYTIC_THEMES)
+def test_each_analytic_dashboard_has_a_tornado_view_that_renders_and_exports(theme, tmp_path, capsys):
+    """Registry-looped over the views: each analytic theme has a tornado of its assumptions, whose table is sorted
+    by swing, whose chart draws it, and which `workbench export VIEW OUT` writes."""
+    from workbench.cli import main
+    from workbench.core.registry import list_views
+
+    names = [n for n in list_views(theme=theme) if n.endswith("_tornado")]
+    assert names, f"theme {theme} has no tornado view"
+    for name in names:
+        chart, frame = get_view(name).render({})
+        assert len(frame) and frame["swing"].is_monotonic_decreasing and (frame["swing"] > 0).any()
+        assert chart.to_dict()["layer"][0]["mark"]["type"] == "bar"
+        assert main(["export", name, str(tmp_path / name), "--format", "svg"]) == 0
+        assert (tmp_path / f"{name}.svg").stat().st_size > 1000

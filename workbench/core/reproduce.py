@@ -107,6 +107,9 @@ class ClaimResult:
     measured : bool
         ``True`` for a wall-clock number (a speed-up timed on this machine): it differs from run to run and machine to
         machine, so regenerated reports are compared on every row but these.
+    land : str
+        What would land a row outside tolerance or unresolved, filled by ``workbench reproduce`` from
+        :mod:`workbench.explain` (the report's "what would land it" column); "" otherwise.
     """
 
     claim: str
@@ -120,6 +123,7 @@ class ClaimResult:
     interval: Interval | None = None
     resolved: bool = True
     measured: bool = False
+    land: str = ""
 
     @property
     def verdict(self) -> str:
@@ -316,15 +320,18 @@ def workbench_cell(result: ClaimResult) -> str:
     return value + " (measured)" * result.measured
 
 
-_COLUMNS = ("claim", "quantity", "paper", "workbench", "tolerance", "within tolerance", "scale used", "note")
+_COLUMNS = ("claim", "quantity", "paper", "workbench", "tolerance", "within tolerance", "scale used", "note",
+            "what would land it")
 
 
 def format_table(results: list[ClaimResult]) -> str:
     """A Markdown table: claim id | quantity | paper | workbench (mean [CI] for repeated runs) | tolerance | verdict
-    (yes / NO / unresolved / n/a) | scale | note. Wall-clock rows are marked "(measured)" after their value."""
+    (yes / NO / unresolved / n/a) | scale | note | what would land it. Wall-clock rows are marked "(measured)" after
+    their value."""
     lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for r in results:
-        cells = [r.claim, r.quantity, _format(r.paper), workbench_cell(r), r.tolerance, r.verdict, r.scale, r.note]
+        cells = [r.claim, r.quantity, _format(r.paper), workbench_cell(r), r.tolerance, r.verdict, r.scale, r.note,
+                 r.land]
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     return "\n".join(lines)
 
@@ -369,10 +376,12 @@ def write_report(runs: Sequence[ThemeRun], path: Path, *, command: str | None = 
 
 
 def read_report(path: Path) -> dict[str, list[dict[str, str]]]:
-    """The rows of a report written by :func:`write_report`: theme -> one dict per row, keyed by column name."""
+    """The rows of a report written by :func:`write_report`: theme -> one dict per row, keyed by column name (the
+    section's own header names them, so a section written before a column was added reads without it)."""
     report: dict[str, list[dict[str, str]]] = {}
     for theme, section in _sections(path.read_text()).items():
-        lines = [line for line in section.splitlines() if line.startswith("| ")][1:]
-        report[theme] = [dict(zip(_COLUMNS, (cell.strip() for cell in line.strip().strip("|").split(" | ")),
+        header, *lines = [line for line in section.splitlines() if line.startswith("| ")]
+        names = [name.strip() for name in header.strip().strip("|").split(" | ")]
+        report[theme] = [dict(zip(names, (cell.strip() for cell in line.strip().strip("|").split(" | ")),
                                   strict=True)) for line in lines]
     return report

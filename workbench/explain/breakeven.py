@@ -10,7 +10,8 @@ reported and flagged inside or outside the knob's plausible range.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +19,13 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from workbench.core.knobs import Bool, Choice, Float, Knob
+from workbench.core.executors import Executor
+from workbench.core.knobs import Bool, Choice, Float, Int, Knob
 from workbench.core.manifest import list_manifests
 from workbench.core.registry import get_study
 from workbench.core.study import Study
-from workbench.explain.sensitivity import metric_values, tornado
+from workbench.explain.assumptions import assumed_knobs
+from workbench.explain.sensitivity import metric_values
 
 #: Values scanned along a continuous knob (a lattice knob scans up to this many of its values).
 SCAN_POINTS = 41
@@ -30,7 +33,7 @@ SCAN_POINTS = 41
 
 @dataclass(frozen=True)
 class ClaimQuantity:
-    """A claim row's quantity as a study metric at one point: what ``workbench explain`` moves.
+    """A claim row's quantity as a study metric at one or several points: what ``workbench explain`` moves.
 
     A theme's ``reproduce`` module lists its rows in ``explained()``; a test checks each against the row it names.
 
@@ -40,8 +43,10 @@ class ClaimQuantity:
         Claim id (``"M1"``).
     quantity : str
         The row's quantity, as its :class:`~workbench.core.reproduce.ClaimResult` says it.
-    study, metric : str
-        The registered study and its metric that equal the row's workbench number at ``point``.
+    study : str or Study
+        The registered study (or the study itself)
+    metric : str
+        The study's metric that give the row's workbench number at ``point``.
     low, high : float
         The paper's number (``low == high``) or range.
     point : mapping
@@ -49,19 +54,30 @@ class ClaimQuantity:
     rel_tol : float
         The row's relative tolerance around a single paper number.
     reference : mapping, optional
-        For a reduction against a reference design, as papers state them: the quantity is then
-        ``1 - metric(point) / metric(reference)``, both moved together along a knob.
+        Knob values that turn ``point`` into a reference design, as papers compare two designs: the quantity is
+        then ``1 - metric(point) / metric(reference)`` (``form="reduction"``) or ``metric(reference) /
+        metric(point)`` (``form="ratio"``), both designs moved together along a knob.
+    form : str
+        ``"reduction"`` or ``"ratio"`` with a ``reference`` (ignored without one).
+    over : tuple of mappings
+        For a row over several designs (kernels, networks): knob values added to ``point`` per design, the row
+        being their ``aggregate`` (``"max"``: the best, NaN designs left out; ``"mean"``).
+    aggregate : str
+        ``"max"`` or ``"mean"`` over ``over``.
     """
 
     claim: str
     quantity: str
-    study: str
+    study: str | Study
     metric: str
     low: float
     high: float
     point: Mapping[str, Any] = field(default_factory=dict)
     rel_tol: float = 0.0
     reference: Mapping[str, Any] | None = None
+    form: str = "reduction"
+    over: tuple[Mapping[str, Any], ...] = ()
+    aggregate: str = "max"
 
     def target(self, value: float) -> float | None:
         """The paper number ``value`` must reach: the number itself, or the nearer end of a range; ``None`` when
@@ -71,6 +87,56 @@ class ClaimQuantity:
         if self.low <= value <= self.high:
             return None
         return self.low if value < self.low else self.high
+
+    def paper(self) -> str:
+        """The paper's number or range as the report shows it."""
+        return f"{self.low:g}" if self.low == self.high else f"{self.low:g}-{self.high:g}"
+
+    def values(self, changes: list[Mapping[str, Any]], study: Study | None = None,
+               executor: str | Executor = "serial") -> np.ndarray:
+        """The quantity with each of ``changes`` (knob values) applied to every design it is made of, NaN where a
+        design is infeasible; all designs run as one batch through the point runner."""
+        return quantity_function(study or claim_study(self), self.metric, self.point, self.reference,
+                                 self.form, self.over, self.aggregate, executor)(changes)
+
+    def describe(self) -> str:
+        """The quantity in terms of the study's metric (for notes: "1 - write_energy_pj / reference")."""
+        term = self.metric if self.reference is None else (
+            f"1 - {self.metric} / reference" if self.form == "reduction" else f"reference {self.metric} / design")
+        return f"{self.aggregate} over {len(self.over)} designs of {term}" if self.over else term
+
+
+def claim_study(q: ClaimQuantity) -> Study:
+    """The study of ``q``: its ``study`` when that is a :class:`Study` already, else the registered one of that
+    name."""
+    return q.study if isinstance(q.study, Study) else get_study(q.study)
+
+
+def quantity_function(study: Study, metric: str, point: Mapping[str, Any] | None = None,
+                      reference: Mapping[str, Any] | None = None, form: str = "reduction",
+                      over: tuple[Mapping[str, Any], ...] = (), aggregate: str = "max",
+                      executor: str | Executor = "serial") -> Callable[[list[Mapping[str, Any]]], np.ndarray]:
+    """``changes -> values``: the quantity of :class:`ClaimQuantity` (``metric`` of ``study`` at ``point``, against
+    ``reference``, over ``over``) with each change set applied, every design of every change in one batch."""
+    if form not in ("reduction", "ratio") or aggregate not in ("max", "mean"):
+        raise ValueError(f"form={form!r} / aggregate={aggregate!r} are not allowed; allowed: form 'reduction' or "
+                         "'ratio', aggregate 'max' or 'mean'")
+    designs = [{**dict(point or {}), **dict(extra)} for extra in (over or ({},))]
+
+    def evaluate(changes: list[Mapping[str, Any]]) -> np.ndarray:
+        points = [{**d, **dict(c)} for c in changes for d in designs]
+        values = metric_values(study, metric, points, executor=executor)[0]
+        if reference is not None:
+            refs = [{**d, **dict(reference), **dict(c)} for c in changes for d in designs]
+            against = metric_values(study, metric, refs, executor=executor)[0]
+            values = 1.0 - values / against if form == "reduction" else against / values
+        values = values.reshape(len(changes), len(designs))
+        if aggregate == "mean":
+            return values.mean(axis=1)
+        finite = np.where(np.isnan(values), -np.inf, values).max(axis=1)
+        return np.where(np.isneginf(finite) & np.isnan(values).all(axis=1), np.nan, finite)
+
+    return evaluate
 
 
 @dataclass(frozen=True)
@@ -92,55 +158,63 @@ class BreakEven:
     note: str
 
 
-def quantity_values(study: Study, metric: str, points: list[Mapping[str, Any]],
-                    references: list[Mapping[str, Any]] | None = None) -> np.ndarray:
-    """``metric`` at each of ``points`` (NaN where infeasible), or with ``references`` (one per point) the
-    reduction ``1 - metric(point) / metric(reference)``."""
-    values = metric_values(study, metric, points)[0]
-    if references is None:
-        return values
-    return 1.0 - values / metric_values(study, metric, references)[0]
-
-
 def _scan_values(knob: Knob) -> list:
     """The values scanned along ``knob``: its lattice (options, switch, integers or steps) or a grid."""
     if isinstance(knob, (Bool, Choice)):
         return knob.grid()
+    whole = isinstance(knob, Int) and math.isfinite(knob.high)
+    if whole and (knob.high - knob.low) / (knob.step or 1) < 4 * SCAN_POINTS:
+        return list(range(knob.low, knob.high + 1, knob.step or 1))  # every whole number: none skipped
     values = knob.grid(SCAN_POINTS)
     if isinstance(knob, Float) and knob.step is None and knob.assumed is not None:
         values = [*values, knob.assumed.low, knob.assumed.high, knob.default]
     return sorted(set(values))
 
 
-def _distance(knob: Knob, value: Any) -> float:
+def plausible_distance(knob: Knob, value: Any, default: Any = None) -> float:
+    """``|value - default| / (high - low)`` of ``knob``'s plausible range (a switch flipped is 1)."""
     span = float(knob.assumed.high) - float(knob.assumed.low)
-    return abs(float(value) - float(knob.default)) / span if span else np.inf
+    start = knob.default if default is None else default
+    return abs(float(value) - float(start)) / span if span else np.inf
 
 
 def break_even(study: Study, metric: str, target: float, knob_name: str,
                base: Mapping[str, Any] | None = None, reference: Mapping[str, Any] | None = None) -> BreakEven:
     """The value of assumed knob ``knob_name`` at which ``metric`` reaches ``target``, the other knobs at ``base``
-    (default: the study's defaults); with a ``reference`` point, the reduction of :func:`quantity_values`.
+    (default: the study's defaults); with a ``reference`` point, the reduction ``1 - metric / metric(reference)``.
 
     Raises
     ------
     ValueError
         For an unknown metric or knob, a knob that is not assumed, or an invalid ``base``.
     """
+    study.validate(dict(base or {}))
+    if reference is not None:
+        study.validate(dict(reference))
+    # a reference given as a whole point: the knobs it sets replace the base's
+    along = quantity_function(study, metric, base, reference)
+    quantity = metric if reference is None else f"1 - {metric} / reference"
+    return quantity_break_even(study, along, target, knob_name, study.validate(dict(base or {})), quantity)
+
+
+def claim_break_even(q: ClaimQuantity, target: float, knob_name: str) -> BreakEven:
+    """:func:`break_even` of a claim row's quantity (its points, reference and aggregate)."""
+    study = claim_study(q)
+    along = quantity_function(study, q.metric, q.point, q.reference, q.form, q.over, q.aggregate)
+    return quantity_break_even(study, along, target, knob_name, study.validate(dict(q.point)), q.describe())
+
+
+def quantity_break_even(study: Study, along: Callable[[list[Mapping[str, Any]]], np.ndarray], target: float,
+                        knob_name: str, point: Mapping[str, Any], quantity: str) -> BreakEven:
+    """The engine of :func:`break_even`: scan ``along`` (changes -> quantity) over knob ``knob_name``'s study
+    range, refine each crossing of ``target``, and keep the one nearest the value at ``point``."""
     knob = study.knob(knob_name)
     if knob.assumed is None:
         raise ValueError(f"knob {knob_name!r} of study {study.name!r} is not assumed; assumed knobs have a "
                          "plausible range to compare a break-even with")
-    point = study.validate(dict(base or {}))
-    against = None if reference is None else study.validate(dict(reference))
-
-    def along(xs: list) -> np.ndarray:
-        moved = [{**point, knob.name: x} for x in xs]
-        return quantity_values(study, metric, moved, None if against is None else
-                               [{**against, knob.name: x} for x in xs])
-
+    default = point[knob.name]
     xs = _scan_values(knob)
-    ys = along(xs)
+    ys = along([{knob.name: x} for x in xs])
     gap = ys - target
     crossings = []
     for i in range(len(xs) - 1):
@@ -150,23 +224,33 @@ def break_even(study: Study, metric: str, target: float, knob_name: str,
         if a == 0:
             crossings.append(xs[i])
         elif isinstance(knob, Float) and knob.step is None:
-            crossings.append(brentq(lambda x: along([x])[0] - target, xs[i], xs[i + 1], xtol=1e-12, rtol=1e-10))
+            crossings.append(brentq(lambda x: along([{knob.name: x}])[0] - target, xs[i], xs[i + 1], xtol=1e-12,
+                                    rtol=1e-10))
         else:  # on a lattice: the value past the target, seen from the default
-            crossings.append(max(xs[i], xs[i + 1], key=lambda x: _distance(knob, x)))
+            crossings.append(max(xs[i], xs[i + 1], key=lambda x: plausible_distance(knob, x, default)))
     if gap[-1] == 0:
         crossings.append(xs[-1])
     lo, hi = knob.assumed.low, knob.assumed.high
     if not crossings:
-        quantity = metric if against is None else f"1 - {metric} / reference"
         finite = ys[np.isfinite(ys)]
         span = f"{finite.min():.4g} to {finite.max():.4g}" if len(finite) else "nothing feasible"
-        return BreakEven(knob.name, target, None, point[knob.name], lo, hi, None, None,
+        return BreakEven(knob.name, target, None, default, lo, hi, None, None,
                          f"{quantity} spans {span} over {knob.name} in {xs[0]}..{xs[-1]}: {target:.4g} is out of reach")
-    value = min(crossings, key=lambda x: _distance(knob, x))
+    value = min(crossings, key=lambda x: plausible_distance(knob, x, default))
     inside = bool(lo <= value <= hi)
     where = "inside" if inside else "outside"
-    return BreakEven(knob.name, target, value, point[knob.name], lo, hi, inside, _distance(knob, value),
+    return BreakEven(knob.name, target, value, default, lo, hi, inside, plausible_distance(knob, value, default),
                      f"{knob.name} = {value:.4g} ({where} the plausible {lo}..{hi})")
+
+
+def theme_quantities(theme: str) -> list[ClaimQuantity]:
+    """The rows ``theme``'s reproduce module links to study metrics (its ``explained()``, next to the
+    ``reproduce`` its manifest names; none when it has no such function)."""
+    manifest = next((m for m in list_manifests() if m.theme == theme), None)
+    if manifest is None:
+        raise ValueError(f"no theme {theme!r}; themes: {[m.theme for m in list_manifests()]}")
+    module = importlib.import_module(manifest.reproduce.partition(":")[0])
+    return list(getattr(module, "explained", list)())
 
 
 def claim_quantities(claim: str) -> list[ClaimQuantity]:
@@ -181,66 +265,70 @@ def claim_quantities(claim: str) -> list[ClaimQuantity]:
     if not themes:
         known = sorted({c for m in list_manifests() for c in m.claims})
         raise ValueError(f"no theme declares claim {claim!r}; claims: {known}")
-    rows = []
-    for theme in themes:
-        module = importlib.import_module(f"workbench.{theme}.reproduce")
-        rows += [q for q in getattr(module, "explained", list)() if q.claim == claim]
-    return rows
+    return [q for theme in themes for q in theme_quantities(theme) if q.claim == claim]
+
+
+_SWINGS: dict[str, pd.DataFrame] = {}
+
+
+def quantity_tornado(q: ClaimQuantity) -> pd.DataFrame:
+    """The tornado of a claim row's quantity itself (its designs, reference and aggregate moved together): each
+    assumed knob at the ends of its plausible range, the others at the row's point, in one batch; cached.
+
+    Returns
+    -------
+    DataFrame
+        ``knob``, ``at_low``, ``at_high``, ``swing`` (max - min of the feasible ends and the row's value),
+        ``swing_rel`` (swing / |value|), largest first; knobs that do not move the quantity are left out.
+    """
+    key = repr(q)  # the whole row: its points, reference and aggregate
+    if key not in _SWINGS:
+        knobs = assumed_knobs(claim_study(q))
+        changes = [{}] + [{k.name: end} for k in knobs for end in (k.assumed.low, k.assumed.high)]
+        values = q.values(changes)
+        rows = []
+        for knob, (at_low, at_high) in zip(knobs, values[1:].reshape(len(knobs), 2)):
+            finite = [v for v in (at_low, values[0], at_high) if np.isfinite(v)]
+            swing = max(finite) - min(finite) if finite else 0.0
+            rows.append({"knob": knob.name, "at_low": at_low, "at_high": at_high, "swing": swing,
+                         "swing_rel": swing / abs(values[0]) if np.isfinite(values[0]) and values[0] else swing})
+        frame = pd.DataFrame(rows, columns=["knob", "at_low", "at_high", "swing", "swing_rel"])
+        _SWINGS[key] = frame[frame["swing"] > 0].sort_values("swing_rel", ascending=False, kind="stable")
+    return _SWINGS[key].reset_index(drop=True)
 
 
 def explain_claim(claim: str, *, top: int = 3) -> pd.DataFrame:
     """For each linked row of ``claim``: its workbench value, the paper's target and, for the ``top`` assumed knobs
-    with the largest relative tornado swing of its metric at its point (or its reference), the break-even value of
-    each.
+    that move its quantity most (:func:`quantity_tornado`), the break-even value of each.
 
     Returns
     -------
     DataFrame
         One row per (quantity, knob): ``quantity``, ``paper``, ``workbench``, ``knob``, ``break_even``,
-        ``plausible``, ``verdict`` ("within" when the row already lands, "landable" when the break-even lies
-        inside the plausible range, "implausible" outside it, "out of reach" when no value reaches it) and
-        ``note``.
+        ``default``, ``plausible``, ``distance`` (in plausible ranges), ``verdict`` ("within" when the row already
+        lands, "landable" when the break-even lies inside the plausible range, "implausible" outside it, "out of
+        reach" when no value reaches it) and ``note``.
     """
     records = []
     for q in claim_quantities(claim):
-        study = get_study(q.study)
-        value = quantity_values(study, q.metric, [dict(q.point)], None if q.reference is None else
-                                [dict(q.reference)])[0]
-        paper = f"{q.low:g}" if q.low == q.high else f"{q.low:g}-{q.high:g}"
-        target = q.target(value)
-        common = {"quantity": q.quantity, "paper": paper, "workbench": value}
-        if target is None:
-            records.append({**common, "knob": "", "break_even": None, "plausible": "", "verdict": "within",
-                            "note": ""})
-            continue
-        ranked = pd.concat([tornado(study, q.metric, design) for design in (q.point, q.reference)
-                            if design is not None])  # a reduction moves with the reference design's knobs too
-        ranked = ranked[ranked["swing"] > 0].sort_values("swing_rel", ascending=False).drop_duplicates("knob")
-        for name in ranked["knob"].head(top):
-            found = break_even(study, q.metric, target, name, q.point, q.reference)
-            verdict = "out of reach" if found.value is None else "landable" if found.inside else "implausible"
-            records.append({**common, "knob": name, "break_even": found.value,
-                            "plausible": f"{found.low}..{found.high}", "verdict": verdict, "note": found.note})
-    return pd.DataFrame(records, columns=["quantity", "paper", "workbench", "knob", "break_even", "plausible",
-                                          "verdict", "note"])
+        records += [{"quantity": q.quantity, **record} for record in row_break_evens(q, top=top)]
+    return pd.DataFrame(records, columns=["quantity", "paper", "workbench", "knob", "break_even", "default",
+                                          "plausible", "distance", "verdict", "note"])
 
 
-def describe_claim(claim: str, *, top: int = 3) -> str:
-    """The text ``workbench explain CLAIM`` prints (:func:`explain_claim`): per row its paper and workbench numbers,
-    then per knob the break-even and whether it lies inside the plausible range."""
-    frame = explain_claim(claim, top=top)
-    if frame.empty:
-        return f"claim {claim}: no row is linked to an interactive study's metric (nothing to explain here)"
-    lines = [f"== claim {claim}: the value of each assumed parameter (the others at their defaults) that reaches "
-             f"the paper, for the {top} with the largest swing"]
-    for quantity, rows in frame.groupby("quantity", sort=False):
-        first = rows.iloc[0]
-        lines.append(f"{quantity}: paper {first['paper']}, workbench {first['workbench']:.4g}")
-        for row in rows.itertuples(index=False):
-            if row.verdict == "within":
-                lines.append("    within the paper's range already")
-            elif row.verdict == "out of reach":
-                lines.append(f"    {row.knob}: out of reach ({row.note.split(': ')[0]})")
-            else:
-                lines.append(f"    {row.knob} = {row.break_even:.4g} (plausible {row.plausible}): {row.verdict}")
-    return "\n".join(lines)
+def row_break_evens(q: ClaimQuantity, *, top: int = 3) -> list[dict]:
+    """The records of :func:`explain_claim` for one row (without its ``quantity``)."""
+    value = q.values([{}])[0]
+    target = q.target(value)
+    common = {"paper": q.paper(), "workbench": value}
+    if target is None:
+        return [{**common, "knob": "", "break_even": None, "default": None, "plausible": "", "distance": None,
+                 "verdict": "within", "note": ""}]
+    records = []
+    for name in quantity_tornado(q)["knob"].head(top):
+        found = claim_break_even(q, target, name)
+        verdict = "out of reach" if found.value is None else "landable" if found.inside else "implausible"
+        records.append({**common, "knob": name, "break_even": found.value, "default": found.default,
+                        "plausible": f"{found.low}..{found.high}", "distance": found.distance, "verdict": verdict,
+                        "note": found.note})
+    return records

@@ -171,8 +171,10 @@ def reproduce(quick: bool = False) -> list[ClaimResult]:
 
 
 def explained() -> list[ClaimQuantity]:
-    """The V1 rows as reductions of ``mram.array`` metrics against the spin-Hall reference design, for
-    ``workbench explain`` (the paper's reduction r is reached where ``1 - metric(VSH) / metric(GSH) = r``)."""
+    """The V1 rows as reductions of ``mram.array`` metrics against the spin-Hall reference design (the paper's
+    reduction r is reached where ``1 - metric(VSH) / metric(GSH) = r``), and the S2 and V2 rows as ``mram.system``
+    metrics over the kernels (best or mean; V2 as the ratio of the reference's system energy to the design's), for
+    ``workbench explain``."""
     rows = []
     for single, (names, organisations) in (("vsh", (("VSH", "GSH"), ("VSH", "GSH"))),
                                            ("dvsh", (("DVSH", "DGSH"), ("DVSH", "DGSH")))):
@@ -184,4 +186,23 @@ def explained() -> list[ClaimQuantity]:
             rows.append(ClaimQuantity("V1", f"{what}, {names[0]} vs {names[1]}", "mram.array", metric, reduction,
                                       reduction, {"organisation": organisations[0]}, rel_tol=TOL,
                                       reference={"organisation": organisations[1]}))
+    kernels = tuple({"kernel": k} for k in KERNELS)
+    for what, metric, paper in (("memory energy", "memory_energy_ratio", "memory_energy_ratio"),
+                                ("system performance", "speedup", "speedup")):
+        for label, aggregate, suffix in (("best kernel", "max", "max"), ("mean over kernels", "mean", "avg")):
+            value = _p(f"{paper}_{suffix}")
+            rows.append(ClaimQuantity("S2", f"{what}, {label} (x)", "mram.system", metric, value, value,
+                                      {"n": 4096, "organisation": "STT"}, rel_tol=TOL, over=kernels,
+                                      aggregate=aggregate))
+    for quantity, paper, design, reference, cim in (
+            ("system energy efficiency VSH vs GSH, best kernel (x)", "system_efficiency_vsh_vs_gsh_max", "VSH",
+             "GSH", False),
+            ("system energy efficiency DVSH vs DGSH, best kernel (x)", "system_efficiency_dvsh_vs_dgsh_max", "DVSH",
+             "DGSH", False),
+            ("total energy DVSH-CiM vs DGSH-CiM, best kernel (x)", "cim_energy_dvsh_vs_dgsh_max", "DVSH", "DGSH",
+             True)):
+        value = _p(paper)
+        rows.append(ClaimQuantity("V2", quantity, "mram.system", "system_energy_nj", value, value,
+                                  {"n": 4096, "organisation": design, "use_cim": cim}, rel_tol=TOL,
+                                  reference={"organisation": reference}, form="ratio", over=kernels))
     return rows

@@ -4,7 +4,7 @@ the trained detector on synthetic video, full frame vs Pack and Detect; accuracy
 from __future__ import annotations
 
 from workbench.core import Choice, Float, Int, Metric, Study
-from workbench.core.knobs import config_knobs
+from workbench.core.knobs import Assumed, config_knobs
 from workbench.core.vocabulary import seed_knob
 from workbench.pad import analytic
 from workbench.pad.pipeline import PadConfig
@@ -17,12 +17,18 @@ FLOPS = Study(
     knobs=(
         Int("input_px", 300, low=64, high=600, step=4, unit="px", label="full-frame input side",
             help="Full-frame (anchor) input side of SSD300."),
-        Int("canvas_px", 152, low=32, high=600, step=4, unit="px", label="S_p",
+        Int("canvas_px", 152, low=32, high=600, step=2, unit="px", label="S_p",
             help="Side S_p of the packed canvas the detector runs on between anchors."),
-        Int("k", 5, low=1, high=60, help="Anchor interval: a full-size frame every k frames."),
+        Int("k", 5, low=1, high=60, help="Anchor interval: a full-size frame every k frames.",
+            assumed=Assumed(2, 30, "[R] the paper gives no anchor interval: k = 1 is no PaD at all, and beyond one "
+                                   "anchor per second (k = 30 at 30 fps) objects entering the scene go undetected "
+                                   "for longer than a detector refresh is useful")),
         Float("trigger_rate", 0.0, low=0.0, high=1.0, step=0.01, label="trigger rate (extra anchors)",
               help="Fraction of inter-anchor frames turned into anchors by a trigger (packing failure, no "
-                   "detections, scene change)."),
+                   "detections, scene change).",
+              assumed=Assumed(0.0, 0.2, "[R] none on a static scene; scene cuts, lost detections and ROIs that no "
+                                        "longer pack promote a few inter-anchor frames on the synthetic videos of "
+                                        "pad.detect, a busier video up to about one in five")),
         Choice("extras", "pad", options=("pad", "drop"),
                help="Below ~260 px SSD300's 3x3 valid extra layers run out of map: pad them or drop them."),
         Int("num_classes", 21, low=2, high=91, label="classes (with background)",

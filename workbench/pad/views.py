@@ -15,6 +15,7 @@ import pandas as pd
 
 from workbench.core import Choice, Int, View
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.pad.packing import CanvasPlan, Placement, render_canvas
 from workbench.pad.ssd300 import ssd300_flops
 from workbench.pad.studies import DETECT, FLOPS
@@ -225,4 +226,21 @@ SSD300_FLOPS = View(
     knobs=(FLOPS.knob("extras"), FLOPS.knob("num_classes")),
     description="FLOPs of SSD300-VGG16 (flop_counter on meta tensors) from 100 to 600 px: the VGG backbone grows as "
                 "the input area; the extra layers are padded or dropped where the map runs out.",
+)
+
+
+def flops_tornado(metric: str):
+    """``metric`` of SSD300 under PaD at the paper's 300 px with the anchor interval and trigger rate at the ends of
+    their plausible ranges, the other at its default (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(FLOPS, metric)
+
+
+FLOPS_TORNADO = View(
+    name="pad.flops_tornado",
+    theme="pad",
+    func=flops_tornado,
+    title="Which assumptions move PaD's FLOPs",
+    knobs=(Choice("metric", "flop_reduction", options=tuple(FLOPS.metric_names), help="The metric explained."),),
+    description=TORNADO_DESCRIPTION + " PaD's schedule is reconstructed: the anchor interval and the trigger rate "
+                "are assumed (pad/studies.py).",
 )

@@ -16,6 +16,7 @@ MANIFEST = ThemeManifest(
         "workbench.sparce.views:SPEEDUP_VS_SPARSITY",
         "workbench.sparce.views:LAYER_BREAKDOWN",
         "workbench.sparce.views:SASA_SENSITIVITY",
+        "workbench.sparce.views:CORE_TORNADO",
     ),
     stages=(
         "workbench.sparce.stages:CORE",

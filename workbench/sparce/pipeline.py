@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from workbench.core.knobs import knob_field, validate_config
+from workbench.core.knobs import Assumed, knob_field, validate_config
 
 CLASSES = ("alu", "mul", "load", "store", "neon", "branch")
 
@@ -41,24 +41,38 @@ class PipelineConfig:
     alu_latency: int = knob_field(1, low=1, high=4, unit="cycles", label="ALU latency",
                                   help="ALU result latency (EX to use).")
     mul_latency: int = knob_field(3, low=1, high=8, unit="cycles", label="MUL latency",
-                                  help="Scalar MUL/MAC result latency.")
+                                  help="Scalar MUL/MAC result latency.",
+                                  assumed=Assumed(2, 5, "[R] the paper's gem5 core is not specified to this level; "
+                                                        "in-order ARMv8 cores multiply-accumulate in about 3-5 "
+                                                        "cycles, a short multiplier in 2"))
     load_latency: int = knob_field(2, low=1, high=6, unit="cycles", label="load-to-use latency",
-                                   help="Load-to-use latency on an L1 hit.")
+                                   help="Load-to-use latency on an L1 hit.",
+                                   assumed=Assumed(2, 4, "[R] L1 load-to-use of small in-order cores: 2 cycles for a "
+                                                         "short pipeline to 3-4 for the Cortex-A53 class"))
     neon_latency: int = knob_field(3, low=1, high=8, unit="cycles", label="NEON latency",
-                                   help="NEON (4-lane) operation latency.")
+                                   help="NEON (4-lane) operation latency.",
+                                   assumed=Assumed(2, 5, "[R] 4-lane integer multiply-accumulate on in-order ARMv8 "
+                                                         "NEON units: about 3-5 cycles, 2 for simple lanes"))
     mul_interval: int = knob_field(1, low=1, high=4, unit="cycles", label="MUL issue interval",
                                    help="Cycles between two multiplies (1 = pipelined multiplier).")
     neon_interval: int = knob_field(1, low=1, high=4, unit="cycles", label="NEON issue interval",
                                     help="Cycles between two NEON operations.")
     branch_penalty: int = knob_field(2, low=0, high=20, unit="cycles", label="taken-branch penalty",
-                                     help="Bubbles after a taken branch.")
+                                     help="Bubbles after a taken branch.",
+                                     assumed=Assumed(0, 8, "[R] 0 with a branch target buffer that hits, up to the "
+                                                           "front-end refill (about 8 cycles) of an 8-stage in-order "
+                                                           "pipeline without one"))
     fetch_to_issue: int = knob_field(2, low=1, high=6, unit="cycles", label="fetch to EX",
-                                     help="Cycles from fetch to EX (IF, ID): how early SparCE looks at the SpRF.")
+                                     help="Cycles from fetch to EX (IF, ID): how early SparCE looks at the SpRF.",
+                                     assumed=Assumed(2, 4, "[R] IF and ID of a 5-stage pipeline (2) up to the split "
+                                                           "fetch and decode stages of an 8-stage one (4)"))
     cache_kb: int = knob_field(32, low=1, high=256, unit="KiB", label="L1 D-cache size", help="L1 data cache size.")
     line_bytes: int = knob_field(64, low=16, high=256, unit="B", label="cache line size", help="Cache line size.")
     assoc: int = knob_field(4, low=1, high=16, label="L1 ways", help="Cache associativity (ways).")
     miss_penalty: int = knob_field(12, low=0, high=400, unit="cycles", label="L1 miss penalty",
-                                   help="Cycles the pipeline freezes per miss.")
+                                   help="Cycles the pipeline freezes per miss.",
+                                   assumed=Assumed(8, 30, "[R] an L1 miss served by an on-chip L2: about 8-20 cycles "
+                                                          "on small cores, up to 30 for a slower shared L2"))
 
     def __post_init__(self):
         validate_config(self)

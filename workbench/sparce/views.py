@@ -10,6 +10,7 @@ import pandas as pd
 from workbench.core import Choice, Int, View
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
+from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
 from workbench.sparce.studies import CORE
 from workbench.viz.charts import sweep_heatmap
 
@@ -123,4 +124,21 @@ SASA_SENSITIVITY = View(
     knobs=(CORE.knob("variant"), CORE.knob("activations")),
     description="Application time reduction for SASA tables of 1-64 entries and 1-4 ways: entries that do not fit "
                 "their set are left out (the largest regions stay), so their zeros are not skipped.",
+)
+
+
+def core_tornado(metric: str, variant: str):
+    """``metric`` of the trace model on the digits CNN (16 test images) with each assumed pipeline parameter at the
+    ends of its plausible range, the others at their defaults (:func:`workbench.explain.sensitivity.tornado`)."""
+    return tornado_figure(CORE, metric, {"variant": variant, "images": 16})
+
+
+CORE_TORNADO = View(
+    name="sparce.core_tornado",
+    theme="sparce",
+    func=core_tornado,
+    title="Which assumptions move the time reduction",
+    knobs=(Choice("metric", "time_reduction", options=tuple(CORE.metric_names), help="The metric explained."),
+           CORE.knob("variant")),
+    description=TORNADO_DESCRIPTION + " SparCE's ranges are declared on the pipeline's fields (sparce/pipeline.py).",
 )

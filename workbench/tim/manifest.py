@@ -17,6 +17,7 @@ MANIFEST = ThemeManifest(
         "workbench.tim.views:EFFICIENCY_MAP",
         "workbench.tim.views:PERIOD_BREAKDOWN",
         "workbench.tim.views:ASSUMPTION_TORNADO",
+        "workbench.tim.views:ASSUMPTION_BAND",
     ),
     stages=(
         "workbench.tim.stages:TERNARIZE",

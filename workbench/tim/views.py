@@ -10,7 +10,7 @@ import pandas as pd
 
 from workbench.core import Choice, View
 from workbench.core.runner import evaluate_frame
-from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_figure, tornado_figure
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
@@ -129,4 +129,25 @@ ASSUMPTION_TORNADO = View(
     knobs=(Choice("metric", "peak_tops", options=tuple(ARCH.metric_names), help="The metric explained."),
            ARCH.knob("network")),
     description=TORNADO_DESCRIPTION + " TiM's ranges are declared in data/presets/tim/tim_32nm.yaml.",
+)
+
+
+def assumption_band(metric: str, x: str):
+    """``metric`` of the default chip over design knob ``x`` with the band it spans over the assumed parameters'
+    plausible ranges (:func:`workbench.explain.uncertainty.band`)."""
+    return band_figure(ARCH, metric, x)
+
+
+ASSUMPTION_BAND = View(
+    name="tim.assumption_band",
+    theme="tim",
+    func=assumption_band,
+    title="Which design differences survive the assumptions",
+    knobs=(Choice("metric", "tops_per_w", options=tuple(ARCH.metric_names), help="The metric drawn."),
+           Choice("x", "rows_active", options=("rows_active", "adc_bits", "cols_per_adc", "tiles"),
+                  help="The design knob on the horizontal axis.")),
+    description="The line is the metric on the defaults; the band spans the 5-95 % of 48 joint draws of the assumed "
+                "([R]) parameters over their plausible ranges, the same draws at every design point, so where one "
+                "point lies above another in every draw (the tooltip's share) the difference survives the modelling "
+                "uncertainty.",
 )
