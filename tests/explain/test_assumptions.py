@@ -10,7 +10,7 @@ from workbench.tim.params import load_params
 @pytest.mark.parametrize("theme, expected", [
     ("tim", {"i_read_ua", "sigma_i_read_rel", "sense_margin_sigma", "i_precharge_ua", "acc_bits", "cols_per_pcu",
              "conversion_pipelined", "input_density", "weight_density"}),
-    ("crossbar", {"t_read_ns", "input_activity", "cell_area_f2"}),
+    ("crossbar", {"t_read_ns", "input_activity"}),
     ("mram", {"sense_margin_mv", "sigma_rp", "sigma_tmr", "sigma_vt_mv", "vsh_hole_mobility_cm2_per_vs",
               "access_width_um", "words_per_access", "sa_bias_ua"}),
     ("sparce", {"mul_latency", "load_latency", "neon_latency", "branch_penalty", "fetch_to_issue", "miss_penalty"}),
