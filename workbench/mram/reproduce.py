@@ -147,9 +147,10 @@ def _v2() -> list[ClaimResult]:
     cim = ratio("vsh", True, "gsh", True, True)
     core_note = (f"the core's energy ({core_cycle_energy_j() * 1e12:.1f} pJ/cycle, the component library's in-order "
                  "core, identical for both memories) dilutes the memory difference")
-    if not evaluate("vsh", False).write.writable:
-        core_note += ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
-                      "so only the kernels that never write (search and the reductions) compare")
+    unwritable = ("; 0.0 where the kernel writes: the VSH memory cannot be written at this write voltage (V1), "
+                  "so only the kernels that never write (search and the reductions) compare"
+                  if not evaluate("vsh", False).write.writable else "")
+    core_note += unwritable
     return [
         relative_claim("V2", "system energy efficiency VSH vs GSH, best kernel (x)",
                        _p("system_efficiency_vsh_vs_gsh_max"), float(single.max()), TOL, scale=SCALE_SYSTEM,
@@ -160,7 +161,7 @@ def _v2() -> list[ClaimResult]:
         relative_claim("V2", "total energy DVSH-CiM vs DGSH-CiM, best kernel (x)", _p("cim_energy_dvsh_vs_dgsh_max"),
                        float(cim.max()), TOL, scale=SCALE_SYSTEM,
                        note=f"per kernel {np.round(cim, 2).tolist()}; CiM removes most core cycles, so the write "
-                            "energy of the memory decides"),
+                            f"energy of the memory decides{unwritable}"),
     ]
 
 
