@@ -332,7 +332,12 @@ def _tool(name: str) -> str:
     return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
-def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = 1,
+SERVE_POOL_SIZE = 2
+"""Preheated kernels per dashboard under `workbench serve`: one for the next page and a spare, so a page reopened
+while the first refill still runs its notebook takes the finished spare instead of waiting (issue 28)."""
+
+
+def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = SERVE_POOL_SIZE,
                         cull_idle_s: int = 600) -> tuple[list[str], dict[str, str]]:
     """Voila arguments and environment of ``workbench serve``.
 
@@ -340,8 +345,10 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
       root page lands on ``00_overview.ipynb``, every asset is served locally, and a page shuts its kernel down when
       it is closed or reloaded;
     * ``pool_size`` preheated kernels per notebook (Voila's ``--preheat_kernel``): each runs its notebook before a
-      page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. Every pooled
-      kernel holds its dashboard in memory (~0.5 GB each for the training themes);
+      page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. A page takes the
+      pooled kernel furthest along, a finished one first (:class:`workbench.kernel_pool.ReadyFirstKernelManager`;
+      Voila's own pool hands out the oldest, still executing or not), and the pool refills one second later. Every
+      pooled kernel holds its dashboard in memory (~0.5 GB each for the training themes);
     * kernels idle for ``cull_idle_s`` seconds with no page connected are shut down (a backstop for pages that
       could not say goodbye: a crashed browser, a lost network); pooled kernels are kept.
 
@@ -361,7 +368,8 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(VOILA_TEMPLATES), env.get("JUPYTER_PATH", "")]))
     args = ["--template=workbench"]
     if pool_size:
-        args += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+        args += ["--preheat_kernel=True", f"--pool_size={pool_size}",
+                 "--VoilaConfiguration.multi_kernel_manager_class=workbench.kernel_pool.ReadyFirstKernelManager"]
     args += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
              f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}"]
     return args, env
@@ -506,8 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=default_port)
         p.add_argument("--ip", default="127.0.0.1")
         if name == "serve":
-            p.add_argument("--pool-size", type=int, default=1, metavar="N",
-                           help="preheated kernels per dashboard, each ~0.5 GB (default 1; 0: start one per page)")
+            p.add_argument("--pool-size", type=int, default=SERVE_POOL_SIZE, metavar="N",
+                           help=f"preheated kernels per dashboard, each ~0.5 GB (default {SERVE_POOL_SIZE}: a page "
+                                "and a spare for a reopened one; 0: start one per page)")
             p.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
                            help="shut down kernels that no page has used for this long (default 600)")
         if name == "lab":

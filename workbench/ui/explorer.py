@@ -36,6 +36,7 @@ from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
     axis_pickers,
+    building_live_chart,
     default_export_dir,
     format_value,
     notify_stored,
@@ -278,7 +279,8 @@ class Explorer(DeferredBuild, widgets.VBox):
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
         try:
-            show_chart(self.chart, self.current_chart(), self.style)
+            with building_live_chart():
+                show_chart(self.chart, self.current_chart(), self.style)
         except Exception as error:  # shown in the status line
             self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
             return False

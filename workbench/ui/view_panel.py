@@ -22,6 +22,7 @@ from workbench.ui.controls import Controls
 from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
+    building_live_chart,
     default_export_dir,
     offline_charts,
     on_stored,
@@ -84,8 +85,9 @@ class ViewPanel(DeferredBuild, widgets.VBox):
         started = time.perf_counter()
         try:
             params = self.view.validate(self.controls.values)
-            figure, frame = self.view.render(params, store=self.store)
-            show_chart(self.chart, figure, self.style)
+            with building_live_chart():
+                figure, frame = self.view.render(params, store=self.store)
+                show_chart(self.chart, figure, self.style)
         except Exception as error:  # shown to the user, not swallowed: the message is what they need
             self._report(f"{type(error).__name__}: {error}", "error")
             return
