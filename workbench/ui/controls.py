@@ -46,8 +46,10 @@ def _grid_step(span_to_default: float, span: float) -> float:
     return span_to_default / max(1, round(span_to_default / (span / SLIDER_STEPS)))
 
 
-def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueWidget:
-    """The widget for one knob, set to its default.
+def knob_widget(knob: Knob, *, continuous_update: bool = True,
+                option_labels: Mapping[str, str] | None = None) -> widgets.ValueWidget:
+    """The widget for one knob, set to its default; a ``Choice`` lists its options by ``option_labels`` (e.g. a
+    view's metric choice by the metrics' titles: "TOPS/W", not ``tops_per_w``) where given.
 
     Raises
     ------
@@ -60,12 +62,13 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueW
         "style": {"description_width": LABEL_WIDTH},
         "layout": widgets.Layout(width=KNOB_WIDTH, max_width="100%"),
     }
-    widget = _knob_widget(knob, common, continuous_update)
+    widget = _knob_widget(knob, common, continuous_update, option_labels or {})
     widget.add_class("wb-knob")
     return widget
 
 
-def _knob_widget(knob: Knob, common: dict, continuous_update: bool) -> widgets.ValueWidget:
+def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
+                 option_labels: Mapping[str, str]) -> widgets.ValueWidget:
     if isinstance(knob, Float):
         if knob.log:
             low, high = math.log10(knob.low), math.log10(knob.high)
@@ -80,7 +83,8 @@ def _knob_widget(knob: Knob, common: dict, continuous_update: bool) -> widgets.V
         return widgets.IntSlider(value=knob.default, min=int(knob.low), max=int(knob.high), step=knob.step or 1,
                                  continuous_update=continuous_update, **common)
     if isinstance(knob, Choice):
-        return widgets.Dropdown(options=[(str(o), o) for o in knob.options], value=knob.default, **common)
+        return widgets.Dropdown(options=[(option_labels.get(str(o), str(o)), o) for o in knob.options],
+                                value=knob.default, **common)
     if isinstance(knob, Bool):
         return widgets.Checkbox(value=knob.default, indent=False, **common)
     raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")
@@ -139,11 +143,15 @@ class Controls(widgets.VBox):
         Sliders report while dragging (``True``) or on release (``False``, for batch studies).
     debounce_s : float
         Quiet time after the last edit before callbacks run (0: immediately).
+    option_labels : mapping, optional
+        Labels of ``Choice`` options by option (see :func:`knob_widget`).
     """
 
-    def __init__(self, knobs: Iterable[Knob], *, continuous_update: bool = True, debounce_s: float = 0.15) -> None:
+    def __init__(self, knobs: Iterable[Knob], *, continuous_update: bool = True, debounce_s: float = 0.15,
+                 option_labels: Mapping[str, str] | None = None) -> None:
         self.knobs = {k.name: k for k in knobs}
-        self.widgets = {name: knob_widget(k, continuous_update=continuous_update) for name, k in self.knobs.items()}
+        self.widgets = {name: knob_widget(k, continuous_update=continuous_update, option_labels=option_labels)
+                        for name, k in self.knobs.items()}
         self._callbacks: list[Callable[[dict], None]] = []
         self._holding = False
         self._debounced = Debouncer(self._notify, debounce_s)

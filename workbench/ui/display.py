@@ -16,6 +16,7 @@ import altair as alt
 import ipywidgets as widgets
 from altair.utils import schemapi
 
+from workbench.core.knobs import Choice, Float, Int
 from workbench.core.paths import PROJECT_ROOT, results_path
 from workbench.core.registry import get_study
 from workbench.core.study import Study
@@ -34,12 +35,36 @@ STYLESHEET = """<style>
   justify-content: flex-end; }
 .wb-dashboard .widget-button { flex: 0 0 auto; overflow: visible; }
 .wb-dashboard .wb-row { flex-wrap: wrap; column-gap: 12px; }
+.wb-dashboard .wb-chart .vega-embed { display: block; width: 100%; box-sizing: border-box; }
+.wb-dashboard .wb-side { flex: 0 1 auto; }
 </style>"""
 """Dashboard CSS (shipped as an HTML widget, so it applies in Voila and JupyterLab alike): knob labels wrap inside
-their column, buttons keep their full label, and rows of controls and charts wrap below each other on narrow
-screens instead of pushing the chart's legend past the window's right edge."""
+their column, buttons keep their full label, rows of controls and charts wrap below each other on narrow screens
+instead of pushing the chart's legend past the window's right edge, and a chart's drawing fills its widget (the
+chart takes the row's width beside the knob column: :func:`chart_widget`)."""
 
 FIGURES_ENV = "WORKBENCH_FIGURES"
+
+
+CHART_MIN_WIDTH_PX = 360
+"""Narrowest a dashboard chart gets beside its knob column before the row wraps it below the knobs (the chart then
+takes the whole width)."""
+
+
+def chart_widget() -> alt.JupyterChart:
+    """An empty chart widget that takes the width left in its row (at least :data:`CHART_MIN_WIDTH_PX`); the charts
+    drawn into it by :func:`show_chart` fit that width."""
+    chart = alt.JupyterChart(None, layout=widgets.Layout(flex="1 1 480px", min_width=f"{CHART_MIN_WIDTH_PX}px",
+                                                         max_width="100%"))
+    chart.add_class("wb-chart")
+    return chart
+
+
+def side_column(children: list[widgets.Widget]) -> widgets.VBox:
+    """The compact column of knobs and axis pickers at a dashboard's left, beside its chart."""
+    column = widgets.VBox(children)
+    column.add_class("wb-side")
+    return column
 
 
 def stylesheet() -> widgets.HTML:
@@ -172,10 +197,19 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
     builders' specs are validated by their own tests.
     """
     with styles.enable(style) if style is not None else contextlib.nullcontext():
+        chart = fit_width(chart)
         if target.chart is None:
             target.chart = chart
         else:
             target.spec = chart.to_dict(validate=False)
+
+
+def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart`` sized to its widget's width (Vega-Lite's ``width="container"``, re-fitted when the window resizes),
+    when it is one plot or a layer of plots; a concatenation or facet keeps its panels' own widths."""
+    if not isinstance(chart, (alt.Chart, alt.LayerChart)):
+        return chart
+    return chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def building_live_chart() -> contextlib.AbstractContextManager:
@@ -211,6 +245,29 @@ def params_html(study: Study, params: Mapping[str, Any], title: str) -> str:
         for k in study.knobs if k.name in params
     )
     return f"<b>{html.escape(title)}</b><table class='wb-params'>{rows}</table>"
+
+
+def knob_summary(study: Study, params: Mapping[str, Any]) -> str:
+    """``params`` in words for a status line: each knob's label, value and unit ("ADC bits 5, tiles 32")."""
+    parts = []
+    for knob in study.knobs:
+        if knob.name in params:
+            label = knob.label or knob.name
+            unit = f" {knob.unit}" if knob.unit and knob.unit != label else ""
+            parts.append(f"{label} {format_value(params[knob.name])}{unit}")
+    return ", ".join(parts)
+
+
+def sweep_command(study: Study, points: int = 5) -> str:
+    """A ``workbench sweep`` command line computing a first curve of ``study``: its first numeric knob over its
+    range (else its first choice over every option), the other knobs at their defaults."""
+    numeric = next((k for k in study.knobs if isinstance(k, (Float, Int))), None)
+    if numeric is not None:
+        grid = f"{numeric.name}={numeric.low:g}:{numeric.high:g}:{points}"
+    else:
+        choice = next(k for k in study.knobs if isinstance(k, Choice))
+        grid = f"{choice.name}={','.join(map(str, choice.options))}"
+    return f"workbench sweep {study.name} --grid {grid}"
 
 
 def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widgets.Dropdown, ...]:
