@@ -37,7 +37,6 @@ Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
 import math
 import re
@@ -50,7 +49,13 @@ from workbench.cli import NOTEBOOKS, voila_serve_options
 from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
-from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, launch_chromium, voila_server
+from workbench.testing.dashboards import (
+    CHART_SELECTOR,
+    CHROMIUM,
+    launch_chromium,
+    voila_server,
+    wait_for_idle_kernels,
+)
 from workbench.ui.display import INLINE_CHART_JS_ENV
 
 #: Cells that draw a chart (the dashboards measured; the overview has none).
@@ -103,30 +108,6 @@ def _wait_for_log(log: Path, text: str, count: int, timeout_s: float = 600) -> N
         time.sleep(0.5)
 
 
-def _wait_for_idle_kernels(port: int, *, below_percent: float = 5.0, timeout_s: float = 600) -> None:
-    """Wait until the kernels of the Voila server on ``port`` together use less than ``below_percent`` of a CPU over
-    a second (a refilled kernel has finished running its notebook)."""
-    import psutil
-
-    server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        kernels = []
-        for child in server.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                if "ipykernel_launcher" in " ".join(child.cmdline()):
-                    child.cpu_percent(None)
-                    kernels.append(child)
-        time.sleep(1.0)
-        busy = 0.0
-        for kernel in kernels:
-            with contextlib.suppress(psutil.Error):  # a kernel that has just exited
-                busy += kernel.cpu_percent(None)
-        if busy < below_percent:
-            return
-    raise TimeoutError(f"the kernels of the server on port {port} stayed busy for {timeout_s} s")
-
-
 def _count_bytes(page) -> list[int]:
     """A one-item list that adds up the bytes ``page`` receives (HTTP bodies by their Content-Length, and websocket
     frames: the widgets' state comes over the kernel's websocket)."""
@@ -165,7 +146,7 @@ def dashboard_first_chart_s(pool_size: int, loads: int, only: list[str] | None =
         for taken, notebook in enumerate(notebook for _ in range(loads) for notebook in charted):
             if pool_size:
                 _wait_for_log(log, "Kernel pool of ", len(notebooks) + taken)  # one line per (re)fill
-                _wait_for_idle_kernels(port)
+                wait_for_idle_kernels(port)
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             received = _count_bytes(page)

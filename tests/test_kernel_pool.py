@@ -4,6 +4,7 @@ a refill still running its notebook while a finished kernel sat in the pool)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from types import SimpleNamespace
 
 from voila.voila_kernel_manager import voila_kernel_manager_factory
@@ -45,7 +46,7 @@ def test_a_page_takes_the_finished_kernel_before_older_ones_still_starting_or_ex
             async def get_rendered_notebook(self, notebook_name, **kwargs):
                 return (await self._pools[notebook_name].pop(0))["kernel_id"]
 
-        manager = SimpleNamespace(_pools={"tim_dnn.ipynb": [executing, finished]})
+        manager = SimpleNamespace(_pools={"tim_dnn.ipynb": [executing, finished]}, log=logging.getLogger("voila"))
         assert await Pooling.get_rendered_notebook(manager, "tim_dnn.ipynb") == "c"
         assert manager._pools["tim_dnn.ipynb"] == [executing]
 

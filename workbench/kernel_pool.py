@@ -21,6 +21,9 @@ from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
+READINESS = ("starting", "running its notebook", "ready")
+"""Words for :func:`readiness` levels, as the server log names the kernel a page gets."""
+
 
 def readiness(entry: asyncio.Future) -> int:
     """How far a pool entry is: 2 its notebook has run, 1 its kernel is running the notebook, 0 still starting (or
@@ -50,7 +53,11 @@ class ReadyFirstKernelManager(AsyncMappingKernelManager):
 
         @functools.wraps(take)
         async def get_rendered_notebook(self, notebook_name: str, *args: Any, **kw: Any):
-            most_ready_first(self._pools.get(notebook_name, []))
+            pool = self._pools.get(notebook_name, [])
+            most_ready_first(pool)
+            if pool:
+                self.log.info("Page of %s gets a pooled kernel that is %s (%d in the pool)", notebook_name,
+                              READINESS[readiness(pool[0])], len(pool))
             return await take(self, notebook_name, *args, **kw)
 
         cls.get_rendered_notebook = get_rendered_notebook

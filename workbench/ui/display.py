@@ -7,6 +7,7 @@ import contextlib
 import html
 import json
 import os
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,6 +38,8 @@ STYLESHEET = """<style>
 .wb-dashboard .wb-row { flex-wrap: wrap; column-gap: 12px; }
 .wb-dashboard .wb-chart .vega-embed { display: block; width: 100%; box-sizing: border-box; }
 .wb-dashboard .wb-side { flex: 0 1 auto; }
+.wb-dashboard .wb-about { max-width: 900px; line-height: 1.4; }
+.wb-dashboard .wb-about > summary { cursor: pointer; }
 </style>"""
 """Dashboard CSS (shipped as an HTML widget, so it applies in Voila and JupyterLab alike): knob labels wrap inside
 their column, buttons keep their full label, rows of controls and charts wrap below each other on narrow screens
@@ -65,6 +68,15 @@ def side_column(children: list[widgets.Widget]) -> widgets.VBox:
     column = widgets.VBox(children)
     column.add_class("wb-side")
     return column
+
+
+def heading(title: str, description: str) -> widgets.HTML:
+    """A dashboard's title and description: the description's first sentence shows, the rest folds open on a click,
+    so the chart starts near the top of the window (a 1000x800 window showed four lines of description first)."""
+    first, *rest = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", description.strip(), maxsplit=1)
+    body = (f"<details class='wb-about'><summary>{html.escape(first)}</summary>{html.escape(rest[0])}</details>"
+            if rest else f"<div class='wb-about'>{html.escape(description)}</div>")
+    return widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(title)}</h3>{body}")
 
 
 def stylesheet() -> widgets.HTML:

@@ -41,6 +41,7 @@ from workbench.ui.display import (
     chart_widget,
     default_export_dir,
     format_value,
+    heading,
     knob_summary,
     notify_stored,
     offline_charts,
@@ -185,8 +186,7 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.cancel_button.on_click(lambda button: self.cancel())
 
     def _layout(self) -> list[widgets.Widget]:
-        title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.study.name)}</h3>"
-                             f"<div style='max-width:900px'>{html.escape(self.study.description)}</div>")
+        title = heading(self.study.name, self.study.description)
         left = side_column([self.controls, self.x_picker, self.y_picker, self.color_picker])
         batch_row = row([self.run_button, self.cancel_button, self.progress, self.progress_label])
         point_box = widgets.VBox([self.point_info, self.use_point])

@@ -6,7 +6,6 @@ those studies (an Explorer's Run), so a figure never keeps showing yesterday's p
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from workbench.ui.display import (
     building_live_chart,
     chart_widget,
     default_export_dir,
+    heading,
     offline_charts,
     on_stored,
     row,
@@ -72,10 +72,9 @@ class ViewPanel(DeferredBuild, widgets.VBox):
         self.controls.on_change(lambda values: self.refresh())
         for study in self.view.studies:
             on_stored(study, self.refresh)
-        heading = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.view.title)}</h3>"
-                               f"<div style='max-width:900px'>{html.escape(self.view.description)}</div>")
         body = row([side_column([self.controls]), self.chart]) if self.view.knobs else self.chart
-        super().__init__([stylesheet(), heading, body, self.export_bar, self.status])
+        super().__init__([stylesheet(), heading(self.view.title, self.view.description), body, self.export_bar,
+                          self.status])
         self.add_class("wb-view")
         self.add_class("wb-dashboard")
         self.refresh()
