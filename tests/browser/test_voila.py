@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from workbench.testing.dashboards import CHART_SELECTOR as CHART
 from workbench.testing.dashboards import (
@@ -156,4 +157,11 @@ def _export_first_view(page) -> None:
     assert sorted(p.suffix for p in paths) == [".csv", ".json", ".pdf", ".png", ".svg"], paths
     for path in paths:
         assert path.is_file() and path.stat().st_size > 0, path
+    # paper-ready (issue 28 item 5): one or two IEEE columns wide (3.5 or 7.16 in), the PNG at 300 dpi
+    svg = next(p for p in paths if p.suffix == ".svg").read_text()
+    width_in = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1)) / 72
+    assert min(abs(width_in - 3.5), abs(width_in - 7.16)) < 0.01, width_in
+    with Image.open(next(p for p in paths if p.suffix == ".png")) as png:
+        assert png.info["dpi"] == pytest.approx((300, 300), abs=0.5) and abs(png.width - width_in * 300) <= 2
+    for path in paths:
         path.unlink()

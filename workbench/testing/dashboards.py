@@ -53,7 +53,16 @@ _LAYOUT_JS = """() => {
         covered.push(text(title));
     }
   }
-  return {truncated, legends_outside: outside, legend_titles_under_menu: covered};
+  const repeated = [], cut = [];
+  for (const legend of document.querySelectorAll(".vega-embed g.role-legend")) {
+    const labels = Array.from(legend.querySelectorAll(".role-legend-label text"), (t) => t.textContent);
+    const twice = labels.filter((label, i) => labels.indexOf(label) !== i);
+    if (twice.length) repeated.push(`${text(legend)}: ${[...new Set(twice)].join(", ")}`);
+    const ellipsis = labels.filter((label) => label.endsWith("\u2026"));
+    if (ellipsis.length) cut.push(`${text(legend)}: ${ellipsis.join(", ")}`);
+  }
+  return {truncated, legends_outside: outside, legend_titles_under_menu: covered, legend_labels_repeated: repeated,
+          legend_labels_cut: cut};
 }"""
 
 
@@ -84,8 +93,9 @@ def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
 
 def layout_problems(page) -> dict[str, list[str]]:
     """What reads badly on a Playwright ``page`` at its current width: widget labels, buttons and slider readouts cut
-    off (content wider than the element), chart legends reaching past the window's edges, and legend titles under a
-    chart's menu button; each a list of descriptions (all empty when the page reads well)."""
+    off (content wider than the element), chart legends reaching past the window's edges, legend titles under a
+    chart's menu button, and legends that repeat a label or cut one short with an ellipsis (series that cannot be
+    told apart); each a list of descriptions (all empty when the page reads well)."""
     return page.evaluate(_LAYOUT_JS)
 
 

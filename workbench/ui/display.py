@@ -216,12 +216,20 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
             target.spec = chart.to_dict(validate=False)
 
 
+LEGEND_COLUMN_PX = 160
+"""Width (px) a legend column takes on screen (label limit 150 px, symbol and padding): a chart's bottom legend has as
+many columns (up to 3) as fit under its plot."""
+
+
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """``chart`` sized to its widget's width (Vega-Lite's ``width="container"``, re-fitted when the window resizes),
-    when it is one plot or a layer of plots; a concatenation or facet keeps its panels' own widths."""
+    its bottom legend in as many columns as fit under the plot, when it is one plot or a layer of plots; a
+    concatenation or facet keeps its panels' own widths."""
     if not isinstance(chart, (alt.Chart, alt.LayerChart)):
         return chart
-    return chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    columns = {"expr": f"min(3, max(1, floor(width / {LEGEND_COLUMN_PX})))"}
+    return chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+                            ).configure_legend(columns=columns)
 
 
 def building_live_chart() -> contextlib.AbstractContextManager:
