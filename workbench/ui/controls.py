@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
+from workbench.ui.deferred import note_knob_edit
 from workbench.ui.display import LABEL_WIDTH
 
 KNOB_WIDTH = "420px"
@@ -59,12 +60,31 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True,
     common = {
         "description": knob.title,
         "tooltip": _tooltip(knob),
-        "style": {"description_width": LABEL_WIDTH},
-        "layout": widgets.Layout(width=KNOB_WIDTH, max_width="100%"),
+        "layout": _shared(widgets.Layout, width=KNOB_WIDTH, max_width="100%"),
     }
     widget = _knob_widget(knob, common, continuous_update, option_labels or {})
     widget.add_class("wb-knob")
     return widget
+
+
+_SHARED: dict[tuple, widgets.Widget] = {}
+
+
+def _shared(kind: type, **traits: Any) -> widgets.Widget:
+    """One ``kind(**traits)`` model for every knob widget of this kernel that asks for it. A page fetches every
+    widget model before its dashboards answer a knob change, and per-knob Layout and Style models were two thirds of
+    them (the first knob change after an open waited ~1 s for them); a closed model is made afresh."""
+    key = (kind, tuple(sorted(traits.items())))
+    model = _SHARED.get(key)
+    if model is None or model.comm is None:
+        model = _SHARED[key] = kind(**traits)
+    return model
+
+
+def _make(kind: type, common: dict, **options: Any) -> widgets.ValueWidget:
+    """A ``kind`` widget with the knob's ``common`` arguments and the style all widgets of its kind share."""
+    style = _shared(kind.class_traits()["style"].klass, description_width=LABEL_WIDTH)
+    return kind(**options, **common, style=style)
 
 
 def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
@@ -73,20 +93,19 @@ def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
         if knob.log:
             low, high = math.log10(knob.low), math.log10(knob.high)
             step = _grid_step(math.log10(knob.default) - low, high - low)
-            return widgets.FloatLogSlider(value=knob.default, base=10, min=low, max=high, step=step,
-                                          readout_format=".3g",
-                                          continuous_update=continuous_update, **common)
+            return _make(widgets.FloatLogSlider, common, value=knob.default, base=10, min=low, max=high, step=step,
+                         readout_format=".3g", continuous_update=continuous_update)
         step = knob.step if knob.step is not None else _grid_step(knob.default - knob.low, knob.high - knob.low)
-        return widgets.FloatSlider(value=knob.default, min=knob.low, max=knob.high, step=step, readout_format=".4g",
-                                   continuous_update=continuous_update, **common)
+        return _make(widgets.FloatSlider, common, value=knob.default, min=knob.low, max=knob.high, step=step,
+                     readout_format=".4g", continuous_update=continuous_update)
     if isinstance(knob, Int):
-        return widgets.IntSlider(value=knob.default, min=int(knob.low), max=int(knob.high), step=knob.step or 1,
-                                 continuous_update=continuous_update, **common)
+        return _make(widgets.IntSlider, common, value=knob.default, min=int(knob.low), max=int(knob.high),
+                     step=knob.step or 1, continuous_update=continuous_update)
     if isinstance(knob, Choice):
-        return widgets.Dropdown(options=[(option_labels.get(str(o), str(o)), o) for o in knob.options],
-                                value=knob.default, **common)
+        return _make(widgets.Dropdown, common, options=[(option_labels.get(str(o), str(o)), o) for o in knob.options],
+                     value=knob.default)
     if isinstance(knob, Bool):
-        return widgets.Checkbox(value=knob.default, indent=False, **common)
+        return _make(widgets.Checkbox, common, value=knob.default, indent=False)
     raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")
 
 
@@ -188,6 +207,7 @@ class Controls(widgets.VBox):
         self._callbacks.append(callback)
 
     def _on_widget_change(self, change: dict) -> None:
+        note_knob_edit()
         if not self._holding:
             self._debounced()
 
