@@ -19,6 +19,7 @@ import ipywidgets as widgets
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
 from workbench.ui.deferred import note_knob_edit
 from workbench.ui.display import LABEL_WIDTH
+from workbench.viz import style
 
 KNOB_WIDTH = "420px"
 """Width of one knob widget: label column, control and readout."""
@@ -50,7 +51,8 @@ def _grid_step(span_to_default: float, span: float) -> float:
 def knob_widget(knob: Knob, *, continuous_update: bool = True,
                 option_labels: Mapping[str, str] | None = None) -> widgets.ValueWidget:
     """The widget for one knob, set to its default; a ``Choice`` lists its options by ``option_labels`` (e.g. a
-    view's metric choice by the metrics' titles: "TOPS/W", not ``tops_per_w``) where given.
+    view's metric choice by the metrics' titles: "TOPS/W", not ``tops_per_w``) where given, else by their short
+    labels (a pipeline as "prune > ternary > TiM", :func:`workbench.viz.style.short_label`).
 
     Raises
     ------
@@ -102,8 +104,8 @@ def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
         return _make(widgets.IntSlider, common, value=knob.default, min=int(knob.low), max=int(knob.high),
                      step=knob.step or 1, continuous_update=continuous_update)
     if isinstance(knob, Choice):
-        return _make(widgets.Dropdown, common, options=[(option_labels.get(str(o), str(o)), o) for o in knob.options],
-                     value=knob.default)
+        return _make(widgets.Dropdown, common, value=knob.default,
+                     options=[(option_labels.get(str(o), style.short_label(o)), o) for o in knob.options])
     if isinstance(knob, Bool):
         return _make(widgets.Checkbox, common, value=knob.default, indent=False)
     raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")

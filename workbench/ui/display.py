@@ -216,9 +216,9 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
             target.spec = chart.to_dict(validate=False)
 
 
-LEGEND_COLUMN_PX = 160
-"""Width (px) a legend column takes on screen (label limit 150 px, symbol and padding): a chart's bottom legend has as
-many columns (up to 3) as fit under its plot."""
+LEGEND_COLUMN_PX = 200
+"""Width (px) a legend column is given on screen (most labels are shorter than the style's 240 px limit; symbol and
+padding): a chart's bottom legend has as many columns (up to 3) as fit under its plot."""
 
 
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
