@@ -173,7 +173,7 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     assert main(["serve", "--port", "9123"]) == 0
     (argv, jupyter_path), = calls
     assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
-                        "--template=workbench", "--preheat_kernel=True", "--pool_size=1",
+                        "--template=workbench", "--preheat_kernel=True", "--pool_size=2",
                         "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
                         *serve_options()]
     assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]

@@ -17,6 +17,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 from workbench.core.paths import PROJECT_ROOT, reference_dir
 from workbench.serve_kernels import GRACE_S, MAX_KERNELS, serve_options
@@ -336,18 +337,29 @@ def _tool(name: str) -> str:
     return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
-def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = 1,
-                        cull_idle_s: int = 600) -> tuple[list[str], dict[str, str]]:
+SERVE_POOL_SIZE = 2
+"""Preheated kernels per dashboard under `workbench serve`: one for the next page and a spare, so a page reopened
+while the first refill still runs its notebook takes the finished spare instead of waiting (issue 28)."""
+
+
+def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = SERVE_POOL_SIZE,
+                        cull_idle_s: int = 600, **budgets: Any) -> tuple[list[str], dict[str, str]]:
     """Voila arguments and environment of ``workbench serve``.
 
     * the ``workbench`` template (``share/jupyter/voila/templates/workbench``, found through ``JUPYTER_PATH``): the
       root page lands on ``00_overview.ipynb``, every asset is served locally, and a page shuts its kernel down when
       it is closed or reloaded;
     * ``pool_size`` preheated kernels per notebook (Voila's ``--preheat_kernel``): each runs its notebook before a
-      page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. Every pooled
-      kernel holds its dashboard in memory (~0.5 GB each for the training themes);
+      page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. A page takes the
+      pooled kernel furthest along, a finished one first (:class:`workbench.kernel_pool.ReadyFirstKernelManager`;
+      Voila's own pool hands out the oldest, still executing or not), and the pool refills one second later. Every
+      pooled kernel holds its dashboard in memory (~0.5 GB each for the training themes);
     * kernels idle for ``cull_idle_s`` seconds with no page connected are shut down (a backstop for pages that
-      could not say goodbye: a crashed browser, a lost network); pooled kernels are kept.
+      could not say goodbye: a crashed browser, a lost network); pooled kernels are kept;
+    * the kernel budgets ``budgets`` (:func:`workbench.serve_kernels.serve_options`: an abandoned page's kernel ends
+      after a grace, a new kernel past a count or memory budget is refused), through
+      :class:`workbench.serve_kernel_manager.BoundedKernelManager`, itself a
+      :class:`~workbench.kernel_pool.ReadyFirstKernelManager`.
 
     Returns the extra command-line arguments and a copy of ``environ`` (default ``os.environ``) with the template
     folder first on ``JUPYTER_PATH``.
@@ -367,7 +379,7 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     if pool_size:
         args += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     args += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
-             f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}"]
+             f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}", *serve_options(**budgets)]
     return args, env
 
 
@@ -395,9 +407,9 @@ def check_address(ip: str, port: int) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     check_address(args.ip, args.port)
-    extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle)
-    extra_args += serve_options(grace_s=args.kernel_grace, max_kernels=args.max_kernels,
-                                max_memory_gb=args.max_kernel_memory)
+    extra_args, env = voila_serve_options(pool_size=args.pool_size, cull_idle_s=args.cull_idle,
+                                          grace_s=args.kernel_grace, max_kernels=args.max_kernels,
+                                          max_memory_gb=args.max_kernel_memory)
     os.environ.update(env)
     print(f"dashboards: http://{args.ip}:{args.port}/ (the overview; every dashboard is linked from it)", flush=True)
     return _exec([
@@ -512,8 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=default_port)
         p.add_argument("--ip", default="127.0.0.1")
         if name == "serve":
-            p.add_argument("--pool-size", type=int, default=1, metavar="N",
-                           help="preheated kernels per dashboard, each ~0.5 GB (default 1; 0: start one per page)")
+            p.add_argument("--pool-size", type=int, default=SERVE_POOL_SIZE, metavar="N",
+                           help=f"preheated kernels per dashboard, each ~0.5 GB (default {SERVE_POOL_SIZE}: a page "
+                                "and a spare for a reopened one; 0: start one per page)")
             p.add_argument("--cull-idle", type=int, default=600, metavar="SECONDS",
                            help="shut down kernels that no page has used for this long (default 600)")
             p.add_argument("--kernel-grace", type=float, default=GRACE_S, metavar="SECONDS",

@@ -6,15 +6,16 @@ from __future__ import annotations
 import time
 
 import psutil
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from traitlets import Float, Integer
 
+from workbench.kernel_pool import ReadyFirstKernelManager
 from workbench.serve_kernels import GRACE_S, MAX_KERNELS, MAX_MEMORY_FRACTION, PING_S
 
 
-class BoundedKernelManager(AsyncMappingKernelManager):
-    """A mapping kernel manager that culls abandoned kernels quickly and caps the kernels' count and memory."""
+class BoundedKernelManager(ReadyFirstKernelManager):
+    """A mapping kernel manager (handing out the most ready pooled kernel first) that culls abandoned kernels quickly
+    and caps the kernels' count and memory."""
 
     disconnected_grace_s = Float(GRACE_S, config=True, help="shut a kernel down this long after its last page's "
                                                             "websocket closed (s)")

@@ -23,11 +23,11 @@ server (seconds), which only ``workbench serve``'s Voila loads. Like ``cli.py`` 
 from __future__ import annotations
 
 #: Defaults of ``workbench serve``: at most 26 s from a killed browser to its kernel's end (a grace of 20 s, checked
-#: every 6 s), at most a minute from a silent one (30 s more: its unanswered pings), 24 kernels (the 9 dashboards'
-#: preheated pool and 15 pages), and half the machine's memory.
+#: every 6 s), at most a minute from a silent one (30 s more: its unanswered pings), 32 kernels (the 9 dashboards'
+#: preheated pool of 2 each and 14 pages), and half the machine's memory.
 GRACE_S = 20
 PING_S = 10
-MAX_KERNELS = 24
+MAX_KERNELS = 32
 MAX_MEMORY_FRACTION = 0.5
 
 

@@ -1,9 +1,10 @@
 """`workbench serve`'s Voila in a real browser: every asset comes from the server, and no kernel outlives its page.
 
 The server runs with exactly the arguments and environment of ``workbench serve`` (``cli.voila_serve_options``: the
-workbench template, one preheated kernel per notebook, idle culling) over a folder holding only the Explorer test
-notebook, so its pool is one kernel. The kernel budgets (``serve_kernels.serve_options``: abandoned kernels culled,
-new ones refused past a count) are driven on servers of their own without a pool, so every page starts a kernel.
+workbench template, two preheated kernels per notebook handed out most ready first, idle culling, the kernel
+budgets) over a folder holding only the Explorer test notebook. The kernel budgets (``serve_kernels.serve_options``:
+abandoned kernels culled, new ones refused past a count) are driven on servers of their own without a pool, so every
+page starts a kernel.
 """
 
 from __future__ import annotations
@@ -19,13 +20,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from workbench.cli import voila_serve_options
-from workbench.serve_kernels import serve_options
-from workbench.testing.dashboards import CHART_SELECTOR, CHROMIUM, CHROMIUM_ARGS, free_port, voila_server
+from workbench.cli import SERVE_POOL_SIZE, voila_serve_options
+from workbench.testing.dashboards import (
+    CHART_SELECTOR,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    voila_server,
+)
 
 HERE = Path(__file__).resolve().parent
 PAGE_TIMEOUT_MS = 240_000
-POOL_SIZE = 1
+POOL_SIZE = SERVE_POOL_SIZE
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,12 +41,14 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """``(base URL, server port)`` of a `workbench serve`-configured Voila over one copy of the Explorer notebook."""
+    """``(base URL, server port, server log)`` of a `workbench serve`-configured Voila over one copy of the Explorer
+    notebook."""
     folder = tmp_path_factory.mktemp("served")
     shutil.copy(HERE / "explorer_lens.ipynb", folder / "lens.ipynb")
     extra_args, env = voila_serve_options(pool_size=POOL_SIZE)
-    with voila_server(folder, log_path=folder.parent / "voila.log", extra_args=tuple(extra_args), env=env) as url:
-        yield url, urlsplit(url).port
+    log = folder.parent / "voila.log"
+    with voila_server(folder, log_path=log, extra_args=tuple(extra_args), env=env) as url:
+        yield url, urlsplit(url).port, log
 
 
 def kernels(port: int) -> list:
@@ -71,7 +79,7 @@ def wait_for_kernels(port: int, count: int, *, steady_s: float = 3, timeout_s: f
 
 
 def test_dashboard_and_tree_load_nothing_from_outside_the_server(browser, served):
-    url, _ = served
+    url, _, _ = served
     context = browser.new_context()
     outside = []
 
@@ -101,7 +109,7 @@ def test_dashboard_and_tree_load_nothing_from_outside_the_server(browser, served
 def test_closed_and_reloaded_pages_release_their_kernels(browser, served):
     """Five page views, each left by navigating away, reloading or closing the tab: the kernel count and their memory
     come back to the preheated pool's."""
-    url, port = served
+    url, port, _ = served
     wait_for_kernels(port, POOL_SIZE)
     page_kernel_rss = 0  # the largest kernel seen while a page shows its dashboard
     context = browser.new_context()
@@ -131,9 +139,8 @@ def budgeted(folder: Path, **budgets):
     notebook, with ``serve_options(**budgets)``."""
     folder.mkdir()
     shutil.copy(HERE / "explorer_lens.ipynb", folder / "lens.ipynb")
-    extra_args, env = voila_serve_options(pool_size=0)
-    with voila_server(folder, log_path=folder.parent / f"{folder.name}.log", env=env,
-                      extra_args=(*extra_args, *serve_options(**budgets))) as url:
+    extra_args, env = voila_serve_options(pool_size=0, **budgets)
+    with voila_server(folder, log_path=folder.parent / f"{folder.name}.log", env=env, extra_args=extra_args) as url:
         yield url, urlsplit(url).port
 
 

@@ -13,11 +13,13 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from workbench.testing.dashboards import CHART_SELECTOR as CHART
 from workbench.testing.dashboards import (
     CHROMIUM,
     dashboards_in,
+    first_chart_top,
     layout_problems,
     voila_executable,
     voila_server,
@@ -31,6 +33,8 @@ PAGE_TIMEOUT_MS = 240_000
 CHART_MARKERS = ("Explorer(", "ViewPanel(")
 WIDTHS = (1400, 1000)
 """Window widths a dashboard must read well at (a laptop and a projector / half-screen window)."""
+FOLD_PX = 800
+"""Window height at which a dashboard's first chart must start in view (a projector's 1000x800)."""
 
 pytestmark = [
     pytest.mark.browser,
@@ -135,6 +139,12 @@ def _check_layout(page, notebook: Path) -> None:
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")  # relaid out
         problems = {kind: found for kind, found in layout_problems(page).items() if found}
         assert not problems, f"{notebook.name} at {width} px: {problems}"
+    if not any(marker in notebook.read_text() for marker in CHART_MARKERS):
+        return
+    # a projector-sized window shows the first chart without scrolling (issue 28: pruning's and sparce's were below)
+    page.set_viewport_size({"width": 1000, "height": FOLD_PX})
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert first_chart_top(page) < FOLD_PX - 100, f"{notebook.name}: first chart below the fold at 1000x{FOLD_PX}"
 
 
 def _export_first_view(page) -> None:
@@ -147,4 +157,11 @@ def _export_first_view(page) -> None:
     assert sorted(p.suffix for p in paths) == [".csv", ".json", ".pdf", ".png", ".svg"], paths
     for path in paths:
         assert path.is_file() and path.stat().st_size > 0, path
+    # paper-ready (issue 28 item 5): one or two IEEE columns wide (3.5 or 7.16 in), the PNG at 300 dpi
+    svg = next(p for p in paths if p.suffix == ".svg").read_text()
+    width_in = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg).group(1)) / 72
+    assert min(abs(width_in - 3.5), abs(width_in - 7.16)) < 0.01, width_in
+    with Image.open(next(p for p in paths if p.suffix == ".png")) as png:
+        assert png.info["dpi"] == pytest.approx((300, 300), abs=0.5) and abs(png.width - width_in * 300) <= 2
+    for path in paths:
         path.unlink()

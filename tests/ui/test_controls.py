@@ -8,6 +8,7 @@ import pytest
 
 from workbench.core import Bool, Choice, Float, Int
 from workbench.ui.controls import Controls, Debouncer, knob_widget, widget_value
+from workbench.ui.display import LABEL_WIDTH
 
 R = Float("r_wire", 2.5, low=0.1, high=100.0, log=True, unit="ohm", help="wire resistance per cell")
 V = Float("v_read", 0.2, low=0.0, high=1.0, step=0.05, unit="V")
@@ -107,3 +108,13 @@ def test_default_lies_on_the_slider_grid(knob):
     assert k == pytest.approx(round(k), abs=1e-6)
     assert widget_value(knob, snapped) == knob.default  # grid noise rounded off, so the store key is unchanged
     assert w.step <= (w.max - w.min) / 100  # still a fine slider
+
+
+def test_knob_widgets_share_their_layout_and_style_models():
+    """A page fetches every widget model before a dashboard answers its first knob change (issue 28: ~1 s); the knob
+    widgets of a kind share one Layout and one Style model instead of two each."""
+    controls = Controls([R, V, N, C, B], debounce_s=0)
+    sliders = [controls.widgets[name] for name in ("r_wire", "v_read", "rows")]
+    assert len({id(w.layout) for w in controls.widgets.values()}) == 1
+    assert len({id(w.style) for w in sliders}) == 1 and sliders[0].style.description_width == LABEL_WIDTH
+    assert controls.widgets["adc"].style is not sliders[0].style  # a dropdown's style is another kind

@@ -2,10 +2,13 @@
 built once (on the placeholder's message, on request, or by ``build_all``), and shows a build error in its place.
 The browser side (placeholders and charts drawn as they near the visible page) is checked by tests/browser."""
 
+import asyncio
+
 import ipywidgets as widgets
 from sample_studies import LENS
 
 from workbench.ui import Deferred, Explorer, ViewPanel, build_all
+from workbench.ui.deferred import QUIET_S
 
 
 def widget_models() -> int:
@@ -42,3 +45,22 @@ def test_build_all_builds_what_is_pending_and_reports_failures(store):
     shown = bad.children[0]
     assert "wb-error" in shown.value and "wb-dashboard" in shown._dom_classes
     assert build_all() == []  # nothing left pending
+
+
+def test_a_section_neared_while_the_reader_turns_knobs_waits_until_they_are_quiet(store):
+    """Issue 28: the first knob change after an open waited 1-2 s for the section below being built."""
+    first = Explorer(LENS, x="weight_g", y="brightness", store=store, debounce_s=0)
+    section = Explorer.deferred(LENS, x="weight_g", y="brightness", store=store)
+
+    async def reader():
+        first.controls.widgets["focal_mm"].value = 80.0  # a knob edit, then the section below nears
+        near(section)
+        assert not section.built  # the kernel stays free for the next knob change
+        await asyncio.sleep(QUIET_S / 2)
+        first.controls.widgets["focal_mm"].value = 90.0
+        await asyncio.sleep(QUIET_S * 0.9)
+        assert not section.built  # each edit restarts the quiet period
+        await asyncio.sleep(QUIET_S * 0.6)
+        return section.built
+
+    assert asyncio.run(reader())

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sample_studies import LENS
 
-from workbench.core import Float, Int, Metric, Study
+from workbench.core import Bool, Float, Int, Metric, Study
 from workbench.core.files import content_sha256
 from workbench.core.progress import track
 from workbench.ui import Explorer, SweepPanel
@@ -252,3 +252,55 @@ def test_axis_pickers_list_metrics_and_knobs_by_title_with_unit():
     assert e.color_picker.options[0] == ("(none)", None) and ("coating", "coating") in e.color_picker.options
     e.x_picker.value = "focal_mm"
     assert e.chart.spec["layer"][0]["encoding"]["x"]["title"] == "focal_mm (mm)"
+
+
+def test_a_point_stored_by_one_explorer_shows_in_every_explorer_of_the_study_with_human_status(store):
+    """Issue 28 item 8: a second Explorer of the study stayed "not computed" after the first stored the point; the
+    running status named raw knob names."""
+    first, second = Explorer(TRAIN, store=store, x="cost_s", y="loss"), Explorer(TRAIN, store=store, x="lr", y="loss")
+    assert "not computed" in second.table.value
+    first.controls.set_values({"step_s": 0.05})
+    second.controls.set_values({"step_s": 0.05})
+    thread = first.run_point()
+    assert ">running epochs 3, lr 0.1, step_s 0.05 s<" in text(first.status)
+    thread.join(10)
+    assert "not computed" not in second.table.value and second.metrics["loss"] == pytest.approx(0.9**3)
+    assert len(layer_values(second.chart.spec, point_layer(second.chart.spec))) == 1
+
+
+def test_an_empty_batch_explorer_says_what_to_run(store):
+    e = Explorer(TRAIN, store=store)
+    assert "nothing stored yet; e.g. `workbench sweep uitest.train --grid epochs=1:500:5`" in text(e.status)
+
+
+def gain(level: float, gate: bool, offset: float) -> dict:
+    """``offset`` only counts when ``gate`` is on (as dyvedeep's threshold only counts with saturation prediction)."""
+    return {"out": level + (offset if gate else 0.0), "cost": level**2}
+
+
+GATED = Study(name="uitest.gated", theme="uitest", func=gain,
+              knobs=(Float("level", 1.0, low=0.0, high=2.0), Bool("gate", False), Float("offset", 0.0, low=0.0,
+                                                                                              high=1.0)),
+              metrics=(Metric("out", better="max"), Metric("cost", better="min")))
+
+
+def test_explorer_opens_at_given_knobs_and_names_a_swept_knob_without_effect():
+    e = Explorer(GATED, x="cost", y="out", sweep_knob="offset", debounce_s=0)
+    assert len(e.frame) == 21 and "every offset value gives the same point here: offset has no effect" in text(
+        e.status)
+    e = Explorer(GATED, x="cost", y="out", sweep_knob="offset", debounce_s=0, knobs={"gate": True})
+    assert e.params["gate"] is True
+    assert "no effect" not in text(e.status)
+    # the live chart fills its widget's width (the export keeps the journal width)
+    assert e.chart.spec["width"] == "container" and e.chart.spec["autosize"]["type"] == "fit-x"
+
+
+def test_sweep_panel_opens_on_its_ticked_grid_or_says_what_to_press(store):
+    panel = SweepPanel(LENS, store=store, points_per_knob=3, sweep=("aperture_mm", "coating"))
+    assert len(panel.frame) == 4 and len(store.frame(LENS)) == 0  # evaluated for the chart, not stored
+    assert panel.chart.spec is not None and "4 points of the ticked grid" in text(panel.status)
+    assert "2 invalid combinations left out" in text(panel.status)  # aperture 60 mm > focal 50 mm
+    empty = SweepPanel(TRAIN, store=store)
+    assert empty.frame.empty and "no sweep yet: tick 'sweep'" in text(empty.status)
+    with pytest.raises(KeyError, match="colour"):
+        SweepPanel(LENS, store=store, sweep=("colour",))

@@ -8,6 +8,7 @@ from workbench.core import Float, Int, Metric, Study
 from workbench.core.store import ResultStore
 from workbench.ui import Explorer, SweepPanel, ViewPanel, knob_widget
 from workbench.ui.display import FIGURES_ENV, LABEL_WIDTH, STYLESHEET, default_export_dir
+from workbench.ui.explorer import PHASE_SHARE
 
 
 def staged(epochs: int) -> dict:
@@ -62,8 +63,12 @@ def test_progress_never_goes_back_between_phases(store):
     for done in range(0, 63, 7):
         explorer._on_progress(done, 100, "training")
     at_switch = explorer.progress.value
+    assert explorer.progress_label.value == "phase 1: training (56/100)"
     for done in range(0, 11):
         explorer._on_progress(done, 10, "programming crossbars")
-    assert at_switch == pytest.approx(0.56)
-    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
-    assert explorer.progress_label.value == "programming crossbars 10/10"
+    # training ended at 56 % of its share; the second phase fills PHASE_SHARE of what was left; the bar is full only
+    # when the point is (issue 28: it was full at "programming crossbars 1/4")
+    assert at_switch == pytest.approx(0.56 * PHASE_SHARE)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(at_switch + (1 - at_switch) * PHASE_SHARE)
+    assert seen[-1] < 1
+    assert explorer.progress_label.value == "phase 2: programming crossbars (10/10)"

@@ -69,3 +69,11 @@ def test_a_run_on_the_page_redraws_the_views_over_that_study(store, monkeypatch)
     explorer.controls.set_values({"epochs": 3})
     explorer.run_point().join(10)
     assert panel.frame["epochs"].tolist() == [3] and panel.frame["loss"].tolist() == [0.125]
+
+
+def test_a_views_metric_choice_lists_metrics_by_title():
+    """Issue 28 item 3: the TiM efficiency map's dropdown showed a raw ``tops_per_w``."""
+    panel = ViewPanel("tim.efficiency_map")
+    options = dict(panel.controls.widgets["metric"].options)
+    assert options["TOPS/W"] == "tops_per_w" and "tops_per_w" not in options
+    assert panel.controls.values["metric"] == "tops_per_w"

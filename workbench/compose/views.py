@@ -14,6 +14,7 @@ import pandas as pd
 from workbench.compose.studies import COMPOSE
 from workbench.core import Choice, View
 from workbench.core.stages import ARROW, get_stage, parse_pipeline, stage_knobs
+from workbench.viz import style
 from workbench.viz.charts import tradeoff
 
 COSTS = ("energy_per_inference_nj", "latency_per_inference_us", "area_mm2")
@@ -32,8 +33,9 @@ def label(pipeline: str) -> str:
 def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["target"] = [get_stage(parse_pipeline(p)[-1]).title for p in frame["pipeline"]]
-    frame["algorithms"] = [" > ".join(get_stage(n).title for n in parse_pipeline(p)[:-1]) or "none"
-                           for p in frame["pipeline"]]
+    # the algorithm stages by their short names ("prune > ternary"): stage titles joined were cut off in legends
+    frame["algorithms"] = [" > ".join(style.SHORT_LABELS.get(n, get_stage(n).title) for n in parse_pipeline(p)[:-1])
+                           or "none" for p in frame["pipeline"]]
     return frame
 
 

@@ -40,18 +40,31 @@ Scalar operations (per image; padding positions count as terms, as in ``torch.ut
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from torch import nn
 
 from workbench.dyvedeep.effort import EXACT, Effort, LayerEffort
 
 OVERHEADS = ("spet_checks", "sdss_checks", "interpolation", "variance", "approximation")
 SKIPS = ("skipped_var", "skipped_sdss", "skipped_spet")
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    """The BLAS/OpenMP libraries loaded in this process, found once: building a controller scans the process's
+    loaded libraries (~4-9 ms, which per evaluation was half of a dashboard knob change over a 21-point curve)."""
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """A context limiting BLAS to one thread (the matrices are small and the machine is shared)."""
+    return _threadpools().limit(limits=1)
 
 
 @dataclass
@@ -290,7 +303,7 @@ class DynamicNet:
     def static_forward(self, x: np.ndarray) -> np.ndarray:
         """Logits of the static network (the reference every dynamic run is compared with)."""
         x = np.asarray(x, dtype=np.float32)
-        with threadpool_limits(1):
+        with _one_blas_thread():
             for layer in self.convs:
                 n, _, h, w = x.shape
                 pre = (im2col(x) @ layer.flat.T + layer.bias).reshape(n, h, w, -1).transpose(0, 3, 1, 2)
@@ -309,7 +322,7 @@ class DynamicNet:
         tuning reuses the unchanged front of the network); ``keep_inputs`` keeps every conv layer's input.
         """
         self.check_effort(effort)
-        with threadpool_limits(1):  # one BLAS thread: the matrices are small and the machine is shared
+        with _one_blas_thread():  # one BLAS thread: the matrices are small and the machine is shared
             return self._run(np.asarray(x, dtype=np.float32), effort, keep_maps, start, before, keep_inputs)
 
     def _run(self, x, effort, keep_maps, start, before, keep_inputs) -> RunResult:

@@ -53,7 +53,16 @@ _LAYOUT_JS = """() => {
         covered.push(text(title));
     }
   }
-  return {truncated, legends_outside: outside, legend_titles_under_menu: covered};
+  const repeated = [], cut = [];
+  for (const legend of document.querySelectorAll(".vega-embed g.role-legend")) {
+    const labels = Array.from(legend.querySelectorAll(".role-legend-label text"), (t) => t.textContent);
+    const twice = labels.filter((label, i) => labels.indexOf(label) !== i);
+    if (twice.length) repeated.push(`${text(legend)}: ${[...new Set(twice)].join(", ")}`);
+    const ellipsis = labels.filter((label) => label.endsWith("\u2026"));
+    if (ellipsis.length) cut.push(`${text(legend)}: ${ellipsis.join(", ")}`);
+  }
+  return {truncated, legends_outside: outside, legend_titles_under_menu: covered, legend_labels_repeated: repeated,
+          legend_labels_cut: cut};
 }"""
 
 
@@ -84,9 +93,21 @@ def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
 
 def layout_problems(page) -> dict[str, list[str]]:
     """What reads badly on a Playwright ``page`` at its current width: widget labels, buttons and slider readouts cut
-    off (content wider than the element), chart legends reaching past the window's edges, and legend titles under a
-    chart's menu button; each a list of descriptions (all empty when the page reads well)."""
+    off (content wider than the element), chart legends reaching past the window's edges, legend titles under a
+    chart's menu button, and legends that repeat a label or cut one short with an ellipsis (series that cannot be
+    told apart); each a list of descriptions (all empty when the page reads well)."""
     return page.evaluate(_LAYOUT_JS)
+
+
+def first_chart_top(page) -> float:
+    """Pixels from the top of the window to the first drawn chart, with the page scrolled to its top (Voila scrolls
+    ``#rendered_cells``, JupyterLab its notebook panel, elsewhere the window); ``inf`` when no chart is drawn."""
+    return page.evaluate("""() => {
+      for (const box of document.querySelectorAll("#rendered_cells, .jp-WindowedPanel-outer")) box.scrollTop = 0;
+      window.scrollTo(0, 0);
+      const chart = document.querySelector(".vega-embed svg.marks, .vega-embed canvas");
+      return chart ? chart.getBoundingClientRect().top : Infinity;
+    }""")
 
 
 def voila_executable() -> Path:
@@ -210,3 +231,27 @@ def launch_chromium(playwright):
     if not CHROMIUM.exists():
         raise FileNotFoundError(f"headless Chromium not found at {CHROMIUM}: apt-get install chromium")
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def wait_for_idle_kernels(port: int, *, below_percent: float = 5.0, timeout_s: float = 600) -> None:
+    """Wait until the kernels of the Voila server on ``port`` together use less than ``below_percent`` of a CPU over
+    a second (a refilled kernel has finished running its notebook)."""
+    import psutil
+
+    server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        kernels = []
+        for child in server.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel_launcher" in " ".join(child.cmdline()):
+                    child.cpu_percent(None)
+                    kernels.append(child)
+        time.sleep(1.0)
+        busy = 0.0
+        for kernel in kernels:
+            with contextlib.suppress(psutil.Error):  # a kernel that has just exited
+                busy += kernel.cpu_percent(None)
+        if busy < below_percent:
+            return
+    raise TimeoutError(f"the kernels of the server on port {port} stayed busy for {timeout_s} s")

@@ -17,7 +17,9 @@ from typing import Any
 import ipywidgets as widgets
 
 from workbench.core.knobs import Bool, Choice, Float, Int, Knob
+from workbench.ui.deferred import note_knob_edit
 from workbench.ui.display import LABEL_WIDTH
+from workbench.viz import style
 
 KNOB_WIDTH = "420px"
 """Width of one knob widget: label column, control and readout."""
@@ -46,8 +48,11 @@ def _grid_step(span_to_default: float, span: float) -> float:
     return span_to_default / max(1, round(span_to_default / (span / SLIDER_STEPS)))
 
 
-def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueWidget:
-    """The widget for one knob, set to its default.
+def knob_widget(knob: Knob, *, continuous_update: bool = True,
+                option_labels: Mapping[str, str] | None = None) -> widgets.ValueWidget:
+    """The widget for one knob, set to its default; a ``Choice`` lists its options by ``option_labels`` (e.g. a
+    view's metric choice by the metrics' titles: "TOPS/W", not ``tops_per_w``) where given, else by their short
+    labels (a pipeline as "prune > ternary > TiM", :func:`workbench.viz.style.short_label`).
 
     Raises
     ------
@@ -57,32 +62,52 @@ def knob_widget(knob: Knob, *, continuous_update: bool = True) -> widgets.ValueW
     common = {
         "description": knob.title,
         "tooltip": _tooltip(knob),
-        "style": {"description_width": LABEL_WIDTH},
-        "layout": widgets.Layout(width=KNOB_WIDTH, max_width="100%"),
+        "layout": _shared(widgets.Layout, width=KNOB_WIDTH, max_width="100%"),
     }
-    widget = _knob_widget(knob, common, continuous_update)
+    widget = _knob_widget(knob, common, continuous_update, option_labels or {})
     widget.add_class("wb-knob")
     return widget
 
 
-def _knob_widget(knob: Knob, common: dict, continuous_update: bool) -> widgets.ValueWidget:
+_SHARED: dict[tuple, widgets.Widget] = {}
+
+
+def _shared(kind: type, **traits: Any) -> widgets.Widget:
+    """One ``kind(**traits)`` model for every knob widget of this kernel that asks for it. A page fetches every
+    widget model before its dashboards answer a knob change, and per-knob Layout and Style models were two thirds of
+    them (the first knob change after an open waited ~1 s for them); a closed model is made afresh."""
+    key = (kind, tuple(sorted(traits.items())))
+    model = _SHARED.get(key)
+    if model is None or model.comm is None:
+        model = _SHARED[key] = kind(**traits)
+    return model
+
+
+def _make(kind: type, common: dict, **options: Any) -> widgets.ValueWidget:
+    """A ``kind`` widget with the knob's ``common`` arguments and the style all widgets of its kind share."""
+    style = _shared(kind.class_traits()["style"].klass, description_width=LABEL_WIDTH)
+    return kind(**options, **common, style=style)
+
+
+def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
+                 option_labels: Mapping[str, str]) -> widgets.ValueWidget:
     if isinstance(knob, Float):
         if knob.log:
             low, high = math.log10(knob.low), math.log10(knob.high)
             step = _grid_step(math.log10(knob.default) - low, high - low)
-            return widgets.FloatLogSlider(value=knob.default, base=10, min=low, max=high, step=step,
-                                          readout_format=".3g",
-                                          continuous_update=continuous_update, **common)
+            return _make(widgets.FloatLogSlider, common, value=knob.default, base=10, min=low, max=high, step=step,
+                         readout_format=".3g", continuous_update=continuous_update)
         step = knob.step if knob.step is not None else _grid_step(knob.default - knob.low, knob.high - knob.low)
-        return widgets.FloatSlider(value=knob.default, min=knob.low, max=knob.high, step=step, readout_format=".4g",
-                                   continuous_update=continuous_update, **common)
+        return _make(widgets.FloatSlider, common, value=knob.default, min=knob.low, max=knob.high, step=step,
+                     readout_format=".4g", continuous_update=continuous_update)
     if isinstance(knob, Int):
-        return widgets.IntSlider(value=knob.default, min=int(knob.low), max=int(knob.high), step=knob.step or 1,
-                                 continuous_update=continuous_update, **common)
+        return _make(widgets.IntSlider, common, value=knob.default, min=int(knob.low), max=int(knob.high),
+                     step=knob.step or 1, continuous_update=continuous_update)
     if isinstance(knob, Choice):
-        return widgets.Dropdown(options=[(str(o), o) for o in knob.options], value=knob.default, **common)
+        return _make(widgets.Dropdown, common, value=knob.default,
+                     options=[(option_labels.get(str(o), style.short_label(o)), o) for o in knob.options])
     if isinstance(knob, Bool):
-        return widgets.Checkbox(value=knob.default, indent=False, **common)
+        return _make(widgets.Checkbox, common, value=knob.default, indent=False)
     raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")
 
 
@@ -139,11 +164,15 @@ class Controls(widgets.VBox):
         Sliders report while dragging (``True``) or on release (``False``, for batch studies).
     debounce_s : float
         Quiet time after the last edit before callbacks run (0: immediately).
+    option_labels : mapping, optional
+        Labels of ``Choice`` options by option (see :func:`knob_widget`).
     """
 
-    def __init__(self, knobs: Iterable[Knob], *, continuous_update: bool = True, debounce_s: float = 0.15) -> None:
+    def __init__(self, knobs: Iterable[Knob], *, continuous_update: bool = True, debounce_s: float = 0.15,
+                 option_labels: Mapping[str, str] | None = None) -> None:
         self.knobs = {k.name: k for k in knobs}
-        self.widgets = {name: knob_widget(k, continuous_update=continuous_update) for name, k in self.knobs.items()}
+        self.widgets = {name: knob_widget(k, continuous_update=continuous_update, option_labels=option_labels)
+                        for name, k in self.knobs.items()}
         self._callbacks: list[Callable[[dict], None]] = []
         self._holding = False
         self._debounced = Debouncer(self._notify, debounce_s)
@@ -180,6 +209,7 @@ class Controls(widgets.VBox):
         self._callbacks.append(callback)
 
     def _on_widget_change(self, change: dict) -> None:
+        note_knob_edit()
         if not self._holding:
             self._debounced()
 

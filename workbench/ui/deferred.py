@@ -6,10 +6,16 @@ chart on the 2-core machine; the first section alone: 2.6 s). A notebook builds 
 later ones with ``Explorer.deferred(...)`` / ``ViewPanel.deferred(...)``: each stands in as a placeholder of about a
 section's height and is built in the kernel when the placeholder comes within one window height of the visible
 part of the page (so scrolling finds it ready), or at once when code asks for it (:attr:`Deferred.panel`).
+
+A knob change goes first: a section asked for within :data:`QUIET_S` of the reader's last knob edit is built once
+the knobs have been quiet that long (right after a page opens, the section below the first is asked for at once,
+and building it made the first knob change wait 1-2 s; issue 28).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +48,30 @@ export default {render};
 
 _PENDING: weakref.WeakSet[Deferred] = weakref.WeakSet()
 
+QUIET_S = 1.0
+"""Seconds without a knob edit before a section the reader nears is built (the kernel answers knobs first)."""
+
+_last_edit = [-float("inf")]
+
+
+def note_knob_edit() -> None:
+    """Record that the reader just edited a knob (deferred builds wait until the knobs are quiet)."""
+    _last_edit[0] = time.monotonic()
+
+
+def _when_quiet(action: Callable[[], Any]) -> None:
+    """Run ``action`` once no knob has been edited for :data:`QUIET_S`: now, if so (or outside an event loop), else
+    later on the kernel's event loop."""
+    wait = _last_edit[0] + QUIET_S - time.monotonic()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    if wait <= 0 or loop is None:
+        action()
+    else:
+        loop.call_later(wait, _when_quiet, action)
+
 
 class Deferred(widgets.VBox):
     """A dashboard section built by ``build`` when its placeholder nears the window (or :attr:`panel` is read).
@@ -61,7 +91,7 @@ class Deferred(widgets.VBox):
         self.error: str | None = None
         self.placeholder = NearWindow(label=f"Loading {label} …")
         self.placeholder.add_class("wb-deferred")
-        self.placeholder.on_msg(lambda widget, content, buffers: self.build())
+        self.placeholder.on_msg(lambda widget, content, buffers: _when_quiet(self.build))
         super().__init__([self.placeholder])
         _PENDING.add(self)
 

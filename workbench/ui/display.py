@@ -7,6 +7,7 @@ import contextlib
 import html
 import json
 import os
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -14,7 +15,9 @@ from typing import Any
 
 import altair as alt
 import ipywidgets as widgets
+from altair.utils import schemapi
 
+from workbench.core.knobs import Choice, Float, Int
 from workbench.core.paths import PROJECT_ROOT, results_path
 from workbench.core.registry import get_study
 from workbench.core.study import Study
@@ -33,12 +36,47 @@ STYLESHEET = """<style>
   justify-content: flex-end; }
 .wb-dashboard .widget-button { flex: 0 0 auto; overflow: visible; }
 .wb-dashboard .wb-row { flex-wrap: wrap; column-gap: 12px; }
+.wb-dashboard .wb-chart .vega-embed { display: block; width: 100%; box-sizing: border-box; }
+.wb-dashboard .wb-side { flex: 0 1 auto; }
+.wb-dashboard .wb-about { max-width: 900px; line-height: 1.4; }
+.wb-dashboard .wb-about > summary { cursor: pointer; }
 </style>"""
 """Dashboard CSS (shipped as an HTML widget, so it applies in Voila and JupyterLab alike): knob labels wrap inside
-their column, buttons keep their full label, and rows of controls and charts wrap below each other on narrow
-screens instead of pushing the chart's legend past the window's right edge."""
+their column, buttons keep their full label, rows of controls and charts wrap below each other on narrow screens
+instead of pushing the chart's legend past the window's right edge, and a chart's drawing fills its widget (the
+chart takes the row's width beside the knob column: :func:`chart_widget`)."""
 
 FIGURES_ENV = "WORKBENCH_FIGURES"
+
+
+CHART_MIN_WIDTH_PX = 360
+"""Narrowest a dashboard chart gets beside its knob column before the row wraps it below the knobs (the chart then
+takes the whole width)."""
+
+
+def chart_widget() -> alt.JupyterChart:
+    """An empty chart widget that takes the width left in its row (at least :data:`CHART_MIN_WIDTH_PX`); the charts
+    drawn into it by :func:`show_chart` fit that width."""
+    chart = alt.JupyterChart(None, layout=widgets.Layout(flex="1 1 480px", min_width=f"{CHART_MIN_WIDTH_PX}px",
+                                                         max_width="100%"))
+    chart.add_class("wb-chart")
+    return chart
+
+
+def side_column(children: list[widgets.Widget]) -> widgets.VBox:
+    """The compact column of knobs and axis pickers at a dashboard's left, beside its chart."""
+    column = widgets.VBox(children)
+    column.add_class("wb-side")
+    return column
+
+
+def heading(title: str, description: str) -> widgets.HTML:
+    """A dashboard's title and description: the description's first sentence shows, the rest folds open on a click,
+    so the chart starts near the top of the window (a 1000x800 window showed four lines of description first)."""
+    first, *rest = re.split(r"(?<=[.!?])\s+(?=[A-Z(])", description.strip(), maxsplit=1)
+    body = (f"<details class='wb-about'><summary>{html.escape(first)}</summary>{html.escape(rest[0])}</details>"
+            if rest else f"<div class='wb-about'>{html.escape(description)}</div>")
+    return widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(title)}</h3>{body}")
 
 
 def stylesheet() -> widgets.HTML:
@@ -171,10 +209,35 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
     builders' specs are validated by their own tests.
     """
     with styles.enable(style) if style is not None else contextlib.nullcontext():
+        chart = fit_width(chart)
         if target.chart is None:
             target.chart = chart
         else:
             target.spec = chart.to_dict(validate=False)
+
+
+LEGEND_COLUMN_PX = 200
+"""Width (px) a legend column is given on screen (most labels are shorter than the style's 240 px limit; symbol and
+padding): a chart's bottom legend has as many columns (up to 3) as fit under its plot."""
+
+
+def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """``chart`` sized to its widget's width (Vega-Lite's ``width="container"``, re-fitted when the window resizes),
+    its bottom legend in as many columns as fit under the plot, when it is one plot or a layer of plots; a
+    concatenation or facet keeps its panels' own widths."""
+    if not isinstance(chart, (alt.Chart, alt.LayerChart)):
+        return chart
+    columns = {"expr": f"min(3, max(1, floor(width / {LEGEND_COLUMN_PX})))"}
+    return chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+                            ).configure_legend(columns=columns)
+
+
+def building_live_chart() -> contextlib.AbstractContextManager:
+    """A context for building a dashboard's chart on a knob change: Altair's debug mode, on by default, validates
+    every schema object against the Vega-Lite JSON schema as it is constructed (about half of the ~120-200 ms a
+    trade-off chart took to build). The chart builders' specs are validated by their own tests and every export
+    validates its spec, so a live redraw skips it."""
+    return schemapi.debug_mode(False)
 
 
 def resolve_study(study: Study | str) -> Study:
@@ -202,6 +265,29 @@ def params_html(study: Study, params: Mapping[str, Any], title: str) -> str:
         for k in study.knobs if k.name in params
     )
     return f"<b>{html.escape(title)}</b><table class='wb-params'>{rows}</table>"
+
+
+def knob_summary(study: Study, params: Mapping[str, Any]) -> str:
+    """``params`` in words for a status line: each knob's label, value and unit ("ADC bits 5, tiles 32")."""
+    parts = []
+    for knob in study.knobs:
+        if knob.name in params:
+            label = knob.label or knob.name
+            unit = f" {knob.unit}" if knob.unit and knob.unit != label else ""
+            parts.append(f"{label} {format_value(params[knob.name])}{unit}")
+    return ", ".join(parts)
+
+
+def sweep_command(study: Study, points: int = 5) -> str:
+    """A ``workbench sweep`` command line computing a first curve of ``study``: its first numeric knob over its
+    range (else its first choice over every option), the other knobs at their defaults."""
+    numeric = next((k for k in study.knobs if isinstance(k, (Float, Int))), None)
+    if numeric is not None:
+        grid = f"{numeric.name}={numeric.low:g}:{numeric.high:g}:{points}"
+    else:
+        choice = next(k for k in study.knobs if isinstance(k, Choice))
+        grid = f"{choice.name}={','.join(map(str, choice.options))}"
+    return f"workbench sweep {study.name} --grid {grid}"
 
 
 def axis_pickers(study: Study, x: str, y: str, color: str | None) -> tuple[widgets.Dropdown, ...]:

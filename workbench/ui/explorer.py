@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +37,29 @@ from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
     axis_pickers,
+    building_live_chart,
+    chart_widget,
     default_export_dir,
     format_value,
+    heading,
+    knob_summary,
     notify_stored,
     offline_charts,
+    on_stored,
     params_html,
     resolve_study,
     row,
     show_chart,
+    side_column,
     status_html,
     stylesheet,
+    sweep_command,
 )
 from workbench.viz.charts import PICK, ROW, load_reference, tradeoff
 from workbench.viz.export import export
+
+PHASE_SHARE = 0.6
+"""Share of the progress bar still left that one phase of a batch point fills (the phases are not known ahead)."""
 
 
 class Explorer(DeferredBuild, widgets.VBox):
@@ -82,6 +93,9 @@ class Explorer(DeferredBuild, widgets.VBox):
     executor : str or Executor
         Where the Run button computes a batch point: ``"serial"`` (a thread of this kernel; Cancel stops it at its
         next epoch), ``"processes[:N]"`` or ``"dask[:ADDRESS]"``.
+    knobs : mapping, optional
+        Knob values the dashboard opens at instead of the declared defaults (e.g. the setting where the swept knob
+        matters).
     """
 
     def __init__(
@@ -98,6 +112,7 @@ class Explorer(DeferredBuild, widgets.VBox):
         export_dir: str | Path | None = None,
         style: str | None = "screen",
         executor: str | Executor = "serial",
+        knobs: Mapping[str, Any] | None = None,
     ) -> None:
         self.study = resolve_study(study)
         self._check_columns(x, y, color, sweep_knob)
@@ -123,6 +138,8 @@ class Explorer(DeferredBuild, widgets.VBox):
         y = y or (metrics[1] if len(metrics) > 1 else self.study.knob_names[0])
         wait = debounce_s if debounce_s is not None else (0.0 if self.batch else 0.15)
         self.controls = Controls(self.study.knobs, continuous_update=not self.batch, debounce_s=wait)
+        if knobs:
+            self.controls.set_values({**knobs})
         self.x_picker, self.y_picker, self.color_picker = axis_pickers(self.study, x, y, color)
         self._build_widgets(Path(export_dir) if export_dir is not None else default_export_dir(self.store))
         self.reference = None
@@ -131,6 +148,7 @@ class Explorer(DeferredBuild, widgets.VBox):
         super().__init__(self._layout())
         self.add_class("wb-explorer")
         self.add_class("wb-dashboard")
+        on_stored(self.study.name, self.refresh)  # a point stored by another widget of this study shows here too
         self.refresh()
 
     def _check_columns(self, *names: str | None) -> None:
@@ -141,7 +159,7 @@ class Explorer(DeferredBuild, widgets.VBox):
 
     def _build_widgets(self, export_dir: Path) -> None:
         """The chart, tables, batch row and export bar, wired to their handlers."""
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
+        self.chart = chart_widget()
         self.table = widgets.HTML(layout=widgets.Layout(margin="0 32px 0 0"))
         self.point_info = widgets.HTML()
         self.use_point = widgets.Button(description="Use these knobs", disabled=True, icon="arrow-left")
@@ -155,7 +173,9 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
                                               layout=widgets.Layout(display="none", width="380px"))
         self.progress_label = widgets.Label()
-        self._phase: tuple[str, float] = ("", 0.0)  # the running phase's description and the bar value it began at
+        # the running phase: its description, the bar value it began at, and its number
+        self._phase: tuple[str, float, int] = ("", 0.0, 0)
+        self._phase_count = 0
         self.controls.on_change(lambda values: self.refresh())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
             picker.observe(lambda change: self.redraw(), names="value")
@@ -166,9 +186,8 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.cancel_button.on_click(lambda button: self.cancel())
 
     def _layout(self) -> list[widgets.Widget]:
-        title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.study.name)}</h3>"
-                             f"<div style='max-width:900px'>{html.escape(self.study.description)}</div>")
-        left = widgets.VBox([self.controls, self.x_picker, self.y_picker, self.color_picker])
+        title = heading(self.study.name, self.study.description)
+        left = side_column([self.controls, self.x_picker, self.y_picker, self.color_picker])
         batch_row = row([self.run_button, self.cancel_button, self.progress, self.progress_label])
         point_box = widgets.VBox([self.point_info, self.use_point])
         return [stylesheet(), title, row([left, self.chart]), row([self.table, point_box]), batch_row,
@@ -217,10 +236,13 @@ class Explorer(DeferredBuild, widgets.VBox):
                     curve = [{**params, self.sweep_knob: value}
                              for value in self.study.knob(self.sweep_knob).grid(self.sweep_points)]
                     self.frame, skipped = evaluate_frame(self.study, curve)
+                    swept = self.study.knob(self.sweep_knob).title
                     if skipped:
-                        swept = self.study.knob(self.sweep_knob).title
                         note = (f"; {len(skipped)} of the {swept} grid values are left out, e.g. {skipped[0]}"
                                 if len(skipped) > 1 else f"; one {swept} grid value is left out: {skipped[0]}")
+                    if len(self.frame) > 1 and self._distinct_points() == 1:
+                        note += (f"; every {swept} value gives the same point here: {swept} has no effect at these "
+                                 "knob values")
                 else:
                     key = tuple(params.values())
                     self.history.pop(key, None)
@@ -235,10 +257,17 @@ class Explorer(DeferredBuild, widgets.VBox):
             return
         elapsed_ms = (time.perf_counter() - started) * 1e3
         if self.batch and self.metrics is None:
-            self._ok(f"not computed: press Run to compute this point ({len(self.frame)} stored points shown)",
-                     "warning")
+            shown = (f"{len(self.frame)} stored points shown" if len(self.frame) else
+                     f"nothing stored yet; e.g. `{sweep_command(self.study)}` computes a curve")
+            self._ok(f"not computed: press Run to compute this point ({shown})", "warning")
         else:
             self._ok(f"updated in {elapsed_ms:.0f} ms{note}")
+
+    def _distinct_points(self) -> int:
+        """How many distinct (x, y) positions the current frame draws."""
+        if self.x not in self.frame.columns or self.y not in self.frame.columns:
+            return 0
+        return len(self.frame[[self.x, self.y]].astype(str).drop_duplicates())
 
     def _show_metrics(self) -> None:
         if self.metrics is None:
@@ -278,7 +307,8 @@ class Explorer(DeferredBuild, widgets.VBox):
     def redraw(self) -> bool:
         """Redraw the chart from the current frame (after a knob, axis or colour change); ``False`` on error."""
         try:
-            show_chart(self.chart, self.current_chart(), self.style)
+            with building_live_chart():
+                show_chart(self.chart, self.current_chart(), self.style)
         except Exception as error:  # shown in the status line
             self.show_error(f"cannot draw the chart: {type(error).__name__}: {error}")
             return False
@@ -353,9 +383,9 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.run_button.disabled = True
         self.cancel_button.disabled = False
         self.progress.value = 0.0
-        self._phase = ("", 0.0)
+        self._phase, self._phase_count = ("", 0.0, 0), 0
         self.progress.layout.display = ""
-        self._ok("running " + ", ".join(f"{k}={format_value(v)}" for k, v in params.items()), "busy")
+        self._ok("running " + knob_summary(self.study, params), "busy")
         self.thread = threading.Thread(target=self._run, args=(params,), daemon=True,
                                        name=f"workbench-run-{self.study.name}")
         self.thread.start()
@@ -370,13 +400,16 @@ class Explorer(DeferredBuild, widgets.VBox):
         except Exception as error:  # shown in the status line
             report.failed["point"] = f"{type(error).__name__}: {error}"
         finally:
+            if report.computed:
+                self.progress.value = 1.0
             self._running = False
             self.cancel_button.disabled = True
             self.progress.layout.display = "none"
             self.progress_label.value = ""
         if report.computed:
-            notify_stored(self.study.name)
-        self.refresh()
+            notify_stored(self.study.name)  # redraws this Explorer and every other widget over the study
+        else:
+            self.refresh()
         if report.failed:
             self.show_error(next(iter(report.failed.values())))
         elif report.cancelled or not report.computed:
@@ -385,14 +418,17 @@ class Explorer(DeferredBuild, widgets.VBox):
             self._ok(f"computed and stored in {time.perf_counter() - started:.1f} s")
 
     def _on_progress(self, done: int, total: int | None, description: str) -> None:
-        """Move the bar forward, never back: a point's phases (training, then programming, ...) each fill the part
-        of the bar still left when they begin; the label names the running phase."""
+        """Move the bar forward, never back, and never full before the point is: a point's phases (training, then
+        programming, ...) are not known in advance, so each fills :data:`PHASE_SHARE` of the part of the bar still
+        left when it begins; the label names the running phase and its step."""
         if description != self._phase[0]:
-            self._phase = (description, self.progress.value)
-        start = self._phase[1]
+            self._phase = (description, self.progress.value, self._phase_count + 1)
+            self._phase_count += 1
+        _, start, number = self._phase
         fraction = min(1.0, done / total) if total else 0.0
-        self.progress.value = max(self.progress.value, start + (1.0 - start) * fraction)
-        self.progress_label.value = f"{description} {done}/{total if total else '?'}"
+        self.progress.value = max(self.progress.value, start + (1.0 - start) * PHASE_SHARE * fraction)
+        steps = f"{done}/{total}" if total else f"{done}"
+        self.progress_label.value = f"phase {number}: {description or 'computing'} ({steps})"
 
     def cancel(self) -> None:
         """Ask the running point to stop at its next progress update."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import html
 import itertools
 import threading
+from collections.abc import Sequence
 
-import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
 from workbench.core.knobs import Bool, Choice
+from workbench.core.runner import evaluate_frame
 from workbench.core.store import ResultStore
 from workbench.core.study import Study
 from workbench.core.sweep import SweepReport, run_sweep
@@ -18,10 +19,13 @@ from workbench.ui.controls import knob_widget, widget_value
 from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     axis_pickers,
+    chart_widget,
+    notify_stored,
     offline_charts,
     resolve_study,
     row,
     show_chart,
+    side_column,
     status_html,
     stylesheet,
 )
@@ -44,11 +48,14 @@ class SweepPanel(DeferredBuild, widgets.VBox):
         Initial grid size for numeric knobs (Choice and Bool knobs sweep every option).
     style : str or None
         Figure style of the chart.
+    sweep : sequence of str
+        Knobs ticked for sweeping when the panel opens. An interactive study's grid is swept at once, so the panel
+        opens on a cloud; otherwise it shows the study's stored points, or says what to press.
     """
 
     def __init__(self, study: Study | str, store: ResultStore | None = None, x: str | None = None,
                  y: str | None = None, color: str | None = None, *, executor: str = "serial",
-                 points_per_knob: int = 5, style: str | None = "screen") -> None:
+                 points_per_knob: int = 5, style: str | None = "screen", sweep: Sequence[str] = ()) -> None:
         self.study = resolve_study(study)
         self.style = style
         self.store = store if store is not None else ResultStore()
@@ -74,7 +81,7 @@ class SweepPanel(DeferredBuild, widgets.VBox):
         self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="380px"))
         self.progress_label = widgets.Label()
         self.status = widgets.HTML()
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
+        self.chart = chart_widget()
         self.run_button.on_click(lambda button: self.run())
         self.cancel_button.on_click(lambda button: self.cancel())
         for picker in (self.x_picker, self.y_picker, self.color_picker):
@@ -85,11 +92,27 @@ class SweepPanel(DeferredBuild, widgets.VBox):
             widgets.HTML(f"<h3 style='margin:4px 0'>Sweep {html.escape(self.study.name)}</h3>"),
             *rows,
             row([self.run_button, self.cancel_button, self.progress, self.progress_label]),
-            row([widgets.VBox([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
+            row([side_column([self.x_picker, self.y_picker, self.color_picker]), self.chart]),
             self.status,
         ])
         self.add_class("wb-sweep")
         self.add_class("wb-dashboard")
+        for name in sweep:
+            self.study.knob(name)  # an unknown knob is a KeyError naming the study's knobs
+            self.swept[name].value = True
+        if sweep and self.study.cost == "interactive":  # milliseconds a point: evaluated here, stored on Run
+            self.frame, _ = evaluate_frame(self.study, self.points())
+            self.plot()
+            self.status.value = status_html(
+                f"{len(self.frame)} points of the ticked grid, evaluated and not stored ({self.skipped} invalid "
+                "combinations left out); Run sweep stores them", "ok")
+        else:
+            self.frame = self.store.frame(self.study)
+            self.plot()
+            self.status.value = status_html(
+                f"{len(self.frame)} stored points shown; tick 'sweep' beside the knobs to vary and press Run sweep"
+                if len(self.frame) else "no sweep yet: tick 'sweep' beside the knobs to vary and press Run sweep",
+                "warning")
 
     def grid(self) -> dict[str, list]:
         """Swept knob -> its grid values (every option for Choice/Bool knobs)."""
@@ -164,6 +187,8 @@ class SweepPanel(DeferredBuild, widgets.VBox):
         if report.cancelled:
             parts.append("cancelled")
         kind = "error" if report.failed else ("warning" if report.cancelled or self.skipped else "ok")
+        if report.computed:
+            notify_stored(self.study.name)  # the study's Explorers and views show the new points
         self.plot()
         self.status.value = status_html("; ".join(parts), kind)
 

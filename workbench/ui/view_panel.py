@@ -6,27 +6,29 @@ those studies (an Explorer's Run), so a figure never keeps showing yesterday's p
 
 from __future__ import annotations
 
-import html
 import time
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import ipywidgets as widgets
 import pandas as pd
 
-from workbench.core.registry import get_view
+from workbench.core.registry import get_study, get_view, list_studies
 from workbench.core.store import ResultStore
 from workbench.core.views import View
 from workbench.ui.controls import Controls
 from workbench.ui.deferred import DeferredBuild
 from workbench.ui.display import (
     ExportBar,
+    building_live_chart,
+    chart_widget,
     default_export_dir,
+    heading,
     offline_charts,
     on_stored,
     row,
     show_chart,
+    side_column,
     status_html,
     stylesheet,
 )
@@ -59,18 +61,20 @@ class ViewPanel(DeferredBuild, widgets.VBox):
         self.frame = pd.DataFrame()
         self.last_error: str | None = None
         offline_charts()
-        self.controls = Controls(self.view.knobs, debounce_s=0.15)
-        self.chart = alt.JupyterChart(None, layout=widgets.Layout(min_width="480px"))
+        # a view's choice of metric lists the metrics by title (its theme's studies and the studies it reads)
+        studies = {*list_studies(theme=self.view.theme), *self.view.studies}
+        metric_titles = {m.name: m.title for study in sorted(studies) for m in get_study(study).metrics}
+        self.controls = Controls(self.view.knobs, debounce_s=0.15, option_labels=metric_titles)
+        self.chart = chart_widget()
         self.status = widgets.HTML()
         folder = Path(export_dir) if export_dir is not None else default_export_dir(self.store)
         self.export_bar = ExportBar(folder / self.view.name.replace(".", "_"), self._write, self._report)
         self.controls.on_change(lambda values: self.refresh())
         for study in self.view.studies:
             on_stored(study, self.refresh)
-        heading = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.view.title)}</h3>"
-                               f"<div style='max-width:900px'>{html.escape(self.view.description)}</div>")
-        body = row([self.controls, self.chart]) if self.view.knobs else self.chart
-        super().__init__([stylesheet(), heading, body, self.export_bar, self.status])
+        body = row([side_column([self.controls]), self.chart]) if self.view.knobs else self.chart
+        super().__init__([stylesheet(), heading(self.view.title, self.view.description), body, self.export_bar,
+                          self.status])
         self.add_class("wb-view")
         self.add_class("wb-dashboard")
         self.refresh()
@@ -84,8 +88,9 @@ class ViewPanel(DeferredBuild, widgets.VBox):
         started = time.perf_counter()
         try:
             params = self.view.validate(self.controls.values)
-            figure, frame = self.view.render(params, store=self.store)
-            show_chart(self.chart, figure, self.style)
+            with building_live_chart():
+                figure, frame = self.view.render(params, store=self.store)
+                show_chart(self.chart, figure, self.style)
         except Exception as error:  # shown to the user, not swallowed: the message is what they need
             self._report(f"{type(error).__name__}: {error}", "error")
             return

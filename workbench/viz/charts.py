@@ -46,10 +46,15 @@ def inline(frame: pd.DataFrame) -> dict:
     """``frame``'s rows as inline Vega-Lite data ``{"values": [...]}`` (NaN becomes null, numpy scalars Python).
 
     Cheaper than handing Altair the DataFrame, which re-sanitises it for every layer, or an ``alt.InlineData``, which
-    validates every row on construction: this keeps a knob change well under the 100 ms budget of a dashboard.
+    validates every row on construction, and ~5x cheaper than masking the frame as objects: this keeps a knob change
+    within the 100 ms budget of a dashboard. (``to_dict`` already gives Python scalars.)
     """
-    clean = frame.astype(object).where(frame.notna(), None)
-    return {"values": clean.to_dict("records")}
+    return {"values": [{name: None if _missing(value) else value for name, value in record.items()}
+                       for record in frame.to_dict("records")]}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 # -- columns and encodings --------------------------------------------------------------------------------------------
@@ -346,8 +351,9 @@ def tradeoff(
             line_encoding["detail"] = alt.Detail(f"{SEGMENT}:N")
             layers.append(alt.Chart().mark_line(strokeWidth=1.2, opacity=0.7).encode(
                 order=alt.Order(f"{order}:Q"), **line_encoding))
+        # a typed channel: as a plain dict, Altair would find its class by validating it (~15 ms a redraw)
         points = alt.Chart().mark_point(filled=True, opacity=0.85).encode(
-            size=alt.condition(pick, alt.value(160), alt.value(45)), **encoding
+            size=alt.SizeValue(**alt.condition(pick, alt.value(160), alt.value(45))), **encoding
         ).add_params(pick)
     layers.append(points)
     if front is not None:

@@ -126,13 +126,18 @@ knobs (420 px) and its chart sit side by side in a 1000 px window; on narrower w
 knobs."""
 
 
+SCREEN_LABEL_LIMIT = 240
+"""Longest legend label (px) on screen before Vega cuts it with an ellipsis: "prune > ternary > crossbar-trained" and
+"skipped: low-variance channels" were cut at 150 px."""
+
+
 def screen_style() -> dict[str, Any]:
     """Sans-serif fonts and a size that reads well in a notebook or a Voila dashboard.
 
     Legends go below the plot, in up to three columns: a legend at the right pushed charts past the right edge of a
     1000 px window and sat under the chart's menu button."""
     style = _config(SANS, 11.0, 12.0, SCREEN_WIDTH, 300)
-    style["config"]["legend"].update(orient="bottom", direction="horizontal", columns=3, labelLimit=150,
+    style["config"]["legend"].update(orient="bottom", direction="horizontal", columns=3, labelLimit=SCREEN_LABEL_LIMIT,
                                      titleLimit=SCREEN_WIDTH, gradientLength=200, columnPadding=12, rowPadding=3)
     return style
 
