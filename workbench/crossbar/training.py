@@ -462,7 +462,7 @@ class TxLinear(nn.Module):
         the last refresh: the other cells' attenuations have not changed, so this equals recomputing all."""
         wr = self.config.write
         K, N = self.in_features, self.out_features
-        signed = torch.mul(self.weight.grad.T, -lr / (2 * self.w_max * wr.delta),
+        signed = torch.mul(self.weight.grad.T, -lr / (2 * self.w_max * wr.mid_step),
                            out=torch.empty((K, N), device=self.dev))  # contiguous (K, N) in one pass
         if wr.rounding == "stochastic":
             uniform = self._draw("uniform", K * N)
