@@ -58,7 +58,7 @@ def _speed_rows(quick: bool) -> list[ClaimResult]:
     config = _speed_config(tile)
     rows = fidelity_pareto(sizes, error_sizes, config, refresh=(1, 10) if quick else (1, 3, 10), steps=steps,
                            repeats=1 if quick else 3, inner=2 if quick else 5)
-    circuit = circuit_step_time(sizes, config)
+    circuit = circuit_step_time(sizes, config, repeats=1 if quick else 3)
     within = [r for r in rows if r["error_pct"] <= TOLERANCE_PCT]
     best = within[0]
     speedup = circuit["t_circuit_s"] / best["step_s"]

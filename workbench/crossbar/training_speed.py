@@ -38,8 +38,8 @@ from workbench.crossbar.circuit import solve_crossbar
 from workbench.crossbar.training import TxLinear, TxSimConfig, crossbar_sgd_step, layer_tiles, tx_mlp
 from workbench.nn.device import torch_threads
 
-__all__ = ["SPEEDUPS", "circuit_step_time", "fidelity_pareto", "output_deviations", "speedup_errors",
-           "step_timing"]
+__all__ = ["SPEEDUPS", "circuit_step_time", "fidelity_pareto", "output_deviations", "refresh_time",
+           "speedup_errors", "step_timing"]
 
 SPEEDUPS = ("short_path", "refresh_every", "batched", "random_pool")
 
@@ -86,12 +86,6 @@ def step_timing(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64,
         F.cross_entropy(plain(x), y).backward()
         opt.step()
 
-    def refresh():
-        for layer in layers:
-            layer._factors = None
-            layer._mats = None
-            layer.matrices()
-
     with torch_threads(1):
         # Interleaved, best of each: on a shared machine the load drifts, and both sides should see the same.
         t_torch = t_steady = float("inf")
@@ -103,11 +97,27 @@ def step_timing(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64,
             t_refresh = t_refresh_s
         elif needs_refresh and not incremental:  # one refresh, timed once (the exact model's refresh of a large
             start = time.perf_counter()          # layer takes minutes)
-            refresh()
+            _refresh(layers)
             t_refresh = time.perf_counter() - start
     t_tx = t_steady + t_refresh / config.refresh_every
     return {"t_crossbar_s": t_tx, "t_steady_s": t_steady, "t_refresh_s": t_refresh, "t_torch_s": t_torch,
             "slowdown": t_tx / t_torch}
+
+
+def _refresh(layers) -> None:
+    """Recompute every layer's read matrices from scratch (a refresh)."""
+    for layer in layers:
+        layer._factors = None
+        layer._mats = None
+        layer.matrices()
+
+
+def refresh_time(sizes: tuple[int, ...], config: TxSimConfig, *, repeats: int = 3, seed: int = 0) -> float:
+    """Best of ``repeats`` wall times (s) of one refresh of every layer's read matrices of an MLP, one thread (the
+    refresh cost does not depend on the refresh interval, batching or random pool)."""
+    layers = [m for m in tx_mlp(sizes, config, seed) if isinstance(m, TxLinear)]
+    with torch_threads(1):
+        return best_time(lambda: _refresh(layers), repeats, warmup=False)
 
 
 def circuit_step_time(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int = 64, repeats: int = 1,
@@ -128,7 +138,7 @@ def circuit_step_time(sizes: tuple[int, ...], config: TxSimConfig, *, batch: int
         rs, cs = tiles[0]
         G = rng.uniform(dev.g_min_s, dev.g_max_s, (rs.stop - rs.start, cs.stop - cs.start))
         v = rng.uniform(0, config.crossbar.peripherals.v_read_v, (2 * batch, G.shape[0]))
-        per_tile = min(best_time(lambda G=G, v=v: solve_crossbar(G, v, circuit), 1) for _ in range(repeats))
+        per_tile = best_time(lambda G=G, v=v: solve_crossbar(G, v, circuit), repeats)
         total += per_tile * 2 * len(tiles)  # both arrays
         factorisations += 2 * len(tiles)
     return {"t_circuit_s": total, "factorisations": factorisations, "solves": factorisations * 2 * batch}
@@ -197,8 +207,9 @@ def fidelity_pareto(timed_sizes: tuple[int, ...], error_sizes: tuple[int, ...], 
     """Step time against deviation from the full model for every combination of the speed-up knobs: circuit model
     (``models``), refresh interval (``refresh``), batched GEMM and random pool.
 
-    The step of a ``timed_sizes`` MLP at ``batch`` is timed as :func:`step_timing` (one refresh timed per circuit
-    model and reused for its combinations), with ``config``'s write. The deviation is :func:`output_deviations` of
+    The step of a ``timed_sizes`` MLP at ``batch`` is timed as :func:`step_timing`, with ``config``'s write; the
+    refresh of each circuit model is timed once, best of ``repeats`` (:func:`refresh_time`), and reused for its
+    combinations. The deviation is :func:`output_deviations` of
     an ``error_sizes`` MLP over ``steps`` steps at the same tile size and parasitics, with the write made
     deterministic (analog pulse counts, no cycle-to-cycle noise; nonlinearity and variation kept): with stochastic
     rounding and noise, any perturbation re-draws which cells get a pulse, and after a few steps the outputs of two
@@ -216,12 +227,13 @@ def fidelity_pareto(timed_sizes: tuple[int, ...], error_sizes: tuple[int, ...], 
                 for m in models for L in refresh for b in (False, True)}
     named = {f"{m}/{L}/{b}": replace(cfg, write=exact_write.write) for (m, L, b), cfg in variants.items()}
     errors = output_deviations(error_sizes, exact_write, named, steps=steps, seed=seed)
-    rows, refresh_s = [], {}
+    refresh_s = {m: refresh_time(timed_sizes, variants[(m, refresh[0], True)], repeats=repeats, seed=seed)
+                 for m in models}
+    rows = []
     for (m, L, b), cfg in variants.items():
         for pool in (False, True):
             timing = step_timing(timed_sizes, replace(cfg, random_pool=pool), batch=batch, seed=seed,
-                                 repeats=repeats, inner=inner, t_refresh_s=refresh_s.get(m))
-            refresh_s.setdefault(m, timing["t_refresh_s"])
+                                 repeats=repeats, inner=inner, t_refresh_s=refresh_s[m])
             rows.append({"model": m, "refresh_every": L, "batched": b, "random_pool": pool,
                          "step_s": timing["t_crossbar_s"], "torch_step_s": timing["t_torch_s"],
                          "error_pct": errors[f"{m}/{L}/{b}"]})
