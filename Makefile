@@ -36,9 +36,17 @@ test-fast: setup
 bench: setup
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
-# Optional: TxSim vs IBM aihwkit (not a dependency: it builds from the PyPI sdist in ~25 min; without it the
-# comparison prints why it is skipped).
+# Optional: TxSim vs IBM aihwkit side by side. aihwkit 1.1.0's cp311 wheel needs torch 2.10 (it fails with the
+# project's 2.13), so it gets its own venv, .venv-aihwkit: torch 2.10 + aihwkit 1.1.0 from PyPI, SEVERAL GB
+# (~7 GB with torch's CUDA libraries), built once here; the two sides talk through files. Any failure (no network,
+# no space, a crash) prints one line "skipped: reason".
+AIHWKIT_VENV ?= .venv-aihwkit
 bench-aihwkit: setup
+	@test -x $(AIHWKIT_VENV)/bin/python -a -f $(AIHWKIT_VENV)/.setup-done || { \
+	  echo "building $(AIHWKIT_VENV): torch==2.10.0 + aihwkit==1.1.0 from PyPI (several GB)"; \
+	  $(PYTHON) -m venv $(AIHWKIT_VENV) && \
+	  $(AIHWKIT_VENV)/bin/python -m pip install --quiet torch==2.10.0 aihwkit==1.1.0 && \
+	  touch $(AIHWKIT_VENV)/.setup-done; } || echo "skipped: could not build $(AIHWKIT_VENV) (pip failed)"
 	$(PY) benchmarks/bench_txsim.py --aihwkit
 
 # Optional: the component library next to NeuroSim's circuit modules at matched conditions. NeuroSim's C++ sources

@@ -13,7 +13,7 @@ def test_paper_numbers_come_from_the_reference_file():
     assert paper_range("crossbar", "max_error_pct")[1] == 0.28
 
 
-CLAIMS = ["X1"] * 7 + ["X2"] * 4 + ["X3"] * 2 + ["T1"] * 2 + ["T2"]
+CLAIMS = ["X1"] * 7 + ["X2"] * 4 + ["X3"] * 2 + ["T1"] * 3 + ["T2"]
 
 
 @pytest.mark.slow

@@ -25,6 +25,17 @@ def test_exact_geff_reproduces_the_circuit_for_any_batch(shape):
     np.testing.assert_allclose((v - 0.15) @ g_eff, solve_crossbar(G, v - 0.15, PARASITICS), rtol=1e-8, atol=1e-20)
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (2, 9), (10, 17), (20, 6), (48, 48)])
+def test_line_relaxation_is_the_exact_network(shape):
+    G, v = _array(*shape, seed=5)
+    line = effective_conductance(G, replace(PARASITICS, model="line"))
+    np.testing.assert_allclose(v @ line, solve_crossbar(G, v, PARASITICS), rtol=1e-8)
+    # Zero resistances (an ideal sense amplifier here) are solved by the nodal fallback: still exact.
+    grounded = replace(PARASITICS, r_sense_ohm=0.0)
+    np.testing.assert_allclose(effective_conductance(G, replace(grounded, model="line")),
+                               effective_conductance(G, grounded), rtol=1e-12)
+
+
 def test_ideal_model_and_ideal_limit_agree():
     G, v = _array(6, 6)
     for model in MODELS:
@@ -38,7 +49,7 @@ def test_closed_forms_rank_between_ideal_and_exact():
         model: np.abs(v @ effective_conductance(G, replace(PARASITICS, model=model)) - exact).max() / exact.max()
         for model in MODELS
     }
-    assert error["exact"] < 1e-12
+    assert error["exact"] < 1e-12 and error["line"] < 1e-8
     # Every approximation beats ignoring the parasitics; diagonal scaling (shared-wire currents) beats the
     # cumulative single-path model, which ignores the current the other cells draw.
     assert error["diagonal"] < error["cumulative"] < error["ideal"]

@@ -47,9 +47,8 @@ __all__ = [
     "solve_crossbar",
 ]
 
-#: How ``G_eff`` is computed (:func:`workbench.crossbar.array.fast.effective_conductance`): nodal analysis or a closed
-#: form.
-MODELS = ("exact", "cumulative", "diagonal", "ideal")
+#: How ``G_eff`` is computed (:func:`workbench.crossbar.array.fast.effective_conductance`): nodal analysis or a closed form.
+MODELS = ("exact", "line", "cumulative", "diagonal", "ideal")
 
 SQUARE_TILE_LABEL = "tile size, rows = cols"
 """Label of a knob that sets both ``rows`` and ``cols`` (square tiles)."""
@@ -80,7 +79,8 @@ class CircuitConfig:
     r_sense_ohm: float = knob_field(0.0, low=0.0, high=math.inf, unit="ohm", label="sense resistance",
                                     help="Input resistance of each column's sensing circuit to virtual ground.")
     model: str = knob_field("exact", options=MODELS, label="circuit model",
-                            help="How each tile's G_eff is computed: exact nodal analysis or a closed form.")
+                            help="How each tile's G_eff is computed: exact nodal analysis (sparse LU or, 'line', "
+                                 "block relaxation over the lines: the same answer) or a closed form.")
     v_op_fraction: float = knob_field(
         0.5, low=0.0, high=1.0, label="linearisation point (x v_read)",
         help="Nonlinear cells only: they are linearised with every row at v_op_fraction x v_read.")

@@ -16,6 +16,14 @@ Alternatives, so that accuracy can be traded against speed (all return a ``G_eff
   current-weighted mean IR drop along row ``i`` driven alone with its columns at 0 V; the column factors ``b_j`` the
   same for the rise along column ``j`` with every row driven at the same voltage (a documented reconstruction of
   the diagonal-scaling family; the paper's exact form is not known).
+* ``"line"``: the exact linear network solved by block Gauss-Seidel over its lines [R] (Saad, *Iterative Methods
+  for Sparse Linear Systems*, 2nd ed., Sec. 4.1.2, block relaxation): every row wire with its driver is a
+  tridiagonal system given the column voltages, every column wire with its sense resistor one given the row
+  voltages; the two sets are solved in turn (Thomas algorithm, factorised once per tile) for all ``R`` unit drives
+  at once, until the column currents change by less than ``1e-9`` of the largest. The nodal matrix is symmetric
+  positive definite, so the iteration converges (a few sweeps when R_cell >> R_wire); it needs no sparse LU, so it
+  is several times faster than ``"exact"`` at the same answer. Zero resistances (ideal wires or terminals) fall
+  back to the nodal solve.
 * :func:`relaxation_solve`: CrossSim-style damped fixed-point iteration on the wire voltages, batched, exact at
   convergence and usable with nonlinear cells; diverges for strong parasitics, which raises
   :class:`~workbench.crossbar.array.circuit.ConvergenceError`.
@@ -93,6 +101,59 @@ def _diagonal(G: np.ndarray, c: CircuitConfig) -> np.ndarray:
     return a * G * b
 
 
+def _thomas_factors(diag: np.ndarray, off: float) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-elimination factors ``(c', 1/m)`` of tridiagonal systems along axis 0 with diagonals ``diag`` and
+    the constant off-diagonal ``off`` (Thomas algorithm)."""
+    cp, inv_m = np.empty_like(diag), np.empty_like(diag)
+    inv_m[0] = 1.0 / diag[0]
+    cp[0] = off * inv_m[0]
+    for k in range(1, diag.shape[0]):
+        inv_m[k] = 1.0 / (diag[k] - off * cp[k - 1])
+        cp[k] = off * inv_m[k]
+    return cp, inv_m
+
+
+def _thomas_solve(cp: np.ndarray, inv_m: np.ndarray, off: float, d: np.ndarray) -> np.ndarray:
+    """Solutions along axis 0 of the systems :func:`_thomas_factors` factorised, right-hand sides ``d``."""
+    x = np.empty_like(d)
+    x[0] = d[0] * inv_m[0]
+    for k in range(1, d.shape[0]):
+        x[k] = (d[k] - off * x[k - 1]) * inv_m[k]
+    for k in range(d.shape[0] - 2, -1, -1):
+        x[k] -= cp[k] * x[k + 1]
+    return x
+
+
+def _line(G: np.ndarray, c: CircuitConfig, tol: float = 1e-9, max_sweeps: int = 500) -> np.ndarray:
+    """``G_eff`` by block Gauss-Seidel over the row and column lines (module docstring, ``"line"``)."""
+    resistances = (c.r_wire_row_ohm, c.r_wire_col_ohm, c.r_driver_ohm, c.r_sense_ohm)
+    if min(resistances) == 0:
+        return solve_crossbar(G, np.eye(G.shape[0]), c)
+    R, C = G.shape
+    g_row, g_col, g_drive, g_sense = (1.0 / r for r in resistances)
+    # Row i: nodes j = 0..C-1 (position first), the driver at j = 0; column j: nodes i = 0..R-1, sensed at R-1.
+    diag_row = G.T + 2 * g_row
+    diag_row[-1] -= g_row
+    diag_row[0] += g_drive - g_row
+    diag_col = G + 2 * g_col
+    diag_col[0] -= g_col
+    diag_col[-1] += g_sense - g_col
+    rows = _thomas_factors(diag_row[:, :, None], -g_row)
+    cols = _thomas_factors(diag_col[:, :, None], -g_col)
+    drive = np.zeros((C, R, R))
+    drive[0] = g_drive * np.eye(R)  # unit drive s on row s: axis 2 is the drive
+    v_col = np.zeros((R, C, R))
+    out = None
+    for _ in range(max_sweeps):
+        v_row = _thomas_solve(*rows, -g_row, drive + G.T[:, :, None] * v_col.transpose(1, 0, 2))
+        v_col = _thomas_solve(*cols, -g_col, G[:, :, None] * v_row.transpose(1, 0, 2))
+        new = g_sense * v_col[-1].T  # (drive, column)
+        if out is not None and np.abs(new - out).max() <= tol * np.abs(new).max():
+            return new
+        out = new
+    raise ConvergenceError(f"line relaxation did not converge in {max_sweeps} sweeps; use model='exact'")
+
+
 def effective_conductance(
     G: np.ndarray,
     circuit: CircuitConfig,
@@ -130,6 +191,8 @@ def effective_conductance(
         return _cumulative(G, circuit)
     if model == "diagonal":
         return _diagonal(G, circuit)
+    if model == "line":
+        return _line(G, circuit)
     if v_nl is not None:
         op = solve_crossbar(G, np.asarray(v_op, dtype=float), circuit, v_nl=v_nl, full_output=True)
         G = _secant(G, op.v_cell, v_nl)

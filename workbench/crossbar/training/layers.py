@@ -35,9 +35,10 @@ Speed-up techniques (TxSim Sec. IV), each a knob whose error against the full mo
   loop over tiles;
 * ``device="auto"``: CUDA when present.
 
-The exact model (``"exact"``, and ``"diagonal"``) pre-solves each tile with :func:`~workbench.crossbar.array.fast
-.effective_conductance`, and the transposed read with :func:`transposed_conductance` (for ``"exact"`` with
-``r_driver == r_sense`` reciprocity makes it the forward one transposed: solved once). Layers smaller than a tile,
+The exact model (``"exact"``, or ``"line"``, the same answer by block relaxation, and ``"diagonal"``) pre-solves each
+tile with :func:`~workbench.crossbar.array.fast.effective_conductance`, and the transposed read with
+:func:`transposed_conductance` (for ``"exact"`` and ``"line"`` with ``r_driver == r_sense`` reciprocity makes it the
+forward one transposed: solved once). Layers smaller than a tile,
 and the last tiles of a layer, use a sub-array of the size they need (unused lines are not wired). Biases are kept
 and updated digitally (plain SGD).
 
@@ -303,7 +304,7 @@ class TxLinear(nn.Module):
             factor = 1.0 / (1.0 + G * series)
             return {"fwd": factor, "bwd": factor}
         # Exact linear cells with r_driver == r_sense are reciprocal (transposed_conductance): one solve per tile.
-        reciprocal = circuit.model == "exact" and circuit.r_driver_ohm == circuit.r_sense_ohm
+        reciprocal = circuit.model in ("exact", "line") and circuit.r_driver_ohm == circuit.r_sense_ohm
         g = G.detach().double().cpu().numpy()
         fwd, bwd = np.zeros_like(g), np.zeros_like(g)
         for a in range(2):
@@ -435,7 +436,7 @@ class TxLinear(nn.Module):
         the last refresh: the other cells' attenuations have not changed, so this equals recomputing all."""
         wr = self.config.write
         K, N = self.in_features, self.out_features
-        signed = torch.mul(self.weight.grad.T, -lr / (2 * self.w_max * wr.delta),
+        signed = torch.mul(self.weight.grad.T, -lr / (2 * self.w_max * wr.mid_step),
                            out=torch.empty((K, N), device=self.dev))  # contiguous (K, N) in one pass
         if wr.rounding == "stochastic":
             uniform = self._draw("uniform", K * N)
