@@ -47,7 +47,8 @@ __all__ = [
     "solve_crossbar",
 ]
 
-#: How ``G_eff`` is computed (:func:`workbench.crossbar.array.fast.effective_conductance`): nodal analysis or a closed form.
+#: How ``G_eff`` is computed (:func:`workbench.crossbar.array.fast.effective_conductance`): nodal analysis or a closed
+#: form.
 MODELS = ("exact", "line", "cumulative", "diagonal", "ideal")
 
 SQUARE_TILE_LABEL = "tile size, rows = cols"

@@ -141,7 +141,7 @@ def _degradation_row(quick: bool) -> ClaimResult:
     for seed in seeds:
         result = TRAINING.evaluate({**point, "seed": seed})
         samples.append(result["accuracy_drop"])
-        notes.append(f"{result["accuracy_float"]:.1f}->{result['accuracy']:.1f}")
+        notes.append(f"{result['accuracy_float']:.1f}->{result['accuracy']:.1f}")
         linear_drop.append(TRAINING.evaluate({**linear, "seed": seed})["accuracy_drop"])
     knobs = ", ".join(f"{k}={point[k]}" for k in ("r_wire_ohm", "circuit_model", "nu", "gamma", "d2d_sigma", "pulses",
                                                    "adc_bits"))
