@@ -54,3 +54,13 @@ def test_a_unit_suffix_agrees_with_the_declared_unit(name):
 def test_seed_is_one_declaration(name):
     seed = get_study(name).knob("seed")
     assert (seed.default, seed.low, seed.high) == (0, 0, SEED_HIGH)
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_epochs_and_learning_rate_are_the_shared_declarations(name):
+    study = get_study(name)
+    if "epochs" in study.knob_names:
+        assert study.knob("epochs").unit == "epochs"
+    if "lr" in study.knob_names:
+        lr = study.knob("lr")
+        assert lr.log and lr.label == "learning rate"

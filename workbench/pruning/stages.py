@@ -8,8 +8,9 @@ unpruned network with the same recipe: the baseline a per-stage waterfall starts
 
 from __future__ import annotations
 
-from workbench.core import Choice, Float, Int
+from workbench.core import Choice, Float
 from workbench.core.stages import NetworkArtifact, Stage, Workload
+from workbench.core.vocabulary import epochs_knob
 from workbench.pruning.schedule import PruneSchedule
 from workbench.pruning.trainer import prune_while_training
 
@@ -42,7 +43,7 @@ TRAIN = Stage(
               help="Fraction of every layer's filters removed while training (0 = train without pruning)."),
         Choice("prune_criterion", "l1", options=("l1", "frs", "activation"), label="pruning criterion",
                help="Filter importance: L1 of weights, Feature Relevance Score (LRP), or mean activation."),
-        Int("epochs", 12, low=3, high=100, unit="epochs", help="Training epochs (pruning during the first 2/3)."),
+        epochs_knob(12, high=100, low=3, help="Training epochs (pruning during the first 2/3)."),
     ),
     provides=("trained",),
     order=10,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workbench.core import Choice, Float, Int, Metric, Study
-from workbench.core.vocabulary import canonical_metric, seed_knob
+from workbench.core.vocabulary import canonical_metric, epochs_knob, lr_knob, seed_knob
 from workbench.pruning.analytic import compare, profile
 from workbench.pruning.criteria import CRITERIA
 from workbench.pruning.experiment import DATASETS, NETWORKS, setup, summarise
@@ -26,8 +26,8 @@ _TARGET = Float("target_ratio", 0.5, low=0.0, high=0.9, step=0.05, label="filter
 _RANKING = Choice("ranking", "layer", options=RANKINGS,
                   help="Prune the same fraction of every layer, or rank filters across the whole network on scores "
                        "L2-normalised per layer (the FRS authors' choice; it prunes wide layers hardest).")
-_EPOCHS = Int("epochs", 15, low=1, high=300, unit="epochs", help="Training epochs (E).")
-_LR = Float("lr", 0.05, low=0.001, high=0.5, log=True, help="Initial SGD learning rate (cosine decay).")
+_EPOCHS = epochs_knob(15, high=300, help="Training epochs (E).")
+_LR = lr_knob(0.05, help="Initial SGD learning rate (cosine decay).")
 _SEED = seed_knob(help="Seeds the split, the initial weights, the order and the scoring.")
 _EVERY_N = Int("every_n", 2, low=1, high=100, unit="epochs", label="n (prune every)",
                help="Prune after every n-th epoch.")
@@ -129,7 +129,7 @@ SCHEDULE_COST = Study(
     knobs=(Choice("network", "vgg16", options=NETWORKS, help="Published-width network."),
            Choice("input_size", 32, options=(16, 32, 64, 224), unit="px", label="input side",
                   help="Input image side."),
-           Int("epochs", 200, low=2, high=400, unit="epochs", help="Training epochs (E) of both methods."),
+           epochs_knob(200, high=400, low=2, help="Training epochs (E) of both methods."),
            replace(_EVERY_N, default=21),
            replace(_STOP, default=150, high=400),
            replace(_TARGET, high=0.95, help="Fraction of every prunable layer's filters removed by the end."),

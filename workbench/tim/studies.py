@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from workbench.core import Bool, Choice, Float, Int, Metric, Study
 from workbench.core.knobs import config_knobs
-from workbench.core.vocabulary import canonical_metric, seed_knob
+from workbench.core.vocabulary import canonical_metric, epochs_knob, lr_knob, seed_knob
 from workbench.threads import one_torch_thread
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator, tile_costs
 from workbench.tim.mapping import NETWORKS, map_network
@@ -129,8 +129,8 @@ QUANT = Study(
         Bool("keep_first_last", True, label="keep first/last layer full precision",
              help="Keep the first and last weight layers in full precision."),
         Int("width", 16, low=4, high=64, help="Channels of the first conv (doubling per stage)."),
-        Int("epochs", 15, low=1, high=200, help="Epochs of full-precision pre-training and of ternary training."),
-        Float("lr", 0.05, low=1e-3, high=0.5, log=True, help="Initial SGD learning rate (cosine decay)."),
+        epochs_knob(15, high=200, help="Epochs of full-precision pre-training and of ternary training."),
+        lr_knob(0.05, help="Initial SGD learning rate (cosine decay)."),
         seed_knob(help="Seed of the split, the initialisation and the shuffles."),
     ),
     metrics=(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from workbench.core import Int, Metric, Study
 from workbench.core.knobs import config_knobs
-from workbench.core.vocabulary import SEED_HIGH, canonical_metric
+from workbench.core.vocabulary import SEED_HIGH, canonical_metric, epochs_knob
 from workbench.crossbar.array.circuit import SQUARE_TILE_LABEL, CircuitConfig
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import DeviceConfig
@@ -120,7 +120,7 @@ INFERENCE = Study(
         *_CELL_KNOBS,
         *config_knobs(CircuitConfig, ("circuit_model",),
                       circuit_model=dict(field="model", options=("exact", "diagonal", "cumulative", "ideal"))),
-        Int("epochs", 8, low=1, high=50, help="Floating-point training epochs of the digits CNN."),
+        epochs_knob(8, high=50, help="Floating-point training epochs of the digits CNN."),
         *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=SEED_HIGH)),
     ),
     metrics=(

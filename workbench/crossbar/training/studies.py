@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import torch
 
-from workbench.core import Choice, Float, Int, Metric, Study
+from workbench.core import Choice, Int, Metric, Study
 from workbench.core.knobs import config_knobs
-from workbench.core.vocabulary import SEED_HIGH, canonical_metric
+from workbench.core.vocabulary import SEED_HIGH, canonical_metric, epochs_knob, lr_knob
 from workbench.crossbar.array.circuit import SHARED_WIRE_LABEL, SQUARE_TILE_LABEL, CircuitConfig
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import DeviceConfig
@@ -135,8 +135,8 @@ TRAINING = Study(
         *config_knobs(TxSimConfig, ("refresh_every",), refresh_every=dict(default=1, high=100)),
         Int("hidden", 32, low=4, high=256, help="Hidden units of the MLP; channels of the CNN's second conv "
                                                 "layer (its first has half)."),
-        Int("epochs", 10, low=1, high=50, help="Training epochs."),
-        Float("lr", 0.1, low=0.001, high=1.0, log=True, help="SGD learning rate (no momentum)."),
+        epochs_knob(10, high=50, help="Training epochs."),
+        lr_knob(0.1, high=1.0, help="SGD learning rate (no momentum)."),
         *config_knobs(CrossbarConfig, ("seed",), seed=dict(high=SEED_HIGH)),
     ),
     metrics=(
