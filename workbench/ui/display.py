@@ -24,6 +24,10 @@ from workbench.core.study import Study
 from workbench.viz import style as styles
 
 _OFFLINE = False
+_DRAWN_WHEN_VISIBLE = False
+"""Whether this kernel's charts are drawn only once their widget is on the page (under `workbench serve`, whose
+chart module waits until a chart is near the view: :func:`offline_charts`), so a chart can take its widget's width.
+Elsewhere (JupyterLab, plain Voila) a chart may be drawn before its output is attached, when its width is still 0."""
 
 LABEL_WIDTH = "160px"
 """Width of the label column of knob widgets; longer labels wrap onto a second line instead of being cut off."""
@@ -187,7 +191,7 @@ def offline_charts() -> None:
     compiles it once per page (and caches it), a kernel skips building the bundle (seconds) when the file is there,
     and a dashboard's widget state shrinks by ~0.9 MB per chart.
     """
-    global _OFFLINE
+    global _OFFLINE, _DRAWN_WHEN_VISIBLE
     if _OFFLINE:
         return
     shared = _shared_bundle()
@@ -197,19 +201,21 @@ def offline_charts() -> None:
         alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared), when_near=WHEN_NEAR_JS,
                                                    margin=CHART_DRAW_MARGIN_PX)
         alt.JupyterChart._is_offline = True
+        _DRAWN_WHEN_VISIBLE = True
     _OFFLINE = True
 
 
 def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | None) -> None:
     """Draw ``chart`` in ``target`` in the figure ``style`` (``"screen"``, ``"paper"``; ``None``: the active one).
 
-    The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
-    the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
-    JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
-    builders' specs are validated by their own tests.
+    Under `workbench serve` the chart takes its widget's width (:func:`fit_width`); elsewhere it keeps the style's
+    width. The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later
+    charts of the same dashboard carry the same selection, so only the spec is replaced, without re-validating it
+    against the JSON schema: validating every inline data row would cost about half of a knob change's round trip.
+    The chart builders' specs are validated by their own tests.
     """
     with styles.enable(style) if style is not None else contextlib.nullcontext():
-        chart = fit_width(chart)
+        chart = fit_width(chart) if _DRAWN_WHEN_VISIBLE else chart
         if target.chart is None:
             target.chart = chart
         else:
