@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from workbench.cli import voila_serve_options
 from workbench.testing.dashboards import CHART_SELECTOR as CHART
 from workbench.testing.dashboards import (
     CHROMIUM,
@@ -47,7 +48,8 @@ pytestmark = [
 def voila_url(tmp_path_factory):
     """Base URL of a Voila server over the repository (stopped, with its kernels, at the end)."""
     log = tmp_path_factory.mktemp("voila") / "voila.log"
-    with voila_server(ROOT, log_path=log, extra_args=("--show_tracebacks=True",)) as url:
+    extra_args, env = voila_serve_options(pool_size=0)  # as `workbench serve` runs it, a kernel per page
+    with voila_server(ROOT, log_path=log, extra_args=("--show_tracebacks=True", *extra_args), env=env) as url:
         yield url
 
 

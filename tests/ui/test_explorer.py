@@ -287,14 +287,14 @@ GATED = Study(name="uitest.gated", theme="uitest", func=gain,
 def test_explorer_opens_at_given_knobs_and_names_a_swept_knob_without_effect(monkeypatch):
     from workbench.ui import display
 
-    monkeypatch.setattr(display, "_DRAWN_WHEN_VISIBLE", True)  # as under Voila
+    monkeypatch.setattr(display, "_DRAWN_WHEN_VISIBLE", True)  # as under `workbench serve`
     e = Explorer(GATED, x="cost", y="out", sweep_knob="offset", debounce_s=0)
     assert len(e.frame) == 21 and "every offset value gives the same point here: offset has no effect" in text(
         e.status)
     e = Explorer(GATED, x="cost", y="out", sweep_knob="offset", debounce_s=0, knobs={"gate": True})
     assert e.params["gate"] is True
     assert "no effect" not in text(e.status)
-    # under Voila the live chart fills its widget's width (the export keeps the journal width) ...
+    # under `workbench serve` the live chart fills its widget's width (the export keeps the journal width) ...
     assert e.chart.spec["width"] == "container" and e.chart.spec["autosize"]["type"] == "fit-x"
     # ... elsewhere (JupyterLab) a chart may be drawn before its output is attached: it keeps the style's width
     monkeypatch.setattr(display, "_DRAWN_WHEN_VISIBLE", False)

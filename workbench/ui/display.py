@@ -25,9 +25,9 @@ from workbench.viz import style as styles
 
 _OFFLINE = False
 _DRAWN_WHEN_VISIBLE = False
-"""Whether this kernel's charts are drawn once their widget is on the page, so a chart can take its widget's width:
-under Voila (``workbench serve`` or plain), which renders a page's outputs in place (:func:`offline_charts`).
-JupyterLab may draw a chart before its output is attached, when its width is still 0."""
+"""Whether this kernel's charts are drawn only once their widget is near the view (under `workbench serve`, whose chart
+module waits for it: :func:`offline_charts`), so a chart can take its widget's width. Elsewhere (JupyterLab, plain
+Voila) a chart may be drawn before its output is laid out, at width 0, so it keeps the style's width."""
 
 LABEL_WIDTH = "160px"
 """Width of the label column of knob widgets; longer labels wrap onto a second line instead of being cut off."""
@@ -201,14 +201,14 @@ def offline_charts() -> None:
         alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared), when_near=WHEN_NEAR_JS,
                                                    margin=CHART_DRAW_MARGIN_PX)
         alt.JupyterChart._is_offline = True
-    _DRAWN_WHEN_VISIBLE = "VOILA_BASE_URL" in os.environ
+        _DRAWN_WHEN_VISIBLE = True
     _OFFLINE = True
 
 
 def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | None) -> None:
     """Draw ``chart`` in ``target`` in the figure ``style`` (``"screen"``, ``"paper"``; ``None``: the active one).
 
-    Under Voila the chart takes its widget's width (:func:`fit_width`); in JupyterLab it keeps the style's width.
+    Under `workbench serve` the chart takes its widget's width (:func:`fit_width`); elsewhere the style's width.
     The first chart goes through JupyterChart's ``chart`` trait, which sets up the click selection. Later charts of
     the same dashboard carry the same selection, so only the spec is replaced, without re-validating it against the
     JSON schema: validating every inline data row would cost about half of a knob change's round trip. The chart
