@@ -172,3 +172,21 @@ def test_a_knob_the_point_does_not_use_takes_its_default_and_shares_the_key():
     assert point_key(study, {"mode": "a", "a": 3.0, "b": 7.0}) == point_key(study, {"mode": "a", "a": 3.0})
     assert point_key(study, {"mode": "b", "b": 7.0}) != point_key(study, {"mode": "b", "b": 8.0})
     assert study.evaluate(mode="b", a=5.0, b=7.0) == {"y": 7.0}
+
+
+def test_a_metric_limit_names_the_side_past_it_and_needs_its_meaning():
+    with pytest.raises(ValueError, match="limit needs better"):
+        Metric("m", limit=1.0, limit_help="too much")
+    with pytest.raises(ValueError, match="limit_help"):
+        Metric("m", better="min", limit=1.0)
+    upper = Metric("ratio", better="min", limit=1.0, limit_help="too much current", label="current ratio")
+    lower = Metric("margin_mv", unit="mV", better="max", limit=5.0, limit_help="the sense amplifier cannot resolve it")
+    assert upper.beyond_limit(0.99) is None and upper.beyond_limit(1.0) is None
+    assert upper.beyond_limit(2.5) == "current ratio = 2.5, above its limit 1: too much current"
+    assert lower.beyond_limit(6.0) is None and "below its limit 5 mV" in lower.beyond_limit(4.0)
+    assert upper.beyond_limit(math.nan) is None and upper.beyond_limit(None) is None
+    study = Study("t.limit", "t", _missing_metric, (Float("a", 1.0, low=0, high=2),), (upper, lower, Metric("m")))
+    assert study.limit_warnings(None) == []
+    assert study.limit_warnings({"ratio": 3.0, "margin_mv": 1.0, "m": 9.0}) == [
+        upper.beyond_limit(3.0), lower.beyond_limit(1.0)]
+    assert study.limit_warnings({"ratio": 0.5, "margin_mv": 10.0}) == []

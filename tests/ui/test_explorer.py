@@ -151,6 +151,25 @@ def test_non_value_errors_from_the_model_are_shown():
     assert "RuntimeError: solver diverged at lr=0.1" in text(e.status)
 
 
+def wire_current(g_us: float) -> dict:
+    return {"current_ratio": g_us / 10.0}
+
+
+WIRE = Study(name="uitest.wire", theme="uitest", func=wire_current, knobs=(Float("g_us", 5.0, low=1.0, high=50.0),),
+             metrics=(Metric("current_ratio", better="min", limit=1.0, limit_help="the wires cannot carry it"),))
+
+
+def test_a_point_past_a_metric_limit_is_drawn_with_a_warning():
+    e = Explorer(WIRE, x="g_us", y="current_ratio", debounce_s=0)
+    assert "wb-ok" in e.status.value and "limit" not in text(e.status)
+    e.controls.widgets["g_us"].value = 25.0
+    assert "wb-warning" in e.status.value and e.last_error is None
+    assert "current_ratio = 2.5, above its limit 1: the wires cannot carry it" in text(e.status)
+    assert 25.0 in set(layer_values(e.chart.spec, point_layer(e.chart.spec))["g_us"])  # still drawn
+    e.controls.widgets["g_us"].value = 8.0
+    assert "wb-ok" in e.status.value
+
+
 def test_batch_point_not_computed_then_run_in_background(store):
     e = Explorer(TRAIN, store=store, x="cost_s", y="loss")
     assert e.controls.widgets["epochs"].continuous_update is False

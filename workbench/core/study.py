@@ -37,6 +37,12 @@ class Metric:
     measured : bool
         A measurement of this machine (a wall-clock latency), not a pure function of the knobs: stored values are
         kept, but a recomputation is not expected to repeat them.
+    limit : float, optional
+        The bound past which a point leaves what its circuit can do (a current its wires cannot carry): above it
+        for ``better="min"``, below it for ``"max"``. The point is still computed; :meth:`beyond_limit` says so in
+        words, and the dashboards show it as a warning.
+    limit_help : str
+        What crossing ``limit`` means, completing "above/below the limit: ...".
     """
 
     name: str
@@ -45,10 +51,28 @@ class Metric:
     help: str = ""
     label: str = ""
     measured: bool = False
+    limit: float | None = None
+    limit_help: str = ""
 
     def __post_init__(self) -> None:
         if self.better not in (None, "min", "max"):
             raise ValueError(f"metric {self.name!r}: better must be 'min', 'max' or None, got {self.better!r}")
+        if self.limit is not None and (self.better is None or not self.limit_help):
+            raise ValueError(f"metric {self.name!r}: a limit needs better='min' or 'max' (which side is past it) and "
+                             "a limit_help saying what crossing it means")
+
+    def beyond_limit(self, value: Any) -> str | None:
+        """A one-line warning when ``value`` is past :attr:`limit` (``None`` otherwise, or for a NaN / missing
+        value)."""
+        if self.limit is None or not isinstance(value, (int, float)) or math.isnan(value):
+            return None
+        past = value > self.limit if self.better == "min" else value < self.limit
+        if not past:
+            return None
+        side = "above" if self.better == "min" else "below"
+        unit = f" {self.unit}" if self.unit else ""
+        name = self.label or self.name
+        return f"{name} = {value:.3g}{unit}, {side} its limit {self.limit:g}{unit}: {self.limit_help}"
 
     @property
     def title(self) -> str:
@@ -168,6 +192,12 @@ class Study:
     @property
     def knob_names(self) -> list[str]:
         return [k.name for k in self.knobs]
+
+    def limit_warnings(self, metrics: Mapping[str, Any] | None) -> list[str]:
+        """One line per metric of ``metrics`` past its declared :attr:`Metric.limit` (empty for ``None``)."""
+        if metrics is None:
+            return []
+        return [line for m in self.metrics if (line := m.beyond_limit(metrics.get(m.name))) is not None]
 
     @property
     def metric_names(self) -> list[str]:

@@ -257,7 +257,7 @@ def format_value(value: Any) -> str:
 
 
 def status_html(text: str, kind: str) -> str:
-    colour = {"ok": "#2b6e2b", "error": "#b00020", "busy": "#555555", "warning": "#8a5a00"}[kind]
+    colour = {"ok": "#2b6e2b", "error": "#b00020", "busy": "#555555", "warning": styles.WARNING_COLOR}[kind]
     label = {"error": "Error: ", "warning": "Note: "}.get(kind, "")
     style = f"color:{colour};white-space:pre-wrap"
     return f'<div class="wb-status wb-{kind}" style="{style}">{label}{html.escape(text)}</div>'

@@ -261,7 +261,8 @@ class Explorer(DeferredBuild, widgets.VBox):
                      f"nothing stored yet; e.g. `{sweep_command(self.study)}` computes a curve")
             self._ok(f"not computed: press Run to compute this point ({shown})", "warning")
         else:
-            self._ok(f"updated in {elapsed_ms:.0f} ms{note}")
+            limits = self.study.limit_warnings(self.metrics)  # a point past a metric's limit: warn, keep it drawn
+            self._ok("; ".join([f"updated in {elapsed_ms:.0f} ms{note}", *limits]), "warning" if limits else "ok")
 
     def _distinct_points(self) -> int:
         """How many distinct (x, y) positions the current frame draws."""

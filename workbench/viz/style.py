@@ -44,6 +44,9 @@ FONT_DIR = Path(font_source_serif_pro.font_directory)
 """Folder of the paper font's files (with its licence, ``LICENSE.txt``)."""
 SANS = "Helvetica Neue, Helvetica, Arial, Liberation Sans, DejaVu Sans, sans-serif"
 
+#: Colour of a warning: a status line's note and a chart's warning subtitle.
+WARNING_COLOR = "#8a5a00"
+
 # Colour-blind-safe categorical palette (Okabe & Ito 2008), readable in greyscale print order.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 EXTRA_COLOURS = ["#9ECAE9", "#FFBF79", "#88D27A", "#B79A20", "#83BCB6", "#FF9D98", "#79706E", "#BAB0AC", "#D6A5C9",

@@ -188,3 +188,22 @@ def test_survey_adc_is_the_default_and_follows_the_rate():
     assert cost.adc_type == "survey"
     slow, fast = (network_cost(layer, config, CostConfig(**{**cost.__dict__, "adc_rate_gsps": r})) for r in (0.1, 5.0))
     assert fast.adc.energy_fj > slow.adc.energy_fj and fast.cycle_ns < slow.cycle_ns
+
+
+@pytest.mark.parametrize("g_max_us, v_read_v, tile", [(50.0, 0.2, 64), (1.0, 0.05, 16), (2.0, 0.1, 32)])
+def test_a_chip_whose_arrays_overload_their_wires_is_shown_with_a_warning(g_max_us, v_read_v, tile):
+    """crossbar.cost warns (its metric's limit, drawn by the Explorer's status line and the layer_cost view's
+    subtitle) exactly when a full line's current, computed here from Ohm's law and J_max x w x 1.8 w, exceeds the
+    wire's limit."""
+    from workbench.crossbar.inference.studies import COST
+    from workbench.crossbar.inference.views import LAYER_COST
+
+    point = COST.evaluate(g_max_us=g_max_us, v_read_v=v_read_v, tile_size=tile)
+    width_um = 2 * 0.032 / 2  # half the 4 F^2 cell pitch at 32 nm
+    ratio = v_read_v * tile * g_max_us * 1e-6 / (10e-3 * 1.8 * width_um**2)
+    assert point["line_current_ratio"] == pytest.approx(ratio)
+    warnings = COST.limit_warnings(point)
+    assert bool(warnings) == (ratio > 1)
+    if warnings:  # the view draws the chip at the default cells: the same line under its title
+        chart, _ = LAYER_COST.render({"tile_size": tile})
+        assert list(chart.title.subtitle) == [f"Warning: {line}" for line in warnings]

@@ -54,7 +54,9 @@ COST_METRICS = (
     Metric("line_current_ratio", unit="", better="min", label="line current / wire limit",
            help="Worst-case row or column read current (g_max on every cell at v_read) over what a wire at the "
                 "cell pitch carries within its electromigration limit: above 1 the array draws more than its "
-                "wires can carry (component library, hardware.analog.max_line_current_a)."),
+                "wires can carry (component library, hardware.analog.max_line_current_a).",
+           limit=1.0, limit_help="the array draws more current than a wire at the cell pitch carries within its "
+                                 "electromigration limit (lower g_max or v_read, or smaller tiles)"),
 )
 
 

@@ -10,7 +10,7 @@ from workbench.core import Choice, View
 from workbench.crossbar.inference.cost import COMPONENTS
 from workbench.crossbar.inference.studies import COST
 from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
-from workbench.viz.style import category_scale
+from workbench.viz.style import WARNING_COLOR, category_scale
 
 
 def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int, cols_per_adc: int,
@@ -23,8 +23,10 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     long = layers.melt(id_vars=["layer"], value_vars=[f"energy_{c}_pj" for c in COMPONENTS],
                        var_name="component", value_name="component_pj")
     long["component"] = long["component"].str.removeprefix("energy_").str.removesuffix("_pj")
-    title = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
-             f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
+    text = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
+            f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
+    limits = COST.limit_warnings(point)
+    title = alt.Title(text, subtitle=[f"Warning: {line}" for line in limits], subtitleColor=WARNING_COLOR)
     chart = alt.Chart(long, title=title).mark_bar().encode(
         x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
         y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
@@ -44,7 +46,8 @@ LAYER_COST = View(
                                              "allow_lossy_adc")),
     description="Energy of one digits-CNN inference per layer, by component: crossbar arrays (v_read^2 sum(G) "
                 "t_read), row DACs, column ADCs, sample-and-holds, shift-and-add, buffers and wires. Settings where "
-                "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed.",
+                "the ADC has fewer bits than a column needs are errors unless lossy ADCs are allowed; a chip whose "
+                "arrays draw more current than their wires carry is drawn with a warning under the title.",
 )
 
 
