@@ -46,7 +46,7 @@ CASES = [
      r"c_gate_ff=\[0.08\] is not allowed; allowed: a number$"),
     ("hardware-bool-for-a-number", "hardware", "cmos_32nm", "vdd_v: {value: 0.9", "vdd_v: {value: true",
      load_periphery, r"vdd_v=True is not allowed; allowed: a number$"),
-    ("crossbar-text-for-a-number", "crossbar", "rx_caffe", "g_max_us: 50.0", "g_max_us: lots", load_crossbar,
+    ("crossbar-text-for-a-number", "crossbar", "rx_caffe", "value: 50.0", "value: lots", load_crossbar,
      r", section 'device': DeviceConfig.g_max_us='lots' is not allowed; allowed: 0.0 < g_max_us"),
 ]
 

@@ -47,3 +47,23 @@ def test_isaac_rebuilt_from_components_at_three_boundaries():
     assert e["adc"] == pytest.approx(8 * 128 * b["macro"].adc.energy_fj * 1e-3)
     shares = {(r.component, r.unit, r.configuration.split(":")[0]) for r in v.checks() if r.unit == "%"}
     assert {c for c, *_ in shares} >= {"macro", "IMA", "tile"}
+
+
+def test_the_cited_cells_price_the_array_by_ohms_law():
+    """The cited-device row: ISAAC's array read with the cells of the cited crossbar preset, checked against an
+    independent count (v_read^2 x sum G x t_read x input activity over 8 arrays x 16 cycles) and against the default
+    cells' row, which it undercuts by at least their conductance ratio's share."""
+    from workbench.crossbar.array.config import load_preset, preset_sources
+
+    cited = load_preset(v.CITED_CELLS).device
+    assert all("citation" in p for p in preset_sources(v.CITED_CELLS).values())  # a cited device, not an assumption
+    rows = [r for r in v.checks() if r.component == "crossbar array" and r.unit == "pJ"]
+    default, cited_row = rows
+    assert v.CITED_CELLS in cited_row.configuration
+    g_max, g_min = cited.g_max_us * 1e-6, cited.g_max_us * 1e-6 / cited.on_off_ratio
+    # 2-bit cells holding uniform weights in [-1, 1] as offsets: levels spread evenly between G_min and G_max
+    bounds = [0.2**2 * 128 * 128 * g * 10e-9 * 0.5 * 1e12 for g in (g_min, g_max)]
+    assert bounds[0] < cited_row.workbench < bounds[1]
+    assert cited_row.workbench == pytest.approx(0.5 * (bounds[0] + bounds[1]), rel=0.2)
+    default_g = load_preset("rx_caffe").device.g_max_us
+    assert cited_row.workbench < default.workbench * (cited.g_max_us / default_g) * 1.2

@@ -108,6 +108,8 @@ def reference_table() -> pd.DataFrame:
 ROUTER_FLIT_BITS, ROUTER_PORTS, ROUTER_BUFFER_FLITS, TILES_PER_ROUTER = 32, 8, 4, 4
 #: ISAAC's eDRAM port and the IMA's input and output registers (Table I: 2 KB IR, 256 B OR; 64 KB eDRAM, 256 bits).
 EDRAM_PORT_BITS, EDRAM_KB, IR_BITS, OR_BITS = 256, 64, 2 * 8192, 256 * 8
+#: Crossbar preset of a cited device whose cells price ISAAC's arrays beside the workbench's default cells.
+CITED_CELLS = "neurosim_rram"
 IMA_PARTS = ("adc", "dac", "sample_hold", "array", "shift_add", "input_register", "output_register")
 TILE_PARTS = ("edram", "bus", "router")
 
@@ -171,6 +173,8 @@ def _share(parts: dict, keys) -> float:
 
 
 def _isaac(ref: pd.DataFrame) -> list[Check]:
+    from workbench.crossbar.inference.cost import full_array_layer, isaac_like, network_cost
+
     adc, sample_hold, shift_add = analog.adc, analog.sample_hold, digital.shift_add
     v = ref["low"]
     b = isaac_breakdown()
@@ -190,6 +194,9 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
               f"{config.peripherals.v_read_v:g} V for {cost.t_read_ns:g} ns with input activity "
               f"{cost.input_activity:g}, not ISAAC's devices (not known here)")
     sa = shift_add(cost.acc_bits, tech)
+    cited_config, _ = isaac_like(CITED_CELLS)
+    cited, cited_macro = cited_config.device, network_cost([full_array_layer(cited_config)], cited_config, cost)
+    cited_array_pj = cited_macro.energy_pj["array"] / cited_macro.tiles_used / cited_config.peripherals.n_cycles
     rows = [
         Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey model, {DEFAULT_PERCENTILE:g}th percentile, ENOB 8 "
                      "(crossbar.cost default)", isaac, per_conv, macro.adc.energy_fj * 1e-3, "pJ", FACTOR_2,
@@ -233,7 +240,13 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
               sample_hold(tech).area_um2, "um2", FACTOR_2, "the preset was read from this table", circular=True),
         Check("crossbar array", "128 x 128 read, 2-bit cells (crossbar.cost, isaac_like defaults)", isaac,
               v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, e["array"] / arrays, "pJ", FACTOR_2,
-              "energy per array per read = 2.4 mW / 8 x 100 ns.", device + "."),
+              "energy per array per read = 2.4 mW / 8 x 100 ns.", device + "; the next row prices a cited device."),
+        Check("crossbar array", f"128 x 128 read, 2-bit cells of NeuroSim V1.4's RRAM ({1e3 / cited.g_max_us:g} "
+                                f"kOhm on, on/off {cited.on_off_ratio:g}; crossbar preset {CITED_CELLS})", isaac,
+              v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, cited_array_pj, "pJ", FACTOR_2,
+              f"the same read with a cited device's cells (isaac_like({CITED_CELLS!r})); its rows still draw "
+              f"{cited_macro.extras['line_current_ratio']:.2g}x what a wire at the cell pitch carries.",
+              "ISAAC's own devices are not known here; the cited cell's conductance sets the array energy."),
         Check("crossbar array", "128 x 128 cells at 4 F^2, 32 nm (crossbar.cost)", isaac,
               v["isaac_array_area"] * 1e6 / 8, a["array"] / arrays, "um2", FACTOR_2,
               "area per array.", f"{cost.cell_area_f2:g} F^2 per cell at F = 32 nm; ISAAC's array is "

@@ -374,19 +374,23 @@ def _area_mm2(cost: CostConfig, config: CrossbarConfig, tech: PeripheryTech, adc
     return {k: v * 1e-6 for k, v in um2.items()}
 
 
-def isaac_like() -> tuple[CrossbarConfig, CostConfig]:
+def isaac_like(cells: str = "rx_caffe") -> tuple[CrossbarConfig, CostConfig]:
     """[R] ISAAC's in-situ multiply-accumulate unit (Shafiee et al., ISCA 2016, Sec. 4-6 and Table II) in this
     model's terms: 128 x 128 crossbars of 2-bit cells holding 16-bit weights (8 slices, offset encoding), 16-bit
     inputs through 1-bit DACs (16 cycles), one 8-bit SAR ADC per 128 columns at 32 nm. ISAAC's encoding tricks save
-    the ADC bits a plain column would need, so lossy ADCs are allowed. Device and read values are this workbench's
-    defaults (rx_caffe-like cells), not ISAAC's: nothing here is fitted to ISAAC's breakdown."""
+    the ADC bits a plain column would need, so lossy ADCs are allowed. The cells' conductances are those of crossbar
+    preset ``cells`` (default the ``rx_caffe`` cells; ``neurosim_rram`` is a cited device), the read values this
+    workbench's defaults, not ISAAC's (its devices are not known here): nothing is fitted to ISAAC's breakdown."""
     from workbench.crossbar.array.circuit import CircuitConfig
+    from workbench.crossbar.array.config import load_preset
     from workbench.crossbar.array.device import DeviceConfig
     from workbench.crossbar.array.peripherals import PeripheralConfig
 
+    g = load_preset(cells).device
     config = CrossbarConfig(
         circuit=CircuitConfig(rows=128, cols=128),
-        device=DeviceConfig(g_max_us=50.0, on_off_ratio=10.0, bits_per_cell=2, weight_bits=16, mapping="offset"),
+        device=DeviceConfig(g_max_us=g.g_max_us, on_off_ratio=g.on_off_ratio, bits_per_cell=2, weight_bits=16,
+                            mapping="offset"),
         peripherals=PeripheralConfig(input_bits=16, dac_bits=1, adc_bits=8),
     )
     return config, CostConfig(tiles=8, cols_per_adc=128, node_nm=32, allow_lossy_adc=True, buffer_kb=0.0)
