@@ -160,3 +160,23 @@ def test_decoder_multiplier_memory_and_core():
     assert core.core_instruction("load", tech, data_cache=False).energy_fj == energies["alu"]
     with pytest.raises(ValueError, match="instruction class 'simd'"):
         core.core_instruction("simd", tech)
+
+
+@pytest.mark.parametrize("node", [22, 32, 45, 65])
+def test_ternary_multiplier_is_cheaper_than_the_smallest_array_multiplier(node):
+    """A ternary product (sign and zero logic) costs less than a 2 x 2 array multiplier at every node, scales with
+    the node as every dynamic energy does, and is what TiM-DNN's near-memory processing elements are charged."""
+    from workbench.tim.arch import TimConfig, tile_costs
+    from workbench.tim.params import load_params
+
+    ref = tech_table.load_tech()
+    tech = ref.at_node(node)
+    t = digital.ternary_multiplier(tech)
+    s, v2 = node / 32, (tech.vdd_v / ref.vdd_v) ** 2
+    assert t.energy_fj == pytest.approx(ref.e_ternary_mult_fj * s * v2)
+    assert 0 < t.energy_fj < digital.multiplier(2, 2, tech).energy_fj and t.time_ns > 0 and t.area_um2 > 0
+    cfg = TimConfig(node_nm=node, rows_active=8)
+    p = load_params().at_node(node)
+    tile = tile_costs(cfg)
+    e_mac = t.energy_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
+    assert tile.nm_energy_breakdown_fj["macs"] == pytest.approx(cfg.cols * e_mac)

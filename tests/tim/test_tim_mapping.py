@@ -124,7 +124,8 @@ def test_near_memory_row_read_by_hand():
     parts = t.nm_energy_breakdown_fj
     assert parts["transport"] == pytest.approx(2 * CFG.cols * p.e_wire_per_bit_mm_fj * side_mm / 2)
     assert parts["pe_registers"] == pytest.approx(2 * CFG.cols * p.e_add_per_bit_fj)
-    assert parts["macs"] == pytest.approx(CFG.cols * (p.e_ternary_mult_fj + 0.25 * CFG.acc_bits * p.e_add_per_bit_fj))
+    e_mult = p.periphery.e_ternary_mult_fj
+    assert parts["macs"] == pytest.approx(CFG.cols * (e_mult + 0.25 * CFG.acc_bits * p.e_add_per_bit_fj))
     assert parts["bitlines"] == pytest.approx(2 * CFG.cols * t.nm_e_bitline_fj)
     assert sum(t.nm_critical_path_ns.values()) == pytest.approx(t.nm_t_access_ns)
     # A layer's near-memory transport is one such row read per row and vector.

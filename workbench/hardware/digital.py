@@ -10,6 +10,8 @@ Formulas (first order; constants in ``data/presets/hardware/cmos_32nm.yaml``):
 * **Register**: ``n`` flip-flops switching ``C_ff VDD^2`` per clocked bit.
 * **Shift-and-add**: an ``acc_bits`` add into an ``acc_bits`` register; **MAC**: a multiply, an add and the
   accumulator register.
+* **Ternary multiplier** (operands in {-1, 0, 1}, as TiM-DNN's near-memory processing elements): sign and zero logic
+  of ~4 gates, ``E_ternary`` per product (an assumed table entry); two gate delays; four NAND2 + inverter pairs.
 * **Row / column decoder** (Rabaey, *Digital Integrated Circuits*, ch. 12; predecoding as in CACTI): ``n = ceil(log2
   outputs)`` address bits into ``ceil(n/2)`` 2-to-4 predecoders; per decoded address one predecoded line per group
   switches, loaded by ``outputs/4`` NAND2 inputs (logical effort 4/3) and a wire along the decoder, plus the address
@@ -24,7 +26,7 @@ import math
 
 from workbench.hardware.tech import CircuitCost, PeripheryTech
 
-__all__ = ["adder", "decoder", "mac", "multiplier", "register", "shift_add"]
+__all__ = ["adder", "decoder", "mac", "multiplier", "register", "shift_add", "ternary_multiplier"]
 
 #: Logical effort of a NAND2 input (Sutherland, Sproull and Harris, Logical Effort, 1999, Table 1.1).
 NAND2_EFFORT = 4 / 3
@@ -57,6 +59,17 @@ def multiplier(bits: int, other_bits: int, tech: PeripheryTech) -> CircuitCost:
     p, cells = tech, bits * other_bits
     return CircuitCost(cells * p.e_mult_per_bit2_fj, (math.ceil(math.log2(cells)) + 2) * p.fo4_ps * 1e-3,
                        cells * p.a_adder_per_bit_um2)
+
+
+def ternary_multiplier(tech: PeripheryTech) -> CircuitCost:
+    """One signed ternary product (module docstring)."""
+    p = tech
+    return CircuitCost(p.e_ternary_mult_fj, 2 * p.fo4_ps * 1e-3, 4 * _gate_um2(p))
+
+
+def _gate_um2(tech: PeripheryTech) -> float:
+    """Area of a minimum NAND2 and an inverter (transistor widths 2 x 4/3 and 2 x 1 minimum widths)."""
+    return 2 * (NAND2_EFFORT + 1) * tech.w_inv_min_um * tech.a_per_um_width_um2
 
 
 def shift_add(acc_bits: int, tech: PeripheryTech) -> CircuitCost:
@@ -96,6 +109,5 @@ def decoder(outputs: int, tech: PeripheryTech, *, pitch_um: float, active: int =
     enable_ff = outputs * c_in + wire_ff
     energy = p.vdd_v**2 * (active * (groups * line_ff + address_ff) + enable_ff)
     stages = 2 + math.ceil(math.log(max(line_ff / c_in, 1.0), p.stage_effort))
-    gate_um2 = 2 * (NAND2_EFFORT + 1) * p.w_inv_min_um * p.a_per_um_width_um2  # NAND2 + inverter
-    area = (outputs + 4 * groups) * gate_um2
+    area = (outputs + 4 * groups) * _gate_um2(p)  # a NAND2 + inverter per output and predecoded line
     return CircuitCost(energy, stages * p.fo4_ps * 1e-3, area)

@@ -28,8 +28,8 @@ _AREAS = ("a_comparator_um2", "a_dac_unit_um2", "a_adder_per_bit_um2", "a_flipfl
           "a_sram_buffer_per_bit_um2", "a_edram_per_bit_um2", "a_per_um_width_um2")
 _DEVICE_CAPS = ("c_dac_unit_ff", "c_flipflop_ff", "w_inv_min_um")
 _DELAYS = ("fo4_ps", "t_comparator_ps", "t_dac_settle_ps")
-_ENERGIES = ("e_comparator_fj", "e_add_per_bit_fj", "e_mult_per_bit2_fj", "e_sram_buffer_per_bit_fj",
-             "e_sample_hold_fj")
+_ENERGIES = ("e_comparator_fj", "e_add_per_bit_fj", "e_mult_per_bit2_fj", "e_ternary_mult_fj",
+             "e_sram_buffer_per_bit_fj", "e_sample_hold_fj")
 
 
 class CircuitCost(NamedTuple):
@@ -66,6 +66,7 @@ class PeripheryTech:
     a_sample_hold_um2: float
     e_add_per_bit_fj: float
     e_mult_per_bit2_fj: float
+    e_ternary_mult_fj: float
     a_adder_per_bit_um2: float
     a_flipflop_um2: float
     e_sram_buffer_per_bit_fj: float

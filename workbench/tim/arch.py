@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from workbench.core.knobs import knob_field, validate_config
 from workbench.hardware.analog import adc, sample_hold
-from workbench.hardware.digital import shift_add
+from workbench.hardware.digital import shift_add, ternary_multiplier
 from workbench.tim.params import TechConfig, load_params
 
 REPRESENTATIONS = ("unweighted", "symmetric", "asymmetric")
@@ -477,7 +477,8 @@ def _near_memory(cfg: TimConfig, p: TechConfig, a: _Array, phases: dict, tile_si
     transport_mm = tile_side_mm / 2
     e_bitline = a.c_bl * p.vdd_v * p.dv_sense_mv * 1e-3 * cfg.weight_density / 2 + p.e_comparator_fj
     e_transport_bit = p.e_wire_per_bit_mm_fj * transport_mm
-    e_mac = p.e_ternary_mult_fj + cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj
+    e_add = cfg.input_density * cfg.weight_density * p.acc_bits * p.e_add_per_bit_fj  # a nonzero product's add
+    e_mac = ternary_multiplier(p.periphery).energy_fj + e_add
     breakdown = {
         "wordline": a.c_rwl * p.vdd_v**2,
         "bitlines": 2 * cfg.cols * e_bitline,

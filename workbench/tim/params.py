@@ -29,7 +29,7 @@ SHARED = ("vdd_v", "fo4_ps", "c_wire_ff_per_um", "e_comparator_fj", "a_comparato
 _AREAS = ("sram_6t_cell_um2", "read_transistor_um2", "a_wl_driver_um2", "a_precharge_um2")
 _DEVICE_CAPS = ("c_drain_ff", "c_gate_ff")
 _DELAYS = ("sfu_clock_ns",)
-_ENERGIES = ("e_mult8_fj", "e_ternary_mult_fj", "e_sfu_op_fj")
+_ENERGIES = ("e_mult8_fj", "e_sfu_op_fj")
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ class TechConfig:
     sar_switching_factor: float
     e_add_per_bit_fj: float
     e_mult8_fj: float
-    e_ternary_mult_fj: float
     e_sfu_op_fj: float
     sfu_clock_ns: float
     a_adder_per_bit_um2: float
