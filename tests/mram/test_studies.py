@@ -9,7 +9,8 @@ from workbench.core.manifest import get_manifest, paper_table
 from workbench.core.reproduce import ClaimResult, run_reproductions
 
 STUDIES = ("mram.device", "mram.array", "mram.cim_sensing", "mram.system")
-VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj")
+VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj",
+         "mram.breakeven")
 
 
 def test_registered():
@@ -33,6 +34,19 @@ def test_view_renders_on_defaults(name):
     chart, frame = view.render()
     assert len(frame) > 0
     chart.to_dict()
+
+
+def test_breakeven_view_at_iso_area_marks_a_larger_break_even():
+    view = get_view("mram.breakeven")
+    marks = {}
+    for condition in ("iso_delta", "iso_area"):
+        chart, frame = view.render({"iso_condition": condition})
+        assert condition.replace("_", " ").replace("delta", "Delta") in chart.to_dict()["title"]
+        marks[condition] = frame
+    # the same efficiency grid, VSH / GSH higher at iso area (a larger magnet to switch)
+    delta, area = (marks[c].dropna().set_index(["efficiency", "quantity"])["ratio"] for c in ("iso_delta", "iso_area"))
+    common = delta.index.intersection(area.index)
+    assert len(common) > 5 and (area[common] > delta[common]).all()
 
 
 def test_device_study_trends():

@@ -49,7 +49,7 @@ _WRITE_KNOBS = (
     *config_knobs(WriteConfig, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
     *config_knobs(WriteConfig, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
-                               "access_width_um"),
+                               "access_width_um", "iso_condition"),
                   spin_hall_angle=dict(low=0.05, high=1.0), vsh_hole_mobility_cm2_per_vs=dict(low=1.0, high=500.0,
                                                                                               log=True),
                   vsh_gate_drive=dict(low=0.5, step=0.05), access_width_um=dict(low=0.05, high=1.0, step=0.05)),
