@@ -173,3 +173,42 @@ def test_stt_write_directions_and_the_slower_one_sets_the_pulse():
         i = 1.0 / (path.r_driver_ohm + path.r_access_ohm + r)
         times.append(table.write_time_at(eta * i / path.magnet.spin_current_critical_a(), 1e-4))
     assert w.t_switch_s == pytest.approx(max(times))
+
+
+@pytest.mark.parametrize("differential", [False, True])
+def test_iso_area_vsh_cell_fills_the_gsh_cells_area(differential):
+    """Conservation: at iso area the VSH cell, and with it the whole array (cells, sense amplifiers, drivers and the
+    decoder at the cell pitch), occupies exactly the GSH array's area; at iso Delta it is the smaller cell."""
+    iso_area = WriteConfig(iso_condition="iso_area")
+    gsh = evaluate("gsh", differential, include_write=False)
+    vsh = evaluate("vsh", differential, knobs=iso_area, include_write=False)
+    assert vsh.cell_area_um2 == pytest.approx(gsh.cell_area_um2, rel=1e-12)
+    assert vsh.area_um2 == pytest.approx(gsh.area_um2, rel=1e-12)
+    assert evaluate("vsh", differential, include_write=False).area_um2 < gsh.area_um2
+    # only VSH's path follows the condition
+    for kind in ("stt", "gsh"):
+        assert build_path(kind, knobs=iso_area) == build_path(kind)
+
+
+def test_iso_area_grows_the_vsh_magnet_and_channel_by_the_physics():
+    """The extra area scales the magnet (Delta, I_s,c0 and the MTJ area by the cell-area ratio: same K_eff and
+    thickness), keeps L_magnet / W_channel and theta_VH, and shortens the channel in squares (fixed contact spacing),
+    so the write current rises, but less than the critical current: the overdrive falls."""
+    cells, vsh = section("array_45nm", "cells"), section("write_paths", "vsh")
+    ratio = cells["gsh_cell_f2"] / cells["vsh_cell_f2"]
+    small, large = build_path("vsh"), build_path("vsh", knobs=WriteConfig(iso_condition="iso_area"))
+    assert large.cell_scale == pytest.approx(math.sqrt(ratio))
+    assert large.magnet.delta() == pytest.approx(ratio * small.magnet.delta(), rel=1e-9)
+    assert large.magnet.spin_current_critical_a() == pytest.approx(ratio * small.magnet.spin_current_critical_a())
+    assert large.mtj.r_p_ohm == pytest.approx(small.mtj.r_p_ohm / ratio)
+    assert large.spin_efficiency == pytest.approx(small.spin_efficiency)
+    s = math.sqrt(ratio)
+    squares = (vsh["channel_length_nm"] + (s - 1) * small.magnet.length_nm) / (vsh["channel_width_nm"] * s)
+    assert large.r_cell_ohm == pytest.approx(small.notes["r_sheet_ohm"] * squares)
+    assert large.r_cell_ohm < small.r_cell_ohm
+    w_small, w_large = write_bit(small), write_bit(large)
+    assert w_large.current_a > w_small.current_a
+    assert w_large.overdrive < w_small.overdrive
+    assert w_large.overdrive == pytest.approx(w_small.overdrive * w_large.current_a / w_small.current_a / ratio)
+    with pytest.raises(ValueError, match="iso_condition='iso_volume'"):
+        WriteConfig(iso_condition="iso_volume")

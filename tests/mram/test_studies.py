@@ -9,7 +9,8 @@ from workbench.core.manifest import get_manifest, paper_table
 from workbench.core.reproduce import ClaimResult, run_reproductions
 
 STUDIES = ("mram.device", "mram.array", "mram.cim_sensing", "mram.system")
-VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj")
+VIEWS = ("mram.switching", "mram.wer", "mram.organisations", "mram.margins", "mram.kernels", "mram.mtj",
+         "mram.breakeven")
 
 
 def test_registered():
@@ -33,6 +34,44 @@ def test_view_renders_on_defaults(name):
     chart, frame = view.render()
     assert len(frame) > 0
     chart.to_dict()
+
+
+@pytest.mark.parametrize("name", list_studies(theme="mram"))
+def test_every_study_opens_on_finite_metrics(name):
+    """Registry-looped: each MRAM study's default point (where its Explorer opens) has every scalar metric finite
+    (no NaN 'not switched', no unwritable write path)."""
+    study = get_study(name)
+    result = study.evaluate(study.defaults())
+    for metric in study.metrics:
+        assert math.isfinite(result[metric.name]), f"{name}: {metric.name} = {result[metric.name]}"
+
+
+def test_device_study_opens_at_a_stated_overdrive_and_its_range_reaches_every_paths_table():
+    from workbench.mram.device import DEFAULT_OVERDRIVES
+    from workbench.mram.studies import OPENING_OVERDRIVE, critical_current_ua
+
+    s = get_study("mram.device")
+    opened = s.evaluate(s.defaults())
+    assert s.defaults()["path"] == "vsh"
+    assert opened["overdrive"] == pytest.approx(OPENING_OVERDRIVE, rel=0.05)   # 2 significant digits of the current
+    assert opened["ic0_ua"] == pytest.approx(critical_current_ua("vsh"))
+    current = s.knob("current_ua")
+    for path in ("stt", "gsh", "vsh"):
+        assert current.low < DEFAULT_OVERDRIVES[0] * critical_current_ua(path)
+        assert DEFAULT_OVERDRIVES[-1] * critical_current_ua(path) <= current.high
+
+
+def test_breakeven_view_at_iso_area_marks_a_larger_break_even():
+    view = get_view("mram.breakeven")
+    marks = {}
+    for condition in ("iso_delta", "iso_area"):
+        chart, frame = view.render({"iso_condition": condition})
+        assert condition.replace("_", " ").replace("delta", "Delta") in chart.to_dict()["title"]
+        marks[condition] = frame
+    # the same efficiency grid, VSH / GSH higher at iso area (a larger magnet to switch)
+    delta, area = (marks[c].dropna().set_index(["efficiency", "quantity"])["ratio"] for c in ("iso_delta", "iso_area"))
+    common = delta.index.intersection(area.index)
+    assert len(common) > 5 and (area[common] > delta[common]).all()
 
 
 def test_device_study_trends():

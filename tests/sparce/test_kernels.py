@@ -92,6 +92,22 @@ def _data_macs(machine, trace) -> int:
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
+def test_mac_kernels_are_every_kernel_the_region_finder_takes_macs_in(variant):
+    """The registry the zero-input test below loops over is complete: every kernel of the binary with an instruction
+    the region finder takes as a MAC is in MAC_KERNELS and vice versa, and inside a MAC kernel every data
+    multiply-accumulate (32-bit ``madd``, vector ``mla``) is taken as one (the old fc ``madd w10, w2, w10, w23`` was
+    not)."""
+    program = load_program(variant)
+    assert {b.function for b in program.blocks} == set(KERNELS)
+    taken = {b.function for b in program.blocks for ins in b.instrs if ins.mac_acc is not None}
+    assert taken == set(MAC_KERNELS)
+    missed = [f"{b.function}: {ins}" for b in program.blocks if b.function in MAC_KERNELS for ins in b.instrs
+              if ((ins.mnemonic == "madd" and ins.op_str.startswith("w")) or ins.mnemonic.startswith("mla"))
+              and ins.mac_acc is None]
+    assert not missed
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("function", sorted(MAC_KERNELS))
 def test_every_mac_skips_on_all_zero_activations(variant, function):
     """Registry-looped over every MAC kernel: on all-zero activations SparCE leaves no data MAC executed (the fc

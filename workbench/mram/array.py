@@ -130,10 +130,12 @@ class ArrayResult:
         return shared + (self.write_energy_j - shared) * words / self.words_per_access * bit_fraction
 
 
-def cell_area_um2(kind: str, differential: bool = False) -> float:
+def cell_area_um2(kind: str, differential: bool = False, scale: float = 1.0) -> float:
+    """Area of one bit's cell(s) (um^2): the preset's F^2 at 45 nm, its in-plane lengths scaled by ``scale``
+    (:attr:`~workbench.mram.writepath.WritePath.cell_scale`: an iso-area VSH cell)."""
     cells = section("array_45nm", "cells")
     f_um = section("array_45nm", "technology")["cell_pitch_f"] * 1e-3
-    return cells[f"{kind}_cell_f2"] * f_um * f_um * (2 if differential else 1)
+    return cells[f"{kind}_cell_f2"] * f_um * f_um * (2 if differential else 1) * scale * scale
 
 
 def lines(path: WritePath, a: ArrayConfig, knobs: WriteConfig) -> dict:
@@ -141,11 +143,12 @@ def lines(path: WritePath, a: ArrayConfig, knobs: WriteConfig) -> dict:
     tech = section("array_45nm", "technology")
     tr = section("array_45nm", "transistor")
     vsh = section("write_paths", "vsh")
-    pitch_um = math.sqrt(cell_area_um2(path.kind))
+    pitch_um = math.sqrt(cell_area_um2(path.kind, scale=path.cell_scale))
     c_w, r_w = tech["c_wire_ff_per_um"] * 1e-15, tech["r_wire_ohm_per_um"]
     if path.kind == "vsh":
         c_bl_cell = 0.0  # no access-transistor drain on the bitline: the MTJ contacts it through the channel
-        c_wl_cell = vsh["gate_cap_ff_per_um2"] * 1e-15 * vsh["channel_length_nm"] * vsh["channel_width_nm"] * 1e-6
+        c_wl_cell = (vsh["gate_cap_ff_per_um2"] * 1e-15 * path.notes["channel_length_nm"]
+                     * path.notes["channel_width_nm"] * 1e-6)
     else:
         c_bl_cell = tr["c_drain_ff_per_um"] * 1e-15 * knobs.access_width_um
         c_wl_cell = tr["c_gate_ff_per_um"] * 1e-15 * knobs.access_width_um
@@ -205,10 +208,11 @@ def library_tech() -> PeripheryTech:
     return load_tech().at_node(NODE_NM)
 
 
-def row_decoder(kind: str, a: ArrayConfig, active: int = 1) -> CircuitCost:
-    """The row decoder of ``a.rows`` wordlines at the cell pitch, ``active`` rows per access (a CiM access turns on
-    two), priced by :func:`workbench.hardware.digital.decoder`."""
-    return decoder(a.rows, library_tech(), pitch_um=math.sqrt(cell_area_um2(kind)), active=active)
+def row_decoder(kind: str, a: ArrayConfig, active: int = 1, scale: float = 1.0) -> CircuitCost:
+    """The row decoder of ``a.rows`` wordlines at the cell pitch (cells scaled by ``scale``, see
+    :func:`cell_area_um2`), ``active`` rows per access (a CiM access turns on two), priced by
+    :func:`workbench.hardware.digital.decoder`."""
+    return decoder(a.rows, library_tech(), pitch_um=math.sqrt(cell_area_um2(kind, scale=scale)), active=active)
 
 
 def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = None,
@@ -260,8 +264,8 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
         "sense_amps": b * e_sa,
         "reference": 0.0 if differential else b * sense["e_ref_fj"] * 1e-15,
         "wordline": ln["c_wl_f"] * vdd * vdd,
-        "decoder": row_decoder(kind, a).energy_fj * 1e-15,
-        "io": io_energy_j(kind, differential, a, b),
+        "decoder": row_decoder(kind, a, scale=path.cell_scale).energy_fj * 1e-15,
+        "io": io_energy_j(kind, differential, a, b, path.cell_scale),
     }
     # write: current along the bitline (half length on average) and back on the source line; both lines charged
     c_line = 2 * ln["c_bl_f"]
@@ -275,8 +279,9 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
         t_write = w.t_write_s
     else:
         w, write_parts, e_write, t_write = None, {}, math.nan, math.nan
-    cell_um2 = cell_area_um2(kind, differential)
-    periphery = b * (sense["a_sa_um2"] + drv["a_driver_um2"]) + row_decoder(kind, a).area_um2  # SAs, drivers, decoder
+    cell_um2 = cell_area_um2(kind, differential, path.cell_scale)
+    periphery = (b * (sense["a_sa_um2"] + drv["a_driver_um2"])  # SAs, drivers, decoder
+                 + row_decoder(kind, a, scale=path.cell_scale).area_um2)
     area = a.rows * a.cols * cell_um2 + periphery
     disturb = read_disturb_probability(path, max(i_p, i_ap), t_sense)
     return ArrayResult(kind, differential, a.words_per_access, sum(read_parts.values()), t_read, e_write, t_write,
@@ -284,12 +289,12 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
                        read_parts, write_parts)
 
 
-def io_energy_j(kind: str, differential: bool, a: ArrayConfig, bits: int) -> float:
-    """I/O of ``bits`` bits: each over a data line across the array's width (column mux to the output latch) and
-    into its latch, priced by the component library (:func:`workbench.hardware.memory.wire`,
-    :func:`workbench.hardware.digital.register`)."""
+def io_energy_j(kind: str, differential: bool, a: ArrayConfig, bits: int, scale: float = 1.0) -> float:
+    """I/O of ``bits`` bits: each over a data line across the array's width (column mux to the output latch; cells
+    scaled by ``scale``, see :func:`cell_area_um2`) and into its latch, priced by the component library
+    (:func:`workbench.hardware.memory.wire`, :func:`workbench.hardware.digital.register`)."""
     tech = library_tech()
-    width_mm = a.cols * (2 if differential else 1) * math.sqrt(cell_area_um2(kind)) * 1e-3
+    width_mm = a.cols * (2 if differential else 1) * math.sqrt(cell_area_um2(kind, scale=scale)) * 1e-3
     return (wire(bits, width_mm, tech) + register(bits, tech).energy_fj) * 1e-15
 
 

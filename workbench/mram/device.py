@@ -259,29 +259,38 @@ def boltzmann_cdf_easy(magnet: Magnet, temperature_k: float, grid: int = 4001):
     return lambda x: np.interp(x, c, cdf)
 
 
-def regenerate() -> list[Path]:
-    """Recompute the shipped LLG switching tables of the presets' magnets (2,000 thermal magnets per overdrive) in
-    ``data/reference/mram_llg/``.
+def shipped_magnets() -> dict[str, Magnet]:
+    """The magnets whose switching tables are shipped: the presets' and the iso-area VSH cell's (V1's extra rows,
+    :func:`~workbench.mram.writepath.cell_scale`)."""
+    from workbench.mram.params import load_magnet
+    from workbench.mram.writepath import WriteConfig, build_path
+
+    return {"pma_cofeb": load_magnet("pma_cofeb"), "inplane_cofeb": load_magnet("inplane_cofeb"),
+            "vsh_iso_area": build_path("vsh", knobs=WriteConfig(iso_condition="iso_area")).magnet}
+
+
+def regenerate(names: tuple[str, ...] | None = None) -> list[Path]:
+    """Recompute the shipped LLG switching tables (2,000 thermal magnets per overdrive) of :func:`shipped_magnets`
+    (``names``: some of them; all by default) in ``data/reference/mram_llg/``.
 
     Returns
     -------
     list of Path
         The tables written and their JSON sidecars.
     """
-    from workbench.mram.params import load_magnet
-
     written = []
-    for preset in ("pma_cofeb", "inplane_cofeb"):
-        magnet = load_magnet(preset)
+    for name, magnet in shipped_magnets().items():
+        if names is not None and name not in names:
+            continue
         table = compute_switching_table(magnet)
         key = _key(magnet, DEFAULT_OVERDRIVES, 2000, 20e-9, 1e-12, 300.0, 0)
         path = _paths(key)[0]
         save_table(table, path, key)
         written += [path, path.with_suffix(".json")]
-        print(preset, key, [f"{t * 1e9:.2f}" for t in table.write_times_s(1e-3)], flush=True)
+        print(name, key, [f"{t * 1e9:.2f}" for t in table.write_times_s(1e-3)], flush=True)
     return written
 
 
 __all__ = ["SwitchingTable", "switching_table", "compute_switching_table", "growth_rate", "critical_overdrive_llg",
            "critical_current_a", "precessional_time_s", "thermal_samples", "boltzmann_cdf_easy",
-           "b_dl_from_spin_current", "regenerate"]
+           "b_dl_from_spin_current", "regenerate", "shipped_magnets"]

@@ -19,7 +19,7 @@ from workbench.core.knobs import config_knobs
 from workbench.core.vocabulary import SEED_HIGH, seed_knob
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
-from workbench.mram.device import critical_current_a, switching_table
+from workbench.mram.device import DEFAULT_OVERDRIVES, critical_current_a, switching_table
 from workbench.mram.system import KERNELS, WRITE_BACK, compare
 from workbench.mram.writepath import KINDS, WriteConfig, build_path
 from workbench.threads import one_torch_thread
@@ -49,7 +49,7 @@ _WRITE_KNOBS = (
     *config_knobs(WriteConfig, ("write_voltage_v",), write_voltage_v=dict(low=0.3, high=1.8, step=0.05)),
     TARGET_WER,
     *config_knobs(WriteConfig, ("spin_hall_angle", "vsh_hole_mobility_cm2_per_vs", "vsh_gate_drive",
-                               "access_width_um"),
+                               "access_width_um", "iso_condition"),
                   spin_hall_angle=dict(low=0.05, high=1.0), vsh_hole_mobility_cm2_per_vs=dict(low=1.0, high=500.0,
                                                                                               log=True),
                   vsh_gate_drive=dict(low=0.5, step=0.05), access_width_um=dict(low=0.05, high=1.0, step=0.05)),
@@ -63,6 +63,17 @@ def _finite(value: float) -> float:
 
 
 # -- device ---------------------------------------------------------------------------------------------------------
+#: Overdrive I / I_c0 at which ``mram.device`` opens: inside the LLG tables' grid (``DEFAULT_OVERDRIVES``, 1.3-10),
+#: in the precessional regime where a write completes within nanoseconds, whichever path the magnet belongs to.
+OPENING_OVERDRIVE = 2.0
+
+
+def critical_current_ua(path: str) -> float:
+    """Zero-temperature critical charge current I_c0 of a write path's magnet at its default knobs (uA)."""
+    wp = build_path(path)
+    return critical_current_a(wp.magnet, wp.spin_efficiency) * 1e6
+
+
 def evaluate_device(path: str, current_ua: float, pulse_ns: float, target_wer: float, temperature_k: float) -> dict:
     """Switching statistics of the path's magnet at ``current_ua`` from the cached LLG table (300 K runs)."""
     wp = build_path(path)
@@ -105,8 +116,13 @@ DEVICE = Study(
     func=evaluate_device,
     knobs=(
         Choice("path", "vsh", options=KINDS, help="Write path: STT (PMA), GSH (in-plane), VSH (PMA); sets the magnet."),
-        Float("current_ua", 60.0, low=5.0, high=500.0, log=True, unit="uA", label="write current",
-              help="Write (charge) current."),
+        # opens at OPENING_OVERDRIVE x VSH's I_c0 (2 significant digits); the range reaches every path's largest
+        # tabulated overdrive (the decade above it)
+        Float("current_ua", float(f"{OPENING_OVERDRIVE * critical_current_ua('vsh'):.2g}"), low=5.0,
+              high=10.0 ** math.ceil(math.log10(DEFAULT_OVERDRIVES[-1] * max(map(critical_current_ua, KINDS)))),
+              log=True, unit="uA", label="write current",
+              help=f"Write (charge) current; opens at about {OPENING_OVERDRIVE:g}x the VSH path's critical current "
+                   "I_c0, inside the LLG tables' overdrives."),
         Float("pulse_ns", 5.0, low=0.1, high=20.0, log=True, unit="ns", label="pulse width",
               help="Pulse width for the WER metric."),
         TARGET_WER,
@@ -124,7 +140,7 @@ DEVICE = Study(
         Metric("write_energy_fj", "fJ", "min", "I^2 R t of the cell path at the iso-WER pulse (no driver/lines).",
                "cell write energy"),
     ),
-    version="2",
+    version="3",
     cost="interactive",
     description=(
         "Stochastic macrospin LLG (thermal field, STT/SOT torques) of the write path's free layer: 2000 thermal "
@@ -137,7 +153,7 @@ DEVICE = Study(
 # -- array ----------------------------------------------------------------------------------------------------------
 _SIZES = (64, 128, 256, 512, 1024)
 _ARRAY_KNOBS = (
-    Choice("organisation", "VSH", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
+    Choice("organisation", "STT", options=ORG_NAMES, help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential)."),
     *config_knobs(ArrayConfig, ("rows", "cols", "word_bits"), rows=dict(options=_SIZES), cols=dict(options=_SIZES),
                   word_bits=dict(options=(8, 16, 32, 64))),
     ACCESS_WIDTH,
@@ -188,7 +204,7 @@ ARRAY = Study(
         Metric("read_disturb", "", "min", "Probability that one read flips the bit (read current's STT lowers the "
                "thermal barrier; Koch 2004).", label="read-disturb probability"),
     ),
-    version="4",
+    version="5",
     cost="interactive",
     description=(
         "STT-, GSH- and VSH-MRAM arrays (single-ended and differential): bitline/wordline RC, voltage-mode sensing "

@@ -14,7 +14,7 @@ from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.device import switching_table
 from workbench.mram.studies import ARRAY, CIM
 from workbench.mram.system import KERNELS, compare
-from workbench.mram.writepath import KINDS, build_path
+from workbench.mram.writepath import KINDS, WriteConfig, build_path
 
 ORG_NAMES = tuple(ORGANISATIONS)
 
@@ -125,18 +125,20 @@ def kernels_view(organisation: str, n: int) -> tuple[alt.Chart, pd.DataFrame]:
     return chart, frame
 
 
-def breakeven_view(pair: str) -> tuple[alt.Chart, pd.DataFrame]:
+def breakeven_view(pair: str, iso_condition: str) -> tuple[alt.Chart, pd.DataFrame]:
     """VSH / GSH write time and write energy over VSH's spin efficiency theta_VH L/W, with the break-even points
-    (ratio 1) and the efficiency the channel's physics gives (:mod:`workbench.mram.breakeven`)."""
+    (ratio 1) and the efficiency the channel's physics gives (:mod:`workbench.mram.breakeven`), at iso Delta or iso
+    area (:func:`~workbench.mram.writepath.cell_scale`)."""
     from workbench.mram.breakeven import break_even, curves
 
     differential = pair == "DVSH vs DGSH"
-    frame = pd.DataFrame(curves(differential))
+    knobs = WriteConfig(iso_condition=iso_condition)
+    frame = pd.DataFrame(curves(differential, knobs=knobs))
     frame["quantity"] = frame["quantity"].map({"write_latency_s": "write time", "write_energy_j": "write energy"})
-    gsh = evaluate("gsh", differential)
-    own = evaluate("vsh", differential).path.spin_efficiency
+    gsh = evaluate("gsh", differential, knobs=knobs)
+    own = evaluate("vsh", differential, knobs=knobs, include_write=False).path.spin_efficiency
     marks = pd.DataFrame([
-        {"efficiency": break_even(differential, q, getattr(gsh, q)), "quantity": name, "what": "break-even"}
+        {"efficiency": break_even(differential, q, getattr(gsh, q), knobs), "quantity": name, "what": "break-even"}
         for q, name in (("write_latency_s", "write time"), ("write_energy_j", "write energy"))]
         + [{"efficiency": own, "quantity": "the channel's theta_VH L/W", "what": "model"}])
     marks = marks[np.isfinite(marks["efficiency"])]
@@ -151,7 +153,8 @@ def breakeven_view(pair: str) -> tuple[alt.Chart, pd.DataFrame]:
     rules = alt.Chart(marks).mark_rule().encode(
         x="efficiency:Q", strokeDash=alt.StrokeDash("what:N", title=None),
         tooltip=["what", "quantity", alt.Tooltip("efficiency:Q", format=".3f")])
-    title = f"{pair}: write time and energy vs VSH spin efficiency (iso WER, iso Delta; below 1 VSH wins)"
+    condition = iso_condition.replace("_", " ").replace("delta", "Delta")
+    title = f"{pair}: write time and energy vs VSH spin efficiency (iso WER, {condition}; below 1 VSH wins)"
     return (lines + one + rules).properties(title=title), frame
 
 
@@ -204,7 +207,8 @@ CIM_KERNELS = View(name="mram.kernels", theme="mram", func=kernels_view, title="
 
 BREAKEVEN = View(name="mram.breakeven", theme="mram", func=breakeven_view, title="VSH vs GSH break-even",
                  knobs=(Choice("pair", "VSH vs GSH", options=("VSH vs GSH", "DVSH vs DGSH"),
-                               help="Single-ended or differential organisations."),),
+                               help="Single-ended or differential organisations."),
+                        ARRAY.knob("iso_condition")),
                  description="V1 as curves: VSH's write time and energy over GSH's as its spin efficiency "
                              "theta_VH L/W varies (everything else at its knobs); the break-even efficiencies and "
                              "the one the WSe2 channel's Berry-curvature physics gives are marked.")

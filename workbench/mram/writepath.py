@@ -13,6 +13,12 @@ write error rate.
   geometry gain is ``L / W``, not a heavy metal's ``L / t``. The valley (spin) Hall angle ``theta_VH = sigma_VH /
   sigma_xx`` follows the gate (:func:`valley_hall_angle`): ``sigma_xx = 1 / R_sheet`` set by the gate drive, the hole
   density ``n = sigma_xx / (e mu_h)`` and ``sigma_VH`` from the Berry curvature of the spin-split valence band.
+* iso-conditions (``WriteConfig.iso_condition``): ``iso_delta`` (the VSH-MRAM paper's comparison, the default) keeps
+  every magnet at its preset, so the PMA and in-plane magnets share Delta ~ 40; ``iso_area`` draws the VSH cell on
+  the GSH cell's area, every in-plane length of its write path scaled by ``s = sqrt(A_GSH / A_VSH)``
+  (:func:`cell_scale`): the magnet's diameter (so Delta, the critical spin current and the MTJ area grow by ``s^2``)
+  and the channel's width (kept as wide as the magnet, so ``L_magnet / W_channel`` is unchanged) and the channel's
+  length under the magnet (the contact spacing beside it stays: fewer squares, hence more current at a given supply).
 * differential (``dgsh``/``dvsh``): complementary magnets written by one current. [R] DVSH: both magnets sit on one
   channel and receive opposite valley spins (one current, one channel width per magnet); DGSH: the heavy metal runs
   under the two magnets in series with opposite current directions (twice the strip resistance).
@@ -25,7 +31,7 @@ that pulse plus the driver and the line charging. No ratio between paths is fitt
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.device import switching_table
@@ -33,6 +39,7 @@ from workbench.mram.llg import Magnet
 from workbench.mram.params import MTJ, load_magnet, load_mtj, provenance, section
 
 KINDS = ("stt", "gsh", "vsh")
+ISO_CONDITIONS = ("iso_delta", "iso_area")
 PRESET_OF = {"stt": "pma_cofeb", "gsh": "inplane_cofeb", "vsh": "pma_cofeb"}
 
 
@@ -64,6 +71,13 @@ class WriteConfig:
                                         help="Access/write transistor width (STT, GSH).",
                                         **provenance("array_45nm", "transistor.access_width_um"))
 
+    iso_condition: str = knob_field("iso_delta", options=ISO_CONDITIONS, label="VSH cell condition",
+                                    help="iso_delta: VSH's magnet at its preset, as thermally stable as GSH's (the "
+                                         "VSH-MRAM paper's comparison); iso_area: the VSH cell on the GSH cell's area, "
+                                         "its magnet and channel scaled up with it.")
+    """``"iso_delta"``: the presets' magnets (equal Delta); ``"iso_area"``: the VSH write path scaled to the GSH
+    cell's area (:func:`cell_scale`); the STT and GSH paths do not change."""
+
     def __post_init__(self) -> None:
         validate_config(self)
         if self.target_wer == 1.0:
@@ -86,6 +100,8 @@ class WritePath:
     notes: dict = field(default_factory=dict, compare=False)
     #: (label, r_cell_ohm, spin_efficiency) per write direction when they differ (STT); empty: symmetric
     directions: tuple = ()
+    #: linear scale of the cell's in-plane geometry over its preset (:func:`cell_scale`); its area scales by its square
+    cell_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -111,7 +127,9 @@ def build_path(kind: str, differential: bool = False, knobs: WriteConfig | None 
         raise ValueError(f"kind={kind!r}; allowed: {KINDS}")
     k = knobs or WriteConfig()
     preset = PRESET_OF[kind]
-    magnet = load_magnet(preset)
+    scale = cell_scale(kind, k.iso_condition)
+    drawn = load_magnet(preset)
+    magnet = replace(drawn, length_nm=drawn.length_nm * scale, width_nm=drawn.width_nm * scale)
     mtj = load_mtj(preset, magnet)
     arr = section("array_45nm", "transistor")
     drv = section("array_45nm", "write_driver")
@@ -142,13 +160,29 @@ def build_path(kind: str, differential: bool = False, knobs: WriteConfig | None 
     else:  # vsh
         r_on = paths["sheet_resistance_on_kohm"] * 1e3
         r_sheet = r_on * paths["on_off_ratio"] ** (1 - k.vsh_gate_drive)
-        r_cell = r_sheet * paths["channel_length_nm"] / paths["channel_width_nm"]
-        eta = vsh_spin_efficiency(r_sheet, k.vsh_hole_mobility_cm2_per_vs, magnet.length_nm, paths["channel_width_nm"])
+        # the part of the channel under the magnet scales with the cell; the contact spacing beside it does not
+        length_nm = paths["channel_length_nm"] + (scale - 1) * drawn.length_nm
+        width_nm = paths["channel_width_nm"] * scale
+        r_cell = r_sheet * length_nm / width_nm
+        eta = vsh_spin_efficiency(r_sheet, k.vsh_hole_mobility_cm2_per_vs, magnet.length_nm, width_nm)
         r_access = 0.0
         notes.update(r_sheet_ohm=r_sheet, valley_hall_angle=valley_hall_angle(r_sheet, k.vsh_hole_mobility_cm2_per_vs),
-                     geometry_gain=magnet.length_nm / paths["channel_width_nm"])
+                     geometry_gain=magnet.length_nm / width_nm, channel_length_nm=length_nm,
+                     channel_width_nm=width_nm)
     return WritePath(kind, differential, magnet, mtj, eta, r_cell, r_access, drv["r_driver_ohm"],
-                     2 if differential else 1, notes, directions)
+                     2 if differential else 1, notes, directions, scale)
+
+
+def cell_scale(kind: str, iso_condition: str = "iso_delta") -> float:
+    """Linear scale of a ``kind`` cell's in-plane geometry over its preset under ``iso_condition``
+    (:data:`ISO_CONDITIONS`): ``sqrt(A_GSH / A_VSH)`` of the presets' cell areas (``array_45nm.cells``) for a VSH cell
+    at ``"iso_area"``, else 1 (the differential cells are both two cells, so the ratio holds for them too)."""
+    if iso_condition not in ISO_CONDITIONS:
+        raise ValueError(f"iso_condition={iso_condition!r}; allowed: {ISO_CONDITIONS}")
+    if kind != "vsh" or iso_condition == "iso_delta":
+        return 1.0
+    cells = section("array_45nm", "cells")
+    return math.sqrt(cells["gsh_cell_f2"] / cells["vsh_cell_f2"])
 
 
 def valley_hall_angle(r_sheet_ohm: float, hole_mobility_cm2_per_vs: float) -> float:
