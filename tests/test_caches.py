@@ -109,3 +109,35 @@ def test_pad_refuses_non_finite_or_altered_weights(tmp_path, monkeypatch, damage
     with pytest.warns(UserWarning, match=rf"cache file {path} is damaged \({reason}"), \
             pytest.raises(FileNotFoundError, match="regenerate pad"):
         load_detector(config, train=False)
+
+
+@pytest.mark.parametrize("cache", ["mram_dnn_net", "sparce_vgg"])
+def test_a_trained_cache_is_built_once_and_reused_by_the_next_process(tmp_path, monkeypatch, recwarn, cache):
+    """A cache written by its builder passes its own check when read back (its sidecar is not the cache itself), so a
+    new process (here: the in-memory cache cleared) reuses it instead of retraining."""
+    import numpy as np
+
+    from workbench.mram import system
+    from workbench.sparce import layers
+
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    built = []
+    if cache == "mram_dnn_net":
+        monkeypatch.setattr(system, "_measure_layers", lambda images, seed: built.append(1) or (("conv0", 16, 1.5),))
+        get, clear = (lambda: system.network_layers(8, 0)), system.network_layers.cache_clear
+    else:
+        monkeypatch.setattr(layers, "_build", lambda seed: built.append(1) or {"w0": np.arange(6.0).reshape(2, 3)})
+        get, clear = (lambda: layers.vgg_layers(0)), layers.vgg_layers.cache_clear
+    clear()
+    first = get()
+    clear()
+    again = get()
+    clear()
+    assert len(built) == 1 and not [w for w in recwarn.list if "damaged" in str(w.message)]
+    assert (np.array_equal(first["w0"], again["w0"]) if isinstance(first, dict) else first == again)
+    assert len(list((tmp_path / "results").iterdir())) == 2  # the cache and its sidecar
+
+
+def test_a_json_file_cannot_be_its_own_sidecar(tmp_path):
+    with pytest.raises(ValueError, match="its sidecar would be itself"):
+        write_with_sidecar(tmp_path / "layers.json", b"[]")

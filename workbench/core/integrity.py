@@ -44,6 +44,8 @@ def write_with_sidecar(path: Path, payload: bytes, meta: Mapping[str, Any] | Non
     first, so a writer killed in between leaves a file its sidecar does not vouch for, which readers rebuild)."""
     import hashlib
 
+    if sidecar_of(path) == Path(path):
+        raise ValueError(f"{path}: a .json file cannot have a sidecar beside it (its sidecar would be itself)")
     atomic_write(path, payload)
     record = {**(meta or {}), "sha256": hashlib.sha256(payload).hexdigest()}
     atomic_write(sidecar_of(path), json.dumps(record, indent=1, default=str) + "\n")

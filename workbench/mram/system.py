@@ -123,18 +123,18 @@ def _load_layers(path) -> tuple[tuple[str, int, float], ...]:
 def network_layers(images: int = 64, seed: int = 0) -> tuple[tuple[str, int, float], ...]:
     """Per conv/linear layer of the trained digits VGG-8: (name, outputs per image, mean active input channels per
     image), measured from the network's activations on ``images`` test digits (cached in memory and in
-    ``data/results/mram_dnn_net_<seed>_<images>_<epochs>.json``)."""
+    ``data/results/mram_dnn_net_<seed>_<images>_<epochs>.layers`` (JSON), checked against its ``.json`` sidecar)."""
     from workbench.core.caches import load_cached
-    from workbench.core.files import atomic_write
+    from workbench.core.integrity import write_with_sidecar
     from workbench.core.paths import data_dir
 
-    path = data_dir() / "results" / f"mram_dnn_net_{seed}_{images}_{NET_EPOCHS}.json"
+    path = data_dir() / "results" / f"mram_dnn_net_{seed}_{images}_{NET_EPOCHS}.layers"
     cached = load_cached(path, _load_layers, instead="retraining the digits VGG-8 (seconds)")
     if cached is not None:
         return cached
     layers = _measure_layers(images, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps([list(row) for row in layers]).encode())
+    write_with_sidecar(path, json.dumps([list(row) for row in layers]).encode(),
+                       {"seed": seed, "images": images, "epochs": NET_EPOCHS})
     return layers
 
 

@@ -24,6 +24,7 @@ padding; the ReLU zeros SparCE exploits are those of conv2-4 and the classifier.
 from __future__ import annotations
 
 import functools
+import io
 import math
 from pathlib import Path
 
@@ -32,6 +33,7 @@ import torch
 from torch import nn
 
 from workbench.core.caches import load_cached
+from workbench.core.integrity import write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.nn.train import fit_small
 from workbench.sparce import ops
@@ -114,10 +116,9 @@ def vgg_layers(seed: int = 0) -> dict:
     if cached is not None:
         return cached
     arrays = _build(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, **arrays)
-    tmp.replace(path)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    write_with_sidecar(path, buffer.getvalue(), {"seed": seed, "epochs": EPOCHS})
     return arrays
 
 
