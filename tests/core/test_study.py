@@ -172,3 +172,20 @@ def test_a_knob_the_point_does_not_use_takes_its_default_and_shares_the_key():
     assert point_key(study, {"mode": "a", "a": 3.0, "b": 7.0}) == point_key(study, {"mode": "a", "a": 3.0})
     assert point_key(study, {"mode": "b", "b": 7.0}) != point_key(study, {"mode": "b", "b": 8.0})
     assert study.evaluate(mode="b", a=5.0, b=7.0) == {"y": 7.0}
+
+
+def _staged(gain: float, stages: dict) -> dict:
+    return {"y": gain * stages["demo.one.x"] + stages["demo.two.x"]}
+
+
+def test_stage_knobs_reach_the_function_as_one_mapping_by_their_composed_names():
+    knobs = (Float("gain", 2.0, high=9.0), Float("demo.one.x", 1.0, high=9.0), Float("demo.two.x", 0.5, high=9.0))
+    study = Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs,
+                  stage_knobs=("demo.one.x", "demo.two.x"))
+    assert study.evaluate({"demo.one.x": 3.0}) == {"y": 2.0 * 3.0 + 0.5}
+    with pytest.raises(ValueError, match="not among its knobs"):
+        Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs, stage_knobs=("demo.three.x",))
+    with pytest.raises(ValueError, match="do not match its knobs"):  # a stage knob is not a parameter of its own
+        Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs, stage_knobs=("demo.one.x",))
+    with pytest.raises(ValueError, match="identifiers joined by '.'"):
+        Float("demo..x", 1.0, high=9.0)
