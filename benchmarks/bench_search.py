@@ -35,7 +35,7 @@ CASES = (
     # the composed cross-stack study: a batch study (each new network trains for seconds), so run it with a small
     # budget: --budget 24 --seeds 1 --studies compose.pipeline
     ("compose.pipeline", {"accuracy": "max", "energy_per_inference_nj": "min"},
-     ["pipeline", "prune_ratio", "ternary_scheme", "tile_size"]),
+     ["pipeline", "pruning.train.target_ratio", "tim.ternarize.representation", "tile_size"]),
 )
 
 

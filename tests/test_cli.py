@@ -230,3 +230,14 @@ def test_serve_root_url_lands_on_the_overview(tmp_path):
             assert page.url == f"{url}/voila/tree"
         finally:
             browser.close()
+
+
+def test_sweep_of_the_composed_study_takes_the_composed_stage_knob_names(tmp_path, capsys):
+    """The stored seed points answer the sweep (no training): their columns are the names the CLI accepts."""
+    path = str(tmp_path / "store")
+    args = ["sweep", "compose.pipeline", "--grid", "pruning.train.target_ratio=0,0.5", "--set",
+            "pipeline=pruning.train>crossbar.arrays", "--set", "crossbar.arrays.program_sigma=0.02", "--store", path]
+    assert main(args) == 0
+    assert "2 points, 2 already stored, 0 computed, 0 failed" in capsys.readouterr().out
+    assert main(["sweep", "compose.pipeline", "--set", "xbar_sigma=0.1", "--store", path]) == 2
+    assert "crossbar.arrays.program_sigma" in capsys.readouterr().err  # the old name is refused, the knobs listed

@@ -28,7 +28,6 @@ from workbench.core.manifest import (
 from workbench.core.paths import reference_dir
 from workbench.core.registry import FIELDS, entries, get_study, get_view, list_studies, list_views
 from workbench.core.store import ResultStore
-from workbench.core.views import FRAMES
 from workbench.viz.export import export
 
 MANIFESTS = list_manifests()
@@ -112,7 +111,7 @@ def test_study_signature_matches_its_knobs_and_overlay_has_its_columns(name):
 @pytest.mark.parametrize("name", VIEWS)
 def test_every_view_renders_on_defaults_and_exports(name, tmp_path):
     view = get_view(name)
-    check_signature(name, view.func, view.knob_names + ([FRAMES] if view.studies else []))
+    check_signature(name, view.func, view.parameters)
     assert view.theme in THEMES and view.title
     store = ResultStore(tmp_path / "store.duckdb") if view.studies else None
     chart, frame = view.render(store=store)

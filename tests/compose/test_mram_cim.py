@@ -17,7 +17,7 @@ from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.stages import WORD_BITS, layer_work, memory_area_mm2, with_add_errors
 from workbench.nn.facts import measure_facts
 
-TINY = {"epochs": 3, "prune_ratio": 0.5, "prune_criterion": "l1"}
+TINY = {"pruning.train.epochs": 3, "pruning.train.target_ratio": 0.5, "pruning.train.criterion": "l1"}
 SCALE = {"width": 4, "seed": 0}
 PIPELINE = "pruning.train>mram.cim"
 
@@ -81,7 +81,7 @@ def test_target_is_the_fixed_point_network_without_variation_and_loses_accuracy_
     artifact = network(PIPELINE, TINY, **SCALE)
     work = workload("digits", 0)
     stage = get_stage("mram.cim")
-    ideal = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": False})
+    ideal = run_target(stage, artifact, work, {"organisation": "STT", "variation": False})
     # a float network: every layer's products come from the digital unit, in its fixed point
     assert all(u["unit"].startswith("digital") for u in ideal["layer_units"])
     assert ideal["accuracy"] == pytest.approx(work.accuracy(mac_unit.fixed_point_network(
@@ -89,11 +89,11 @@ def test_target_is_the_fixed_point_network_without_variation_and_loses_accuracy_
     assert 0 < ideal["digital_energy_share"] < 1
     assert ideal["add_bit_error_rate"] == 0 and ideal["cim_energy_ratio"] > 1
     assert ideal["cim_adds"] == sum(w["cim_ops"] for w in ideal["layers"]) > 0
-    noisy = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_variation": True})
+    noisy = run_target(stage, artifact, work, {"organisation": "STT", "variation": True})
     assert noisy["energy_per_inference_nj"] == ideal["energy_per_inference_nj"]
     assert 0 < noisy["add_bit_error_rate"] < 1e-2
     assert noisy["accuracy"] < ideal["accuracy"]
-    base = run_target(stage, artifact, work, {"mram_memory": "STT", "mram_cim": False, "mram_variation": False})
+    base = run_target(stage, artifact, work, {"organisation": "STT", "use_cim": False, "variation": False})
     assert base["memory_reads"] == 2 * ideal["cim_adds"] and base["cim_adds"] == 0
     energy = "energy_per_inference_nj"
     assert base[energy] == pytest.approx(ideal["cim_energy_ratio"] * ideal[energy])
@@ -103,15 +103,15 @@ def test_target_is_the_fixed_point_network_without_variation_and_loses_accuracy_
 
 def test_knobs_validate_and_a_composed_point_runs_end_to_end():
     stage = get_stage("mram.cim")
-    assert stage.validate({})["mram_memory"] == "STT"
-    assert stage.validate({"mram_memory": "DVSH"})["mram_memory"] == "DVSH"
-    with pytest.raises(ValueError, match="mram_memory"):
-        stage.validate({"mram_memory": "SRAM"})
+    assert stage.validate({})["organisation"] == "STT"
+    assert stage.validate({"organisation": "DVSH"})["organisation"] == "DVSH"
+    with pytest.raises(ValueError, match="organisation"):
+        stage.validate({"organisation": "SRAM"})
     study = get_study("compose.pipeline")
-    assert {"mram_memory", "mram_cim", "mram_variation"} <= set(study.knob_names)
+    assert {"mram.cim.organisation", "mram.cim.use_cim", "mram.cim.variation"} <= set(study.knob_names)
     assert {PIPELINE, "pruning.train>tim.ternarize>mram.cim"} <= set(study.knob("pipeline").options)
-    result = study.evaluate(pipeline=PIPELINE, mram_memory="DGSH", **TINY, **SCALE)
+    result = study.evaluate({"pipeline": PIPELINE, "mram.cim.organisation": "DGSH", **TINY, **SCALE})
     assert all(math.isfinite(result[m]) for m in study.metric_names)
     assert [s["stage"] for s in result["stages"]] == PIPELINE.split(">")
-    dgsh = run_pipeline(PIPELINE, {**TINY, "mram_memory": "DGSH"}, **SCALE)
+    dgsh = run_pipeline(PIPELINE, {**TINY, "mram.cim.organisation": "DGSH"}, **SCALE)
     assert result["energy_per_inference_nj"] == dgsh["energy_per_inference_nj"]

@@ -13,13 +13,14 @@ from workbench.core.stages import get_stage, list_stages, run_target
 from workbench.hardware import mac_unit
 from workbench.nn import count_macs
 
-TINY = {"epochs": 3, "ternary_epochs": 1, "sparce_images": 1, "prune_criterion": "l1"}
+TINY = {"pruning.train.epochs": 3, "tim.ternarize.epochs": 1, "sparce.core.images": 1, "pruning.train.criterion": "l1"}
+RATIO = "pruning.train.target_ratio"
 SCALE = {"width": 4, "seed": 0}
 TERNARY = "pruning.train>tim.ternarize>tim.tiles"
 
 
 def _net(pipeline: str, prune_ratio: float):
-    return network(pipeline, {**TINY, "prune_ratio": prune_ratio}, **SCALE)
+    return network(pipeline, {**TINY, RATIO: prune_ratio}, **SCALE)
 
 
 def test_facts_are_remeasured_after_pruning_and_ternarization():
@@ -46,9 +47,9 @@ def test_crossbar_without_non_idealities_computes_the_float_accuracy():
     artifact = _net("pruning.train>crossbar.arrays", 0.5)
     work = workload("digits", 0)
     stage = get_stage("crossbar.arrays")
-    ideal = run_target(stage, artifact, work, {"tile_size": 32, "xbar_nonideal": False})
+    ideal = run_target(stage, artifact, work, {"tile_size": 32, "nonideal": False})
     assert ideal["accuracy"] == pytest.approx(work.accuracy(artifact.module), abs=1e-9)
-    real = run_target(stage, artifact, work, {"tile_size": 32, "xbar_nonideal": True, "xbar_sigma": 0.2})
+    real = run_target(stage, artifact, work, {"tile_size": 32, "nonideal": True, "program_sigma": 0.2})
     # the same chip, only the forward pass differs
     assert real["energy_per_inference_nj"] == ideal["energy_per_inference_nj"]
     assert real["accuracy"] != ideal["accuracy"]
@@ -63,7 +64,8 @@ def test_no_target_prices_a_float_layer_as_ternary(target):
         stage = get_stage(target)
         if not set(stage.requires) <= set(artifact.tags):
             continue
-        units = {u["layer"]: u for u in run_target(stage, artifact, work, {**TINY, "tile_size": 32})["layer_units"]}
+        result = run_target(stage, artifact, work, {"images": 1, "tile_size": 32})
+        units = {u["layer"]: u for u in result["layer_units"]}
         assert set(units) == {f.name for f in artifact.facts}
         for f in artifact.facts:
             priced = units[f.name]
@@ -101,10 +103,10 @@ def test_digital_mac_is_within_2x_of_horowitz_and_costs_grow_with_bits():
 
 
 def test_tim_computes_the_ternary_network_exactly_and_sparce_skips_its_real_zeros():
-    tim = run_pipeline(TERNARY, {**TINY, "prune_ratio": 0.5}, **SCALE)
+    tim = run_pipeline(TERNARY, {**TINY, RATIO: 0.5}, **SCALE)
     assert tim["accuracy_drop"] != 0 or tim["digital_mac_share"] > 0  # its float layers run in fixed point
-    sparse = run_pipeline("pruning.train>tim.ternarize>sparce.core", {**TINY, "prune_ratio": 0.5}, **SCALE)
-    dense = run_pipeline("pruning.train>sparce.core", {**TINY, "prune_ratio": 0.5}, **SCALE)
+    sparse = run_pipeline("pruning.train>tim.ternarize>sparce.core", {**TINY, RATIO: 0.5}, **SCALE)
+    dense = run_pipeline("pruning.train>sparce.core", {**TINY, RATIO: 0.5}, **SCALE)
     assert sparse["activation_density"] < dense["activation_density"]
     assert sparse["time_reduction"] > dense["time_reduction"] > 0
     assert sparse["macs_k"] == dense["macs_k"] == tim["macs_k"]
@@ -112,8 +114,8 @@ def test_tim_computes_the_ternary_network_exactly_and_sparce_skips_its_real_zero
 
 def test_composed_point_end_to_end_and_bad_input():
     study = get_study("compose.pipeline")
-    assert {"pipeline", "prune_ratio", "ternary_scheme", "tile_size"} <= set(study.knob_names)
-    result = study.evaluate(pipeline=TERNARY, prune_ratio=0.25, tile_size=32, **TINY, **SCALE)
+    assert {"pipeline", RATIO, "tim.ternarize.representation", "tile_size"} <= set(study.knob_names)
+    result = study.evaluate({"pipeline": TERNARY, RATIO: 0.25, "tile_size": 32, **TINY, **SCALE})
     assert all(math.isfinite(result[m]) for m in study.metric_names)
     assert [s["stage"] for s in result["stages"]] == TERNARY.split(">")
     with pytest.raises(ValueError, match="pipeline"):
@@ -130,6 +132,7 @@ def test_a_stage_knob_outside_the_pipeline_does_not_split_stored_points():
     study = get_study("compose.pipeline")
     pipeline = next(p for p in study.knob("pipeline").options if "crossbar" not in p)
     base = {"pipeline": pipeline}
-    assert point_key(study, {**base, "xbar_sigma": 0.2}) == point_key(study, base)
+    assert point_key(study, {**base, "crossbar.arrays.program_sigma": 0.2}) == point_key(study, base)
     crossbar = next(p for p in study.knob("pipeline").options if p.endswith("crossbar.arrays"))
-    assert point_key(study, {"pipeline": crossbar, "xbar_sigma": 0.2}) != point_key(study, {"pipeline": crossbar})
+    assert point_key(study, {"pipeline": crossbar, "crossbar.arrays.program_sigma": 0.2}) != \
+        point_key(study, {"pipeline": crossbar})

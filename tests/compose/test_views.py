@@ -7,10 +7,11 @@ import pandas as pd
 from workbench.compose.views import pareto, steps, waterfall
 
 FULL = "pruning.train>tim.ternarize>crossbar.arrays"
+RATIO, SCHEME = "pruning.train.target_ratio", "tim.ternarize.representation"
 
 
 def _row(pipeline, prune_ratio, tile_size, accuracy, energy):
-    return {"pipeline": pipeline, "prune_ratio": prune_ratio, "tile_size": tile_size, "ternary_scheme": "symmetric",
+    return {"pipeline": pipeline, RATIO: prune_ratio, "tile_size": tile_size, SCHEME: "symmetric",
             "accuracy": accuracy - 1, "accuracy_float": accuracy, "energy_per_inference_nj": energy,
             "latency_per_inference_us": 1.0, "area_mm2": 1.0}
 
@@ -24,13 +25,14 @@ FRAME = pd.DataFrame([
 
 
 def test_waterfall_switches_stages_on_one_after_another_on_the_same_target_settings():
-    found = steps(FRAME, FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
+    found = steps(FRAME, FULL, {RATIO: 0.5, SCHEME: "symmetric"})
     assert [name for name, _ in found] == ["baseline", "+ prune while training", "+ ternarize"]
     assert [row["accuracy_float"] for _, row in found] == [95.0, 90.0, 80.0]
-    missing = steps(FRAME.drop(index=1), FULL, {"prune_ratio": 0.5, "ternary_scheme": "symmetric"})
+    missing = steps(FRAME.drop(index=1), FULL, {RATIO: 0.5, SCHEME: "symmetric"})
     assert [name for name, _ in missing] == ["baseline", "+ ternarize"]  # the pruning step folds into the next
-    _, data = waterfall(FULL, {"compose.pipeline": FRAME}, prune_ratio=0.5, prune_criterion="l1", epochs=12,
-                        ternary_scheme="symmetric", ternary_epochs=6)
+    _, data = waterfall(FULL, {"compose.pipeline": FRAME}, **{RATIO: 0.5, "pruning.train.criterion": "l1",
+                                                              "pruning.train.epochs": 12, SCHEME: "symmetric",
+                                                              "tim.ternarize.epochs": 6})
     accuracy = data[data["panel"].str.startswith("accuracy")]
     assert accuracy["end"].tolist() == [95.0, 90.0, 80.0, 79.0]  # last step: the hardware's own loss
     assert (data["effect"] == "worse").sum() == 3 and (data["effect"] == "better").sum() == 2

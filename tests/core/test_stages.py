@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.core import Choice, Float
-from workbench.core.registry import UnknownName
+from workbench.core import Float
+from workbench.core.registry import UnknownName, entries
 from workbench.core.stages import (
     Stage,
     check_pipeline,
+    composed_knobs,
+    composed_names,
     get_stage,
     list_stages,
+    own_values,
+    pipeline_knob_names,
     pipelines,
     register_stage,
-    stage_knobs,
 )
 
 
@@ -76,17 +79,45 @@ def test_stage_declarations_are_checked():
         Stage("test.bad", "algorithm", "test", _algorithm, knobs=(knob,), neutral={"alpha": 2.0})
     with pytest.raises(ValueError, match="already registered"):
         register_stage(Stage("tim.tiles", "target", "test", _target))
-    clash = Choice("prune_ratio", "a", options=("a", "b"))
-    with pytest.raises(ValueError, match="declared differently"):
-        register_stage(Stage("test.clash", "algorithm", "test", lambda artifact, workload, prune_ratio: None,
-                             knobs=(clash,)))
-    assert "test.clash" not in list_stages()
+    qualified = Float("a.alpha", 0.5, low=0.0, high=1.0)
+    with pytest.raises(ValueError, match="qualified"):
+        Stage("test.bad", "algorithm", "test", lambda artifact, workload, alpha: None, knobs=(qualified,))
 
 
-def test_stage_knobs_are_each_knob_once_and_validate_like_a_study():
-    names = [k.name for k in stage_knobs()]
-    assert len(names) == len(set(names)) and "tile_size" in names
+def test_stage_knobs_are_qualified_by_core_and_each_stage_reads_its_own_by_plain_name(monkeypatch):
+    """Two stages may both call a knob ``alpha``: core names them apart by stage; a knob object they share is one
+    composed knob, named by what their names share."""
+    shared = Float("beta", 1.0, low=0.0, high=2.0)
+    one = Stage("test.one", "algorithm", "test", lambda artifact, workload, alpha, beta: None,
+                knobs=(Float("alpha", 0.5, low=0.0, high=1.0), shared))
+    two = Stage("test.two", "target", "test", lambda artifact, workload, alpha, beta: None,
+                knobs=(Float("alpha", 0.2, low=0.0, high=1.0), shared))
+    for stage in (one, two):
+        monkeypatch.setitem(entries("stage"), stage.name, stage)
+    names = [k.name for k in composed_knobs()]
+    assert len(names) == len(set(names))
+    assert {"test.one.alpha", "test.two.alpha", "test.beta"} <= set(names)
+    values = {"test.one.alpha": 0.9, "test.two.alpha": 0.3, "test.beta": 1.5}
+    assert own_values(two, values) == {"alpha": 0.3, "beta": 1.5}
+    assert own_values(one, values) == {"alpha": 0.9, "beta": 1.5}
+    assert two.validate(own_values(two, {}))["alpha"] == 0.2  # its own default, not the other stage's
+
+
+@pytest.mark.parametrize("name", list_stages())
+def test_every_registered_stage_knob_is_composed_from_its_plain_name_and_a_prefix_of_its_stage(name):
+    stage = get_stage(name)
+    for plain, composed in composed_names(stage).items():
+        prefix, _, last = composed.rpartition(".")
+        assert last == plain and (f"{name}.").startswith(f"{prefix}." if prefix else ""), composed
+    assert composed_names(get_stage("tim.tiles"))["tile_size"] == "tile_size"  # shared across themes
+    assert composed_names(get_stage("crossbar.train"))["r_wire_ohm"] == "crossbar.r_wire_ohm"  # within one
+
+
+def test_stage_knobs_validate_like_a_study():
     stage = get_stage("pruning.train")
-    assert stage.validate({"prune_ratio": 0.25, "tile_size": 64})["prune_ratio"] == 0.25
-    with pytest.raises(ValueError, match="prune_ratio"):
-        stage.validate({"prune_ratio": 0.99})
+    assert stage.validate({"target_ratio": 0.25, "tile_size": 64})["target_ratio"] == 0.25
+    with pytest.raises(ValueError, match="target_ratio"):
+        stage.validate({"target_ratio": 0.99})
+    assert pipeline_knob_names("pruning.train>sparce.core") == {
+        "pruning.train.target_ratio", "pruning.train.criterion", "pruning.train.epochs", "sparce.core.variant",
+        "sparce.core.images"}

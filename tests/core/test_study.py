@@ -190,3 +190,20 @@ def test_a_metric_limit_names_the_side_past_it_and_needs_its_meaning():
     assert study.limit_warnings({"ratio": 3.0, "margin_mv": 1.0, "m": 9.0}) == [
         upper.beyond_limit(3.0), lower.beyond_limit(1.0)]
     assert study.limit_warnings({"ratio": 0.5, "margin_mv": 10.0}) == []
+
+
+def _staged(gain: float, stages: dict) -> dict:
+    return {"y": gain * stages["demo.one.x"] + stages["demo.two.x"]}
+
+
+def test_stage_knobs_reach_the_function_as_one_mapping_by_their_composed_names():
+    knobs = (Float("gain", 2.0, high=9.0), Float("demo.one.x", 1.0, high=9.0), Float("demo.two.x", 0.5, high=9.0))
+    study = Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs,
+                  stage_knobs=("demo.one.x", "demo.two.x"))
+    assert study.evaluate({"demo.one.x": 3.0}) == {"y": 2.0 * 3.0 + 0.5}
+    with pytest.raises(ValueError, match="not among its knobs"):
+        Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs, stage_knobs=("demo.three.x",))
+    with pytest.raises(ValueError, match="do not match its knobs"):  # a stage knob is not a parameter of its own
+        Study("demo.staged", "demo", _staged, metrics=(Metric("y"),), knobs=knobs, stage_knobs=("demo.one.x",))
+    with pytest.raises(ValueError, match="identifiers joined by '.'"):
+        Float("demo..x", 1.0, high=9.0)

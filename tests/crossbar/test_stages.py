@@ -8,7 +8,8 @@ from torch import nn
 from workbench.compose.pipeline import network, run_pipeline
 from workbench.core.stages import check_pipeline, get_stage
 
-TINY = {"epochs": 3, "prune_criterion": "l1", "prune_ratio": 0.5, "xbar_train_epochs": 1}
+TINY = {"pruning.train.epochs": 3, "pruning.train.criterion": "l1", "pruning.train.target_ratio": 0.5,
+        "crossbar.train.epochs": 1}
 SCALE = {"width": 4, "seed": 0}
 PIPELINE = "pruning.train>crossbar.train>crossbar.arrays"
 
@@ -30,6 +31,7 @@ def test_the_target_shares_tile_size_and_wire_knobs_with_the_training_stage():
     train, arrays = get_stage("crossbar.train"), get_stage("crossbar.arrays")
     assert train.knobs[:2] == arrays.knobs[:2] and train.knobs[0] is arrays.knobs[0]
     check_pipeline(PIPELINE)
-    row = run_pipeline(PIPELINE, {**TINY, "tile_size": 32, "xbar_r_wire_ohm": 1.0, "xbar_sigma": 0.0,
-                                  "xbar_nonideal": True, "xbar_train_lr": 0.02}, **SCALE)
+    row = run_pipeline(PIPELINE, {**TINY, "tile_size": 32, "crossbar.r_wire_ohm": 1.0,
+                                  "crossbar.arrays.program_sigma": 0.0, "crossbar.arrays.nonideal": True,
+                                  "crossbar.train.lr": 0.02}, **SCALE)
     assert 0 <= row["accuracy"] <= 100 and row["energy_per_inference_nj"] > 0

@@ -232,3 +232,21 @@ def test_sweep_curve_breaks_at_a_categorical_gap_and_legends_use_short_labels(le
     colour = next(layer for layer in _flat_layers(spec) if "color" in layer.get("encoding", {}))["encoding"]["color"]
     assert '"prune > TiM"' in colour["legend"]["labelExpr"] and '"ternary > TiM"' in colour["legend"]["labelExpr"]
     assert len(set(colour["scale"]["range"])) == 2
+
+
+def _dotted(stages: dict) -> dict:
+    return {"y": stages["stage.x"]}
+
+
+def test_a_dotted_knob_is_one_column_not_a_nested_field():
+    """A composed stage knob (``crossbar.arrays.program_sigma``) is escaped for Vega-Lite: its points are drawn with
+    their values (unescaped, Vega-Lite would read ``stage`` -> ``x`` and find nothing)."""
+    import vl_convert
+
+    from workbench.core import Float, Metric, Study
+
+    study = Study("demo.dotted", "demo", _dotted, knobs=(Float("stage.x", 1.0, high=9.0, label="x"),),
+                  metrics=(Metric("y", better="min"),), stage_knobs=("stage.x",))
+    frame = pd.DataFrame({"stage.x": [1.0, 2.0, 3.0], "y": [3.0, 1.0, 2.0]})
+    svg = vl_convert.vegalite_to_svg(tradeoff(frame, study, x="stage.x", y="y", color="stage.x").to_dict())
+    assert all(f"x: {v}" in svg for v in (1, 2, 3))

@@ -26,6 +26,7 @@ from workbench.core.stages import (
     Workload,
     apply_stage,
     check_pipeline,
+    own_values,
     run_target,
 )
 from workbench.datasets import digits, make_loaders
@@ -81,20 +82,21 @@ def _cached(key: tuple, build) -> NetworkArtifact:
 
 def network(pipeline: str, params: Mapping[str, Any], *, dataset: str = "digits", width: int = 8,
             seed: int = 0) -> NetworkArtifact:
-    """The network after the algorithm stages of ``pipeline`` with the stage knobs in ``params`` (cached)."""
+    """The network after the algorithm stages of ``pipeline`` with the stage knobs in ``params`` (by their composed
+    names, :func:`~workbench.core.stages.composed_knobs`; cached)."""
     stages = check_pipeline(pipeline)
     work = workload(dataset, seed)
     key: tuple = (dataset, width, seed)
     artifact = _cached(key, lambda: initial(work, width, seed))
     for stage in stages[:-1]:
-        values = stage.validate(params)
+        values = stage.validate(own_values(stage, params))
         key = key + ((stage.name, tuple(sorted(values.items()))),)
         previous = artifact
 
-        def build(stage=stage, previous=previous):
+        def build(stage=stage, previous=previous, values=values):
             with torch.random.fork_rng():
                 torch.manual_seed(seed)
-                return apply_stage(stage, replace(previous, module=copy.deepcopy(previous.module)), work, params)
+                return apply_stage(stage, replace(previous, module=copy.deepcopy(previous.module)), work, values)
 
         artifact = _cached(key, build)
     return artifact
@@ -102,7 +104,8 @@ def network(pipeline: str, params: Mapping[str, Any], *, dataset: str = "digits"
 
 def run_pipeline(pipeline: str, params: Mapping[str, Any], *, dataset: str = "digits", width: int = 8,
                  seed: int = 0) -> dict:
-    """Run ``pipeline`` (``"algorithm>...>target"``) and return the target's results plus the network's facts.
+    """Run ``pipeline`` (``"algorithm>...>target"``) with the stage knobs in ``params`` (by their composed names) and
+    return the target's results plus the network's facts.
 
     Returns
     -------
@@ -122,7 +125,7 @@ def run_pipeline(pipeline: str, params: Mapping[str, Any], *, dataset: str = "di
     stages = check_pipeline(pipeline)
     artifact = network(pipeline, params, dataset=dataset, width=width, seed=seed)
     work = workload(dataset, seed)
-    result = run_target(stages[-1], artifact, work, params)
+    result = run_target(stages[-1], artifact, work, own_values(stages[-1], params))
     accuracy_float = artifact.history[-1].accuracy if artifact.history else work.accuracy(artifact.module)
     stage_rows = [{"stage": r.stage, "accuracy": r.accuracy, "macs": r.macs, **r.extras} for r in artifact.history]
     stage_rows.append({"stage": stages[-1].name, "accuracy": result["accuracy"], "macs": artifact.macs})

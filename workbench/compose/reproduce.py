@@ -19,13 +19,15 @@ PIPELINES = (("pruning.train>sparce.core", "float"), ("pruning.train>tim.ternari
 def reproduce(quick: bool = False) -> list[ClaimResult]:
     """C1 on the composed networks (quick: width 4, 3 epochs, one image; full: the seed scale, width 8)."""
     scale = {"width": 4, "seed": 0} if quick else {"width": 8, "seed": 0}
-    knobs = {"epochs": 3, "ternary_epochs": 1, "sparce_images": 1} if quick else {}
+    knobs = {"pruning.train.epochs": 3, "tim.ternarize.epochs": 1, "sparce.core.images": 1} if quick else {}
+    settings = {**COMPOSE.defaults(), **knobs}
     text = (f"composed VGG [w, M, 2w, M, 4w], w={scale['width']}, digits 8x8, "
-            f"{knobs.get('epochs', 12)} epochs, scalar SparCE core, {knobs.get('sparce_images', 2)} image(s)")
+            f"{settings['pruning.train.epochs']} epochs, scalar SparCE core, {settings['sparce.core.images']} "
+            "image(s)")
     rows = []
     for pipeline, kind in PIPELINES:
         for ratio in (0.0, 0.5):
-            point = COMPOSE.evaluate(pipeline=pipeline, prune_ratio=ratio, **knobs, **scale)  # as the study runs it
+            point = COMPOSE.evaluate({"pipeline": pipeline, "pruning.train.target_ratio": ratio, **knobs, **scale})
             rows.append(range_claim(
                 "C1", f"GEMM/FC time reduction, {kind} network, {ratio:.0%} filters pruned (%)",
                 *paper_range("sparce", "time_reduction_scalar"), point["time_reduction"], scale=text,

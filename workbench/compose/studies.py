@@ -1,17 +1,16 @@
 """The composed study ``compose.pipeline``: knobs = the pipeline (stage choices) x every registered stage's knobs.
 
-The study is built from the stage registry alone: a new theme that registers a stage adds its pipelines to the
-``pipeline`` options and its knobs to the study without touching this package. A knob a pipeline does not use takes
-its default in that point (:func:`used_knobs`): its stages never read it, so it does not split stored points.
+The study is built from the stage registry alone (:func:`~workbench.core.stages.pipeline_study`): a new theme that
+registers a stage adds its pipelines to the ``pipeline`` options and its knobs, under their composed names
+(``crossbar.arrays.program_sigma``), to the study without touching this package. A knob a pipeline does not use
+takes its default in that point: its stages never read it, so it does not split stored points.
 """
 
 from __future__ import annotations
 
-import inspect
-
 from workbench.compose.pipeline import DATASETS, run_pipeline
-from workbench.core import Choice, Int, Metric, Study
-from workbench.core.stages import pipeline_knob_names, pipelines, stage_knobs
+from workbench.core import Choice, Int, Metric
+from workbench.core.stages import pipeline_study
 from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.threads import one_torch_thread
 
@@ -40,41 +39,20 @@ METRICS = (
 )
 
 
-def knobs() -> tuple:
-    """``pipeline`` (every valid chain of registered stages), the base knobs, then every stage's knobs."""
-    options = pipelines()
-    default = next((p for p in options if p.count(">") == 2), options[0])
-    pipeline = Choice("pipeline", default, options=options,
-                      help="Algorithm stages then one hardware target, e.g. prune while training > ternarize > TiM.")
-    return (pipeline, *BASE_KNOBS, *stage_knobs())
+def compose(pipeline: str, dataset: str, width: int, seed: int, stages: dict) -> dict:
+    """One composed point: the pipeline's stages on the network (:func:`workbench.compose.pipeline.run_pipeline`);
+    ``stages`` holds the stage knobs' values by their composed names."""
+    return run_pipeline(pipeline, stages, dataset=dataset, width=width, seed=seed)
 
 
-KNOBS = knobs()
-
-
-def compose(**params) -> dict:
-    """One composed point: the pipeline's stages on the network (:func:`workbench.compose.pipeline.run_pipeline`)."""
-    pipeline, dataset, width, seed = (params.pop(k) for k in ("pipeline", "dataset", "width", "seed"))
-    return run_pipeline(pipeline, params, dataset=dataset, width=width, seed=seed)
-
-
-def used_knobs(params: dict) -> set[str]:
-    """The pipeline, the base knobs and the knobs of the pipeline's own stages: a point ignores every other stage's."""
-    return {"pipeline", *(k.name for k in BASE_KNOBS), *pipeline_knob_names(params["pipeline"])}
-
-
-# The study's function takes exactly its knobs, which come from the registry: declare them as its signature.
-compose.__signature__ = inspect.Signature(
-    [inspect.Parameter(k.name, inspect.Parameter.KEYWORD_ONLY) for k in KNOBS])
-
-COMPOSE = Study(
+COMPOSE = pipeline_study(
     name="compose.pipeline",
     theme="compose",
     func=compose,
-    knobs=KNOBS,
+    knobs=BASE_KNOBS,
+    pipeline_help="Algorithm stages then one hardware target, e.g. prune while training > ternarize > TiM.",
     metrics=METRICS,
-    used_knobs=used_knobs,
-    version="5",
+    version="6",
     cost="batch",
     context=one_torch_thread,
     description=(

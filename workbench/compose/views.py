@@ -5,15 +5,13 @@ Both read the stored points of ``compose.pipeline``; stage names and labels come
 
 from __future__ import annotations
 
-import inspect
-
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from workbench.compose.studies import COMPOSE
 from workbench.core import Choice, View
-from workbench.core.stages import ARROW, get_stage, parse_pipeline, stage_knobs
+from workbench.core.stages import ARROW, composed_knobs, composed_names, get_stage, parse_pipeline
 from workbench.viz import style
 from workbench.viz.charts import tradeoff
 
@@ -67,12 +65,12 @@ def steps(frame: pd.DataFrame, pipeline: str, values: dict) -> list[tuple[str, p
     """The stored rows of the waterfall of ``pipeline``: every algorithm stage off (an optional stage left out, a
     mandatory one at its ``neutral`` knobs), then switched on one after another. A missing row (not computed, or a
     combination the target cannot run) is left out and its change folds into the next step. Every step uses the
-    target settings of the first stored point of the full pipeline."""
+    target settings of the first stored point of the full pipeline. Knob values are keyed by composed names."""
     *algorithms, target = parse_pipeline(pipeline)
     final = _match(frame, pipeline, values)
     if len(final):  # every step on the same target settings (tile size, ...) as the first stored final point
-        values = {**values, **{k.name: final.iloc[0][k.name] for k in get_stage(target).knobs
-                               if k.name in final.columns}}
+        values = {**values, **{k: final.iloc[0][k] for k in composed_names(get_stage(target)).values()
+                               if k in final.columns}}
     found = []
     for k in range(len(algorithms) + 1):
         chain, knobs = [], dict(values)
@@ -82,7 +80,8 @@ def steps(frame: pd.DataFrame, pipeline: str, values: dict) -> list[tuple[str, p
                 chain.append(name)
             elif stage.neutral is not None:
                 chain.append(name)
-                knobs.update(stage.neutral)
+                names = composed_names(stage)
+                knobs.update({names[k]: v for k, v in stage.neutral.items()})
         rows = _match(frame, ARROW.join([*chain, target]), knobs)
         if len(rows):
             found.append(("+ " + get_stage(algorithms[k - 1]).title if k else "baseline", rows.iloc[0]))
@@ -90,7 +89,8 @@ def steps(frame: pd.DataFrame, pipeline: str, values: dict) -> list[tuple[str, p
 
 
 def waterfall(pipeline: str, frames: dict[str, pd.DataFrame], **values):
-    """Where accuracy and energy went, stage by stage, for one pipeline (algorithm knobs from ``values``)."""
+    """Where accuracy and energy went, stage by stage, for one pipeline (algorithm knobs from ``values``, by their
+    composed names)."""
     stored = frames[COMPOSE.name]
     chain = steps(stored, pipeline, values) if len(stored) else []
     if not chain:
@@ -124,22 +124,16 @@ def waterfall(pipeline: str, frames: dict[str, pd.DataFrame], **values):
 
 
 def _algorithm_knobs() -> tuple:
-    algorithm = {k.name for s in map(get_stage, {n for p in COMPOSE.knob("pipeline").options
-                                                 for n in parse_pipeline(p)[:-1]}) for k in s.knobs}
-    return tuple(k for k in stage_knobs() if k.name in algorithm)
+    algorithm = {name for s in map(get_stage, {n for p in COMPOSE.knob("pipeline").options
+                                               for n in parse_pipeline(p)[:-1]}) for name in composed_names(s).values()}
+    return tuple(k for k in composed_knobs() if k.name in algorithm)
 
 
 _ALGORITHM_KNOBS = _algorithm_knobs()
 
 
-def _waterfall(**kwargs):
-    return waterfall(**kwargs)
-
-
-# The waterfall takes the pipeline and every algorithm stage's knobs, which come from the registry.
-_waterfall.__signature__ = inspect.Signature(
-    [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in ["pipeline", *[k.name for k in _ALGORITHM_KNOBS],
-                                                                      "frames"]])
+def _waterfall(pipeline: str, stages: dict, frames: dict):
+    return waterfall(pipeline, frames, **stages)
 
 
 def _default_pipeline() -> str:
@@ -172,6 +166,7 @@ WATERFALL = View(
     knobs=(Choice("pipeline", _default_pipeline(), options=COMPOSE.knob("pipeline").options,
                   help="The pipeline whose stages are switched on one after another."),
            *_ALGORITHM_KNOBS),
+    stage_knobs=tuple(k.name for k in _ALGORITHM_KNOBS),
     studies=(COMPOSE.name,),
     description="From the baseline (every algorithm stage off, or at its neutral setting) each stage switched on in "
                 "turn: the change of the network's accuracy and of the energy per inference on the target, then the "

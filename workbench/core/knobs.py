@@ -19,7 +19,7 @@ import dataclasses
 import functools
 import inspect
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -82,8 +82,9 @@ class Knob:
     assumed: Assumed | None = field(default=None, kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
-        if not self.name.isidentifier():
-            raise ValueError(f"knob name {self.name!r} must be a Python identifier")
+        if not all(part.isidentifier() for part in self.name.split(".")):
+            raise ValueError(f"knob name {self.name!r} must be a Python identifier, or identifiers joined by '.' (a "
+                             "stage knob under its composed name, e.g. 'crossbar.arrays.program_sigma')")
         object.__setattr__(self, "default", self.validate(self.default))
         if self.assumed is not None:
             self._check_assumed(self.assumed)
@@ -364,6 +365,23 @@ def validate_params(owner: str, knobs: Sequence[Knob], params: Mapping[str, Any]
     if unknown:
         raise ValueError(f"{owner}: unknown knob(s) {unknown}; knobs are {names}")
     return {k.name: k.validate(params.get(k.name, k.default)) for k in knobs}
+
+
+#: Keyword under which the function of a study or view over pipelines receives the values of its stage knobs.
+STAGES = "stages"
+
+
+def group_stage_values(values: Mapping[str, Any], stage_knobs: Collection[str]) -> dict[str, Any]:
+    """``values`` with the knobs named in ``stage_knobs`` gathered into one mapping under :data:`STAGES`.
+
+    A stage knob's composed name (``crossbar.arrays.program_sigma``, :func:`workbench.core.stages.composed_knobs`)
+    is no Python identifier, so it cannot be a parameter of its own; the function takes them together and each stage
+    picks its own (:func:`workbench.core.stages.own_values`).
+    """
+    if not stage_knobs:
+        return dict(values)
+    return {**{k: v for k, v in values.items() if k not in stage_knobs},
+            STAGES: {k: values[k] for k in stage_knobs}}
 
 
 def check_signature(owner: str, func: Callable[..., Any], names: Sequence[str]) -> None:

@@ -26,6 +26,7 @@ import functools
 import importlib
 import math
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,20 @@ def check_preset_types(path: Path, values: dict[str, Any], config: type) -> None
         if kind not in _TYPE_WORDS or _has_type(value, kind):
             continue
         raise ValueError(f"preset {path}: {name}={value!r} is not allowed; allowed: {_TYPE_WORDS[kind]}{_remedy(path)}")
+
+
+def check_preset_entries(owner: str, path: Path, values: dict[str, Any], sources: dict[str, str], config: type,
+                         expected: Collection[str]) -> None:
+    """Raise ``ValueError`` naming ``owner`` (``"tim preset 'tim_32nm'"``) when the entries of a flat preset table
+    are not exactly ``expected``, an entry has no source, or a value is not of the type its field of ``config``
+    declares (:func:`check_preset_types`)."""
+    missing, unknown = sorted(set(expected) - set(values)), sorted(set(values) - set(expected))
+    if missing or unknown:
+        raise ValueError(f"{owner}: missing entries {missing}, unknown entries {unknown}")
+    unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
+    if unsourced:
+        raise ValueError(f"{owner}: entries without a source: {unsourced}")
+    check_preset_types(path, values, config)
 
 
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

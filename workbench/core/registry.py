@@ -50,20 +50,13 @@ def register(kind: str, entry: Any, *, replace: bool = False) -> Any:
     Raises
     ------
     ValueError
-        For a second entry of the same kind and name (unless ``replace``), or a stage knob whose name another stage
-        declares differently (stage knobs become the knobs of one composed study, so a name means one thing).
+        For a second entry of the same kind and name (unless ``replace``). Stage knobs need no check across
+        stages: core qualifies them by the stage's name (:func:`workbench.core.stages.composed_knobs`).
     """
     table = _ENTRIES[kind]
     existing = table.get(entry.name)
     if existing is not None and existing is not entry and not replace:
         raise ValueError(f"a {kind} named {entry.name!r} is already registered (theme {existing.theme!r})")
-    if kind == "stage":
-        for other in table.values():
-            clash = [k.name for k in entry.knobs for theirs in other.knobs
-                     if other.name != entry.name and theirs.name == k.name and theirs != k]
-            if clash:
-                raise ValueError(f"stage {entry.name!r}: knob {clash[0]!r} is declared differently by stage "
-                                 f"{other.name!r}; share the same knob object or rename it")
     table[entry.name] = entry
     return entry
 

@@ -77,8 +77,9 @@ def _read_spread(path: Path) -> pd.DataFrame:
 
 
 def check_point(frame: pd.DataFrame, knobs: list[str]) -> dict:
-    """The cheapest row of a seed file (fewest epochs / frames / samples): the point the seed test recomputes."""
-    cost_knobs = [k for k in COST_KNOBS if k in knobs]
+    """The cheapest row of a seed file (fewest epochs / frames / samples, a stage's own too, e.g.
+    ``pruning.train.epochs``): the point the seed test recomputes."""
+    cost_knobs = [k for k in knobs if k.rsplit(".", 1)[-1] in COST_KNOBS]
     row = frame.sort_values(cost_knobs, kind="stable").iloc[0] if cost_knobs else frame.iloc[0]
     return {k: (row[k].item() if hasattr(row[k], "item") else row[k]) for k in knobs}
 

@@ -4,8 +4,17 @@ An **algorithm** stage transforms a :class:`NetworkArtifact` (prune while traini
 stage evaluates one on a hardware model (TiM tiles, resistive crossbars, the SparCE core, ...) and reports the
 accuracy of the network *as that hardware computes it* plus energy, latency and area. Themes declare stages in
 ``workbench/<theme>/stages.py`` and list them in their manifest (the registry holds them with the studies), each with
-its knobs (:mod:`workbench.core.knobs`) exactly as a study declares them, so a composed study's knobs are the stage
-choices and the stages' own knobs.
+its knobs (:mod:`workbench.core.knobs`) exactly as a study declares them, by their plain names (``program_sigma``,
+``epochs``). A study over pipelines (:func:`pipeline_study`) has the pipeline, its own knobs and every stage's
+knobs, which core qualifies by the stage's name (:func:`composed_knobs`: ``crossbar.arrays.program_sigma``,
+``pruning.train.epochs``), so two stages never claim one name and no theme invents a prefix. A knob object several
+stages share is one composed knob, qualified by what their names share (``crossbar.r_wire_ohm`` for the two crossbar
+stages) or, shared across themes, by nothing (:data:`TILE_SIZE` stays ``tile_size``).
+
+A composed name is the knob's name everywhere: on the command line (``--set crossbar.arrays.program_sigma=0.1``),
+in ``Study.evaluate``, in stored params and as a column of a study's frame and of exported CSV. The one consumer that
+reads a dot as something else is a Vega-Lite field (a nested field), which :func:`workbench.viz.charts.field` escapes
+for every chart; a second separator for stored columns would instead need a mapping back wherever a name is typed.
 
 Compatibility is declared, not discovered by failing: a stage ``provides`` tags (``"trained"``, ``"ternary"``) and
 ``requires`` tags; :func:`check_pipeline` accepts a chain only when every stage finds the tags it needs among those
@@ -19,14 +28,18 @@ studies.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
+import functools
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from workbench.core.knobs import Choice, Knob, check_signature, validate_params
 from workbench.core.registry import entries, lookup, register
+from workbench.core.study import Study
 
 StageKind = Literal["algorithm", "target"]
 KINDS = ("algorithm", "target")
@@ -196,7 +209,8 @@ class Stage:
         re-measures the facts. A target stage returns a dict with at least :data:`TARGET_KEYS` (extra keys are
         kept, e.g. ``"layers"`` for breakdowns).
     knobs : tuple of Knob
-        Its parameters; names unique across stages unless the very same knob object is shared (:data:`TILE_SIZE`).
+        Its parameters, by their plain names (core composes them, :func:`composed_knobs`); a knob object listed by
+        several stages is one composed knob (:data:`TILE_SIZE`).
     requires : tuple of str
         Tags the incoming network must carry (``"trained"``, ``"ternary"``).
     provides : tuple of str
@@ -204,7 +218,7 @@ class Stage:
     order : int
         Position of an algorithm stage in a pipeline (lower first: training before quantization).
     neutral : mapping, optional
-        Knob values that make a mandatory algorithm stage change nothing but train (``{"prune_ratio": 0.0}``): the
+        Knob values that make a mandatory algorithm stage change nothing but train (``{"target_ratio": 0.0}``): the
         baseline a per-stage waterfall starts from.
     label : str
         Short human name for charts (defaults to ``name``).
@@ -235,6 +249,10 @@ class Stage:
         if self.kind == "target" and self.provides:
             raise ValueError(f"stage {self.name!r}: a target provides nothing, got provides={self.provides}")
         names = [k.name for k in self.knobs]
+        qualified = [n for n in names if "." in n]
+        if qualified:
+            raise ValueError(f"stage {self.name!r}: knobs {qualified} are qualified; a stage declares plain names "
+                             "and core qualifies them by the stage's name")
         if len(set(names)) != len(names):
             raise ValueError(f"stage {self.name!r}: duplicated knob names in {names}")
         check_signature(f"stage {self.name!r}", self.func, ["artifact", "workload", *names])
@@ -286,13 +304,49 @@ def get_stage(name: str, kind: str | None = None) -> Stage:
     return stage
 
 
-def stage_knobs() -> tuple[Knob, ...]:
-    """Every registered stage's knobs, each once, algorithm stages first (in pipeline order), then targets."""
-    seen: dict[str, Knob] = {}
-    for stage in _ordered([get_stage(n) for n in list_stages()]):
+def _composed() -> dict[tuple[str, str], Knob]:
+    """(stage name, plain knob name) -> the knob under its composed name, for every registered stage, algorithm
+    stages first (in pipeline order), then targets."""
+    stages = _ordered([get_stage(n) for n in list_stages()])
+    owners: dict[int, list[list[str]]] = {}
+    for stage in stages:
         for knob in stage.knobs:
-            seen.setdefault(knob.name, knob)
+            owners.setdefault(id(knob), []).append(stage.name.split("."))
+    composed = {}
+    for stage in stages:
+        for knob in stage.knobs:
+            prefix = os.path.commonprefix(owners[id(knob)])  # the stage's name, or what the sharing stages' share
+            composed[stage.name, knob.name] = dataclasses.replace(knob, name=".".join([*prefix, knob.name]))
+    return composed
+
+
+def composed_knobs() -> tuple[Knob, ...]:
+    """Every registered stage's knobs under their composed names, each once, algorithm stages first (in pipeline
+    order), then targets: a knob of one stage is ``<stage>.<knob>``; a knob object several stages list is one knob,
+    qualified by the dotted prefix their names share (none: its plain name).
+
+    Raises
+    ------
+    ValueError
+        When two different knobs would take one composed name (a shared knob's plain name equal to another's).
+    """
+    seen: dict[str, Knob] = {}
+    for (stage, _), knob in _composed().items():
+        if seen.setdefault(knob.name, knob) != knob:
+            raise ValueError(f"stage {stage!r}: composed knob name {knob.name!r} is taken by another knob")
     return tuple(seen.values())
+
+
+def composed_names(stage: Stage) -> dict[str, str]:
+    """Plain name -> composed name of each of ``stage``'s knobs."""
+    composed = _composed()
+    return {k.name: composed[stage.name, k.name].name for k in stage.knobs}
+
+
+def own_values(stage: Stage, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values in ``values`` (keyed by composed names) of ``stage``'s knobs, by their plain names: what
+    :meth:`Stage.validate`, :func:`apply_stage` and :func:`run_target` take."""
+    return {plain: values[name] for plain, name in composed_names(stage).items() if name in values}
 
 
 def _ordered(stages: Sequence[Stage]) -> list[Stage]:
@@ -342,8 +396,9 @@ def check_pipeline(pipeline: str | Sequence[str]) -> tuple[Stage, ...]:
 
 
 def pipeline_knob_names(pipeline: str | Sequence[str]) -> set[str]:
-    """The knobs the stages of ``pipeline`` read (each stage receives only its own, :meth:`Stage.validate`)."""
-    return {name for stage in check_pipeline(pipeline) for name in stage.knob_names}
+    """The composed names of the knobs the stages of ``pipeline`` read (each stage receives only its own,
+    :func:`own_values`)."""
+    return {name for stage in check_pipeline(pipeline) for name in composed_names(stage).values()}
 
 
 def pipelines() -> tuple[str, ...]:
@@ -360,6 +415,38 @@ def pipelines() -> tuple[str, ...]:
                 continue
             found.append(ARROW.join([*chosen, target]))
     return tuple(sorted(found, key=lambda p: (p.split(ARROW)[-1], len(p), p)))
+
+
+def _used_knobs(own: frozenset[str], params: Mapping[str, Any]) -> set[str]:
+    return {*own, *pipeline_knob_names(params["pipeline"])}
+
+
+def pipeline_study(*, knobs: Sequence[Knob], pipeline_help: str, **fields: Any) -> Study:
+    """A study over every valid pipeline of the registered stages: its knobs are derived from the stage registry.
+
+    The knobs are ``pipeline`` (:func:`pipelines`; default the first with two algorithm stages), ``knobs`` (the
+    composition's own: data set, network, seed), then every stage's knobs under their composed names
+    (:func:`composed_knobs`). ``func(pipeline, <knobs>, stages)`` receives the stage knobs' values as one mapping
+    (composed name -> value). A point uses only its pipeline's stage knobs: the others take their defaults and do
+    not split stored points (:attr:`Study.used_knobs`).
+
+    Parameters
+    ----------
+    knobs : sequence of Knob
+        The composition's own knobs.
+    pipeline_help : str
+        Help of the ``pipeline`` knob.
+    **fields
+        The other fields of :class:`~workbench.core.study.Study` (name, theme, func, metrics, version, ...).
+    """
+    options = pipelines()
+    if not options:
+        raise ValueError(f"study {fields.get('name')!r}: the registered stages form no valid pipeline")
+    default = next((p for p in options if p.count(ARROW) == 2), options[0])
+    staged = composed_knobs()
+    own = frozenset({"pipeline", *(k.name for k in knobs)})
+    return Study(knobs=(Choice("pipeline", default, options=options, help=pipeline_help), *knobs, *staged),
+                 stage_knobs=tuple(k.name for k in staged), used_knobs=functools.partial(_used_knobs, own), **fields)
 
 
 # -- running ---------------------------------------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from workbench.core.knobs import Knob, check_signature, config_paths, replace_fields, validate_params
+from workbench.core.knobs import (
+    STAGES,
+    Knob,
+    check_signature,
+    config_paths,
+    group_stage_values,
+    replace_fields,
+    validate_params,
+)
 
 Better = Literal["min", "max"]
 Cost = Literal["interactive", "batch"]
@@ -127,6 +135,10 @@ class Study:
         ``used_knobs(params)`` names the knobs a point's result depends on (a composed pipeline reads only its own
         stages' knobs). :meth:`validate` resets every other knob to its default, so values a point ignores do not
         split its stored results into several keys. ``None``: every knob is used.
+    stage_knobs : tuple of str
+        Knobs of registered stages under their composed names (a study over pipelines,
+        :func:`workbench.core.stages.pipeline_study`): ``func`` receives their values as one mapping, ``stages``
+        (composed name -> value), since such a name is no Python identifier.
 
     Examples
     --------
@@ -156,6 +168,7 @@ class Study:
     context: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
     config: Any = None
     used_knobs: Callable[[Mapping[str, Any]], Collection[str]] | None = None
+    stage_knobs: tuple[str, ...] = ()
     _paths: dict = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -170,6 +183,11 @@ class Study:
         clash = {k.name for k in self.knobs} & {m.name for m in self.metrics}
         if clash:
             raise ValueError(f"study {self.name!r}: names used as both knob and metric: {sorted(clash)}")
+        object.__setattr__(self, "stage_knobs", tuple(self.stage_knobs))
+        stray = sorted(set(self.stage_knobs) - {k.name for k in self.knobs} | ({STAGES} & set(self.knob_names)))
+        if stray:
+            raise ValueError(f"study {self.name!r}: stage knobs {stray} are not among its knobs (or one is named "
+                             f"{STAGES!r}, the keyword that receives them)")
         if self.config is not None:
             object.__setattr__(self, "_paths", config_paths(self.config, self.knobs))
         check_signature(f"study {self.name!r}", self.func, list(self.arguments(self.defaults())))
@@ -214,13 +232,14 @@ class Study:
 
     def arguments(self, full: Mapping[str, Any]) -> dict[str, Any]:
         """The keyword arguments of ``func`` for validated params ``full``: the params themselves, or with a
-        ``config``, the configuration built from its knobs' values (its validation runs here), then the other knobs.
+        ``config``, the configuration built from its knobs' values (its validation runs here), then the other knobs;
+        the values of :attr:`stage_knobs` gathered into one mapping, ``stages``.
         """
         if self.config is None:
-            return dict(full)
+            return group_stage_values(full, self.stage_knobs)
         values = {path: full[name] for name, paths in self._paths.items() for path in paths}
         others = {name: full[name] for name in self.knob_names if name not in self._paths}
-        return {"config": replace_fields(self.config, values), **others}
+        return {"config": replace_fields(self.config, values), **group_stage_values(others, self.stage_knobs)}
 
     # -- evaluation ---------------------------------------------------------------------------------------------
     def validate(self, params: Mapping[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from workbench.core.knobs import Knob, check_signature, validate_params
+from workbench.core.knobs import STAGES, Knob, check_signature, group_stage_values, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -45,6 +45,9 @@ class View:
         Studies whose stored points the view reads; it redraws when a point of one of them is stored.
     description : str
         A paragraph shown above the figure.
+    stage_knobs : tuple of str
+        Knobs of registered stages under their composed names: ``func`` receives their values as one mapping,
+        ``stages`` (as a study over pipelines does, :attr:`workbench.core.study.Study.stage_knobs`).
     """
 
     name: str
@@ -54,15 +57,27 @@ class View:
     knobs: tuple[Knob, ...] = ()
     studies: tuple[str, ...] = ()
     description: str = ""
+    stage_knobs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "knobs", tuple(self.knobs))
         object.__setattr__(self, "studies", tuple(self.studies))
-        check_signature(f"view {self.name!r}", self.func, self.knob_names + ([FRAMES] if self.studies else []))
+        object.__setattr__(self, "stage_knobs", tuple(self.stage_knobs))
+        stray = sorted(set(self.stage_knobs) - set(self.knob_names))
+        if stray:
+            raise ValueError(f"view {self.name!r}: stage knobs {stray} are not among its knobs")
+        check_signature(f"view {self.name!r}", self.func, self.parameters)
 
     @property
     def knob_names(self) -> list[str]:
         return [k.name for k in self.knobs]
+
+    @property
+    def parameters(self) -> list[str]:
+        """The keyword parameters of ``func``: its knobs (those of :attr:`stage_knobs` gathered as ``stages``), then
+        ``frames`` for a view over stored results."""
+        own = [n for n in self.knob_names if n not in self.stage_knobs] + ([STAGES] if self.stage_knobs else [])
+        return own + ([FRAMES] if self.studies else [])
 
     def knob(self, name: str) -> Knob:
         """The knob called ``name``; ``KeyError`` listing the knobs otherwise."""
@@ -94,7 +109,7 @@ class View:
                store: ResultStore | None = None) -> tuple[Any, pd.DataFrame]:
         """Validate ``params`` and draw: ``(chart, plotted frame)``; stored frames come from ``store`` (default the
         project's store) when the view reads studies."""
-        full = self.validate(params)
+        full = group_stage_values(self.validate(params), self.stage_knobs)
         if self.studies:
             from workbench.core.store import ResultStore
 

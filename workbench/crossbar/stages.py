@@ -6,7 +6,7 @@ The network is converted layer by layer onto tiled resistive crossbars
 at the Rx-Caffe-like operating point of ``data/presets/crossbar/rx_caffe.yaml`` (4-bit cells holding 8-bit weights,
 8-bit DAC inputs, 8-bit ADC, driver and sense resistances, exact G_eff per tile) with the stage's tile size, wire
 resistance and programming variation; its test accuracy is computed through those crossbars, non-idealities in the
-forward pass. ``xbar_nonideal = False`` evaluates the same tiles ideal (no parasitics, variation, DAC or ADC
+forward pass. ``nonideal = False`` evaluates the same tiles ideal (no parasitics, variation, DAC or ADC
 rounding): the check that the crossbar model reproduces the network.
 
 Energy, latency and area come from :func:`~workbench.crossbar.inference.studies.inference_cost` on the same
@@ -28,9 +28,10 @@ from __future__ import annotations
 import copy
 from types import SimpleNamespace
 
-from workbench.core import Bool, Float, Int
+from workbench.core import Bool
 from workbench.core.knobs import config_knobs
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
+from workbench.core.vocabulary import epochs_knob, lr_knob
 from workbench.crossbar.array.circuit import CircuitConfig
 from workbench.crossbar.array.config import CrossbarConfig, load_preset
 from workbench.crossbar.array.device import DeviceConfig
@@ -46,19 +47,18 @@ from workbench.hardware.mac_unit import levels, priced
 PRESET = "rx_caffe"
 
 
-def configure(tile_size: int, xbar_r_wire_ohm: float, xbar_sigma: float, seed: int) -> CrossbarConfig:
+def configure(tile_size: int, r_wire_ohm: float, program_sigma: float, seed: int) -> CrossbarConfig:
     """The :data:`PRESET` crossbar with square tiles of ``tile_size``, this wire resistance and variation."""
     return load_preset(PRESET).with_changes(
-        circuit={"rows": tile_size, "cols": tile_size, "r_wire_row_ohm": xbar_r_wire_ohm,
-                 "r_wire_col_ohm": xbar_r_wire_ohm},
-        device={"program_sigma": xbar_sigma}, seed=seed)
+        circuit={"rows": tile_size, "cols": tile_size, "r_wire_row_ohm": r_wire_ohm, "r_wire_col_ohm": r_wire_ohm},
+        device={"program_sigma": program_sigma}, seed=seed)
 
 
-def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_wire_ohm: float, xbar_sigma: float,
-           xbar_nonideal: bool) -> dict:
+def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, r_wire_ohm: float, program_sigma: float,
+           nonideal: bool) -> dict:
     """Accuracy through the crossbars and the accelerator's energy, latency and area (see the module docstring)."""
-    config = configure(tile_size, xbar_r_wire_ohm, xbar_sigma, workload.seed)
-    forward = config if xbar_nonideal else CrossbarConfig(circuit=CircuitConfig(rows=tile_size, cols=tile_size))
+    config = configure(tile_size, r_wire_ohm, program_sigma, workload.seed)
+    forward = config if nonideal else CrossbarConfig(circuit=CircuitConfig(rows=tile_size, cols=tile_size))
     cost = inference_cost(config, layer_shapes(artifact.module, artifact.input_shape),
                           cost=CostConfig(allow_lossy_adc=True))
     return {
@@ -74,8 +74,8 @@ def arrays(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r
 
 
 #: Wire segment resistance, shared by the target and the training stage (one knob for both).
-R_WIRE = config_knobs(CircuitConfig, ("xbar_r_wire_ohm",),
-                      xbar_r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="wire segment"))[0]
+R_WIRE = config_knobs(CircuitConfig, ("r_wire_ohm",),
+                      r_wire_ohm=dict(field="r_wire_row_ohm", default=1.0, high=10.0, label="wire segment"))[0]
 
 ARRAYS = Stage(
     name="crossbar.arrays",
@@ -85,9 +85,9 @@ ARRAYS = Stage(
     knobs=(
         TILE_SIZE,
         R_WIRE,
-        *config_knobs(DeviceConfig, ("xbar_sigma",),
-                      xbar_sigma=dict(field="program_sigma", default=0.02, high=0.3, label="programming variation")),
-        Bool("xbar_nonideal", True, label="crossbar non-idealities",
+        *config_knobs(DeviceConfig, ("program_sigma",),
+                      program_sigma=dict(default=0.02, high=0.3, label="programming variation")),
+        Bool("nonideal", True, label="crossbar non-idealities",
              help="Non-idealities in the forward pass (off: ideal tiles, which reproduce the network exactly)."),
     ),
     requires=("trained",),
@@ -97,14 +97,14 @@ ARRAYS = Stage(
 )
 
 
-def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, xbar_r_wire_ohm: float,
-          xbar_train_epochs: int, xbar_train_lr: float):
+def train(artifact: NetworkArtifact, workload: Workload, tile_size: int, r_wire_ohm: float, epochs: int,
+          lr: float):
     """Crossbar-aware fine-tuning of ``artifact.module`` (see the module docstring); plain SGD, data order seeded."""
-    config = TRAINING.arguments({**TRAINING.defaults(), "tile_size": tile_size, "r_wire_ohm": xbar_r_wire_ohm,
+    config = TRAINING.arguments({**TRAINING.defaults(), "tile_size": tile_size, "r_wire_ohm": r_wire_ohm,
                                  "seed": workload.seed})["config"]
     model = to_crossbars(copy.deepcopy(artifact.module), config, seed=workload.seed)
     data = SimpleNamespace(train=workload.loaders.train.dataset, test=workload.loaders.test.dataset)
-    run = train_on_crossbars(model, data, epochs=xbar_train_epochs, lr=xbar_train_lr, seed=workload.seed,
+    run = train_on_crossbars(model, data, epochs=epochs, lr=lr, seed=workload.seed,
                              description="crossbar-aware fine-tuning")
     return to_torch(model), {"crossbar_train_accuracy": run.history[-1]["test_accuracy"]}
 
@@ -117,10 +117,9 @@ TRAIN = Stage(
     knobs=(
         TILE_SIZE,
         R_WIRE,
-        Int("xbar_train_epochs", 2, low=1, high=20, unit="epochs", label="crossbar training epochs",
-            help="Epochs of crossbar-aware fine-tuning (forward, backward and update on the non-ideal tiles)."),
-        Float("xbar_train_lr", 0.02, low=0.001, high=0.5, log=True, label="crossbar training lr",
-              help="SGD learning rate of the fine-tuning (no momentum: the update is programmed as pulses)."),
+        epochs_knob(2, high=20, help="Epochs of crossbar-aware fine-tuning (forward, backward and update on the "
+                    "non-ideal tiles)."),
+        lr_knob(0.02, help="SGD learning rate of the fine-tuning (no momentum: the update is programmed as pulses)."),
     ),
     requires=("trained",),
     provides=("crossbar_trained",),

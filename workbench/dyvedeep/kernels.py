@@ -69,6 +69,23 @@ def _accumulate(xq, wk, ok, p, b0, nb, t0, t1, acc):
         t += 1
 
 
+@njit(cache=True, inline="always")
+def _check(acc, need, limit, lanes, alive, counts):
+    """One saturation check of the first ``lanes`` accumulators: a lane still needed stays needed while its partial
+    sum is at least ``limit``. Branch-free over the lanes (a per-lane branch here costs as much as the SIMD
+    arithmetic). Adds the lanes checked to ``counts[1]`` and those stopped to ``counts[2]``; returns the lanes still
+    alive."""
+    before = alive
+    alive = 0
+    for lane in range(lanes):
+        live = need[lane] & (acc[lane] >= limit)
+        need[lane] = live
+        alive += live
+    counts[1] += before
+    counts[2] += before - alive
+    return alive
+
+
 @njit(cache=True)
 def _static(xq, w_sorted, off_sorted, bias, relu, h, w, out):
     n_img = xq.shape[1]
@@ -91,10 +108,13 @@ def _static(xq, w_sorted, off_sorted, bias, relu, h, w, out):
 
 
 @njit(cache=True)
-def _work_order(h, w, sdss, nb_pos):
-    """Positions in visiting order: the stride-2 grid first (or every position without sampling), then the positions
-    to interpolate or compute; ``which[i]`` is the row of the neighbour tables for a second-pass position, -1 for a
-    first-pass one; ``n_first`` first-pass positions."""
+def _plan(h, w, sig, sim, nb_pos):
+    """The padded layout and the visiting order of an ``h`` x ``w`` output map: ``(wp, plane, sdss, order, which,
+    n_first)``. ``wp`` and ``plane`` are the padded row length and map size; ``sdss`` whether sampling (``sig`` or
+    ``sim`` above 0) is on; ``order`` the positions in visiting order, the stride-2 grid first (or every position
+    without sampling), then the positions to interpolate or compute; ``which[i]`` the row of the neighbour tables for
+    a second-pass position, -1 for a first-pass one; ``n_first`` first-pass positions."""
+    sdss = sig > 0 or sim > 0
     hw = h * w
     order = np.empty(hw, np.int64)
     which = np.full(hw, -1, np.int64)
@@ -108,7 +128,7 @@ def _work_order(h, w, sdss, nb_pos):
         for u in range(nb_pos.shape[0]):
             order[n_first + u] = nb_pos[u]
             which[n_first + u] = u
-    return order, which, n_first
+    return w + 2, (h + 2) * (w + 2), sdss, order, which, n_first
 
 
 @njit(cache=True)
@@ -118,11 +138,8 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
     k_out, n_terms = w_sorted.shape
     c_in = kernel_sums.shape[1]
     n_checks = checks.shape[0]
-    wp = w + 2
     hw = h * w
-    plane = (h + 2) * wp
-    sdss = sig > 0 or sim > 0
-    order, which, n_first = _work_order(h, w, sdss, nb_pos)
+    wp, plane, sdss, order, which, n_first = _plan(h, w, sig, sim, nb_pos)
     # layer level: variance of each input channel of each image (on the unpadded map)
     use = np.ones((c_in, n_img), np.bool_)
     means = np.zeros((c_in, n_img), np.float32)
@@ -233,15 +250,7 @@ def _dynamic(xq, w_sorted, off_sorted, ch_sorted, bias, kernel_sums, relu, h, w,
                                 acc[lane] = acc[lane] + wv * row[lane] if uc[lane] else acc[lane]
                     t = stop
                     if j < n_checks:
-                        # branch-free over the block (a per-lane branch here costs as much as the SIMD arithmetic)
-                        before = alive
-                        alive = 0
-                        for lane in range(nb):
-                            live = need[lane] & (acc[lane] >= limit)
-                            need[lane] = live
-                            alive += live
-                        counts[1] += before
-                        counts[2] += before - alive
+                        alive = _check(acc, need, limit, nb, alive, counts)
                         if alive == 0:
                             break
                 dst = outk[q][b0:b0 + nb]
@@ -263,11 +272,8 @@ def _channels(xq, w_lanes, off_g, ch_g, bias, kernel_sums, relu, h, w, checks, l
     n_groups, n_terms, _ = w_lanes.shape
     c_in = kernel_sums.shape[1]
     n_checks = checks.shape[0]
-    wp = w + 2
     hw = h * w
-    plane = (h + 2) * wp
-    sdss = sig > 0 or sim > 0
-    order, which, n_first = _work_order(h, w, sdss, nb_pos)
+    wp, plane, sdss, order, which, n_first = _plan(h, w, sig, sim, nb_pos)
     # layer level: mean and variance of each input channel of this image (unpadded map)
     use = np.ones(c_in, np.bool_)
     means = np.zeros(c_in, np.float32)
@@ -363,14 +369,7 @@ def _channels(xq, w_lanes, off_g, ch_g, bias, kernel_sums, relu, h, w, checks, l
                         acc[lane] += row[lane] * xv  # constant 16 is unrolled to scalars instead, measured ~3x slower)
                 t = stop
                 if j < n_checks:
-                    before = alive
-                    alive = 0
-                    for lane in range(width):
-                        live = need[lane] & (acc[lane] >= limit)
-                        need[lane] = live
-                        alive += live
-                    counts[1] += before
-                    counts[2] += before - alive
+                    alive = _check(acc, need, limit, width, alive, counts)
                     if alive == 0:  # every channel of the group stopped at this position: its remaining terms go
                         break
             for lane in range(lanes):

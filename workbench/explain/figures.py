@@ -11,6 +11,7 @@ import pandas as pd
 from workbench.core.knobs import Bool, Choice
 from workbench.core.study import Study
 from workbench.explain.sensitivity import tornado
+from workbench.viz.charts import field
 from workbench.viz.tornado import tornado_chart
 
 
@@ -54,11 +55,12 @@ def band_figure(study: Study, metric: str, x: str, base: Mapping[str, Any] | Non
     points = [p for p in ({**dict(base or {}), x: v} for v in grid) if _feasible(study, p)]  # e.g. TiM's L <= 16
     frame = band(study, metric, points, samples=samples).assign(**{x: [p[x] for p in points]})
     declared = study.metric(metric)
-    axis = alt.X(f"{x}:{'N' if isinstance(points[0][x], str) else 'Q'}", title=knob.label or x)
+    column = field(x, "N" if isinstance(points[0][x], str) else "Q")
+    axis = alt.X(column, title=knob.label or x)
     area = alt.Chart(frame).mark_area(opacity=0.25).encode(
         x=axis, y=alt.Y("low:Q", title=declared.title), y2="high:Q",
-        tooltip=[x, alt.Tooltip("low:Q", format=".4~g", title="5 %"), alt.Tooltip("high:Q", format=".4~g",
-                                                                                  title="95 %"),
+        tooltip=[alt.Tooltip(column, title=knob.label or x), alt.Tooltip("low:Q", format=".4~g", title="5 %"),
+                 alt.Tooltip("high:Q", format=".4~g", title="95 %"),
                  alt.Tooltip("beats_first:Q", format=".0%", title="draws above the first point")])
     line = alt.Chart(frame).mark_line(point=True).encode(x=axis, y="value:Q")
     title = f"{declared.label or metric} over {knob.label or x}: the band spans the assumed parameters' ranges"

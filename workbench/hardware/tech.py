@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from workbench.core.manifest import check_preset_types, preset_path, read_preset
+from workbench.core.manifest import check_preset_entries, preset_path, read_preset
 
 __all__ = ["DEFAULT_TECH", "CircuitCost", "PeripheryTech", "first_order_scaling", "load_tech"]
 
@@ -157,13 +157,7 @@ def load_tech(name: str = DEFAULT_TECH, directory: Path | None = None) -> Periph
         for key, entry in section.items():
             values[key] = entry["value"]
             sources[key] = entry.get("source", "")
-    expected = set(tech_field_names())
-    missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
-    if missing or unknown:
-        raise ValueError(f"hardware table {name!r}: missing entries {missing}, unknown entries {unknown}")
-    unsourced = sorted(k for k, s in sources.items() if not str(s).strip())
-    if unsourced:
-        raise ValueError(f"hardware table {name!r}: entries without a source: {unsourced}")
-    check_preset_types(preset_path("hardware", name, directory), values, PeripheryTech)
+    check_preset_entries(f"hardware table {name!r}", preset_path("hardware", name, directory), values, sources,
+                         PeripheryTech, tech_field_names())
     values["vdd_by_node_v"] = {int(k): float(v) for k, v in values["vdd_by_node_v"].items()}
     return PeripheryTech(**values, sources=sources)

@@ -25,7 +25,7 @@ plus the digital unit's MAC lanes when it is used; the core is the same in every
 
 Accuracy: a CiM ADD (or the two reads it replaces) is exact when every sense decision is right, and the partial sums
 are 32-bit fixed point (LSB = the layer's largest calibration output / 2^30, finer than float32 near the maximum), so
-without variation the accuracy is the network's own. With ``mram_variation`` the theme's variation Monte Carlo
+without variation the accuracy is the network's own. With ``variation`` the theme's variation Monte Carlo
 (:func:`~workbench.mram.cim.sense_statistics`, default :class:`~workbench.mram.cim.VariationConfig`) gives a bit error
 rate per sensed bit: the ADD's (CiM) or twice the READ's (two operand reads, no CiM). Each add flips each of the 32
 bits of the running sum independently with that rate (ECC cannot follow an ADD: parity is not linear in it), a flip
@@ -122,31 +122,31 @@ def with_add_errors(module: nn.Module, calibration: torch.Tensor, adds: dict[str
     return net
 
 
-def cim_target(artifact: NetworkArtifact, workload: Workload, mram_memory: str, mram_cim: bool,
-               mram_variation: bool) -> dict:
+def cim_target(artifact: NetworkArtifact, workload: Workload, organisation: str, use_cim: bool,
+               variation: bool) -> dict:
     """Accuracy, energy, latency and area of one inference's accumulates on the MRAM memory (module docstring)."""
-    work = [layer_work(f, mram_memory, mram_cim) for f in artifact.facts]
+    work = [layer_work(f, organisation, use_cim) for f in artifact.facts]
     unit = mac_unit.DigitalUnit()
     multiplied = [f for f in artifact.facts if f.weight_levels > 3]
     products = [mac_unit.layer(unit, f.name, f.macs, f.params, math.prod(f.in_shape), math.prod(f.out_shape),
                               accumulate=False) for f in multiplied]
     module = (mac_unit.fixed_point_network(artifact.module, workload.calibration, unit.bits,
                                           {f.name for f in multiplied}) if multiplied else artifact.module)
-    ber = bit_error_rate(mram_memory, mram_cim, workload.seed) if mram_variation else 0.0
+    ber = bit_error_rate(organisation, use_cim, workload.seed) if variation else 0.0
     if ber > 0:
         adds = {w.name: w.k_partial - 1 for w in work}
         accuracy = workload.accuracy(with_add_errors(module, workload.calibration, adds, ber, workload.seed))
     else:
         accuracy = workload.accuracy(module)
     digital_j = sum(p.energy_pj for p in products) * 1e-12
-    baseline = sum(layer_work(f, mram_memory, False).energy_j for f in artifact.facts) if mram_cim else None
+    baseline = sum(layer_work(f, organisation, False).energy_j for f in artifact.facts) if use_cim else None
     energy = sum(w.energy_j for w in work) + digital_j
     levels = mac_unit.levels(unit.bits)
     return {
         "accuracy": accuracy,
         "energy_per_inference_nj": energy * 1e9,
         "latency_per_inference_us": (sum(w.time_s for w in work) + sum(p.latency_ns for p in products) * 1e-9) * 1e6,
-        "area_mm2": memory_area_mm2(artifact, mram_memory) + (mac_unit.area_mm2(unit, 0) if multiplied else 0.0),
+        "area_mm2": memory_area_mm2(artifact, organisation) + (mac_unit.area_mm2(unit, 0) if multiplied else 0.0),
         "memory_reads": sum(w.reads for w in work),
         "memory_writes": sum(w.writes for w in work),
         "cim_adds": sum(w.cim_ops for w in work),
@@ -165,11 +165,11 @@ CIM = Stage(
     theme="mram",
     func=cim_target,
     knobs=(
-        Choice("mram_memory", "STT", options=ORG_NAMES, label="MRAM memory",
+        Choice("organisation", "STT", options=ORG_NAMES, label="MRAM memory",
                help="Memory: STT, GSH, DGSH, VSH or DVSH (D = differential) holding the partial sums."),
-        Bool("mram_cim", True, label="compute in memory",
+        Bool("use_cim", True, label="compute in memory",
              help="Partial sums added by CiM ADDs in the memory (off: read into the core, added, written back)."),
-        Bool("mram_variation", True, label="MRAM sensing variation",
+        Bool("variation", True, label="MRAM sensing variation",
              help="Bit errors of the sensed adds from the theme's variation Monte Carlo (off: ideal sensing, exact)."),
     ),
     requires=("trained",),

@@ -3,7 +3,7 @@
 The network runs as integer GEMM / FC kernels (:mod:`workbench.sparce.ops`: im2col + GEMM per 3x3 convolution,
 FC for a linear layer) on the in-order AArch64 core, with and without SparCE (SpRF + SASA), timed by the trace
 model (:class:`~workbench.sparce.trace.TraceModel`) on the network's **own** activations: each layer's inputs are
-captured with forward hooks on ``sparce_images`` validation images and quantized to 8 bits per layer (weights to
+captured with forward hooks on ``images`` validation images and quantized to 8 bits per layer (weights to
 int8 per layer, scale max|W| / 127; inputs to max|x| / 127 of the calibration batch), so the zeros SparCE skips
 are the trained (pruned, possibly ternary) network's real ones. Output channels are padded with zero weights to
 the kernels' 4-row block (16 for the NEON FC).
@@ -99,17 +99,17 @@ def kernel_calls(module: nn.Module, inputs: dict[str, torch.Tensor], scales: dic
     return calls
 
 
-def core(artifact: NetworkArtifact, workload: Workload, sparce_variant: str, sparce_images: int) -> dict:
+def core(artifact: NetworkArtifact, workload: Workload, variant: str, images: int) -> dict:
     """Accuracy, energy, latency and area of one inference on the SparCE core (see the module docstring)."""
     module = artifact.module
     inputs = capture_inputs(module, workload.calibration)
     scales = {name: _scale(x) for name, x in inputs.items()}
-    images = min(sparce_images, len(workload.calibration))
-    with_sparce = TraceModel(sparce_variant, sparce=True)
-    baseline = TraceModel(sparce_variant, sparce=False)
+    images = min(images, len(workload.calibration))
+    with_sparce = TraceModel(variant, sparce=True)
+    baseline = TraceModel(variant, sparce=False)
     cycles = base = skipped = instructions = executed = accesses = 0
     for i in range(images):
-        calls = kernel_calls(module, inputs, scales, i, sparce_variant)
+        calls = kernel_calls(module, inputs, scales, i, variant)
         on, off = with_sparce.run(calls), baseline.run(calls)
         cycles, base = cycles + on["cycles"], base + off["cycles"]
         skipped, instructions = skipped + on["skipped"], instructions + off["instructions"]
@@ -136,9 +136,9 @@ CORE = Stage(
     theme="sparce",
     func=core,
     knobs=(
-        Choice("sparce_variant", "scalar", options=("scalar", "neon"), label="SparCE core",
+        Choice("variant", "scalar", options=("scalar", "neon"), label="SparCE core",
                help="Scalar in-order core, or with 4-lane NEON kernels (a skip needs all 4 lanes zero)."),
-        Int("sparce_images", 2, low=1, high=16, label="SparCE timed images",
+        Int("images", 2, low=1, high=16, label="SparCE timed images",
             help="Validation images whose kernel calls are timed (averaged)."),
     ),
     requires=("trained",),

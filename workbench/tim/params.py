@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.core.knobs import preset_provenance
-from workbench.core.manifest import check_preset_types, preset_path, read_preset
+from workbench.core.manifest import check_preset_entries, preset_path, read_preset
 from workbench.hardware.tech import DEFAULT_TECH, PeripheryTech, first_order_scaling, load_tech
 
 DEFAULT_PRESET = "tim_32nm"
@@ -45,15 +45,12 @@ class TechConfig:
     """
 
     node_nm: float
-    vdd_v: float
-    fo4_ps: float
     sram_6t_cell_um2: float
     read_transistor_um2: float
     tpc_read_transistors: int
     tpc_aspect: float
     c_drain_ff: float
     c_gate_ff: float
-    c_wire_ff_per_um: float
     r_wire_ohm_per_um: float
     i_read_ua: float
     sigma_i_read_rel: float
@@ -63,40 +60,32 @@ class TechConfig:
     i_precharge_ua: float
     max_swing_fraction: float
     dv_sense_mv: float
-    e_comparator_fj: float
-    a_comparator_um2: float
-    t_comparator_ps: float
-    c_dac_unit_ff: float
-    a_dac_unit_um2: float
-    t_dac_settle_ps: float
-    sar_switching_factor: float
-    e_add_per_bit_fj: float
     e_mult8_fj: float
     e_sfu_op_fj: float
     sfu_clock_ns: float
-    a_adder_per_bit_um2: float
-    a_flipflop_um2: float
     a_wl_driver_um2: float
     a_precharge_um2: float
     acc_bits: int
     cols_per_pcu: int
     conversion_pipelined: bool
-    e_sram_buffer_per_bit_fj: float
-    a_sram_buffer_per_bit_um2: float
     input_buffer_kb_per_tile: float
     global_buffer_kb: float
-    e_wire_per_bit_mm_fj: float
     routing_overhead_fraction: float
     input_density: float
     weight_density: float
     v100_peak_tops: float
     v100_power_w: float
     v100_area_mm2: float
-    vdd_by_node_v: dict
     sources: dict
     plausible: dict
     periphery: PeripheryTech
-    """The shared periphery table at the same node (its entries in :data:`SHARED` are copied into this table)."""
+    """The shared periphery table at the same node: the entries in :data:`SHARED` are its own, read through it."""
+
+    def __getattr__(self, name: str) -> Any:
+        """An entry of :data:`SHARED` (``tech.vdd_v``) is the periphery table's, declared once there."""
+        if name in SHARED:
+            return getattr(self.periphery, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def provenance(self, name: str) -> dict[str, Any]:
         """``citation=`` or ``assumed=`` of entry ``name`` for :func:`~workbench.core.knobs.knob_field`
@@ -127,9 +116,7 @@ class TechConfig:
             return self
         key, _, changes = scaled
         s = key / self.node_nm
-        periphery = self.periphery.at_node(key)
-        changes["periphery"] = periphery
-        changes.update({n: getattr(periphery, n) for n in SHARED})
+        changes["periphery"] = self.periphery.at_node(key)
         changes["r_wire_ohm_per_um"] = self.r_wire_ohm_per_um / (s * s)
         changes["i_read_ua"] = self.i_read_ua * s
         changes["i_precharge_ua"] = self.i_precharge_ua * s
@@ -169,14 +156,7 @@ def load_params(name: str = DEFAULT_PRESET, directory: Path | None = None,
     if "node_nm" in values and values["node_nm"] != shared.node_nm:
         raise ValueError(f"tim preset {name!r}: node_nm={values['node_nm']} differs from the periphery table's "
                          f"node_nm={shared.node_nm}; allowed: the same reference node")
-    values.update({n: getattr(shared, n) for n in SHARED})
     sources.update({n: shared.sources[n] for n in SHARED})
-    expected = {f.name for f in fields(TechConfig)} - {"sources", "plausible", "periphery"}
-    missing, unknown = sorted(expected - set(values)), sorted(set(values) - expected)
-    if missing or unknown:
-        raise ValueError(f"tim preset {name!r}: missing entries {missing}, unknown entries {unknown}")
-    unsourced = sorted(n for n, s in sources.items() if not str(s).strip())
-    if unsourced:
-        raise ValueError(f"tim preset {name!r}: entries without a source: {unsourced}")
-    check_preset_types(preset_path("tim", name, directory), values, TechConfig)
+    check_preset_entries(f"tim preset {name!r}", preset_path("tim", name, directory), values, sources, TechConfig,
+                         {f.name for f in fields(TechConfig)} - {"sources", "plausible", "periphery"})
     return TechConfig(**values, sources=sources, plausible=plausible, periphery=shared)

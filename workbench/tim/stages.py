@@ -27,8 +27,9 @@ import math
 import torch
 from torch import nn
 
-from workbench.core import Choice, Int
+from workbench.core import Choice
 from workbench.core.stages import TILE_SIZE, NetworkArtifact, Stage, Workload
+from workbench.core.vocabulary import epochs_knob
 from workbench.hardware import mac_unit
 from workbench.nn.train import fit
 from workbench.tim.arch import REPRESENTATIONS, TimConfig, accelerator
@@ -51,12 +52,12 @@ def freeze_weights(model: nn.Module) -> nn.Module:
     return model
 
 
-def ternary(artifact: NetworkArtifact, workload: Workload, ternary_scheme: str, ternary_epochs: int):
+def ternary(artifact: NetworkArtifact, workload: Workload, representation: str, epochs: int):
     """Ternarize weights and activations and fine-tune with the STE (see the module docstring)."""
-    net = ternarize(artifact.module, ternary_scheme, "statistics", 0.7, activations=True, keep_first_last=True)
-    fit(net, workload.loaders.train, workload.loaders.val, epochs=ternary_epochs, lr=0.05, device="cpu",
+    net = ternarize(artifact.module, representation, "statistics", 0.7, activations=True, keep_first_last=True)
+    fit(net, workload.loaders.train, workload.loaders.val, epochs=epochs, lr=0.05, device="cpu",
         seed=workload.seed + 1, description="ternary STE training")
-    return freeze_weights(net), {"representation": ternary_scheme}
+    return freeze_weights(net), {"representation": representation}
 
 
 def ternary_layers(artifact: NetworkArtifact) -> list:
@@ -107,10 +108,9 @@ TERNARIZE = Stage(
     theme="tim",
     func=ternary,
     knobs=(
-        Choice("ternary_scheme", "symmetric", options=REPRESENTATIONS, label="ternary scheme",
+        Choice("representation", "symmetric", options=REPRESENTATIONS, label="ternary scheme",
                help="Ternary system of weights and activations: {-1,0,1}, {-a,0,a} or {-a,0,b}."),
-        Int("ternary_epochs", 6, low=1, high=100, unit="epochs", label="ternary fine-tuning",
-            help="Straight-through-estimator fine-tuning."),
+        epochs_knob(6, high=100, help="Epochs of straight-through-estimator fine-tuning of the ternary network."),
     ),
     requires=("trained",),
     provides=("ternary",),

@@ -102,6 +102,17 @@ def _require(frame: pd.DataFrame, names: list[str | None]) -> None:
         raise KeyError(f"column(s) {missing} are not in the frame; columns: {list(frame.columns)}")
 
 
+def field(name: str, kind: str) -> str:
+    """The Vega-Lite shorthand of column ``name`` as a field of type ``kind`` (``"Q"``, ``"N"``, ``"O"``, ``"T"``).
+
+    Vega-Lite reads a dot or a bracket in a field name as access into a nested object; a composed stage knob
+    (``crossbar.arrays.program_sigma``, :mod:`workbench.core.stages`) is one flat column, so those characters are
+    escaped here, the one place every chart names its fields.
+    """
+    escaped = name.replace("\\", "\\\\").replace(".", "\\.").replace("[", "\\[").replace("]", "\\]")
+    return f"{escaped}:{kind}"
+
+
 def plot_frame(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The knob and metric columns of ``frame`` (in declaration order) plus :data:`ROW`, each point's row number."""
     columns = [c for c in study.knob_names + study.metric_names if c in frame.columns]
@@ -116,7 +127,7 @@ def plot_frame(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
 def _position(study: Study, name: str, channel: type, log: bool | None) -> Any:
     use_log = _is_log(study, name) if log is None else log
     scale = alt.Scale(type="log") if use_log else alt.Scale(zero=False)
-    return channel(f"{name}:Q", title=_title(study, name), scale=scale)
+    return channel(field(name, "Q"), title=_title(study, name), scale=scale)
 
 
 def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
@@ -125,9 +136,9 @@ def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
         if name not in data.columns:
             continue
         if _is_categorical(study, name, data):
-            tips.append(alt.Tooltip(f"{name}:N", title=_title(study, name)))
+            tips.append(alt.Tooltip(field(name, "N"), title=_title(study, name)))
         else:
-            tips.append(alt.Tooltip(f"{name}:Q", title=_title(study, name), format=".4~g"))
+            tips.append(alt.Tooltip(field(name, "Q"), title=_title(study, name), format=".4~g"))
     return tips
 
 
@@ -139,12 +150,12 @@ def _order(study: Study, name: str, values: Any) -> list[str]:
 def _colour(study: Study, name: str, data: pd.DataFrame) -> alt.Color:
     if _is_categorical(study, name, data):
         order = _order(study, name, data[name])
-        return alt.Color(f"{name}:N", title=_title(study, name), scale=style.category_scale(order),
+        return alt.Color(field(name, "N"), title=_title(study, name), scale=style.category_scale(order),
                          legend=_legend(order))
     if isinstance(_declared(study, name), Int) and data[name].nunique() <= DISCRETE_LEVELS:  # adc_bits 4, 5, 6, 8
-        return alt.Color(f"{name}:O", title=_title(study, name), scale=alt.Scale(scheme="viridis"))
+        return alt.Color(field(name, "O"), title=_title(study, name), scale=alt.Scale(scheme="viridis"))
     scale = alt.Scale(scheme="viridis", type="log" if _is_log(study, name) else "linear")
-    return alt.Color(f"{name}:Q", title=_title(study, name), scale=scale)
+    return alt.Color(field(name, "Q"), title=_title(study, name), scale=scale)
 
 
 def pareto_directions(study: Study, x: str, y: str) -> dict[str, str] | None:
@@ -209,10 +220,10 @@ def _density_layer(data: pd.DataFrame, study: Study, x: str, y: str, bins: int, 
     x_scale = alt.Scale(type="log") if lx else alt.Scale(zero=False)
     y_scale = alt.Scale(type="log") if ly else alt.Scale(zero=False)
     return alt.Chart(inline(cells)).mark_rect().encode(
-        x=alt.X(f"{x}_lo:Q", title=_title(study, x), scale=x_scale),
-        x2=f"{x}_hi:Q",
-        y=alt.Y(f"{y}_lo:Q", title=_title(study, y), scale=y_scale),
-        y2=f"{y}_hi:Q",
+        x=alt.X(field(f"{x}_lo", "Q"), title=_title(study, x), scale=x_scale),
+        x2=field(f"{x}_hi", "Q"),
+        y=alt.Y(field(f"{y}_lo", "Q"), title=_title(study, y), scale=y_scale),
+        y2=field(f"{y}_hi", "Q"),
         color=alt.Color("points:Q", title="points per bin", scale=alt.Scale(scheme="greys", type="log")),
         tooltip=[alt.Tooltip("points:Q", title="points")],
     )
@@ -256,8 +267,8 @@ def _reference_layers(ref: pd.DataFrame, study: Study, x: str, y: str, log_x: bo
     ref["reference"] = ref[label].astype(str) if label else "paper"
     base = alt.Chart(inline(ref[[x, y, "reference"]])).encode(
         x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y),
-        tooltip=[alt.Tooltip("reference:N", title="paper"), alt.Tooltip(f"{x}:Q", title=_title(study, x)),
-                 alt.Tooltip(f"{y}:Q", title=_title(study, y))],
+        tooltip=[alt.Tooltip("reference:N", title="paper"), alt.Tooltip(field(x, "Q"), title=_title(study, x)),
+                 alt.Tooltip(field(y, "Q"), title=_title(study, y))],
     )
     marks = base.mark_point(shape="cross", filled=True, color="black", size=70)
     text = base.mark_text(align="left", dx=6, dy=-6, fontSize=9, color="black").encode(text="reference:N")
@@ -333,7 +344,7 @@ def tradeoff(
         encoding["color"] = _colour(study, color, data)
     if shape is not None:
         order_shapes = _order(study, shape, data[shape])
-        encoding["shape"] = alt.Shape(f"{shape}:N", title=_title(study, shape), sort=order_shapes,
+        encoding["shape"] = alt.Shape(field(shape, "N"), title=_title(study, shape), sort=order_shapes,
                                       legend=_legend(order_shapes))
     layers: list[alt.Chart | alt.LayerChart] = []
     directions = pareto_directions(study, x, y) if pareto else None
@@ -348,9 +359,9 @@ def tradeoff(
             if color is not None and not _is_categorical(study, color, data):
                 line_encoding.pop("color")
             data[SEGMENT] = style.line_segments(data[order])
-            line_encoding["detail"] = alt.Detail(f"{SEGMENT}:N")
+            line_encoding["detail"] = alt.Detail(field(SEGMENT, "N"))
             layers.append(alt.Chart().mark_line(strokeWidth=1.2, opacity=0.7).encode(
-                order=alt.Order(f"{order}:Q"), **line_encoding))
+                order=alt.Order(field(order, "Q")), **line_encoding))
         # a typed channel: as a plain dict, Altair would find its class by validating it (~15 ms a redraw)
         points = alt.Chart().mark_point(filled=True, opacity=0.85).encode(
             size=alt.SizeValue(**alt.condition(pick, alt.value(160), alt.value(45))), **encoding
@@ -390,9 +401,9 @@ def _grid_axis(study: Study, name: str, channel: type, order: list[str] | None, 
         axis = {"labelExpr": expr} if expr else {}
         if max(map(len, order), default=0) <= SHORT_CATEGORY:
             axis["labelAngle"] = 0
-        return channel(f"{name}:N", title=_title(study, name), sort=order[::-1] if descending else order,
+        return channel(field(name, "N"), title=_title(study, name), sort=order[::-1] if descending else order,
                        axis=alt.Axis(grid=False, **axis))
-    return channel(f"{name}:O", title=_title(study, name), sort="descending" if descending else "ascending",
+    return channel(field(name, "O"), title=_title(study, name), sort="descending" if descending else "ascending",
                    axis=alt.Axis(format=".3~g", grid=False))
 
 
@@ -447,11 +458,11 @@ def sweep_heatmap(
         y=_grid_axis(study, y, alt.Y, orders.get(y), descending=True),
     ).properties(width=round(columns * cell_width), height=round(rows * cell_height))
     rect = base.mark_rect().encode(
-        color=alt.Color(f"{color}:Q", title=f"{_title(study, color)} ({agg})" if len(df) > len(cells)
+        color=alt.Color(field(color, "Q"), title=f"{_title(study, color)} ({agg})" if len(df) > len(cells)
                         else _title(study, color), scale=scale),
-        tooltip=[alt.Tooltip(f"{x}:N" if x_categorical else f"{x}:Q", title=_title(study, x)),
-                 alt.Tooltip(f"{y}:N" if y_categorical else f"{y}:Q", title=_title(study, y)),
-                 alt.Tooltip(f"{color}:Q", title=_title(study, color), format=".4~g"),
+        tooltip=[alt.Tooltip(field(x, "N") if x_categorical else field(x, "Q"), title=_title(study, x)),
+                 alt.Tooltip(field(y, "N") if y_categorical else field(y, "Q"), title=_title(study, y)),
+                 alt.Tooltip(field(color, "Q"), title=_title(study, color), format=".4~g"),
                  alt.Tooltip("points:Q", title="points pooled")],
     )
     if annotate is None:
@@ -460,7 +471,7 @@ def sweep_heatmap(
         return alt.layer(rect)
     middle = float(np.nanmedian(cells[color])) if len(cells) and not cells[color].isna().all() else math.nan
     text = base.mark_text(fontSize=CELL_FONT_SIZE).encode(
-        text=alt.Text(f"{color}:Q", format=".3~g"),
+        text=alt.Text(field(color, "Q"), format=".3~g"),
         color=alt.condition(alt.datum[color] > middle if better != "min" else alt.datum[color] < middle,
                             alt.value("black"), alt.value("white")),
     )
