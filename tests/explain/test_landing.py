@@ -1,11 +1,14 @@
 """The smallest change that lands a row, against a model with a closed-form inverse; the report's column."""
 
 import math
+import re
 
 import pytest
 
-from workbench.core.reproduce import ClaimResult, format_table, read_report, relative_claim
-from workbench.explain.breakeven import ClaimQuantity
+from workbench.core.manifest import list_manifests
+from workbench.core.paths import reference_dir
+from workbench.core.reproduce import NOT_COMPUTED, ClaimResult, format_table, read_report, relative_claim
+from workbench.explain.breakeven import ClaimQuantity, theme_quantities
 from workbench.explain.landing import land_cell, land_rows, smallest_change
 
 from .test_breakeven import TOY  # y = a^2 b: a assumed 1-4 (default 2), n and fast assumed but not moving y
@@ -71,3 +74,24 @@ def test_explain_a_trained_claim_says_it_cannot_be_explained_without_training(ca
     out = capsys.readouterr().out
     assert out.startswith("claim D1: no row is linked") and "cannot be explained without training" in out
     assert "dyvedeep." in out  # names the batch studies that compute it
+
+
+#: A cell land_cell computes: a single knob's break-even with its verdict, the smallest joint change, or structural.
+COMPUTED = re.compile(r"reaches .+: (landable|implausible|between lattice values, none lands)|"
+                      r"within tolerance at .+: landable|no setting inside the plausible ranges: structural")
+
+
+@pytest.mark.parametrize("theme", [m.theme for m in list_manifests() if theme_quantities(m.theme)])
+def test_every_committed_row_that_misses_has_a_land_cell_computed_by_explain(theme):
+    """Issue 29's done-when, registry-looped over the themes whose rows an interactive study computes (TiM, MRAM,
+    SparCE's trace, PaD's FLOPs): in the committed report every row outside tolerance or unresolved has a "what would
+    land it" cell; a row linked to an interactive study's metric has one explain computed (a knob value and its
+    verdict, or structural), any other row the reason it cannot (training, a measurement)."""
+    linked = {(q.claim, q.quantity) for q in theme_quantities(theme)}
+    rows = read_report(reference_dir() / "reproduction.md")[theme]
+    missed = [r for r in rows if r["within tolerance"] in ("NO", "unresolved") and r["workbench"] != NOT_COMPUTED]
+    assert missed and all(r["what would land it"] for r in missed), \
+        [r["quantity"] for r in missed if not r["what would land it"]]
+    for row in missed:
+        computed = bool(COMPUTED.search(row["what would land it"]))
+        assert computed is ((row["claim"], row["quantity"]) in linked), (row["quantity"], row["what would land it"])

@@ -132,13 +132,17 @@ ANALYTIC_THEMES = ("tim", "crossbar", "mram", "sparce", "pad")
 
 @pytest.mark.parametrize("theme", ANALYTIC_THEMES)
 def test_each_analytic_dashboard_has_a_tornado_view_that_renders_and_exports(theme, tmp_path, capsys):
-    """Registry-looped over the views: each analytic theme has a tornado of its assumptions, whose table is sorted
-    by swing, whose chart draws it, and which `workbench export VIEW OUT` writes."""
+    """Registry-looped over the views: each analytic theme has a tornado of its assumptions, shown on the theme's
+    dashboard notebook, whose table is sorted by swing, whose chart draws it, and which `workbench export VIEW OUT`
+    writes."""
     from workbench.cli import main
+    from workbench.core.manifest import get_manifest
     from workbench.core.registry import list_views
+    from workbench.testing.dashboards import views_on
 
     names = [n for n in list_views(theme=theme) if n.endswith("_tornado")]
     assert names, f"theme {theme} has no tornado view"
+    assert set(names) <= views_on(get_manifest(theme).notebook_path), f"a tornado of {theme} is not on its dashboard"
     for name in names:
         chart, frame = get_view(name).render({})
         assert len(frame) and frame["swing"].is_monotonic_decreasing and (frame["swing"] > 0).any()

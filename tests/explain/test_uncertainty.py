@@ -1,5 +1,7 @@
 """Uncertainty bands over the assumed knobs: quantiles of a model with a known distribution, common draws, cache."""
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -36,8 +38,45 @@ def test_a_point_that_sets_an_assumed_knob_keeps_it_and_the_band_is_cached():
     assert _band.cache_info().hits == hits + 1
 
 
-def test_the_tim_band_view_draws_its_table():
-    chart, frame = get_view("tim.assumption_band").render({"metric": "tops_per_w", "x": "cols_per_adc"})
-    assert (frame["low"] <= frame["high"]).all() and len(frame) >= 2
-    assert [layer["mark"]["type"] if isinstance(layer["mark"], str) else layer["mark"]["type"]
-            for layer in chart.to_dict()["layer"]] == ["area", "line"]
+def test_the_tim_band_view_draws_its_table_over_the_feasible_part_of_a_knob():
+    """L runs 1..64 but the bitline swing allows L <= 16: the band thins a denser grid over the feasible part
+    instead of keeping the two coarse grid values below 16."""
+    chart, frame = get_view("tim.assumption_band").render({"metric": "tops_per_w", "x": "rows_active"})
+    assert (frame["low"] <= frame["high"]).all() and len(frame) == 9 and frame["rows_active"].max() <= 16
+    assert [layer["mark"]["type"] for layer in chart.to_dict()["layer"]] == ["area", "line"]
+
+
+def test_a_categorical_knob_draws_a_bar_per_option():
+    chart, frame = get_view("mram.cim_band").render({"x": "organisation"})
+    assert list(frame["organisation"]) == ["STT", "GSH", "DGSH", "VSH", "DVSH"]
+    assert [layer["mark"]["type"] for layer in chart.to_dict()["layer"]] == ["rule", "point"]
+
+
+ANALYTIC_THEMES = ("tim", "crossbar", "mram", "sparce", "pad")
+
+
+@pytest.mark.parametrize("theme", ANALYTIC_THEMES)
+def test_each_analytic_dashboard_has_a_band_view_that_renders_and_exports(theme, tmp_path):
+    """Registry-looped over the views: each analytic theme has a band view (:func:`workbench.explain.figures.band_view`)
+    on its dashboard notebook; at each design point its line is the study evaluated there on the defaults, the band
+    is ordered (5 % <= median <= 95 %) and somewhere has a width (the assumptions move the metric), and `workbench
+    export VIEW OUT` writes it."""
+    from workbench.cli import main
+    from workbench.core.manifest import get_manifest
+    from workbench.core.registry import list_views
+    from workbench.testing.dashboards import views_on
+
+    names = [n for n in list_views(theme=theme) if n.endswith("_band")]
+    assert names, f"theme {theme} has no band view"
+    assert set(names) <= views_on(get_manifest(theme).notebook_path), f"a band of {theme} is not on its dashboard"
+    for name in names:
+        view = get_view(name)
+        chart, frame = view.render({})
+        metric, x = view.defaults()["metric"], view.defaults()["x"]
+        drawn = inspect.getclosurevars(view.func).nonlocals  # the study and base band_view closed over
+        expected = [drawn["study"].evaluate({**drawn["fixed"], x: v})[metric] for v in frame[x]]
+        assert frame["value"].to_numpy() == pytest.approx(np.array(expected))
+        assert len(frame) >= 2 and (frame["low"] <= frame["median"]).all() and (frame["median"] <= frame["high"]).all()
+        assert (frame["high"] - frame["low"] > 0).any() and frame["feasible"].between(0, 1, inclusive="right").all()
+        assert main(["export", name, str(tmp_path / name), "--format", "svg"]) == 0
+        assert (tmp_path / f"{name}.svg").stat().st_size > 1000

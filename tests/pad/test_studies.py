@@ -42,6 +42,8 @@ def test_flops_study_answers_interactively_once_warm():
 def test_canvas_smaller_than_the_smallest_roi_is_named():
     with pytest.raises(ValueError, match="canvas_px=64"):
         get_study("pad.flops").evaluate(canvas_px=64, roi_px=80)
+    with pytest.raises(ValueError, match=r"canvas_px=64 .*canvas_px >= roi_px \(80\)"):  # a declared constraint:
+        get_study("pad.flops").validate({"canvas_px": 64, "roi_px": 80})  # sweeps and bands leave the point out
     with pytest.raises(ValueError, match="k"):
         get_study("pad.flops").validate({"k": 0})
 

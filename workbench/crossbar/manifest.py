@@ -23,6 +23,7 @@ MANIFEST = ThemeManifest(
         "workbench.crossbar.array.views:CELL_VOLTAGE",
         "workbench.crossbar.inference.views:LAYER_COST",
         "workbench.crossbar.inference.views:COST_TORNADO",
+        "workbench.crossbar.inference.views:COST_BAND",
         "workbench.hardware.views:ADC_SURVEY",
     ),
     stages=(

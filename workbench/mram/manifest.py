@@ -24,6 +24,7 @@ MANIFEST = ThemeManifest(
         "workbench.mram.views:CIM_KERNELS",
         "workbench.mram.views:BREAKEVEN",
         "workbench.mram.views:CIM_TORNADO",
+        "workbench.mram.views:CIM_BAND",
     ),
     stages=(
         "workbench.mram.stages:CIM",

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core import Choice, Float, Int, View
-from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
 from workbench.mram import cim as cim_model
 from workbench.mram.array import ORGANISATIONS, ArrayConfig, evaluate
 from workbench.mram.device import switching_table
@@ -229,3 +229,8 @@ CIM_TORNADO = View(
            CIM.knob("organisation")),
     description=TORNADO_DESCRIPTION + " The MRAM ranges are declared in data/presets/mram/array_45nm.yaml.",
 )
+
+CIM_BAND = band_view(
+    CIM, "mram.cim_band", x=("organisation", "op", "sense_mode"), metric="margin_3sigma_mv",
+    title="Which organisations stay apart under the sensing assumptions",
+    note="The MRAM ranges (variations, sense margin) are declared in data/presets/mram/array_45nm.yaml.")

@@ -9,6 +9,8 @@ Average cost per frame (arXiv:1809.01701, [R] in docs/design.md § PaD): with an
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 from workbench.pad.packing import pack_sizes
 from workbench.pad.ssd300 import ssd300_flops
@@ -40,16 +42,26 @@ def square_packing(rois: int, roi_px: int, canvas_px: int, frame_px: int, step_p
     return True, best[0], best[1]
 
 
+def check_sizes(arguments: Mapping[str, Any]) -> None:
+    """``pad.flops``'s joint size constraints (its ``constraints``): the canvas and an ROI fit in the full frame, and
+    an ROI in the canvas (a smaller canvas could never pack one); ``ValueError`` naming the knob otherwise."""
+    input_px, canvas_px, roi_px = arguments["input_px"], arguments["canvas_px"], arguments["roi_px"]
+    if canvas_px > input_px:
+        raise ValueError(f"canvas_px={canvas_px} is not allowed; allowed: canvas_px <= input_px ({input_px})")
+    if roi_px > input_px:
+        raise ValueError(f"roi_px={roi_px} is not allowed; allowed: roi_px <= input_px ({input_px})")
+    if canvas_px < roi_px:
+        raise ValueError(f"canvas_px={canvas_px} is not allowed: smaller than an ROI; allowed: canvas_px >= roi_px "
+                         f"({roi_px})")
+
+
 def pad_flops(input_px: int = 300, canvas_px: int = 152, k: int = 5, trigger_rate: float = 0.0, extras: str = "pad",
               num_classes: int = 21, fps: float = 30.0, rois: int = 4, roi_px: int = 60, step_px: int = 4,
               max_margin_px: int = 32) -> dict:
     """The ``pad.flops`` metrics (see the module docstring); ``ValueError`` naming a bad knob."""
     if k < 1:
         raise ValueError(f"k={k} is not allowed; allowed: k >= 1 (an anchor frame every k frames)")
-    if canvas_px > input_px:
-        raise ValueError(f"canvas_px={canvas_px} is not allowed; allowed: canvas_px <= input_px ({input_px})")
-    if roi_px > input_px:
-        raise ValueError(f"roi_px={roi_px} is not allowed; allowed: roi_px <= input_px ({input_px})")
+    check_sizes({"input_px": input_px, "canvas_px": canvas_px, "roi_px": roi_px})
     full = ssd300_flops(input_px, num_classes, extras)
     canvas = ssd300_flops(canvas_px, num_classes, extras)
     packs, margin, fill = square_packing(rois, roi_px, canvas_px, input_px, step_px, max_margin_px)

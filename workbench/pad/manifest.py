@@ -18,6 +18,7 @@ MANIFEST = ThemeManifest(
         "workbench.pad.views:ANCHOR_TIMELINE",
         "workbench.pad.views:SSD300_FLOPS",
         "workbench.pad.views:FLOPS_TORNADO",
+        "workbench.pad.views:FLOPS_BAND",
     ),
     claims=("K1", "K2"),
     summary="Anchor frames at full size, previous detections packed into a small canvas in between: SSD300 FLOPs at "

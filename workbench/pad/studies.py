@@ -57,6 +57,7 @@ FLOPS = Study(
     ),
     version="1",
     cost="interactive",
+    constraints=analytic.check_sizes,
     description=(
         "Pack and Detect (arXiv:1809.01701) at paper scale: SSD300-VGG16 built in torch on meta tensors and counted "
         "by torch.utils.flop_counter at the full-frame and canvas sizes (extra layers padded or dropped where the "

@@ -15,7 +15,7 @@ import pandas as pd
 
 from workbench.core import Choice, Int, View
 from workbench.datasets.video import CLASSES, VideoConfig, make_video
-from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
 from workbench.pad.packing import CanvasPlan, Placement, render_canvas
 from workbench.pad.ssd300 import ssd300_flops
 from workbench.pad.studies import DETECT, FLOPS
@@ -244,3 +244,8 @@ FLOPS_TORNADO = View(
     description=TORNADO_DESCRIPTION + " PaD's schedule is reconstructed: the anchor interval and the trigger rate "
                 "are assumed (pad/studies.py).",
 )
+
+FLOPS_BAND = band_view(
+    FLOPS, "pad.flops_band", x=("canvas_px", "input_px", "rois"), metric="flop_reduction",
+    title="Which design differences survive PaD's schedule assumptions",
+    note="The anchor interval and the trigger rate are assumed (pad/studies.py).")

@@ -17,6 +17,7 @@ MANIFEST = ThemeManifest(
         "workbench.sparce.views:LAYER_BREAKDOWN",
         "workbench.sparce.views:SASA_SENSITIVITY",
         "workbench.sparce.views:CORE_TORNADO",
+        "workbench.sparce.views:CORE_BAND",
     ),
     stages=(
         "workbench.sparce.stages:CORE",

@@ -10,7 +10,7 @@ import pandas as pd
 from workbench.core import Choice, Int, View
 from workbench.core.manifest import paper_range
 from workbench.core.runner import evaluate_frame
-from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
 from workbench.sparce.studies import CORE
 from workbench.viz.charts import sweep_heatmap
 
@@ -142,3 +142,9 @@ CORE_TORNADO = View(
            CORE.knob("variant")),
     description=TORNADO_DESCRIPTION + " SparCE's ranges are declared on the pipeline's fields (sparce/pipeline.py).",
 )
+
+CORE_BAND = band_view(
+    CORE, "sparce.core_band", x=("sparsity", "sasa_size", "cache_kb"), metric="time_reduction",
+    base={"activations": "synthetic"}, title="Which design differences survive the pipeline assumptions",
+    note="Synthetic activations; SparCE's ranges (latencies, penalties) are declared on the pipeline's fields "
+         "(sparce/pipeline.py).")

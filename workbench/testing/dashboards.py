@@ -76,6 +76,16 @@ def dashboards_in(notebook: Path) -> int:
     return sum(len(DASHBOARD_CALL.findall("".join(c["source"]))) for c in cells if c["cell_type"] == "code")
 
 
+VIEW_PANEL = re.compile(r"\bViewPanel(?:\.deferred)?\(\s*[\"']([\w.]+)[\"']")
+"""A code cell's ViewPanel call, capturing the name of the view it shows."""
+
+
+def views_on(notebook: Path) -> set[str]:
+    """The names of the views a notebook's code cells show in a ViewPanel."""
+    cells = json.loads(Path(notebook).read_text())["cells"]
+    return {name for c in cells if c["cell_type"] == "code" for name in VIEW_PANEL.findall("".join(c["source"]))}
+
+
 def wait_for_dashboards(page, expected: int, timeout_ms: float) -> None:
     """Wait until ``page`` shows ``expected`` dashboards, each with its chart drawn or an error in its status line
     (a SweepPanel draws nothing before its first sweep). Sections (``.deferred``) are built and charts drawn when

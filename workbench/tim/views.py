@@ -1,5 +1,6 @@
 """TiM-DNN views: per-layer energy of a mapped network, the efficiency map over L and ADC precision, the access
-period's phases over L, and which assumed parameters move a metric (a tornado)."""
+period's phases over L, which assumed parameters move a metric (a tornado) and which design differences survive
+them (a band)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from workbench.core import Choice, View
 from workbench.core.runner import evaluate_frame
-from workbench.explain.figures import TORNADO_DESCRIPTION, band_figure, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
 from workbench.tim.arch import PHASES, TimConfig, adc_bits_needed, tile_costs
 from workbench.tim.studies import ARCH
 from workbench.viz.charts import sweep_heatmap
@@ -132,22 +133,7 @@ ASSUMPTION_TORNADO = View(
 )
 
 
-def assumption_band(metric: str, x: str):
-    """``metric`` of the default chip over design knob ``x`` with the band it spans over the assumed parameters'
-    plausible ranges (:func:`workbench.explain.uncertainty.band`)."""
-    return band_figure(ARCH, metric, x)
-
-
-ASSUMPTION_BAND = View(
-    name="tim.assumption_band",
-    theme="tim",
-    func=assumption_band,
+ASSUMPTION_BAND = band_view(
+    ARCH, "tim.assumption_band", x=("rows_active", "adc_bits", "cols_per_adc", "tiles"), metric="tops_per_w",
     title="Which design differences survive the assumptions",
-    knobs=(Choice("metric", "tops_per_w", options=tuple(ARCH.metric_names), help="The metric drawn."),
-           Choice("x", "rows_active", options=("rows_active", "adc_bits", "cols_per_adc", "tiles"),
-                  help="The design knob on the horizontal axis.")),
-    description="The line is the metric on the defaults; the band spans the 5-95 % of 48 joint draws of the assumed "
-                "([R]) parameters over their plausible ranges, the same draws at every design point, so where one "
-                "point lies above another in every draw (the tooltip's share) the difference survives the modelling "
-                "uncertainty.",
-)
+    note="TiM's ranges are declared in data/presets/tim/tim_32nm.yaml.")

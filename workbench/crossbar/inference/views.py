@@ -9,7 +9,7 @@ import pandas as pd
 from workbench.core import Choice, View
 from workbench.crossbar.inference.cost import COMPONENTS
 from workbench.crossbar.inference.studies import COST
-from workbench.explain.figures import TORNADO_DESCRIPTION, tornado_figure
+from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
 from workbench.viz.style import WARNING_COLOR, category_scale
 
 
@@ -66,3 +66,8 @@ COST_TORNADO = View(
                   help="The metric explained."),),
     description=TORNADO_DESCRIPTION + " The crossbar cost ranges are declared on CostConfig's fields.",
 )
+
+COST_BAND = band_view(
+    COST, "crossbar.cost_band", x=("tile_size", "cols_per_adc", "bits_per_cell"),
+    metric="energy_per_inference_nj", title="Which design differences survive the cost assumptions",
+    note="The crossbar cost ranges (read time, input activity) are declared on CostConfig's fields.")
