@@ -296,6 +296,7 @@ SHARED_REGENERATORS = {
     "seed-spread": "workbench.core.seed_spread:regenerate",
     "adc-survey": "workbench.hardware.adc_survey:regenerate",
     "components": "workbench.hardware.validate:regenerate",
+    "reference-tables": "workbench.core.manifest:record_reference_tables",
 }
 
 
@@ -514,7 +515,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
                                                "weights, Monte Carlo tables, tuned presets); minutes to hours")
-    p.add_argument("theme", nargs="?", help="the theme, or shared data (seed-spread, adc-survey, components); "
+    p.add_argument("theme", nargs="?", help="the theme, or shared data (seed-spread, adc-survey, components, "
+                                            "reference-tables); "
                                             "default: list what can be regenerated")
     p.set_defaults(func=cmd_regenerate)
 
