@@ -143,11 +143,13 @@ def check_finite(arrays: Mapping[str, Any], *, infinite_ok: tuple[str, ...] = ()
             raise DamagedFile(f"{name} holds {int(bad.sum())} non-finite value(s)")
 
 
-def read_csv(path: Path, *, remake: str, manifest: bool = False, numbers: tuple[str, ...] = (),
-             blank_ok: tuple[str, ...] = (), infinite_ok: tuple[str, ...] = (), **options: Any):
+def read_csv(path: Path, *, remake: str, manifest: bool = False, columns: tuple[str, ...] = (),
+             numbers: tuple[str, ...] = (), blank_ok: tuple[str, ...] = (), infinite_ok: tuple[str, ...] = (),
+             **options: Any):
     """The CSV table at ``path`` (pandas ``read_csv`` with ``options``) after checking it against its recorded
-    SHA-256 (:func:`verify`); its columns ``numbers`` must hold finite numbers, blank cells allowed only in
-    ``blank_ok`` and infinities (an open bound) only in ``infinite_ok``. :class:`DamagedFile` naming the file, what
+    SHA-256 (:func:`verify`); it must have every one of ``columns`` and ``numbers``, and its columns ``numbers`` must
+    hold finite numbers, blank cells allowed only in ``blank_ok`` and infinities (an open bound) only in
+    ``infinite_ok``. :class:`DamagedFile` naming the file, what
     is wrong and ``remake`` otherwise.
     """
     import pandas as pd
@@ -157,9 +159,10 @@ def read_csv(path: Path, *, remake: str, manifest: bool = False, numbers: tuple[
         table = pd.read_csv(path, **options)
     except (ValueError, UnicodeDecodeError) as error:  # pandas' ParserError and EmptyDataError are ValueErrors
         raise DamagedFile(f"{path} is not a readable CSV table ({str(error).splitlines()[0]}); {remake}") from None
-    missing = [c for c in numbers if c not in table.columns]
+    needed = list(dict.fromkeys([*columns, *numbers]))
+    missing = [c for c in needed if c not in table.columns]
     if missing:
-        raise DamagedFile(f"{path} has no column(s) {missing}; {remake}")
+        raise DamagedFile(f"{path}: missing column(s) {missing}; a table needs {needed}; {remake}")
     try:
         for column in numbers:
             table[column] = pd.to_numeric(table[column], errors="raise")

@@ -149,14 +149,10 @@ def curated_remedy(path: Path) -> str:
             f"`{RECORD_COMMAND}`")
 
 
-def read_curated(path: Path, *, columns: tuple[str, ...] = (), **options: Any) -> pd.DataFrame:
-    """A hand-written table of ``data/reference/`` checked against the hash manifest and for numbers where
-    ``options`` require them (:func:`workbench.core.integrity.read_csv`), with every one of ``columns``."""
-    table = read_csv(path, remake=curated_remedy(path), manifest=True, **options)
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}; a table needs {list(columns)}")
-    return table
+def read_curated(path: Path, **options: Any) -> pd.DataFrame:
+    """A hand-written table of ``data/reference/`` checked against the hash manifest, for its columns and for numbers
+    where ``options`` require them (:func:`workbench.core.integrity.read_csv`)."""
+    return read_csv(path, remake=curated_remedy(path), manifest=True, **options)
 
 
 def record_reference_tables() -> list[Path]:
