@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbench.core.files import atomic_write
+from workbench.core.integrity import write_with_sidecar
 from workbench.core.paths import reference_dir
 from workbench.hardware.neurosim_match import CSV_NAME, MATCH, workbench_values
 
@@ -283,7 +283,7 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     w.writerows(rows)
-    return atomic_write(path, buf.getvalue())
+    return write_with_sidecar(path, buf.getvalue().encode(), {"regenerate": "make bench-neurosim ARGS=--write"})
 
 
 def side_by_side(rows: list[dict]) -> list[tuple[str, str, float, float | None, str]]:

@@ -141,3 +141,49 @@ def test_a_trained_cache_is_built_once_and_reused_by_the_next_process(tmp_path, 
 def test_a_json_file_cannot_be_its_own_sidecar(tmp_path):
     with pytest.raises(ValueError, match="its sidecar would be itself"):
         write_with_sidecar(tmp_path / "layers.json", b"[]")
+
+
+@pytest.mark.parametrize("damage", ["altered", "nan-resigned", "truncated"])
+@pytest.mark.parametrize("cache", ["mram_dnn_net", "sparce_vgg"])
+def test_a_damaged_trained_cache_is_named_and_built_again(tmp_path, monkeypatch, cache, damage):
+    """The two trained-layer caches: an altered file (its hash no longer matches), a NaN written with a matching
+    sidecar (the values are what is wrong) or a truncated one is named in one warning and built again."""
+    import json
+
+    import numpy as np
+
+    from workbench.mram import system
+    from workbench.sparce import layers
+
+    monkeypatch.setenv("WORKBENCH_DATA", str(tmp_path))
+    built = []
+    if cache == "mram_dnn_net":
+        monkeypatch.setattr(system, "_measure_layers", lambda images, seed: built.append(1) or (("conv0", 16, 1.5),))
+        get, clear, instead = (lambda: system.network_layers(8, 0)), system.network_layers.cache_clear, "retraining"
+        nan = json.dumps([["conv0", 16, float("nan")]]).encode()
+    else:
+        monkeypatch.setattr(layers, "_build", lambda seed: built.append(1) or {"w0": np.arange(6.0).reshape(2, 3)})
+        get, clear, instead = (lambda: layers.vgg_layers(0)), layers.vgg_layers.cache_clear, "retraining"
+        buffer = __import__("io").BytesIO()
+        np.savez(buffer, w0=np.array([[0.0, np.nan, 2.0], [3.0, 4.0, 5.0]]))
+        nan = buffer.getvalue()
+    clear()
+    first = get()
+    [path] = [p for p in (tmp_path / "results").iterdir() if p.suffix != ".json"]
+    if damage == "altered":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01  # one bit
+        path.write_bytes(bytes(data))
+        reason = "does not match the SHA-256 its sidecar"
+    elif damage == "nan-resigned":
+        write_with_sidecar(path, nan)
+        reason = r"(active channels|w0) holds 1 non-finite value"
+    else:
+        write_with_sidecar(path, path.read_bytes()[:10])
+        reason = r"(\w+Error|BadZipFile): "
+    clear()
+    with pytest.warns(UserWarning, match=rf"^cache file {path} is damaged \({reason}.*\); {instead}"):
+        again = get()
+    clear()
+    assert len(built) == 2
+    assert (np.array_equal(first["w0"], again["w0"]) if isinstance(first, dict) else first == again)

@@ -91,7 +91,7 @@ def test_regenerate_lists_the_manifests_regenerators_and_runs_the_one_asked_for(
     assert {"dyvedeep", "mram", "pad"} <= set(declared)
     assert main(["regenerate"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == [*declared, "seed-spread", "adc-survey", "components"]
+    assert listed == [*declared, "seed-spread", "adc-survey", "components", "reference-tables"]
 
     import workbench.pad.detector
 

@@ -140,9 +140,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from workbench.core.registry import get_study
-    from workbench.core.search import SearchReport, parse_objectives, run_search
+    from workbench.core.search import SearchReport, check_budget, parse_objectives, run_search
     from workbench.core.store import ResultStore
 
+    args.trials, args.batch = check_budget("trials", args.trials), check_budget("batch", args.batch)
     study = get_study(args.study)
     objectives = parse_objectives(study, args.objectives)
     base = _parse_set(study, args.set)
@@ -296,6 +297,7 @@ SHARED_REGENERATORS = {
     "seed-spread": "workbench.core.seed_spread:regenerate",
     "adc-survey": "workbench.hardware.adc_survey:regenerate",
     "components": "workbench.hardware.validate:regenerate",
+    "reference-tables": "workbench.core.manifest:record_reference_tables",
 }
 
 
@@ -461,9 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study")
     p.add_argument("--objectives", nargs="+", required=True, metavar="METRIC:min|max",
                    help="e.g. accuracy:max energy_per_inference_nj:min (a bare metric takes its declared direction)")
-    p.add_argument("--trials", type=int, default=64, help="total trial budget, stored points included")
+    p.add_argument("--trials", default="64", help="total trial budget, stored points included (1 to 100,000)")
     p.add_argument("--sampler", default="nsga2", choices=["nsga2", "tpe"])
-    p.add_argument("--batch", type=int, default=8, help="points proposed and evaluated per round")
+    p.add_argument("--batch", default="8", help="points proposed and evaluated per round (1 to 100,000)")
     p.add_argument("--knobs", nargs="+", help="knobs searched (default: all)")
     p.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="fix a knob")
     p.add_argument("--seed", type=int, default=0)
@@ -514,7 +516,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("regenerate", help="recompute a theme's expensive shipped or cached data (trained "
                                                "weights, Monte Carlo tables, tuned presets); minutes to hours")
-    p.add_argument("theme", nargs="?", help="the theme, or shared data (seed-spread, adc-survey, components); "
+    p.add_argument("theme", nargs="?", help="the theme, or shared data (seed-spread, adc-survey, components, "
+                                            "reference-tables); "
                                             "default: list what can be regenerated")
     p.set_defaults(func=cmd_regenerate)
 

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from workbench.core import manifest
+from workbench.core.integrity import record_manifest
 from workbench.core.manifest import claim_text, paper_range, paper_value, read_preset, reference_points
 
 
@@ -14,6 +15,7 @@ def tables(tmp_path, monkeypatch):
         "Z1,Chip A (paper),speed,10,10,x,arXiv:1234.56789 abstract\n"
         "Z1,Chip A (paper),power_w,2.5,2.5,W,arXiv:1234.56789 abstract\n"
         "Z1,,gain,3.9,4.7,x,arXiv:1234.56789 abstract\n")
+    record_manifest(tmp_path, ["claims.csv", "demo_paper.csv"], command="workbench regenerate reference-tables")
     monkeypatch.setattr(manifest, "reference_dir", lambda: tmp_path)
     manifest.claims_table.cache_clear()
     manifest.paper_table.cache_clear()
@@ -39,6 +41,7 @@ def test_values_ranges_and_points_come_from_one_table(tables):
 
 def test_a_table_without_its_columns_is_named(tables):
     (tables / "broken_paper.csv").write_text("claim,quantity,value\nZ1,speed,3\n")
+    record_manifest(tables, ["broken_paper.csv"], command="workbench regenerate reference-tables")
     with pytest.raises(ValueError, match=r"broken_paper.csv: missing column\(s\) \['label', 'low', 'high'"):
         manifest.paper_table("broken")
 

@@ -42,12 +42,14 @@ CASES = [
      r"has column 'extra' of type dictionary<values=string"),
     ("garbage", dict(parquet=bytes(range(256)) * 4), r"is damaged or not a Parquet file"),
     ("altered-after-writing", dict(sidecar=json.dumps({"study_version": LENS.version, "sha256": "0" * 64})),
-     r"do not match their sidecar sample.lens.json \(SHA-256 \w{12}\.\.\., recorded 000000000000\.\.\.\): the file "
+     r"does not match the SHA-256 its sidecar sample.lens.json records \(\w{12}\.\.\. vs 000000000000\.\.\.\): it "
      r"was altered or damaged after it was written"),
     ("damaged-parquet", dict(parquet=b"PAR1 and then nothing"), r"is damaged or not a Parquet file"),
     ("sidecar-not-json", dict(sidecar="{version: 1"), r"cannot be checked: its sidecar sample.lens.json is not "
      r"readable JSON"),
-    ("sidecar-a-list", dict(sidecar="[1, 2]"), r"were made by sample.lens version None, not the current version"),
+    ("sidecar-a-list", dict(sidecar="[1, 2]"), r"cannot be checked: its sidecar sample.lens.json holds a JSON list, "
+     r"not an object"),
+    ("sidecar-missing-version", dict(sidecar="{}"), r"were made by sample.lens version None, not the current version"),
     ("other-version", dict(sidecar=json.dumps({"study_version": "0"})), r"were made by sample.lens version '0'"),
     ("knob-out-of-range", dict(rows=[GOOD, {**GOOD, "aperture_mm": 1e9}]), r"row 1: .*aperture_mm.* is not allowed"),
     ("knob-as-text", dict(rows=[{**GOOD, "focal_mm": "long"}]), r"row 0: .*focal_mm"),
@@ -55,6 +57,14 @@ CASES = [
      r"allowed: a number"),
     ("metric-missing", dict(rows=[{k: v for k, v in GOOD.items() if k != "weight_g"}]),
      r"row 0: metric 'weight_g' is None; allowed: a number"),
+    # a NaN only where a metric declares when it does not apply (issue 30): none of sample.lens's does
+    ("metric-nan", dict(rows=[GOOD, {**GOOD, "brightness": float("nan")}]),
+     r"row 1: metric 'brightness' is nan; allowed: a finite number \(NaN only for a metric that declares when it "
+     r"does not apply\)"),
+    ("metric-infinite", dict(rows=[{**GOOD, "weight_g": float("-inf")}]),
+     r"row 0: metric 'weight_g' is -inf; allowed: a finite number; not imported"),
+    ("fact-infinite", dict(parquet=parquet_with(layers_k=[float("inf")])),
+     r"row 0: column 'layers_k' is inf; allowed: a finite number or blank"),
 ]
 
 
@@ -88,3 +98,18 @@ def test_reading_a_crafted_seed_file_through_the_python_api_is_one_clear_error(f
     path.write_bytes(parquet_with())
     path.with_suffix(".json").write_text(json.dumps({"study_version": LENS.version, "sha256": content_sha256(path)}))
     assert seed_points(LENS, path).to_dict("records") == [GOOD]
+
+
+def test_nan_is_read_where_a_metric_declares_when_it_does_not_apply(tmp_path, monkeypatch):
+    """A NaN of a metric with ``not_applicable`` and a blank fact column (a composed point's other stages) are kept;
+    the same NaN in a metric without the declaration is refused (the case table above)."""
+    from dataclasses import replace
+
+    from workbench.core.seeds import seed_points
+
+    declared = replace(LENS, metrics=tuple(replace(m, not_applicable="no lens mounted") if m.name == "brightness"
+                                           else m for m in LENS.metrics))
+    rows = [GOOD, {**GOOD, "aperture_mm": 20.0, "brightness": float("nan")}]
+    path = seed_files(tmp_path, monkeypatch, parquet=pd.DataFrame(rows).assign(fact=[1.0, float("nan")]).to_parquet())
+    frame = seed_points(declared, path)
+    assert frame["brightness"].isna().tolist() == [False, True] and frame["fact"].isna().tolist() == [False, True]

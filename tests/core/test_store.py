@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,10 @@ from sample_studies import LENS, SLOW
 
 from workbench.core.files import content_sha256
 from workbench.core.store import ResultStore, StoreError, point_key
+
+#: sample.lens with a brightness that declares when it does not apply: its NaN is a value, not damage.
+LENS_NA = replace(LENS, metrics=tuple(replace(m, not_applicable="no lens mounted") if m.name == "brightness" else m
+                                      for m in LENS.metrics))
 
 
 def test_empty_store_reads_nothing(store):
@@ -26,16 +31,34 @@ def test_empty_store_reads_nothing(store):
     aperture=st.floats(1.0, 60.0),
     focal=st.floats(60.0, 200.0),
     coating=st.sampled_from(["single", "multi"]),
-    value=st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(math.inf), st.just(math.nan)),
+    value=st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.just(math.nan)),
 )
 def test_round_trip(store, aperture, focal, coating, value):
     params = {"aperture_mm": aperture, "focal_mm": focal, "coating": coating}
     metrics = {"brightness": value, "weight_g": 1.5, "f_number": focal / aperture}
     store.delete(LENS)  # the fixture's store is shared by hypothesis' examples; first write would win
-    store.put(LENS, params, metrics)
-    got = store.get(LENS, params)
+    store.put(LENS_NA, params, metrics)
+    got = store.get(LENS_NA, params)
     assert got["weight_g"] == 1.5 and got["f_number"] == metrics["f_number"]
     assert (math.isnan(got["brightness"]) and math.isnan(value)) or got["brightness"] == value
+
+
+@pytest.mark.parametrize("study,value", [(LENS, math.nan), (LENS, math.inf), (LENS_NA, -math.inf)],
+                         ids=["undeclared-nan", "inf", "declared-but-inf"])
+def test_a_non_finite_metric_is_refused_on_write_and_skipped_on_read(store, study, value):
+    """NaN only where the metric declares when it does not apply (issue 30); a row forged past ``put`` is skipped with
+    one warning naming its file."""
+    metrics = {"brightness": value, "weight_g": 1.5, "f_number": 4.0}
+    with pytest.raises(ValueError, match=rf"study 'sample.lens': metric 'brightness' is {value!r}; allowed: a finite "
+                                         r"number.*; not stored"):
+        store.put(study, {}, metrics)
+    assert not list(store.points_dir.glob("*.parquet")) if store.points_dir.exists() else True
+    from workbench.core.store import _row
+
+    store._write_shard([_row(study, study.validate({}), metrics, None, False)])
+    with pytest.warns(UserWarning, match=rf"skipped 1 row\(s\) of \S+shard-\S+: row 0: metric 'brightness' is "
+                                         rf"{value!r}; allowed: a finite number"):
+        assert store.frame(study).empty
 
 
 def test_key_depends_on_validated_params_and_version(store):
@@ -305,7 +328,8 @@ def test_seed_import_happens_once(store, monkeypatch, tmp_path):
         assert store.ensure_seeded(SLOW) == 0
     (seeds / "sample.slow.json").write_text('{"study_version": "1", "sha256": "0123"}')
     store._seed_checked.clear()
-    with pytest.warns(UserWarning, match=r"sample.slow.parquet do not match their sidecar sample.slow.json .*altered"):
+    with pytest.warns(UserWarning, match=r"sample.slow.parquet does not match the SHA-256 its sidecar sample.slow.json "
+                                         r"records .*altered"):
         assert store.ensure_seeded(SLOW) == 0  # altered after it was written: named, not imported
     (seeds / "sample.slow.json").write_text(json.dumps({"study_version": "1",
                                                        "sha256": content_sha256(seeds / "sample.slow.parquet")}))

@@ -43,6 +43,40 @@ def test_evaluate_checks_every_metric_is_a_number():
         Study("t.b", "t", _text_metric, knobs, (Metric("m"),)).evaluate()
 
 
+def _ratio_metric(a):
+    return {"m": a / a if a else math.nan, "r": 1 / a if a else math.inf}
+
+
+@pytest.mark.parametrize("metrics,a,says", [
+    ((Metric("m"), Metric("r")), 0.0, r"metric 'm' is nan; allowed: a finite number \(NaN only for a metric that "
+                                      r"declares when it does not apply\)"),
+    ((Metric("m", not_applicable="a = 0"), Metric("r", not_applicable="a = 0")), 0.0,
+     r"metric 'r' is inf; allowed: a finite number$"),
+], ids=["undeclared-nan", "declared-but-inf"])
+def test_a_non_finite_metric_fails_the_point_unless_it_declares_when_it_does_not_apply(metrics, a, says):
+    study = Study("t.f", "t", _ratio_metric, (Float("a", 1.0, low=0, high=2),), metrics)
+    assert study.evaluate(a=2.0) == {"m": 1.0, "r": 0.5}
+    with pytest.raises(RuntimeError, match=rf"^study 't.f': {says}"):
+        study.evaluate(a=a)
+
+
+def test_a_declared_nan_is_a_value():
+    declared = (Metric("m", not_applicable="a = 0"), Metric("r"))
+    result = Study("t.g", "t", lambda a: {"m": math.nan, "r": 1.0}, (Float("a", 0.0, low=0, high=2),),
+                   declared).evaluate()
+    assert math.isnan(result["m"]) and result["r"] == 1.0
+
+
+def test_every_metric_that_may_be_nan_says_when():
+    """A study that reports NaN declares it on the metric (:attr:`Metric.not_applicable`), with a reason."""
+    from workbench.core.registry import get_study, list_studies
+
+    declared = {(name, m.name): m.not_applicable for name in list_studies() for m in get_study(name).metrics
+                if m.not_applicable}
+    assert ("mram.device", "write_time_ns") in declared and ("crossbar.inference", "area_mm2") in declared
+    assert all(len(reason.split()) >= 3 for reason in declared.values()), declared
+
+
 def test_declaration_errors():
     knobs = (Float("a", 1.0, low=0, high=2),)
     with pytest.raises(ValueError, match="duplicated knob"):

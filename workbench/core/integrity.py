@@ -1,10 +1,12 @@
 """Integrity of the data files the workbench reads: one checked reader per kind of file.
 
-Every file a study computes from (shipped weights, tables and seed results, and the caches under ``data/results/``)
-comes with a JSON sidecar, ``<name>.json`` beside it, in which its writer records the file's SHA-256
-(:func:`write_with_sidecar`). A reader checks the file against it (:func:`verify`) and its values (:func:`check_finite`)
-before a study uses them: a shipped file that fails is one :class:`DamagedFile` error naming the file and how to
-make it again; a cache that fails is rebuilt (:func:`workbench.core.caches.load_cached`).
+Every file a study computes from (shipped weights, tables, kernel binaries and seed results, and the caches under
+``data/results/``) comes with a JSON sidecar, ``<name>.json`` beside it, in which its writer records the file's SHA-256
+(:func:`write_with_sidecar`). A file written by hand (the papers' tables under ``data/reference/``) has its SHA-256 in
+its folder's hash manifest instead (:func:`record_manifest`, with the command that records it again after a reviewed
+edit). A reader checks the file against it (:func:`verify`) and its values (:func:`check_finite`) before a study uses
+them: a shipped file that fails is one :class:`DamagedFile` error naming the file and how to make it again; a cache
+that fails is rebuilt (:func:`workbench.core.caches.load_cached`).
 
 The other readers bound what a crafted file can make the workbench do: :func:`read_json` (a clear error instead of a
 parser's traceback), :func:`load_yaml` (the safe loader, with a size, node and depth limit, so an alias bomb
@@ -23,6 +25,8 @@ import numpy as np
 
 from workbench.core.files import atomic_write, content_sha256
 
+#: The hash manifest of a folder's hand-written files (``{"command": ..., "sha256": {file name: digest}}``).
+MANIFEST_NAME = "SHA256SUMS.json"
 #: Largest YAML file read (bytes); the presets are a few kB.
 MAX_YAML_BYTES = 1 << 20
 #: Most YAML nodes after expanding aliases, and deepest nesting: far above any preset, far below a memory problem.
@@ -55,13 +59,13 @@ def write_with_sidecar(path: Path, payload: bytes, meta: Mapping[str, Any] | Non
 def read_json(path: Path, *, remake: str) -> dict[str, Any]:
     """The JSON object stored at ``path``; :class:`DamagedFile` naming it when it is absent, unreadable, not JSON or
     not an object. ``remake`` says how to make it again (e.g. ``"regenerate it with `workbench regenerate mram`"``)."""
-    value, wrong = _json(path)
+    value, wrong = json_object(path)
     if wrong is not None:
         raise DamagedFile(f"{path} {wrong}; {remake}")
     return value
 
 
-def _json(path: Path) -> tuple[dict[str, Any], str | None]:
+def json_object(path: Path) -> tuple[dict[str, Any], str | None]:
     """The JSON object at ``path`` and ``None``, or ``{}`` and what is wrong with the file."""
     try:
         value = json.loads(Path(path).read_text())
@@ -74,37 +78,55 @@ def _json(path: Path) -> tuple[dict[str, Any], str | None]:
     return value, None
 
 
-def problem(path: Path) -> str | None:
-    """What is wrong with ``path`` against the SHA-256 in its sidecar (``None``: they agree)."""
-    sidecar = sidecar_of(path)
-    meta, wrong = _json(sidecar)
+def problem(path: Path, *, manifest: bool = False) -> str | None:
+    """What is wrong with ``path`` against the SHA-256 its sidecar records (``None``: they agree); with ``manifest``,
+    against the hash manifest of its folder (:data:`MANIFEST_NAME`) instead."""
+    path = Path(path)
+    record = path.parent / MANIFEST_NAME if manifest else sidecar_of(path)
+    meta, wrong = json_object(record)
     if wrong is not None:
-        return f"cannot be checked: its sidecar {sidecar.name} {wrong}"
+        return f"cannot be checked: its {'hash manifest' if manifest else 'sidecar'} {record.name} {wrong}"
     recorded = meta.get("sha256")
+    if manifest:
+        recorded = recorded.get(path.name) if isinstance(recorded, dict) else None
     if not isinstance(recorded, str):
-        return f"has no content hash in its sidecar {sidecar.name}"
+        return f"has no content hash in its {'hash manifest' if manifest else 'sidecar'} {record.name}"
     try:
         digest = content_sha256(path)
     except OSError as error:
         return f"cannot be read ({error.strerror or error})"
     if digest != recorded:
-        return (f"does not match the SHA-256 its sidecar {sidecar.name} records ({digest[:12]}... vs "
-                f"{recorded[:12]}...): it was altered or damaged after it was written")
+        return (f"does not match the SHA-256 its {'hash manifest' if manifest else 'sidecar'} {record.name} records "
+                f"({digest[:12]}... vs {recorded[:12]}...): it was altered or damaged after it was written")
     return None
 
 
-def verify(path: Path, *, remake: str) -> dict[str, Any]:
-    """The sidecar of ``path`` after checking the file against it; :class:`DamagedFile` naming the file, what is
-    wrong and ``remake`` otherwise."""
-    found = problem(path)
+def verify(path: Path, *, remake: str, manifest: bool = False) -> dict[str, Any]:
+    """The sidecar of ``path`` (with ``manifest``: its folder's hash manifest) after checking the file against it;
+    :class:`DamagedFile` naming the file, what is wrong and ``remake`` otherwise."""
+    found = problem(path, manifest=manifest)
     if found is not None:
         raise DamagedFile(f"{path} {found}; {remake}")
-    return read_json(sidecar_of(path), remake=remake)
+    return read_json(Path(path).parent / MANIFEST_NAME if manifest else sidecar_of(path), remake=remake)
 
 
-def check_finite(arrays: Mapping[str, Any], *, infinite_ok: tuple[str, ...] = ()) -> None:
+def record_manifest(folder: Path, names: list[str], *, command: str) -> Path:
+    """Record the SHA-256 of the files ``names`` of ``folder`` in its hash manifest (other entries kept), with
+    ``command``, the command that records them again; returns the manifest's path."""
+    manifest = Path(folder) / MANIFEST_NAME
+    recorded, _ = json_object(manifest)
+    hashes = recorded.get("sha256") if isinstance(recorded.get("sha256"), dict) else {}
+    hashes = {**hashes, **{name: content_sha256(Path(folder) / name) for name in names}}
+    record = {"command": command, "sha256": dict(sorted(hashes.items()))}
+    atomic_write(manifest, json.dumps(record, indent=1) + "\n")
+    return manifest
+
+
+def check_finite(arrays: Mapping[str, Any], *, infinite_ok: tuple[str, ...] = (),
+                 missing_ok: tuple[str, ...] = ()) -> None:
     """:class:`DamagedFile` naming the first of ``arrays`` (numpy arrays or tensors) that is not numeric (an object or
-    text payload) or holds a NaN, or an infinity unless its name is in ``infinite_ok``.
+    text payload) or holds a NaN, unless its name is in ``missing_ok`` (a blank cell of a table), or an infinity,
+    unless its name is in ``infinite_ok``.
 
     The message names the array, not the file: a cache loader lets :func:`~workbench.core.caches.load_cached` name
     the file, a shipped file's loader adds its path and how to make it again.
@@ -115,9 +137,40 @@ def check_finite(arrays: Mapping[str, Any], *, infinite_ok: tuple[str, ...] = ()
             raise DamagedFile(f"{name} holds {data.dtype} values, not numbers")
         if data.dtype.kind != "f":
             continue
-        bad = np.isnan(data) if name in infinite_ok else ~np.isfinite(data)
+        bad = (np.isnan(data) if name not in missing_ok else np.zeros(data.shape, bool)) | \
+            (np.isinf(data) if name not in infinite_ok else np.zeros(data.shape, bool))
         if bad.any():
             raise DamagedFile(f"{name} holds {int(bad.sum())} non-finite value(s)")
+
+
+def read_csv(path: Path, *, remake: str, manifest: bool = False, columns: tuple[str, ...] = (),
+             numbers: tuple[str, ...] = (), blank_ok: tuple[str, ...] = (), infinite_ok: tuple[str, ...] = (),
+             **options: Any):
+    """The CSV table at ``path`` (pandas ``read_csv`` with ``options``) after checking it against its recorded
+    SHA-256 (:func:`verify`); it must have every one of ``columns`` and ``numbers``, and its columns ``numbers`` must
+    hold finite numbers, blank cells allowed only in ``blank_ok`` and infinities (an open bound) only in
+    ``infinite_ok``. :class:`DamagedFile` naming the file, what
+    is wrong and ``remake`` otherwise.
+    """
+    import pandas as pd
+
+    verify(path, remake=remake, manifest=manifest)
+    try:
+        table = pd.read_csv(path, **options)
+    except (ValueError, UnicodeDecodeError) as error:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise DamagedFile(f"{path} is not a readable CSV table ({str(error).splitlines()[0]}); {remake}") from None
+    needed = list(dict.fromkeys([*columns, *numbers]))
+    missing = [c for c in needed if c not in table.columns]
+    if missing:
+        raise DamagedFile(f"{path}: missing column(s) {missing}; a table needs {needed}; {remake}")
+    try:
+        for column in numbers:
+            table[column] = pd.to_numeric(table[column], errors="raise")
+        check_finite({c: table[c].to_numpy(dtype=float) for c in numbers}, missing_ok=blank_ok,
+                     infinite_ok=infinite_ok)
+    except (ValueError, TypeError) as error:
+        raise DamagedFile(f"{path}: {error} where numbers are required; {remake}") from None
+    return table
 
 
 def load_yaml(path: Path) -> Any:

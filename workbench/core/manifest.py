@@ -18,6 +18,11 @@ Data layout (``data/``):
   (:func:`reference_points` pivots the label's quantities into one row); ``low == high`` is a single value, else a
   range. Both the chart overlays and ``reproduce.py`` read this table.
 * ``presets/<theme>/<name>.yaml``: parameter sets with a source per value, read by :func:`read_preset`.
+
+These tables (and ``reference/components_reference.csv``) are written by hand: their SHA-256 is recorded in
+``reference/SHA256SUMS.json`` by :func:`record_reference_tables` (``workbench regenerate reference-tables``, run after
+a reviewed edit), and a table that no longer matches it, or has a non-number where a number is required, is refused
+naming the file (:func:`workbench.core.integrity.read_csv`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.core.integrity import load_yaml
+from workbench.core.integrity import load_yaml, read_csv, record_manifest
 from workbench.core.paths import PROJECT_ROOT, presets_dir, reference_dir
 
 PAPER_COLUMNS = ("claim", "label", "quantity", "low", "high", "unit", "source")
@@ -129,15 +134,52 @@ def get_manifest(theme: str) -> ThemeManifest:
 
 
 # -- claims and paper numbers ------------------------------------------------------------------------------------------
+#: The hand-written tables of ``data/reference/`` (besides the papers' tables, ``<theme>_paper.csv``).
+CURATED_TABLES = ("claims.csv", "components_reference.csv")
+RECORD_COMMAND = "workbench regenerate reference-tables"
+
+
+def curated_tables() -> list[str]:
+    """The file names of every hand-written table of ``data/reference/``, whose hashes the manifest records."""
+    return sorted([*CURATED_TABLES, *(p.name for p in reference_dir().glob("*_paper.csv"))])
+
+
+def curated_remedy(path: Path) -> str:
+    """How to make a hand-written reference table good again: restore it, or record a reviewed edit."""
+    return (f"restore it with `git checkout -- {path}`, or after a reviewed edit record its hash with "
+            f"`{RECORD_COMMAND}`")
+
+
+def read_curated(path: Path, **options: Any) -> pd.DataFrame:
+    """A hand-written table of ``data/reference/`` checked against the hash manifest, for its columns and for numbers
+    where ``options`` require them (:func:`workbench.core.integrity.read_csv`)."""
+    return read_csv(path, remake=curated_remedy(path), manifest=True, **options)
+
+
+def record_reference_tables() -> list[Path]:
+    """Record the SHA-256 of the hand-written tables of data/reference/ (claims.csv, the papers' tables,
+    components_reference.csv) after a reviewed edit.
+
+    The claims and papers' tables are then read with every check, so a table with a non-number where a number is
+    required is named at once; returns the manifest written (``workbench regenerate reference-tables``).
+    """
+    manifest = record_manifest(reference_dir(), curated_tables(), command=RECORD_COMMAND)
+    claims_table.cache_clear()
+    paper_table.cache_clear()
+    claims_table()
+    for name in curated_tables():
+        if name.endswith("_paper.csv"):
+            paper_table(name.removesuffix("_paper.csv"))
+    return [manifest]
+
+
 def _read_csv(path, columns: tuple[str, ...]) -> pd.DataFrame:
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
-    table = pd.read_csv(path, dtype={"claim": str, "label": str, "id": str, "paper": str}, keep_default_na=False,
+    """A claims or paper table; a paper number may be blank (not given) or an infinity (an open bound: ``< 1 %``
+    is ``-inf`` to 1)."""
+    numbers = ("low", "high") if "low" in columns else ()
+    return read_curated(path, numbers=numbers, blank_ok=numbers, infinite_ok=numbers, columns=columns,
+                        dtype={"claim": str, "label": str, "id": str, "paper": str}, keep_default_na=False,
                         na_values={"low": [""], "high": [""]})
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}; a table needs {list(columns)}")
-    return table
 
 
 @functools.cache
@@ -157,10 +199,7 @@ def claim_text(claim_id: str) -> str:
 @functools.cache
 def paper_table(theme: str) -> pd.DataFrame:
     """The theme's paper numbers (``data/reference/<theme>_paper.csv``, columns :data:`PAPER_COLUMNS`)."""
-    table = _read_csv(reference_dir() / f"{theme}_paper.csv", PAPER_COLUMNS)
-    for column in ("low", "high"):
-        table[column] = pd.to_numeric(table[column], errors="raise")
-    return table
+    return _read_csv(reference_dir() / f"{theme}_paper.csv", PAPER_COLUMNS)
 
 
 def _rows(theme: str, quantity: str, label: str) -> pd.DataFrame:

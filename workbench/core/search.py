@@ -37,6 +37,23 @@ MAX_PROPOSALS_PER_TRIAL = 50
 MAX_TRIALS = 100_000
 
 
+def check_budget(name: str, value: int | str) -> int:
+    """A trial budget or round size ``value`` (an int, or command-line text: ``"64"``, ``"1e3"``) as an int;
+    ``ValueError`` naming ``name``, the value as given and the limit when it is not a whole number from 1 to
+    :data:`MAX_TRIALS`."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+    whole = isinstance(number, (int, float)) and not isinstance(number, bool) and math.isfinite(number) and \
+        number == int(number)
+    if not whole or not 1 <= number <= MAX_TRIALS:
+        raise ValueError(f"{name}={value!r} is not allowed; allowed: a whole number from 1 to {MAX_TRIALS:,}")
+    return int(number)
+
+
 def parse_objectives(study: Study, specs: Sequence[str]) -> dict[str, str]:
     """``["accuracy:max", "energy:min"]`` -> ``{"accuracy": "max", "energy": "min"}``; a bare metric name takes the
     metric's declared better-direction.
@@ -166,9 +183,7 @@ def run_search(study: Study, objectives: Mapping[str, str], trials: int, *, samp
     """
     import optuna
 
-    for name, value in (("trials", trials), ("batch", batch)):
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_TRIALS:
-            raise ValueError(f"{name}={value!r} is not allowed; allowed: a whole number from 1 to {MAX_TRIALS:,}")
+    trials, batch = check_budget("trials", trials), check_budget("batch", batch)
     objectives = parse_objectives(study, [f"{k}:{v}" for k, v in objectives.items()])
     searched = [study.knob(name) for name in (knobs or study.knob_names)]
     size = space_size(searched)

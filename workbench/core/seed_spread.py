@@ -47,6 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.core.integrity import read_csv, write_with_sidecar
 from workbench.core.paths import reference_dir
 from workbench.core.seeds import seed_points
 
@@ -72,8 +73,13 @@ def spread_path() -> Path:
     return reference_dir() / "seeds" / "spread.csv"
 
 
+REGENERATE = "workbench regenerate seed-spread"
+
+
 def _read_spread(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"study_version": str, "setting": str})
+    """``spread.csv`` checked against the SHA-256 of its sidecar ``spread.json``, its values and timings finite."""
+    return read_csv(path, remake=f"restore it with `git checkout -- {path}` or make it again with `{REGENERATE}`",
+                    numbers=("value", "seconds"), dtype={"study_version": str, "setting": str})
 
 
 def check_point(frame: pd.DataFrame, knobs: list[str]) -> dict:
@@ -161,15 +167,14 @@ def regenerate(study_names: Iterable[str] | None = None) -> list[Path]:
 
     Returns the file written (``workbench regenerate seed-spread``).
     """
-    from workbench.core.files import atomic_write
-
     names = list(study_names or sorted(p.stem for p in (reference_dir() / "seeds").glob("*.parquet")))
     fresh = measure(names)
     path = spread_path()
     if path.exists():
         kept = _read_spread(path)
         fresh = pd.concat([kept[~kept.study.isin(names)], fresh], ignore_index=True)
-    atomic_write(path, fresh.sort_values(["study", "metric", "source", "setting"]).to_csv(index=False))
+    write_with_sidecar(path, fresh.sort_values(["study", "metric", "source", "setting"]).to_csv(index=False).encode(),
+                       {"regenerate": REGENERATE})
     print(timing_summary(fresh).round(2).to_string())
     print(tolerances(fresh).query("tolerance > 0").round(4).to_string(index=False))
     return [path]

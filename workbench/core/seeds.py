@@ -9,23 +9,24 @@ it, and the store is read without it.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from workbench.core.files import content_sha256
-from workbench.core.integrity import DamagedFile, read_parquet
-from workbench.core.study import Study
+from workbench.core.integrity import DamagedFile, json_object, problem, read_parquet
+from workbench.core.study import Study, metric_problem
 
 
 def read_seed(study: Study, path: Path) -> pd.DataFrame | None:
     """The rows of the seed-results file ``path`` of ``study``; ``None``, after a warning, when it cannot be imported.
 
-    Each row must hold valid knob values (:meth:`Study.validate`; a missing knob takes its default) and a number for
-    every declared metric.
+    Each row must hold valid knob values (:meth:`Study.validate`; a missing knob takes its default) and a finite number
+    for every declared metric, NaN only where the metric declares when it does not apply
+    (:attr:`~workbench.core.study.Metric.not_applicable`). Other numeric columns are facts a point may not report (a
+    composed point has only its own stages' facts, so the wide seed file has blanks in the others' columns): blank
+    is allowed there, an infinity is not.
     """
     frame, problem = _checked(study, path)
     if problem is not None:
@@ -48,35 +49,36 @@ def _remedy(study: Study, path: Path) -> str:
 
 
 def _checked(study: Study, path: Path) -> tuple[pd.DataFrame | None, str | None]:
-    sidecar = path.with_suffix(".json")
-    try:
-        meta = json.loads(sidecar.read_text())
-    except FileNotFoundError:
-        meta = {}
-    except (OSError, ValueError) as error:
-        return None, f"cannot be checked: its sidecar {sidecar.name} is not readable JSON ({error})"
-    made_by = meta.get("study_version") if isinstance(meta, dict) else None
+    meta, wrong = json_object(path.with_suffix(".json"))
+    if wrong is not None and wrong != "is missing":
+        return None, f"cannot be checked: its sidecar {path.with_suffix('.json').name} {wrong}"
+    made_by = meta.get("study_version")
     if made_by != study.version:
         return None, (f"were made by {study.name} version {made_by!r}, not the current version "
                       f"{study.version!r}")
-    try:
-        digest = content_sha256(path)
-    except OSError as error:
-        return None, f"cannot be read ({error})"
-    if meta.get("sha256") != digest:
-        return None, (f"do not match their sidecar {sidecar.name} (SHA-256 {digest[:12]}..., recorded "
-                      f"{str(meta.get('sha256'))[:12]}...): the file was altered or damaged after it was written")
+    wrong = problem(path)
+    if wrong is not None:
+        return None, wrong
     try:
         frame = read_parquet(path)
     except DamagedFile as error:
         return None, str(error)
+    declared = set(study.metric_names)
+    for column in frame.columns.difference([*study.knob_names, *declared]):
+        values = frame[column].to_numpy()
+        if pd.api.types.is_float_dtype(values) and np.isinf(values).any():
+            row = int(np.flatnonzero(np.isinf(values))[0])
+            return None, f"row {row}: column {column!r} is {float(values[row])!r}; allowed: a finite number or blank"
     for row, record in enumerate(frame.to_dict("records")):
         try:
             study.validate({k: record[k] for k in study.knob_names if k in record})
         except (ValueError, TypeError) as error:
             return None, f"row {row}: {error}"
-        for name in study.metric_names:
-            value = record.get(name)
+        for metric in study.metrics:
+            value = record.get(metric.name)
             if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
-                return None, f"row {row}: metric {name!r} is {value!r}; allowed: a number"
+                return None, f"row {row}: metric {metric.name!r} is {value!r}; allowed: a number"
+            wrong = metric_problem(metric, float(value))
+            if wrong is not None:
+                return None, f"row {row}: {wrong}"
     return frame, None

@@ -71,7 +71,7 @@ from workbench.core.store_rows import (
     model_text,
     stored_json,
 )
-from workbench.core.study import Study
+from workbench.core.study import Study, metric_problem
 from workbench.core.timings import RUNS, SPREAD, run_context, summarise
 
 FORMAT_TAG = "dse-workbench-results"
@@ -336,13 +336,14 @@ class ResultStore:
         rows disagree are left out with a warning (:meth:`_study_rows`)."""
         table = self._select(where)
         table = _READ_SCHEMA.empty_table() if table is None else table
-        points = self._study_rows(table, _model_metrics(study), study.version, set(study.measured_names))
+        points = self._study_rows(table, _model_metrics(study), study.version, set(study.measured_names),
+                                  _nan_ok(study))
         for line in points.problems:
             warnings.warn(f"result store {self.path}: {line}", stacklevel=3)
         return points
 
     def _study_rows(self, table: pa.Table, declared: Collection[str], version: str | None,
-                    measured: Collection[str]) -> _Points:
+                    measured: Collection[str], nan_ok: Collection[str] = ()) -> _Points:
         """Check the rows of one study (:func:`check_points`); a problem line per file with rows left out and per
         conflicting key."""
         params, bad = decode_objects(table["params"], "params")
@@ -350,7 +351,7 @@ class ResultStore:
         bad = {**bad_metrics, **bad}
         current = np.asarray(pc.equal(table["version"], version).to_numpy(zero_copy_only=False), dtype=bool) \
             if version is not None and table.num_rows else np.zeros(table.num_rows, dtype=bool)
-        for row, reason in bad_metric_rows(metrics, table["metrics"], declared, current).items():
+        for row, reason in bad_metric_rows(metrics, table["metrics"], declared, current, nan_ok).items():
             bad.setdefault(row, reason)
         keep, conflicts = check_points(table, bad, measured)
         if keep.all():
@@ -467,7 +468,8 @@ class ResultStore:
             rows = table.filter(pc.equal(table["study"], name))
             declared = _model_metrics(study) if study else ()
             measured = set(study.measured_names) if study else set()
-            lines += self._study_rows(rows, declared, study.version if study else None, measured).problems
+            lines += self._study_rows(rows, declared, study.version if study else None, measured,
+                                      _nan_ok(study) if study else ()).problems
         return lines + ResultStore(self.path / TIMINGS).check({})
 
     # -- writing ---------------------------------------------------------------------------------------------------
@@ -487,8 +489,15 @@ class ResultStore:
 
         The measured metrics go to the store of runs (``timings/``) with the run's context (:func:`run_context`;
         ``executor`` names how the point was evaluated). A later write of a stored key with the same model metrics
-        is read once (and merged away by the next compaction); with other model metrics it is a conflict.
+        is read once (and merged away by the next compaction); with other model metrics it is a conflict. A declared
+        metric that is not finite (NaN where it does not declare when it does not apply) is a ``ValueError``: a read
+        would skip the row.
         """
+        for metric in study.metrics:
+            value = metrics.get(metric.name)
+            wrong = metric_problem(metric, float(value)) if isinstance(value, (int, float, np.number)) else None
+            if wrong is not None:
+                raise ValueError(f"study {study.name!r}: {wrong}; not stored")
         measured = set(study.measured_names)
         row = _row(study, params if validated else study.validate(params),
                    {k: v for k, v in metrics.items() if k not in measured}, elapsed_s, seeded)
@@ -672,6 +681,11 @@ def _run_row(study: Study, point: dict, timing: Mapping[str, Any], executor: str
 def _model_metrics(study: Study) -> list[str]:
     """The study's metrics that are model results: every row of its current version holds them."""
     return [m.name for m in study.metrics if not m.measured]
+
+
+def _nan_ok(study: Study) -> set[str]:
+    """The metrics of ``study`` that may be NaN in a stored row: those declaring when they do not apply."""
+    return {m.name for m in study.metrics if m.not_applicable}
 
 
 def _listed(problems: list[str], shown: int = 3) -> str:

@@ -7,8 +7,9 @@ tool or forged. Two levels of checks keep such a row from breaking or falsifying
   ``metrics`` are JSON objects that decode, and ``key`` is the hash of the row's study, version and params
   (:func:`key_of`), so a row cannot pose as another point;
 * :func:`bad_metric_rows` and :func:`check_points` (on every read of a study): every declared metric of the current
-  version is a number, and two rows of one key agree on every metric that is a model result (measured ones,
-  wall-clock timings, may differ); rows that disagree are a conflict and are not resolved by their timestamps.
+  version is a finite number (NaN where the metric declares when it does not apply), and two rows of one key agree
+  on every metric that is a model result (measured ones, wall-clock timings, may differ); rows that disagree are a
+  conflict and are not resolved by their timestamps.
 
 Each returns the rows to keep and a reason for each row left out; the store turns those into warnings naming the
 file and ``workbench store check`` into a listing.
@@ -168,23 +169,29 @@ def _is_number(value: Any) -> bool:
 
 
 def bad_metric_rows(metrics: pd.DataFrame, texts: pa.ChunkedArray, declared: Collection[str],
-                    current: np.ndarray) -> dict[int, str]:
-    """The rows (positions) where a ``declared`` metric is missing or not a number, among the ``current`` rows (a
-    bool mask: rows of the study's current version; older versions declared other metrics).
+                    current: np.ndarray, nan_ok: Collection[str] = ()) -> dict[int, str]:
+    """The rows (positions) where a ``declared`` metric is missing, not a number, or not finite, among the ``current``
+    rows (a bool mask: rows of the study's current version; older versions declared other metrics).
 
-    ``metrics`` is the decoded ``texts``. NaN and infinities are numbers here (a study reports "no value" as NaN,
-    :meth:`Study.run`); a decoded NaN, which may also be a missing member, is looked up in its row's text.
+    ``metrics`` is the decoded ``texts``. A NaN is allowed only in the metrics ``nan_ok``, those that declare when
+    they do not apply (:attr:`~workbench.core.study.Metric.not_applicable`; a study reports "no value" as NaN); an
+    infinity never. A decoded NaN, which may also be a missing member, is looked up in its row's text.
     """
     bad: dict[int, str] = {}
     for name in declared:
         values = metrics[name] if name in metrics.columns else pd.Series(np.nan, index=metrics.index)
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            doubtful = np.flatnonzero(current & values.isna().to_numpy())
+            doubtful = np.flatnonzero(current & ~np.isfinite(values.to_numpy(dtype=float)))
         else:
             doubtful = np.flatnonzero(current)
         for row in doubtful:
-            if not _is_number(json.loads(texts[int(row)].as_py()).get(name)):
+            value = json.loads(texts[int(row)].as_py()).get(name)
+            if not _is_number(value):
                 bad.setdefault(int(row), f"metric {name!r} is missing or not a number")
+            elif not math.isfinite(value) and not (math.isnan(value) and name in nan_ok):
+                bad.setdefault(int(row), f"metric {name!r} is {value!r}; allowed: a finite number"
+                                         + ("" if math.isinf(value) else " (NaN only for a metric that declares "
+                                                                         "when it does not apply)"))
     return bad
 
 

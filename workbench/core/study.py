@@ -51,6 +51,10 @@ class Metric:
         words, and the dashboards show it as a warning.
     limit_help : str
         What crossing ``limit`` means, completing "above/below the limit: ...".
+    not_applicable : str
+        When the metric has no value, if it can lack one (a study then reports NaN, e.g. "analog cells: no ADC to
+        price"); empty (the default) for a metric that always has a finite value. A NaN or an infinity in any other
+        metric is an error, whether a study returns it (:meth:`Study.run`) or a seed file or a store row holds it.
     """
 
     name: str
@@ -61,6 +65,7 @@ class Metric:
     measured: bool = False
     limit: float | None = None
     limit_help: str = ""
+    not_applicable: str = ""
 
     def __post_init__(self) -> None:
         if self.better not in (None, "min", "max"):
@@ -90,6 +95,15 @@ class Metric:
         notes = [self.unit] if self.unit and self.unit != text else []
         notes += ["measured", "median"] if self.measured else []
         return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def metric_problem(metric: Metric, value: float) -> str | None:
+    """What is wrong with a number as a value of ``metric`` (``None``: nothing): an infinity, or a NaN where the
+    metric does not declare when it has no value (:attr:`Metric.not_applicable`)."""
+    if math.isfinite(value) or (math.isnan(value) and metric.not_applicable):
+        return None
+    return (f"metric {metric.name!r} is {value!r}; allowed: a finite number"
+            + ("" if math.isinf(value) else " (NaN only for a metric that declares when it does not apply)"))
 
 
 @dataclass(frozen=True)
@@ -276,15 +290,18 @@ class Study:
         missing = [m for m in self.metric_names if m not in result]
         if missing:
             raise RuntimeError(f"study {self.name!r} returned no value for metric(s) {missing}")
-        for name in self.metric_names:
-            value = result[name]
+        for metric in self.metrics:
+            value = result[metric.name]
             if value is None:
-                result[name] = math.nan
+                result[metric.name] = math.nan
             elif not isinstance(value, (int, float)) or isinstance(value, bool):
                 try:
-                    result[name] = float(value)
+                    result[metric.name] = float(value)
                 except (TypeError, ValueError):
                     raise RuntimeError(
-                        f"study {self.name!r}: metric {name!r} must be a number, got {type(value).__name__}"
+                        f"study {self.name!r}: metric {metric.name!r} must be a number, got {type(value).__name__}"
                     ) from None
+            wrong = metric_problem(metric, result[metric.name])
+            if wrong is not None:
+                raise RuntimeError(f"study {self.name!r}: {wrong}")
         return result

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from workbench.core.files import atomic_write
+from workbench.core.integrity import read_csv, write_with_sidecar
 from workbench.core.paths import PROJECT_ROOT, reference_dir
 
 __all__ = ["CITATION", "COLUMNS", "enob", "extract", "load_survey", "schreier_fom_db", "walden_fom_fj", "write"]
@@ -61,6 +60,9 @@ COLUMNS = {
     "foms_db": ("FOMS_hf [dB]", "dB"),
 }
 CSV_NAME = "adc_survey.csv"
+#: Columns a design is kept for only when it reports them (:func:`extract`): never blank in the table.
+REQUIRED = ("sndr_db", "power_w", "fsnyq_hz", "energy_pj")
+REGENERATE = "workbench regenerate adc-survey"
 DEFAULT_XLSX = PROJECT_ROOT.parent / "shared" / "anchors" / "ADCsurvey_latest.xlsx"
 _NODE = re.compile(r"^\s*(\d*\.?\d+)")
 
@@ -125,7 +127,7 @@ def extract(xlsx_path: Path = DEFAULT_XLSX) -> pd.DataFrame:
     for column in ("type", "architecture"):
         frame[column] = frame[column].fillna("").astype(str).str.strip()
     frame["enob"] = enob(frame["sndr_db"])
-    frame = frame.dropna(subset=["sndr_db", "power_w", "fsnyq_hz", "energy_pj"])
+    frame = frame.dropna(subset=list(REQUIRED))
     frame = frame[(frame["power_w"] > 0) & (frame["fsnyq_hz"] > 0)]
     return frame[list(COLUMNS)].sort_values(["year", "conference", "paper_id"], kind="stable").reset_index(drop=True)
 
@@ -135,7 +137,6 @@ def write(xlsx_path: Path = DEFAULT_XLSX, folder: Path | None = None) -> Path:
     ``data/reference/``) from the spreadsheet; returns the CSV's path."""
     folder = reference_dir() if folder is None else Path(folder)
     frame = extract(xlsx_path)
-    path = atomic_write(folder / CSV_NAME, frame.to_csv(index=False, float_format="%.6g"))
     sidecar = {
         "citation": CITATION,
         "source_file": Path(xlsx_path).name,
@@ -143,10 +144,9 @@ def write(xlsx_path: Path = DEFAULT_XLSX, folder: Path | None = None) -> Path:
         "sheets": list(SHEETS),
         "rows": len(frame),
         "columns": {column: {"from": name, "unit": unit} for column, (name, unit) in COLUMNS.items()},
-        "regenerate": "workbench regenerate adc-survey",
+        "regenerate": REGENERATE,
     }
-    atomic_write(path.with_suffix(".json"), json.dumps(sidecar, indent=1) + "\n")
-    return path
+    return write_with_sidecar(folder / CSV_NAME, frame.to_csv(index=False, float_format="%.6g").encode(), sidecar)
 
 
 def regenerate() -> list[Path]:
@@ -160,8 +160,12 @@ def regenerate() -> list[Path]:
 
 @functools.cache
 def load_survey() -> pd.DataFrame:
-    """The committed survey table ``data/reference/adc_survey.csv`` (cached; do not modify the frame)."""
-    return pd.read_csv(reference_dir() / CSV_NAME, dtype={"paper_id": str, "technology": str},
-                       keep_default_na=False, na_values={c: [""] for c in COLUMNS if c not in (
-                           "conference", "paper_id", "type", "architecture", "technology")})
+    """The committed survey table ``data/reference/adc_survey.csv`` (cached; do not modify the frame), checked against
+    the SHA-256 of its sidecar; the columns every row was kept for (:func:`extract`) must hold finite numbers."""
+    path = reference_dir() / CSV_NAME
+    numbers = tuple(c for c in COLUMNS if c not in ("conference", "paper_id", "type", "architecture", "technology"))
+    return read_csv(path, remake=f"restore it with `git checkout -- {path}` or make it again with `{REGENERATE}`",
+                    numbers=numbers, blank_ok=tuple(c for c in numbers if c not in REQUIRED),
+                    dtype={"paper_id": str, "technology": str}, keep_default_na=False,
+                    na_values={c: [""] for c in numbers})
 

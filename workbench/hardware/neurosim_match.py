@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workbench.core.integrity import read_csv
 from workbench.core.paths import reference_dir
 from workbench.hardware import analog, digital, memory
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE
@@ -165,11 +166,13 @@ def workbench_values(conditions: dict[str, float],
 
 
 def reference_rows() -> pd.DataFrame:
-    """``data/reference/components_neurosim.csv`` indexed by ``id`` (empty when the file is absent)."""
+    """``data/reference/components_neurosim.csv`` indexed by ``id`` (empty when the file is absent), checked against
+    the SHA-256 of its sidecar, its numbers finite."""
     path = reference_dir() / CSV_NAME
     if not path.is_file():
         return pd.DataFrame(columns=["component", "configuration", "low", "high", "unit", "source"])
-    return pd.read_csv(path).set_index("id")
+    return read_csv(path, remake=f"restore it with `git checkout -- {path}` or make it again with `make bench-neurosim "
+                                 "ARGS=--write`", numbers=("low", "high")).set_index("id")
 
 
 def neurosim_checks() -> list:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.core.files import atomic_write
+from workbench.core.manifest import read_curated
 from workbench.core.paths import reference_dir
 from workbench.hardware import analog, digital, memory
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE, fit_area, fit_energy, population
@@ -99,8 +100,9 @@ class Check:
 
 def reference_table() -> pd.DataFrame:
     """``data/reference/components_reference.csv`` indexed by ``id`` (columns component, configuration, low, high,
-    unit, source)."""
-    return pd.read_csv(reference_dir() / "components_reference.csv").set_index("id")
+    unit, source), checked against the hash manifest of the hand-written tables
+    (:func:`workbench.core.manifest.read_curated`)."""
+    return read_curated(reference_dir() / "components_reference.csv", numbers=("low", "high")).set_index("id")
 
 
 #: ISAAC's tile (Table I): a router of 32-bit flits and 8 ports shared by 4 tiles; its input buffer depth is not

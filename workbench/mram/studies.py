@@ -56,6 +56,10 @@ _WRITE_KNOBS = (
 )
 
 
+#: When a write time (and the energies, latencies and ratios that include it) has no value (:func:`_finite`).
+NOT_REACHED = "the write does not switch: the current is below the LLG table's range or the pulse would exceed 20 ns"
+
+
 def _finite(value: float) -> float:
     """NaN for 'not reached' (an infinite write time: the current is below the LLG table's range or the pulse would
     exceed its 20 ns), so charts and the store skip the point instead of drawing infinity."""
@@ -129,8 +133,9 @@ DEVICE = Study(
         TEMPERATURE,
     ),
     metrics=(
-        Metric("write_time_ns", "ns", "min", "Pulse width reaching the target WER (LLG, 300 K).", "write time"),
-        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),
+        Metric("write_time_ns", "ns", "min", "Pulse width reaching the target WER (LLG, 300 K).", "write time",
+               not_applicable=NOT_REACHED),
+        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw", not_applicable=NOT_REACHED),
         Metric("wer_at_pulse", "", "min", "Write error rate at the chosen pulse width.", "WER"),
         Metric("overdrive", "", None, "I / I_c0.", label="overdrive I/I_c"),
         Metric("ic0_ua", "uA", "min", "Zero-temperature critical charge current.", "I_c0"),
@@ -138,7 +143,7 @@ DEVICE = Study(
         Metric("retention_years", "years", "max", "Neel-Brown retention of one bit.", "retention"),
         Metric("spin_efficiency", "", "max", "Spin current per charge current of the path.", label="spin efficiency"),
         Metric("write_energy_fj", "fJ", "min", "I^2 R t of the cell path at the iso-WER pulse (no driver/lines).",
-               "cell write energy"),
+               "cell write energy", not_applicable=NOT_REACHED),
     ),
     version="3",
     cost="interactive",
@@ -195,8 +200,9 @@ ARRAY = Study(
                "margin.", "read energy"),
         Metric("read_latency_ns", "ns", "min", "Decode + wordline + sensing + SA.", "read latency"),
         Metric("write_energy_pj", "pJ", "min", "Write energy per access at the iso WER (LLG + parasitics).",
-               "write energy"),
-        Metric("write_latency_ns", "ns", "min", "Line settling + iso-WER pulse.", "write latency"),
+               "write energy", not_applicable=NOT_REACHED),
+        Metric("write_latency_ns", "ns", "min", "Line settling + iso-WER pulse.", "write latency",
+               not_applicable=NOT_REACHED),
         Metric("area_um2", "um2", "min", "Cells + sense amplifiers, write drivers, row drivers.", "area"),
         Metric("write_current_ua", "uA", None, "Write current per bit.", label="write current"),
         Metric("overdrive", "", None, "Write spin current / critical spin current.", label="overdrive I/I_c"),
@@ -277,7 +283,8 @@ CIM = Study(
         Metric("word_error_rate", "", "min", "P(32-bit result wrong) from the Gaussian BER, no ECC.",
                label="word error rate"),
         Metric("word_error_rate_ecc", "", "min", "The same after single-error correction (READ and XOR only; NaN "
-               "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)"),
+               "for OR/AND/NOR/ADD, whose results carry no valid check word).", label="word error rate (ECC)",
+               not_applicable="OR, AND, NOR and ADD: their results carry no valid check word"),
     ),
     version="3",
     cost="interactive",
@@ -301,9 +308,9 @@ def evaluate_system(kernel: str, organisation: str, n: int, k_partial: int, use_
         "memory_energy_nj": _finite(run.memory_energy_j * 1e9),
         "system_energy_nj": _finite(run.system_energy_j * 1e9),
         "time_us": _finite(run.time_s * 1e6),
-        "memory_energy_ratio": c["memory_energy_ratio"],
-        "speedup": c["speedup"],
-        "system_energy_ratio": c["system_energy_ratio"],
+        "memory_energy_ratio": _finite(c["memory_energy_ratio"]),
+        "speedup": _finite(c["speedup"]),
+        "system_energy_ratio": _finite(c["system_energy_ratio"]),
         "reads": run.mix.reads,
         "writes": run.mix.writes,
         "cim_ops": run.mix.cim_ops,
@@ -332,12 +339,14 @@ SYSTEM = Study(
                     "at all (consumed: the core uses them at once; CiM returns them over the bus)."),
     ),
     metrics=(
-        Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy"),
-        Metric("system_energy_nj", "nJ", "min", "Memory + core energy.", "system energy"),
-        Metric("time_us", "us", "min", "Execution time.", "time"),
-        Metric("memory_energy_ratio", "x", "max", "Memory energy without / with CiM.", label="memory energy saving"),
-        Metric("speedup", "x", "max", "Time without / with CiM.", label="speedup"),
-        Metric("system_energy_ratio", "x", "max", "System energy without / with CiM.", label="system energy saving"),
+        Metric("memory_energy_nj", "nJ", "min", "Array + bus energy.", "memory energy", not_applicable=NOT_REACHED),
+        Metric("system_energy_nj", "nJ", "min", "Memory + core energy.", "system energy", not_applicable=NOT_REACHED),
+        Metric("time_us", "us", "min", "Execution time.", "time", not_applicable=NOT_REACHED),
+        Metric("memory_energy_ratio", "x", "max", "Memory energy without / with CiM.", label="memory energy saving",
+               not_applicable=NOT_REACHED),
+        Metric("speedup", "x", "max", "Time without / with CiM.", label="speedup", not_applicable=NOT_REACHED),
+        Metric("system_energy_ratio", "x", "max", "System energy without / with CiM.", label="system energy saving",
+               not_applicable=NOT_REACHED),
         Metric("reads", "", None, "Memory reads.", label="memory reads"),
         Metric("writes", "", None, "Memory writes.", label="memory writes"),
         Metric("cim_ops", "", None, "CiM accesses.", label="CiM accesses"),
@@ -419,11 +428,12 @@ LLG = Study(
         seed_knob(help="Thermal-noise seed."),
     ),
     metrics=(
-        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw"),
-        Metric("p90_switch_ns", "ns", "min", "90th percentile switching time.", label="90th pct t_sw"),
+        Metric("median_switch_ns", "ns", "min", "Median switching time.", "median t_sw", not_applicable=NOT_REACHED),
+        Metric("p90_switch_ns", "ns", "min", "90th percentile switching time.", label="90th pct t_sw",
+               not_applicable=NOT_REACHED),
         Metric("switched_fraction", "", "max", "Fraction switched within t_max.", label="switched share"),
         Metric("write_time_wer_1e-2_ns", "ns", "min", "Pulse for WER 1e-2 (tail fit below 10/n).",
-               label="write time at WER 1e-2"),
+               label="write time at WER 1e-2", not_applicable=NOT_REACHED),
         Metric("delta", "", "max", "Thermal stability factor.", label="Delta"),
         Metric("ic_spin_ua", "uA", "min", "Zero-temperature critical spin current.", label="I_c (spin)"),
         Metric("tau_d_ns", "ns", None, "Precessional time constant (1 + alpha^2) / (gamma B_DL,c).", label="tau_D"),

@@ -115,8 +115,12 @@ def _measure_layers(images: int, seed: int) -> tuple[tuple[str, int, float], ...
 
 
 def _load_layers(path) -> tuple[tuple[str, int, float], ...]:
+    from workbench.core.integrity import check_finite
+
     rows = json.loads(path.read_text())
-    return tuple((str(name), int(outputs), float(active)) for name, outputs, active in rows)
+    layers = tuple((str(name), int(outputs), float(active)) for name, outputs, active in rows)
+    check_finite({"active channels": [active for _, _, active in layers]})  # json reads NaN and Infinity
+    return layers
 
 
 @functools.lru_cache(maxsize=4)

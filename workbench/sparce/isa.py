@@ -1,8 +1,9 @@
 """The committed AArch64 kernel binaries, decoded once with capstone: instructions, classes, basic blocks, CFG.
 
 The kernels (``kernels/sparce_kernels.c``) are built by ``kernels/build.sh`` (``make sparce-kernels``) into raw
-binaries loaded at a fixed address, with a JSON sidecar of their symbols and the exact compiler command. A machine
-without the cross compiler uses the committed binaries.
+binaries loaded at a fixed address, with a JSON sidecar of their symbols, the exact compiler command and the binary's
+SHA-256 (a binary that does not match it is refused, naming the file and how to restore it). A machine without the
+cross compiler uses the committed binaries.
 
 Each instruction becomes an :class:`Instr` with a timing class (``alu``, ``mul``, ``load``, ``store``, ``neon``,
 ``branch``), the architectural registers it reads and writes (``x0``..``x30``, ``sp``, ``v0``..``v31``, ``nzcv``;
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import capstone
 
-from workbench.core.integrity import read_json
+from workbench.core.integrity import verify
 
 KERNEL_DIR = Path(__file__).resolve().parent / "kernels"
 VARIANTS = ("scalar", "neon")
@@ -259,9 +260,10 @@ def load_program(variant: str = "scalar") -> Program:
     """Load and decode ``kernels/sparce_<variant>.bin`` (``variant`` in :data:`VARIANTS`)."""
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not allowed; allowed: {VARIANTS}")
-    meta = read_json(KERNEL_DIR / f"sparce_{variant}.json", remake="restore the shipped kernels with `git checkout -- "
-                     f"{KERNEL_DIR}` or rebuild them with `make sparce-kernels`")
-    code = (KERNEL_DIR / f"sparce_{variant}.bin").read_bytes()
+    binary = KERNEL_DIR / f"sparce_{variant}.bin"
+    meta = verify(binary, remake=f"restore the shipped kernels with `git checkout -- {KERNEL_DIR}` or rebuild them "
+                                 "with `make sparce-kernels`")
+    code = binary.read_bytes()
     base = meta["text_address"]
     md = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
     md.detail = True

@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from workbench.core.caches import load_cached
-from workbench.core.integrity import write_with_sidecar
+from workbench.core.integrity import check_finite, write_with_sidecar
 from workbench.core.paths import data_dir
 from workbench.nn.train import fit_small
 from workbench.sparce import ops
@@ -103,7 +103,9 @@ def _build(seed: int) -> dict:
 
 def _load(path: Path) -> dict:
     with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+        arrays = {k: z[k] for k in z.files}
+    check_finite(arrays)  # a NaN weight or input would be timed as a network the kernels never see
+    return arrays
 
 
 @functools.lru_cache(maxsize=2)

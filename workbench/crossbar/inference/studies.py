@@ -39,8 +39,11 @@ def _check_inference(arguments: dict) -> None:
                          f"{config.circuit.model!r}; allowed: v_nl_v=0 (linear cells) with a closed-form model")
 
 
-#: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``.
-COST_METRICS = (
+#: Cost metrics shared by ``crossbar.inference`` and ``crossbar.cost``; analog cells or inputs have none
+#: (:func:`inference_accuracy`).
+COST_METRICS = tuple(replace(metric, not_applicable="analog cells or inputs (bits_per_cell = weight_bits = 0 or "
+                                                    "input_bits = 0): no ADC/DAC resolution to price")
+                     for metric in (
     canonical_metric("energy_per_inference_nj", "Energy of one digits-CNN inference on the crossbar accelerator "
                      "(arrays, DAC, ADC, S+H, shift-add, buffers)."),
     canonical_metric("latency_per_inference_us", "Latency of one inference, layer after layer (bit-serial cycles, "
@@ -57,7 +60,7 @@ COST_METRICS = (
                 "wires can carry (component library, hardware.analog.max_line_current_a).",
            limit=1.0, limit_help="the array draws more current than a wire at the cell pitch carries within its "
                                  "electromigration limit (lower g_max or v_read, or smaller tiles)"),
-)
+))
 
 
 def cost_metrics(config: CrossbarConfig, cost: CostConfig, layers) -> dict:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuild the committed SparCE kernel binaries (run by `make sparce-kernels`; needs Debian's gcc-aarch64-linux-gnu).
 # Each variant becomes a raw binary loaded at TEXT (sparce_<variant>.bin) and a JSON of its symbols, the exact
-# compiler version and this command line (sparce_<variant>.json).
+# compiler version, this command line and the binary's SHA-256, which the loader checks (sparce_<variant>.json).
 set -euo pipefail
 cd "$(dirname "$0")"
 CC=${CC:-aarch64-linux-gnu-gcc}
@@ -17,7 +17,7 @@ for variant in scalar neon; do
   $cmd
   $OBJCOPY -O binary -j .text -j .rodata sparce_$variant.elf sparce_$variant.bin
   python3 - "$variant" "$cmd" "$($CC --version | head -1)" "$TEXT" <<'PY'
-import json, subprocess, sys
+import hashlib, json, subprocess, sys
 variant, cmd, version, text = sys.argv[1:]
 out = subprocess.run(["aarch64-linux-gnu-nm", "-S", f"sparce_{variant}.elf"], capture_output=True, text=True).stdout
 symbols = {}
@@ -26,7 +26,9 @@ for line in out.splitlines():
     if len(parts) == 4 and parts[2] in "Tt":
         symbols[parts[3]] = {"address": int(parts[0], 16), "size": int(parts[1], 16)}
 json.dump({"variant": variant, "text_address": int(text, 16), "compiler": version, "command": cmd,
-           "source": "sparce_kernels.c", "symbols": symbols}, open(f"sparce_{variant}.json", "w"), indent=1)
+           "source": "sparce_kernels.c", "symbols": symbols,
+           "sha256": hashlib.sha256(open(f"sparce_{variant}.bin", "rb").read()).hexdigest()},
+          open(f"sparce_{variant}.json", "w"), indent=1)
 PY
   rm -f sparce_$variant.elf
 done
