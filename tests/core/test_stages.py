@@ -111,6 +111,10 @@ def test_every_registered_stage_knob_is_composed_from_its_plain_name_and_a_prefi
         assert last == plain and (f"{name}.").startswith(f"{prefix}." if prefix else ""), composed
     assert composed_names(get_stage("tim.tiles"))["tile_size"] == "tile_size"  # shared across themes
     assert composed_names(get_stage("crossbar.train"))["r_wire_ohm"] == "crossbar.r_wire_ohm"  # within one
+    # a qualified knob is shown by its label, not its dotted name; two knobs never share a label on the dashboard
+    qualified = {knob.name: knob.label for knob in composed_knobs() if "." in knob.name}
+    assert all(qualified.values()), [name for name, label in qualified.items() if not label]
+    assert len(set(qualified.values())) == len(qualified), sorted(qualified.values())
 
 
 def test_stage_knobs_validate_like_a_study():

@@ -59,9 +59,10 @@ def seed_knob(help: str) -> Int:
     return Int("seed", 0, low=0, high=SEED_HIGH, help=help)
 
 
-def epochs_knob(default: int, *, high: int, help: str, low: int = 1) -> Int:
-    """The ``epochs`` knob in epochs (a theme chooses its default and range: digits trains in 15, CIFAR in 200)."""
-    return Int("epochs", default, low=low, high=high, unit="epochs", help=help)
+def epochs_knob(default: int, *, high: int, help: str, low: int = 1, label: str = "") -> Int:
+    """The ``epochs`` knob in epochs (a theme chooses its default and range: digits trains in 15, CIFAR in 200; a
+    stage names which training it counts in ``label``, e.g. ``"ternary fine-tuning"``)."""
+    return Int("epochs", default, low=low, high=high, unit="epochs", label=label, help=help)
 
 
 def lr_knob(default: float, *, help: str, low: float = 1e-3, high: float = 0.5) -> Float:

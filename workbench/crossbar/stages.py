@@ -117,7 +117,8 @@ TRAIN = Stage(
     knobs=(
         TILE_SIZE,
         R_WIRE,
-        epochs_knob(2, high=20, help="Epochs of crossbar-aware fine-tuning (forward, backward and update on the "
+        epochs_knob(2, high=20, label="crossbar training epochs",
+                    help="Epochs of crossbar-aware fine-tuning (forward, backward and update on the "
                     "non-ideal tiles)."),
         lr_knob(0.02, help="SGD learning rate of the fine-tuning (no momentum: the update is programmed as pulses)."),
     ),

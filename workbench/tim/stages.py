@@ -110,7 +110,8 @@ TERNARIZE = Stage(
     knobs=(
         Choice("representation", "symmetric", options=REPRESENTATIONS, label="ternary scheme",
                help="Ternary system of weights and activations: {-1,0,1}, {-a,0,a} or {-a,0,b}."),
-        epochs_knob(6, high=100, help="Epochs of straight-through-estimator fine-tuning of the ternary network."),
+        epochs_knob(6, high=100, label="ternary fine-tuning",
+                    help="Epochs of straight-through-estimator fine-tuning of the ternary network."),
     ),
     requires=("trained",),
     provides=("ternary",),
