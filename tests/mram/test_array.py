@@ -173,3 +173,12 @@ def test_stt_write_directions_and_the_slower_one_sets_the_pulse():
         i = 1.0 / (path.r_driver_ohm + path.r_access_ohm + r)
         times.append(table.write_time_at(eta * i / path.magnet.spin_current_critical_a(), 1e-4))
     assert w.t_switch_s == pytest.approx(max(times))
+
+
+def test_cached_evaluation_is_the_uncached_one():
+    """evaluate is cached by its arguments (a curve prices one organisation at every point): the same figures as
+    computing it afresh."""
+    for kind, differential in ORGANISATIONS.values():
+        array, knobs = ArrayConfig(words_per_access=2), WriteConfig()
+        assert evaluate(kind, differential, array, knobs) is evaluate(kind, differential, array, knobs)
+        assert evaluate(kind, differential, array, knobs) == evaluate.__wrapped__(kind, differential, array, knobs)

@@ -252,6 +252,7 @@ class DynamicNet:
                 h, w = h // 2, w // 2
         self._neighbour_cache: dict[tuple[int, int], tuple] = {}
         self._count_cache: dict[tuple, np.ndarray] = {}
+        self._prefix_cache: dict[tuple, np.ndarray] = {}
         names = self.layer_names
         if calibration_images is None:
             self.calibration = Calibration(*({n: 1.0 for n in names} for _ in range(3)))
@@ -271,7 +272,7 @@ class DynamicNet:
         if not (isinstance(group, int) and group >= 1):
             raise ValueError(f"group={group!r} is not allowed; allowed: an integer >= 1")
         net = copy.copy(self)
-        net._count_cache = {}
+        net._count_cache, net._prefix_cache = {}, {}
         net.convs = []
         for layer in self.convs:
             shared = copy.copy(layer)
@@ -387,10 +388,8 @@ class DynamicNet:
         terminated = np.zeros((n, p, kk), dtype=bool)
         if checks:
             limit = -le.spet_threshold * self.calibration.pre_std[layer.name]
-            prefix = np.zeros((len(checks), kk, nt), dtype=np.float32)
-            for j, m in enumerate(checks):
-                prefix[j] = np.where(layer.rank < m, layer.flat, 0)
-            partial = (cols @ prefix.reshape(-1, nt).T).reshape(n, p, len(checks), kk) + bias[:, None, None, :]
+            prefix = self._prefix_weights(layer, checks)
+            partial = (cols @ prefix).reshape(n, p, len(checks), kk) + bias[:, None, None, :]
             below = partial < limit
             any_below = below.any(axis=2)
             first = np.where(any_below, below.argmax(axis=2), len(checks) - 1)  # [N, P, K]
@@ -457,6 +456,18 @@ class DynamicNet:
         if key not in self._neighbour_cache:
             self._neighbour_cache[key] = _neighbours(h, w)
         return self._neighbour_cache[key]
+
+    def _prefix_weights(self, layer: ConvLayer, checks: list[int]) -> np.ndarray:
+        """``[C * 9, J * K]``: column ``j * K + k`` holds output channel k's weights of the first ``checks[j]`` terms
+        in its order, zero elsewhere (the partial sums at every check point in one product; cached per layer and
+        checks, like :meth:`_prefix_counts`)."""
+        key = (layer.name, tuple(checks))
+        if key not in self._prefix_cache:
+            prefix = np.zeros((len(checks), layer.out_channels, layer.n_terms), dtype=np.float32)
+            for j, m in enumerate(checks):
+                prefix[j] = np.where(layer.rank < m, layer.flat, 0)
+            self._prefix_cache[key] = prefix.reshape(-1, layer.n_terms).T
+        return self._prefix_cache[key]
 
     def _prefix_counts(self, layer: ConvLayer, checks: list[int]) -> np.ndarray:
         key = (layer.name, tuple(checks))
