@@ -31,12 +31,11 @@ def check_sparsity(activations: str, sparsity: float) -> None:
 
 @dataclass(frozen=True)
 class _Image:
-    """One inference timed with and without SparCE: its calls as (layer, function), each call's timing row of both
-    cores (:meth:`TraceModel.run`), and the zeros its GEMM/FC operands hold (see :func:`evaluate`)."""
+    """One inference timed with and without SparCE: the cycle components, skipped and executed instructions (whole
+    numbers) of its calls summed per ``(layer, "gemm" or "glue", "sparce" or "base")`` in call order, and the zeros
+    its GEMM/FC operands hold (see :func:`evaluate`)."""
 
-    calls: tuple[tuple[str, str], ...]
-    sparce_rows: tuple[dict, ...]
-    base_rows: tuple[dict, ...]
+    parts: dict[tuple[str, str, str], dict[str, int]]
     zeros: int
     total: int
     relu_zeros: int
@@ -55,8 +54,14 @@ def _image(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig
     else:
         calls = calls_vgg(index, synthetic, seed=seed, gemm=gemm)
     plain = [(f, inputs) for _, f, inputs, _ in calls]
-    with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
-    base_model = TraceModel(variant, sparce=False, config=config)
+    parts: dict[tuple[str, str, str], dict[str, int]] = {}
+    for kind, model in zip(("sparce", "base"), _trace_models(variant, sasa_size, sasa_assoc, config)):
+        for (layer, function, _, _), row in zip(calls, model.run(plain, per_call=True)):
+            part = "gemm" if function in GEMM_KERNELS else "glue"
+            acc = parts.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
+                                                                                         "instructions"], 0))
+            for k in acc:
+                acc[k] += row[k]
     zeros = total = relu_zeros = relu_total = padding = 0
     for _, function, inputs, _ in calls:
         if function in GEMM_KERNELS:
@@ -70,9 +75,14 @@ def _image(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig
         if function == "im2col":           # operands that are padding: im2col of an all-ones map
             cols = im2col_ref(np.ones((1, *x.shape[1:]), np.int32), inputs["k"], inputs["pad"])
             padding += int((cols == 0).sum()) * x.shape[0]
-    return _Image(tuple((layer, function) for layer, function, _, _ in calls),
-                  tuple(with_model.run(plain, per_call=True)), tuple(base_model.run(plain, per_call=True)),
-                  zeros, total, relu_zeros, relu_total, padding)
+    return _Image(parts, zeros, total, relu_zeros, relu_total, padding)
+
+
+@functools.lru_cache(maxsize=64)
+def _trace_models(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig) -> tuple[TraceModel, ...]:
+    """The core with SparCE and the baseline core of this configuration (a run keeps no state between calls)."""
+    return (TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config),
+            TraceModel(variant, sparce=False, config=config))
 
 
 def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
@@ -101,13 +111,10 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
     synthetic = sparsity if activations == "synthetic" else None
     for i in range(images):
         image = _image(variant, sasa_size, sasa_assoc, config, synthetic, seed + i, gemm, workload, input_size, i)
-        for kind, rows in (("sparce", image.sparce_rows), ("base", image.base_rows)):
-            for (layer, function), row in zip(image.calls, rows):
-                part = "gemm" if function in GEMM_KERNELS else "glue"
-                acc = layers.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
-                                                                                              "instructions"], 0))
-                for k in acc:
-                    acc[k] += row[k]
+        for key, sums in image.parts.items():  # whole numbers: the order of the additions does not matter
+            acc = layers.setdefault(key, dict.fromkeys(sums, 0))
+            for k in acc:
+                acc[k] += sums[k]
         zeros += image.zeros
         total += image.total
         relu_zeros += image.relu_zeros
