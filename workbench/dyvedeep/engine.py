@@ -399,7 +399,9 @@ class DynamicNet:
             n_checks = np.where(any_below, first + 1, len(checks))
             counts = self._prefix_counts(layer, checks)  # [J, K, C] terms of channel c in prefix j
             done = np.einsum("nc,jkc->njk", (~approx).astype(np.int64), counts)  # [N, J, K]
-            stop_terms = done[np.arange(n)[:, None, None], first, np.arange(kk)[None, None, :]]  # [N, P, K]
+            stop_terms = np.broadcast_to(done[:, -1, None, :], (n, p, kk))  # [N, P, K]: done[n, first, k]
+            for j in range(len(checks) - 2, -1, -1):
+                stop_terms = np.where(first == j, done[:, j, None, :], stop_terms)
             terms = np.where(terminated, stop_terms, terms)
             out = np.where(terminated, np.float32(0), out)
 
