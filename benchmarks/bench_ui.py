@@ -44,8 +44,19 @@ pruning 2.1 / 1.7 / 0.44 / 0.34 [122-161 ms], sparce 1.7 / 1.7 / 0.93 / 0.29 [83
 waits for the page's remaining widget models (with ``--settle 4`` pruning's first equalled the later ones, 0.79 vs
 0.72 s at load 7). Before (issue 28): reopens 27-45 s behind a refill, first change 3-8 s.
 
+``--against CHECKOUT`` times the notebooks' interactive Explorers in-kernel in this checkout and in another one (e.g.
+``git worktree add --detach /tmp/main-ref main``, its ``data/results`` linked to this one's so no cache is rebuilt),
+each in fresh processes taking turns: the median over the first numeric knob's grid (the table above's number) and
+the first slider step right after the Explorer opened against the later steps. Measured 2026-12-07 on the shared
+2-core machine (load 1.9), ms, main (b7075e4) -> this branch: dyvedeep.ops 155.5 -> 105.4, mram.cim_sensing 101.6 ->
+58.2, mram.system 148.2 -> 32.2, pruning.schedule_cost 133.3 -> 36.2, sparce.trace 235.9 -> 71.8 (an epoch priced once
+per distinct widths, an MRAM organisation once per curve, a SparCE image once per configuration, the DyVEDeep check
+points without strided argmax and fancy indexing; every output bit-identical); first step / later steps 0.98-1.12
+on both. A knob change's chart costs 20-30 ms of it. In the browser the first change also waited for the sections
+built right after open (0.4-0.7 s on sparce and dyvedeep): they now wait until the knobs have been quiet for 1 s.
+
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
-[--dashboards tim_dnn pruning] [--no-kernel] [--reopen]``.
+[--dashboards tim_dnn pruning] [--no-kernel] [--reopen] [--against CHECKOUT --studies S1 S2]``.
 """
 
 from __future__ import annotations

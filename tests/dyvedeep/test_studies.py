@@ -126,10 +126,9 @@ def test_cached_static_predictions_and_check_weights_change_no_result(trained):
     """dyvedeep.ops compares with cached static predictions and the engine caches its check-point weights: the
     results equal a fresh network's (no cache) and the static network's own predictions."""
     from workbench.dyvedeep.engine import DynamicNet
-    from workbench.dyvedeep.studies import static_predictions
 
     x = trained.test_subset(16)[0]
-    assert np.array_equal(static_predictions(0, 16), trained.net.static_forward(x).argmax(1))
+    assert np.array_equal(trained.static_predictions(16), trained.net.static_forward(x).argmax(1))
     effort = Effort(spet_fraction=0.3, spet_threshold=0.5, spet_chunk=16)
     fresh = DynamicNet(trained.model, trained.net.input_shape, calibration_images=None)
     fresh.calibration = trained.net.calibration

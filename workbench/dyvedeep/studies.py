@@ -12,10 +12,6 @@ tuner; the studies expose the global knobs.
 
 from __future__ import annotations
 
-import functools
-
-import numpy as np
-
 from workbench.core import Float, Int, Metric, Study
 from workbench.core.vocabulary import canonical_metric, seed_knob
 from workbench.dyvedeep.effort import Effort
@@ -117,18 +113,6 @@ EFFORT = Study(
 )
 
 
-@functools.lru_cache(maxsize=32)
-def static_predictions(seed: int, images: int) -> np.ndarray:
-    """The static network's predicted classes of the first ``images`` test images (read-only; computed once per
-    network and image count: every point of a dyvedeep.ops curve compares with them)."""
-    from workbench.dyvedeep.network import trained_network
-
-    trained = trained_network(seed)
-    predictions = trained.net.static_forward(trained.test_subset(images)[0]).argmax(1)
-    predictions.flags.writeable = False
-    return predictions
-
-
 def evaluate_ops(spet_fraction: float, spet_threshold: float, spet_chunk: int, sig_threshold: float,
                  sim_threshold: float, var_threshold: float, images: int, seed: int) -> dict:
     """Operation breakdown of one global setting on the first ``images`` test images (fast)."""
@@ -138,7 +122,7 @@ def evaluate_ops(spet_fraction: float, spet_threshold: float, spet_chunk: int, s
     x, y = trained.test_subset(images)
     effort = _effort(spet_fraction, spet_threshold, spet_chunk, sig_threshold, sim_threshold, var_threshold)
     result = trained.net.run(x, effort)
-    agree = float((result.logits.argmax(1) == static_predictions(seed, images)).mean())
+    agree = float((result.logits.argmax(1) == trained.static_predictions(images)).mean())
     return {"agreement": 100 * agree, "accuracy": 100 * result.accuracy(y), **_ops_metrics(result)}
 
 

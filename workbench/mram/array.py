@@ -221,7 +221,8 @@ def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = 
     replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another).
 
     Cached by its (hashable, frozen) arguments: a system kernel or a CiM sweep prices the same organisation at every
-    point of its curve. The result is shared, so callers must not modify its part dictionaries."""
+    point of its curve. The result is shared, so callers must not modify its part dictionaries; code that replaces the
+    switching tables (:func:`~workbench.mram.device.switching_table`'s cache) clears this cache too."""
     a = array or ArrayConfig()
     k = knobs or WriteConfig()
     if a.read_voltage_v >= k.write_voltage_v:
