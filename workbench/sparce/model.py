@@ -47,7 +47,7 @@ class _Image:
 def _image(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig, synthetic: float | None,
            seed: int, gemm: str, workload: str, input_size: int, index: int) -> _Image:
     """Test image ``index`` (activations from ``seed`` when ``synthetic``) through both cores; cached, since a sweep
-    curve or a knob change recomputes the same images (the rows are shared: read them only)."""
+    curve or a knob change recomputes the same images (the sums are shared: read them only)."""
     if workload == "digits_cnn":
         net = quantised_network(size=input_size)
         calls = calls_numpy(net, net.test_x[index % len(net.test_x)], synthetic, seed=seed, gemm=gemm)
