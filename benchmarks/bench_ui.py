@@ -44,8 +44,19 @@ pruning 2.1 / 1.7 / 0.44 / 0.34 [122-161 ms], sparce 1.7 / 1.7 / 0.93 / 0.29 [83
 waits for the page's remaining widget models (with ``--settle 4`` pruning's first equalled the later ones, 0.79 vs
 0.72 s at load 7). Before (issue 28): reopens 27-45 s behind a refill, first change 3-8 s.
 
+``--against CHECKOUT`` times the notebooks' interactive Explorers in-kernel in this checkout and in another one (e.g.
+``git worktree add --detach /tmp/main-ref main``, its ``data/results`` linked to this one's so no cache is rebuilt),
+each in fresh processes taking turns: the median over the first numeric knob's grid (the table above's number) and
+the first slider step right after the Explorer opened against the later steps. Measured 2026-12-07 on the shared
+2-core machine (load 1.9), ms, main (b7075e4) -> this branch: dyvedeep.ops 155.5 -> 105.4, mram.cim_sensing 101.6 ->
+58.2, mram.system 148.2 -> 32.2, pruning.schedule_cost 133.3 -> 36.2, sparce.trace 235.9 -> 71.8 (an epoch priced once
+per distinct widths, an MRAM organisation once per curve, a SparCE image once per configuration, the DyVEDeep check
+points without strided argmax and fancy indexing; every output bit-identical); first step / later steps 0.98-1.12
+on both. A knob change's chart costs 20-30 ms of it. In the browser the first change also waited for the sections
+built right after open (0.4-0.7 s on sparce and dyvedeep): they now wait until the knobs have been quiet for 1 s.
+
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
-[--dashboards tim_dnn pruning] [--no-kernel] [--reopen]``.
+[--dashboards tim_dnn pruning] [--no-kernel] [--reopen] [--against CHECKOUT --studies S1 S2]``.
 """
 
 from __future__ import annotations
@@ -199,6 +210,64 @@ def notebook_explorers() -> list[tuple[str, str, dict]]:
     return found
 
 
+def explorer_knob_times(repeats: int, only: list[str] | None = None) -> dict[str, dict[str, float]]:
+    """Per interactive Explorer of the notebooks (as the notebook opens it; ``only``: study names): ms of the first
+    knob change after the Explorer opened (its first slider one step right, as ``--reopen``'s browser step), the
+    median of ``repeats`` later steps (left and right in turn), and the median over the first numeric knob's grid
+    (:func:`knob_change_ms`, the in-kernel table's number)."""
+    from workbench.ui import Explorer
+
+    times = {}
+    for _, name, kwargs in notebook_explorers():
+        study = get_study(name)
+        if study.cost != "interactive" or (only and name not in only) or name in times:
+            continue
+        explorer = Explorer(study, debounce_s=0, **kwargs)
+        knob = next(k for k in study.knobs if isinstance(k, (Float, Int)))
+        widget, start = explorer.controls.widgets[knob.name], explorer.controls.widgets[knob.name].value
+        step = knob.step or (1 if isinstance(knob, Int) else (knob.high - knob.low) / 20)
+        other = start + step if start + step <= knob.high else start - step
+        steps = []
+        for index in range(repeats + 1):
+            started = time.perf_counter()
+            widget.value = type(start)(other if index % 2 == 0 else start)
+            steps.append((time.perf_counter() - started) * 1e3)
+        grid, _ = knob_change_ms(study, repeats, **kwargs)
+        times[name] = {"first": steps[0], "later": statistics.median(steps[1:]), "grid": grid}
+    return times
+
+
+def compare_checkouts(reference: Path, repeats: int, only: list[str] | None, rounds: int) -> None:
+    """:func:`explorer_knob_times` of this checkout and of ``reference`` (another checkout, e.g. a worktree of main),
+    each in fresh processes taking turns (``rounds`` each; medians), printed side by side with their ratio."""
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parents[1]
+    runs: dict[str, list[dict]] = {"this": [], "reference": []}
+    for _ in range(rounds):
+        for label, root in (("reference", reference), ("this", here)):
+            command = [sys.executable, __file__, "--explorer-json", "--repeats", str(repeats),
+                       *(["--studies", *only] if only else [])]
+            output = subprocess.run(command, env={**os.environ, "PYTHONPATH": str(root)}, cwd=root, check=True,
+                                    capture_output=True, text=True).stdout
+            runs[label].append(json.loads(output.splitlines()[-1]))
+
+    def median(label: str, name: str, key: str) -> float:
+        return statistics.median(run[name][key] for run in runs[label])
+
+    print(f"In-kernel knob change of the notebooks' interactive Explorers, ms (median of {rounds} processes each; "
+          f"load {os.getloadavg()[0]:.1f}): grid = median over the first numeric knob's grid (target < 100), "
+          "first / later = one slider step right after open / the later steps")
+    print(f"{'study':24s} {'grid ref':>9s} {'grid this':>9s} {'ratio':>6s}   {'first/later ref':>16s} "
+          f"{'first/later this':>17s}")
+    for name in runs["this"][0]:
+        grid_ref, grid_this = median("reference", name, "grid"), median("this", name, "grid")
+        ratios = [median(label, name, "first") / median(label, name, "later") for label in ("reference", "this")]
+        print(f"{name:24s} {grid_ref:9.1f} {grid_this:9.1f} {grid_this / grid_ref:6.2f}   {ratios[0]:16.2f} "
+              f"{ratios[1]:17.2f}")
+
+
 def knob_changes(repeats: int) -> None:
     rows = [("bench.rc (history)", *knob_change_ms(RC, repeats, x="energy_nj", y="gain_db")),
             ("bench.rc (21-point sweep curve)", *knob_change_ms(RC, repeats, x="energy_nj", y="gain_db",
@@ -349,7 +418,19 @@ def main() -> None:
     parser.add_argument("--knob-changes", type=int, default=6, help="browser knob changes per dashboard (--reopen)")
     parser.add_argument("--settle", type=float, default=0.0, metavar="SECONDS",
                         help="pause between the first chart and the first knob change (--reopen; default 0)")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="time the notebooks' interactive Explorers in-kernel here and in CHECKOUT (e.g. a "
+                             "worktree of main), side by side")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh processes per checkout (--against)")
+    parser.add_argument("--studies", nargs="+", help="interactive studies to time (--against; default: all)")
+    parser.add_argument("--explorer-json", action="store_true", help=argparse.SUPPRESS)  # one --against process
     args = parser.parse_args()
+    if args.explorer_json:
+        print(json.dumps(explorer_knob_times(args.repeats, args.studies)))
+        return
+    if args.against:
+        compare_checkouts(args.against, args.repeats, args.studies, args.rounds)
+        return
     if args.reopen:
         reopen_and_knobs(args.dashboards, args.knob_changes, args.settle)
         return

@@ -120,3 +120,20 @@ def test_quick_reproduction_gives_d1():
     per_network = [float(v) for v in re.search(r"per network ([-\d., ]+) pp", loss.note).group(1).split(", ")]
     assert len(per_network) == len(SEEDS) and loss.workbench == pytest.approx(np.mean(per_network), abs=0.01)
     assert loss.interval.low <= loss.workbench <= loss.interval.high
+
+
+def test_cached_static_predictions_and_check_weights_change_no_result(trained):
+    """dyvedeep.ops compares with cached static predictions and the engine caches its check-point weights: the
+    results equal a fresh network's (no cache) and the static network's own predictions."""
+    from workbench.dyvedeep.engine import DynamicNet
+
+    x = trained.test_subset(16)[0]
+    assert np.array_equal(trained.static_predictions(16), trained.net.static_forward(x).argmax(1))
+    effort = Effort(spet_fraction=0.3, spet_threshold=0.5, spet_chunk=16)
+    fresh = DynamicNet(trained.model, trained.net.input_shape, calibration_images=None)
+    fresh.calibration = trained.net.calibration
+    for _ in range(2):  # the second run reads the cache
+        cached = trained.net.run(x, effort)
+        assert np.array_equal(cached.logits, fresh.run(x, effort).logits)
+        fresh._prefix_cache.clear()
+        assert cached.dynamic_ops == fresh.run(x, effort).dynamic_ops

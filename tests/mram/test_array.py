@@ -212,3 +212,12 @@ def test_iso_area_grows_the_vsh_magnet_and_channel_by_the_physics():
     assert w_large.overdrive == pytest.approx(w_small.overdrive * w_large.current_a / w_small.current_a / ratio)
     with pytest.raises(ValueError, match="iso_condition='iso_volume'"):
         WriteConfig(iso_condition="iso_volume")
+
+
+def test_cached_evaluation_is_the_uncached_one():
+    """evaluate is cached by its arguments (a curve prices one organisation at every point): the same figures as
+    computing it afresh."""
+    for kind, differential in ORGANISATIONS.values():
+        array, knobs = ArrayConfig(words_per_access=2), WriteConfig()
+        assert evaluate(kind, differential, array, knobs) is evaluate(kind, differential, array, knobs)
+        assert evaluate(kind, differential, array, knobs) == evaluate.__wrapped__(kind, differential, array, knobs)

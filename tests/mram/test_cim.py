@@ -109,3 +109,18 @@ def test_word_error_rate_with_and_without_ecc():
     assert with_ecc == pytest.approx(38 * 37 / 2 * p * p, rel=0.02)
     with pytest.raises(ValueError, match="ber"):
         cim.word_error_rate(1.5)
+
+
+def test_gaussian_ber_is_the_normal_tail_of_each_input_combinations_margin():
+    """ber_gauss is the mean over input combinations of P(margin < 0) of a normal with their mean and sigma, here
+    recomputed from the drawn margins with scipy.stats.norm."""
+    from scipy.stats import norm
+
+    var = cim.VariationConfig(sigma_rp=0.12, sigma_tmr=0.1, samples=500)
+    drawn = {}
+    stats = cim.sense_statistics("stt", False, var, samples_out=drawn)
+    for op in ("READ", "OR", "AND", "XOR"):
+        groups = np.split(drawn[op], 2 if op == "READ" else 4)
+        expected = float(np.mean([norm.sf(g.mean() / max(g.std(), 1e-30)) for g in groups]))
+        assert stats[op].ber_gauss == expected
+        assert stats[op].margin_3sigma_v == min(float(g.mean() - 3 * g.std()) for g in groups)

@@ -86,3 +86,16 @@ def test_memory_saving_depends_on_the_batch_through_the_update_traffic():
     small, large = (compare(prof, schedule, 12, 1, batch)["memory_saving"] for batch in (1, 512))
     assert small != pytest.approx(large, abs=1e-6)
     assert compare(prof, schedule, 12, 1, 1)["compute_saving"] == compare(prof, schedule, 12, 1, 512)["compute_saving"]
+
+
+@pytest.mark.parametrize("every_n, stop_epoch, target", [(1, 30, 0.5), (5, 100, 0.3), (7, 7, 0.9)])
+def test_compare_counts_each_distinct_width_once_and_sums_the_same_numbers(every_n, stop_epoch, target):
+    """compare prices an epoch once per distinct widths; its totals equal the epoch-by-epoch sum, bit for bit."""
+    from workbench.pruning.accounting import TRAIN_PASSES
+    from workbench.pruning.analytic import schedule_widths
+
+    prof, schedule = profile("vgg16", 32), PruneSchedule(every_n, stop_epoch, target, "layer")
+    result = compare(prof, schedule, 120, 10)
+    widths = schedule_widths(prof, schedule, 120)
+    assert result["pwt_macs"] == sum(TRAIN_PASSES * prof.cost(w)[0] for w in widths)
+    assert result["pwt_memory"] == sum(prof.training_memory(w, 128).total for w in widths)

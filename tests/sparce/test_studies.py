@@ -63,3 +63,15 @@ def test_relu_zeros_are_reported_apart_from_padding(core):
     assert dense["relu_zero_density"] > own["relu_zero_density"] > 0
     blocked = core.evaluate(variant="neon", gemm_kernel="gemm_blocked")
     assert blocked["time_reduction"] > core.evaluate(variant="neon")["time_reduction"]
+
+
+def test_cached_images_give_the_uncached_figures():
+    """evaluate caches each image's timing (a curve and a knob change recompute the same images): the figures equal
+    those computed with an empty cache, layer table included."""
+    from workbench.sparce import model
+
+    point = dict(activations="synthetic", sparsity=0.4, images=2)
+    warm = model.evaluate(**point)
+    model._image.cache_clear()
+    cold = model.evaluate(**point)
+    assert warm == cold

@@ -64,3 +64,27 @@ def test_a_section_neared_while_the_reader_turns_knobs_waits_until_they_are_quie
         return section.built
 
     assert asyncio.run(reader())
+
+
+def test_sections_near_the_window_at_page_open_wait_for_a_knob_turned_at_once(store, monkeypatch):
+    """Issue 28: the first knob change after an open waited for the sections below the first being built (sparce
+    and dyvedeep: 0.4-0.7 s); the page's first placeholder message counts as a knob edit."""
+    from workbench.ui import deferred
+
+    monkeypatch.setattr(deferred, "_page_opened", [False])
+    monkeypatch.setattr(deferred, "_last_edit", [-float("inf")])
+    first = Explorer(LENS, x="weight_g", y="brightness", store=store, debounce_s=0)
+    below = [Explorer.deferred(LENS, x="weight_g", y="brightness", store=store) for _ in range(2)]
+
+    async def reader():
+        for section in below:  # the page draws and its placeholders near the window
+            near(section)
+        await asyncio.sleep(QUIET_S / 4)
+        waiting = [section.built for section in below]
+        first.controls.widgets["focal_mm"].value = 80.0  # answered at once: nothing is being built
+        await asyncio.sleep(QUIET_S * 1.5)
+        later = Explorer.deferred(LENS, x="weight_g", y="brightness", store=store)
+        near(later)  # a later placeholder, the knobs quiet, builds at once
+        return waiting, [section.built for section in below], later.built
+
+    assert asyncio.run(reader()) == ([False, False], [True, True], True)

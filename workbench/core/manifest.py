@@ -276,7 +276,7 @@ def check_preset_types(path: Path, values: dict[str, Any], config: type) -> None
 
     A preset value of the wrong type would otherwise fail far from the file, e.g. in a knob declared from it.
     """
-    hints = typing.get_type_hints(config)
+    hints = _field_types(config)
     for name, value in values.items():
         kind = hints.get(name)
         if kind not in _TYPE_WORDS or _has_type(value, kind):
@@ -296,6 +296,13 @@ def check_preset_entries(owner: str, path: Path, values: dict[str, Any], sources
     if unsourced:
         raise ValueError(f"{owner}: entries without a source: {unsourced}")
     check_preset_types(path, values, config)
+
+
+@functools.lru_cache(maxsize=64)
+def _field_types(config: type) -> dict[str, Any]:
+    """The resolved field annotations of the dataclass ``config`` (once per class: resolving them takes ~0.2 ms, and
+    every model built from a preset checks its values)."""
+    return typing.get_type_hints(config)
 
 
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}

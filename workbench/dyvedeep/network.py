@@ -13,7 +13,7 @@ import functools
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -45,10 +45,20 @@ class TrainedNet:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    _static: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def test_subset(self, images: int) -> tuple[np.ndarray, np.ndarray]:
         """The first ``images`` test images (all when ``images`` >= the split size)."""
         return self.x_test[:images], self.y_test[:images]
+
+    def static_predictions(self, images: int) -> np.ndarray:
+        """The static network's predicted classes of the first ``images`` test images (read-only; computed once per
+        image count: every point of a dyvedeep.ops curve compares with them)."""
+        if images not in self._static:
+            predictions = self.net.static_forward(self.test_subset(images)[0]).argmax(1)
+            predictions.flags.writeable = False
+            self._static[images] = predictions
+        return self._static[images]
 
 
 def _key(seed: int) -> str:

@@ -122,7 +122,7 @@ def evaluate_ops(spet_fraction: float, spet_threshold: float, spet_chunk: int, s
     x, y = trained.test_subset(images)
     effort = _effort(spet_fraction, spet_threshold, spet_chunk, sig_threshold, sim_threshold, var_threshold)
     result = trained.net.run(x, effort)
-    agree = float((result.logits.argmax(1) == trained.net.static_forward(x).argmax(1)).mean())
+    agree = float((result.logits.argmax(1) == trained.static_predictions(images)).mean())
     return {"agreement": 100 * agree, "accuracy": 100 * result.accuracy(y), **_ops_metrics(result)}
 
 

@@ -30,6 +30,7 @@ and Elmore delay are the line parasitics passed to :func:`~workbench.mram.writep
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 
@@ -215,12 +216,17 @@ def row_decoder(kind: str, a: ArrayConfig, active: int = 1, scale: float = 1.0) 
     return decoder(a.rows, library_tech(), pitch_um=math.sqrt(cell_area_um2(kind, scale=scale)), active=active)
 
 
+@functools.lru_cache(maxsize=256)
 def evaluate(kind: str, differential: bool = False, array: ArrayConfig | None = None,
              knobs: WriteConfig | None = None, *, include_write: bool = True,
              spin_efficiency: float | None = None) -> ArrayResult:
     """Read and write energy/latency per access, and area, of one organisation (see the module docstring);
     ``include_write=False`` skips the write (no LLG table needed; write figures are NaN). ``spin_efficiency``
-    replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another)."""
+    replaces the write path's ``I_s / I_c`` (break-even curves: the efficiency at which one path matches another).
+
+    Cached by its (hashable, frozen) arguments: a system kernel or a CiM sweep prices the same organisation at every
+    point of its curve. The result is shared, so callers must not modify its part dictionaries; code that replaces the
+    switching tables (:func:`~workbench.mram.device.switching_table`'s cache) clears this cache too."""
     a = array or ArrayConfig()
     k = knobs or WriteConfig()
     if a.read_voltage_v >= k.write_voltage_v:

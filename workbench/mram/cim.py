@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from workbench.core.knobs import knob_field, validate_config
 from workbench.mram.array import ArrayConfig, ArrayResult, evaluate, row_decoder
@@ -277,8 +277,9 @@ def sense_statistics(kind: str = "stt", differential: bool = False, var: Variati
     out = {}
     for op, groups in margins.items():
         allm = np.concatenate(groups)
-        worst = min(float(g.mean() - 3 * g.std()) for g in groups)
-        ber_gauss = float(np.mean([norm.sf(g.mean() / max(g.std(), 1e-30)) for g in groups]))
+        means, sigmas = np.array([g.mean() for g in groups]), np.array([g.std() for g in groups])
+        worst = float((means - 3 * sigmas).min())
+        ber_gauss = float(ndtr(-(means / np.maximum(sigmas, 1e-30))).mean())  # Gaussian tail P(margin < 0)
         if samples_out is not None:
             samples_out[op] = allm
         out[op] = OpStats(op, float(allm.mean()), float(allm.std()), worst, float((allm <= 0).mean()), ber_gauss)

@@ -159,18 +159,24 @@ def compare(profile: NetworkProfile, schedule: PruneSchedule, epochs: int, retra
         raise ValueError(f"stop_epoch={schedule.stop_epoch} is not allowed; allowed: <= epochs={epochs}")
     pwt = schedule_widths(profile, schedule, epochs)
     once = PruneSchedule(1, 1, schedule.target_ratio, "layer", schedule.min_channels)
-    final_widths = {k: w - once.removals(profile.widths)[0][k] for k, w in profile.widths.items()}
+    removed = once.removals(profile.widths)[0]
+    final_widths = {k: w - removed[k] for k, w in profile.widths.items()}
+    per_widths: dict[tuple[int, ...], tuple[float, float]] = {}
 
-    def macs(widths: dict[str, int]) -> float:
-        return TRAIN_PASSES * profile.cost(widths)[0]
+    def epoch_cost(widths: dict[str, int]) -> tuple[float, float]:
+        """(training MACs, training memory) per sample of an epoch at ``widths``, counted once per distinct widths
+        (the widths change only at the schedule's steps, so most epochs repeat the one before)."""
+        key = tuple(widths.values())
+        if key not in per_widths:
+            per_widths[key] = (TRAIN_PASSES * profile.cost(widths)[0],
+                               profile.training_memory(widths, batch_size).total)
+        return per_widths[key]
 
-    def memory(widths: dict[str, int]) -> float:
-        return profile.training_memory(widths, batch_size).total
-
-    pwt_macs = sum(macs(w) for w in pwt)
-    pwt_memory = sum(memory(w) for w in pwt)
-    base_macs = epochs * macs(profile.widths) + retrain_epochs * macs(final_widths)
-    base_memory = epochs * memory(profile.widths) + retrain_epochs * memory(final_widths)
+    pwt_macs = sum(epoch_cost(w)[0] for w in pwt)
+    pwt_memory = sum(epoch_cost(w)[1] for w in pwt)
+    (full_macs, full_memory), (final_macs, final_memory) = epoch_cost(profile.widths), epoch_cost(final_widths)
+    base_macs = epochs * full_macs + retrain_epochs * final_macs
+    base_memory = epochs * full_memory + retrain_epochs * final_memory
     return {
         "pwt_macs": pwt_macs,
         "pwt_memory": pwt_memory,

@@ -6,6 +6,9 @@ the GEMM and FC kernels SparCE accelerates and the non-GEMM glue (im2col, bias +
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 
 from workbench.sparce.layers import calls_vgg
@@ -24,6 +27,62 @@ def check_sparsity(activations: str, sparsity: float) -> None:
         raise ValueError(f"activations={activations!r} is not allowed; allowed: 'network' or 'synthetic'")
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"sparsity={sparsity!r} is not allowed; allowed: 0 <= sparsity <= 1")
+
+
+@dataclass(frozen=True)
+class _Image:
+    """One inference timed with and without SparCE: the cycle components, skipped and executed instructions (whole
+    numbers) of its calls summed per ``(layer, "gemm" or "glue", "sparce" or "base")`` in call order, and the zeros
+    its GEMM/FC operands hold (see :func:`evaluate`)."""
+
+    parts: dict[tuple[str, str, str], dict[str, int]]
+    zeros: int
+    total: int
+    relu_zeros: int
+    relu_total: int
+    padding: int
+
+
+@functools.lru_cache(maxsize=1024)
+def _image(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig, synthetic: float | None,
+           seed: int, gemm: str, workload: str, input_size: int, index: int) -> _Image:
+    """Test image ``index`` (activations from ``seed`` when ``synthetic``) through both cores; cached, since a sweep
+    curve or a knob change recomputes the same images (the sums are shared: read them only)."""
+    if workload == "digits_cnn":
+        net = quantised_network(size=input_size)
+        calls = calls_numpy(net, net.test_x[index % len(net.test_x)], synthetic, seed=seed, gemm=gemm)
+    else:
+        calls = calls_vgg(index, synthetic, seed=seed, gemm=gemm)
+    plain = [(f, inputs) for _, f, inputs, _ in calls]
+    parts: dict[tuple[str, str, str], dict[str, int]] = {}
+    for kind, model in zip(("sparce", "base"), _trace_models(variant, sasa_size, sasa_assoc, config)):
+        for (layer, function, _, _), row in zip(calls, model.run(plain, per_call=True)):
+            part = "gemm" if function in GEMM_KERNELS else "glue"
+            acc = parts.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
+                                                                                         "instructions"], 0))
+            for k in acc:
+                acc[k] += row[k]
+    zeros = total = relu_zeros = relu_total = padding = 0
+    for _, function, inputs, _ in calls:
+        if function in GEMM_KERNELS:
+            data = inputs["x"] if function == "fc" else inputs["X"]
+            zeros += int((data == 0).sum())
+            total += data.size
+        if function in ("im2col", "fc"):   # a layer's input activations, before any padding
+            x = inputs["x"]
+            relu_zeros += int((x == 0).sum())
+            relu_total += x.size
+        if function == "im2col":           # operands that are padding: im2col of an all-ones map
+            cols = im2col_ref(np.ones((1, *x.shape[1:]), np.int32), inputs["k"], inputs["pad"])
+            padding += int((cols == 0).sum()) * x.shape[0]
+    return _Image(parts, zeros, total, relu_zeros, relu_total, padding)
+
+
+@functools.lru_cache(maxsize=64)
+def _trace_models(variant: str, sasa_size: int, sasa_assoc: int, config: PipelineConfig) -> tuple[TraceModel, ...]:
+    """The core with SparCE and the baseline core of this configuration (a run keeps no state between calls)."""
+    return (TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config),
+            TraceModel(variant, sparce=False, config=config))
 
 
 def evaluate(variant: str = "scalar", activations: str = "network", sparsity: float = 0.5, images: int = 4,
@@ -47,38 +106,20 @@ def evaluate(variant: str = "scalar", activations: str = "network", sparsity: fl
     config = config or PipelineConfig()
     if workload not in WORKLOADS:
         raise ValueError(f"workload={workload!r} is not allowed; allowed: one of {WORKLOADS}")
-    net = quantised_network(size=input_size) if workload == "digits_cnn" else None
-    with_model = TraceModel(variant, sparce=True, sasa_size=sasa_size, sasa_assoc=sasa_assoc, config=config)
-    base_model = TraceModel(variant, sparce=False, config=config)
     layers: dict = {}
     zeros = total = relu_zeros = relu_total = padding = 0
+    synthetic = sparsity if activations == "synthetic" else None
     for i in range(images):
-        synthetic = sparsity if activations == "synthetic" else None
-        if net is None:
-            calls = calls_vgg(i, synthetic, seed=seed + i, gemm=gemm)
-        else:
-            calls = calls_numpy(net, net.test_x[i % len(net.test_x)], synthetic, seed=seed + i, gemm=gemm)
-        plain = [(f, inputs) for _, f, inputs, _ in calls]
-        runs = (("sparce", with_model.run(plain, per_call=True)), ("base", base_model.run(plain, per_call=True)))
-        for kind, rows in runs:
-            for (layer, function, _, _), row in zip(calls, rows):
-                part = "gemm" if function in GEMM_KERNELS else "glue"
-                acc = layers.setdefault((layer, part, kind), dict.fromkeys(list(COMPONENTS) + ["cycles", "skipped",
-                                                                                              "instructions"], 0))
-                for k in acc:
-                    acc[k] += row[k]
-        for _, function, inputs, _ in calls:
-            if function in GEMM_KERNELS:
-                data = inputs["x"] if function == "fc" else inputs["X"]
-                zeros += int((data == 0).sum())
-                total += data.size
-            if function in ("im2col", "fc"):   # a layer's input activations, before any padding
-                x = inputs["x"]
-                relu_zeros += int((x == 0).sum())
-                relu_total += x.size
-            if function == "im2col":           # operands that are padding: im2col of an all-ones map
-                cols = im2col_ref(np.ones((1, *x.shape[1:]), np.int32), inputs["k"], inputs["pad"])
-                padding += int((cols == 0).sum()) * x.shape[0]
+        image = _image(variant, sasa_size, sasa_assoc, config, synthetic, seed + i, gemm, workload, input_size, i)
+        for key, sums in image.parts.items():  # whole numbers: the order of the additions does not matter
+            acc = layers.setdefault(key, dict.fromkeys(sums, 0))
+            for k in acc:
+                acc[k] += sums[k]
+        zeros += image.zeros
+        total += image.total
+        relu_zeros += image.relu_zeros
+        relu_total += image.relu_total
+        padding += image.padding
     def cycles(kind, part=None):
         return sum(v["cycles"] for (layer, p, k), v in layers.items() if k == kind and (part is None or p == part))
     base, sparce = cycles("base"), cycles("sparce")

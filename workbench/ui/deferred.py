@@ -9,7 +9,10 @@ part of the page (so scrolling finds it ready), or at once when code asks for it
 
 A knob change goes first: a section asked for within :data:`QUIET_S` of the reader's last knob edit is built once
 the knobs have been quiet that long (right after a page opens, the section below the first is asked for at once,
-and building it made the first knob change wait 1-2 s; issue 28).
+and building it made the first knob change wait 1-2 s; issue 28). The page's opening counts as an edit: the first
+placeholder message a kernel receives comes from a page that has just drawn its first section, whose reader may
+turn a knob at once (the sections near the window took 0.4-0.7 s to build on sparce and dyvedeep, which the first
+knob change waited for).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ QUIET_S = 1.0
 """Seconds without a knob edit before a section the reader nears is built (the kernel answers knobs first)."""
 
 _last_edit = [-float("inf")]
+_page_opened = [False]
 
 
 def note_knob_edit() -> None:
@@ -91,9 +95,17 @@ class Deferred(widgets.VBox):
         self.error: str | None = None
         self.placeholder = NearWindow(label=f"Loading {label} …")
         self.placeholder.add_class("wb-deferred")
-        self.placeholder.on_msg(lambda widget, content, buffers: _when_quiet(self.build))
+        self.placeholder.on_msg(lambda widget, content, buffers: self._near())
         super().__init__([self.placeholder])
         _PENDING.add(self)
+
+    def _near(self) -> None:
+        """The placeholder came near the visible page: build once the knobs are quiet (the first such message of a
+        kernel is its page opening, which counts as a knob edit)."""
+        if not _page_opened[0]:
+            _page_opened[0] = True
+            note_knob_edit()
+        _when_quiet(self.build)
 
     @property
     def built(self) -> bool:
