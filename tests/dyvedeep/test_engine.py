@@ -143,3 +143,26 @@ def test_bad_input_is_named():
     with pytest.raises(ValueError, match="only 3x3"):
         DynamicNet(nn.Sequential(nn.Conv2d(1, 2, 5, padding=2), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
                                  nn.Linear(2, 2)), (1, 6, 6))
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_a_run_of_many_images_is_the_sum_of_their_single_image_runs(tiny, setting):
+    """The engine counts per image and adds up (stopped neurons by check point, not one array per neuron): every
+    per-layer count of a batch, the termination and sampling counts included, and its maps equal those of its images
+    run one by one (the logits to float rounding: BLAS sums a batch in another order), and the terms add up to the
+    static count."""
+    net, images = tiny
+    effort = SETTINGS[setting]
+    together = net.run(images, effort, keep_maps=True)
+    alone = [net.run(image[None], effort, keep_maps=True) for image in images]
+    np.testing.assert_allclose(together.logits, np.concatenate([r.logits for r in alone]), rtol=1e-6, atol=1e-6)
+    for index, stats in enumerate(together.layers):
+        for name in ("mac_ops", "activation_ops", *OVERHEADS, "terminated", "interpolated", "approximated_channels",
+                     "skipped_var", "skipped_sdss", "skipped_spet"):
+            assert getattr(stats, name) == sum(getattr(r.layers[index], name) for r in alone), (stats.name, name)
+        terms = stats.mac_ops // 2 + stats.skipped_var + stats.skipped_sdss + stats.skipped_spet
+        assert terms == stats.static_terms
+        for kind, stacked in together.maps[stats.name].items():
+            assert np.array_equal(stacked, np.concatenate([r.maps[stats.name][kind] for r in alone])), kind
+    if effort.spet_on:
+        assert sum(s.terminated for s in together.layers) > 0  # the early exits are exercised
