@@ -80,6 +80,22 @@ def test_sweep_curve_follows_knob_changes(sweep_explorer):
     assert f"{LENS.evaluate(aperture_mm=20.0)['weight_g']:.4g}" in e.table.value
 
 
+def test_moving_the_swept_knob_keeps_the_curve_and_another_knob_recomputes_it(sweep_explorer, monkeypatch):
+    from workbench.ui import explorer
+
+    e = sweep_explorer
+    curves = []
+    evaluate = explorer.evaluate_frame
+    monkeypatch.setattr(explorer, "evaluate_frame", lambda study, points: curves.append(points) or evaluate(study,
+                                                                                                          points))
+    curve = e.frame
+    e.controls.widgets["focal_mm"].value = 80.0
+    assert not curves and e.frame is curve and e.last_error is None  # only the current point ran
+    assert e.metrics == LENS.evaluate(focal_mm=80.0)
+    e.controls.widgets["aperture_mm"].value = 20.0
+    assert len(curves) == 1 and set(e.frame["aperture_mm"]) == {20.0}
+
+
 def test_invalid_combination_shows_the_study_error_and_keeps_last_chart(sweep_explorer):
     e = sweep_explorer
     spec = e.chart.spec

@@ -126,6 +126,7 @@ class Explorer(DeferredBuild, widgets.VBox):
         self.metrics: dict[str, Any] | None = None
         self.frame = pd.DataFrame()
         self.history: dict[tuple, dict] = {}  # explored points, one per distinct params, in visiting order
+        self._curve: tuple[tuple, pd.DataFrame, list[str]] | None = None  # the sweep curve of the last other knobs
         self.last_error: str | None = None
         self.thread: threading.Thread | None = None
         self._cancel = threading.Event()
@@ -233,9 +234,12 @@ class Explorer(DeferredBuild, widgets.VBox):
             else:
                 self.metrics = self.study.run(params)
                 if self.sweep_knob is not None:
-                    curve = [{**params, self.sweep_knob: value}
-                             for value in self.study.knob(self.sweep_knob).grid(self.sweep_points)]
-                    self.frame, skipped = evaluate_frame(self.study, curve)
+                    others = tuple((k, v) for k, v in params.items() if k != self.sweep_knob)
+                    if self._curve is None or self._curve[0] != others:  # moving the swept knob keeps the curve
+                        curve = [{**params, self.sweep_knob: value}
+                                 for value in self.study.knob(self.sweep_knob).grid(self.sweep_points)]
+                        self._curve = (others, *evaluate_frame(self.study, curve))
+                    _, self.frame, skipped = self._curve
                     swept = self.study.knob(self.sweep_knob).title
                     if skipped:
                         note = (f"; {len(skipped)} of the {swept} grid values are left out, e.g. {skipped[0]}"
