@@ -167,3 +167,25 @@ def _export_first_view(page) -> None:
         assert png.info["dpi"] == pytest.approx((300, 300), abs=0.5) and abs(png.width - width_in * 300) <= 2
     for path in paths:
         path.unlink()
+
+
+_FACET_FIT_JS = """() => {
+  const chart = document.querySelector('.wb-view .wb-chart');
+  const svg = chart?.querySelector('svg.marks');
+  return svg ? [chart.clientWidth, svg.getBoundingClientRect().width] : null;
+}"""
+
+
+def test_faceted_view_takes_its_widget_width_and_follows_the_window(page, voila_url):
+    """Under `workbench serve` a faceted view's panels share its widget's width (issue 28: dyvedeep's three threshold
+    panels stayed 220 px each beside an empty half page), fitted again when the window narrows."""
+    notebook = ROOT / "notebooks" / "dyvedeep.ipynb"
+    page.goto(f"{voila_url}/voila/render/notebooks/{notebook.name}", timeout=PAGE_TIMEOUT_MS)
+    wait_for_dashboards(page, dashboards_in(notebook), PAGE_TIMEOUT_MS)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 1000})
+        try:
+            page.wait_for_function(f"(() => {{ const fit = ({_FACET_FIT_JS})(); "
+                                   "return fit && fit[1] <= fit[0] + 1 && fit[1] >= 0.9 * fit[0]; })()", timeout=30_000)
+        except Exception:
+            raise AssertionError(f"at {width} px: widget and chart widths {page.evaluate(_FACET_FIT_JS)}") from None

@@ -136,20 +136,100 @@ function whenNear(el, margin, callback) {
 """JavaScript ``whenNear(el, margin, callback)``: call ``callback`` once ``el`` comes within ``margin`` (a CSS
 margin, e.g. ``"400px 0px"``) of the visible part of the page's scrolling box (waiting for ``el`` to be attached)."""
 
+FIT_FACET_JS = """
+function fitFacet(spec, width) {{
+  // a faceted chart's panels share the widget's width (Vega-Lite fits only single and layered views to a container)
+  const operator = spec?.facet && spec?.spec;
+  const facet = operator ? spec.facet : ((spec?.encoding?.column ?? spec?.encoding?.row) ? spec.encoding : null);
+  const inner = operator ? spec.spec : spec;
+  if (!facet || typeof inner.width !== "number" || !(width > 0)) return spec;
+  const field = (facet.column ?? (facet.field ? facet : null))?.field;
+  const rows = spec.data?.values ?? spec.datasets?.[spec.data?.name] ?? [];
+  const distinct = field ? new Set(rows.map((row) => row[field])).size : 1;
+  const columns = Math.max(1, Math.min(distinct, spec.columns ?? distinct));
+  const axes = spec.resolve?.scale?.y === "independent" ? columns : 1;
+  const gap = typeof spec.spacing === "number" ? spec.spacing : spec.spacing?.column ?? spec.config?.facet?.spacing
+    ?? {spacing};
+  const panel = Math.max({min_panel}, Math.floor((width - {axis} * axes - gap * (columns - 1) - {pad}) / columns));
+  const fitted = structuredClone(spec);
+  (operator ? fitted.spec : fitted).width = panel;
+  return fitted;
+}}
+"""
+"""JavaScript ``fitFacet(spec, width)``: a faceted spec (facet operator, or column / row encoding) whose panels are
+resized so that its columns, their y axes (one per panel when the y scales are independent) and the gaps fill
+``width`` px (each panel at least ``FACET_MIN_PANEL_PX``); other specs unchanged."""
+
+FACET_SPACING_PX = 20
+"""Vega-Lite's default gap (px) between facet panels."""
+
+FACET_PAD_PX = 5
+"""Vega-Lite's default padding (px) around a chart."""
+
+FACET_AXIS_PX = 70
+"""Width (px) reserved for a facet panel's y axis (ticks, labels and title) when its panels are fitted to the widget."""
+
+FACET_MIN_PANEL_PX = 120
+"""Narrowest facet panel a fitted chart gets (on a narrower widget the chart is wider than the widget)."""
+
 _SHARED_ESM = """const url = new URL({path}, window.location.origin);
 const module = await import(url.href);
 {when_near}
+{fit_facet}
 function render(view) {{
   const el = view.el;
   const height = view.model.get("spec")?.height;
   el.style.minHeight = `${{typeof height === "number" ? height + 60 : 300}}px`;
-  whenNear(el, "{margin}px 0px", () => module.default.render(view).finally(() => {{ el.style.minHeight = ""; }}));
+  // the chart module reads the spec through this model, so a faceted chart is fitted to el's width at each drawing;
+  // after a drawing its real width corrects the estimate of the axes' widths once per widget width, and when el's
+  // width changes the module's own redraw (its "change:spec" handler) draws it again at the new width
+  let fittedAt = 0, checkedAt = 0, slack = 0, redraw = null, pending = null;
+  const model = new Proxy(view.model, {{
+    get(target, key) {{
+      if (key === "get") {{
+        return (name) => {{
+          const value = target.get(name);
+          if (name !== "spec") return value;
+          const fitted = fitFacet(value, el.clientWidth + slack);
+          fittedAt = fitted === value ? 0 : el.clientWidth;
+          return fitted;
+        }};
+      }}
+      if (key === "on") {{
+        return (name, callback, ...rest) => {{
+          if (name === "change:spec") redraw = callback;
+          return target.on(name, callback, ...rest);
+        }};
+      }}
+      const value = target[key];
+      return typeof value === "function" ? value.bind(target) : value;
+    }},
+  }});
+  const settle = async (drawing) => {{
+    await drawing;
+    const drawn = el.querySelector("svg.marks, canvas");
+    if (!fittedAt || !drawn || !redraw || checkedAt === fittedAt) return;
+    checkedAt = fittedAt;
+    const miss = el.clientWidth - drawn.getBoundingClientRect().width;
+    if (Math.abs(miss) > 8) {{
+      slack += miss;
+      await redraw();
+    }}
+  }};
+  new ResizeObserver(() => {{
+    if (!fittedAt || !redraw || Math.abs(el.clientWidth - fittedAt) < 8) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => settle(redraw()), 200);
+  }}).observe(el);
+  whenNear(el, "{margin}px 0px",
+           () => settle(module.default.render({{...view, model}})).finally(() => {{ el.style.minHeight = ""; }}));
 }}
 export default {{render}};
 """
 """A chart's ESM under `workbench serve`: a stub that imports the one bundle the server serves and draws the chart
 when it comes within ``CHART_DRAW_MARGIN_PX`` of the visible page (the space it will take is held meanwhile), so a
-page draws the charts a reader sees first instead of every chart before any."""
+page draws the charts a reader sees first instead of every chart before any; a faceted chart's panels share the
+widget's width (:data:`FIT_FACET_JS`), fitted again when the window resizes."""
 
 CHART_DRAW_MARGIN_PX = 400
 """How far below (or above) the visible part of the page a chart starts being drawn."""
@@ -198,8 +278,10 @@ def offline_charts() -> None:
     if shared is None:
         alt.JupyterChart.enable_offline()
     else:
+        fit_facet = FIT_FACET_JS.format(spacing=FACET_SPACING_PX, axis=FACET_AXIS_PX, pad=2 * FACET_PAD_PX,
+                                        min_panel=FACET_MIN_PANEL_PX)
         alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared), when_near=WHEN_NEAR_JS,
-                                                   margin=CHART_DRAW_MARGIN_PX)
+                                                   fit_facet=fit_facet, margin=CHART_DRAW_MARGIN_PX)
         alt.JupyterChart._is_offline = True
         _DRAWN_WHEN_VISIBLE = True
     _OFFLINE = True
