@@ -196,7 +196,8 @@ def test_a_chip_whose_arrays_overload_their_wires_is_shown_with_a_warning(g_max_
     subtitle) exactly when a full line's current, computed here from Ohm's law and J_max x w x 1.8 w, exceeds the
     wire's limit."""
     from workbench.crossbar.inference.studies import COST
-    from workbench.crossbar.inference.views import LAYER_COST
+    from workbench.crossbar.inference.views import LAYER_COST, PLOT_WIDTH
+    from workbench.viz import svgtext
 
     point = COST.evaluate(g_max_us=g_max_us, v_read_v=v_read_v, tile_size=tile)
     width_um = 2 * 0.032 / 2  # half the 4 F^2 cell pitch at 32 nm
@@ -204,6 +205,8 @@ def test_a_chip_whose_arrays_overload_their_wires_is_shown_with_a_warning(g_max_
     assert point["line_current_ratio"] == pytest.approx(ratio)
     warnings = COST.limit_warnings(point)
     assert bool(warnings) == (ratio > 1)
-    if warnings:  # the view draws the chip at the default cells: the same line under its title
+    if warnings:  # the view draws the chip at the default cells: the same words under its title, wrapped to the plot
         chart, _ = LAYER_COST.render({"tile_size": tile})
-        assert list(chart.title.subtitle) == [f"Warning: {line}" for line in warnings]
+        lines = list(chart.title.subtitle)
+        assert " ".join(lines) == " ".join(f"Warning: {line}" for line in warnings)
+        assert len(lines) > len(warnings) and all(svgtext.text_width(line, 12.0) <= PLOT_WIDTH for line in lines)

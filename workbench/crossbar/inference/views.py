@@ -10,7 +10,11 @@ from workbench.core import Choice, View
 from workbench.crossbar.inference.cost import COMPONENTS
 from workbench.crossbar.inference.studies import COST
 from workbench.explain.figures import TORNADO_DESCRIPTION, band_view, tornado_figure
+from workbench.viz.export import wrap
 from workbench.viz.style import WARNING_COLOR, category_scale
+
+PLOT_WIDTH = 420
+"""Plot width (px) of the per-layer cost chart; its title and warnings are wrapped to it."""
 
 
 def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int, cols_per_adc: int,
@@ -26,14 +30,16 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     text = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
             f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
     limits = COST.limit_warnings(point)
-    title = alt.Title(text, subtitle=[f"Warning: {line}" for line in limits], subtitleColor=WARNING_COLOR)
+    # wrapped to the plot: a warning on one line ran past both edges of the chart
+    warnings = [part for line in limits for part in wrap(f"Warning: {line}", PLOT_WIDTH, 12.0)]
+    title = alt.Title(wrap(text, PLOT_WIDTH, 13.0), subtitle=warnings, subtitleColor=WARNING_COLOR)
     chart = alt.Chart(long, title=title).mark_bar().encode(
         x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
         y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
         color=alt.Color("component:N", title="component", scale=category_scale(COMPONENTS)),
         order=alt.Order("component:N"),
         tooltip=["layer", "component", alt.Tooltip("component_pj:Q", format=".4~g", title="energy (pJ)")],
-    ).properties(width=420, height=240)
+    ).properties(width=PLOT_WIDTH, height=240)
     return chart, long
 
 
