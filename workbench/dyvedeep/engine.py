@@ -480,14 +480,13 @@ class DynamicNet:
         return self._prefix_cache[key]
 
     def _prefix_counts(self, layer: ConvLayer, checks: list[int]) -> np.ndarray:
+        """``[J, K, C]``: how many of output channel k's first ``checks[j]`` terms (in its order) belong to input
+        channel c (terms are numbered c * 9 + ky * 3 + kx; cached per layer and checks)."""
         key = (layer.name, tuple(checks))
         if key not in self._count_cache:
-            channel = np.arange(layer.n_terms) // 9
-            counts = np.zeros((len(checks), layer.out_channels, layer.in_channels), dtype=np.int64)
-            for j, m in enumerate(checks):
-                for k in range(layer.out_channels):
-                    counts[j, k] = np.bincount(channel[layer.order[k, :m]], minlength=layer.in_channels)
-            self._count_cache[key] = counts
+            within = layer.rank[None, :, :] < np.asarray(checks)[:, None, None]  # [J, K, C * 9]
+            self._count_cache[key] = within.reshape(len(checks), layer.out_channels, layer.in_channels, 9).sum(
+                axis=3, dtype=np.int64)
         return self._count_cache[key]
 
     def _calibrate(self, images: np.ndarray) -> Calibration:
