@@ -54,6 +54,10 @@ per distinct widths, an MRAM organisation once per curve, a SparCE image once pe
 points without strided argmax and fancy indexing; every output bit-identical); first step / later steps 0.98-1.12
 on both. A knob change's chart costs 20-30 ms of it. In the browser the first change also waited for the sections
 built right after open (0.4-0.7 s on sparce and dyvedeep): they now wait until the knobs have been quiet for 1 s.
+Then (issue 28 item 1 continued), same machine at load 1.0, main (6a46e83) -> this branch: dyvedeep.ops 103.6 ->
+88.7 ms (its 21-point curve ~76 -> ~55 ms: the early-termination accounting counts stopped neurons per image, check
+and channel instead of building per-neuron arrays; outputs bit-identical); moving an Explorer's swept knob reuses
+its curve.
 
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
 [--dashboards tim_dnn pruning] [--no-kernel] [--reopen] [--against CHECKOUT --studies S1 S2]``.
