@@ -83,20 +83,21 @@ def problem(path: Path, *, manifest: bool = False) -> str | None:
     against the hash manifest of its folder (:data:`MANIFEST_NAME`) instead."""
     path = Path(path)
     record = path.parent / MANIFEST_NAME if manifest else sidecar_of(path)
+    kind = "hash manifest" if manifest else "sidecar"
     meta, wrong = json_object(record)
     if wrong is not None:
-        return f"cannot be checked: its {'hash manifest' if manifest else 'sidecar'} {record.name} {wrong}"
+        return f"cannot be checked: its {kind} {record.name} {wrong}"
     recorded = meta.get("sha256")
     if manifest:
         recorded = recorded.get(path.name) if isinstance(recorded, dict) else None
     if not isinstance(recorded, str):
-        return f"has no content hash in its {'hash manifest' if manifest else 'sidecar'} {record.name}"
+        return f"has no content hash in its {kind} {record.name}"
     try:
         digest = content_sha256(path)
     except OSError as error:
         return f"cannot be read ({error.strerror or error})"
     if digest != recorded:
-        return (f"does not match the SHA-256 its {'hash manifest' if manifest else 'sidecar'} {record.name} records "
+        return (f"does not match the SHA-256 its {kind} {record.name} records "
                 f"({digest[:12]}... vs {recorded[:12]}...): it was altered or damaged after it was written")
     return None
 
