@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from workbench.core import get_view, list_studies, list_views
 from workbench.testing.dashboards import DASHBOARD_CALL
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -51,3 +52,20 @@ def test_notebook_committed_without_outputs(path):
 
 def test_there_are_notebooks():
     assert any(p.name == "00_overview.ipynb" for p in NOTEBOOKS)
+
+
+def _shown_names() -> str:
+    return "\n".join(cell.source for path in NOTEBOOKS for cell in _code_cells(path))
+
+
+@pytest.mark.parametrize("name", list_views())
+def test_every_view_is_on_a_notebook(name):
+    assert f'"{name}"' in _shown_names(), f"view {name} is registered but no notebook shows it"
+
+
+@pytest.mark.parametrize("name", list_studies())
+def test_every_study_is_on_a_notebook(name):
+    """A study reaches a page through an Explorer of its own or through a view that reads its stored points."""
+    shown = _shown_names()
+    through_views = [view for view in list_views() if name in get_view(view).studies and f'"{view}"' in shown]
+    assert f'"{name}"' in shown or through_views, f"study {name} is registered but no notebook shows it"
