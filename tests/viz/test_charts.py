@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sample_studies import LENS
 
+from workbench.core.integrity import DamagedFile
 from workbench.core.pareto import pareto_mask
 from workbench.viz.charts import PICK, ROW, density_frame, load_reference, sweep_heatmap, tradeoff
 
@@ -123,6 +124,10 @@ def test_highlight_reference_and_order_layers(lens_frame, tmp_path):
     assert load_reference(str(path), LENS).equals(ref)
     with pytest.raises(FileNotFoundError, match="no_such_file.csv"):
         load_reference("no_such_file.csv", LENS)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81" * 64)
+    with pytest.raises(DamagedFile, match="binary.csv is not a readable CSV table"):
+        load_reference(str(binary), LENS)
     # paper points without one of the axes are left out, not an error (the axes change under the overlay)
     for partial in (ref.drop(columns="weight_g"), ref.assign(weight_g=float("nan"))):
         layers = _flat_layers(tradeoff(lens_frame, LENS, "weight_g", "brightness", reference=partial).to_dict())
@@ -250,3 +255,22 @@ def test_a_dotted_knob_is_one_column_not_a_nested_field():
     frame = pd.DataFrame({"stage.x": [1.0, 2.0, 3.0], "y": [3.0, 1.0, 2.0]})
     svg = vl_convert.vegalite_to_svg(tradeoff(frame, study, x="stage.x", y="y", color="stage.x").to_dict())
     assert all(f"x: {v}" in svg for v in (1, 2, 3))
+
+
+def test_a_hand_written_reference_table_given_by_path_is_checked_against_its_recorded_hash(tmp_path, monkeypatch):
+    import shutil
+
+    from workbench.core.integrity import MANIFEST_NAME
+    from workbench.core.paths import reference_dir
+
+    copy = tmp_path / "reference"
+    copy.mkdir()
+    for name in ("pruning_paper.csv", MANIFEST_NAME):
+        shutil.copy(reference_dir() / name, copy / name)
+    for module in ("workbench.viz.charts", "workbench.core.manifest"):
+        monkeypatch.setattr(f"{module}.reference_dir", lambda: copy)
+    intact = load_reference("pruning_paper.csv", LENS)
+    assert len(intact) == len(pd.read_csv(reference_dir() / "pruning_paper.csv"))
+    (copy / "pruning_paper.csv").write_text((copy / "pruning_paper.csv").read_text().replace("41", "14", 1))
+    with pytest.raises(DamagedFile, match="pruning_paper.csv does not match the SHA-256"):
+        load_reference("pruning_paper.csv", LENS)

@@ -81,34 +81,38 @@ def json_object(path: Path) -> tuple[dict[str, Any], str | None]:
 def problem(path: Path, *, manifest: bool = False) -> str | None:
     """What is wrong with ``path`` against the SHA-256 its sidecar records (``None``: they agree); with ``manifest``,
     against the hash manifest of its folder (:data:`MANIFEST_NAME`) instead."""
-    path = Path(path)
+    return _checked(Path(path), manifest)[1]
+
+
+def _checked(path: Path, manifest: bool) -> tuple[dict[str, Any], str | None]:
+    """The record (sidecar or hash manifest) of ``path``, read once, and what is wrong with ``path`` against it."""
     record = path.parent / MANIFEST_NAME if manifest else sidecar_of(path)
     kind = "hash manifest" if manifest else "sidecar"
     meta, wrong = json_object(record)
     if wrong is not None:
-        return f"cannot be checked: its {kind} {record.name} {wrong}"
+        return meta, f"cannot be checked: its {kind} {record.name} {wrong}"
     recorded = meta.get("sha256")
     if manifest:
         recorded = recorded.get(path.name) if isinstance(recorded, dict) else None
     if not isinstance(recorded, str):
-        return f"has no content hash in its {kind} {record.name}"
+        return meta, f"has no content hash in its {kind} {record.name}"
     try:
         digest = content_sha256(path)
     except OSError as error:
-        return f"cannot be read ({error.strerror or error})"
+        return meta, f"cannot be read ({error.strerror or error})"
     if digest != recorded:
-        return (f"does not match the SHA-256 its {kind} {record.name} records "
-                f"({digest[:12]}... vs {recorded[:12]}...): it was altered or damaged after it was written")
-    return None
+        return meta, (f"does not match the SHA-256 its {kind} {record.name} records "
+                      f"({digest[:12]}... vs {recorded[:12]}...): it was altered or damaged after it was written")
+    return meta, None
 
 
 def verify(path: Path, *, remake: str, manifest: bool = False) -> dict[str, Any]:
     """The sidecar of ``path`` (with ``manifest``: its folder's hash manifest) after checking the file against it;
     :class:`DamagedFile` naming the file, what is wrong and ``remake`` otherwise."""
-    found = problem(path, manifest=manifest)
+    meta, found = _checked(Path(path), manifest)
     if found is not None:
         raise DamagedFile(f"{path} {found}; {remake}")
-    return read_json(Path(path).parent / MANIFEST_NAME if manifest else sidecar_of(path), remake=remake)
+    return meta
 
 
 def record_manifest(folder: Path, names: list[str], *, command: str) -> Path:

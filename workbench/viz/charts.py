@@ -20,8 +20,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from workbench.core.integrity import DamagedFile
 from workbench.core.knobs import Bool, Choice, Int, Knob
-from workbench.core.manifest import reference_points
+from workbench.core.manifest import curated_tables, read_curated, reference_points
 from workbench.core.pareto import pareto_mask
 from workbench.core.paths import reference_dir
 from workbench.core.study import Study
@@ -235,10 +236,16 @@ def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) ->
     for the labelled points of the study's theme paper table (when the study declares ``reference``; see
     :func:`workbench.core.manifest.reference_points`). ``False``/``None`` give ``None``.
 
+    A hand-written table of ``data/reference/`` is checked against its recorded hash
+    (:func:`workbench.core.manifest.read_curated`); a user's own file only has to be a readable CSV table.
+
     Raises
     ------
     FileNotFoundError
         Naming the missing file.
+    ValueError
+        Naming a file that is not a readable CSV table (:class:`~workbench.core.integrity.DamagedFile`), or a
+        hand-written reference table whose content no longer matches its recorded hash.
     """
     if reference is None or reference is False:
         return None
@@ -251,7 +258,13 @@ def load_reference(reference: pd.DataFrame | str | Path | bool, study: Study) ->
         path = reference_dir() / path
     if not path.exists():
         raise FileNotFoundError(f"reference points file {path} does not exist")
-    return pd.read_csv(path)
+    if path.resolve().parent == reference_dir().resolve() and path.name in curated_tables():
+        return read_curated(path)
+    try:
+        return pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as error:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise DamagedFile(f"reference points file {path} is not a readable CSV table "
+                          f"({str(error).splitlines()[0]})") from None
 
 
 def _reference_layers(ref: pd.DataFrame, study: Study, x: str, y: str, log_x: bool | None,
