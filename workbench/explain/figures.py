@@ -112,5 +112,6 @@ def band_view(study: Study, name: str, *, x: Sequence[str], metric: str, title: 
 
     return View(name=name, theme=study.theme, func=draw, title=title,
                 knobs=(Choice("metric", metric, options=tuple(study.metric_names), help="The metric drawn."),
-                       Choice("x", x[0], options=tuple(x), help="The design knob on the horizontal axis.")),
+                       Choice("x", x[0], options=tuple(x), labels={n: study.knob(n).title for n in x},
+                              help="The design knob on the horizontal axis.")),
                 description=" ".join(filter(None, (BAND_DESCRIPTION, note))))
