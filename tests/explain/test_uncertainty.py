@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 import pytest
 
-from workbench.core import Float, Metric, Study
+from workbench.core import Choice, Float, Metric, Study
 from workbench.core.knobs import Assumed
 from workbench.core.registry import get_view
 from workbench.explain.uncertainty import _band, band
@@ -50,6 +50,35 @@ def test_a_categorical_knob_draws_a_bar_per_option():
     chart, frame = get_view("mram.cim_band").render({"x": "organisation"})
     assert list(frame["organisation"]) == ["STT", "GSH", "DGSH", "VSH", "DVSH"]
     assert [layer["mark"]["type"] for layer in chart.to_dict()["layer"]] == ["rule", "point"]
+
+
+def _adc(adc_bits: int, scale: float) -> dict:
+    return {"energy_pj": scale * 2.0 ** adc_bits, "area_um2": scale * (10.0 + adc_bits)}
+
+
+ADC = Study("toy.adc", "toy", _adc, metrics=(Metric("energy_pj", "pJ", "min", "2^bits."),
+                                             Metric("area_um2", "um^2", "min", "10 + bits.")),
+            knobs=(Choice("adc_bits", 8, options=(0, 4, 5, 6, 7, 8, 9), unit="bit", help="0: an ideal ADC."),
+                   Float("scale", 1.0, low=0.5, high=2.0, assumed=Assumed(0.8, 1.25, "why the scale"))))
+
+
+def test_the_band_follows_the_explorers_scale_policy():
+    """Issue 28 Deliver 4 in the band figure: a metric over 2.7 decades (1-512 pJ) gets a log axis, one over 0.1
+    decade a linear one, and neither the line nor the band joins "0 bit (ideal)" to 4-9 bit."""
+    from workbench.explain.figures import band_figure
+    from workbench.viz.charts import SEGMENT
+
+    chart, frame = band_figure(ADC, "energy_pj", "adc_bits", samples=16)
+    spec = chart.to_dict()
+    area, line = spec["layer"]
+    assert area["encoding"]["y"]["scale"] == line["encoding"]["y"]["scale"] == {"type": "log"}
+    assert "scale" not in area["encoding"]["x"]  # 0 bit: not all positive, a linear axis
+    assert area["encoding"]["detail"]["field"] == line["encoding"]["detail"]["field"] == SEGMENT
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert [(row["adc_bits"], row[SEGMENT]) for row in rows] == [(0, 0)] + [(b, 1) for b in range(4, 10)]
+    assert SEGMENT not in frame.columns  # the exported table holds the band only
+    area, _ = band_figure(ADC, "area_um2", "adc_bits", samples=16)[0].to_dict()["layer"]
+    assert "scale" not in area["encoding"]["y"]
 
 
 ANALYTIC_THEMES = ("tim", "crossbar", "mram", "sparce", "pad")

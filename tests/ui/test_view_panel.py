@@ -77,3 +77,44 @@ def test_a_views_metric_choice_lists_metrics_by_title():
     options = dict(panel.controls.widgets["metric"].options)
     assert options["TOPS/W"] == "tops_per_w" and "tops_per_w" not in options
     assert panel.controls.values["metric"] == "tops_per_w"
+
+
+def _knob_selectors():
+    """(view, Choice) of every registered view whose choice lists design knobs of one of its theme's studies (a band
+    view's horizontal axis), with that study."""
+    from workbench.core.knobs import Choice
+    from workbench.core.registry import get_study, get_view, list_studies, list_views
+
+    found = []
+    for name in list_views():
+        view = get_view(name)
+        for knob in view.knobs:
+            if not isinstance(knob, Choice):
+                continue
+            for study in map(get_study, list_studies(theme=view.theme)):
+                if all(str(o) in study.knob_names for o in knob.options):
+                    found.append(pytest.param(view, knob, study, id=f"{name}:{knob.name}"))
+                    break
+    return found
+
+
+@pytest.mark.parametrize(("view", "knob", "study"), _knob_selectors())
+def test_a_views_choice_of_design_knobs_lists_them_by_title(view, knob, study):
+    """Issue 28 item 3: the band views' x dropdown listed raw field names (``canvas_px`` for S_p); each option shows
+    its knob's title (label with unit, as the Explorer's own widgets), distinct within the dropdown."""
+    from workbench.ui.controls import knob_widget
+
+    options = knob_widget(knob).options
+    labels = [label for label, _ in options]
+    assert [value for _, value in options] == list(knob.options)
+    assert labels == [study.knob(str(o)).title for o in knob.options]
+    assert len(set(labels)) == len(labels)
+    for label, value in options:
+        declared = study.knob(str(value))
+        assert label != value or not (declared.label or declared.unit), f"{value!r} shown by its raw name"
+
+
+def test_every_band_view_has_a_knob_selector():
+    """The registry loop above sees every analytic theme's band view (issue 29 item 4)."""
+    names = {param.values[0].name for param in _knob_selectors()}
+    assert {"tim.assumption_band", "pad.flops_band", "crossbar.cost_band", "sparce.core_band", "mram.cim_band"} <= names

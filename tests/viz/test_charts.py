@@ -9,6 +9,7 @@ from sample_studies import LENS
 
 from workbench.core.integrity import DamagedFile
 from workbench.core.pareto import pareto_mask
+from workbench.viz import style
 from workbench.viz.charts import PICK, ROW, density_frame, load_reference, sweep_heatmap, tradeoff
 
 
@@ -274,3 +275,42 @@ def test_a_hand_written_reference_table_given_by_path_is_checked_against_its_rec
     (copy / "pruning_paper.csv").write_text((copy / "pruning_paper.csv").read_text().replace("41", "14", 1))
     with pytest.raises(DamagedFile, match="pruning_paper.csv does not match the SHA-256"):
         load_reference("pruning_paper.csv", LENS)
+
+
+def _categorical_knobs():
+    """(study, knob) of every registered study's choice or switch."""
+    from workbench.core.knobs import Bool, Choice
+    from workbench.core.registry import get_study, list_studies
+
+    return [pytest.param(name, knob.name, id=f"{name}:{knob.name}") for name in list_studies()
+            for knob in get_study(name).knobs if isinstance(knob, (Choice, Bool)) and len(knob.grid()) >= 2]
+
+
+@pytest.mark.parametrize(("name", "knob"), _categorical_knobs())
+def test_a_knobs_colours_do_not_depend_on_the_rows(name, knob):
+    """Issue 28 Deliver 4: an Explorer chart coloured by a choice gives each option the same colour whatever order
+    the points arrive in and whichever options they hold (a category changed colour between gallery runs), and
+    distinct colours within the legend."""
+    from workbench.core.registry import get_study
+
+    study = get_study(name)
+    options = study.knob(knob).grid()
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({knob: options * 3, "x_value": rng.random(3 * len(options)),
+                          "y_value": rng.random(3 * len(options))})
+
+    def colours(rows: pd.DataFrame) -> dict:
+        spec = tradeoff(rows, study, "x_value", "y_value", color=knob, pareto=False).to_dict()
+        scale = next(layer for layer in _flat_layers(spec) if "color" in layer.get("encoding", {}))
+        scale = scale["encoding"]["color"]["scale"]
+        assert len(set(scale["range"])) == len(scale["domain"])
+        return dict(zip(scale["domain"], scale["range"], strict=True))
+
+    every = colours(frame)
+    ranked = sorted(options, key=lambda o: (o if isinstance(o, (int, float)) else str(o)))  # 2 before 16
+    palette = style.PALETTE + style.EXTRA_COLOURS
+    assert every == {str(o): palette[i % len(palette)] for i, o in enumerate(ranked)}  # the declared set decides
+    shuffled = frame.sample(frac=1.0, random_state=1)
+    fewer = shuffled[shuffled[knob] != options[-1 if len(options) > 2 else 0]]  # one option missing
+    for rows in (shuffled, fewer):
+        assert colours(rows) == {c: every[c] for c in map(str, dict.fromkeys(rows[knob]))}

@@ -58,16 +58,23 @@ def test_pipeline_labels_come_from_the_declared_map_not_truncation():
     assert style.label_expr(["single", "multi"]) is None
 
 
-def test_category_colours_are_stable_across_charts_and_distinct_within_a_legend(monkeypatch):
-    monkeypatch.setattr(style, "_COLOURS", {})  # a fresh page: charts drawn earlier in this process hold colours
-    first = style.category_colours(["adc-test", "dac-test", "array-test"])
-    second = style.category_colours(["array-test", "buffers-test"])
-    assert second["array-test"] == first["array-test"]  # one colour per category across a page
-    assert second["buffers-test"] not in first.values()
-    many = style.category_colours([f"cat-test-{i}" for i in range(12)])  # more than the 8 Okabe-Ito colours
-    assert len(set(many.values())) == 12
-    scale = style.category_scale(["dac-test", "adc-test"]).to_dict()
-    assert scale == {"domain": ["dac-test", "adc-test"], "range": [first["dac-test"], first["adc-test"]]}
+def test_a_categorys_colour_is_its_place_in_the_sorted_declared_domain():
+    """Issue 28 Deliver 4: the crossbar layer-cost chart's "adc" changed colour between gallery runs, as colours went
+    to categories in the order charts and rows arrived; a colour is now a function of the declared set alone."""
+    domain = ["dac", "adc", "array", "buffers"]
+    palette = style.PALETTE + style.EXTRA_COLOURS
+    expected = {name: palette[i] for i, name in enumerate(sorted(domain))}
+    style.category_colours(["zzz", "adc", "yyy"])  # a chart drawn earlier in the process changes nothing
+    for categories in (domain, domain[::-1], ["buffers", "adc"]):  # rows in another order, categories missing
+        assert style.category_colours(categories, domain) == {c: expected[c] for c in categories}
+    assert style.category_colours(domain[::-1]) == expected  # undeclared: the categories are their own domain
+    numbers = style.category_colours(["16", "2", "8"])
+    assert list(numbers.values()) == [palette[2], palette[0], palette[1]]  # 2 < 8 < 16, not as text ("16" < "2")
+    assert style.category_colours(["other", "adc"], domain)["other"] == palette[len(domain)]  # after the domain
+    many = style.category_colours([f"cat-{i}" for i in range(20)])  # more than the 8 Okabe-Ito colours
+    assert len(set(many.values())) == 20
+    scale = style.category_scale(["dac", "adc"], domain).to_dict()
+    assert scale == {"domain": ["dac", "adc"], "range": [expected["dac"], expected["adc"]]}
 
 
 @pytest.mark.parametrize("values, log", [([0.5, 3.0, 2800.0], True), ([1.0, 10.0], False), ([4e-4, 0.18], True),

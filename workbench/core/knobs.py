@@ -285,9 +285,13 @@ class Int(_Range):
 
 @dataclass(frozen=True)
 class Choice(Knob):
-    """One of a fixed tuple of options (strings or numbers)."""
+    """One of a fixed tuple of options (strings or numbers).
+
+    ``labels`` gives an option a human label for its dropdown where its text is a name, e.g. a view's choice of a
+    design knob lists each knob by its :attr:`Knob.title` ("S_p (px)", not ``canvas_px``)."""
 
     options: tuple = field(default_factory=tuple)
+    labels: Mapping[Any, str] = field(default_factory=dict, kw_only=True, compare=False)
 
     def __post_init__(self) -> None:
         if not self.options:

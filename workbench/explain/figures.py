@@ -14,7 +14,8 @@ from workbench.core.knobs import Bool, Choice
 from workbench.core.study import Study
 from workbench.core.views import View
 from workbench.explain.sensitivity import tornado
-from workbench.viz.charts import field
+from workbench.viz import style
+from workbench.viz.charts import SEGMENT, axis_log, field
 from workbench.viz.tornado import tornado_chart
 
 
@@ -76,7 +77,9 @@ def band_figure(study: Study, metric: str, x: str, base: Mapping[str, Any] | Non
     """``metric`` of ``study`` over design knob ``x`` (up to ``values`` feasible values, the other knobs at
     ``base``) with the 5-95 % band it spans when the assumed knobs vary over their plausible ranges
     (:func:`~workbench.explain.uncertainty.band`), as a view's ``(chart, frame)``: an area around a line over a
-    numeric knob, a bar around a dot per option of a categorical one."""
+    numeric knob (log axes and breaks at categorical gaps as in the Explorer's charts,
+    :func:`workbench.viz.charts.axis_log`, :func:`workbench.viz.style.line_segments`), a bar around a dot per option
+    of a categorical one."""
     from workbench.explain.uncertainty import band
 
     points = _design_points(study, x, dict(base or {}), values)
@@ -84,13 +87,21 @@ def band_figure(study: Study, metric: str, x: str, base: Mapping[str, Any] | Non
     declared, knob = study.metric(metric), study.knob(x)
     numeric = all(isinstance(p[x], (int, float)) and not isinstance(p[x], bool) for p in points)
     column = field(x, "Q" if numeric else "N")
-    axis = (alt.X(column, title=knob.label or x) if numeric else
-            alt.X(column, title=knob.label or x, sort=[str(p[x]) for p in points]))
+    # the Explorer's scale policy (issue 28 Deliver 4): a log axis for a positive quantity spanning more than
+    # LOG_DECADES decades (or a log-scale knob), and no line or band across a categorical gap (0 bit beside 4-9 bit)
+    log_x = numeric and axis_log(study, x, frame[x])
+    log_y = axis_log(study, metric, frame[["low", "value", "high"]].to_numpy().ravel())
+    axis = (alt.X(column, title=knob.label or x, scale=alt.Scale(type="log") if log_x else alt.Undefined)
+            if numeric else alt.X(column, title=knob.label or x, sort=[str(p[x]) for p in points]))
+    scale = alt.Scale(type="log") if log_y else alt.Undefined
     tooltip = [alt.Tooltip(column, title=knob.label or x), alt.Tooltip("value:Q", format=".4~g", title="defaults"),
                alt.Tooltip("low:Q", format=".4~g", title="5 %"), alt.Tooltip("high:Q", format=".4~g", title="95 %"),
                alt.Tooltip("beats_first:Q", format=".0%", title="draws above the first point")]
-    spread = alt.Chart(frame).encode(x=axis, y=alt.Y("low:Q", title=declared.title), y2="high:Q", tooltip=tooltip)
-    center = alt.Chart(frame).encode(x=axis, y="value:Q", tooltip=tooltip)
+    plotted = frame.assign(**{SEGMENT: style.line_segments(frame[x]) if numeric else 0})
+    segment = alt.Detail(field(SEGMENT, "N"))
+    spread = alt.Chart(plotted).encode(x=axis, y=alt.Y("low:Q", title=declared.title, scale=scale), y2="high:Q",
+                                       detail=segment, tooltip=tooltip)
+    center = alt.Chart(plotted).encode(x=axis, y=alt.Y("value:Q", scale=scale), detail=segment, tooltip=tooltip)
     layers = ((spread.mark_area(opacity=0.25), center.mark_line(point=True)) if numeric else
               (spread.mark_rule(strokeWidth=8, opacity=0.35), center.mark_point(filled=True, size=60)))
     title = f"{declared.label or metric} over {knob.label or x}: the band spans the assumed parameters' ranges"
@@ -112,5 +123,6 @@ def band_view(study: Study, name: str, *, x: Sequence[str], metric: str, title: 
 
     return View(name=name, theme=study.theme, func=draw, title=title,
                 knobs=(Choice("metric", metric, options=tuple(study.metric_names), help="The metric drawn."),
-                       Choice("x", x[0], options=tuple(x), help="The design knob on the horizontal axis.")),
+                       Choice("x", x[0], options=tuple(x), labels={n: study.knob(n).title for n in x},
+                              help="The design knob on the horizontal axis.")),
                 description=" ".join(filter(None, (BAND_DESCRIPTION, note))))

@@ -50,9 +50,10 @@ def _grid_step(span_to_default: float, span: float) -> float:
 
 def knob_widget(knob: Knob, *, continuous_update: bool = True,
                 option_labels: Mapping[str, str] | None = None) -> widgets.ValueWidget:
-    """The widget for one knob, set to its default; a ``Choice`` lists its options by ``option_labels`` (e.g. a
-    view's metric choice by the metrics' titles: "TOPS/W", not ``tops_per_w``) where given, else by their short
-    labels (a pipeline as "prune > ternary > TiM", :func:`workbench.viz.style.short_label`).
+    """The widget for one knob, set to its default; a ``Choice`` lists its options by its own ``labels`` (a band
+    view's design knobs by their titles), else by ``option_labels`` (e.g. a view's metric choice by the metrics'
+    titles: "TOPS/W", not ``tops_per_w``) where given, else by their short labels (a pipeline as
+    "prune > ternary > TiM", :func:`workbench.viz.style.short_label`).
 
     Raises
     ------
@@ -105,7 +106,8 @@ def _knob_widget(knob: Knob, common: dict, continuous_update: bool,
                      step=knob.step or 1, continuous_update=continuous_update)
     if isinstance(knob, Choice):
         return _make(widgets.Dropdown, common, value=knob.default,
-                     options=[(option_labels.get(str(o), style.short_label(o)), o) for o in knob.options])
+                     options=[(knob.labels.get(o) or option_labels.get(str(o), style.short_label(o)), o)
+                              for o in knob.options])
     if isinstance(knob, Bool):
         return _make(widgets.Checkbox, common, value=knob.default, indent=False)
     raise TypeError(f"knob {knob.name!r}: no widget for knob type {type(knob).__name__}")

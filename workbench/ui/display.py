@@ -136,30 +136,6 @@ function whenNear(el, margin, callback) {
 """JavaScript ``whenNear(el, margin, callback)``: call ``callback`` once ``el`` comes within ``margin`` (a CSS
 margin, e.g. ``"400px 0px"``) of the visible part of the page's scrolling box (waiting for ``el`` to be attached)."""
 
-FIT_FACET_JS = """
-function fitFacet(spec, width) {{
-  // a faceted chart's panels share the widget's width (Vega-Lite fits only single and layered views to a container)
-  const operator = spec?.facet && spec?.spec;
-  const facet = operator ? spec.facet : ((spec?.encoding?.column ?? spec?.encoding?.row) ? spec.encoding : null);
-  const inner = operator ? spec.spec : spec;
-  if (!facet || typeof inner.width !== "number" || !(width > 0)) return spec;
-  const field = (facet.column ?? (facet.field ? facet : null))?.field;
-  const rows = spec.data?.values ?? spec.datasets?.[spec.data?.name] ?? [];
-  const distinct = field ? new Set(rows.map((row) => row[field])).size : 1;
-  const columns = Math.max(1, Math.min(distinct, spec.columns ?? distinct));
-  const axes = spec.resolve?.scale?.y === "independent" ? columns : 1;
-  const gap = typeof spec.spacing === "number" ? spec.spacing : spec.spacing?.column ?? spec.config?.facet?.spacing
-    ?? {spacing};
-  const panel = Math.max({min_panel}, Math.floor((width - {axis} * axes - gap * (columns - 1) - {pad}) / columns));
-  const fitted = structuredClone(spec);
-  (operator ? fitted.spec : fitted).width = panel;
-  return fitted;
-}}
-"""
-"""JavaScript ``fitFacet(spec, width)``: a faceted spec (facet operator, or column / row encoding) whose panels are
-resized so that its columns, their y axes (one per panel when the y scales are independent) and the gaps fill
-``width`` px (each panel at least ``FACET_MIN_PANEL_PX``); other specs unchanged."""
-
 FACET_SPACING_PX = 20
 """Vega-Lite's default gap (px) between facet panels."""
 
@@ -169,8 +145,111 @@ FACET_PAD_PX = 5
 FACET_AXIS_PX = 70
 """Width (px) reserved for a facet panel's y axis (ticks, labels and title) when its panels are fitted to the widget."""
 
+FACET_MARGIN_PX = 4
+"""Width (px) a fitted facet leaves free at its widget's edge: a panel's width moves its x tick labels, and so the
+last one's overhang, by a pixel or two from the drawing its axes were measured on."""
+
+FACET_SETTLE_PX = 8
+"""A fitted facet drawn within its widget and this close to the width it was fitted to is not fitted again."""
+
 FACET_MIN_PANEL_PX = 120
-"""Narrowest facet panel a fitted chart gets (on a narrower widget the chart is wider than the widget)."""
+"""Narrowest facet panel a fitted chart gets: where a row of panels that narrow does not fit the widget, the facet
+wraps into more rows."""
+
+FIT_FACET_JS = """
+function fitFacet(spec, width, fit = {{axisError: 0}}) {{
+  // a faceted chart's panels share the widget's width (Vega-Lite fits only single and layered views to a container);
+  // where its columns do not fit at the narrowest panel, a column facet wraps into as many rows as it takes
+  const operator = spec?.facet && spec?.spec;
+  const channels = operator ? spec.facet : spec?.encoding;
+  const wrapped = operator ? (channels.field ? channels : null) : channels?.facet;
+  const column = channels?.column ?? wrapped;
+  const inner = operator ? spec.spec : spec;
+  if (!(column || channels?.row) || typeof inner.width !== "number" || !(width > 0)) return spec;
+  const rows = spec.data?.values ?? spec.datasets?.[spec.data?.name] ?? [];
+  const distinct = column?.field ? new Set(rows.map((row) => row[column.field])).size : 1;
+  const declared = Math.max(1, Math.min(distinct, spec.columns ?? distinct));
+  const independent = spec.resolve?.scale?.y === "independent";
+  const gap = typeof spec.spacing === "number" ? spec.spacing : spec.spacing?.column ?? spec.config?.facet?.spacing
+    ?? {spacing};
+  const panelIn = (columns, axis) =>
+    Math.floor((width - axis * (independent ? columns : 1) - gap * (columns - 1) - {pad} - {margin}) / columns);
+  // an axis measured narrower than the estimate widens the panels but adds no column: a drawing in another layout
+  // (one row, or rows of another length) has other gaps and overhangs than the one it was measured on
+  let columns = declared;
+  while (columns > 1 && !channels.row && panelIn(columns, {axis} - Math.min(0, fit.axisError)) < {min_panel}) {{
+    columns -= 1;
+  }}
+  const axis = {axis} - fit.axisError;
+  const panel = Math.max({min_panel}, panelIn(columns, axis));
+  fit.axes = independent ? columns : 1;
+  fit.expected = panel * columns + axis * fit.axes + gap * (columns - 1) + {pad};
+  const fitted = structuredClone(spec);
+  (operator ? fitted.spec : fitted).width = panel;
+  fit.title = wrapTitle(fitted, width - {pad} - {margin}) + {pad};
+  if (columns < declared) {{
+    if (operator) fitted.facet = fitted.facet.column ?? fitted.facet;
+    else if (!wrapped) {{
+      fitted.encoding.facet = fitted.encoding.column;
+      delete fitted.encoding.column;
+    }}
+    fitted.columns = columns;
+  }}
+  return fitted;
+}}
+
+function wrapTitle(spec, width) {{
+  // a title (and subtitle) wider than ``width`` px broken at spaces into lines that fit (Vega does not wrap a title,
+  // and a long one on one line made the chart wider than the panels fitted to its widget); the widest line's width
+  if (spec.title == null) return 0;
+  const title = typeof spec.title === "object" && !Array.isArray(spec.title) ? spec.title : {{text: spec.title}};
+  const config = spec.config?.title ?? {{}};
+  const context = document.createElement("canvas").getContext("2d");
+  let widest = 0;
+  for (const [key, size] of [["text", title.fontSize ?? config.fontSize ?? 13],
+                             ["subtitle", title.subtitleFontSize ?? config.subtitleFontSize ?? 12]]) {{
+    const words = [title[key] ?? []].flat().join(" ").split(" ").filter(Boolean);
+    context.font = `${{size}}px ${{title.font ?? config.font ?? spec.config?.font ?? "sans-serif"}}`;
+    const lines = [];
+    for (const word of words) {{
+      const joined = `${{lines.at(-1)}} ${{word}}`;
+      if (lines.length && context.measureText(joined).width <= width) lines[lines.length - 1] = joined;
+      else lines.push(word);
+    }}
+    if (lines.length > 1) title[key] = lines;
+    widest = Math.max(widest, ...lines.map((line) => context.measureText(line).width));
+  }}
+  spec.title = title;
+  return widest;
+}}
+
+function measuredFacet(fit, width, drawn) {{
+  // a fitted facet drawn ``drawn`` px wide in a widget ``width`` px wide: where it overflows the widget or falls
+  // more than {settle} px short of the width it was fitted to, correct the estimate of its y axes' widths and say so
+  // (it is to be fitted again)
+  if (drawn <= width && width - {margin} - drawn <= {settle}) return false;
+  const error = (fit.expected - drawn) / fit.axes;
+  // a drawing as wide as its title shows only that the panels took no more: axes at least that much narrower
+  if (drawn <= fit.title + 1 && error <= 0) return false;
+  fit.axisError += error;
+  return true;
+}}
+"""
+"""JavaScript ``fitFacet(spec, width, fit)``: a faceted spec (facet operator, or column / row / facet encoding) whose
+panels are resized so that its columns, their y axes and the gaps fill ``width`` px less ``FACET_MARGIN_PX``; where
+its panels would be narrower than ``FACET_MIN_PANEL_PX``, a column facet wraps into more rows (Vega-Lite's
+``columns``) of panels at least that wide, and its title is broken into lines that fit. Other specs unchanged. A y
+axis is taken ``FACET_AXIS_PX`` less ``fit.axisError`` (the error of that estimate per axis, measured on a drawing by
+``measuredFacet(fit, width, drawn)``) wide; ``fit.axes`` is set to the number of y axes in a row (one per panel when
+the y scales are independent), ``fit.expected`` to the width the drawing should take and ``fit.title`` to its
+title's."""
+
+
+def fit_facet_js() -> str:
+    """:data:`FIT_FACET_JS` with the workbench's facet sizes filled in, as a dashboard's chart runs it."""
+    return FIT_FACET_JS.format(spacing=FACET_SPACING_PX, axis=FACET_AXIS_PX, pad=2 * FACET_PAD_PX,
+                               margin=FACET_MARGIN_PX, settle=FACET_SETTLE_PX, min_panel=FACET_MIN_PANEL_PX)
+
 
 _SHARED_ESM = """const url = new URL({path}, window.location.origin);
 const module = await import(url.href);
@@ -183,14 +262,15 @@ function render(view) {{
   // the chart module reads the spec through this model, so a faceted chart is fitted to el's width at each drawing;
   // after a drawing its real width corrects the estimate of the axes' widths once per widget width, and when el's
   // width changes the module's own redraw (its "change:spec" handler) draws it again at the new width
-  let fittedAt = 0, checkedAt = 0, slack = 0, redraw = null, pending = null;
+  let fittedAt = 0, checkedAt = 0, redraw = null, pending = null;
+  const fit = {{axisError: 0}};
   const model = new Proxy(view.model, {{
     get(target, key) {{
       if (key === "get") {{
         return (name) => {{
           const value = target.get(name);
           if (name !== "spec") return value;
-          const fitted = fitFacet(value, el.clientWidth + slack);
+          const fitted = fitFacet(value, el.clientWidth, fit);
           fittedAt = fitted === value ? 0 : el.clientWidth;
           return fitted;
         }};
@@ -210,11 +290,7 @@ function render(view) {{
     const drawn = el.querySelector("svg.marks, canvas");
     if (!fittedAt || !drawn || !redraw || checkedAt === fittedAt) return;
     checkedAt = fittedAt;
-    const miss = el.clientWidth - drawn.getBoundingClientRect().width;
-    if (Math.abs(miss) > 8) {{
-      slack += miss;
-      await redraw();
-    }}
+    if (measuredFacet(fit, el.clientWidth, drawn.getBoundingClientRect().width)) await redraw();
   }};
   new ResizeObserver(() => {{
     if (!fittedAt || !redraw || Math.abs(el.clientWidth - fittedAt) < 8) return;
@@ -278,10 +354,8 @@ def offline_charts() -> None:
     if shared is None:
         alt.JupyterChart.enable_offline()
     else:
-        fit_facet = FIT_FACET_JS.format(spacing=FACET_SPACING_PX, axis=FACET_AXIS_PX, pad=2 * FACET_PAD_PX,
-                                        min_panel=FACET_MIN_PANEL_PX)
         alt.JupyterChart._esm = _SHARED_ESM.format(path=json.dumps(shared), when_near=WHEN_NEAR_JS,
-                                                   fit_facet=fit_facet, margin=CHART_DRAW_MARGIN_PX)
+                                                   fit_facet=fit_facet_js(), margin=CHART_DRAW_MARGIN_PX)
         alt.JupyterChart._is_offline = True
         _DRAWN_WHEN_VISIBLE = True
     _OFFLINE = True

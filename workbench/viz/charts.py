@@ -151,7 +151,9 @@ def _order(study: Study, name: str, values: Any) -> list[str]:
 def _colour(study: Study, name: str, data: pd.DataFrame) -> alt.Color:
     if _is_categorical(study, name, data):
         order = _order(study, name, data[name])
-        return alt.Color(field(name, "N"), title=_title(study, name), scale=style.category_scale(order),
+        declared = _declared(study, name)  # every value a knob can take, so a colour does not depend on the rows
+        domain = declared.grid() if isinstance(declared, (Choice, Bool)) else None
+        return alt.Color(field(name, "N"), title=_title(study, name), scale=style.category_scale(order, domain),
                          legend=_legend(order))
     if isinstance(_declared(study, name), Int) and data[name].nunique() <= DISCRETE_LEVELS:  # adc_bits 4, 5, 6, 8
         return alt.Color(field(name, "O"), title=_title(study, name), scale=alt.Scale(scheme="viridis"))

@@ -15,8 +15,9 @@ autosize containing the padding), and sets its text in Source Serif Pro, an open
 and so the layout, are the same on every machine whatever fonts it has. :func:`workbench.viz.export.figure` then
 makes the figure exactly that wide with every label inside it.
 
-The colour and label policy, for every chart of a page: :func:`category_colours` gives a category the same colour on
-every chart and distinct colours within a legend; :func:`short_label` names pipelines by the declared
+The colour and label policy, for every chart of a page: :func:`category_colours` gives a category the colour of its
+place in the sorted set of categories its chart declares, the same on every chart declaring that set and distinct
+within a legend; :func:`short_label` names pipelines by the declared
 :data:`SHORT_LABELS`; :func:`wants_log` picks a log axis for a positive column spanning more than 1.5 decades;
 :func:`category_order` reads numeric categories numerically; :func:`line_segments` breaks a line at a categorical gap.
 """
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -178,39 +178,35 @@ def active() -> str:
 
 
 # -- colour and label policy ------------------------------------------------------------------------------------------
-_COLOURS: dict[str, str] = {}
-_COLOURS_LOCK = threading.Lock()
+def category_colours(categories: Iterable[Any], domain: Iterable[Any] | None = None) -> dict[str, str]:
+    """A colour for each of ``categories`` (as text, in the given order), a function of the declared ``domain``
+    alone: the full set of categories the chart can show (a Choice knob's options, a module's tuple of components;
+    default ``categories``), sorted (numerically when every one is a number), gives the i-th category the i-th colour
+    of :data:`PALETTE` then :data:`EXTRA_COLOURS`.
 
-
-def category_colours(categories: Iterable[Any]) -> dict[str, str]:
-    """A colour for each of ``categories`` (as text, in order): the same category keeps its colour on every chart of
-    the process (a dashboard page), and no two categories of one legend share a colour (up to twenty).
-
-    A category keeps the colour it got first unless another category of the same legend already holds it; a new
-    category gets the first colour of :data:`PALETTE` (then :data:`EXTRA_COLOURS`) that this legend does not use,
-    preferring colours no other category holds yet.
+    So a category keeps its colour whatever order the rows arrive in, whichever categories a drawing holds, and
+    whatever charts were drawn before (issue 28: the crossbar layer-cost chart's "adc" changed colour between
+    gallery runs); every chart of a page declaring the same set gives a category the same colour, and no two
+    categories of one domain share a colour up to twenty. A category outside ``domain`` comes after it.
     """
     names = list(dict.fromkeys(str(c) for c in categories))
+    declared = _sorted(str(c) for c in domain) if domain is not None else []
+    ordered = declared + _sorted(n for n in names if n not in declared)
     palette = PALETTE + EXTRA_COLOURS
-    chosen: dict[str, str] = {}
-    with _COLOURS_LOCK:
-        for name in names:
-            colour = _COLOURS.get(name)
-            if colour is not None and colour not in chosen.values():
-                chosen[name] = colour
-        for index, name in enumerate(names):
-            if name in chosen:
-                continue
-            free = [c for c in palette if c not in chosen.values()] or [palette[index % len(palette)]]
-            held = set(_COLOURS.values())
-            chosen[name] = next((c for c in free if c not in held), free[0])
-            _COLOURS.setdefault(name, chosen[name])
-    return {name: chosen[name] for name in names}
+    colour = {name: palette[index % len(palette)] for index, name in enumerate(ordered)}
+    return {name: colour[name] for name in names}
 
 
-def category_scale(categories: Iterable[Any]) -> alt.Scale:
-    """An Altair colour scale giving ``categories`` their :func:`category_colours` (the domain in the given order)."""
-    colours = category_colours(categories)
+def _sorted(names: Iterable[str]) -> list[str]:
+    """The distinct ``names`` sorted: numerically when every one reads as a number (2 before 16), else as text."""
+    distinct = list(dict.fromkeys(names))
+    return _numeric_order(distinct) or sorted(distinct)
+
+
+def category_scale(categories: Iterable[Any], domain: Iterable[Any] | None = None) -> alt.Scale:
+    """An Altair colour scale giving ``categories`` their :func:`category_colours` within the declared ``domain``
+    (the scale's domain, and so the legend, in the given order)."""
+    colours = category_colours(categories, domain)
     return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
@@ -279,10 +275,15 @@ def category_order(values: Iterable[Any], declared: Iterable[Any] | None = None)
     if declared is not None:
         order = [str(o) for o in declared if str(o) in seen]
         return order + [v for v in seen if v not in order]
-    numbers = _floats(seen)
-    if seen and not any(math.isnan(n) for n in numbers):
-        return [v for _, v in sorted(zip(numbers, seen, strict=True))]
-    return seen
+    return _numeric_order(seen) or seen
+
+
+def _numeric_order(names: list[str]) -> list[str]:
+    """``names`` sorted by their numbers when every one reads as a number; else empty."""
+    numbers = _floats(names)
+    if any(math.isnan(n) for n in numbers):
+        return []
+    return [name for _, name in sorted(zip(numbers, names, strict=True))]
 
 
 def line_segments(values: Iterable[Any]) -> np.ndarray:
