@@ -75,3 +75,53 @@ def test_bad_inputs_raise():
         m.adc_energy_pj(0, 1e9)
     assert isinstance(m.adc_energy_pj(8, 1e9), float)
     assert isinstance(m.population(), pd.DataFrame)
+
+
+def test_single_channel_population_leaves_out_exactly_the_time_interleaved_designs():
+    """Every fitted single-channel design names no interleaving; every design left out does (the survey's
+    ARCHITECTURE column, read here token by token, independently of the module's pattern)."""
+    every, single = m.population(designs="all"), m.population(designs="single-channel")
+
+    def interleaved(architecture: str) -> bool:
+        return "TI" in architecture.replace(",", " ").split()
+
+    assert not single["architecture"].map(interleaved).any()
+    dropped = every.loc[~every.index.isin(single.index), "architecture"]
+    assert len(dropped) > 50 and dropped.map(interleaved).all()
+    assert set(single.index) <= set(every.index) and len(single) + len(dropped) == len(every)
+    assert {"SAR, TI", "Pipe, TI"} <= set(dropped)
+    with pytest.raises(ValueError, match="population"):
+        m.population(designs="interleaved")
+
+
+@pytest.mark.parametrize("designs", m.POPULATIONS)
+@pytest.mark.parametrize("percentile", [m.DEFAULT_PERCENTILE, 50.0])
+def test_each_population_fits_its_own_designs(designs, percentile):
+    """Energy and area fits over either population put the percentile's share of that population's designs below."""
+    pop = m.population(designs=designs)
+    energy = m.fit_energy(percentile, m.SINCE_YEAR, designs)
+    below = pop["energy_pj"] < energy.energy_pj(pop["enob"], pop["fsnyq_hz"])
+    assert energy.points == len(pop) and abs(100 * below.mean() - percentile) <= 2
+    area = m.fit_area(percentile, m.SINCE_YEAR, designs)
+    assert abs(area.below_pct - percentile) <= 2 and area.per_bit > 0 and area.per_log_node > 0
+
+
+def test_single_channel_area_trend_against_the_surveys_own_8_bit_single_channel_designs():
+    """The raw rows of the single-channel 8-bit class (ENOB 7.5-8.5, with area) fall below the 10th- and
+    50th-percentile trends, each taken at the design's own ENOB, node and rate, about as often as those percentiles
+    say (binomial 99 % intervals over the class), and the interleaved population's trend is no smaller at ISAAC's
+    8-bit, 1.28 GS/s, 32 nm point (interleaved arrays are the larger designs at GS/s rates)."""
+    from scipy import stats
+
+    survey = adc_survey.load_survey()
+    raw = survey[(survey["type"] == "NQ") & (survey["year"] >= m.SINCE_YEAR) & (survey["enob"] >= 7.5)
+                 & (survey["enob"] < 8.5) & (survey["area_mm2"] > 0)
+                 & ~survey["architecture"].str.replace(",", " ").str.split().map(lambda t: "TI" in t)]
+    assert len(raw) >= 10
+    for percentile in (m.DEFAULT_PERCENTILE, 50.0):
+        trend = m.adc_area_um2(raw["enob"], raw["node_nm"], raw["fsnyq_hz"], percentile, "single-channel")
+        below = int((raw["area_mm2"].to_numpy() * 1e6 < trend).sum())
+        low, high = stats.binom.interval(0.99, len(raw), percentile / 100)
+        assert low <= below <= high, (percentile, below, len(raw))
+    single = m.adc_area_um2(8, 32, 1.28e9, designs="single-channel")
+    assert m.adc_area_um2(8, 32, 1.28e9, designs="all") > single

@@ -58,7 +58,7 @@ def test_the_cited_cells_price_the_array_by_ohms_law():
     cited = load_preset(v.CITED_CELLS).device
     assert all("citation" in p for p in preset_sources(v.CITED_CELLS).values())  # a cited device, not an assumption
     rows = [r for r in v.checks() if r.component == "crossbar array" and r.unit == "pJ"]
-    default, cited_row = rows
+    cited_row, default = rows  # the matched-conditions row (the macro's cells) first
     assert v.CITED_CELLS in cited_row.configuration
     g_max, g_min = cited.g_max_us * 1e-6, cited.g_max_us * 1e-6 / cited.on_off_ratio
     # 2-bit cells holding uniform weights in [-1, 1] as offsets: levels spread evenly between G_min and G_max
@@ -85,3 +85,71 @@ def test_the_router_rows_state_their_cause_in_numbers():
     assert f"{flits:.0f} flits per 100 ns" in cause and f"{per_flit:.2g} pJ" in cause
     assert f"{42e-3 / 4 * 100e-9 / flits * 1e12:.3g} pJ per flit" in cause
     assert "allocators" in area.cells()[-1] and "minimum wire pitch" in area.cells()[-1]
+
+
+def test_the_macro_is_built_at_matched_conditions():
+    """ISAAC's macro takes the cited device's cells and a column ADC priced from single-channel designs."""
+    from workbench.crossbar.array.config import load_preset
+    from workbench.hardware.adc_model import adc_area_um2, adc_energy_pj
+
+    b = v.isaac_breakdown()
+    assert b["config"].device.g_max_us == load_preset(v.CITED_CELLS).device.g_max_us
+    assert b["cost"].adc_population == "single-channel"
+    assert b["macro"].adc.area_um2 == pytest.approx(adc_area_um2(8, 32, 1.28e9, designs="single-channel"))
+    assert b["macro"].adc.energy_fj == pytest.approx(1e3 * adc_energy_pj(8, 1.28e9, designs="single-channel"))
+
+
+def test_the_consistency_row_recomputed_by_hand():
+    """The cell conductance ISAAC's DAC area implies (a last stage of W = A / (a_per_um f / (f - 1)), drawing
+    W drop V / r_on over 128 cells at V) and the one its array power implies (2-bit cells holding uniform weights
+    as offsets: mean conductance (G_min + G_max) / 2, read 10 ns at input activity 0.5), from the table's numbers."""
+    from workbench.crossbar.array.config import load_preset
+    from workbench.hardware.tech import load_tech
+
+    [row] = [r for r in v.checks() if r.component == "ISAAC consistency"]
+    tech, ref = load_tech().at_node(32), v.reference_table()["low"]
+    f = tech.stage_effort
+    width_um = ref["isaac_dac_area"] * 1e6 / 1024 / (tech.a_per_um_width_um2 * f / (f - 1))
+    g_dac_us = width_um * tech.driver_drop_fraction * 0.2 / tech.r_on_ohm_um / (0.2 * 128) * 1e6
+    assert row.workbench == pytest.approx(g_dac_us, rel=1e-9)
+    on_off = load_preset(v.CITED_CELLS).device.on_off_ratio
+    array_pj = ref["isaac_array_power"] * 1e-3 / 8 * 100e-9 * 1e12
+    g_mean_s = array_pj * 1e-12 / (0.5 * 0.2**2 * 128 * 128 * 10e-9)
+    g_array_us = 2 * g_mean_s / (1 + 1 / on_off) * 1e6
+    assert row.reference_value == pytest.approx(g_array_us, rel=0.2)
+    assert row.verdict == "NO" and f"{g_dac_us:.3g} uS" in row.cells()[-1] and "not fit one device" in row.cause
+
+
+def test_share_rows_are_compensating_when_a_component_misses_and_state_the_gap_in_points():
+    """The verdict logic: a share inside its band passes only when every component does; otherwise it is
+    'compensating' and names them; outside its band it is 'NO' whatever the components. Each share row's reference
+    is ISAAC's own parts (all parts at ISAAC's value give ISAAC's share) and its note lists each part's move."""
+    inside = v.Check("macro", "c", "r", 50.0, 55.0, "%", v.SHARE_25)
+    assert inside.verdict == "yes"
+    assert v.Check("macro", "c", "r", 50.0, 55.0, "%", v.SHARE_25, parts_off=("DAC 35x",)).verdict == "compensating"
+    assert v.Check("macro", "c", "r", 50.0, 70.0, "%", v.SHARE_25, parts_off=("DAC 35x",)).verdict == "NO"
+    theirs = v.isaac_parts()
+    b = v.isaac_breakdown()
+    rows = {(r.component, r.configuration.split(":")[0].split()[-1]): r for r in v.checks() if r.unit == "%"}
+    macro = ("adc", "dac", "sample_hold", "array", "shift_add")
+    for (level, kind), keys in ((("macro", "energy"), macro), (("IMA", "energy"), v.IMA_PARTS),
+                                (("macro", "area"), macro), (("IMA", "area"), v.IMA_PARTS)):
+        unit = "ima_energy_pj" if kind == "energy" else "ima_area_um2"
+        row = rows[(level, kind)]
+        ours = b[unit]
+        assert row.workbench == pytest.approx(100 * ours["adc"] / sum(ours[k] for k in keys))
+        assert row.reference_value == pytest.approx(100 * theirs[unit]["adc"] / sum(theirs[unit][k] for k in keys))
+        components = {}  # each component's first-listed row: the one at the macro's (matched) conditions
+        for r in v.checks():
+            if r.unit in (("pJ", "fJ") if kind == "energy" else ("um2",)):
+                components.setdefault(r.component, r)
+        missing = [name for name in ("ADC", "DAC", "crossbar array") if components[name].verdict == "NO"]
+        if row.verdict != "NO":
+            assert (row.verdict == "compensating") == bool(row.parts_off)
+            assert all(any(p.startswith(name) for p in row.parts_off) for name in missing)
+        else:
+            assert "points of the" in row.cells()[-1]
+        points, part, ratio = v.share_moves(ours, theirs[unit], keys)[0]
+        assert ratio == pytest.approx(ours[part] / theirs[unit][part])
+        alone = {**ours, part: theirs[unit][part]}
+        assert points == pytest.approx(row.workbench - 100 * alone["adc"] / sum(alone[k] for k in keys))

@@ -242,7 +242,7 @@ def isaac_sanity() -> list[ClaimResult]:
     (:func:`workbench.hardware.validate.isaac_breakdown`: 12 IMAs, eDRAM, bus, a quarter router), against ISAAC's
     tile shares, the same boundary. A sanity check: it passes when the ADCs come out as the largest component; the
     note lists each component's share and the per-component comparison lives in ``components.md``."""
-    from workbench.hardware.validate import isaac_breakdown
+    from workbench.hardware.validate import CITED_CELLS, isaac_breakdown
 
     b = isaac_breakdown()
     macro, cost, config = b["macro"], b["cost"], b["config"]
@@ -253,12 +253,13 @@ def isaac_sanity() -> list[ClaimResult]:
         share = 100 * parts["adc"] / total
         largest = max(parts, key=parts.get)
         others = ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in parts.items() if k != "adc")
-        note = (f"largest component: {largest}; others: {others}. Survey ADC (8 bits at {cost.adc_rate_gsps:g} GS/s, "
-                f"{macro.adc.energy_fj / 1e3:.2f} pJ, {macro.adc.area_um2:.0f} um2 per conversion/ADC); the array's "
-                f"cells are this workbench's ({config.device.g_max_us:g} uS, on/off {config.device.on_off_ratio:g}), "
-                f"whose {macro.extras['line_current_a'] * 1e3:.2g} mA lines are "
-                f"{macro.extras['line_current_ratio']:.0f}x what a wire at the cell pitch carries; per-component "
-                "ratios to ISAAC: data/reference/components.md (the shares pass there only by compensating errors)")
+        note = (f"largest component: {largest}; others: {others}. Survey ADC over single-channel designs (8 bits at "
+                f"{cost.adc_rate_gsps:g} GS/s, {macro.adc.energy_fj / 1e3:.2f} pJ, {macro.adc.area_um2:.0f} um2 per "
+                f"conversion/ADC); the array's cells are a cited device's ({config.device.g_max_us:g} uS, on/off "
+                f"{config.device.on_off_ratio:g}, crossbar preset {CITED_CELLS}), whose "
+                f"{macro.extras['line_current_a'] * 1e3:.2g} mA lines are "
+                f"{macro.extras['line_current_ratio']:.0f}x what a wire at the cell pitch carries; "
+                "per-component ratios to ISAAC and what each moves the shares: data/reference/components.md")
         rows.append(ClaimResult(
             "X3", f"SANITY CHECK (not fitted): ADC share of tile {name} (%), ISAAC-like tile from the components",
             paper_value("crossbar", quantity), share, "sanity: ADCs the largest component", largest == "adc",

@@ -17,7 +17,8 @@ architectures", CICC 2008)::
   whole rises more gently, so ``k`` is fitted too.
 
 The four parameters are a quantile fit: they minimise the pinball (quantile) loss of ``log10 E`` over the
-population of :func:`population` at the chosen percentile, so about that share of the published designs lie below
+population of :func:`population` (all designs, or the single-channel ones: :data:`POPULATIONS`) at the chosen
+percentile, so about that share of the published designs lie below
 the curve (percentile 10 is the frontier of good designs, 50 the typical design). Nothing is typed to match a paper:
 :func:`fit_energy` recomputes them from the CSV on first use.
 
@@ -31,6 +32,7 @@ The first-order bottom-up SAR of :func:`workbench.hardware.analog.adc` stays the
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,8 +41,8 @@ from scipy import optimize
 
 from workbench.hardware.adc_survey import load_survey
 
-__all__ = ["DEFAULT_PERCENTILE", "SINCE_YEAR", "AreaFit", "EnergyFit", "adc_area_um2", "adc_energy_pj", "fit_area",
-           "fit_energy", "population"]
+__all__ = ["DEFAULT_PERCENTILE", "DEFAULT_POPULATION", "POPULATIONS", "SINCE_YEAR", "AreaFit", "EnergyFit",
+           "adc_area_um2", "adc_energy_pj", "fit_area", "fit_energy", "population", "time_interleaved"]
 
 #: The frontier of good published designs: architecture studies pick a state-of-the-art ADC (ISAAC uses Kull et al.,
 #: ISSCC 2013), so the default prices the 10th percentile of the population's energy, not the typical design.
@@ -51,13 +53,41 @@ SINCE_YEAR = 2010
 #: Starting (log10 corner frequency / Hz, speed exponent) pairs of the energy fit: corners 1 MHz-1 GHz, exponents
 #: from gentle to the envelope's 1.
 _STARTS = tuple((c, k) for c in (6.0, 7.0, 8.0, 9.0) for k in (0.3, 0.6, 1.0))
+#: Which published converters a fit follows. ``"single-channel"`` leaves out the time-interleaved designs (the
+#: survey's ARCHITECTURE column names them "TI": "SAR, TI", "Pipe, TI", ...): at GS/s rates they are arrays of
+#: sub-ADCs with their own calibration and clock distribution, so they price a different circuit from one converter
+#: at that rate. A crossbar's column ADC is one converter (ISAAC's is Kull et al.'s single-channel SAR, ISSCC
+#: 2013), so ``"single-channel"`` is the matched population for it; ``"all"`` keeps every Nyquist design.
+POPULATIONS = ("single-channel", "all")
+#: The population the library's functions fit by default: every Nyquist design, the population the shipped seed
+#: results were priced with. A column ADC's matched population is ``"single-channel"`` (:data:`POPULATIONS`); the
+#: ISAAC-like macro (``crossbar.inference.cost.isaac_like``) and the ``crossbar.cost`` knob select it.
+DEFAULT_POPULATION = "all"
+_TIME_INTERLEAVED = re.compile(r"\bTI\b")
 
 
-def population(since_year: int = SINCE_YEAR) -> pd.DataFrame:
+def time_interleaved(architecture) -> np.ndarray:
+    """Whether each survey ARCHITECTURE string names a time-interleaved design (the token ``TI``)."""
+    return np.array([bool(_TIME_INTERLEAVED.search(str(a))) for a in np.atleast_1d(architecture)])
+
+
+def population(since_year: int = SINCE_YEAR, designs: str = DEFAULT_POPULATION) -> pd.DataFrame:
     """The fitted designs: Nyquist-rate converters (survey type ``NQ``; oversampling ones trade resolution for
-    speed differently) with a positive ENOB, published in ``since_year`` or later."""
+    speed differently) with a positive ENOB, published in ``since_year`` or later; ``designs="single-channel"``
+    leaves out the time-interleaved ones (:data:`POPULATIONS`).
+
+    Raises
+    ------
+    ValueError
+        For ``designs`` not in :data:`POPULATIONS`.
+    """
+    if designs not in POPULATIONS:
+        raise ValueError(f"ADC population {designs!r} is not allowed; allowed: {list(POPULATIONS)}")
     survey = load_survey()
-    return survey[(survey["type"] == "NQ") & (survey["enob"] > 0) & (survey["year"] >= since_year)]
+    keep = (survey["type"] == "NQ") & (survey["enob"] > 0) & (survey["year"] >= since_year)
+    if designs == "single-channel":
+        keep &= ~time_interleaved(survey["architecture"])
+    return survey[keep]
 
 
 def _quantile(percentile: float) -> float:
@@ -100,8 +130,10 @@ class EnergyFit:
 
 
 @functools.lru_cache(maxsize=16)
-def fit_energy(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_YEAR) -> EnergyFit:
-    """The quantile fit of ``log10`` energy per conversion at ``percentile`` over :func:`population` (cached).
+def fit_energy(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_YEAR,
+               designs: str = DEFAULT_POPULATION) -> EnergyFit:
+    """The quantile fit of ``log10`` energy per conversion at ``percentile`` over :func:`population` of ``designs``
+    (cached).
 
     Starts from the population's own ``percentile`` of FOMW and ``100 - percentile`` of FOMS, with each corner of a
     grid of corner frequencies and exponents (:data:`_STARTS`); runs Nelder-Mead on the pinball loss twice from each
@@ -110,10 +142,10 @@ def fit_energy(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_Y
     Raises
     ------
     ValueError
-        For a percentile outside (0, 100).
+        For a percentile outside (0, 100) or an unknown population.
     """
     q = _quantile(percentile)
-    pop = population(since_year)
+    pop = population(since_year, designs)
     enob, fs, y = pop["enob"].to_numpy(), pop["fsnyq_hz"].to_numpy(), np.log10(pop["energy_pj"].to_numpy())
 
     def loss(params):
@@ -134,19 +166,20 @@ def fit_energy(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_Y
                      len(pop), below)
 
 
-def adc_energy_pj(enob, fs_hz, percentile: float = DEFAULT_PERCENTILE):
+def adc_energy_pj(enob, fs_hz, percentile: float = DEFAULT_PERCENTILE, designs: str = DEFAULT_POPULATION):
     """Energy per conversion (pJ) of an ADC with ``enob`` effective bits at ``fs_hz`` samples per second, at
-    ``percentile`` of the published population (B. Murmann's ADC survey; Walden and Schreier FOMs, module docstring).
+    ``percentile`` of the published population of ``designs`` (:data:`POPULATIONS`; B. Murmann's ADC survey; Walden
+    and Schreier FOMs, module docstring).
 
     Raises
     ------
     ValueError
-        For ``enob`` <= 0, ``fs_hz`` <= 0 or a percentile outside (0, 100).
+        For ``enob`` <= 0, ``fs_hz`` <= 0, a percentile outside (0, 100) or an unknown population.
     """
     enob, fs_hz = np.asarray(enob, dtype=float), np.asarray(fs_hz, dtype=float)
     if np.any(enob <= 0) or np.any(fs_hz <= 0):
         raise ValueError(f"enob={enob!r} and fs_hz={fs_hz!r} must be > 0")
-    energy = fit_energy(percentile).energy_pj(enob, fs_hz)
+    energy = fit_energy(percentile, SINCE_YEAR, designs).energy_pj(enob, fs_hz)
     return float(energy) if energy.ndim == 0 else energy
 
 
@@ -171,18 +204,19 @@ class AreaFit:
 
 
 @functools.lru_cache(maxsize=16)
-def fit_area(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_YEAR) -> AreaFit:
-    """The area trend (module docstring) at ``percentile`` over the designs of :func:`population` that report area
+def fit_area(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_YEAR,
+             designs: str = DEFAULT_POPULATION) -> AreaFit:
+    """The area trend (module docstring) at ``percentile`` over the ``designs`` of :func:`population` that report area
     and node: minimise ``sum(q u + (1 - q) v)`` subject to ``X b + u - v = log10(area)``, ``u, v >= 0`` (Koenker and
     Bassett, Econometrica 1978) with scipy's HiGHS linear-program solver.
 
     Raises
     ------
     ValueError
-        For a percentile outside (0, 100).
+        For a percentile outside (0, 100) or an unknown population.
     """
     q = _quantile(percentile)
-    pop = population(since_year).dropna(subset=["area_mm2", "node_nm"])
+    pop = population(since_year, designs).dropna(subset=["area_mm2", "node_nm"])
     pop = pop[pop["area_mm2"] > 0]
     x = np.column_stack([np.ones(len(pop)), pop["enob"], np.log10(pop["node_nm"]), np.log10(pop["fsnyq_hz"])])
     y = np.log10(pop["area_mm2"].to_numpy() * 1e6)
@@ -196,8 +230,8 @@ def fit_area(percentile: float = DEFAULT_PERCENTILE, since_year: int = SINCE_YEA
     return AreaFit(*map(float, coef), float(percentile), n, below)
 
 
-def adc_area_um2(enob, node_nm, fs_hz, percentile: float = DEFAULT_PERCENTILE):
+def adc_area_um2(enob, node_nm, fs_hz, percentile: float = DEFAULT_PERCENTILE, designs: str = DEFAULT_POPULATION):
     """Area (um2) of an ADC with ``enob`` effective bits in a ``node_nm`` process at ``fs_hz``, at ``percentile`` of
-    the survey's designs (:func:`fit_area`)."""
-    area = fit_area(percentile).area_um2(enob, node_nm, fs_hz)
+    the survey's ``designs`` (:func:`fit_area`, :data:`POPULATIONS`)."""
+    area = fit_area(percentile, SINCE_YEAR, designs).area_um2(enob, node_nm, fs_hz)
     return float(area) if area.ndim == 0 else area

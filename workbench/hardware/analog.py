@@ -4,7 +4,8 @@ Formulas (first order, each cites its source; constants in ``data/presets/hardwa
 
 * **Survey ADC** (the default): energy per conversion and area of the published ADC population at ``percentile``,
   as a function of ENOB and sample rate (:mod:`workbench.hardware.adc_model`, fitted to B. Murmann's ADC
-  Performance Survey); one conversion takes ``1 / fs``.
+  Performance Survey) over all Nyquist designs or the single-channel ones (``designs``); one conversion takes
+  ``1 / fs``.
 * **SAR ADC**, bottom-up (Ginsburg & Chandrakasan, ISCAS 2005): B comparator decisions, a B-bit SAR register (one
   adder-bit worth of logic per decision) and CDAC switching ``1.33 x 2^B C_u VDD^2`` per conversion; ``B`` bit
   cycles of comparator regeneration plus CDAC settling; area one comparator, ``2^B`` unit capacitors, ``B``
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import math
 
-from workbench.hardware.adc_model import DEFAULT_PERCENTILE, adc_area_um2, adc_energy_pj
+from workbench.hardware.adc_model import DEFAULT_PERCENTILE, DEFAULT_POPULATION, adc_area_um2, adc_energy_pj
 from workbench.hardware.tech import CircuitCost, PeripheryTech
 
 __all__ = ["ADC_TYPES", "adc", "adc_bits_for_levels", "dac", "max_line_current_a", "row_driver", "sample_hold",
@@ -51,11 +52,12 @@ def _check_bits(name: str, bits) -> None:
 
 
 def adc(bits: int, kind: str, tech: PeripheryTech, *, fs_hz: float | None = None, enob: float | None = None,
-        percentile: float = DEFAULT_PERCENTILE) -> CircuitCost:
+        percentile: float = DEFAULT_PERCENTILE, designs: str = DEFAULT_POPULATION) -> CircuitCost:
     """One conversion of a ``bits``-bit ``kind`` ADC (:data:`ADC_TYPES`): energy (fJ), conversion time (ns), area.
 
     ``"survey"`` prices ``enob`` effective bits (default ``bits``: the converter must resolve its LSB) at ``fs_hz``
-    samples per second at ``percentile`` of the published population, in ``tech``'s node. ``"sar"``:
+    samples per second at ``percentile`` of the published population of ``designs`` (``"all"`` or
+    ``"single-channel"``, :data:`workbench.hardware.adc_model.POPULATIONS`), in ``tech``'s node. ``"sar"``:
     ``B (E_cmp + E_add,bit) + 1.33 2^B C_u VDD^2``, time ``B (t_cmp + t_settle)``, area ``A_cmp + 2^B A_u + B A_ff``.
     ``"flash"``: ``(2^B - 1) E_cmp + B E_add,bit``, time ``t_cmp + B FO4``, area ``(2^B - 1) A_cmp + B A_ff``.
 
@@ -70,8 +72,8 @@ def adc(bits: int, kind: str, tech: PeripheryTech, *, fs_hz: float | None = None
         if fs_hz is None or not fs_hz > 0:
             raise ValueError(f"ADC type 'survey' needs a sample rate fs_hz > 0; got fs_hz={fs_hz!r}")
         effective = float(bits if enob is None else enob)
-        energy = adc_energy_pj(effective, fs_hz, percentile) * 1e3
-        return CircuitCost(energy, 1e9 / fs_hz, adc_area_um2(effective, p.node_nm, fs_hz, percentile))
+        energy = adc_energy_pj(effective, fs_hz, percentile, designs) * 1e3
+        return CircuitCost(energy, 1e9 / fs_hz, adc_area_um2(effective, p.node_nm, fs_hz, percentile, designs))
     if kind == "flash":
         energy = (2**b - 1) * p.e_comparator_fj + b * p.e_add_per_bit_fj  # comparators + thermometer encoder
         time = (p.t_comparator_ps + b * p.fo4_ps) * 1e-3

@@ -5,8 +5,11 @@ Regenerate with ``workbench regenerate components``. Every reference number is a
 (``data/reference/adc_survey.csv``; B. Murmann, "ADC Performance Survey 1997-2025," [Online]. Available:
 https://github.com/bmurmann/ADC-survey.). The workbench numbers come from the functions that price the themes today:
 the component library (:mod:`workbench.hardware`), :mod:`workbench.crossbar.inference.cost` (the ISAAC-like
-macro) and the ISAAC-like IMA and tile rebuilt from them (:func:`isaac_breakdown`). Nothing here is tuned toward
-a reference: a row that misses says so and why.
+macro) and the ISAAC-like IMA and tile rebuilt from them (:func:`isaac_breakdown`) at matched conditions: a
+single-channel column ADC and a cited device's cells, the one input ISAAC leaves open. A consistency row computes
+the cell conductance ISAAC's DAC area and its array power each imply under the library's own models. Nothing here is
+tuned toward a reference: a row that misses says so and why; a share row states in points what each component's miss
+does to it.
 
 References:
 
@@ -30,7 +33,7 @@ from workbench.core.files import atomic_write
 from workbench.core.manifest import read_curated
 from workbench.core.paths import reference_dir
 from workbench.hardware import analog, digital, memory
-from workbench.hardware.adc_model import DEFAULT_PERCENTILE, fit_area, fit_energy, population
+from workbench.hardware.adc_model import DEFAULT_PERCENTILE, POPULATIONS, SINCE_YEAR, fit_area, fit_energy, population
 from workbench.hardware.adc_survey import CITATION, load_survey
 from workbench.hardware.tech import load_tech
 
@@ -110,17 +113,27 @@ def reference_table() -> pd.DataFrame:
 ROUTER_FLIT_BITS, ROUTER_PORTS, ROUTER_BUFFER_FLITS, TILES_PER_ROUTER = 32, 8, 4, 4
 #: ISAAC's eDRAM port and the IMA's input and output registers (Table I: 2 KB IR, 256 B OR; 64 KB eDRAM, 256 bits).
 EDRAM_PORT_BITS, EDRAM_KB, IR_BITS, OR_BITS = 256, 64, 2 * 8192, 256 * 8
-#: Crossbar preset of a cited device whose cells price ISAAC's arrays beside the workbench's default cells.
+#: Crossbar preset of a cited device whose cells price ISAAC's macro: ISAAC does not state its cells' conductance, the
+#: one input of the macro it leaves open, so the rebuilt IMA and tile use a published device rather than the
+#: workbench's [R]-assumed default cells (which a row prices beside it).
 CITED_CELLS = "neurosim_rram"
 IMA_PARTS = ("adc", "dac", "sample_hold", "array", "shift_add", "input_register", "output_register")
 TILE_PARTS = ("edram", "bus", "router")
+#: Breakdown part -> its key in ``components_reference.csv`` (``isaac_<key>_power`` / ``isaac_<key>_area``).
+ISAAC_KEYS = {"adc": "adc", "dac": "dac", "sample_hold": "sh", "array": "array", "shift_add": "shift_add",
+              "input_register": "ir", "output_register": "or", "edram": "edram", "bus": "bus", "router": "router"}
+#: Breakdown part -> the component its rows in the report carry.
+PART_NAMES = {"adc": "ADC", "dac": "DAC", "sample_hold": "sample-and-hold", "array": "crossbar array",
+              "shift_add": "shift-and-add", "input_register": "input register", "output_register": "output register",
+              "edram": "eDRAM buffer", "bus": "bus", "router": "router"}
 
 
 def isaac_breakdown() -> dict:
     """ISAAC's IMA and tile rebuilt from the component library, per 100 ns cycle (energy, pJ) and area (um2).
 
-    The macro is :func:`workbench.crossbar.inference.cost.isaac_like` at full use (8 arrays of 128 x 128 2-bit
-    cells, 1-bit DACs, one survey ADC per array at 1.28 GS/s, shift-and-add). Per cycle and IMA the input register
+    The macro is :func:`workbench.crossbar.inference.cost.isaac_like` at full use with the cited device's cells
+    (:data:`CITED_CELLS`; ISAAC does not state its cells): 8 arrays of 128 x 128 2-bit cells, 1-bit DACs, one survey
+    ADC per array at 1.28 GS/s fitted to the single-channel designs, shift-and-add. Per cycle and IMA the input register
     (2 KB SRAM) sends one bit per row of each array to the DACs and takes as many from the eDRAM (a 16-bit input
     per row every 16 cycles); the output register (256 B) takes the 128 16-bit outputs once per 16 cycles. Per tile,
     12 IMAs share a 64 KB eDRAM (256-bit port) that supplies those 16 Kbit of inputs and takes the 2 Kbit of outputs per
@@ -138,7 +151,7 @@ def isaac_breakdown() -> dict:
 
     bus, router = memory.bus, memory.router
     ref = reference_table()["low"]
-    config, cost = isaac_like()
+    config, cost = isaac_like(CITED_CELLS)
     tech = load_tech(cost.tech).at_node(cost.node_nm)
     macro = network_cost([full_array_layer(config, reads=1)], config, cost)
     cycles, arrays = config.peripherals.n_cycles, macro.tiles_used
@@ -205,6 +218,78 @@ def _share(parts: dict, keys) -> float:
     return 100 * parts["adc"] / sum(parts[k] for k in keys)
 
 
+def isaac_parts(ref: pd.DataFrame | None = None) -> dict:
+    """ISAAC's own Table I breakdown in :func:`isaac_breakdown`'s units: per IMA and 100 ns cycle (``ima_energy_pj``,
+    ``ima_area_um2`` over :data:`IMA_PARTS`) and per tile (``tile_energy_pj``, ``tile_area_um2``: 12 IMAs and
+    :data:`TILE_PARTS`, a quarter of the router), from ``components_reference.csv``."""
+    v = (reference_table() if ref is None else ref)["low"]
+    to_pj = 1e-3 * v["isaac_cycle"] * 1e-9 * 1e12  # mW over one cycle -> pJ
+    energy = {k: v[f"isaac_{ISAAC_KEYS[k]}_power"] * to_pj for k in IMA_PARTS}
+    area = {k: v[f"isaac_{ISAAC_KEYS[k]}_area"] * 1e6 for k in IMA_PARTS}
+    imas = int(v["isaac_imas_per_tile"])
+    tile_energy, tile_area = {k: imas * x for k, x in energy.items()}, {k: imas * x for k, x in area.items()}
+    for k in TILE_PARTS:
+        share = 1 / TILES_PER_ROUTER if k == "router" else 1.0
+        tile_energy[k] = v[f"isaac_{k}_power"] * share * to_pj
+        tile_area[k] = v[f"isaac_{k}_area"] * share * 1e6
+    return {"ima_energy_pj": energy, "ima_area_um2": area, "tile_energy_pj": tile_energy, "tile_area_um2": tile_area}
+
+
+def share_moves(ours: dict, theirs: dict, keys) -> list[tuple[float, str, float]]:
+    """What each part's miss does to the ADC share: ``(points, part, ratio)`` per part of ``keys``, ``points`` the
+    share computed from ``ours`` less the share with that part alone at ISAAC's value (``theirs``), ``ratio`` the
+    part's ours / theirs; largest move first."""
+    share = _share(ours, keys)
+    moves = [(share - _share({**ours, k: theirs[k]}, keys), k, ours[k] / theirs[k]) for k in keys]
+    return sorted(moves, key=lambda m: -abs(m[0]))
+
+
+def _share_check(component: str, configuration: str, reference_share: float, ours: dict, theirs: dict, keys,
+                 parts_off: tuple[str, ...], note: str) -> Check:
+    """A share row whose note states, in points, what each component's miss does to the share, and whose cause
+    names the part that moves it most and how much of the gap to ISAAC's share that is."""
+    moves = share_moves(ours, theirs, keys)
+    listed = ", ".join(f"{PART_NAMES[k]} {r:.2g}x {p:+.1f}" for p, k, r in moves if abs(p) >= 0.5)
+    gap = _share(ours, keys) - reference_share
+    points, top, ratio = moves[0]
+    return Check(component, configuration, "ISAAC Table I", reference_share, _share(ours, keys), "%", SHARE_25,
+                 f"{note} Points each component's miss adds to the share (part at its ratio to ISAAC's, then the "
+                 f"share less the share with that part alone at ISAAC's value): {listed or 'none above 0.5'}.",
+                 f"the {PART_NAMES[top]} ({ratio:.2g}x ISAAC's) moves the share {points:+.1f} points of the "
+                 f"{gap:+.1f} between it and ISAAC's.", parts_off=parts_off)
+
+
+def _consistency(v: pd.Series, b: dict) -> Check:
+    """The cell conductance ISAAC's DAC area and its array power each imply under the library's own models: the
+    row driver (:func:`workbench.hardware.analog.row_driver`, sized for ``g_max`` on every column at ``v_read``;
+    its area is linear in the row current above a minimum driver) and the array read (linear in ``g_max`` at a fixed
+    on/off ratio), each scaled from the macro's own value at the cited cells."""
+    tech, config, cost, macro = b["tech"], b["config"], b["cost"], b["macro"]
+    g_us, v_read, cols = config.device.g_max_us, config.peripherals.v_read_v, config.circuit.cols
+    drives = config.circuit.rows * macro.tiles_used
+    dac_area = v["isaac_dac_area"] * 1e6 / drives
+    minimum = analog.row_driver(tech, c_line_ff=0.0, v_line_v=v_read).area_um2
+    bound = "at most " if dac_area <= minimum else ""  # a minimum driver carries any current up to its own
+    i_row = macro.extras["line_current_a"] * max(dac_area, minimum) / macro.extras["dac"].area_um2
+    g_dac = i_row / (v_read * cols) * 1e6
+    array_pj = b["ima_energy_pj"]["array"] / macro.tiles_used
+    isaac_array_pj = v["isaac_array_power"] / macro.tiles_used * 1e-3 * v["isaac_cycle"] * 1e-9 * 1e12
+    g_array = g_us * isaac_array_pj / array_pj
+    return Check(
+        "ISAAC consistency", f"cell g_max implied by ISAAC's DAC area (row driver for {cols} cells at {v_read:g} V, "
+        f"{tech.driver_drop_fraction:.0%} drop) against that implied by its array power ({cost.t_read_ns:g} ns read, "
+        f"input activity {cost.input_activity:g}, on/off {config.device.on_off_ratio:g})",
+        "ISAAC Table I: array power", g_array, g_dac, "uS",
+        (0.5, 2.0, "0.5-2x: one device has to meet both of ISAAC's figures"),
+        f"DAC area {dac_area:.3g} um2 per driver -> {bound}{i_row * 1e6:.3g} uA per row -> g_max {g_dac:.3g} uS "
+        f"({1 / g_dac:.3g} MOhm on); array power {isaac_array_pj:.3g} pJ per array read -> g_max {g_array:.3g} uS "
+        f"({1e3 / g_array:.3g} kOhm on; a read lasting ISAAC's whole {v['isaac_cycle']:g} ns cycle would give "
+        f"{g_array * cost.t_read_ns / v['isaac_cycle']:.2g} uS). The macro rows use the cited cells' {g_us:g} uS.",
+        f"ISAAC's Table I does not fit one device under this library's driver and array models: cells that draw "
+        f"the array power it states need row drivers {g_array / g_dac:.2g}x wider than its DAC area allows; the "
+        f"cited cells are {g_us / g_dac:.2g}x the DAC's and {g_us / g_array:.2g}x the array's conductance.")
+
+
 def _isaac(ref: pd.DataFrame) -> list[Check]:
     from workbench.crossbar.inference.cost import full_array_layer, isaac_like, network_cost
 
@@ -219,67 +304,93 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
     drives = config.circuit.rows * arrays  # 8 x 128 DACs and sample-and-holds per IMA
     conversions = config.circuit.cols * arrays  # per 100 ns cycle
     sar = adc(8, "sar", tech)
+    every = adc(8, "survey", tech, fs_hz=rate_hz, designs="all")
     kull = _kull_row()
     isaac = "ISAAC Table I"
     per_conv = v["isaac_adc_power"] * 1e-3 * cycle_s / conversions * 1e12
+    isaac_adc_um2 = v["isaac_adc_area"] * 1e6 / arrays
+    area_fit = fit_area(DEFAULT_PERCENTILE, SINCE_YEAR, cost.adc_population)
+    kull_um2 = area_fit.area_um2(kull["enob"], 32, kull["fsnyq_hz"]).item()
     g = config.device
-    device = (f"the workbench's default cells ({g.g_max_us:g} uS, on/off {g.on_off_ratio:g}) at "
-              f"{config.peripherals.v_read_v:g} V for {cost.t_read_ns:g} ns with input activity "
-              f"{cost.input_activity:g}, not ISAAC's devices (not known here)")
+    cells = (f"NeuroSim V1.4's RRAM ({1e3 / g.g_max_us:g} kOhm on, on/off {g.on_off_ratio:g}; "
+             f"crossbar preset {CITED_CELLS})")
+    matched = f"isaac_like({CITED_CELLS!r}): single-channel survey ADC, {CITED_CELLS} cells"
     sa = shift_add(cost.acc_bits, tech)
-    cited_config, _ = isaac_like(CITED_CELLS)
-    cited, cited_macro = cited_config.device, network_cost([full_array_layer(cited_config)], cited_config, cost)
-    cited_array_pj = cited_macro.energy_pj["array"] / cited_macro.tiles_used / cited_config.peripherals.n_cycles
+    default_config, _ = isaac_like()
+    default_macro = network_cost([full_array_layer(default_config)], default_config, cost)
+    default_array_pj = default_macro.energy_pj["array"] / default_macro.tiles_used / default_config.peripherals.n_cycles
+    dg = default_config.device
+    driver = macro.extras["dac"]
+    i_row_ma = macro.extras["line_current_a"] * 1e3
     rows = [
-        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey model, {DEFAULT_PERCENTILE:g}th percentile, ENOB 8 "
-                     "(crossbar.cost default)", isaac, per_conv, macro.adc.energy_fj * 1e-3, "pJ", FACTOR_2,
-              "energy per conversion = 16 mW x 100 ns / (8 x 128) conversions.",
+        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey model, single-channel designs, "
+                     f"{DEFAULT_PERCENTILE:g}th percentile, ENOB 8 ({matched})", isaac, per_conv,
+              macro.adc.energy_fj * 1e-3, "pJ", FACTOR_2,
+              "energy per conversion = 16 mW x 100 ns / (8 x 128) conversions; a column ADC is one converter, so the "
+              "fit leaves out the survey's time-interleaved designs.",
+              "ISAAC's ADC reaches 8 bits with fewer effective bits."),
+        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey model, all Nyquist designs, "
+                     f"{DEFAULT_PERCENTILE:g}th percentile, ENOB 8 (crossbar.cost default)", isaac, per_conv,
+              every.energy_fj * 1e-3, "pJ", FACTOR_2, "the same conversion priced from every Nyquist design.",
               "ISAAC's ADC reaches 8 bits with fewer effective bits."),
         Check("ADC", "8-bit SAR, 32 nm: bottom-up (analog.adc 'sar')", isaac, per_conv, sar.energy_fj * 1e-3, "pJ",
               FACTOR_2, "the alternative knob.",
               f"ideal ENOB = bits, {tech.e_comparator_fj:g} fJ comparator decisions and the CDAC only; no "
               "sample-rate term, no reference buffer, clock or bootstrapped switch."),
-        Check("ADC", f"ENOB {kull['enob']:.2f} (Kull 2013) at 1.2 GS/s: survey model, "
+        Check("ADC", f"ENOB {kull['enob']:.2f} (Kull 2013) at 1.2 GS/s: survey model, single-channel designs, "
                      f"{DEFAULT_PERCENTILE:g}th percentile", isaac, per_conv,
-              fit_energy(DEFAULT_PERCENTILE).energy_pj(kull["enob"], 1.2e9).item(), "pJ", FACTOR_2,
-              "the frontier of the population at the ADC's own ENOB.",
+              fit_energy(DEFAULT_PERCENTILE, SINCE_YEAR, cost.adc_population).energy_pj(kull["enob"], 1.2e9).item(),
+              "pJ", FACTOR_2, "the frontier of the population at the ADC's own ENOB.",
               f"ISAAC's ADC (Kull 2013, {kull['energy_pj']:.3g} pJ in the survey) is not a frontier design at its "
               "speed; the 50th-percentile model lands near it (survey rows)."),
-        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey area trend (crossbar.cost default)", isaac,
-              v["isaac_adc_area"] * 1e6 / 8, macro.adc.area_um2, "um2", FACTOR_2,
+        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey area trend, single-channel designs ({matched})",
+              isaac, isaac_adc_um2, macro.adc.area_um2, "um2", FACTOR_2,
               f"area per ADC; Kull's own design reports {kull['area_mm2'] * 1e6:.4g} um2.",
-              "the trend's 10th percentile at GS/s rates still carries interleaved and calibrated designs; Kull's "
-              "single-channel 32 nm SAR is among the smallest at its speed."),
-        Check("ADC", "8-bit SAR, 32 nm: bottom-up (analog.adc 'sar')", isaac, v["isaac_adc_area"] * 1e6 / 8,
+              f"the trend prices 8 effective bits and grows {10 ** area_fit.per_bit:.2g}x per bit; ISAAC's 8-bit ADC "
+              f"is Kull's, which reaches ENOB {kull['enob']:.2f}: at that ENOB and 1.2 GS/s the same trend gives "
+              f"{kull_um2:.3g} um2, {kull_um2 / isaac_adc_um2:.2g}x ISAAC's (and "
+              f"{kull_um2 / (kull['area_mm2'] * 1e6):.2g}x Kull's own)."),
+        Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey area trend, all Nyquist designs "
+                     "(crossbar.cost default)", isaac, isaac_adc_um2, every.area_um2, "um2", FACTOR_2,
+              "area per ADC.",
+              f"at GS/s rates the population holds time-interleaved arrays of sub-ADCs: the trend over every design "
+              f"is {every.area_um2 / macro.adc.area_um2:.2g}x the single-channel one (previous row)."),
+        Check("ADC", "8-bit SAR, 32 nm: bottom-up (analog.adc 'sar')", isaac, isaac_adc_um2,
               sar.area_um2, "um2", FACTOR_2, "area per ADC.", f"comparator, {2**8} unit capacitors and 8 flip-flops "
               "only; no SAR logic, clock generation, reference or wiring."),
-        Check("DAC", "1-bit row driver sized for a 128-cell row at g_max (crossbar.cost, isaac_like)", isaac,
+        Check("DAC", f"1-bit row driver sized for a 128-cell row at g_max ({matched})", isaac,
               v["isaac_dac_power"] * 1e-3 * cycle_s / drives * 1e12,
-              cost.input_activity * macro.extras["dac"].energy_fj * 1e-3, "pJ", FACTOR_2,
+              cost.input_activity * driver.energy_fj * 1e-3, "pJ", FACTOR_2,
               f"energy per row per 100 ns read = 4 mW x 100 ns / 1024; the workbench's driver pulses on the "
-              f"{cost.input_activity:g} of cycles whose input bit is 1 and is sized for "
-              f"{macro.extras['line_current_a'] * 1e3:.2g} mA.",
-              "the driver's size follows this workbench's cells (see the array rows); ISAAC's DAC also holds an "
-              "input latch and level shifting."),
-        Check("DAC", "1-bit row driver (analog.row_driver)", isaac, v["isaac_dac_area"] * 1e6 / drives,
-              macro.extras["dac"].area_um2, "um2", FACTOR_2, "area per DAC: the chain's width at "
+              f"{cost.input_activity:g} of cycles whose input bit is 1 and is sized for {i_row_ma:.2g} mA.",
+              f"a driver sized for the cited cells' {i_row_ma:.2g} mA rows switches {driver.energy_fj:.3g} fJ per "
+              "pulse; ISAAC's DAC also holds an input latch and level shifting (see the consistency row)."),
+        Check("DAC", f"1-bit row driver (analog.row_driver, {matched})", isaac, v["isaac_dac_area"] * 1e6 / drives,
+              driver.area_um2, "um2", FACTOR_2, "area per DAC: the chain's width at "
               f"{tech.a_per_um_width_um2:g} um2 per um.",
-              "a driver sized for this workbench's 1.3 mA rows is ~100x wider than ISAAC's, whose DAC area implies "
-              "a near-minimum driver (and so cells drawing far less current)."),
+              f"the cited cells' rows draw {i_row_ma:.2g} mA, and a driver that drops at most "
+              f"{tech.driver_drop_fraction:.0%} of {config.peripherals.v_read_v:g} V at that current is "
+              f"{driver.area_um2 / tech.a_per_um_width_um2:.3g} um wide; ISAAC's DAC area allows a row current "
+              f"{driver.area_um2 * drives / (v['isaac_dac_area'] * 1e6):.2g}x smaller (the consistency row)."),
+        _consistency(v, b),
         Check("sample-and-hold", "per column sample (analog.sample_hold)", isaac,
               v["isaac_sh_power"] * 1e-3 * cycle_s / drives * 1e15, sample_hold(tech).energy_fj, "fJ",
               FACTOR_2, "10 uW x 100 ns / 1024; the preset was read from this table", circular=True),
         Check("sample-and-hold", "per column (analog.sample_hold)", isaac, v["isaac_sh_area"] * 1e6 / drives,
               sample_hold(tech).area_um2, "um2", FACTOR_2, "the preset was read from this table", circular=True),
-        Check("crossbar array", "128 x 128 read, 2-bit cells (crossbar.cost, isaac_like defaults)", isaac,
+        Check("crossbar array", f"128 x 128 read, 2-bit cells of {cells} ({matched})", isaac,
               v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, e["array"] / arrays, "pJ", FACTOR_2,
-              "energy per array per read = 2.4 mW / 8 x 100 ns.", device + "; the next row prices a cited device."),
-        Check("crossbar array", f"128 x 128 read, 2-bit cells of NeuroSim V1.4's RRAM ({1e3 / cited.g_max_us:g} "
-                                f"kOhm on, on/off {cited.on_off_ratio:g}; crossbar preset {CITED_CELLS})", isaac,
-              v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, cited_array_pj, "pJ", FACTOR_2,
-              f"the same read with a cited device's cells (isaac_like({CITED_CELLS!r})); its rows still draw "
-              f"{cited_macro.extras['line_current_ratio']:.2g}x what a wire at the cell pitch carries.",
+              f"energy per array per read = 2.4 mW / 8 x 100 ns, at {config.peripherals.v_read_v:g} V for "
+              f"{cost.t_read_ns:g} ns with input activity {cost.input_activity:g}; ISAAC does not state its cells, "
+              f"so the macro takes a cited device; its rows still draw {macro.extras['line_current_ratio']:.2g}x what "
+              "a wire at the cell pitch carries.",
               "ISAAC's own devices are not known here; the cited cell's conductance sets the array energy."),
+        Check("crossbar array", f"128 x 128 read, 2-bit cells of the workbench's default ({dg.g_max_us:g} uS, on/off "
+                                f"{dg.on_off_ratio:g}; isaac_like())", isaac,
+              v["isaac_array_power"] * 1e-3 / 8 * cycle_s * 1e12, default_array_pj, "pJ", FACTOR_2,
+              "the same read with the workbench's [R]-assumed default cells.",
+              f"the default cells conduct {dg.g_max_us / g.g_max_us:g}x the cited ones; ISAAC's own devices are not "
+              "known here."),
         Check("crossbar array", "128 x 128 cells at 4 F^2, 32 nm (crossbar.cost)", isaac,
               v["isaac_array_area"] * 1e6 / 8, a["array"] / arrays, "um2", FACTOR_2,
               "area per array.", f"{cost.cell_area_f2:g} F^2 per cell at F = 32 nm; ISAAC's array is "
@@ -327,17 +438,13 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
                                                          "library's are first-order.")),
         ]
     parts = ("adc", "dac", "sample_hold", "array", "shift_add")
-    isaac_macro_e = sum(v[f"isaac_{p}_power"] for p in ("adc", "dac", "sh", "array", "shift_add"))
-    isaac_macro_a = sum(v[f"isaac_{p}_area"] for p in ("adc", "dac", "sh", "array", "shift_add"))
-    isaac_ima_e = isaac_macro_e + v["isaac_ir_power"] + v["isaac_or_power"]
-    isaac_ima_a = isaac_macro_a + v["isaac_ir_area"] + v["isaac_or_area"]
-    macro_note = ("per-component rows above: ADC {adc:.2g}x, array {arr:.2g}x, DAC {dac:.2g}x of ISAAC's")
+    theirs = isaac_parts(ref)
     by_part = {}
     for r in rows:
         by_part.setdefault((r.component, r.unit in ("pJ", "fJ")), []).append(r)
 
     def off(energy: bool, names) -> tuple[str, ...]:
-        """Components whose first-listed (default-model) row of this kind misses its band."""
+        """Components whose first-listed (matched-conditions) row of this kind misses its band."""
         out = []
         for name in names:
             r = by_part[(name, energy)][0]
@@ -348,31 +455,26 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
     macro_names = ("ADC", "DAC", "sample-and-hold", "crossbar array", "shift-and-add")
     ima_names = macro_names + ("input register", "output register")
     tile_names = ima_names + ("eDRAM buffer", "bus", "router")
-    ratios_e = {k: e[k] / (v[f"isaac_{k}_power"] * 1e-3 * cycle_s * 1e12) for k in ("adc", "array", "dac")}
-    ratios_a = {k: a[k] / (v[f"isaac_{k}_area"] * 1e6) for k in ("adc", "array", "dac")}
+    at = f"at matched conditions ({matched})."
     rows += [
-        Check("macro", "ADC share of energy: ADCs, DACs, S&H, arrays, shift-and-add", isaac,
-              100 * v["isaac_adc_power"] / isaac_macro_e, _share(e, parts), "%", SHARE_25,
-              macro_note.format(adc=ratios_e["adc"], arr=ratios_e["array"], dac=ratios_e["dac"]) + ".",
-              "see the component rows.", parts_off=off(True, macro_names)),
-        Check("macro", "ADC share of area: the same components", isaac, 100 * v["isaac_adc_area"] / isaac_macro_a,
-              _share(a, parts), "%", SHARE_25,
-              macro_note.format(adc=ratios_a["adc"], arr=ratios_a["array"], dac=ratios_a["dac"]) + ".",
-              "see the component rows.", parts_off=off(False, macro_names)),
-        Check("IMA", "ADC share of energy: the macro + input and output registers", isaac,
-              100 * v["isaac_adc_power"] / isaac_ima_e, _share(e, IMA_PARTS), "%", SHARE_25,
-              "ISAAC's per-IMA boundary.", "see the component rows.", parts_off=off(True, ima_names)),
-        Check("IMA", "ADC share of area: the macro + input and output registers", isaac,
-              100 * v["isaac_adc_area"] / isaac_ima_a, _share(a, IMA_PARTS), "%", SHARE_25,
-              "ISAAC's per-IMA boundary.", "see the component rows.", parts_off=off(False, ima_names)),
-        Check("tile", f"ADC share of energy: {imas} IMAs + eDRAM, bus, router", isaac,
-              100 * imas * v["isaac_adc_power"] / v["isaac_tile_power"], _share(te, te), "%", SHARE_25,
-              "ISAAC's tile also holds sigmoid, max-pool and output units (0.8% of its power), not rebuilt.",
-              "see the component rows (eDRAM, bus and router traffic is this model's).",
-              parts_off=off(True, tile_names)),
-        Check("tile", f"ADC share of area: {imas} IMAs + eDRAM, bus, router", isaac,
-              100 * imas * v["isaac_adc_area"] / v["isaac_tile_area"], _share(ta, ta), "%", SHARE_25,
-              "the same boundary.", "see the component rows.", parts_off=off(False, tile_names)),
+        _share_check("macro", "ADC share of energy: ADCs, DACs, S&H, arrays, shift-and-add",
+                     _share(theirs["ima_energy_pj"], parts), e, theirs["ima_energy_pj"], parts,
+                     off(True, macro_names), at),
+        _share_check("macro", "ADC share of area: the same components", _share(theirs["ima_area_um2"], parts), a,
+                     theirs["ima_area_um2"], parts, off(False, macro_names), at),
+        _share_check("IMA", "ADC share of energy: the macro + input and output registers",
+                     _share(theirs["ima_energy_pj"], IMA_PARTS), e, theirs["ima_energy_pj"], IMA_PARTS,
+                     off(True, ima_names), "ISAAC's per-IMA boundary, " + at),
+        _share_check("IMA", "ADC share of area: the macro + input and output registers",
+                     _share(theirs["ima_area_um2"], IMA_PARTS), a, theirs["ima_area_um2"], IMA_PARTS,
+                     off(False, ima_names), "ISAAC's per-IMA boundary, " + at),
+        _share_check("tile", f"ADC share of energy: {imas} IMAs + eDRAM, bus, router",
+                     100 * imas * v["isaac_adc_power"] / v["isaac_tile_power"], te, theirs["tile_energy_pj"], te,
+                     off(True, tile_names), "ISAAC's tile also holds sigmoid, max-pool and output units (0.8% of its "
+                     "power), not rebuilt; eDRAM, bus and router traffic is this model's."),
+        _share_check("tile", f"ADC share of area: {imas} IMAs + eDRAM, bus, router",
+                     100 * imas * v["isaac_adc_area"] / v["isaac_tile_area"], ta, theirs["tile_area_um2"], ta,
+                     off(False, tile_names), "the same boundary."),
     ]
     return rows
 
@@ -395,11 +497,12 @@ def _survey() -> list[Check]:
     sar = analog.adc(8, "sar", tech).energy_fj * 1e-3
     kull = _kull_row()
     rows = []
-    for percentile in (DEFAULT_PERCENTILE, 50.0):
-        fit = fit_energy(percentile)
-        rows.append(Check("ADC model", f"share of the {fit.points} fitted designs below the "
-                                       f"{percentile:g}th-percentile curve", survey, percentile, fit.below_pct, "%",
-                          FIT_QUANTILE))
+    for designs in POPULATIONS:
+        for percentile in (DEFAULT_PERCENTILE, 50.0):
+            fit = fit_energy(percentile, SINCE_YEAR, designs)
+            rows.append(Check("ADC model", f"share of the {fit.points} fitted designs ({designs}) below the "
+                                           f"{percentile:g}th-percentile curve", survey, percentile, fit.below_pct,
+                              "%", FIT_QUANTILE))
     rows += [
         Check("ADC", "8-bit SAR, 32 nm: bottom-up (analog.adc 'sar')",
               f"{survey}, ENOB {lo}-{hi}: 10th percentile ({len(eight)} designs)", p10, sar, "pJ",
@@ -472,8 +575,8 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 def format_report(rows: list[Check] | None = None) -> str:
     """The Markdown text of ``components.md``: the checks, then the survey fits they use."""
     rows = checks() if rows is None else rows
-    fits = [fit_energy(p) for p in (DEFAULT_PERCENTILE, 50.0)]
-    areas = [fit_area(p) for p in (DEFAULT_PERCENTILE, 50.0)]
+    fits = [(d, fit_energy(p, SINCE_YEAR, d)) for d in POPULATIONS for p in (DEFAULT_PERCENTILE, 50.0)]
+    areas = [(d, fit_area(p, SINCE_YEAR, d)) for d in POPULATIONS for p in (DEFAULT_PERCENTILE, 50.0)]
     verdicts = pd.Series([r.verdict for r in rows]).value_counts()
     lines = [
         "# Components against published figures",
@@ -492,15 +595,15 @@ def format_report(rows: list[Check] | None = None) -> str:
         "",
         "## Survey fits (workbench/hardware/adc_model.py, recomputed from data/reference/adc_survey.csv)",
         "",
-        *_table(("percentile", "designs", "FOMW (fJ/conv-step)", "FOMS (dB)", "corner (Hz)", "speed exponent",
-                 "below the curve (%)"),
-                [(f"{f.percentile:g}", str(f.points), f"{f.fomw_fj:.3g}", f"{f.foms_db:.4g}", f"{f.corner_hz:.3g}",
-                  f"{f.exponent:.3g}", f"{f.below_pct:.3g}") for f in fits]),
+        *_table(("population", "percentile", "designs", "FOMW (fJ/conv-step)", "FOMS (dB)", "corner (Hz)",
+                 "speed exponent", "below the curve (%)"),
+                [(d, f"{f.percentile:g}", str(f.points), f"{f.fomw_fj:.3g}", f"{f.foms_db:.4g}",
+                  f"{f.corner_hz:.3g}", f"{f.exponent:.3g}", f"{f.below_pct:.3g}") for d, f in fits]),
         "",
-        *_table(("area percentile", "designs", "intercept", "per ENOB bit", "per log10 node", "per log10 fs",
-                 "below (%)"),
-                [(f"{a.percentile:g}", str(a.points), f"{a.intercept:.3g}", f"{a.per_bit:.3g}",
-                  f"{a.per_log_node:.3g}", f"{a.per_log_fs:.3g}", f"{a.below_pct:.3g}") for a in areas]),
+        *_table(("population", "area percentile", "designs", "intercept", "per ENOB bit", "per log10 node",
+                 "per log10 fs", "below (%)"),
+                [(d, f"{a.percentile:g}", str(a.points), f"{a.intercept:.3g}", f"{a.per_bit:.3g}",
+                  f"{a.per_log_node:.3g}", f"{a.per_log_fs:.3g}", f"{a.below_pct:.3g}") for d, a in areas]),
         "",
     ]
     return "\n".join(lines)

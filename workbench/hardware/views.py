@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 
 from workbench.core import Choice, View
-from workbench.hardware.adc_model import DEFAULT_PERCENTILE, SINCE_YEAR, adc_energy_pj, population
+from workbench.hardware.adc_model import (
+    DEFAULT_PERCENTILE,
+    DEFAULT_POPULATION,
+    POPULATIONS,
+    SINCE_YEAR,
+    adc_energy_pj,
+    population,
+)
 from workbench.hardware.adc_survey import load_survey
 from workbench.hardware.analog import adc
 from workbench.hardware.tech import load_tech
@@ -25,19 +32,21 @@ ENOBS = (4, 6, 8, 10, 12)
 SAR_BITS = tuple(range(2, 15))
 
 
-def _survey_points() -> pd.DataFrame:
+def _survey_points(designs: str) -> pd.DataFrame:
     survey = load_survey()
-    fitted = survey.index.isin(population().index)
+    fitted = survey.index.isin(population(SINCE_YEAR, designs).index)
+    kind = "Nyquist, single-channel" if designs == "single-channel" else "Nyquist"
     return pd.DataFrame({
-        "series": np.where(fitted, f"survey: Nyquist, {SINCE_YEAR} on (fitted)", "survey: other designs"),
+        "series": np.where(fitted, f"survey: {kind}, {SINCE_YEAR} on (fitted)", "survey: other designs"),
         "sndr_db": survey["sndr_db"], "fsnyq_hz": survey["fsnyq_hz"], "energy_pj": survey["energy_pj"],
         "year": survey["year"], "architecture": survey["architecture"],
     })
 
 
-def adc_survey(percentile: float, fs_hz: float, enob: float):
+def adc_survey(percentile: float, fs_hz: float, enob: float, designs: str = DEFAULT_POPULATION):
     """Energy per conversion against SNDR (left, model at ``fs_hz``) and against Nyquist sample rate (right, model
-    at ``enob``): the survey's designs, the empirical model at ``percentile`` and the bottom-up SAR of
+    at ``enob``): the survey's designs, the empirical model at ``percentile`` fitted to ``designs`` (all Nyquist
+    designs or the single-channel ones, :data:`workbench.hardware.adc_model.POPULATIONS`) and the bottom-up SAR of
     :func:`workbench.hardware.analog.adc` at 32 nm (ENOB taken as its bits; its fastest rate is one conversion time)."""
     tech = load_tech()
     model = f"empirical model, {percentile:g}th percentile"
@@ -47,11 +56,11 @@ def adc_survey(percentile: float, fs_hz: float, enob: float):
     sar_costs = [adc(b, "sar", tech) for b in SAR_BITS]
     sar_at_enob = adc(int(round(enob)), "sar", tech)
     parts = [
-        _survey_points().assign(panel="both"),
+        _survey_points(designs).assign(panel="both"),
         pd.DataFrame({"series": model, "panel": "vs SNDR", "sndr_db": 6.02 * enob_grid + 1.76, "fsnyq_hz": fs_hz,
-                      "energy_pj": adc_energy_pj(enob_grid, fs_hz, percentile)}),
+                      "energy_pj": adc_energy_pj(enob_grid, fs_hz, percentile, designs)}),
         pd.DataFrame({"series": model, "panel": "vs sample rate", "sndr_db": 6.02 * enob + 1.76,
-                      "fsnyq_hz": fs_grid, "energy_pj": adc_energy_pj(enob, fs_grid, percentile)}),
+                      "fsnyq_hz": fs_grid, "energy_pj": adc_energy_pj(enob, fs_grid, percentile, designs)}),
         pd.DataFrame({"series": sar, "panel": "vs SNDR", "sndr_db": 6.02 * np.array(SAR_BITS) + 1.76,
                       "fsnyq_hz": [1e9 / c.time_ns for c in sar_costs],
                       "energy_pj": [c.energy_fj * 1e-3 for c in sar_costs]}),
@@ -93,6 +102,8 @@ ADC_SURVEY = View(
                help="Nyquist sample rate at which the left panel draws the model."),
         Choice("enob", 8, options=ENOBS, unit="bit", label="ENOB of the speed curve",
                help="Effective bits at which the right panel draws the model."),
+        Choice("designs", DEFAULT_POPULATION, options=POPULATIONS, label="fitted designs",
+               help="All Nyquist designs, or the single-channel ones (time-interleaved designs left out)."),
     ),
     description="Every converter of B. Murmann's ADC Performance Survey (ISSCC and VLSI, 1997-2025), the empirical "
                 "model fitted to a percentile of the Nyquist designs published from 2010 on (Walden and Schreier "

@@ -36,6 +36,7 @@ import numpy as np
 from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import map_weights, quantize_conductance, slice_weights
+from workbench.hardware.adc_model import DEFAULT_POPULATION, POPULATIONS
 from workbench.hardware.analog import ADC_TYPES, adc, adc_bits_for_levels, dac, max_line_current_a, sample_hold
 from workbench.hardware.digital import shift_add
 from workbench.hardware.memory import memory, wire
@@ -58,6 +59,11 @@ class CostConfig:
     adc_type: str = knob_field("survey", options=ADC_TYPES, label="ADC type",
                                help="Column ADC model: the ADC survey's frontier at the sample rate (survey), or the "
                                     "bottom-up SAR or flash of the component library.")
+    adc_population: str = knob_field(
+        DEFAULT_POPULATION, options=POPULATIONS, label="ADC survey population",
+        help="Published converters the survey ADC follows: all Nyquist designs, or the single-channel ones (no "
+             "time-interleaved arrays of sub-ADCs), the matched population for one column ADC.",
+        citation="B. Murmann, ADC Performance Survey 1997-2025 (ARCHITECTURE column, 'TI' marks interleaving)")
     adc_rate_gsps: float = knob_field(1.28, low=0.0, low_open=True, high=20.0, unit="GS/s", label="ADC sample rate",
                                       help="Conversions per second of one column ADC (survey model; sar and flash "
                                            "take their own conversion time). ISAAC: 128 columns per 100 ns.",
@@ -305,7 +311,7 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
     f_um = cost.node_nm * 1e-3
     pitch_um = math.sqrt(cost.cell_area_f2) * f_um
     # Component events. A row driver is sized for the worst-case row (g_max on every column at v_read).
-    adc_ = adc(adc_bits, cost.adc_type, tech, fs_hz=cost.adc_rate_gsps * 1e9)
+    adc_ = adc(adc_bits, cost.adc_type, tech, fs_hz=cost.adc_rate_gsps * 1e9, designs=cost.adc_population)
     row_line_ff = circ.cols * pitch_um * tech.c_wire_ff_per_um
     g_max_s = dev.g_max_us * 1e-6
     i_row_a, i_col_a = v_read * circ.cols * g_max_s, v_read * circ.rows * g_max_s
@@ -377,10 +383,12 @@ def _area_mm2(cost: CostConfig, config: CrossbarConfig, tech: PeripheryTech, adc
 def isaac_like(cells: str = "rx_caffe") -> tuple[CrossbarConfig, CostConfig]:
     """[R] ISAAC's in-situ multiply-accumulate unit (Shafiee et al., ISCA 2016, Sec. 4-6 and Table II) in this
     model's terms: 128 x 128 crossbars of 2-bit cells holding 16-bit weights (8 slices, offset encoding), 16-bit
-    inputs through 1-bit DACs (16 cycles), one 8-bit SAR ADC per 128 columns at 32 nm. ISAAC's encoding tricks save
-    the ADC bits a plain column would need, so lossy ADCs are allowed. The cells' conductances are those of crossbar
-    preset ``cells`` (default the ``rx_caffe`` cells; ``neurosim_rram`` is a cited device), the read values this
-    workbench's defaults, not ISAAC's (its devices are not known here): nothing is fitted to ISAAC's breakdown."""
+    inputs through 1-bit DACs (16 cycles), one 8-bit SAR ADC per 128 columns at 32 nm, priced from the survey's
+    single-channel designs (ISAAC's ADC is one single-channel SAR, Kull et al., ISSCC 2013). ISAAC's encoding
+    tricks save the ADC bits a plain column would need, so lossy ADCs are allowed. The cells' conductances are those
+    of crossbar preset ``cells`` (default the ``rx_caffe`` cells; ``neurosim_rram`` is a cited device), the read
+    values this workbench's defaults, not ISAAC's (its devices are not known here): nothing is fitted to ISAAC's
+    breakdown."""
     from workbench.crossbar.array.circuit import CircuitConfig
     from workbench.crossbar.array.config import load_preset
     from workbench.crossbar.array.device import DeviceConfig
@@ -393,7 +401,8 @@ def isaac_like(cells: str = "rx_caffe") -> tuple[CrossbarConfig, CostConfig]:
                             mapping="offset"),
         peripherals=PeripheralConfig(input_bits=16, dac_bits=1, adc_bits=8),
     )
-    return config, CostConfig(tiles=8, cols_per_adc=128, node_nm=32, allow_lossy_adc=True, buffer_kb=0.0)
+    return config, CostConfig(tiles=8, cols_per_adc=128, node_nm=32, allow_lossy_adc=True, buffer_kb=0.0,
+                              adc_population="single-channel")
 
 
 def full_array_layer(config: CrossbarConfig, reads: int = 1, seed: int = 0) -> LayerShape:
