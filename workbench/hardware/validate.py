@@ -75,7 +75,8 @@ class Check:
     cause: str = ""
     circular: bool = False
     parts_off: tuple[str, ...] = ()
-    """For a share: the components outside their own tolerance; a share inside its band is then ``compensating``."""
+    """For a share: the components outside their own tolerance that carry it (:func:`_share_check`); a share inside
+    its band is then ``compensating``."""
 
     @property
     def ratio(self) -> float:
@@ -245,18 +246,33 @@ def share_moves(ours: dict, theirs: dict, keys) -> list[tuple[float, str, float]
 
 
 def _share_check(component: str, configuration: str, reference_share: float, ours: dict, theirs: dict, keys,
-                 parts_off: tuple[str, ...], note: str) -> Check:
+                 missing: tuple[tuple[str, str], ...], note: str) -> Check:
     """A share row whose note states, in points, what each component's miss does to the share, and whose cause
-    names the part that moves it most and how much of the gap to ISAAC's share that is."""
+    names the part that moves it most and how much of the gap to ISAAC's share that is.
+
+    ``missing`` holds ``(part, label)`` for the parts whose own rows miss their tolerance. Such a part makes a share
+    inside its band ``compensating`` when it carries the share: brought alone to ISAAC's value, it would move the
+    share outside the band (the other parts' errors are then what keeps it inside). A part whose correction leaves
+    the share inside is listed in the note but does not carry the verdict.
+    """
     moves = share_moves(ours, theirs, keys)
+    share = _share(ours, keys)
     listed = ", ".join(f"{PART_NAMES[k]} {r:.2g}x {p:+.1f}" for p, k, r in moves if abs(p) >= 0.5)
-    gap = _share(ours, keys) - reference_share
+    low, high = (reference_share * bound for bound in SHARE_25[:2])
+    moved = {k: p for p, k, _ in moves}
+    inside = low <= share <= high
+    carrying = tuple(label for k, label in missing if not (inside and low <= share - moved[k] <= high))
+    minor = tuple(f"{label} ({moved[k]:+.1f} points)" for k, label in missing if label not in carrying)
+    if minor:
+        note += (f" Outside their own tolerance but not carrying the share (each alone at ISAAC's value leaves it "
+                 f"inside {low:.3g}-{high:.3g} %): {', '.join(minor)}.")
+    gap = share - reference_share
     points, top, ratio = moves[0]
-    return Check(component, configuration, "ISAAC Table I", reference_share, _share(ours, keys), "%", SHARE_25,
+    return Check(component, configuration, "ISAAC Table I", reference_share, share, "%", SHARE_25,
                  f"{note} Points each component's miss adds to the share (part at its ratio to ISAAC's, then the "
                  f"share less the share with that part alone at ISAAC's value): {listed or 'none above 0.5'}.",
                  f"the {PART_NAMES[top]} ({ratio:.2g}x ISAAC's) moves the share {points:+.1f} points of the "
-                 f"{gap:+.1f} between it and ISAAC's.", parts_off=parts_off)
+                 f"{gap:+.1f} between it and ISAAC's.", parts_off=carrying)
 
 
 def _consistency(v: pd.Series, b: dict) -> Check:
@@ -443,14 +459,12 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
     for r in rows:
         by_part.setdefault((r.component, r.unit in ("pJ", "fJ")), []).append(r)
 
-    def off(energy: bool, names) -> tuple[str, ...]:
-        """Components whose first-listed (matched-conditions) row of this kind misses its band."""
-        out = []
-        for name in names:
-            r = by_part[(name, energy)][0]
-            if r.verdict == "NO":
-                out.append(f"{name} {r.ratio:.2g}x")
-        return tuple(out)
+    part_of = {name: key for key, name in PART_NAMES.items()}
+
+    def off(energy: bool, names) -> tuple[tuple[str, str], ...]:
+        """``(part, label)`` of the components whose first-listed (matched-conditions) row of this kind misses."""
+        rows_of = [by_part[(name, energy)][0] for name in names]
+        return tuple((part_of[r.component], f"{r.component} {r.ratio:.2g}x") for r in rows_of if r.verdict == "NO")
 
     macro_names = ("ADC", "DAC", "sample-and-hold", "crossbar array", "shift-and-add")
     ima_names = macro_names + ("input register", "output register")
@@ -587,7 +601,8 @@ def format_report(rows: list[Check] | None = None) -> str:
         f"{CITATION}",
         "Ratio = workbench / reference. Verdict: yes (inside the tolerance), NO (a miss; the note says why), circular",
         "(the workbench value was taken from this reference, so the row checks nothing), compensating (a share inside",
-        "its tolerance while components of it miss theirs: it passes by cancelling errors), n/a (not modelled).",
+        "its tolerance only through cancelling errors: a component that misses its own tolerance would, brought alone",
+        "to the reference's value, move the share outside), n/a (not modelled).",
         "",
         "Totals: " + ", ".join(f"{verdicts.get(k, 0)} {k}" for k in VERDICTS) + ".",
         "",
