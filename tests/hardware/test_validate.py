@@ -122,8 +122,9 @@ def test_the_consistency_row_recomputed_by_hand():
 
 def test_share_rows_are_compensating_when_a_component_misses_and_state_the_gap_in_points():
     """The verdict logic: a share inside its band passes unless a component that misses its own tolerance carries
-    it (corrected alone to ISAAC's value, the share would leave the band): then it is 'compensating' and names it; outside its band it is 'NO' whatever the components. Each share row's reference
-    is ISAAC's own parts (all parts at ISAAC's value give ISAAC's share) and its note lists each part's move."""
+    it (corrected alone to ISAAC's value, the share would leave the band): then it is 'compensating' and names it;
+    outside its band it is 'NO' whatever the components. Each share row's reference is ISAAC's own parts (all parts
+    at ISAAC's value give ISAAC's share) and its note lists each part's move."""
     inside = v.Check("macro", "c", "r", 50.0, 55.0, "%", v.SHARE_25)
     assert inside.verdict == "yes"
     assert v.Check("macro", "c", "r", 50.0, 55.0, "%", v.SHARE_25, parts_off=("DAC 35x",)).verdict == "compensating"
