@@ -125,6 +125,21 @@ def test_driver_is_sized_for_the_line_current():
     assert analog.max_line_current_a(tech, width_um=0.032) == pytest.approx(10e-3 * 0.032 * 0.032 * 1.8)
 
 
+def test_a_regulated_read_level_costs_the_regulators_drop_at_the_loads_current():
+    """A linear regulator from VDD passes the load's current I: the load spends V I t, the regulator (VDD - V) I t.
+    A supply at the level adds nothing; an unknown source, a level <= 0 or a regulated level above VDD is refused."""
+    tech = tech_table.load_tech()
+    v, i, t = 0.2, 1e-4, 10e-9
+    load_fj = v * i * t * 1e15
+    assert analog.read_level_source_fj(load_fj, v, tech, "supply") == 0.0
+    assert analog.read_level_source_fj(load_fj, v, tech, "regulated") == pytest.approx((tech.vdd_v - v) * i * t * 1e15)
+    assert analog.read_level_source_fj(load_fj, tech.vdd_v, tech, "regulated") == pytest.approx(0.0)
+    for level, source, says in ((v, "ldo", "allowed: supply, regulated"), (0.0, "supply", "must be > 0"),
+                                (tech.vdd_v + 0.1, "regulated", "above VDD")):
+        with pytest.raises(ValueError, match=says):
+            analog.read_level_source_fj(load_fj, level, tech, source)
+
+
 def test_survey_adc_follows_rate_and_enob():
     tech = tech_table.load_tech()
     slow, fast = (analog.adc(8, "survey", tech, fs_hz=f) for f in (1e7, 5e9))

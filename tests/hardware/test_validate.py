@@ -132,7 +132,7 @@ def test_share_rows_are_compensating_when_a_component_misses_and_state_the_gap_i
     theirs = v.isaac_parts()
     b = v.isaac_breakdown()
     rows = {(r.component, r.configuration.split(":")[0].split()[-1]): r for r in v.checks() if r.unit == "%"}
-    macro = ("adc", "dac", "sample_hold", "array", "shift_add")
+    macro = v.MACRO_PARTS
     for (level, kind), keys in ((("macro", "energy"), macro), (("IMA", "energy"), v.IMA_PARTS),
                                 (("macro", "area"), macro), (("IMA", "area"), v.IMA_PARTS)):
         unit = "ima_energy_pj" if kind == "energy" else "ima_area_um2"
@@ -161,3 +161,20 @@ def test_share_rows_are_compensating_when_a_component_misses_and_state_the_gap_i
         assert ratio == pytest.approx(ours[part] / theirs[unit][part])
         alone = {**ours, part: theirs[unit][part]}
         assert points == pytest.approx(row.workbench - 100 * alone["adc"] / sum(alone[k] for k in keys))
+
+
+def test_the_dac_row_states_what_a_regulated_read_level_would_cost():
+    """The DAC energy row prices the read level from a supply and states the alternative, recomputed here from the
+    supply breakdown: a regulator from VDD adds the array's energy x (VDD / v_read - 1) to the row drivers."""
+    b = v.isaac_breakdown()
+    tech, config = b["tech"], b["config"]
+    e = b["ima_energy_pj"]
+    drives = config.circuit.rows * b["macro"].tiles_used
+    extra = e["array"] * (tech.vdd_v / config.peripherals.v_read_v - 1)
+    regulated = {**e, "dac": e["dac"] + extra}
+    share = 100 * regulated["adc"] / sum(regulated[k] for k in v.MACRO_PARTS)
+    row = next(r for r in v.checks() if r.component == "DAC" and r.unit == "pJ")
+    assert row.verdict == "NO"  # the matched row is priced from a supply; the alternative is a sentence, not a verdict
+    note = row.cells()[-1]
+    assert f"{regulated['dac'] / drives:.3g} pJ per row" in note and f"{share:.3g} %" in note
+    assert v.isaac_breakdown("regulated")["ima_energy_pj"]["dac"] == pytest.approx(regulated["dac"])

@@ -19,6 +19,11 @@ Formulas (first order, each cites its source; constants in ``data/presets/hardwa
   switched capacitance is ``(1 + gamma) C_last f / (f - 1)`` at VDD (stage effort ``f``, drain-to-gate ratio
   ``gamma``; Sutherland, Sproull and Harris, *Logical Effort*, 1999). A multi-bit DAC adds a charge-redistribution
   capacitor DAC switched as in the SAR.
+* **Read-level source**: the line's load dissipates ``V I t`` at its read level ``V``; a supply at that level adds
+  nothing, a linear regulator (LDO or source follower) that makes it from VDD passes the same current and drops
+  ``VDD - V`` across itself, so it adds ``(VDD / V - 1)`` of the load's energy (a linear regulator's efficiency is
+  at most ``V_out / V_in``; G. A. Rincon-Mora, *Analog IC Design with Low-Dropout Regulators*, 2009, ch. 1; its
+  quiescent current neglected).
 * **Sample-and-hold** per column sample (ISAAC, Shafiee et al., ISCA 2016, Table I).
 * **Latch sense amplifier** (Razavi, "The StrongARM latch", IEEE Solid-State Circuits Magazine 7(2), 2015): the
   input stage draws its bias from VDD for the sensing time, the latch regenerates the margin ``dV`` to a full swing
@@ -32,11 +37,13 @@ import math
 from workbench.hardware.adc_model import DEFAULT_PERCENTILE, DEFAULT_POPULATION, adc_area_um2, adc_energy_pj
 from workbench.hardware.tech import CircuitCost, PeripheryTech
 
-__all__ = ["ADC_TYPES", "adc", "adc_bits_for_levels", "dac", "max_line_current_a", "row_driver", "sample_hold",
-           "sense_amplifier", "walden_fom_fj"]
+__all__ = ["ADC_TYPES", "READ_LEVEL_SOURCES", "adc", "adc_bits_for_levels", "dac", "max_line_current_a",
+           "read_level_source_fj", "row_driver", "sample_hold", "sense_amplifier", "walden_fom_fj"]
 
 #: ADC models: the survey frontier (default), the bottom-up SAR and flash.
 ADC_TYPES = ("survey", "sar", "flash")
+#: Where a line's read level comes from: a supply at that level, or a linear regulator from VDD.
+READ_LEVEL_SOURCES = ("supply", "regulated")
 
 
 def adc_bits_for_levels(levels: int) -> int:
@@ -133,6 +140,27 @@ def dac(bits: int, tech: PeripheryTech, *, c_line_ff: float, v_line_v: float, i_
     return CircuitCost(cost.energy_fj + p.sar_switching_factor * 2**bits * p.c_dac_unit_ff * p.vdd_v**2,
                        cost.time_ns + bits * p.t_dac_settle_ps * 1e-3,
                        cost.area_um2 + 2**bits * p.a_dac_unit_um2 + bits * p.a_flipflop_um2)
+
+
+def read_level_source_fj(load_fj, v_level_v: float, tech: PeripheryTech, source: str):
+    """Energy (fJ) the source of a read level ``v_level_v`` spends beyond the ``load_fj`` its load dissipates
+    (module docstring): 0 from a ``"supply"`` at that level, ``load_fj (VDD / V - 1)`` from a ``"regulated"`` one.
+
+    Raises
+    ------
+    ValueError
+        For a source not in :data:`READ_LEVEL_SOURCES`, a level <= 0, or a regulated level above VDD.
+    """
+    if source not in READ_LEVEL_SOURCES:
+        raise ValueError(f"read level source={source!r}; allowed: {', '.join(READ_LEVEL_SOURCES)}")
+    if v_level_v <= 0:
+        raise ValueError(f"read level {v_level_v!r} V must be > 0")
+    if source == "supply":
+        return 0.0 * load_fj
+    if v_level_v > tech.vdd_v:
+        raise ValueError(f"a regulated read level of {v_level_v:g} V is above VDD ({tech.vdd_v:g} V); allowed: a "
+                         f"level up to VDD, or read level source 'supply'")
+    return load_fj * (tech.vdd_v / v_level_v - 1)
 
 
 def max_line_current_a(tech: PeripheryTech, *, width_um: float) -> float:

@@ -23,7 +23,7 @@ References:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +118,8 @@ EDRAM_PORT_BITS, EDRAM_KB, IR_BITS, OR_BITS = 256, 64, 2 * 8192, 256 * 8
 #: one input of the macro it leaves open, so the rebuilt IMA and tile use a published device rather than the
 #: workbench's [R]-assumed default cells (which a row prices beside it).
 CITED_CELLS = "neurosim_rram"
-IMA_PARTS = ("adc", "dac", "sample_hold", "array", "shift_add", "input_register", "output_register")
+MACRO_PARTS = ("adc", "dac", "sample_hold", "array", "shift_add")
+IMA_PARTS = (*MACRO_PARTS, "input_register", "output_register")
 TILE_PARTS = ("edram", "bus", "router")
 #: Breakdown part -> its key in ``components_reference.csv`` (``isaac_<key>_power`` / ``isaac_<key>_area``).
 ISAAC_KEYS = {"adc": "adc", "dac": "dac", "sample_hold": "sh", "array": "array", "shift_add": "shift_add",
@@ -129,7 +130,7 @@ PART_NAMES = {"adc": "ADC", "dac": "DAC", "sample_hold": "sample-and-hold", "arr
               "edram": "eDRAM buffer", "bus": "bus", "router": "router"}
 
 
-def isaac_breakdown() -> dict:
+def isaac_breakdown(read_level_source: str = "supply") -> dict:
     """ISAAC's IMA and tile rebuilt from the component library, per 100 ns cycle (energy, pJ) and area (um2).
 
     The macro is :func:`workbench.crossbar.inference.cost.isaac_like` at full use with the cited device's cells
@@ -146,18 +147,20 @@ def isaac_breakdown() -> dict:
     -------
     dict
         ``ima_energy_pj``, ``ima_area_um2`` (per IMA, :data:`IMA_PARTS`), ``tile_energy_pj``, ``tile_area_um2``
-        (per tile: the 12 IMAs' parts and :data:`TILE_PARTS`), ``imas``, ``tech`` and the macro's ``cost``.
+        (per tile: the 12 IMAs' parts and :data:`TILE_PARTS`), ``imas``, ``tech`` and the macro's ``cost``, with
+        the rows' read level from ``read_level_source`` (:data:`workbench.hardware.analog.READ_LEVEL_SOURCES`).
     """
     from workbench.crossbar.inference.cost import full_array_layer, isaac_like, network_cost
 
     bus, router = memory.bus, memory.router
     ref = reference_table()["low"]
     config, cost = isaac_like(CITED_CELLS)
+    cost = replace(cost, read_level_source=read_level_source)
     tech = load_tech(cost.tech).at_node(cost.node_nm)
     macro = network_cost([full_array_layer(config, reads=1)], config, cost)
     cycles, arrays = config.peripherals.n_cycles, macro.tiles_used
-    energy = {k: macro.energy_pj[k] / cycles for k in IMA_PARTS[:5]}
-    area = {k: macro.area_mm2[k] * 1e6 for k in IMA_PARTS[:5]}
+    energy = {k: macro.energy_pj[k] / cycles for k in MACRO_PARTS}
+    area = {k: macro.area_mm2[k] * 1e6 for k in MACRO_PARTS}
     rows = arrays * config.circuit.rows
     ir = memory.memory(config.circuit.rows, IR_BITS, tech)
     energy["input_register"] = 2 * rows / config.circuit.rows * ir.energy_fj * 1e-3
@@ -337,6 +340,9 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
     default_array_pj = default_macro.energy_pj["array"] / default_macro.tiles_used / default_config.peripherals.n_cycles
     dg = default_config.device
     driver = macro.extras["dac"]
+    isaac_dac_pj = v["isaac_dac_power"] * 1e-3 * cycle_s / drives * 1e12
+    regulated = isaac_breakdown("regulated")
+    regulated_dac_pj = regulated["ima_energy_pj"]["dac"] / drives
     i_row_ma = macro.extras["line_current_a"] * 1e3
     rows = [
         Check("ADC", f"8-bit, {rate_hz / 1e9:g} GS/s, 32 nm: survey model, single-channel designs, "
@@ -375,12 +381,17 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
               sar.area_um2, "um2", FACTOR_2, "area per ADC.", f"comparator, {2**8} unit capacitors and 8 flip-flops "
               "only; no SAR logic, clock generation, reference or wiring."),
         Check("DAC", f"1-bit row driver sized for a 128-cell row at g_max ({matched})", isaac,
-              v["isaac_dac_power"] * 1e-3 * cycle_s / drives * 1e12,
+              isaac_dac_pj,
               cost.input_activity * driver.energy_fj * 1e-3, "pJ", FACTOR_2,
               f"energy per row per 100 ns read = 4 mW x 100 ns / 1024; the workbench's driver pulses on the "
               f"{cost.input_activity:g} of cycles whose input bit is 1 and is sized for {i_row_ma:.2g} mA.",
               f"a driver sized for the cited cells' {i_row_ma:.2g} mA rows switches {driver.energy_fj:.3g} fJ per "
-              "pulse; ISAAC's DAC also holds an input latch and level shifting (see the consistency row)."),
+              "pulse; ISAAC's DAC also holds an input latch and level shifting (see the consistency row). The read "
+              f"level is priced from a supply at {config.peripherals.v_read_v:g} V; made by a linear regulator from "
+              f"VDD (read_level_source 'regulated') the drivers would also drop {tech.vdd_v:g} - "
+              f"{config.peripherals.v_read_v:g} V at the array's current: {regulated_dac_pj:.3g} pJ per row, "
+              f"{regulated_dac_pj / isaac_dac_pj:.2g}x ISAAC's, and the macro's ADC share of energy "
+              f"{_share(regulated['ima_energy_pj'], MACRO_PARTS):.3g} % (ISAAC does not say which it assumes)."),
         Check("DAC", f"1-bit row driver (analog.row_driver, {matched})", isaac, v["isaac_dac_area"] * 1e6 / drives,
               driver.area_um2, "um2", FACTOR_2, "area per DAC: the chain's width at "
               f"{tech.a_per_um_width_um2:g} um2 per um.",
@@ -453,7 +464,7 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
                   "per tile.", causes.get((part, "um2"), "ISAAC's macros come from CACTI and Orion at 32 nm; the "
                                                          "library's are first-order.")),
         ]
-    parts = ("adc", "dac", "sample_hold", "array", "shift_add")
+    parts = MACRO_PARTS
     theirs = isaac_parts(ref)
     by_part = {}
     for r in rows:

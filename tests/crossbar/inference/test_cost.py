@@ -210,3 +210,26 @@ def test_a_chip_whose_arrays_overload_their_wires_is_shown_with_a_warning(g_max_
         lines = list(chart.title.subtitle)
         assert " ".join(lines) == " ".join(f"Warning: {line}" for line in warnings)
         assert len(lines) > len(warnings) and all(svgtext.text_width(line, 12.0) <= PLOT_WIDTH for line in lines)
+
+
+def test_a_regulated_read_level_charges_the_row_drivers_the_regulators_drop_and_nothing_else():
+    """With the read level made from VDD by a linear regulator, each layer's row-driver energy grows by its array
+    energy x (VDD / v_read - 1); every other component, the latency and the area stay as they are."""
+    from dataclasses import replace
+
+    from workbench.hardware.tech import load_tech
+
+    config, layers = _config(), digits_cnn_layers()
+    supply = network_cost(layers, config, CostConfig())
+    regulated = network_cost(layers, config, CostConfig(read_level_source="regulated"))
+    vdd, v_read = load_tech(CostConfig().tech).at_node(CostConfig().node_nm).vdd_v, config.peripherals.v_read_v
+    for before, after in zip(supply.layers, regulated.layers, strict=True):
+        extra = before.energy_pj["array"] * (vdd / v_read - 1)
+        assert after.energy_pj["dac"] == pytest.approx(before.energy_pj["dac"] + extra)
+        assert {k: v for k, v in after.energy_pj.items() if k != "dac"} == \
+            {k: v for k, v in before.energy_pj.items() if k != "dac"}
+        assert after.latency_ns == before.latency_ns
+    assert regulated.area_mm2 == supply.area_mm2
+    high = replace(config, peripherals=replace(config.peripherals, v_read_v=vdd + 0.1))
+    with pytest.raises(ValueError, match="above VDD"):
+        network_cost(layers, high, CostConfig(read_level_source="regulated"))

@@ -20,8 +20,10 @@ layer's actual weights (targets quantized to the cell levels; zero-mean variatio
 first order). Wire IR drop lowers the currents slightly: neglected here (an upper bound). Every circuit is
 priced by the component library :mod:`workbench.hardware` (the same models and table as TiM-DNN, MRAM and the
 SparCE core): by default the ADC is the survey-fitted model at the configured sample rate, and each row driver is
-sized for the worst-case row current (``g_max`` on every column at ``v_read``). That current, and a column's, is
-checked against the electromigration limit of a wire at the cell pitch
+sized for the worst-case row current (``g_max`` on every column at ``v_read``); the row drivers also carry the
+read level's source (``read_level_source``: a supply at ``v_read`` adds nothing, a linear regulator from VDD adds
+``VDD / v_read - 1`` of the array's energy, :func:`workbench.hardware.analog.read_level_source_fj`). The row
+current, and a column's, is checked against the electromigration limit of a wire at the cell pitch
 (:func:`workbench.hardware.analog.max_line_current_a`):
 ``NetworkCost.extras["line_current_ratio"]`` above 1 means the array draws more than its wires can carry.
 """
@@ -37,7 +39,16 @@ from workbench.core.knobs import Assumed, knob_field, validate_config
 from workbench.crossbar.array.config import CrossbarConfig
 from workbench.crossbar.array.device import map_weights, quantize_conductance, slice_weights
 from workbench.hardware.adc_model import DEFAULT_POPULATION, POPULATIONS
-from workbench.hardware.analog import ADC_TYPES, adc, adc_bits_for_levels, dac, max_line_current_a, sample_hold
+from workbench.hardware.analog import (
+    ADC_TYPES,
+    READ_LEVEL_SOURCES,
+    adc,
+    adc_bits_for_levels,
+    dac,
+    max_line_current_a,
+    read_level_source_fj,
+    sample_hold,
+)
 from workbench.hardware.digital import shift_add
 from workbench.hardware.memory import memory, wire
 from workbench.hardware.tech import DEFAULT_TECH, CircuitCost, PeripheryTech, load_tech
@@ -86,6 +97,13 @@ class CostConfig:
                                      help="Area of one cell in squared feature sizes (4 F^2: a crosspoint cell).",
                                      assumed=Assumed(4.0, 12.0, "4 F^2 for a selector-less crosspoint up to 12 F^2 "
                                                                 "for a 1T1R cell whose transistor sets the pitch"))
+    read_level_source: str = knob_field(
+        "supply", options=READ_LEVEL_SOURCES, label="read level source",
+        help="Where the rows' read level comes from: a supply at v_read (the array's V I t is all it costs) or a "
+             "linear regulator from VDD, whose drop VDD - v_read at the array's current is charged to the row "
+             "drivers (regulated).",
+        citation="G. A. Rincon-Mora, Analog IC Design with Low-Dropout Regulators, 2009, ch. 1 (efficiency <= "
+                 "V_out / V_in)")
     acc_bits: int = knob_field(16, low=1, high=64, unit="bit", label="accumulator width",
                                help="Shift-and-add accumulator width (ISAAC: 16).")
     buffer_kb: float = knob_field(64.0, low=0.0, high=math.inf, unit="KB", label="activation buffer",
@@ -344,7 +362,8 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
         e_array = cost.input_activity * v_read**2 * sum_g * cost.t_read_ns * 1e-9 * 1e15  # J -> fJ
         drives = ly.rows * n_ct * slices * pair  # each array has its own row drivers
         conversions = ly.cols * n_rt * slices  # a differential pair is subtracted before its ADC
-        per_cycle = {"array": e_array, "dac": cost.input_activity * drives * dac_.energy_fj,
+        e_source = read_level_source_fj(e_array, v_read, tech, cost.read_level_source)
+        per_cycle = {"array": e_array, "dac": cost.input_activity * drives * dac_.energy_fj + e_source,
                      "adc": conversions * adc_.energy_fj,
                      "sample_hold": conversions * sh.energy_fj, "shift_add": conversions * sa.energy_fj}
         moved_bits = (ly.rows + ly.cols) * per.input_bits

@@ -150,7 +150,7 @@ INFERENCE = Study(
 #: Accelerator knobs of ``crossbar.cost`` (the fields the accuracy model does not need).
 _COST_KNOBS = config_knobs(
     CostConfig, ("adc_type", "adc_population", "adc_rate_gsps", "cols_per_adc", "node_nm", "t_read_ns",
-                 "input_activity", "allow_lossy_adc"),
+                 "input_activity", "read_level_source", "allow_lossy_adc"),
     adc_rate_gsps=dict(low=0.01, high=10.0, log=True),
     cols_per_adc=dict(options=(1, 2, 4, 8, 16, 32, 64, 128)), node_nm=dict(options=(22, 32, 45, 65)),
     t_read_ns=dict(low=1.0, high=100.0, log=True), input_activity=dict(low=0.05),
