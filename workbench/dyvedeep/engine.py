@@ -424,7 +424,7 @@ class DynamicNet:
             for j in range(1, len(checks)):  # (ufunc.accumulate along this axis took a third of a run)
                 stopped[:, :, j, :] |= stopped[:, :, j - 1, :]
             terminated = stopped[:, :, -1, :]
-            out = np.where(terminated, np.float32(0), out)
+            out = out * ~terminated  # a ReLU output (finite, >= 0) times 0 or 1: np.where(terminated, 0, out), faster
 
         # 3. feature level: selective sampling on the stride-2 grid
         computed = np.ones((n, p, kk), dtype=bool)
@@ -470,11 +470,15 @@ class DynamicNet:
         else:
             if sampled:
                 stopped = stopped & computed[:, :, None, :]
-            by_check = stopped.sum(axis=1, dtype=np.int32)  # [N, J, K]: neurons stopped at or before check j
+            # [N, J, K]: neurons stopped at or before check j (summed as bytes: a quarter faster than as bools)
+            by_check = np.add.reduce(stopped.view(np.uint8), axis=1, dtype=np.int32)
             counts = self._prefix_counts(layer, checks)  # [J, K, C] terms of channel c in prefix j
             done = (np.einsum("nc,jkc->njk", (~approx).astype(np.int64), counts) if approx.any()
                     else counts.sum(axis=2)[None])  # [N, J, K] (or [1, J, K]: every channel active)
-            stopped_terms = int((np.diff(by_check, axis=1, prepend=0) * done).sum())
+            # sum_j (by_check_j - by_check_j-1) done_j = sum_j by_check_j (done_j - done_j+1), done_J = 0
+            gained = done.copy()
+            gained[:, :-1] -= done[:, 1:]
+            stopped_terms = int((by_check * gained).sum())
             stopping = by_check[:, -1, :].sum(axis=1)  # [N]
             st.spet_checks = len(checks) * int(per_image.sum()) - int(by_check[:, :-1, :].sum())
         running = per_image - stopping  # [N]: computed neurons that accumulated every active term
