@@ -115,6 +115,14 @@ RC = Study(
 
 def knob_change_ms(study: Study, repeats: int, **explorer_options) -> tuple[float, int]:
     """Median ms from a knob widget change to a new chart spec, over ``repeats`` valid changes; and their count."""
+    times = knob_change_times(study, repeats, **explorer_options)
+    return (statistics.median(wall for wall, _ in times) if times else math.nan), len(times)
+
+
+def knob_change_times(study: Study, repeats: int, **explorer_options) -> list[tuple[float, float]]:
+    """Per valid change over the first numeric knob's grid (not the swept one): ms from the knob widget change to a
+    new chart spec, wall-clock and this process's CPU time (the CPU time hardly moves with the load of other
+    processes on a shared machine, so two checkouts compare by it more steadily)."""
     from workbench.ui import Explorer
 
     explorer = Explorer(study, debounce_s=0, **explorer_options)
@@ -125,12 +133,12 @@ def knob_change_ms(study: Study, repeats: int, **explorer_options) -> tuple[floa
     times = []
     for value in values[1:] + values[:1]:
         before = explorer.chart.spec
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         widget.value = value
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         if explorer.last_error is None and explorer.chart.spec is not before:
-            times.append(elapsed * 1e3)
-    return (statistics.median(times) if times else math.nan), len(times)
+            times.append((elapsed * 1e3, cpu * 1e3))
+    return times
 
 
 def _wait_for_log(log: Path, text: str, count: int, timeout_s: float = 600) -> None:
@@ -236,8 +244,10 @@ def explorer_knob_times(repeats: int, only: list[str] | None = None) -> dict[str
             started = time.perf_counter()
             widget.value = type(start)(other if index % 2 == 0 else start)
             steps.append((time.perf_counter() - started) * 1e3)
-        grid, _ = knob_change_ms(study, repeats, **kwargs)
-        times[name] = {"first": steps[0], "later": statistics.median(steps[1:]), "grid": grid}
+        grid = knob_change_times(study, repeats, **kwargs)
+        times[name] = {"first": steps[0], "later": statistics.median(steps[1:]),
+                       "grid": statistics.median(wall for wall, _ in grid) if grid else math.nan,
+                       "grid_cpu": statistics.median(cpu for _, cpu in grid) if grid else math.nan}
     return times
 
 
@@ -262,14 +272,15 @@ def compare_checkouts(reference: Path, repeats: int, only: list[str] | None, rou
 
     print(f"In-kernel knob change of the notebooks' interactive Explorers, ms (median of {rounds} processes each; "
           f"load {os.getloadavg()[0]:.1f}): grid = median over the first numeric knob's grid (target < 100), "
-          "first / later = one slider step right after open / the later steps")
-    print(f"{'study':24s} {'grid ref':>9s} {'grid this':>9s} {'ratio':>6s}   {'first/later ref':>16s} "
-          f"{'first/later this':>17s}")
+          "wall-clock and CPU time; first / later = one slider step right after open / the later steps")
+    print(f"{'study':24s} {'grid ref':>9s} {'grid this':>9s} {'ratio':>6s}   {'cpu ref':>8s} {'cpu this':>8s} "
+          f"{'ratio':>6s}   {'first/later ref':>16s} {'first/later this':>17s}")
     for name in runs["this"][0]:
         grid_ref, grid_this = median("reference", name, "grid"), median("this", name, "grid")
+        cpu_ref, cpu_this = median("reference", name, "grid_cpu"), median("this", name, "grid_cpu")
         ratios = [median(label, name, "first") / median(label, name, "later") for label in ("reference", "this")]
-        print(f"{name:24s} {grid_ref:9.1f} {grid_this:9.1f} {grid_this / grid_ref:6.2f}   {ratios[0]:16.2f} "
-              f"{ratios[1]:17.2f}")
+        print(f"{name:24s} {grid_ref:9.1f} {grid_this:9.1f} {grid_this / grid_ref:6.2f}   {cpu_ref:8.1f} "
+              f"{cpu_this:8.1f} {cpu_this / cpu_ref:6.2f}   {ratios[0]:16.2f} {ratios[1]:17.2f}")
 
 
 def knob_changes(repeats: int) -> None:
