@@ -59,23 +59,27 @@ Then (issue 28 item 1 continued), same machine at load 1.0, main (6a46e83) -> th
 and channel instead of building per-neuron arrays; outputs bit-identical); moving an Explorer's swept knob reuses
 its curve.
 Again 2026-12-07 (issue 28 item 1), shared 2-core machine, main (caca345) -> this branch. In-kernel, `--against`
-(3 processes each, load 1.0), ms, grid median (the CPU-time column within 1 % of it): dyvedeep.ops 128.0 -> 108.7
-(0.85), mram.array 126.0 -> 64.8 (0.51; a switching table keeps its write times per target WER instead of sorting
-and tail-fitting 11 x 2000 switching times at every write; first step / later steps 2.47 -> 1.05), mram.device 47.6
--> 31.0 (0.65); the unchanged studies moved by 0.92-1.31 between processes (this machine's noise). Still above
-~70 ms: crossbar.circuit 92 (the exact sparse LU, up to 64 x 64), tim.arch 108, mram.cim_sensing 91, sparce.trace
-88. dyvedeep.ops caches a layer's front (full outputs and the partial sums at the check points) by its input bytes
-(counts and logits bit-identical over 2,816 settings): with f moved to 8 new values near the dashboard's 0.5 (load
-2.3-2.8, 3 alternating processes) medians 96.6 / 91.2 / 100.1 -> 90.3 / 92.8 / 63.1 ms; what is left is mostly
-those partial sums (dense products, 1-2.5 ms a point, 21 points a curve) and the chart (20-30 ms).
+(3 processes each), ms, grid median (the CPU-time column within 1 % of it), load 1.0: mram.array 126.0 -> 64.8
+(0.51; a switching table keeps its write times per target WER instead of sorting and tail-fitting 11 x 2000
+switching times at every write; first step / later steps 2.47 -> 1.05), mram.device 47.6 -> 31.0 (0.65); the
+unchanged studies moved by 0.92-1.31 between processes (this machine's noise); still above ~70 ms: crossbar.circuit
+92 (the exact sparse LU, up to 64 x 64), tim.arch 108, mram.cim_sensing 91, sparce.trace 88. dyvedeep.ops (a
+layer's front, its full outputs and the partial sums at the check points, cached by its input bytes; max pooling
+as the larger of four strided quarters, ~30x faster than a max over two reshaped axes; counts and logits
+bytes-identical over 2,816 settings), load 1.8: 135.7 -> 71.3 (0.53; mram.array 102.6 -> 54.1, mram.device 48.6
+-> 22.7 in the same run); with f moved to 8 new values near the dashboard's 0.5 (load 1.5-1.9, 3 alternating
+processes) medians 129.7 / 88.9 / 132.4 -> 59.7 / 63.3 / 72.8 ms. What is left is mostly those partial sums (dense
+products, 1-2.5 ms a point, 21 points a curve) and the chart (20-30 ms).
 In the browser (`--reopen --knob-changes 5`, one dashboard at a time), main -> this branch, s: open / reopen / first
 change / later changes (median), kernel ms in brackets: pruning (load 3.8-4.9) 3.3 / 2.7 / 0.48 / 0.44 [128-209] ->
 3.2 / 2.8 / 0.37 / 0.43 [153-177]; mram_cim (3.7) 3.0 / 3.8 / 0.42 / 0.36 [61-122] -> 4.4 / 2.9 / 0.49 / 0.38
-[86-144]; dyvedeep (2.7-4.5) 2.4 / 2.4 / 0.48 / 0.49 [66-243] -> 2.9 / 2.4 / 0.43 / 0.39 [137-174]. The first change
-took 0.86-1.29x the later ones (target <= 1.5x: met on all six); reopen <= open on 5 of 6 (main's mram_cim 3.8 vs
-3.0 s); the 0.3 s redraw was missed at these loads (0.36-0.49 s, the 0.15 s debounce included). In the browser the
-kernel takes 2-3x its in-kernel time: the pool's refill kernel runs the notebook during the first seconds after an
-open (with ``--settle 8`` dyvedeep's kernel took 112-143 ms and the redraw 0.32-0.38 s, load 3.1).
+[86-144]; dyvedeep before the pooling change (2.7-4.5) 2.4 / 2.4 / 0.48 / 0.49 [66-243] -> 2.9 / 2.4 / 0.43 / 0.39
+[137-174], after it (1.8-3.6) 3.1 / 2.3 / 0.42 / 0.41 [132-202] -> 2.9 / 3.2 / 0.50 / 0.41 [140-258] and with
+``--settle 8`` (2.5-3.6) 2.2 / 2.3 / 0.34 / 0.36 [114-154] -> 3.1 / 3.2 / 0.36 / 0.33 [92-130]. The first change took
+0.86-1.29x the later ones (target <= 1.5x: met in all ten runs); reopen <= open in 6 of 10, the others 0.1-0.8 s
+later (on both checkouts); the 0.3 s redraw was missed at these loads (0.33-0.50 s, the 0.15 s debounce included).
+In the browser the kernel takes 2-3x its in-kernel time: the pool's refill kernel runs the notebook during the first
+seconds after an open (``--settle 8`` leaves it finished first) and other work shares the two cores.
 
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
 [--dashboards tim_dnn pruning] [--no-kernel] [--reopen] [--against CHECKOUT --studies S1 S2]``.
