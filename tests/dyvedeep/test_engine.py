@@ -1,5 +1,8 @@
 """The vectorised dynamic-effort engine against the static network, a literal scalar reference and torch's counts."""
 
+import copy
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -166,3 +169,62 @@ def test_a_run_of_many_images_is_the_sum_of_their_single_image_runs(tiny, settin
             assert np.array_equal(stacked, np.concatenate([r.maps[stats.name][kind] for r in alone])), kind
     if effort.spet_on:
         assert sum(s.terminated for s in together.layers) > 0  # the early exits are exercised
+
+
+def _uncached(net: DynamicNet) -> DynamicNet:
+    """A copy of ``net`` (same layers and calibration) whose layer-front cache keeps nothing."""
+    from workbench.dyvedeep.engine import _FrontCache
+
+    fresh = copy.copy(net)
+    fresh._front_cache = _FrontCache(0)
+    return fresh
+
+
+def _same_run(a, b) -> bool:
+    return (np.array_equal(a.logits, b.logits) and a.other_ops == b.other_ops
+            and [dataclasses.astuple(s) for s in a.layers] == [dataclasses.astuple(s) for s in b.layers]
+            and all(np.array_equal(a.maps[n][k], b.maps[n][k]) for n in a.maps for k in a.maps[n]))
+
+
+def test_cached_layer_fronts_change_no_result(tiny):
+    """The engine caches what a layer computes before its saturation threshold (keyed by the layer's input bytes,
+    variance setting and check points): over sweeps of every threshold, visited in two orders (the second visit
+    reads the cache), every result equals that of the same network without the cache, bit for bit; and the cache is
+    used (inputs recur across saturation thresholds)."""
+    net, images = tiny
+    net = copy.copy(net)
+    net._front_cache = type(net._front_cache)(net._front_cache.max_bytes)
+    uncached = _uncached(net)
+    grid = [Effort(spet_fraction=f, spet_threshold=t, spet_chunk=c, sig_threshold=s, sim_threshold=m,
+                   var_threshold=v)
+            for f in (0.2, 0.5, 1.0) for t in (0.0, 0.3, 1.5) for c in (2, 5) for s, m in ((0, 0), (0.5, 0.4))
+            for v in (0.0, 0.2, 0.6)]
+    for effort in grid + grid[::-1]:
+        assert _same_run(net.run(images, effort, keep_maps=True), uncached.run(images, effort, keep_maps=True)), effort
+    layer_runs = len(grid) * len(net.convs)
+    assert 0 < len(net._front_cache._items) < layer_runs / 2
+    assert not uncached._front_cache._items
+    # another calibration (its variance reference is part of the key): results follow it
+    scaled = dataclasses.replace(net.calibration, var_ref={k: 3 * v for k, v in net.calibration.var_ref.items()})
+    net.calibration = uncached.calibration = scaled
+    for effort in grid[:12]:
+        assert _same_run(net.run(images, effort), uncached.run(images, effort)), effort
+
+
+def test_front_cache_keeps_the_most_recent_fronts_within_its_bytes():
+    from workbench.dyvedeep.engine import _Front, _FrontCache
+
+    def front(values: int) -> _Front:
+        return _Front(np.zeros((1, 1), bool), np.zeros(values, np.float32), None, 0, 0, 0)
+
+    size = front(100).nbytes + 3  # each key below holds 3 bytes
+    cache = _FrontCache(3 * size)
+    for name in "abcd":
+        cache.put((name, b"xyz"), front(100))
+        if name == "b":
+            assert cache.get(("a", b"xyz")) is not None  # "a" is now the most recently used
+    assert [key[0] for key in cache._items] == ["a", "c", "d"] and cache._bytes == 3 * size
+    cache.put(("big", b"xyz"), front(400))  # larger than the whole cache: not kept
+    assert cache.get(("big", b"xyz")) is None and cache._bytes == 3 * size
+    with pytest.raises(ValueError, match="read-only"):
+        cache.get(("a", b"xyz")).out[0] = 1.0

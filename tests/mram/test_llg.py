@@ -236,3 +236,18 @@ def test_a_damaged_shipped_switching_table_is_one_error_naming_it_and_how_to_rem
             d.switching_table(m)
     finally:
         d.switching_table.cache_clear()
+
+
+def test_write_times_per_target_wer_are_computed_once_and_equal_the_per_overdrive_ones():
+    """write_times_s keeps its answer per target WER (the array model asks for the same ones at every write): over
+    many WERs (the empirical quantile and the extrapolated tail), asked in two orders, it equals write_time_s at
+    each overdrive bit for bit, and the kept arrays are read-only."""
+    table = d.switching_table(load_magnet("pma_cofeb"), compute=False)
+    targets = [float(w) for w in np.geomspace(1e-9, 0.4, 40)]
+    for target in targets + targets[::-1]:
+        expected = [table.write_time_s(k, target) for k in range(len(table.overdrives))]
+        assert np.array_equal(table.write_times_s(target), expected), target
+    assert len(table._write_times) == len(targets)
+    assert table.write_times_s(targets[0]) is table.write_times_s(targets[0])
+    with pytest.raises(ValueError, match="read-only"):
+        table.write_times_s(targets[0])[0] = 0.0

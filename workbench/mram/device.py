@@ -78,7 +78,20 @@ class SwitchingTable:
         return float(value) if value <= self.t_max_s * 3 else math.inf
 
     def write_times_s(self, target_wer: float) -> np.ndarray:
-        return np.array([self.write_time_s(k, target_wer) for k in range(len(self.overdrives))])
+        """:meth:`write_time_s` at every overdrive of the table (s; read-only), computed once per ``target_wer``
+        (each is a sort and a tail fit of ``n`` times: ~0.1 ms, and every write of an array asks for the same
+        ones)."""
+        times = self._write_times.get(target_wer)
+        if times is None:
+            times = np.array([self.write_time_s(k, target_wer) for k in range(len(self.overdrives))])
+            times.flags.writeable = False
+            self._write_times[target_wer] = times
+        return times
+
+    @functools.cached_property
+    def _write_times(self) -> dict[float, np.ndarray]:
+        """:meth:`write_times_s` by target WER (filled as asked)."""
+        return {}
 
     def write_time_at(self, overdrive: float, target_wer: float) -> float:
         """Write time at any overdrive: log-log interpolation of the per-overdrive write times; inf below the grid."""
