@@ -78,6 +78,15 @@ change / later changes (median), kernel ms in brackets: pruning (load 3.8-4.9) 3
 ``--settle 8`` (2.5-3.6) 2.2 / 2.3 / 0.34 / 0.36 [114-154] -> 3.1 / 3.2 / 0.36 / 0.33 [92-130]. The first change took
 0.86-1.29x the later ones (target <= 1.5x: met in all ten runs); reopen <= open in 6 of 10, the others 0.1-0.8 s
 later (on both checkouts); the 0.3 s redraw was missed at these loads (0.33-0.50 s, the 0.15 s debounce included).
+The pool's refill then waited 1 s after a page took a kernel (Voila's ``fill_delay``), so the replacement ran its
+notebook while the page opened, was reopened and had its knobs turned. `workbench serve` now waits 15 s
+(``cli.SERVE_REFILL_DELAY_S``). Side by side on the same server configuration, alternating 1 s / 15 s / 1 s / 15 s
+(`--reopen --knob-changes 5`, load 1.5-3.9 with the benchmark's own browser and kernels), s, open / reopen / first
+change / later changes (median): delay 1 s: dyvedeep 1.8 / 2.4 / 0.36 / 0.30 and 1.9 / 2.6 / 0.36 / 0.31, pruning
+1.9 / 1.9 / 0.33 / 0.28 and 2.1 / 3.2 / 0.36 / 0.34, sparce 2.0 / 1.6 / 0.32 / 0.28 and 2.4 / 2.0 / 0.29 / 0.27;
+delay 15 s: dyvedeep 1.9 / 1.8 / 0.31 / 0.27 and 1.9 / 1.8 / 0.33 / 0.28, pruning 1.8 / 1.6 / 0.30 / 0.25 and
+1.8 / 2.0 / 0.27 / 0.30, sparce 2.2 / 1.6 / 0.31 / 0.25 and 2.1 / 1.7 / 0.26 / 0.26. Reopen <= open: 3 of 6 -> 5 of 6
+(the miss 0.2 s); later changes within 0.3 s: 4 of 6 -> 6 of 6; first change / later: 1.04-1.20 -> 0.90-1.15.
 In the browser the kernel takes 2-3x its in-kernel time: the pool's refill kernel runs the notebook during the first
 seconds after an open (``--settle 8`` leaves it finished first) and other work shares the two cores.
 

@@ -343,9 +343,16 @@ SERVE_POOL_SIZE = 2
 """Preheated kernels per dashboard under `workbench serve`: one for the next page and a spare, so a page reopened
 while the first refill still runs its notebook takes the finished spare instead of waiting (issue 28)."""
 
+SERVE_REFILL_DELAY_S = 15.0
+"""Seconds after a page takes a pooled kernel before the pool starts its replacement (Voila's ``fill_delay``, 1 s by
+default). A replacement runs its whole notebook; started at once it competes for the cores with the page that just
+opened (its widgets, its first knob changes) and with a page reopened a few seconds later. With two kernels per
+dashboard a reopen within the delay takes the spare, which is ready; measured by ``benchmarks/bench_ui.py --reopen``."""
+
 
 def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = SERVE_POOL_SIZE,
-                        cull_idle_s: int = 600, **budgets: Any) -> tuple[list[str], dict[str, str]]:
+                        refill_delay_s: float = SERVE_REFILL_DELAY_S, cull_idle_s: int = 600,
+                        **budgets: Any) -> tuple[list[str], dict[str, str]]:
     """Voila arguments and environment of ``workbench serve``.
 
     * the ``workbench`` template (``share/jupyter/voila/templates/workbench``, found through ``JUPYTER_PATH``): the
@@ -354,7 +361,8 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     * ``pool_size`` preheated kernels per notebook (Voila's ``--preheat_kernel``): each runs its notebook before a
       page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. A page takes the
       pooled kernel furthest along, a finished one first (:class:`workbench.kernel_pool.ReadyFirstKernelManager`;
-      Voila's own pool hands out the oldest, still executing or not), and the pool refills one second later. Every
+      Voila's own pool hands out the oldest, still executing or not), and the pool refills ``refill_delay_s`` later
+      (:data:`SERVE_REFILL_DELAY_S`, not Voila's one second, so the refill does not compete with the page). Every
       pooled kernel holds its dashboard in memory (~0.5 GB each for the training themes);
     * kernels idle for ``cull_idle_s`` seconds with no page connected are shut down (a backstop for pages that
       could not say goodbye: a crashed browser, a lost network); pooled kernels are kept;
@@ -369,17 +377,20 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     Raises
     ------
     ValueError
-        For a negative ``pool_size`` or a ``cull_idle_s`` below 1.
+        For a negative ``pool_size`` or ``refill_delay_s``, or a ``cull_idle_s`` below 1.
     """
     if pool_size < 0:
         raise ValueError(f"pool_size={pool_size!r} is not allowed; allowed: 0 (no preheating) or more")
+    if not refill_delay_s >= 0:
+        raise ValueError(f"refill_delay_s={refill_delay_s!r} is not allowed; allowed: 0 s or more")
     if cull_idle_s < 1:
         raise ValueError(f"cull_idle_s={cull_idle_s!r} is not allowed; allowed: 1 s or more")
     env = dict(os.environ if environ is None else environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(VOILA_TEMPLATES), env.get("JUPYTER_PATH", "")]))
     args = ["--template=workbench"]
     if pool_size:
-        args += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+        args += ["--preheat_kernel=True", f"--pool_size={pool_size}",
+                 f"--VoilaKernelManager.fill_delay={refill_delay_s:g}"]
     args += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
              f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}", *serve_options(**budgets)]
     return args, env

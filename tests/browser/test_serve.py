@@ -45,7 +45,7 @@ def served(tmp_path_factory):
     notebook."""
     folder = tmp_path_factory.mktemp("served")
     shutil.copy(HERE / "explorer_lens.ipynb", folder / "lens.ipynb")
-    extra_args, env = voila_serve_options(pool_size=POOL_SIZE)
+    extra_args, env = voila_serve_options(pool_size=POOL_SIZE, refill_delay_s=1)  # each view waits for the refill
     log = folder.parent / "voila.log"
     with voila_server(folder, log_path=log, extra_args=tuple(extra_args), env=env) as url:
         yield url, urlsplit(url).port, log
