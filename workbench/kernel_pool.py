@@ -1,7 +1,8 @@
 """The kernel manager of `workbench serve`: a page gets the pooled kernel that is furthest along, a ready one first.
 
 Voila's preheated pool (``--preheat_kernel``) starts ``pool_size`` kernels per notebook, each running its notebook
-before a page asks for it, and refills the pool one second after a page takes one. It hands a page the *oldest*
+before a page asks for it, and refills the pool ``fill_delay`` after a page takes one (1 s; `workbench serve` sets
+15 s, :data:`workbench.cli.SERVE_REFILL_DELAY_S`). It hands a page the *oldest*
 pooled kernel, whether or not its notebook has finished: a page reopened within ~40 s of another got the refill that
 was still executing (a spinner, "Executing 2 of 13", 27-45 s on 2 loaded cores; issue 28) while a finished kernel
 sat next to it in the pool.
