@@ -72,3 +72,20 @@ def test_progress_never_goes_back_between_phases(store):
     assert seen == sorted(seen) and seen[-1] == pytest.approx(at_switch + (1 - at_switch) * PHASE_SHARE)
     assert seen[-1] < 1
     assert explorer.progress_label.value == "phase 2: programming crossbars (10/10)"
+
+
+def _interactive_studies() -> list[str]:
+    from workbench.core import get_study, list_studies
+
+    return [name for name in list_studies() if get_study(name).cost == "interactive"]
+
+
+@pytest.mark.parametrize("name", _interactive_studies())
+def test_fitting_a_spec_to_its_widget_equals_fitting_the_chart(name):
+    """A redraw sizes the chart's Vega-Lite dict to its widget (display.fit_width_spec) instead of copying the chart
+    through Altair (display.fit_width): the two give the same spec for every interactive study's default chart."""
+    from workbench.core import get_study
+    from workbench.ui import display
+
+    chart = Explorer(get_study(name), debounce_s=0).current_chart()
+    assert display.fit_width_spec(chart.to_dict(validate=False)) == display.fit_width(chart).to_dict(validate=False)

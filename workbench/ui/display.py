@@ -371,11 +371,11 @@ def show_chart(target: alt.JupyterChart, chart: alt.TopLevelMixin, style: str | 
     builders' specs are validated by their own tests.
     """
     with styles.enable(style) if style is not None else contextlib.nullcontext():
-        chart = fit_width(chart) if _DRAWN_WHEN_VISIBLE else chart
         if target.chart is None:
-            target.chart = chart
+            target.chart = fit_width(chart) if _DRAWN_WHEN_VISIBLE else chart
         else:
-            target.spec = chart.to_dict(validate=False)
+            spec = chart.to_dict(validate=False)
+            target.spec = fit_width_spec(spec) if _DRAWN_WHEN_VISIBLE and _fits(chart) else spec
 
 
 LEGEND_COLUMN_PX = 200
@@ -383,15 +383,34 @@ LEGEND_COLUMN_PX = 200
 padding): a chart's bottom legend has as many columns (up to 3) as fit under its plot."""
 
 
+#: What :func:`fit_width` sets: the width, how the plot fits it, and the legend's columns.
+FIT_WIDTH = {"width": "container", "autosize": {"type": "fit-x", "contains": "padding"}}
+FIT_LEGEND_COLUMNS = {"expr": f"min(3, max(1, floor(width / {LEGEND_COLUMN_PX})))"}
+
+
+def _fits(chart: alt.TopLevelMixin) -> bool:
+    """Whether :func:`fit_width` sizes ``chart``: one plot or a layer of plots (a concatenation or facet keeps its
+    panels' own widths)."""
+    return isinstance(chart, (alt.Chart, alt.LayerChart))
+
+
 def fit_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """``chart`` sized to its widget's width (Vega-Lite's ``width="container"``, re-fitted when the window resizes),
     its bottom legend in as many columns as fit under the plot, when it is one plot or a layer of plots; a
     concatenation or facet keeps its panels' own widths."""
-    if not isinstance(chart, (alt.Chart, alt.LayerChart)):
+    if not _fits(chart):
         return chart
-    columns = {"expr": f"min(3, max(1, floor(width / {LEGEND_COLUMN_PX})))"}
-    return chart.properties(width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
-                            ).configure_legend(columns=columns)
+    return chart.properties(width=FIT_WIDTH["width"], autosize=alt.AutoSizeParams(**FIT_WIDTH["autosize"])
+                            ).configure_legend(columns=FIT_LEGEND_COLUMNS)
+
+
+def fit_width_spec(spec: dict) -> dict:
+    """:func:`fit_width` on a chart's Vega-Lite dict, in place (returned): the same top-level keys, without copying
+    the chart through Altair again (a copied layer re-combines and deep-copies its layers' parameters and encodings,
+    about a third of a knob change's chart cost)."""
+    spec.update(width=FIT_WIDTH["width"], autosize=dict(FIT_WIDTH["autosize"]))
+    spec.setdefault("config", {}).setdefault("legend", {})["columns"] = dict(FIT_LEGEND_COLUMNS)
+    return spec
 
 
 def building_live_chart() -> contextlib.AbstractContextManager:
