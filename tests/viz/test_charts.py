@@ -78,6 +78,9 @@ def test_pareto_points_are_the_non_dominated_set(lens_frame):
     line = lines[0]
     # smaller weight is better, so the staircase steps after each front point
     assert line["mark"]["interpolate"] == "step-after"
+    # a line's tooltip would show one point wherever it is hovered: the front's dots carry it, the line does not
+    dots = [layer for layer in _flat_layers(spec) if layer["mark"].get("size") == 16]
+    assert "tooltip" not in line["encoding"] and len(dots) == 1 and dots[0]["encoding"]["tooltip"]
     front = _layer_data(spec, line)
     expected = lens_frame[pareto_mask(lens_frame, {"weight_g": "min", "brightness": "max"})]
     assert sorted(front["weight_g"]) == pytest.approx(sorted(expected["weight_g"].unique()))

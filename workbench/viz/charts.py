@@ -181,14 +181,13 @@ def _front_layers(front: pd.DataFrame, study: Study, x: str, y: str, directions:
                   log_x: bool | None, log_y: bool | None) -> list[alt.Chart]:
     front = front.sort_values([x, y])
     interpolate = "step-after" if directions[x] == "min" else "step-before"
-    base = alt.Chart(inline(front)).encode(
-        x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y), tooltip=_tooltips(study, front)
-    )
+    base = alt.Chart(inline(front)).encode(x=_position(study, x, alt.X, log_x), y=_position(study, y, alt.Y, log_y))
+    # no tooltip on the line: a line mark's tooltip shows one point's values wherever the line is hovered
     line = base.mark_line(color="black", strokeWidth=1, opacity=0.8, interpolate=interpolate)
     # small filled dots with a white edge: neighbours stay apart where the front is dense (open rings merged into a
     # black blob at 80-88 TOPS/mm2 of tim.arch)
     dots = base.mark_point(shape="circle", filled=True, color="black", size=16, opacity=1, stroke="white",
-                           strokeWidth=0.6)
+                           strokeWidth=0.6).encode(tooltip=_tooltips(study, front))
     return [line, dots]
 
 
