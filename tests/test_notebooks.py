@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from workbench.core import get_view, list_studies, list_views
+from workbench.core import get_view, list_views
 from workbench.testing.dashboards import DASHBOARD_CALL
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -54,18 +54,25 @@ def test_there_are_notebooks():
     assert any(p.name == "00_overview.ipynb" for p in NOTEBOOKS)
 
 
-def _shown_names() -> str:
-    return "\n".join(cell.source for path in NOTEBOOKS for cell in _code_cells(path))
+def _declared(kind: str) -> list[tuple[str, str]]:
+    """``(notebook, name)`` of every study or view (``kind``) a theme manifest declares, with the theme's notebook."""
+    from workbench.core.manifest import list_manifests, resolve
+
+    return [(m.notebook, resolve(ref).name) for m in list_manifests() for ref in getattr(m, kind)]
 
 
-@pytest.mark.parametrize("name", list_views())
-def test_every_view_is_on_a_notebook(name):
-    assert f'"{name}"' in _shown_names(), f"view {name} is registered but no notebook shows it"
+def _shown_names(notebook: str) -> str:
+    return "\n".join(cell.source for cell in _code_cells(NOTEBOOK_DIR / notebook))
 
 
-@pytest.mark.parametrize("name", list_studies())
-def test_every_study_is_on_a_notebook(name):
-    """A study reaches a page through an Explorer of its own or through a view that reads its stored points."""
-    shown = _shown_names()
+@pytest.mark.parametrize("notebook, name", _declared("views"), ids=lambda v: v)
+def test_every_view_is_on_its_themes_notebook(notebook, name):
+    assert f'"{name}"' in _shown_names(notebook), f"view {name} is declared but {notebook} does not show it"
+
+
+@pytest.mark.parametrize("notebook, name", _declared("studies"), ids=lambda v: v)
+def test_every_study_is_on_its_themes_notebook(notebook, name):
+    """A study reaches its page through an Explorer of its own or through a view that reads its stored points."""
+    shown = _shown_names(notebook)
     through_views = [view for view in list_views() if name in get_view(view).studies and f'"{view}"' in shown]
-    assert f'"{name}"' in shown or through_views, f"study {name} is registered but no notebook shows it"
+    assert f'"{name}"' in shown or through_views, f"study {name} is declared but {notebook} does not show it"
