@@ -51,7 +51,11 @@ def test_tradeoff_encodings_titles_and_tooltips(lens_frame):
     assert enc["color"]["scale"]["domain"] == ["single", "multi"]  # the knob's declared order
     assert enc["shape"]["field"] == "stabilised"
     tooltip_fields = [t["field"] for t in enc["tooltip"]]
-    assert tooltip_fields == LENS.knob_names + LENS.metric_names
+    varying = [k for k in LENS.knob_names if lens_frame[k].nunique() > 1]
+    assert 0 < len(varying) and tooltip_fields == varying + LENS.metric_names  # a knob the same everywhere is left out
+    single = tradeoff(lens_frame.iloc[:1], LENS, "weight_g", "brightness").to_dict()
+    one = next(layer for layer in _flat_layers(single) if "tooltip" in layer.get("encoding", {}))
+    assert [t["field"] for t in one["encoding"]["tooltip"]] == LENS.knob_names + LENS.metric_names
     assert len(_layer_data(spec, points)) == len(lens_frame)
 
 

@@ -132,8 +132,12 @@ def _position(study: Study, name: str, channel: type, log: bool | None) -> Any:
 
 
 def _tooltips(study: Study, data: pd.DataFrame) -> list[alt.Tooltip]:
+    """A point's tooltip: every metric, and the knobs whose values differ between the rows drawn (a knob that is the
+    same for every row is the dashboard's own setting, shown beside the chart); every knob for a single row."""
     tips = []
-    for name in study.knob_names + study.metric_names:
+    varying = [k for k in study.knob_names
+               if k in data.columns and (len(data) < 2 or data[k].nunique(dropna=False) > 1)]
+    for name in varying + study.metric_names:
         if name not in data.columns:
             continue
         if _is_categorical(study, name, data):
