@@ -87,6 +87,14 @@ change / later changes (median): delay 1 s: dyvedeep 1.8 / 2.4 / 0.36 / 0.30 and
 delay 15 s: dyvedeep 1.9 / 1.8 / 0.31 / 0.27 and 1.9 / 1.8 / 0.33 / 0.28, pruning 1.8 / 1.6 / 0.30 / 0.25 and
 1.8 / 2.0 / 0.27 / 0.30, sparce 2.2 / 1.6 / 0.31 / 0.25 and 2.1 / 1.7 / 0.26 / 0.26. Reopen <= open: 3 of 6 -> 5 of 6
 (the miss 0.2 s); later changes within 0.3 s: 4 of 6 -> 6 of 6; first change / later: 1.04-1.20 -> 0.90-1.15.
+Every dashboard with the 15 s refill, quiet machine (load 0.9 before; the benchmark's own kernels take it to 6), s,
+open / reopen / first change / later changes (median): crossbars 2.2 / 1.8 / 0.32 / 0.29, dyvedeep 1.8 / 1.8 / 0.28 /
+0.25, mram_cim 2.4 / 2.2 / 0.24 / 0.27, pad 2.0 / 1.6 / 0.25 / 0.22, pruning 1.8 / 2.2 / 0.27 / 0.27, sparce 2.3 /
+2.0 / 0.30 / 0.24, tim_dnn 1.8 / 1.7 / 0.28 / 0.26: reopen <= open 6 of 7 (pruning 0.4 s later), first / later
+0.89-1.25, later changes 0.22-0.29 s. In-kernel on the same quiet machine (``--no-voila``, load 0.9), every
+interactive study 18-37 ms as registered and 16-76 ms as its notebook opens it (mram.cim_sensing 76.4,
+crossbar.circuit 60.2, tim.arch 57.7); a run 25 minutes earlier at load 0.6 measured about twice these (crossbar.circuit
+110 ms as its notebook opens it), so a single run on this shared machine can be off by 2x.
 In the browser the kernel takes 2-3x its in-kernel time: the pool's refill kernel runs the notebook during the first
 seconds after an open (``--settle 8`` leaves it finished first) and other work shares the two cores.
 
