@@ -464,42 +464,39 @@ def _isaac(ref: pd.DataFrame) -> list[Check]:
                   "per tile.", causes.get((part, "um2"), "ISAAC's macros come from CACTI and Orion at 32 nm; the "
                                                          "library's are first-order.")),
         ]
-    parts = MACRO_PARTS
     theirs = isaac_parts(ref)
     by_part = {}
     for r in rows:
         by_part.setdefault((r.component, r.unit in ("pJ", "fJ")), []).append(r)
 
-    part_of = {name: key for key, name in PART_NAMES.items()}
+    def off(energy: bool, keys) -> tuple[tuple[str, str], ...]:
+        """``(part, label)`` of the parts whose component's first-listed (matched-conditions) row of this kind
+        misses its band."""
+        firsts = ((k, by_part[(PART_NAMES[k], energy)][0]) for k in keys)
+        return tuple((k, f"{r.component} {r.ratio:.2g}x") for k, r in firsts if r.verdict == "NO")
 
-    def off(energy: bool, names) -> tuple[tuple[str, str], ...]:
-        """``(part, label)`` of the components whose first-listed (matched-conditions) row of this kind misses."""
-        rows_of = [by_part[(name, energy)][0] for name in names]
-        return tuple((part_of[r.component], f"{r.component} {r.ratio:.2g}x") for r in rows_of if r.verdict == "NO")
-
-    macro_names = ("ADC", "DAC", "sample-and-hold", "crossbar array", "shift-and-add")
-    ima_names = macro_names + ("input register", "output register")
-    tile_names = ima_names + ("eDRAM buffer", "bus", "router")
+    tile_parts = (*IMA_PARTS, *TILE_PARTS)
     at = f"at matched conditions ({matched})."
     rows += [
         _share_check("macro", "ADC share of energy: ADCs, DACs, S&H, arrays, shift-and-add",
-                     _share(theirs["ima_energy_pj"], parts), e, theirs["ima_energy_pj"], parts,
-                     off(True, macro_names), at),
-        _share_check("macro", "ADC share of area: the same components", _share(theirs["ima_area_um2"], parts), a,
-                     theirs["ima_area_um2"], parts, off(False, macro_names), at),
+                     _share(theirs["ima_energy_pj"], MACRO_PARTS), e, theirs["ima_energy_pj"], MACRO_PARTS,
+                     off(True, MACRO_PARTS), at),
+        _share_check("macro", "ADC share of area: the same components",
+                     _share(theirs["ima_area_um2"], MACRO_PARTS), a, theirs["ima_area_um2"], MACRO_PARTS,
+                     off(False, MACRO_PARTS), at),
         _share_check("IMA", "ADC share of energy: the macro + input and output registers",
                      _share(theirs["ima_energy_pj"], IMA_PARTS), e, theirs["ima_energy_pj"], IMA_PARTS,
-                     off(True, ima_names), "ISAAC's per-IMA boundary, " + at),
+                     off(True, IMA_PARTS), "ISAAC's per-IMA boundary, " + at),
         _share_check("IMA", "ADC share of area: the macro + input and output registers",
                      _share(theirs["ima_area_um2"], IMA_PARTS), a, theirs["ima_area_um2"], IMA_PARTS,
-                     off(False, ima_names), "ISAAC's per-IMA boundary, " + at),
+                     off(False, IMA_PARTS), "ISAAC's per-IMA boundary, " + at),
         _share_check("tile", f"ADC share of energy: {imas} IMAs + eDRAM, bus, router",
                      100 * imas * v["isaac_adc_power"] / v["isaac_tile_power"], te, theirs["tile_energy_pj"], te,
-                     off(True, tile_names), "ISAAC's tile also holds sigmoid, max-pool and output units (0.8% of its "
+                     off(True, tile_parts), "ISAAC's tile also holds sigmoid, max-pool and output units (0.8% of its "
                      "power), not rebuilt; eDRAM, bus and router traffic is this model's."),
         _share_check("tile", f"ADC share of area: {imas} IMAs + eDRAM, bus, router",
                      100 * imas * v["isaac_adc_area"] / v["isaac_tile_area"], ta, theirs["tile_area_um2"], ta,
-                     off(False, tile_names), "the same boundary."),
+                     off(False, tile_parts), "the same boundary."),
     ]
     return rows
 
