@@ -155,7 +155,12 @@ RC = Study(
 def knob_change_ms(study: Study, repeats: int, **explorer_options) -> tuple[float, int]:
     """Median ms from a knob widget change to a new chart spec, over ``repeats`` valid changes; and their count."""
     times = knob_change_times(study, repeats, **explorer_options)
-    return (statistics.median(wall for wall, _ in times) if times else math.nan), len(times)
+    return _median_ms(times, 0), len(times)
+
+
+def _median_ms(times: list[tuple[float, float]], column: int) -> float:
+    """Median of :func:`knob_change_times`' wall-clock (``column`` 0) or CPU (1) times; NaN when there are none."""
+    return statistics.median(t[column] for t in times) if times else math.nan
 
 
 def knob_change_times(study: Study, repeats: int, **explorer_options) -> list[tuple[float, float]]:
@@ -285,8 +290,7 @@ def explorer_knob_times(repeats: int, only: list[str] | None = None) -> dict[str
             steps.append((time.perf_counter() - started) * 1e3)
         grid = knob_change_times(study, repeats, **kwargs)
         times[name] = {"first": steps[0], "later": statistics.median(steps[1:]),
-                       "grid": statistics.median(wall for wall, _ in grid) if grid else math.nan,
-                       "grid_cpu": statistics.median(cpu for _, cpu in grid) if grid else math.nan}
+                       "grid": _median_ms(grid, 0), "grid_cpu": _median_ms(grid, 1)}
     return times
 
 
