@@ -178,3 +178,27 @@ def test_the_dac_row_states_what_a_regulated_read_level_would_cost():
     note = row.cells()[-1]
     assert f"{regulated['dac'] / drives:.3g} pJ per row" in note and f"{share:.3g} %" in note
     assert v.isaac_breakdown("regulated")["ima_energy_pj"]["dac"] == pytest.approx(regulated["dac"])
+
+
+def test_the_unstated_conditions_move_the_shares_as_their_physics_says():
+    """The table of ISAAC's unstated conditions: fewer effective bits make the ADC smaller and cheaper, so both of
+    its shares fall; a regulated read level adds only energy (to the drivers), so the energy share falls and the
+    area share stays. Each entry is recomputed from the breakdown and the survey's own Kull row."""
+    table = v.unstated_conditions()
+    kull_enob = float(v._kull_row()["enob"])
+    assert [(u["enob"], u["read_level_source"]) for u in table] == [
+        (e, s) for e in (8.0, kull_enob) for s in ("supply", "regulated")]
+    by = {(u["enob"], u["read_level_source"]): u for u in table}
+    for enob in (8.0, kull_enob):
+        assert by[enob, "regulated"]["energy_share"] < by[enob, "supply"]["energy_share"]
+        assert by[enob, "regulated"]["area_share"] == pytest.approx(by[enob, "supply"]["area_share"])
+    for source in ("supply", "regulated"):
+        assert by[kull_enob, source]["energy_share"] < by[8.0, source]["energy_share"]
+        assert by[kull_enob, source]["area_share"] < by[8.0, source]["area_share"]
+    b = v.isaac_breakdown("supply", adc_enob_loss=8.0 - kull_enob)
+    from workbench.hardware.analog import adc
+    priced = adc(8, "survey", b["tech"], fs_hz=b["cost"].adc_rate_gsps * 1e9, enob=kull_enob,
+                 designs="single-channel")
+    assert b["ima_energy_pj"]["adc"] == pytest.approx(8 * 128 * priced.energy_fj * 1e-3)
+    assert by[kull_enob, "supply"]["area_share"] == pytest.approx(
+        100 * b["ima_area_um2"]["adc"] / sum(b["ima_area_um2"][k] for k in v.MACRO_PARTS))

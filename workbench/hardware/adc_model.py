@@ -59,10 +59,10 @@ _STARTS = tuple((c, k) for c in (6.0, 7.0, 8.0, 9.0) for k in (0.3, 0.6, 1.0))
 #: at that rate. A crossbar's column ADC is one converter (ISAAC's is Kull et al.'s single-channel SAR, ISSCC
 #: 2013), so ``"single-channel"`` is the matched population for it; ``"all"`` keeps every Nyquist design.
 POPULATIONS = ("single-channel", "all")
-#: The population the library's functions fit by default: every Nyquist design, the population the shipped seed
-#: results were priced with. A column ADC's matched population is ``"single-channel"`` (:data:`POPULATIONS`); the
-#: ISAAC-like macro (``crossbar.inference.cost.isaac_like``) and the ``crossbar.cost`` knob select it.
-DEFAULT_POPULATION = "all"
+#: The population the library's functions fit by default: the single-channel designs, the matched population for
+#: the one converter a crossbar column (or a group of columns sharing it) has (:data:`POPULATIONS`). ``"all"``
+#: stays a knob (at GS/s rates its time-interleaved arrays raise the area trend: ``data/reference/components.md``).
+DEFAULT_POPULATION = "single-channel"
 _TIME_INTERLEAVED = re.compile(r"\bTI\b")
 
 

@@ -233,3 +233,26 @@ def test_a_regulated_read_level_charges_the_row_drivers_the_regulators_drop_and_
     high = replace(config, peripherals=replace(config.peripherals, v_read_v=vdd + 0.1))
     with pytest.raises(ValueError, match="above VDD"):
         network_cost(layers, high, CostConfig(read_level_source="regulated"))
+
+
+def test_an_enob_loss_prices_only_the_survey_adc_at_fewer_effective_bits():
+    """``adc_enob_loss`` prices the survey ADC at bits - loss effective bits (the library's ADC called directly
+    gives the same energy and area); of the other components only the buffers' wires change, shorter on the smaller
+    chip. It cannot take every bit away."""
+    from workbench.hardware.analog import adc
+    from workbench.hardware.tech import load_tech
+
+    config, layers = _config(adc_bits=9), digits_cnn_layers()
+    ideal = network_cost(layers, config, CostConfig(tiles=1000))
+    lossy = network_cost(layers, config, CostConfig(tiles=1000, adc_enob_loss=1.5))
+    cost = CostConfig()
+    direct = adc(9, "survey", load_tech(cost.tech).at_node(cost.node_nm), fs_hz=cost.adc_rate_gsps * 1e9, enob=7.5)
+    assert lossy.adc.energy_fj == pytest.approx(direct.energy_fj) and lossy.adc.area_um2 == pytest.approx(
+        direct.area_um2)
+    assert lossy.adc.energy_fj < ideal.adc.energy_fj and lossy.area_mm2["adc"] < ideal.area_mm2["adc"]
+    for before, after in zip(ideal.layers, lossy.layers, strict=True):
+        assert {k: v for k, v in after.energy_pj.items() if k not in ("adc", "buffers")} == \
+            {k: v for k, v in before.energy_pj.items() if k not in ("adc", "buffers")}
+        assert after.energy_pj["buffers"] < before.energy_pj["buffers"]
+    with pytest.raises(ValueError, match="adc_enob_loss=4.0 leaves no effective bits of the 4-bit ADC"):
+        network_cost(layers, _config(adc_bits=4), CostConfig(tiles=1000, adc_enob_loss=4.0, allow_lossy_adc=True))

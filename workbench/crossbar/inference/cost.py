@@ -75,6 +75,12 @@ class CostConfig:
         help="Published converters the survey ADC follows: all Nyquist designs, or the single-channel ones (no "
              "time-interleaved arrays of sub-ADCs), the matched population for one column ADC.",
         citation="B. Murmann, ADC Performance Survey 1997-2025 (ARCHITECTURE column, 'TI' marks interleaving)")
+    adc_enob_loss: float = knob_field(
+        0.0, low=0.0, high=4.0, unit="bit", label="ADC ENOB loss",
+        help="Effective bits the survey ADC lacks below its resolution: 0 prices a converter that resolves its LSB, "
+             "the ideal quantiser the accuracy model assumes; a published design loses 1-2 bits (ISAAC's ADC, Kull "
+             "et al. ISSCC 2013, is 8 bits at ENOB 6.24). Pricing only: the accuracy model does not see it.",
+        citation="B. Murmann, ADC Performance Survey 1997-2025 (SNDR column: ENOB = (SNDR - 1.76) / 6.02)")
     adc_rate_gsps: float = knob_field(1.28, low=0.0, low_open=True, high=20.0, unit="GS/s", label="ADC sample rate",
                                       help="Conversions per second of one column ADC (survey model; sar and flash "
                                            "take their own conversion time). ISAAC: 128 columns per 100 ns.",
@@ -323,13 +329,17 @@ def network_cost(layers: list[LayerShape], config: CrossbarConfig, cost: CostCon
     tech = load_tech(cost.tech).at_node(cost.node_nm)
     dev, circ, per = config.device, config.circuit, config.peripherals
     adc_bits = adc_bits_priced(config, cost)
+    if cost.adc_type == "survey" and not cost.adc_enob_loss < adc_bits:
+        raise ValueError(f"adc_enob_loss={cost.adc_enob_loss!r} leaves no effective bits of the {adc_bits}-bit ADC; "
+                         f"allowed: below {adc_bits} bits")
     dac_bits, cycles = _dac_bits(config), per.n_cycles
     slices, pair = dev.n_slices, 2 if dev.mapping == "differential" else 1
     v_read = per.v_read_v
     f_um = cost.node_nm * 1e-3
     pitch_um = math.sqrt(cost.cell_area_f2) * f_um
     # Component events. A row driver is sized for the worst-case row (g_max on every column at v_read).
-    adc_ = adc(adc_bits, cost.adc_type, tech, fs_hz=cost.adc_rate_gsps * 1e9, designs=cost.adc_population)
+    adc_ = adc(adc_bits, cost.adc_type, tech, fs_hz=cost.adc_rate_gsps * 1e9, enob=adc_bits - cost.adc_enob_loss,
+               designs=cost.adc_population)
     row_line_ff = circ.cols * pitch_um * tech.c_wire_ff_per_um
     g_max_s = dev.g_max_us * 1e-6
     i_row_a, i_col_a = v_read * circ.cols * g_max_s, v_read * circ.rows * g_max_s

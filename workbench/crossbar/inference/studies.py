@@ -134,7 +134,7 @@ INFERENCE = Study(
         canonical_metric("accuracy_float", "Test accuracy of the same CNN in floating point."),
         *COST_METRICS,
     ),
-    version="4",
+    version="5",
     cost="batch",
     context=one_torch_thread,
     constraints=_check_inference,
@@ -196,7 +196,7 @@ COST = Study(
             help="Chip tiles = copies x the tiles the network needs; spare tiles replicate layers."),
     ),
     metrics=COST_METRICS,
-    version="2",
+    version="3",
     cost="interactive",
     description=(
         "Energy, latency and area of one digits-CNN inference on an ISAAC/PUMA-style crossbar accelerator: "
