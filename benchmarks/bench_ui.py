@@ -79,7 +79,7 @@ change / later changes (median), kernel ms in brackets: pruning (load 3.8-4.9) 3
 0.86-1.29x the later ones (target <= 1.5x: met in all ten runs); reopen <= open in 6 of 10, the others 0.1-0.8 s
 later (on both checkouts); the 0.3 s redraw was missed at these loads (0.33-0.50 s, the 0.15 s debounce included).
 The pool's refill then waited 1 s after a page took a kernel (Voila's ``fill_delay``), so the replacement ran its
-notebook while the page opened, was reopened and had its knobs turned. `workbench serve` now waits 15 s
+notebook while the page opened, was reopened and had its knobs turned. `workbench serve` then waited 15 s
 (``cli.SERVE_REFILL_DELAY_S``). Side by side on the same server configuration, alternating 1 s / 15 s / 1 s / 15 s
 (`--reopen --knob-changes 5`, load 1.5-3.9 with the benchmark's own browser and kernels), s, open / reopen / first
 change / later changes (median): delay 1 s: dyvedeep 1.8 / 2.4 / 0.36 / 0.30 and 1.9 / 2.6 / 0.36 / 0.31, pruning
@@ -98,8 +98,21 @@ crossbar.circuit 60.2, tim.arch 57.7); a run 25 minutes earlier at load 0.6 meas
 In the browser the kernel takes 2-3x its in-kernel time: the pool's refill kernel runs the notebook during the first
 seconds after an open (``--settle 8`` leaves it finished first) and other work shares the two cores.
 
+The pool's refill now waits until no page has opened for 15 s (``cli.SERVE_REFILL_QUIET_S``; a page that would wait
+for a refill starts it at once). Measured 2026-12-07 by ``--reopen`` one dashboard after another: with the fixed
+15 s delay 10 refills ran their notebooks while later dashboards were timed; with the quiet time none did. And
+``--pairs N`` (each round on full, idle pools; before, a load could start before the server had launched its pools:
+one open waited 56 s for a notebook) on the quiet machine (load 1.0-1.8 before; the benchmark's kernels take it to
+4), 3 rounds, medians, s, open / reopen / first change / later changes: crossbars 2.1 / 1.9 / 0.32 / 0.28, dyvedeep
+1.8 / 1.7 / 0.29 / 0.25, mram_cim 1.7 / 1.6 / 0.23 / 0.23, pad 1.8 / 1.6 / 0.24 / 0.23, pruning 1.8 / 1.6 / 0.24 /
+0.23, sparce 1.9 / 2.0 / 0.24 / 0.24, tim_dnn 2.0 / 1.9 / 0.32 / 0.29: every kernel handed out ready, reopen <= open
+in 16 of 21 rounds (the others 0.1-0.3 s later, the spread of the opens themselves), first / later 1.00-1.16, later
+changes 0.23-0.29 s. Two rounds at load 2-7.5 earlier: reopen <= open in 6 of 14 (with the 15 s delay, in the
+same design, 10 of 14: within a round both policies behave alike, the refills start after it).
+
 Run: ``.venv/bin/python benchmarks/bench_ui.py [--no-voila] [--repeats N] [--voila-loads N] [--pool-sizes 0 1]
-[--dashboards tim_dnn pruning] [--no-kernel] [--reopen] [--against CHECKOUT --studies S1 S2]``.
+[--dashboards tim_dnn pruning] [--no-kernel] [--reopen [--pairs N] [--voila-arg ARG]] [--against CHECKOUT
+--studies S1 S2]``.
 """
 
 from __future__ import annotations
@@ -118,7 +131,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.cli import NOTEBOOKS, voila_serve_options
+from workbench.cli import NOTEBOOKS, SERVE_POOL_SIZE, voila_serve_options
 from workbench.core import Float, Metric, Study
 from workbench.core.knobs import Choice, Int
 from workbench.core.registry import get_study, list_studies
@@ -412,10 +425,13 @@ def knob_redraws_s(page, changes: int) -> list[tuple[float, str]]:
     return times
 
 
-def reopen_and_knobs(only: list[str] | None, changes: int, settle_s: float = 0.0) -> None:
-    """Per dashboard whose first Explorer is interactive, on a server with `workbench serve`'s defaults: first open
-    -> first chart, the knob changes after it (``settle_s`` after the chart: 0 is a reader who turns a knob as soon as
-    the chart shows), then close and reopen at once -> first chart."""
+def reopen_and_knobs(only: list[str] | None, changes: int, settle_s: float = 0.0, pairs: int = 1,
+                     voila_args: tuple[str, ...] = ()) -> None:
+    """Per dashboard whose first Explorer is interactive, on a server with `workbench serve`'s defaults (and
+    ``voila_args`` in place of theirs of the same options): first open -> first chart, the knob changes after it
+    (``settle_s`` after the chart: 0 is a reader who turns a knob as soon as the chart shows), then close and reopen at
+    once -> first chart; ``pairs`` such rounds per dashboard, each in a fresh browser context once every pool is full
+    again and idle (the table gives the medians, and how many reopens were no slower than their open)."""
     from playwright.sync_api import sync_playwright
 
     first = {}
@@ -424,6 +440,8 @@ def reopen_and_knobs(only: list[str] | None, changes: int, settle_s: float = 0.0
     stems = [stem for stem, name in first.items() if get_study(name).cost == "interactive" and (not only or stem
                                                                                                 in only)]
     extra_args, env = voila_serve_options()
+    replaced = {arg.split("=", 1)[0] for arg in voila_args}  # traitlets refuses an option given twice
+    extra_args = [arg for arg in extra_args if arg.split("=", 1)[0] not in replaced] + list(voila_args)
     folder = Path(tempfile.mkdtemp(prefix="bench_ui_"))
     log = folder / "voila.log"
     for stem in stems:  # only the timed dashboards, so no other notebook's pool competes for the CPU
@@ -436,27 +454,31 @@ def reopen_and_knobs(only: list[str] | None, changes: int, settle_s: float = 0.0
         browser = launch_chromium(playwright)
         port = int(url.rsplit(":", 1)[1])
         for stem in stems:
-            wait_for_idle_kernels(port)
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            loads = []
-            for visit in range(2):
-                page = context.new_page()
-                started = time.perf_counter()
-                page.goto(f"{url}/voila/render/{stem}.ipynb", timeout=600_000)
-                page.wait_for_selector(CHART_SELECTOR, timeout=600_000)
-                loads.append(time.perf_counter() - started)
-                if visit == 0:
-                    page.wait_for_timeout(settle_s * 1e3)
-                    knobs = knob_redraws_s(page, changes)
-                page.close(run_before_unload=True)
-            context.close()
+            opens, reopens, firsts, laters, knobs = [], [], [], [], []
+            for _ in range(pairs):  # each round opens on full pools, their notebooks run: a first open
+                wait_for_idle_kernels(port, at_least=SERVE_POOL_SIZE * len(stems))
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                for visit in range(2):
+                    page = context.new_page()
+                    started = time.perf_counter()
+                    page.goto(f"{url}/voila/render/{stem}.ipynb", timeout=600_000)
+                    page.wait_for_selector(CHART_SELECTOR, timeout=600_000)
+                    (reopens if visit else opens).append(time.perf_counter() - started)
+                    if visit == 0:
+                        page.wait_for_timeout(settle_s * 1e3)
+                        knobs = knob_redraws_s(page, changes)
+                        seconds = [t for t, _ in knobs] or [math.nan]  # nan: no slider step moved a mark
+                        firsts.append(seconds[0])
+                        laters.append(statistics.median(seconds[1:]) if len(seconds) > 1 else math.nan)
+                    page.close(run_before_unload=True)
+                context.close()
             handed = [line.split("that is ")[1].split(" (")[0] for line in log.read_text(errors="replace").splitlines()
                       if f"Page of {stem}.ipynb gets" in line]
-            seconds = [t for t, _ in knobs] or [math.nan]  # nan: no slider step moved a mark
-            later = statistics.median(seconds[1:]) if len(seconds) > 1 else math.nan
-            print(f"{stem:14s} {loads[0]:7.1f} {loads[1]:9.1f}  {seconds[0]:12.2f} {later:22.2f}"
-                  f"  {', '.join(handed)}  (each: {', '.join(f'{t:.2f} s [kernel {k}]' for t, k in knobs)}; load "
-                  f"{os.getloadavg()[0]:.1f})")
+            no_slower = sum(r <= o for o, r in zip(opens, reopens, strict=True))
+            print(f"{stem:14s} {statistics.median(opens):7.1f} {statistics.median(reopens):9.1f}  "
+                  f"{statistics.median(firsts):12.2f} {statistics.median(laters):22.2f}  {', '.join(handed)}  "
+                  f"(reopen <= open {no_slower} of {pairs}; last knob changes: "
+                  f"{', '.join(f'{t:.2f} s [kernel {k}]' for t, k in knobs)}; load {os.getloadavg()[0]:.1f})")
         browser.close()
 
 
@@ -476,6 +498,12 @@ def main() -> None:
     parser.add_argument("--knob-changes", type=int, default=6, help="browser knob changes per dashboard (--reopen)")
     parser.add_argument("--settle", type=float, default=0.0, metavar="SECONDS",
                         help="pause between the first chart and the first knob change (--reopen; default 0)")
+    parser.add_argument("--pairs", type=int, default=1, help="open/reopen rounds per dashboard (--reopen; medians)")
+    parser.add_argument("--voila-arg", action="append", default=[], metavar="ARG",
+                        help="a Voila argument in place of `workbench serve`'s of the same option (--reopen; "
+                             "repeatable), e.g. "
+                             "--voila-arg=--ReadyFirstKernelManager.refill_quiet_s=0 "
+                             "--voila-arg=--VoilaKernelManager.fill_delay=15 for the previous refill policy")
     parser.add_argument("--against", type=Path, metavar="CHECKOUT",
                         help="time the notebooks' interactive Explorers in-kernel here and in CHECKOUT (e.g. a "
                              "worktree of main), side by side")
@@ -490,7 +518,7 @@ def main() -> None:
         compare_checkouts(args.against, args.repeats, args.studies, args.rounds)
         return
     if args.reopen:
-        reopen_and_knobs(args.dashboards, args.knob_changes, args.settle)
+        reopen_and_knobs(args.dashboards, args.knob_changes, args.settle, args.pairs, tuple(args.voila_arg))
         return
     if not args.no_kernel:
         knob_changes(args.repeats)

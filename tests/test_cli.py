@@ -174,7 +174,8 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
     (argv, jupyter_path), = calls
     assert argv[1:] == [str(cli.NOTEBOOKS), "--no-browser", "--port=9123", "--Voila.ip=127.0.0.1",
                         "--template=workbench", "--preheat_kernel=True", "--pool_size=2",
-                        f"--VoilaKernelManager.fill_delay={cli.SERVE_REFILL_DELAY_S:g}",
+                        "--VoilaKernelManager.fill_delay=0",
+                        f"--ReadyFirstKernelManager.refill_quiet_s={cli.SERVE_REFILL_QUIET_S:g}",
                         "--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
                         *serve_options()]
     assert jupyter_path.split(os.pathsep) == [str(cli.VOILA_TEMPLATES), "/elsewhere"]
@@ -189,8 +190,8 @@ def test_serve_runs_voila_on_the_notebooks_with_the_landing_template(monkeypatch
                                                "--MappingKernelManager.cull_interval=30", *budgets]
     assert main(["serve", "--pool-size", "-1"]) == 2
     assert "pool_size=-1 is not allowed" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="refill_delay_s=-1 is not allowed; allowed: 0 s or more"):
-        cli.voila_serve_options(refill_delay_s=-1)
+    with pytest.raises(ValueError, match="refill_quiet_s=-1 is not allowed; allowed: 0 s or more"):
+        cli.voila_serve_options(refill_quiet_s=-1)
 
 
 @pytest.mark.parametrize("flags, euid, passed", [([], 0, True), ([], 1000, False), (["--no-allow-root"], 0, False),

@@ -343,15 +343,17 @@ SERVE_POOL_SIZE = 2
 """Preheated kernels per dashboard under `workbench serve`: one for the next page and a spare, so a page reopened
 while the first refill still runs its notebook takes the finished spare instead of waiting (issue 28)."""
 
-SERVE_REFILL_DELAY_S = 15.0
-"""Seconds after a page takes a pooled kernel before the pool starts its replacement (Voila's ``fill_delay``, 1 s by
-default). A replacement runs its whole notebook; started at once it competes for the cores with the page that just
-opened (its widgets, its first knob changes) and with a page reopened a few seconds later. With two kernels per
-dashboard a reopen within the delay takes the spare, which is ready; measured by ``benchmarks/bench_ui.py --reopen``."""
+SERVE_REFILL_QUIET_S = 15.0
+"""Seconds without a page opening (on any dashboard) before the pool starts a replacement for a kernel a page took
+(:class:`workbench.kernel_pool.ReadyFirstKernelManager`; Voila's own refill starts 1 s after each hand-out). A
+replacement runs its whole notebook; started while pages open it competes for the cores with them (their widgets,
+their first knob changes, a page reopened a few seconds later, the next dashboard opened). With two kernels per
+dashboard a reopen within that time takes the spare, which is ready; a page that would wait for a replacement not yet
+started starts it at once. Measured by ``benchmarks/bench_ui.py --reopen``."""
 
 
 def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int = SERVE_POOL_SIZE,
-                        refill_delay_s: float = SERVE_REFILL_DELAY_S, cull_idle_s: int = 600,
+                        refill_quiet_s: float = SERVE_REFILL_QUIET_S, cull_idle_s: int = 600,
                         **budgets: Any) -> tuple[list[str], dict[str, str]]:
     """Voila arguments and environment of ``workbench serve``.
 
@@ -361,8 +363,9 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     * ``pool_size`` preheated kernels per notebook (Voila's ``--preheat_kernel``): each runs its notebook before a
       page asks for it, so a page opens on a finished dashboard; 0 starts a kernel per page instead. A page takes the
       pooled kernel furthest along, a finished one first (:class:`workbench.kernel_pool.ReadyFirstKernelManager`;
-      Voila's own pool hands out the oldest, still executing or not), and the pool refills ``refill_delay_s`` later
-      (:data:`SERVE_REFILL_DELAY_S`, not Voila's one second, so the refill does not compete with the page). Every
+      Voila's own pool hands out the oldest, still executing or not), and the pool refills once no page has opened
+      for ``refill_quiet_s`` (:data:`SERVE_REFILL_QUIET_S`; Voila refills one second after each page, so the refill
+      competed with the pages opening). Every
       pooled kernel holds its dashboard in memory (~0.5 GB each for the training themes);
     * kernels idle for ``cull_idle_s`` seconds with no page connected are shut down (a backstop for pages that
       could not say goodbye: a crashed browser, a lost network); pooled kernels are kept;
@@ -377,12 +380,12 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     Raises
     ------
     ValueError
-        For a negative ``pool_size`` or ``refill_delay_s``, or a ``cull_idle_s`` below 1.
+        For a negative ``pool_size`` or ``refill_quiet_s``, or a ``cull_idle_s`` below 1.
     """
     if pool_size < 0:
         raise ValueError(f"pool_size={pool_size!r} is not allowed; allowed: 0 (no preheating) or more")
-    if not refill_delay_s >= 0:
-        raise ValueError(f"refill_delay_s={refill_delay_s!r} is not allowed; allowed: 0 s or more")
+    if not refill_quiet_s >= 0:
+        raise ValueError(f"refill_quiet_s={refill_quiet_s!r} is not allowed; allowed: 0 s or more")
     if cull_idle_s < 1:
         raise ValueError(f"cull_idle_s={cull_idle_s!r} is not allowed; allowed: 1 s or more")
     env = dict(os.environ if environ is None else environ)
@@ -390,7 +393,7 @@ def voila_serve_options(environ: dict[str, str] | None = None, *, pool_size: int
     args = ["--template=workbench"]
     if pool_size:
         args += ["--preheat_kernel=True", f"--pool_size={pool_size}",
-                 f"--VoilaKernelManager.fill_delay={refill_delay_s:g}"]
+                 "--VoilaKernelManager.fill_delay=0", f"--ReadyFirstKernelManager.refill_quiet_s={refill_quiet_s:g}"]
     args += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_s}",
              f"--MappingKernelManager.cull_interval={min(60, cull_idle_s)}", *serve_options(**budgets)]
     return args, env

@@ -1,10 +1,10 @@
 """`workbench serve`'s Voila in a real browser: every asset comes from the server, and no kernel outlives its page.
 
 The server runs with exactly the arguments and environment of ``workbench serve`` (``cli.voila_serve_options``: the
-workbench template, two preheated kernels per notebook handed out most ready first, idle culling, the kernel
-budgets) over a folder holding only the Explorer test notebook. The kernel budgets (``serve_kernels.serve_options``:
-abandoned kernels culled, new ones refused past a count) are driven on servers of their own without a pool, so every
-page starts a kernel.
+workbench template, two preheated kernels per notebook handed out most ready first and refilled once pages stop
+opening, idle culling, the kernel budgets) over a folder holding only the Explorer test notebook. The kernel budgets
+(``serve_kernels.serve_options``: abandoned kernels culled, new ones refused past a count) are driven on servers of
+their own without a pool, so every page starts a kernel.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ from workbench.testing.dashboards import (
 HERE = Path(__file__).resolve().parent
 PAGE_TIMEOUT_MS = 240_000
 POOL_SIZE = SERVE_POOL_SIZE
+REFILL_QUIET_S = 3.0
+"""The pool refills once no page has opened for this long (`serve`'s 15 s, shortened so each view waits less)."""
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,7 +47,7 @@ def served(tmp_path_factory):
     notebook."""
     folder = tmp_path_factory.mktemp("served")
     shutil.copy(HERE / "explorer_lens.ipynb", folder / "lens.ipynb")
-    extra_args, env = voila_serve_options(pool_size=POOL_SIZE, refill_delay_s=1)  # each view waits for the refill
+    extra_args, env = voila_serve_options(pool_size=POOL_SIZE, refill_quiet_s=REFILL_QUIET_S)
     log = folder.parent / "voila.log"
     with voila_server(folder, log_path=log, extra_args=tuple(extra_args), env=env) as url:
         yield url, urlsplit(url).port, log
@@ -131,6 +133,29 @@ def test_closed_and_reloaded_pages_release_their_kernels(browser, served):
         context.close()
     after = wait_for_kernels(port, POOL_SIZE)
     assert sum(p.memory_info().rss for p in after) < 1.5 * POOL_SIZE * page_kernel_rss
+
+
+def test_a_page_reopened_at_once_gets_a_ready_kernel_and_the_refills_wait_for_the_pages(browser, served):
+    """Issue 28: a page closed and opened again at once takes the pool's spare, whose notebook has run, and neither
+    replacement starts its kernel (running its notebook) before pages have stopped opening for the quiet time."""
+    url, port, log = served
+    wait_for_kernels(port, POOL_SIZE)
+    seen = len(log.read_text(errors="replace").splitlines())
+    context = browser.new_context()
+    try:
+        for _ in range(2):
+            page = context.new_page()
+            page.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+            page.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
+            page.close(run_before_unload=True)
+    finally:
+        context.close()
+    wait_for_kernels(port, POOL_SIZE)
+    lines = log.read_text(errors="replace").splitlines()[seen:]
+    handed = [line.split("that is ")[1].split(" (")[0] for line in lines if "Page of lens.ipynb gets" in line]
+    assert handed == ["ready", "ready"], lines
+    refills = [float(line.split("starts after ")[1].split(" s")[0]) for line in lines if "Refill of lens.ipynb" in line]
+    assert len(refills) == 2 and min(refills) >= REFILL_QUIET_S - 0.5, lines  # each waited for the last page open
 
 
 @contextlib.contextmanager

@@ -243,9 +243,10 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
-def wait_for_idle_kernels(port: int, *, below_percent: float = 5.0, timeout_s: float = 600) -> None:
-    """Wait until the kernels of the Voila server on ``port`` together use less than ``below_percent`` of a CPU over
-    a second (a refilled kernel has finished running its notebook)."""
+def wait_for_idle_kernels(port: int, *, at_least: int = 0, below_percent: float = 5.0, timeout_s: float = 600) -> None:
+    """Wait until the Voila server on ``port`` runs at least ``at_least`` kernels (a server just started may not have
+    launched its pool's yet) and they together use less than ``below_percent`` of a CPU over a second (a pooled
+    kernel has finished running its notebook)."""
     import psutil
 
     server = next(p for p in psutil.process_iter(["cmdline"]) if f"--port={port}" in (p.info["cmdline"] or []))
@@ -262,6 +263,6 @@ def wait_for_idle_kernels(port: int, *, below_percent: float = 5.0, timeout_s: f
         for kernel in kernels:
             with contextlib.suppress(psutil.Error):  # a kernel that has just exited
                 busy += kernel.cpu_percent(None)
-        if busy < below_percent:
+        if len(kernels) >= at_least and busy < below_percent:
             return
     raise TimeoutError(f"the kernels of the server on port {port} stayed busy for {timeout_s} s")
