@@ -108,6 +108,14 @@ def test_dashboard_and_tree_load_nothing_from_outside_the_server(browser, served
     assert outside == []
 
 
+def open_lens(context, url: str):
+    """A new page of ``context`` showing the served Explorer notebook, once its first chart is drawn."""
+    page = context.new_page()
+    page.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
+    return page
+
+
 def test_closed_and_reloaded_pages_release_their_kernels(browser, served):
     """Five page views, each left by navigating away, reloading or closing the tab: the kernel count and their memory
     come back to the preheated pool's."""
@@ -117,9 +125,7 @@ def test_closed_and_reloaded_pages_release_their_kernels(browser, served):
     context = browser.new_context()
     try:
         for view in range(5):
-            page = context.new_page()
-            page.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
-            page.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
+            page = open_lens(context, url)
             page_kernel_rss = max([page_kernel_rss] + [p.memory_info().rss for p in kernels(port)])
             if view % 3 == 0:
                 page.goto("about:blank", timeout=PAGE_TIMEOUT_MS)
@@ -144,10 +150,7 @@ def test_a_page_reopened_at_once_gets_a_ready_kernel_and_the_refills_wait_for_th
     context = browser.new_context()
     try:
         for _ in range(2):
-            page = context.new_page()
-            page.goto(f"{url}/voila/render/lens.ipynb", timeout=PAGE_TIMEOUT_MS)
-            page.wait_for_selector(CHART_SELECTOR, timeout=PAGE_TIMEOUT_MS)
-            page.close(run_before_unload=True)
+            open_lens(context, url).close(run_before_unload=True)
     finally:
         context.close()
     wait_for_kernels(port, POOL_SIZE)
