@@ -256,3 +256,14 @@ def test_an_enob_loss_prices_only_the_survey_adc_at_fewer_effective_bits():
         assert after.energy_pj["buffers"] < before.energy_pj["buffers"]
     with pytest.raises(ValueError, match="adc_enob_loss=4.0 leaves no effective bits of the 4-bit ADC"):
         network_cost(layers, _config(adc_bits=4), CostConfig(tiles=1000, adc_enob_loss=4.0, allow_lossy_adc=True))
+
+
+def test_the_layer_view_stacks_the_studys_energy_per_inference_in_its_unit():
+    """The per-layer chart's components add up to crossbar.cost's energy per inference, in the same unit (nJ)."""
+    from workbench.crossbar.inference.studies import COST
+    from workbench.crossbar.inference.views import LAYER_COST
+
+    knobs = {"tile_size": 32, "adc_bits": 10}
+    chart, long = LAYER_COST.render(knobs)
+    assert chart.to_dict()["encoding"]["y"]["title"] == "energy per inference (nJ)"
+    assert long["component_nj"].sum() == pytest.approx(COST.evaluate(**knobs)["energy_per_inference_nj"])

@@ -27,6 +27,7 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     long = layers.melt(id_vars=["layer"], value_vars=[f"energy_{c}_pj" for c in COMPONENTS],
                        var_name="component", value_name="component_pj")
     long["component"] = long["component"].str.removeprefix("energy_").str.removesuffix("_pj")
+    long["component_nj"] = long.pop("component_pj") * 1e-3  # the unit of the study's energy per inference
     text = (f"digits CNN on {tile_size}x{tile_size} crossbars, {point['adc_bits_priced']}-bit ADC per "
             f"{cols_per_adc} columns, {dac_bits}-bit DAC: energy per inference by layer")
     limits = COST.limit_warnings(point)
@@ -35,10 +36,10 @@ def layer_cost(tile_size: int, bits_per_cell: int, dac_bits: int, adc_bits: int,
     title = alt.Title(wrap(text, PLOT_WIDTH, 13.0), subtitle=warnings, subtitleColor=WARNING_COLOR)
     chart = alt.Chart(long, title=title).mark_bar().encode(
         x=alt.X("layer:N", sort=list(layers["layer"]), title="layer"),
-        y=alt.Y("component_pj:Q", title="energy per inference (pJ)"),
+        y=alt.Y("component_nj:Q", title="energy per inference (nJ)"),
         color=alt.Color("component:N", title="component", scale=category_scale(COMPONENTS)),
         order=alt.Order("component:N"),
-        tooltip=["layer", "component", alt.Tooltip("component_pj:Q", format=".4~g", title="energy (pJ)")],
+        tooltip=["layer", "component", alt.Tooltip("component_nj:Q", format=".4~g", title="energy (nJ)")],
     ).properties(width=PLOT_WIDTH, height=240)
     return chart, long
 
