@@ -18,3 +18,17 @@ def test_adc_survey_view_draws_every_design_and_both_models():
     for panel in ("vs SNDR", "vs sample rate"):
         assert set(frame.loc[frame["panel"] == panel, "series"]) == {
             "empirical model, 50th percentile", "bottom-up SAR, 32 nm"}
+
+
+def test_the_survey_points_name_the_fitted_population():
+    """The survey's points are split into the designs the model was fitted to (the population it names) and the
+    others, for either population."""
+    from workbench.hardware.adc_model import POPULATIONS, population
+
+    view = get_view("crossbar.adc_survey")
+    for designs in POPULATIONS:
+        _, frame = view.render({"designs": designs})
+        points = frame[frame["panel"] == "both"]["series"]
+        fitted = points[points.str.startswith("fitted: ")]
+        assert fitted.nunique() == 1 and len(fitted) == len(population(designs=designs))
+        assert ("single-channel" in fitted.iloc[0]) == (designs == "single-channel")

@@ -35,9 +35,9 @@ SAR_BITS = tuple(range(2, 15))
 def _survey_points(designs: str) -> pd.DataFrame:
     survey = load_survey()
     fitted = survey.index.isin(population(SINCE_YEAR, designs).index)
-    kind = "Nyquist, single-channel" if designs == "single-channel" else "Nyquist"
+    kind = "single-channel" if designs == "single-channel" else "all Nyquist"
     return pd.DataFrame({
-        "series": np.where(fitted, f"survey: {kind}, {SINCE_YEAR} on (fitted)", "survey: other designs"),
+        "series": np.where(fitted, f"fitted: {kind}, {SINCE_YEAR}-", "other survey designs"),
         "sndr_db": survey["sndr_db"], "fsnyq_hz": survey["fsnyq_hz"], "energy_pj": survey["energy_pj"],
         "year": survey["year"], "architecture": survey["architecture"],
     })
