@@ -139,6 +139,7 @@ from workbench.testing.dashboards import (
     CHART_SELECTOR,
     CHROMIUM,
     launch_chromium,
+    pool_hand_outs,
     voila_server,
     wait_for_idle_kernels,
 )
@@ -472,8 +473,7 @@ def reopen_and_knobs(only: list[str] | None, changes: int, settle_s: float = 0.0
                         laters.append(statistics.median(seconds[1:]) if len(seconds) > 1 else math.nan)
                     page.close(run_before_unload=True)
                 context.close()
-            handed = [line.split("that is ")[1].split(" (")[0] for line in log.read_text(errors="replace").splitlines()
-                      if f"Page of {stem}.ipynb gets" in line]
+            handed = pool_hand_outs(log.read_text(errors="replace").splitlines(), f"{stem}.ipynb")
             no_slower = sum(r <= o for o, r in zip(opens, reopens, strict=True))
             print(f"{stem:14s} {statistics.median(opens):7.1f} {statistics.median(reopens):9.1f}  "
                   f"{statistics.median(firsts):12.2f} {statistics.median(laters):22.2f}  {', '.join(handed)}  "

@@ -243,6 +243,13 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
+def pool_hand_outs(log_lines: list[str], notebook: str) -> list[str]:
+    """How ready each pooled kernel handed to a page of ``notebook`` was (:data:`workbench.kernel_pool.READINESS`),
+    in order, from a `workbench serve` log's lines."""
+    prefix = f"Page of {notebook} gets a pooled kernel that is "
+    return [line.split(prefix, 1)[1].split(" (")[0] for line in log_lines if prefix in line]
+
+
 def wait_for_idle_kernels(port: int, *, at_least: int = 0, below_percent: float = 5.0, timeout_s: float = 600) -> None:
     """Wait until the Voila server on ``port`` runs at least ``at_least`` kernels (a server just started may not have
     launched its pool's yet) and they together use less than ``below_percent`` of a CPU over a second (a pooled
