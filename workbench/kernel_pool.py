@@ -80,9 +80,10 @@ def _most_ready_hand_out(take):
         pool = self._pools.get(notebook_name, [])
         most_ready_first(pool)
         if pool:
+            level = readiness(pool[0])
             self.log.info("Page of %s gets a pooled kernel that is %s (%d in the pool)", notebook_name,
-                          READINESS[readiness(pool[0])], len(pool))
-            if readiness(pool[0]) == 0:  # the page would wait for a refill: start it now
+                          READINESS[level], len(pool))
+            if level == 0:  # the page would wait for a refill: start it now
                 self._wanted = self._wanted | {notebook_name}
         self._quiet_until = asyncio.get_running_loop().time() + self.refill_quiet_s
         return await take(self, notebook_name, *args, **kw)

@@ -286,6 +286,8 @@ def unstated_conditions() -> list[dict]:
     linear regulator from VDD). Each entry: ``enob``, ``read_level_source``, ``energy_share`` and ``area_share`` (%)
     over :data:`MACRO_PARTS`, and ISAAC's own shares (``isaac_energy_share``, ``isaac_area_share``)."""
     theirs = isaac_parts()
+    isaac = {"isaac_energy_share": _share(theirs["ima_energy_pj"], MACRO_PARTS),
+             "isaac_area_share": _share(theirs["ima_area_um2"], MACRO_PARTS)}
     kull_enob = float(_kull_row()["enob"])
     out = []
     for enob in (8.0, kull_enob):
@@ -293,9 +295,7 @@ def unstated_conditions() -> list[dict]:
             b = isaac_breakdown(source, adc_enob_loss=8.0 - enob)
             out.append({"enob": enob, "read_level_source": source,
                         "energy_share": _share(b["ima_energy_pj"], MACRO_PARTS),
-                        "area_share": _share(b["ima_area_um2"], MACRO_PARTS),
-                        "isaac_energy_share": _share(theirs["ima_energy_pj"], MACRO_PARTS),
-                        "isaac_area_share": _share(theirs["ima_area_um2"], MACRO_PARTS)})
+                        "area_share": _share(b["ima_area_um2"], MACRO_PARTS), **isaac})
     return out
 
 
