@@ -132,3 +132,18 @@ def test_inference_nonlinear_cells_change_the_result():
     sinh = study.evaluate(tile_size=16, epochs=2, v_nl_v=0.1)
     assert sinh["accuracy_float"] == linear["accuracy_float"]
     assert sinh["accuracy"] != linear["accuracy"]
+
+
+def test_the_inference_seed_seeds_the_training_too():
+    """crossbar.inference's seed reaches the whole pipeline (so its seed spread covers the trained network): each
+    seed's floating-point accuracy is that of the network trained with it, and its trained weights (the arrays'
+    energy follows their conductances) differ between seeds."""
+    from workbench.crossbar.inference.network import trained_cnn
+    from workbench.nn.train import evaluate_accuracy
+
+    study = get_study("crossbar.inference")
+    points = {seed: study.evaluate(seed=seed, epochs=1, program_sigma=0.0, tile_size=64) for seed in (0, 1)}
+    for seed, point in points.items():
+        model, loaders = trained_cnn("digits", 1, seed)
+        assert point["accuracy_float"] == pytest.approx(100 * evaluate_accuracy(model, loaders.test, "cpu"))
+    assert points[0]["energy_per_inference_nj"] != points[1]["energy_per_inference_nj"]

@@ -40,7 +40,9 @@ class CrossbarConfig:
     """Cells: conductance range, levels, slicing, variation, noise, faults, nonlinearity."""
     peripherals: PeripheralConfig = field(default_factory=PeripheralConfig)
     """DAC, input slicing and ADC."""
-    seed: int = knob_field(0, low=0, high=math.inf, help="Seed of the programming variation, faults and read noise.")
+    seed: int = knob_field(0, low=0, high=math.inf,
+                           help="Seed of the programming variation, faults and read noise, and of the training where "
+                                "a study trains its network.")
 
     def __post_init__(self) -> None:
         validate_config(self)

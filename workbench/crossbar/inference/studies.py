@@ -96,13 +96,14 @@ def inference_accuracy(config: CrossbarConfig, epochs: int) -> dict[str, float]:
     configuration (:mod:`workbench.crossbar.inference.cost`; the chip holds exactly the tiles the network needs,
     periphery at
     the :class:`~workbench.crossbar.inference.cost.CostConfig` defaults, lossy ADCs allowed: accuracy shows their
-    effect).
+    effect). ``config.seed`` seeds the whole pipeline: the training (split, initial weights, batch order) and the
+    crossbar's random draws, so repeated seeds cover the trained network's variation too.
     Analog cells or inputs (``bits_per_cell = weight_bits = 0`` or ``input_bits = 0``) have no ADC/DAC resolution
     to price: their cost metrics are NaN."""
-    result = crossbar_accuracy(config, epochs=epochs, train_seed=0)
+    result = crossbar_accuracy(config, epochs=epochs, train_seed=config.seed)
     if not (config.device.bits_per_cell or config.device.weight_bits) or not config.peripherals.input_bits:
         return {**result, **{m.name: math.nan for m in COST_METRICS}}
-    cost = inference_cost(config, digits_cnn_layers(trained=True, epochs=epochs),
+    cost = inference_cost(config, digits_cnn_layers(trained=True, epochs=epochs, seed=config.seed),
                           cost=CostConfig(allow_lossy_adc=True))
     return {**result, **{m.name: cost[m.name] for m in COST_METRICS}}
 
@@ -134,7 +135,7 @@ INFERENCE = Study(
         canonical_metric("accuracy_float", "Test accuracy of the same CNN in floating point."),
         *COST_METRICS,
     ),
-    version="5",
+    version="6",
     cost="batch",
     context=one_torch_thread,
     constraints=_check_inference,
